@@ -1,0 +1,37 @@
+# Skillpath: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app pwa
+PORT ?= 5000
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test bench lint chromium db
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+db: $(VENV)/.installed
+	SKILLPATH_ENV=$${SKILLPATH_ENV:-development} $(FLASK) db upgrade
+
+run: db
+	@SKILLPATH_ENV=$${SKILLPATH_ENV:-development} $(FLASK) seed-demo --print-invites
+	@echo "Serving on http://localhost:$(PORT) (open the links above on this address)."
+	SKILLPATH_ENV=$${SKILLPATH_ENV:-development} $(FLASK) run --host localhost --port $(PORT)
+
+chromium:
+	@test -x $(CHROMIUM) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+test: $(VENV)/.installed chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed chromium
+	$(PY) -m pytest tests/benchmarks -m benchmark -s $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy

@@ -1,0 +1,13 @@
+"""The JSON API the PWA talks to, one blueprint per resource under /api/v1."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_api(app: Flask) -> None:
+    from api import auth, errors, me
+
+    errors.register(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(me.bp)

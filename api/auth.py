@@ -1,0 +1,269 @@
+"""Passkey enrolment and sign-in (WebAuthn), and the CSRF token for the client.
+
+Challenges are stored server-side and deleted when used, so each works once
+and only for a few minutes; the origin and RP ID come from configuration and
+are checked by the ``webauthn`` package on every response.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+from flask_wtf.csrf import generate_csrf
+from pydantic import Field
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import bytes_to_base64url
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from api.errors import ApiError
+from api.requests import Schema, json_body
+from pwa import accounts
+from pwa.auth import current_person, sign_in, sign_out
+from pwa.extensions import db, limiter
+from pwa.models import Invite, Passkey, Person
+
+bp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth")
+
+REGISTER = "register"
+AUTHENTICATE = "authenticate"
+
+
+def _auth_limit() -> str:
+    return str(current_app.config["SKILLPATH_AUTH_RATE_LIMIT"])
+
+
+class RegisterOptionsRequest(Schema):
+    invite_token: str | None = Field(default=None, max_length=200)
+
+
+class RegisterVerifyRequest(Schema):
+    invite_token: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=80)
+    credential: dict[str, Any]
+
+
+class LoginVerifyRequest(Schema):
+    credential: dict[str, Any]
+
+
+@bp.get("/csrf")
+def csrf_token() -> Response:
+    """A fresh CSRF token; the client sends it back in the X-CSRFToken header."""
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/session")
+def whoami() -> Response:
+    person = current_person()
+    return jsonify({"signed_in": person is not None,
+                    "person": accounts.person_summary(person) if person else None})
+
+
+@bp.post("/signout")
+def signout() -> Response:
+    sign_out()
+    return jsonify({"signed_in": False, "csrf_token": generate_csrf()})
+
+
+@bp.post("/register/options")
+@limiter.limit(_auth_limit)
+def register_options() -> Response:
+    """Options for ``navigator.credentials.create``: by invite, or signed in."""
+    body = json_body(RegisterOptionsRequest)
+    now = accounts.now()
+    person, invite = _registering_person(body.invite_token, now)
+    options = generate_registration_options(
+        rp_id=current_app.config["SKILLPATH_RP_ID"],
+        rp_name=current_app.config["SKILLPATH_RP_NAME"],
+        user_id=person.user_handle,
+        user_name=person.display_name,
+        user_display_name=person.display_name,
+        timeout=current_app.config["SKILLPATH_CHALLENGE_TTL_SECONDS"] * 1000,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.REQUIRED,
+            require_resident_key=True,
+            user_verification=UserVerificationRequirement.PREFERRED,
+        ),
+        exclude_credentials=[
+            PublicKeyCredentialDescriptor(id=p.credential_id) for p in person.passkeys
+        ],
+    )
+    accounts.issue_challenge(
+        bytes_to_base64url(options.challenge),
+        REGISTER,
+        now,
+        person_id=None if invite else person.id,
+        invite_id=invite.id if invite else None,
+    )
+    db.session.commit()
+    return _options_response(options_to_json(options))
+
+
+@bp.post("/register/verify")
+@limiter.limit(_auth_limit)
+def register_verify() -> Response:
+    body = json_body(RegisterVerifyRequest)
+    now = accounts.now()
+    challenge = _consume(body.credential, REGISTER, now)
+    db.session.commit()  # used, whatever happens next
+    person, invite = _registering_person(body.invite_token, now)
+    expected = (invite.id, None) if invite else (None, person.id)
+    if (challenge.invite_id, challenge.person_id) != expected:
+        raise ApiError(400, "challenge_mismatch", "This passkey was started for someone else.")
+    try:
+        verified = verify_registration_response(
+            credential=body.credential,
+            expected_challenge=_b64(challenge.challenge),
+            expected_rp_id=current_app.config["SKILLPATH_RP_ID"],
+            expected_origin=current_app.config["SKILLPATH_ORIGIN"],
+            require_user_verification=False,
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
+        raise ApiError(400, "invalid_credential", f"The passkey could not be verified: {exc}") \
+            from exc
+    if db.session.query(Passkey).filter_by(credential_id=verified.credential_id).first():
+        raise ApiError(409, "passkey_exists", "This passkey is already registered.")
+    transports = body.credential.get("response", {}).get("transports") or []
+    passkey = Passkey(
+        person_id=person.id,
+        credential_id=verified.credential_id,
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+        transports=[str(t) for t in transports][:8],
+        backed_up=verified.credential_backed_up,
+        name=(body.name or "").strip() or f"Passkey {len(person.passkeys) + 1}",
+        created_at=now,
+        last_used_at=now,
+    )
+    db.session.add(passkey)
+    if invite:
+        invite.used_at = now
+    db.session.commit()
+    sign_in(person)
+    return jsonify({"signed_in": True, "person": accounts.person_summary(person),
+                    "passkey": {"id": passkey.id, "name": passkey.name},
+                    "csrf_token": generate_csrf()})
+
+
+@bp.post("/login/options")
+@limiter.limit(_auth_limit)
+def login_options() -> Response:
+    """Options for ``navigator.credentials.get`` with a discoverable credential."""
+    now = accounts.now()
+    options = generate_authentication_options(
+        rp_id=current_app.config["SKILLPATH_RP_ID"],
+        timeout=current_app.config["SKILLPATH_CHALLENGE_TTL_SECONDS"] * 1000,
+        user_verification=UserVerificationRequirement.PREFERRED,
+    )
+    accounts.issue_challenge(bytes_to_base64url(options.challenge), AUTHENTICATE, now)
+    db.session.commit()
+    return _options_response(options_to_json(options))
+
+
+@bp.post("/login/verify")
+@limiter.limit(_auth_limit)
+def login_verify() -> Response:
+    body = json_body(LoginVerifyRequest)
+    now = accounts.now()
+    challenge = _consume(body.credential, AUTHENTICATE, now)
+    db.session.commit()  # used, whatever happens next
+    raw_id = _b64_field(body.credential, "rawId", body.credential.get("id"))
+    passkey = db.session.query(Passkey).filter_by(credential_id=raw_id).first()
+    if passkey is None:
+        raise ApiError(
+            401, "unknown_passkey",
+            "This passkey is not registered here. It may have been removed: "
+            "ask your L&D team for a new invite link.",
+        )
+    user_handle = body.credential.get("response", {}).get("userHandle")
+    if user_handle and _b64(str(user_handle)) != passkey.person.user_handle:
+        raise ApiError(401, "unknown_passkey", "This passkey belongs to someone else.")
+    try:
+        verified = verify_authentication_response(
+            credential=body.credential,
+            expected_challenge=_b64(challenge.challenge),
+            expected_rp_id=current_app.config["SKILLPATH_RP_ID"],
+            expected_origin=current_app.config["SKILLPATH_ORIGIN"],
+            credential_public_key=passkey.public_key,
+            credential_current_sign_count=passkey.sign_count,
+            require_user_verification=False,
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
+        raise ApiError(401, "invalid_credential", f"The passkey could not be verified: {exc}") \
+            from exc
+    passkey.sign_count = verified.new_sign_count
+    passkey.last_used_at = now
+    person: Person = passkey.person
+    db.session.commit()
+    sign_in(person)
+    return jsonify({"signed_in": True, "person": accounts.person_summary(person),
+                    "csrf_token": generate_csrf()})
+
+
+def _registering_person(token: str | None, now: Any) -> tuple[Person, Invite | None]:
+    if token:
+        invite = accounts.usable_invite(token, now)
+        return invite.person, invite
+    person = current_person()
+    if person is None:
+        raise ApiError(401, "sign_in_required",
+                       "Open your invite link, or sign in to add another passkey.")
+    return person, None
+
+
+def _consume(credential: dict[str, Any], purpose: str, now: Any) -> Any:
+    """Find and burn the challenge the browser signed; refuse unknown or reused ones."""
+    client_data = _b64_field(credential.get("response", {}), "clientDataJSON")
+    try:
+        challenge = json.loads(client_data)["challenge"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiError(400, "invalid_credential", "The passkey response is malformed.") from exc
+    if not isinstance(challenge, str):
+        raise ApiError(400, "invalid_credential", "The passkey response is malformed.")
+    row = accounts.consume_challenge(challenge, purpose, now)
+    if row is None:
+        db.session.commit()
+        raise ApiError(
+            400, "challenge_invalid",
+            "This sign-in attempt has expired or was already used. Please try again.",
+        )
+    return row
+
+
+def _b64(value: str) -> bytes:
+    padded = value + "=" * (-len(value) % 4)
+    return base64.urlsafe_b64decode(padded.encode("ascii"))
+
+
+def _b64_field(container: Any, key: str, fallback: Any = None) -> bytes:
+    value = container.get(key, fallback) if isinstance(container, dict) else None
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid_credential", f"The passkey response has no valid '{key}'.")
+    try:
+        return _b64(value)
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+        raise ApiError(400, "invalid_credential", f"'{key}' is not base64url.") from exc
+
+
+def _options_response(options_json: str) -> Response:
+    response = current_app.response_class(options_json, mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,128 @@
+"""The one error shape of the API.
+
+Every error under ``/api/`` is ``{"code", "error", "message", "details"}``:
+HTTP errors raised by Flask and Werkzeug (404, 405, 413, ...), CSRF failures,
+rate limits, request validation, domain errors from ``engine`` and, as a last
+resort, unexpected exceptions. Pages get an HTML page with the same message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import Conflict, DomainError, Forbidden, InvalidInput, InviteUnusable, NotFound
+
+log = logging.getLogger(__name__)
+
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    InviteUnusable: 410,
+}
+
+# Plain-words messages for HTTP errors that Werkzeug describes tersely.
+HTTP_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please sign in first.",
+    403: "You are not allowed to do this.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that method.",
+    413: "The request body is too large.",
+    415: "The request body must be JSON (Content-Type: application/json).",
+    429: "Too many attempts. Wait a minute, then try again.",
+}
+
+
+class ApiError(Exception):
+    """An error raised inside an API route, answered in the one shape."""
+
+    def __init__(
+        self, status: int, error: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.details = details or {}
+
+
+def error_response(
+    status: int, error: str, message: str, details: dict[str, Any] | None = None
+) -> Response:
+    response = jsonify(
+        {"code": status, "error": error, "message": message, "details": details or {}}
+    )
+    response.status_code = status
+    return response
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _answer(
+    status: int, error: str, message: str, details: dict[str, Any] | None = None
+) -> Response | tuple[str, int]:
+    if _is_api():
+        return error_response(status, error, message, details)
+    return render_template("error.html", status=status, message=message), status
+
+
+def _snake(name: str) -> str:
+    return name.lower().replace(" ", "_").replace("-", "_").replace("'", "")
+
+
+def handle_api_error(exc: ApiError) -> Response | tuple[str, int]:
+    return _answer(exc.status, exc.error, exc.message, exc.details)
+
+
+def handle_domain_error(exc: DomainError) -> Response | tuple[str, int]:
+    status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), 422)
+    return _answer(status, exc.code, exc.message, exc.details)
+
+
+def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
+    return _answer(
+        400,
+        "csrf_failed",
+        f"The security token is missing or out of date ({exc.description}) "
+        "Reload the page and try again.",
+    )
+
+
+def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
+    status = exc.code or 500
+    details: dict[str, Any] = {}
+    if status == 413:
+        details["max_bytes"] = request.max_content_length
+    if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+        details["allowed"] = sorted(exc.valid_methods)  # type: ignore[attr-defined]
+    message = HTTP_MESSAGES.get(status, exc.description or exc.name)
+    if status == 429:
+        details["limit"] = str(exc.description)
+    response = _answer(status, _snake(exc.name), message, details)
+    if isinstance(response, Response) and exc.get_response().headers.get("Allow"):
+        response.headers["Allow"] = exc.get_response().headers["Allow"]
+    return response
+
+
+def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
+    if isinstance(exc, HTTPException):
+        return handle_http_error(exc)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _answer(500, "internal_error", "Something went wrong on our side. Nothing was saved.")
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,77 @@
+"""Rules about people: their permissions, time zone and locale."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from engine.errors import InvalidInput
+
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
+MAX_NAME_LENGTH = 120
+
+
+class Permission(str, Enum):
+    """What the app lets a person do; every person is a learner."""
+
+    LEARNER = "learner"
+    AUTHOR = "author"
+    LD_ADMIN = "ld_admin"
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What decides a person's permissions."""
+
+    is_ld_admin: bool
+    authored_role_ids: frozenset[int]
+
+
+def permissions(person: PersonFacts) -> frozenset[Permission]:
+    """Everyone learns; authorship comes from nomination; L&D from the flag."""
+    found = {Permission.LEARNER}
+    if person.authored_role_ids:
+        found.add(Permission.AUTHOR)
+    if person.is_ld_admin:
+        found.add(Permission.LD_ADMIN)
+    return frozenset(found)
+
+
+def clean_display_name(name: str) -> str:
+    """Trim and check a display name; people are shown by it everywhere."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InvalidInput("A name is needed.", {"field": "name"})
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise InvalidInput(
+            f"A name can be at most {MAX_NAME_LENGTH} characters.", {"field": "name"}
+        )
+    return cleaned
+
+
+def check_time_zone(name: str) -> str:
+    """Return ``name`` if it is an IANA time zone, else raise.
+
+    Reminders are sent at the learner's local time, so a wrong zone would
+    wake people at night.
+    """
+    if name not in available_timezones():
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise InvalidInput(
+                f"'{name}' is not a time zone name such as Europe/Madrid.",
+                {"field": "time_zone"},
+            ) from exc
+    return name
+
+
+def check_locale(tag: str) -> str:
+    """Return ``tag`` if it looks like a BCP 47 language tag (en, es-MX, pt-BR)."""
+    if not _LOCALE.match(tag):
+        raise InvalidInput(
+            f"'{tag}' is not a language tag such as en-GB or es-MX.", {"field": "locale"}
+        )
+    return tag

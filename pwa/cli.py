@@ -1,0 +1,63 @@
+"""Command-line tools: ``flask --app pwa invite create`` and ``seed-demo``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from engine.errors import DomainError
+from pwa import accounts
+from pwa.extensions import db
+
+invite_cli = AppGroup("invite", help="Create one-time enrolment links.")
+
+
+@invite_cli.command("create")
+@click.option("--name", required=True, help="The person's display name.")
+@click.option("--role", "role_slug", required=True, help="Their job role's slug.")
+@click.option("--ld-admin", is_flag=True, help="Give them the L&D admin permission.")
+@click.option("--days", type=int, default=None, help="Days until the link expires (default 7).")
+@click.option("--org", "org_slug", default=None, help="Organisation slug, if there are several.")
+@click.option("--time-zone", default="UTC", show_default=True, help="IANA time zone for a new person.")
+@click.option("--locale", default="en", show_default=True, help="Language tag for a new person.")
+def create_invite_command(
+    name: str, role_slug: str, ld_admin: bool, days: int | None, org_slug: str | None,
+    time_zone: str, locale: str,
+) -> None:
+    """Create the person if needed and print their one-time invite link."""
+    try:
+        org = accounts.the_organisation(org_slug)
+        role = accounts.role_by_slug(org, role_slug)
+        person, created = accounts.ensure_person(
+            org, name, role, ld_admin=ld_admin, time_zone=time_zone, locale=locale
+        )
+        invite, token = accounts.create_invite(person, accounts.now(), ttl_days=days)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"{'Created' if created else 'Found'} {person.display_name} ({role.name}).")
+    click.echo(f"Invite link (works once, until {invite.expires_at:%Y-%m-%d %H:%M} UTC):")
+    click.echo(accounts.invite_link(token))
+
+
+@click.command("seed-demo")
+@click.option("--print-invites", is_flag=True,
+              help="Also create and print invite links for a learner, an author and the L&D admin.")
+def seed_demo_command(print_invites: bool) -> None:
+    """Create (or complete) the demo organisation; safe to run again."""
+    from pwa import demo
+
+    summary = demo.seed()
+    db.session.commit()
+    click.echo(summary)
+    if print_invites:
+        for label, token in demo.invites_for_demo_people():
+            click.echo(f"  {label}: {accounts.invite_link(token)}")
+        db.session.commit()
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(invite_cli)
+    app.cli.add_command(seed_demo_command)

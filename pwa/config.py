@@ -1,0 +1,84 @@
+"""Configuration: defaults, then the environment, then the caller's mapping."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    return {
+        "SKILLPATH_ENV": "production",
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "skillpath.db"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "REDIS_URL": None,
+        # Relying party for passkeys: the host name the browser shows, and the full origin.
+        "SKILLPATH_RP_ID": "localhost",
+        "SKILLPATH_RP_NAME": "Skillpath",
+        "SKILLPATH_ORIGIN": "http://localhost:5000",
+        "SKILLPATH_INVITE_TTL_DAYS": 7,
+        "SKILLPATH_CHALLENGE_TTL_SECONDS": 300,
+        "SKILLPATH_AUTH_RATE_LIMIT": "20 per minute",
+        # One request body is at most 1 MB (a sync batch of 500 events fits).
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": 3600,
+        "WTF_CSRF_SSL_STRICT": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "skillpath_session",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+    }
+
+
+def _coerce(raw: str, like: Any) -> Any:
+    if isinstance(like, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(like, int):
+        return int(raw)
+    return raw
+
+
+def from_environment(current: dict[str, Any], environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    """Read ``SKILLPATH_*``, ``SECRET_KEY``, ``DATABASE_URL`` and ``REDIS_URL``."""
+    found: dict[str, Any] = {}
+    for key, value in environ.items():
+        if key.startswith("SKILLPATH_"):
+            found[key] = _coerce(value, current.get(key))
+    if environ.get("SECRET_KEY"):
+        found["SECRET_KEY"] = environ["SECRET_KEY"]
+    if environ.get("DATABASE_URL"):
+        found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+    if environ.get("REDIS_URL"):
+        found["REDIS_URL"] = environ["REDIS_URL"]
+        found["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs that name no driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def finish(config: dict[str, Any]) -> None:
+    """Derive settings and refuse unsafe ones; runs after all sources are merged."""
+    env = config["SKILLPATH_ENV"]
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(f"SKILLPATH_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    if not config.get("SECRET_KEY"):
+        if env == "production":
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set it in the environment (a long random string); "
+                "for local development run with SKILLPATH_ENV=development."
+            )
+    config.setdefault("SESSION_COOKIE_SECURE", env == "production")
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

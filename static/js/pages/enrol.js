@@ -1,0 +1,13 @@
+import { registerPasskey } from '../webauthn.js';
+import { wireCeremony } from './ceremony.js';
+
+const form = document.getElementById('enrol');
+
+wireCeremony({
+  button: form.querySelector('button'),
+  status: document.getElementById('enrol-status'),
+  form,
+  busyText: 'Follow the prompt on your device…',
+  action: () => registerPasskey({ inviteToken: form.dataset.token, name: form.device_name.value.trim() }),
+  next: () => '/',
+});

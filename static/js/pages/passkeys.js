@@ -1,0 +1,13 @@
+import { registerPasskey } from '../webauthn.js';
+import { wireCeremony } from './ceremony.js';
+
+const form = document.getElementById('add-passkey');
+
+wireCeremony({
+  button: form.querySelector('button'),
+  status: document.getElementById('passkey-status'),
+  form,
+  busyText: 'Follow the prompt on your device…',
+  action: () => registerPasskey({ name: form.device_name.value.trim() }),
+  next: () => '/account/passkeys',
+});

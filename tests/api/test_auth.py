@@ -1,0 +1,173 @@
+"""Passkey enrolment by invite and discoverable sign-in, through the JSON API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import make_invite, make_person
+from tests.softauthn import SoftAuthenticator
+
+
+def enrol(api, token, authenticator=None, **verify_kw):
+    authenticator = authenticator or SoftAuthenticator()
+    options = api.post("/api/v1/auth/register/options", {"invite_token": token})
+    assert options.status_code == 200, options.get_json()
+    credential = authenticator.create(options.get_json(), **verify_kw)
+    answer = api.post("/api/v1/auth/register/verify",
+                      {"invite_token": token, "name": "Test phone", "credential": credential})
+    return authenticator, answer
+
+
+def sign_in(api, authenticator, **kw):
+    options = api.post("/api/v1/auth/login/options").get_json()
+    return api.post("/api/v1/auth/login/verify", {"credential": authenticator.get(options, **kw)})
+
+
+def test_enrol_by_invite_signs_in_and_the_link_then_stops_working(app, api, org):
+    person_id = make_person(app)
+    token = make_invite(app, person_id)
+
+    _, answer = enrol(api, token)
+
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["person"]["display_name"] == "Ana Ruiz"
+    assert api.get("/api/v1/me").get_json()["role"]["slug"] == "store-associate"
+    again = api.post("/api/v1/auth/register/options", {"invite_token": token})
+    assert again.status_code == 410
+    assert again.get_json()["error"] == "invite_unusable"
+    assert again.get_json()["details"] == {"status": "used"}
+
+
+def test_sign_out_then_sign_in_with_the_discoverable_passkey(app, api, org):
+    token = make_invite(app, make_person(app))
+    authenticator, _ = enrol(api, token)
+    assert api.post("/api/v1/auth/signout").status_code == 200
+    assert api.get("/api/v1/me").status_code == 401
+
+    answer = sign_in(api, authenticator)
+
+    assert answer.status_code == 200, answer.get_json()
+    assert api.get("/api/v1/me").get_json()["display_name"] == "Ana Ruiz"
+
+
+def test_expired_and_revoked_and_unknown_invites_are_refused(app, api, org):
+    person_id = make_person(app)
+    expired = make_invite(app, person_id, age=timedelta(days=8))
+    answer = api.post("/api/v1/auth/register/options", {"invite_token": expired})
+    assert answer.status_code == 410
+    assert answer.get_json()["details"]["status"] == "expired"
+    unknown = api.post("/api/v1/auth/register/options", {"invite_token": "not-a-token"})
+    assert unknown.status_code == 410
+    assert unknown.get_json()["details"]["status"] == "unknown"
+
+
+def test_replayed_registration_challenge_is_refused(app, api, org):
+    person_id = make_person(app)
+    token = make_invite(app, person_id)
+    options = api.post("/api/v1/auth/register/options", {"invite_token": token}).get_json()
+    first = SoftAuthenticator().create(options)
+    bad = dict(first, response=dict(first["response"], attestationObject="AAAA"))
+    assert api.post("/api/v1/auth/register/verify",
+                    {"invite_token": token, "credential": bad}).status_code == 400
+
+    replay = api.post("/api/v1/auth/register/verify", {"invite_token": token, "credential": first})
+
+    assert replay.status_code == 400
+    assert replay.get_json()["error"] == "challenge_invalid"
+
+
+def test_replayed_sign_in_is_refused(app, api, org):
+    authenticator, _ = enrol(api, make_invite(app, make_person(app)))
+    api.post("/api/v1/auth/signout")
+    options = api.post("/api/v1/auth/login/options").get_json()
+    assertion = authenticator.get(options)
+    assert api.post("/api/v1/auth/login/verify", {"credential": assertion}).status_code == 200
+    api.post("/api/v1/auth/signout")
+
+    replay = api.post("/api/v1/auth/login/verify", {"credential": assertion})
+
+    assert replay.status_code == 400
+    assert replay.get_json()["error"] == "challenge_invalid"
+    assert api.get("/api/v1/me").status_code == 401
+
+
+def test_credential_from_another_origin_or_rp_is_refused(app, api, org):
+    authenticator, _ = enrol(api, make_invite(app, make_person(app)))
+    api.post("/api/v1/auth/signout")
+
+    other_origin = sign_in(api, authenticator, origin="https://evil.example")
+    other_rp = sign_in(api, authenticator, rp_id="evil.example")
+
+    for answer in (other_origin, other_rp):
+        assert answer.status_code == 401
+        assert answer.get_json()["error"] == "invalid_credential"
+    assert api.get("/api/v1/me").status_code == 401
+
+
+def test_registration_from_another_origin_is_refused_and_the_invite_still_works(app, api, org):
+    token = make_invite(app, make_person(app))
+
+    _, answer = enrol(api, token, origin="https://evil.example")
+
+    assert answer.status_code == 400
+    assert "origin" in answer.get_json()["message"]
+    _, retry = enrol(api, token)
+    assert retry.status_code == 200
+
+
+def test_expired_challenge_is_refused(app_factory, org):
+    app = app_factory(SKILLPATH_CHALLENGE_TTL_SECONDS=0)
+    from tests.conftest import Api
+
+    api = Api(app.test_client())
+    person_id = make_person(app)
+    _, answer = enrol(api, make_invite(app, person_id))
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "challenge_invalid"
+
+
+def test_unknown_passkey_is_refused(app, api, org):
+    answer = sign_in(api, SoftAuthenticator())
+    assert answer.status_code == 401
+    assert answer.get_json()["error"] == "unknown_passkey"
+
+
+def test_several_passkeys_listed_and_the_last_one_cannot_be_removed(app, api, org):
+    person_id = make_person(app)
+    first, _ = enrol(api, make_invite(app, person_id))
+    options = api.post("/api/v1/auth/register/options", {}).get_json()
+    second = SoftAuthenticator()
+    added = api.post("/api/v1/auth/register/verify",
+                     {"name": "Tablet", "credential": second.create(options)})
+    assert added.status_code == 200, added.get_json()
+
+    listed = api.get("/api/v1/me/passkeys").get_json()["passkeys"]
+    assert [p["name"] for p in listed] == ["Test phone", "Tablet"]
+    assert api.delete(f"/api/v1/me/passkeys/{listed[0]['id']}").status_code == 200
+    last = api.delete(f"/api/v1/me/passkeys/{listed[1]['id']}")
+    assert last.status_code == 409
+    assert last.get_json()["error"] == "conflict"
+
+    api.post("/api/v1/auth/signout")
+    assert sign_in(api, first).status_code == 401  # removed passkey no longer works
+    assert sign_in(api, second).status_code == 200
+
+
+def test_new_device_through_a_fresh_invite(app, api, org):
+    person_id = make_person(app)
+    enrol(api, make_invite(app, person_id))
+    api.post("/api/v1/auth/signout")
+    phone_two, answer = enrol(api, make_invite(app, person_id))
+    assert answer.status_code == 200
+    assert len(api.get("/api/v1/me/passkeys").get_json()["passkeys"]) == 2
+
+
+def test_sign_in_is_rate_limited(app_factory, org):
+    app = app_factory(SKILLPATH_AUTH_RATE_LIMIT="3 per minute")
+    from tests.conftest import Api
+
+    api = Api(app.test_client())
+    codes = [api.post("/api/v1/auth/login/options").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    body = api.post("/api/v1/auth/login/options").get_json()
+    assert body["code"] == 429 and body["error"] == "too_many_requests"

@@ -1,0 +1,189 @@
+"""Fixtures shared by the whole suite: a migrated database, the app, clients, factories.
+
+The schema is built once per run by the real migrations, on SQLite by default
+or on PostgreSQL when ``TEST_DATABASE_URL`` is set; there every run gets its own
+schema, dropped at the end, so the database is left as it was found. After each
+test every table is emptied.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from pwa import accounts, create_app
+from pwa.extensions import db, limiter
+from pwa.models import Organisation, Person, Role
+
+collect_ignore = [] if os.environ.get("SKILLPATH_BENCH") else ["benchmarks"]
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The URL and engine options of this run's database, migrated to head."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    schema = None
+    if url:
+        schema = f"skillpath_test_{uuid.uuid4().hex[:12]}"
+        admin = sa.create_engine(url)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        options = {}
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options}
+    app = create_app(base_config(settings))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    try:
+        yield settings
+    finally:
+        if schema:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+def base_config(settings: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SKILLPATH_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SKILLPATH_AUTH_RATE_LIMIT": "1000 per minute",
+        "SKILLPATH_ORIGIN": "http://localhost",
+        "SKILLPATH_RP_ID": "localhost",
+        **settings,
+        **overrides,
+    }
+
+
+def empty_tables(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(database: dict[str, Any]) -> Iterator[Any]:
+    """Build apps on this run's database; each is emptied and closed afterwards."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        app = create_app(base_config(database, **overrides))
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            limiter.reset()
+    if made:
+        empty_tables(made[0])
+    for app in made[1:]:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory: Any) -> Flask:
+    return app_factory()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+class Api:
+    """A test client that sends JSON with the CSRF token, as the PWA does."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.token: str | None = None
+
+    def csrf(self) -> str:
+        if self.token is None:
+            self.token = self.client.get("/api/v1/auth/csrf").get_json()["csrf_token"]
+        return self.token
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Any:
+        response = self.client.post(path, json=body if body is not None else {},
+                                    headers={"X-CSRFToken": self.csrf()}, **kw)
+        fresh = (response.get_json(silent=True) or {}).get("csrf_token")
+        if fresh:  # a new session (sign-in, sign-out) comes with a new token
+            self.token = fresh
+        return response
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.client.delete(path, headers={"X-CSRFToken": self.csrf()}, **kw)
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(path, **kw)
+
+
+@pytest.fixture
+def api(client: FlaskClient) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def org(app: Flask) -> dict[str, Any]:
+    """A small organisation with two roles, as ids.
+
+    No app context stays open: requests must each get their own, as in production.
+    """
+    with app.app_context():
+        organisation = Organisation(slug="acme", name="Acme Stores")
+        db.session.add(organisation)
+        db.session.flush()
+        roles = {}
+        for slug, name in [("store-associate", "Store associate"),
+                           ("warehouse-picker", "Warehouse picker")]:
+            role = Role(organisation_id=organisation.id, slug=slug, name=name, description="")
+            db.session.add(role)
+            db.session.flush()
+            roles[slug] = role.id
+        db.session.commit()
+        return {"id": organisation.id, "roles": roles}
+
+
+def make_person(app: Flask, name: str = "Ana Ruiz", role: str = "store-associate",
+                *, ld_admin: bool = False) -> int:
+    with app.app_context():
+        organisation = db.session.scalars(sa.select(Organisation)).first()
+        assert organisation is not None, "use the org fixture first"
+        person, _ = accounts.ensure_person(organisation, name,
+                                           accounts.role_by_slug(organisation, role),
+                                           ld_admin=ld_admin)
+        db.session.commit()
+        return person.id
+
+
+def make_invite(app: Flask, person_id: int, *, age: timedelta = timedelta(0),
+                ttl_days: int = 7) -> str:
+    """An invite for ``person_id`` created ``age`` ago; returns its token."""
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        _, token = accounts.create_invite(person, accounts.now() - age, ttl_days=ttl_days)
+        db.session.commit()
+        return token
