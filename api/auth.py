@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
@@ -40,6 +41,7 @@ from pwa.models import Invite, Passkey, Person
 
 bp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth")
 
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 REGISTER = "register"
 AUTHENTICATE = "authenticate"
 
@@ -141,7 +143,9 @@ def register_verify() -> Response:
             from exc
     if db.session.query(Passkey).filter_by(credential_id=verified.credential_id).first():
         raise ApiError(409, "passkey_exists", "This passkey is already registered.")
-    transports = body.credential.get("response", {}).get("transports") or []
+    transports = body.credential["response"].get("transports")
+    if not isinstance(transports, list):
+        transports = []
     passkey = Passkey(
         person_id=person.id,
         credential_id=verified.credential_id,
@@ -193,9 +197,10 @@ def login_verify() -> Response:
             "This passkey is not registered here. It may have been removed: "
             "ask your L&D team for a new invite link.",
         )
-    user_handle = body.credential.get("response", {}).get("userHandle")
-    if user_handle and _b64(str(user_handle)) != passkey.person.user_handle:
-        raise ApiError(401, "unknown_passkey", "This passkey belongs to someone else.")
+    response = body.credential.get("response")
+    if isinstance(response, dict) and response.get("userHandle"):
+        if _b64_field(response, "userHandle") != passkey.person.user_handle:
+            raise ApiError(401, "unknown_passkey", "This passkey belongs to someone else.")
     try:
         verified = verify_authentication_response(
             credential=body.credential,
@@ -249,8 +254,10 @@ def _consume(credential: dict[str, Any], purpose: str, now: Any) -> Any:
 
 
 def _b64(value: str) -> bytes:
-    padded = value + "=" * (-len(value) % 4)
-    return base64.urlsafe_b64decode(padded.encode("ascii"))
+    """Strict base64url: characters outside the alphabet are an error, not skipped."""
+    if not _B64URL.match(value):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
 def _b64_field(container: Any, key: str, fallback: Any = None) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from engine.errors import DomainError
 from pwa import accounts
@@ -45,6 +45,7 @@ def create_invite_command(
 @click.command("seed-demo")
 @click.option("--print-invites", is_flag=True,
               help="Also create and print invite links for a learner, an author and the L&D admin.")
+@with_appcontext
 def seed_demo_command(print_invites: bool) -> None:
     """Create (or complete) the demo organisation; safe to run again."""
     from pwa import demo

@@ -80,5 +80,5 @@ def finish(config: dict[str, Any]) -> None:
                 "SECRET_KEY is not set. Set it in the environment (a long random string); "
                 "for local development run with SKILLPATH_ENV=development."
             )
-    config.setdefault("SESSION_COOKIE_SECURE", env == "production")
+    config["SESSION_COOKIE_SECURE"] = env == "production"
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

@@ -92,11 +92,9 @@ def app_factory(database: dict[str, Any]) -> Iterator[Any]:
     for app in made:
         with app.app_context():
             limiter.reset()
-    if made:
-        empty_tables(made[0])
-    for app in made[1:]:
-        with app.app_context():
             db.engine.dispose()
+    if made:
+        empty_tables(create_app(base_config(database)))
 
 
 @pytest.fixture

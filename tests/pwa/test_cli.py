@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from pwa.extensions import db
+from pwa.models import Invite, Person, Role, RoleAuthor
+
+
+def test_seed_demo_is_idempotent_and_complete(app, runner):
+    first = runner.invoke(args=["seed-demo"])
+    second = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "(31 new)" in first.output and "(0 new)" in second.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 31
+        roles = db.session.scalars(sa.select(Role)).all()
+        frontline = [r for r in roles if r.slug != "learning-development"]
+        assert len(frontline) == 3
+        assert db.session.scalar(sa.select(sa.func.count()).where(Person.is_ld_admin)) == 1
+        for role in frontline:
+            authors = db.session.scalars(
+                sa.select(RoleAuthor).where(RoleAuthor.role_id == role.id)).all()
+            assert len(authors) == 2
+            assert all(a.person.role_id == role.id for a in authors)
+
+
+def test_seed_demo_prints_three_working_invite_links(app, runner):
+    result = runner.invoke(args=["seed-demo", "--print-invites"])
+    links = re.findall(r"http://localhost/enrol/(\S+)", result.output)
+    assert len(links) == 3
+    client = app.test_client()
+    for token in links:
+        assert client.get(f"/enrol/{token}").status_code == 200
+
+
+def test_invite_create_makes_the_person_once_and_prints_a_link(app, runner, org):
+    result = runner.invoke(args=["invite", "create", "--name", "Ana Ruiz",
+                                 "--role", "store-associate", "--ld-admin"])
+    assert result.exit_code == 0, result.output
+    assert "Created Ana Ruiz (Store associate)" in result.output
+    token = re.search(r"/enrol/(\S+)", result.output).group(1)
+    again = runner.invoke(args=["invite", "create", "--name", "Ana Ruiz",
+                                "--role", "store-associate", "--days", "2"])
+    assert "Found Ana Ruiz" in again.output
+    with app.app_context():
+        people = db.session.scalars(sa.select(Person)).all()
+        assert [(p.display_name, p.is_ld_admin) for p in people] == [("Ana Ruiz", True)]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Invite)) == 2
+    assert app.test_client().get(f"/enrol/{token}").status_code == 200
+
+
+def test_invite_create_explains_bad_input(runner, org):
+    unknown_role = runner.invoke(args=["invite", "create", "--name", "A", "--role", "pilot"])
+    assert unknown_role.exit_code != 0
+    assert "There is no role 'pilot'" in unknown_role.output
+    bad_days = runner.invoke(args=["invite", "create", "--name", "A", "--role",
+                                   "store-associate", "--days", "90"])
+    assert bad_days.exit_code != 0 and "30 days" in bad_days.output
+    bad_zone = runner.invoke(args=["invite", "create", "--name", "B", "--role",
+                                   "store-associate", "--time-zone", "Mars/Base"])
+    assert bad_zone.exit_code != 0 and "not a time zone" in bad_zone.output
+
+
+def test_invite_create_without_an_organisation(runner):
+    result = runner.invoke(args=["invite", "create", "--name", "A", "--role", "x"])
+    assert result.exit_code != 0 and "seed-demo" in result.output

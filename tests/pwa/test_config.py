@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from pwa import create_app
+from pwa.extensions import db
+
+
+def test_production_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("SKILLPATH_ENV", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_environment_then_test_config(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("SKILLPATH_RP_ID", "learn.example.com")
+    monkeypatch.setenv("SKILLPATH_INVITE_TTL_DAYS", "3")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.example/skillpath")
+    app = create_app({"SKILLPATH_ORIGIN": "https://learn.example.com"})
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SKILLPATH_RP_ID"] == "learn.example.com"
+    assert app.config["SKILLPATH_INVITE_TTL_DAYS"] == 3
+    assert app.config["SKILLPATH_ORIGIN"] == "https://learn.example.com"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/skillpath"
+    assert app.config["SESSION_COOKIE_SECURE"] is True  # production
+
+
+def test_development_keeps_a_generated_secret(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    settings = {"SKILLPATH_ENV": "development",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    first = create_app(settings)
+    second = create_app(settings)
+    assert first.config["SECRET_KEY"] and first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert first.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_unknown_environment_is_refused(tmp_path):
+    with pytest.raises(RuntimeError, match="SKILLPATH_ENV"):
+        create_app({"SKILLPATH_ENV": "staging", "SECRET_KEY": "x"})
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(app):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+            assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+    else:
+        with app.app_context():
+            assert db.session.execute(sa.text("SELECT 1")).scalar() == 1
+
+
+def test_security_headers(client):
+    response = client.get("/signin")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_flags(app, api, org):
+    from tests.api.test_auth import enrol
+    from tests.conftest import make_invite, make_person
+
+    _, answer = enrol(api, make_invite(app, make_person(app)))
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -1,0 +1,172 @@
+"""Server-rendered pages: who may see them, what they change, what they refuse."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from pwa.extensions import db
+from pwa.models import Invite, Passkey, Person
+from tests.api.test_auth import enrol
+from tests.conftest import make_invite, make_person
+
+
+def signed_in(app, api, name="Ana Ruiz", **kw):
+    person_id = make_person(app, name, **kw)
+    _, answer = enrol(api, make_invite(app, person_id))
+    assert answer.status_code == 200
+    return person_id
+
+
+def form_token(html: bytes) -> str:
+    return re.search(rb'<meta name="csrf-token" content="([^"]+)"', html).group(1).decode()
+
+
+def test_signed_out_pages_send_you_to_sign_in(client):
+    for path in ("/", "/account/passkeys", "/account/data", "/admin/invites"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/signin?next=")
+
+
+def test_home_shows_name_and_role(app, api, org):
+    signed_in(app, api)
+    html = api.get("/").get_data(as_text=True)
+    assert "Hello, Ana" in html
+    assert 'class="who-name">Ana Ruiz<' in html
+    assert "Store associate" in html
+    assert "Invites" not in html  # not an L&D admin
+
+
+def test_enrol_page_and_its_refusals(app, client, org):
+    person_id = make_person(app)
+    good = client.get(f"/enrol/{make_invite(app, person_id)}")
+    assert good.status_code == 200 and b"Welcome, Ana Ruiz" in good.data
+    expired = client.get(f"/enrol/{make_invite(app, person_id, age=timedelta(days=8))}")
+    assert expired.status_code == 410 and b"has expired" in expired.data
+    unknown = client.get("/enrol/nope")
+    assert unknown.status_code == 404 and b"not valid" in unknown.data
+
+
+def test_only_ld_admins_can_invite(app, api, org):
+    signed_in(app, api)
+    assert api.get("/admin/invites").status_code == 403
+    assert api.client.post("/admin/invites", data={"csrf_token": api.csrf()}).status_code == 403
+
+
+def test_ld_admin_creates_an_invite_with_a_qr_code_and_can_withdraw_it(app, api, org):
+    signed_in(app, api, "Priya N", ld_admin=True)
+    page = api.get("/admin/invites")
+    response = api.client.post("/admin/invites", data={
+        "csrf_token": form_token(page.data), "name": "Ben Ode", "role": "warehouse-picker",
+        "days": "3"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert "Invite for Ben Ode" in html and "<svg" in html and "<path" in html
+    link = re.search(r'value="(http://localhost/enrol/[^"]+)"', html).group(1)
+    assert api.client.get(link.removeprefix("http://localhost")).status_code == 200
+    with app.app_context():
+        invite = db.session.scalars(sa.select(Invite).join(Person, Invite.person_id == Person.id)
+                                    .where(Person.display_name == "Ben Ode")).one()
+        assert invite.expires_at - invite.created_at == timedelta(days=3)
+        assert invite.person.role.slug == "warehouse-picker"
+        invite_id = invite.id
+    revoked = api.client.post(f"/admin/invites/{invite_id}/revoke",
+                              data={"csrf_token": form_token(html.encode())},
+                              follow_redirects=True)
+    assert b"no longer works" in revoked.data
+    refused = api.client.get(link.removeprefix("http://localhost"))
+    assert refused.status_code == 410 and b"withdrawn" in refused.data
+
+
+def test_invite_form_errors_are_shown_and_nothing_is_saved(app, api, org):
+    signed_in(app, api, "Priya N", ld_admin=True)
+    token = form_token(api.get("/admin/invites").data)
+    response = api.client.post("/admin/invites", data={
+        "csrf_token": token, "name": "", "role": "store-associate", "days": "90"})
+    assert response.status_code == 422
+    assert b"This field is required" in response.data
+    assert b"Number must be between 1 and 30" in response.data
+    wrong_role = api.client.post("/admin/invites", data={
+        "csrf_token": token, "name": "Priya N", "role": "warehouse-picker", "days": "7"})
+    assert wrong_role.status_code == 422 and b"already exists with the role" in wrong_role.data
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Invite)) == 1
+
+
+def test_settings_change_future_role_time_zone_and_locale(app, api, org):
+    person_id = signed_in(app, api)
+    token = form_token(api.get("/account/settings").data)
+    bad = api.client.post("/account/settings", data={
+        "csrf_token": token, "future_role": "", "time_zone": "Mars/Base", "locale": "en-GB"})
+    assert bad.status_code == 422 and b"Not a valid choice" in bad.data
+    bad_locale = api.client.post("/account/settings", data={
+        "csrf_token": token, "future_role": "", "time_zone": "Europe/Madrid", "locale": "xx_YY"})
+    assert bad_locale.status_code == 422 and b"not a language tag" in bad_locale.data
+    good = api.client.post("/account/settings", data={
+        "csrf_token": token, "future_role": "warehouse-picker", "time_zone": "Europe/Madrid",
+        "locale": "es-ES"}, follow_redirects=True)
+    assert b"Your details are saved" in good.data
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        assert (person.future_role.slug, person.time_zone, person.locale) == \
+            ("warehouse-picker", "Europe/Madrid", "es-ES")
+
+
+def test_export_holds_everything_about_me_and_nothing_of_others(app, api, org):
+    make_person(app, "Someone Else")
+    signed_in(app, api)
+    response = api.get("/api/v1/me/export")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = response.get_json()
+    assert data["person"]["display_name"] == "Ana Ruiz"
+    assert data["person"]["role"]["slug"] == "store-associate"
+    assert len(data["passkeys"]) == 1 and data["passkeys"][0]["name"] == "Test phone"
+    assert len(data["invites"]) == 1 and data["invites"][0]["used_at"]
+    assert "Someone Else" not in response.get_data(as_text=True)
+
+
+def test_delete_account_needs_confirmation_then_removes_everything(app, api, org):
+    person_id = signed_in(app, api)
+    token = form_token(api.get("/account/data").data)
+    unconfirmed = api.client.post("/account/delete", data={"csrf_token": token})
+    assert unconfirmed.status_code == 422 and b"Tick the box" in unconfirmed.data
+    done = api.client.post("/account/delete", data={"csrf_token": token, "confirm": "y"},
+                           follow_redirects=True)
+    assert b"have been deleted" in done.data
+    with app.app_context():
+        assert db.session.get(Person, person_id) is None
+        for model in (Passkey, Invite):
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
+    assert api.get("/api/v1/me").status_code == 401
+
+
+def test_delete_account_through_the_api(app, api, org):
+    person_id = signed_in(app, api)
+    assert api.delete("/api/v1/me").get_json() == {"deleted": True}
+    with app.app_context():
+        assert db.session.get(Person, person_id) is None
+
+
+def test_passkey_page_removes_one_but_never_the_last(app, api, org):
+    person_id = signed_in(app, api)
+    with app.app_context():
+        only = db.session.scalars(sa.select(Passkey)).one().id
+    page = api.get("/account/passkeys")
+    assert b"Test phone" in page.data and b"only passkey" in page.data
+    refused = api.client.post(f"/account/passkeys/{only}/remove",
+                              data={"csrf_token": form_token(page.data)}, follow_redirects=True)
+    assert b"only passkey" in refused.data
+    with app.app_context():
+        assert db.session.get(Person, person_id).passkeys
+
+
+def test_signout_form(app, api, org):
+    signed_in(app, api)
+    token = form_token(api.get("/").data)
+    response = api.client.post("/signout", data={"csrf_token": token}, follow_redirects=True)
+    assert b"You are signed out" in response.data
+    assert api.get("/").status_code == 302
