@@ -30,7 +30,8 @@ test: $(VENV)/.installed chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed chromium
-	$(PY) -m pytest tests/benchmarks -m benchmark -s $(PYTEST_ARGS)
+	SKILLPATH_BENCH=1 $(PY) -m pytest tests/benchmarks -m benchmark -q $(PYTEST_ARGS)
+	SKILLPATH_BENCH=1 TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest tests/benchmarks -m benchmark -q $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

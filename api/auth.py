@@ -11,6 +11,8 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
@@ -125,7 +127,11 @@ def register_verify() -> Response:
     body = json_body(RegisterVerifyRequest)
     now = accounts.now()
     challenge = _consume(body.credential, REGISTER, now)
-    db.session.commit()  # used, whatever happens next
+    with _burnt_on_failure():
+        return _finish_registration(body, challenge, now)
+
+
+def _finish_registration(body: RegisterVerifyRequest, challenge: Any, now: Any) -> Response:
     person, invite = _registering_person(body.invite_token, now)
     expected = (invite.id, None) if invite else (None, person.id)
     if (challenge.invite_id, challenge.person_id) != expected:
@@ -188,7 +194,11 @@ def login_verify() -> Response:
     body = json_body(LoginVerifyRequest)
     now = accounts.now()
     challenge = _consume(body.credential, AUTHENTICATE, now)
-    db.session.commit()  # used, whatever happens next
+    with _burnt_on_failure():
+        return _finish_sign_in(body, challenge, now)
+
+
+def _finish_sign_in(body: LoginVerifyRequest, challenge: Any, now: Any) -> Response:
     raw_id = _b64_field(body.credential, "rawId", body.credential.get("id"))
     passkey = db.session.query(Passkey).filter_by(credential_id=raw_id).first()
     if passkey is None:
@@ -221,6 +231,20 @@ def login_verify() -> Response:
     sign_in(person)
     return jsonify({"signed_in": True, "person": accounts.person_summary(person),
                     "csrf_token": generate_csrf()})
+
+
+@contextmanager
+def _burnt_on_failure() -> Iterator[None]:
+    """A consumed challenge stays consumed when verification then fails.
+
+    Verification writes nothing before it succeeds, so committing on failure
+    stores only the challenge's deletion; success commits it with the rest.
+    """
+    try:
+        yield
+    except Exception:
+        db.session.commit()
+        raise
 
 
 def _registering_person(token: str | None, now: Any) -> tuple[Person, Invite | None]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 
 from engine.errors import InvalidInput, InviteUnusable
 
@@ -17,7 +17,7 @@ DEFAULT_TTL = timedelta(days=7)
 MAX_TTL = timedelta(days=30)
 
 
-class InviteStatus(str, Enum):
+class InviteStatus(StrEnum):
     """Where an invite stands; only ``VALID`` may be redeemed."""
 
     VALID = "valid"

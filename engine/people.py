@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine.errors import InvalidInput
@@ -13,7 +13,7 @@ _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
 MAX_NAME_LENGTH = 120
 
 
-class Permission(str, Enum):
+class Permission(StrEnum):
     """What the app lets a person do; every person is a learner."""
 
     LEARNER = "learner"

@@ -39,7 +39,9 @@ def token_hash(token: str) -> str:
 def the_organisation(slug: str | None = None) -> Organisation:
     """The organisation named by ``slug``, or the only one there is."""
     if slug:
-        org = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+        org: Organisation | None = db.session.scalar(
+            select(Organisation).where(Organisation.slug == slug)
+        )
         if org is None:
             raise NotFound(f"There is no organisation '{slug}'.")
         return org
@@ -52,7 +54,7 @@ def the_organisation(slug: str | None = None) -> Organisation:
 
 
 def role_by_slug(org: Organisation, slug: str) -> Role:
-    role = db.session.scalar(
+    role: Role | None = db.session.scalar(
         select(Role).where(Role.organisation_id == org.id, Role.slug == slug)
     )
     if role is None:
@@ -131,12 +133,15 @@ def create_invite(
 
 
 def invite_link(token: str) -> str:
-    return current_app.config["SKILLPATH_ORIGIN"].rstrip("/") + "/enrol/" + token
+    origin: str = current_app.config["SKILLPATH_ORIGIN"]
+    return origin.rstrip("/") + "/enrol/" + token
 
 
 def usable_invite(token: str, now: datetime) -> Invite:
     """The invite behind ``token`` if it can still be redeemed; else InviteUnusable."""
-    invite = db.session.scalar(select(Invite).where(Invite.token_hash == token_hash(token)))
+    invite: Invite | None = db.session.scalar(
+        select(Invite).where(Invite.token_hash == token_hash(token))
+    )
     if invite is None:
         raise invite_rules.unknown_invite()
     invite_rules.require_usable(invite_state(invite), now)
@@ -177,7 +182,7 @@ def consume_challenge(challenge: str, purpose: str, now: datetime) -> WebAuthnCh
     The row is deleted whatever happens next, so a challenge works at most once
     even if verification fails.
     """
-    row = db.session.scalar(
+    row: WebAuthnChallenge | None = db.session.scalar(
         select(WebAuthnChallenge).where(WebAuthnChallenge.challenge == challenge).with_for_update()
     )
     if row is None:

@@ -19,7 +19,8 @@ invite_cli = AppGroup("invite", help="Create one-time enrolment links.")
 @click.option("--ld-admin", is_flag=True, help="Give them the L&D admin permission.")
 @click.option("--days", type=int, default=None, help="Days until the link expires (default 7).")
 @click.option("--org", "org_slug", default=None, help="Organisation slug, if there are several.")
-@click.option("--time-zone", default="UTC", show_default=True, help="IANA time zone for a new person.")
+@click.option("--time-zone", default="UTC", show_default=True,
+              help="IANA time zone for a new person.")
 @click.option("--locale", default="en", show_default=True, help="Language tag for a new person.")
 def create_invite_command(
     name: str, role_slug: str, ld_admin: bool, days: int | None, org_slug: str | None,

@@ -45,7 +45,9 @@ def _coerce(raw: str, like: Any) -> Any:
     return raw
 
 
-def from_environment(current: dict[str, Any], environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+def from_environment(
+    current: dict[str, Any], environ: os._Environ[str] | dict[str, str]
+) -> dict[str, Any]:
     """Read ``SKILLPATH_*``, ``SECRET_KEY``, ``DATABASE_URL`` and ``REDIS_URL``."""
     found: dict[str, Any] = {}
     for key, value in environ.items():

@@ -210,7 +210,8 @@ def _me() -> Person:
 
 @lru_cache(maxsize=1)
 def _time_zones() -> list[str]:
-    return ["UTC"] + sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    zones = (z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    return ["UTC", *sorted(zones)]
 
 
 def _qr_svg(link: str) -> str:

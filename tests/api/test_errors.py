@@ -142,7 +142,8 @@ def test_invite_for_someone_else_cannot_reuse_another_persons_challenge(app, api
     ben = make_invite(app, make_person(app, "Ben Ode"))
     options = api.post("/api/v1/auth/register/options", {"invite_token": ana}).get_json()
     credential = SoftAuthenticator().create(options)
-    answer = api.post("/api/v1/auth/register/verify", {"invite_token": ben, "credential": credential})
+    answer = api.post("/api/v1/auth/register/verify",
+                      {"invite_token": ben, "credential": credential})
     assert_shape(answer, 400, "challenge_mismatch")
 
 
