@@ -66,6 +66,13 @@ class LoginVerifyRequest(Schema):
     credential: dict[str, Any]
 
 
+REQUEST_SCHEMAS: dict[str, type[Schema]] = {
+    "api_auth.register_options": RegisterOptionsRequest,
+    "api_auth.register_verify": RegisterVerifyRequest,
+    "api_auth.login_verify": LoginVerifyRequest,
+}
+
+
 @bp.get("/csrf")
 def csrf_token() -> Response:
     """A fresh CSRF token; the client sends it back in the X-CSRFToken header."""
@@ -76,6 +83,7 @@ def csrf_token() -> Response:
 
 @bp.get("/session")
 def whoami() -> Response:
+    """Whether someone is signed in, and who."""
     person = current_person()
     return jsonify({"signed_in": person is not None,
                     "person": accounts.person_summary(person) if person else None})
@@ -83,6 +91,7 @@ def whoami() -> Response:
 
 @bp.post("/signout")
 def signout() -> Response:
+    """End the session; the answer carries the new session's CSRF token."""
     sign_out()
     return jsonify({"signed_in": False, "csrf_token": generate_csrf()})
 
@@ -124,6 +133,7 @@ def register_options() -> Response:
 @bp.post("/register/verify")
 @limiter.limit(_auth_limit)
 def register_verify() -> Response:
+    """Check the new passkey, store it, use up the invite and sign the person in."""
     body = json_body(RegisterVerifyRequest)
     now = accounts.now()
     challenge = _consume(body.credential, REGISTER, now)
@@ -191,6 +201,7 @@ def login_options() -> Response:
 @bp.post("/login/verify")
 @limiter.limit(_auth_limit)
 def login_verify() -> Response:
+    """Check a passkey assertion against its stored public key and sign in."""
     body = json_body(LoginVerifyRequest)
     now = accounts.now()
     challenge = _consume(body.credential, AUTHENTICATE, now)

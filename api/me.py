@@ -22,6 +22,7 @@ def _person() -> Person:
 
 @bp.get("")
 def me() -> Response:
+    """The signed-in person: name, role, future role, time zone, locale, permissions."""
     return jsonify(accounts.person_summary(_person()))
 
 
@@ -37,6 +38,7 @@ def export() -> Response:
 
 @bp.delete("")
 def delete_me() -> Response:
+    """Delete the signed-in person's account and everything that is theirs."""
     accounts.delete_person(_person())
     db.session.commit()
     sign_out()
@@ -45,6 +47,7 @@ def delete_me() -> Response:
 
 @bp.get("/passkeys")
 def passkeys() -> Response:
+    """The signed-in person's passkeys (no key material)."""
     person = _person()
     return jsonify({"passkeys": [
         {"id": p.id, "name": p.name, "created_at": p.created_at.isoformat(),
@@ -55,6 +58,7 @@ def passkeys() -> Response:
 
 @bp.delete("/passkeys/<int:passkey_id>")
 def remove_passkey(passkey_id: int) -> Response:
+    """Remove one passkey; the last one is refused (409) so nobody locks themselves out."""
     removed = accounts.remove_passkey(_person(), passkey_id)
     db.session.commit()
     return jsonify({"removed": removed.id})

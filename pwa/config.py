@@ -24,6 +24,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SKILLPATH_INVITE_TTL_DAYS": 7,
         "SKILLPATH_CHALLENGE_TTL_SECONDS": 300,
         "SKILLPATH_AUTH_RATE_LIMIT": "20 per minute",
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        "SKILLPATH_TRUSTED_PROXIES": 0,
         # One request body is at most 1 MB (a sync batch of 500 events fits).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 3600,

@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -25,7 +26,7 @@ from engine import people as people_rules
 from engine.errors import DomainError, InviteUnusable
 from pwa import accounts
 from pwa.auth import current_person, page_login_required, sign_out
-from pwa.extensions import db
+from pwa.extensions import db, limiter
 from pwa.forms import ConfirmForm, DeleteAccountForm, InviteForm, SettingsForm
 from pwa.models import Invite, Person, Role
 
@@ -71,6 +72,7 @@ def signout() -> Any:
 
 
 @bp.get("/enrol/<token>")
+@limiter.limit(lambda: str(current_app.config["SKILLPATH_AUTH_RATE_LIMIT"]))
 def enrol(token: str) -> Any:
     try:
         invite = accounts.usable_invite(token, accounts.now())

@@ -170,3 +170,11 @@ def test_signout_form(app, api, org):
     response = api.client.post("/signout", data={"csrf_token": token}, follow_redirects=True)
     assert b"You are signed out" in response.data
     assert api.get("/").status_code == 302
+
+
+def test_invite_pages_are_rate_limited(app_factory, org):
+    app = app_factory(SKILLPATH_AUTH_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    codes = [client.get("/enrol/guess-number-%d" % i).status_code for i in range(3)]
+    assert codes == [404, 404, 429]
+    assert b"Too many attempts" in client.get("/enrol/another").data
