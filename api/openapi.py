@@ -28,9 +28,9 @@ ERROR_SCHEMA: dict[str, Any] = {
 
 
 def request_schemas() -> dict[str, type[BaseModel]]:
-    from api import auth
+    from api import auth, content
 
-    return dict(auth.REQUEST_SCHEMAS)
+    return {**auth.REQUEST_SCHEMAS, **content.REQUEST_SCHEMAS}
 
 
 @bp.get("/openapi.json")

@@ -187,3 +187,174 @@ def as_dict(row: Any, *fields: str) -> dict[str, Any]:
         value = getattr(row, name)
         out[name] = value.isoformat() if isinstance(value, datetime) else value
     return out
+
+
+class CompetencyIdentity(db.Model):  # type: ignore[name-defined,misc]
+    """The stable identity of a competency across a role's profile versions."""
+
+    __tablename__ = "competencies"
+    __table_args__ = (UniqueConstraint("role_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    role: Mapped[Role] = relationship()
+
+
+class ProfileVersion(db.Model):  # type: ignore[name-defined,misc]
+    """One numbered version of a role's Success Profile; immutable once published."""
+
+    __tablename__ = "profile_versions"
+    __table_args__ = (UniqueConstraint("role_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # Bumped by every save of a draft: two authors never overwrite each other silently.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+
+    role: Mapped[Role] = relationship()
+    created_by: Mapped[Person | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[Person | None] = relationship(foreign_keys=[updated_by_id])
+    published_by: Mapped[Person | None] = relationship(foreign_keys=[published_by_id])
+    lines: Mapped[list[VersionCompetency]] = relationship(
+        back_populates="version",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="VersionCompetency.position",
+    )
+
+
+class VersionCompetency(db.Model):  # type: ignore[name-defined,misc]
+    """A competency as one profile version words it."""
+
+    __tablename__ = "version_competencies"
+    __table_args__ = (UniqueConstraint("version_id", "competency_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("profile_versions.id", ondelete="CASCADE"), index=True
+    )
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    group_name: Mapped[str] = mapped_column(String(60))
+    levels: Mapped[list[str]] = mapped_column(JSON)
+    target: Mapped[int] = mapped_column(Integer)
+    importance: Mapped[int] = mapped_column(Integer)
+
+    version: Mapped[ProfileVersion] = relationship(back_populates="lines")
+    competency: Mapped[CompetencyIdentity] = relationship()
+
+
+class Feedback(db.Model):  # type: ignore[name-defined,misc]
+    """A learner's note that a profile (or one competency of it) is off."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("profile_versions.id"))
+    competency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("competencies.id"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    replied_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    addressed_in_id: Mapped[int | None] = mapped_column(
+        ForeignKey("profile_versions.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    role: Mapped[Role] = relationship()
+    version: Mapped[ProfileVersion] = relationship(foreign_keys=[version_id])
+    competency: Mapped[CompetencyIdentity | None] = relationship()
+    replied_by: Mapped[Person | None] = relationship(foreign_keys=[replied_by_id])
+    addressed_in: Mapped[ProfileVersion | None] = relationship(foreign_keys=[addressed_in_id])
+
+
+class Item(db.Model):  # type: ignore[name-defined,misc]
+    """A catalogue learning item; its content lives in immutable revisions."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("organisation_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(80))
+    current_revision: Mapped[int] = mapped_column(Integer, default=1)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    revisions: Mapped[list[ItemRevision]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ItemRevision.revision",
+    )
+
+
+class ItemRevision(db.Model):  # type: ignore[name-defined,misc]
+    """One immutable revision of an item: what it is, whom it suits, its cards and questions."""
+
+    __tablename__ = "item_revisions"
+    __table_args__ = (UniqueConstraint("item_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(160))
+    format: Mapped[str] = mapped_column(String(20), index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    level_from: Mapped[int] = mapped_column(Integer)
+    level_to: Mapped[int] = mapped_column(Integer)
+    offline: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    cards: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+
+    item: Mapped[Item] = relationship(back_populates="revisions")
+    competencies: Mapped[list[CompetencyIdentity]] = relationship(
+        secondary="item_competencies", order_by="CompetencyIdentity.id"
+    )
+
+
+class ItemCompetency(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "item_competencies"
+
+    item_revision_id: Mapped[int] = mapped_column(
+        ForeignKey("item_revisions.id", ondelete="CASCADE"), primary_key=True
+    )
+    competency_id: Mapped[int] = mapped_column(
+        ForeignKey("competencies.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

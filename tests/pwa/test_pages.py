@@ -175,6 +175,6 @@ def test_signout_form(app, api, org):
 def test_invite_pages_are_rate_limited(app_factory, org):
     app = app_factory(SKILLPATH_AUTH_RATE_LIMIT="2 per minute")
     client = app.test_client()
-    codes = [client.get("/enrol/guess-number-%d" % i).status_code for i in range(3)]
+    codes = [client.get(f"/enrol/guess-number-{i}").status_code for i in range(3)]
     assert codes == [404, 404, 429]
     assert b"Too many attempts" in client.get("/enrol/another").data

@@ -1,0 +1,167 @@
+"""Rules of catalogue learning items and their micro-lesson content."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from engine.errors import InvalidInput
+
+
+class Format(StrEnum):
+    MICRO_LESSON = "micro_lesson"
+    COURSE = "course"
+    CLASSROOM = "classroom"
+    GROUP_PROJECT = "group_project"
+    BOOK_STUDY = "book_study"
+    ON_THE_JOB = "on_the_job"
+    PEER_SESSION = "peer_session"
+
+
+FORMAT_LABELS = {
+    Format.MICRO_LESSON: "Micro-lesson",
+    Format.COURSE: "Course",
+    Format.CLASSROOM: "Classroom",
+    Format.GROUP_PROJECT: "Group project",
+    Format.BOOK_STUDY: "Book study",
+    Format.ON_THE_JOB: "On the job",
+    Format.PEER_SESSION: "Peer session",
+}
+
+
+class QuestionKind(StrEnum):
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    TRUE_FALSE = "true_false"
+
+
+MAX_MINUTES = 60 * 24 * 30
+MAX_TITLE = 160
+
+
+@dataclass(frozen=True)
+class Card:
+    text: str
+    image: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "image": self.image}
+
+
+@dataclass(frozen=True)
+class Question:
+    kind: str
+    prompt: str
+    options: tuple[str, ...]
+    correct: tuple[int, ...]
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "prompt": self.prompt, "options": list(self.options),
+                "correct": list(self.correct), "explanation": self.explanation}
+
+
+@dataclass(frozen=True)
+class ItemContent:
+    """Everything an item revision says; what ``validate`` checks."""
+
+    title: str
+    format: str
+    duration_minutes: int
+    language: str
+    level_from: int
+    level_to: int
+    competency_keys: tuple[str, ...]
+    offline: bool = False
+    url: str | None = None
+    summary: str = ""
+    cards: tuple[Card, ...] = field(default=())
+    questions: tuple[Question, ...] = field(default=())
+
+
+def validate(item: ItemContent) -> None:
+    """Refuse an item that breaks a rule; all problems are listed in ``details``."""
+    problems: list[dict[str, str]] = []
+
+    def problem(field_name: str, message: str) -> None:
+        problems.append({"field": field_name, "message": message})
+
+    if not item.title.strip():
+        problem("title", "An item needs a title.")
+    elif len(item.title) > MAX_TITLE:
+        problem("title", f"A title can be at most {MAX_TITLE} characters.")
+    if item.format not in {f.value for f in Format}:
+        problem("format", f"'{item.format}' is not a format. Use one of: "
+                + ", ".join(f.value for f in Format) + ".")
+    if not _whole(item.duration_minutes) or not 1 <= item.duration_minutes <= MAX_MINUTES:
+        problem("duration_minutes", "The duration is a whole number of minutes, at least 1.")
+    for name in ("level_from", "level_to"):
+        if not _whole(getattr(item, name)) or not 1 <= getattr(item, name) <= 5:
+            problem(name, "Levels are whole numbers from 1 to 5.")
+    if _whole(item.level_from) and _whole(item.level_to) and item.level_from > item.level_to:
+        problem("level_to", "The level range must run from low to high.")
+    if not item.competency_keys:
+        problem("competencies", "Choose at least one competency this item develops.")
+    if item.url is not None and not item.url.startswith(("https://", "http://")):
+        problem("url", "A link must start with https:// or http://.")
+    if item.format == Format.MICRO_LESSON:
+        if not item.cards:
+            problem("cards", "A micro-lesson needs at least one card.")
+        if not item.questions:
+            problem("questions", "A micro-lesson needs at least one question.")
+    for i, card in enumerate(item.cards, start=1):
+        if not card.text.strip():
+            problem(f"cards.{i}", f"Card {i} has no text.")
+    for i, question in enumerate(item.questions, start=1):
+        for message in _question_problems(question):
+            problem(f"questions.{i}", f"Question {i}: {message}")
+    if problems:
+        raise InvalidInput("This item has problems to fix before it can be saved.",
+                           {"problems": problems})
+
+
+def _question_problems(q: Question) -> list[str]:
+    found = []
+    if q.kind not in {k.value for k in QuestionKind}:
+        return [f"'{q.kind}' is not a question kind."]
+    if not q.prompt.strip():
+        found.append("it has no question text.")
+    if q.kind == QuestionKind.TRUE_FALSE and list(q.options) != ["True", "False"]:
+        found.append("a true/false question has the options True and False.")
+    if len(q.options) < 2:
+        found.append("it needs at least two options.")
+    if any(not o.strip() for o in q.options):
+        found.append("an option is empty.")
+    if len(set(q.correct)) != len(q.correct) or \
+            any(not _whole(c) or not 0 <= c < len(q.options) for c in q.correct):
+        found.append("a correct answer points at no option.")
+    elif q.kind == QuestionKind.MULTIPLE_CHOICE:
+        if len(q.correct) < 1:
+            found.append("mark at least one correct option.")
+    elif len(q.correct) != 1:
+        found.append("mark exactly one correct option.")
+    return found
+
+
+def covers(level_from: int, level_to: int, level: int) -> bool:
+    """Whether an item for levels ``level_from``..``level_to`` suits someone at ``level``."""
+    return level_from <= level <= level_to
+
+
+def cards_from(data: Sequence[dict[str, Any]]) -> tuple[Card, ...]:
+    return tuple(Card(str(c.get("text", "")), c.get("image")) for c in data)
+
+
+def questions_from(data: Sequence[dict[str, Any]]) -> tuple[Question, ...]:
+    return tuple(
+        Question(str(q.get("kind", "")), str(q.get("prompt", "")),
+                 tuple(str(o) for o in q.get("options", [])), tuple(q.get("correct", [])),
+                 str(q.get("explanation", "")))
+        for q in data
+    )
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
