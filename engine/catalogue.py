@@ -165,3 +165,85 @@ def questions_from(data: Sequence[dict[str, Any]]) -> tuple[Question, ...]:
 
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_cards(text: str) -> tuple[Card, ...]:
+    """Cards written one after another, separated by a line holding only ``---``."""
+    blocks = [b.strip() for b in _split_blocks(text)]
+    return tuple(Card(b) for b in blocks if b)
+
+
+def format_cards(cards: Sequence[Card]) -> str:
+    return "\n---\n".join(c.text for c in cards)
+
+
+def parse_questions(text: str) -> tuple[Question, ...]:
+    """Questions in a small plain-text form that is easy to type on a phone.
+
+    Each question is a block (blocks separated by ``---``)::
+
+        ? What do you do first if you smell smoke?
+        - Finish serving the customer
+        * Raise the alarm
+        > The alarm comes first: it gets everyone moving.
+
+    ``?`` is the question, ``*`` a correct option, ``-`` another option, ``>`` the
+    explanation. Options True and False make a true/false question; two or more
+    correct options make a multiple-choice one.
+    """
+    questions = []
+    for number, block in enumerate((b for b in _split_blocks(text) if b.strip()), start=1):
+        prompt = ""
+        options: list[str] = []
+        correct: list[int] = []
+        explanation: list[str] = []
+        for raw in block.splitlines():
+            line = raw.strip()
+            if not line:
+                continue
+            mark, rest = line[0], line[1:].strip()
+            if mark == "?":
+                prompt = f"{prompt} {rest}".strip()
+            elif mark in "*-":
+                if mark == "*":
+                    correct.append(len(options))
+                options.append(rest)
+            elif mark == ">":
+                explanation.append(rest)
+            else:
+                raise InvalidInput(
+                    f"Question {number}: start each line with ?, *, - or > (not “{line[:30]}”).",
+                    {"field": "questions"})
+        if options in (["True", "False"], ["False", "True"]):
+            kind = QuestionKind.TRUE_FALSE
+            if options[0] == "False":
+                options, correct = ["True", "False"], [1 - c for c in correct]
+        else:
+            kind = QuestionKind.MULTIPLE_CHOICE if len(correct) > 1 else QuestionKind.SINGLE_CHOICE
+        questions.append(Question(kind.value, prompt, tuple(options), tuple(correct),
+                                  " ".join(explanation)))
+    return tuple(questions)
+
+
+def format_questions(questions: Sequence[Question]) -> str:
+    blocks = []
+    for q in questions:
+        lines = [f"? {q.prompt}"]
+        lines += [("* " if i in q.correct else "- ") + o for i, o in enumerate(q.options)]
+        if q.explanation:
+            lines.append(f"> {q.explanation}")
+        blocks.append("\n".join(lines))
+    return "\n---\n".join(blocks)
+
+
+def _split_blocks(text: str) -> list[str]:
+    blocks: list[str] = []
+    current: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.strip() == "---":
+            blocks.append("\n".join(current))
+            current = []
+        else:
+            current.append(line)
+    blocks.append("\n".join(current))
+    return blocks

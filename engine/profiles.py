@@ -8,6 +8,7 @@ means something at version 4, and ``diff`` says exactly what moved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -15,6 +16,7 @@ from typing import Any
 
 from engine.errors import Conflict, InvalidInput
 
+_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LEVELS = 5
 MIN_LEVEL, MAX_LEVEL = 1, 5
 MAX_NAME = 120
@@ -176,6 +178,8 @@ def validate(competencies: Sequence[Competency]) -> None:
     seen_names: dict[str, int] = {}
     seen_keys: set[str] = set()
     for index, comp in enumerate(competencies):
+        if not _KEY.match(comp.key):
+            problem(index, "key", f"'{comp.key}' is not an id (lower-case letters, digits, -).")
         if comp.key in seen_keys:
             problem(index, "key", f"The id '{comp.key}' is used twice.")
         seen_keys.add(comp.key)

@@ -109,8 +109,14 @@ def nominate_author(person: Person, role: Role) -> None:
             f"Only people who hold the role '{role.name}' can write its profile.",
             {"field": "role"},
         )
-    if db.session.get(RoleAuthor, (role.id, person.id)) is None:
-        db.session.add(RoleAuthor(role_id=role.id, person_id=person.id))
+    if not any(a.role_id == role.id for a in person.authored_roles):
+        person.authored_roles.append(RoleAuthor(role_id=role.id))
+
+
+def withdraw_author(person: Person, role: Role) -> None:
+    for authorship in list(person.authored_roles):
+        if authorship.role_id == role.id:
+            person.authored_roles.remove(authorship)
 
 
 def create_invite(

@@ -106,20 +106,22 @@ def content_from(data: dict[str, Any]) -> rules.ItemContent:
     )
 
 
-def save(organisation_id: int, key: str | None, data: dict[str, Any], *, by: Person | None,
-         now: datetime) -> ItemRevision:
-    """Create an item (``key`` None) or add a revision to it; returns the new revision."""
+def save(organisation_id: int, data: dict[str, Any], *, item: Item | None = None,
+         key: str | None = None, by: Person | None, now: datetime) -> ItemRevision:
+    """Create an item (no ``item``; ``key`` or one made from the title) or revise one.
+
+    Every save is a new revision: what a phone cached under an older revision
+    stays true to its address.
+    """
     content = content_from(data)
     rules.validate(content)
     people_rules.check_locale(content.language)
     identities = [competency_by_ref(organisation_id, c) for c in content.competency_keys]
-    if key is None:
-        new_key = _new_key(organisation_id, content.title)
-        item = Item(organisation_id=organisation_id, key=new_key, current_revision=0,
-                    created_at=now)
+    if item is None:
+        item = Item(organisation_id=organisation_id,
+                    key=key or _new_key(organisation_id, content.title),
+                    current_revision=0, created_at=now)
         db.session.add(item)
-    else:
-        item = item_by_key(organisation_id, key)
     item.current_revision += 1
     revision_row = ItemRevision(
         item=item, revision=item.current_revision, title=content.title, format=content.format,

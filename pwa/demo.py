@@ -6,11 +6,16 @@ name) and only adds what is missing, so ``make run`` can call it every time.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
 from sqlalchemy import select
 
+from engine.profiles import Competency
 from pwa import accounts
 from pwa.extensions import db
-from pwa.models import Organisation, Person, Role
+from pwa.models import Item, Organisation, Person, Role
 
 ORGANISATION = ("northwind", "Northwind Retail & Care")
 
@@ -120,9 +125,11 @@ def seed() -> str:
         for author_name in author_names:
             person, _ = accounts.ensure_person(org, author_name, roles[role_slug])
             accounts.nominate_author(person, roles[role_slug])
+    db.session.flush()
+    content = seed_content(org, accounts.now())
     total = len(PEOPLE) + 1
     return (f"Demo organisation '{org.name}': {len(roles)} roles, {total} people "
-            f"({created} new), 1 L&D admin, 2 authors per frontline role.")
+            f"({created} new), 1 L&D admin, 2 authors per frontline role. {content}")
 
 
 def invites_for_demo_people() -> list[tuple[str, str]]:
@@ -137,3 +144,46 @@ def invites_for_demo_people() -> list[tuple[str, str]]:
         _, token = accounts.create_invite(person, accounts.now())
         out.append((label, token))
     return out
+
+
+CONTENT = Path(__file__).resolve().parent / "demo_content"
+
+
+def seed_content(org: Organisation, now: datetime) -> str:
+    """Profiles (with their versions and open feedback) and the catalogue, once each."""
+    from pwa import catalogue
+    from pwa import profiles as store
+
+    people = {p.display_name: p for p in db.session.scalars(
+        select(Person).where(Person.organisation_id == org.id))}
+    versions = 0
+    for path in sorted(CONTENT.glob("*.json")):
+        if path.name == "catalogue.json":
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        role = store.role_in_org(org.id, data["role"])
+        if store.current(role) is not None:
+            continue
+        count = len(data["versions"])
+        for index, spec in enumerate(data["versions"]):
+            author = people[spec["author"]]
+            when = now - timedelta(days=60 * (count - index) - 30)
+            draft = store.open_draft(role, author, when)
+            store.save_draft(draft, [Competency.from_dict(c) for c in spec["competencies"]],
+                             expected_revision=draft.revision, author=author, now=when)
+            store.publish(draft, spec["summary"], expected_revision=draft.revision,
+                          author=author, now=when)
+            versions += 1
+        for fb in data.get("open_feedback", []):
+            store.give_feedback(people[fb["from"]], role, competency_key=fb["competency"],
+                                kind=fb["kind"], text=fb["text"], now=now - timedelta(days=3))
+    items = 0
+    existing = set(db.session.scalars(select(Item.key).where(Item.organisation_id == org.id)))
+    catalogue_path = CONTENT / "catalogue.json"
+    if catalogue_path.exists():
+        for spec in json.loads(catalogue_path.read_text(encoding="utf-8")):
+            if spec["key"] in existing:
+                continue
+            catalogue.save(org.id, spec, key=spec["key"], by=None, now=now - timedelta(days=20))
+            items += 1
+    return f"{versions} profile versions and {items} catalogue items added."

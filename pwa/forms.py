@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -30,3 +39,64 @@ class DeleteAccountForm(FlaskForm):  # type: ignore[misc]
         "I understand that my ratings, history and passkeys will be deleted for good.",
         validators=[DataRequired(message="Tick the box to confirm.")],
     )
+
+
+LEVEL_CHOICES = {str(n): str(n) for n in range(1, 6)}
+
+
+class FeedbackForm(FlaskForm):  # type: ignore[misc]
+    competency = SelectField("About", validators=[Optional()])
+    kind = RadioField("What's wrong?", validators=[DataRequired(message="Choose one.")])
+    text = TextAreaField("Tell the authors", validators=[
+        DataRequired(message="Write a few words about what should change."), Length(max=2000)])
+
+
+class AnswerForm(FlaskForm):  # type: ignore[misc]
+    reply = TextAreaField("Reply to the learner", validators=[Length(max=2000)])
+
+
+class RevisionForm(FlaskForm):  # type: ignore[misc]
+    """A draft action based on the revision the author saw."""
+
+    revision = HiddenField(validators=[DataRequired()])
+
+
+class CompetencyForm(RevisionForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField("Short description", validators=[Length(max=500)])
+    group = StringField("Group", validators=[DataRequired(), Length(max=60)])
+    target = SelectField("Target level for the role", choices=LEVEL_CHOICES,
+                         validators=[DataRequired()])
+    importance = SelectField("Importance to the business (5 = most)", choices=LEVEL_CHOICES,
+                             validators=[DataRequired()])
+    level_1 = TextAreaField("Level 1: just starting", validators=[DataRequired()])
+    level_2 = TextAreaField("Level 2", validators=[DataRequired()])
+    level_3 = TextAreaField("Level 3", validators=[DataRequired()])
+    level_4 = TextAreaField("Level 4", validators=[DataRequired()])
+    level_5 = TextAreaField("Level 5: coaches others", validators=[DataRequired()])
+
+
+class PublishForm(RevisionForm):
+    summary = TextAreaField("What changed, for learners to read", validators=[
+        DataRequired(message="Say in a sentence what changed."), Length(max=1000)])
+
+
+class NominateForm(FlaskForm):  # type: ignore[misc]
+    person = SelectField("Nominate an author", validators=[DataRequired()])
+
+
+class ItemForm(FlaskForm):  # type: ignore[misc]
+    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
+    format = SelectField("Format", validators=[DataRequired()])
+    summary = TextAreaField("Summary", validators=[Length(max=1000)])
+    duration_minutes = IntegerField("Duration (minutes)", validators=[
+        DataRequired(), NumberRange(min=1, max=43200)])
+    language = StringField("Language", default="en", validators=[DataRequired(), Length(max=16)])
+    level_from = SelectField("Suits from level", choices=LEVEL_CHOICES, default="1")
+    level_to = SelectField("to level", choices=LEVEL_CHOICES, default="5")
+    competencies = SelectMultipleField("Competencies it develops", validators=[
+        DataRequired(message="Choose at least one competency.")])
+    offline = BooleanField("Works offline (on the phone, no signal needed)")
+    url = StringField("Link (optional)", validators=[Optional(), Length(max=500)])
+    cards = TextAreaField("Cards (micro-lessons): separate cards with a line of ---")
+    questions = TextAreaField("Questions (micro-lessons)")

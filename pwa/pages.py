@@ -82,6 +82,12 @@ def enrol(token: str) -> Any:
     return render_template("enrol.html", invite=invite, person=invite.person)
 
 
+@bp.get("/account")
+@page_login_required
+def account() -> str:
+    return render_template("account.html")
+
+
 @bp.route("/account/settings", methods=["GET", "POST"])
 @page_login_required
 def settings() -> Any:
@@ -94,10 +100,10 @@ def settings() -> Any:
               "time_zone": person.time_zone, "locale": person.locale}
         if request.method == "GET" else None
     )
-    form.future_role.choices = [("", "No future role")] + [
-        (r.slug, r.name) for r in roles if r.id != person.role_id
-    ]
-    form.time_zone.choices = [(z, z.replace("_", " ")) for z in _time_zones()]
+    form.future_role.choices = {"": "No future role"} | {
+        r.slug: r.name for r in roles if r.id != person.role_id
+    }
+    form.time_zone.choices = {z: z.replace("_", " ") for z in _time_zones()}
     if form.validate_on_submit():
         try:
             person.time_zone = people_rules.check_time_zone(form.time_zone.data)
@@ -160,7 +166,7 @@ def admin_invites() -> Any:
         abort(403)
     org = admin.role.organisation
     form = InviteForm()
-    form.role.choices = [(r.slug, r.name) for r in org.roles]
+    form.role.choices = {r.slug: r.name for r in org.roles}
     created: dict[str, Any] | None = None
     if form.validate_on_submit():
         try:
@@ -177,7 +183,7 @@ def admin_invites() -> Any:
             link = accounts.invite_link(token)
             created = {"person": person, "invite": invite, "link": link, "qr": _qr_svg(link)}
             form = InviteForm(formdata=None)
-            form.role.choices = [(r.slug, r.name) for r in org.roles]
+            form.role.choices = {r.slug: r.name for r in org.roles}
     pending = db.session.scalars(
         select(Invite).join(Person, Invite.person_id == Person.id)
         .where(Person.organisation_id == org.id, Invite.used_at.is_(None),

@@ -132,7 +132,7 @@ def open_draft(role: Role, author: Person, now: datetime) -> ProfileVersion:
     if base is not None:
         for line in base.lines:
             new.lines.append(VersionCompetency(
-                competency_id=line.competency_id, position=line.position, name=line.name,
+                competency=line.competency, position=line.position, name=line.name,
                 description=line.description, group_name=line.group_name,
                 levels=list(line.levels), target=line.target, importance=line.importance))
     db.session.flush()
@@ -157,9 +157,6 @@ def save_draft(v: ProfileVersion, new: list[rules.Competency], *, expected_revis
                                       comp.group.strip(), tuple(t.strip() for t in comp.levels),
                                       comp.target, comp.importance))
     rules.validate(keyed)
-    unknown = [c.key for c in new if c.key and c.key not in identities]
-    if unknown:
-        raise InvalidInput(f"Unknown competency id: {', '.join(unknown)}.", {"keys": unknown})
     v.lines.clear()
     db.session.flush()
     for position, comp in enumerate(keyed):
@@ -170,7 +167,7 @@ def save_draft(v: ProfileVersion, new: list[rules.Competency], *, expected_revis
             db.session.flush()
             identities[comp.key] = identity
         v.lines.append(VersionCompetency(
-            competency_id=identity.id, position=position, name=comp.name,
+            competency=identity, position=position, name=comp.name,
             description=comp.description, group_name=comp.group, levels=list(comp.levels),
             target=comp.target, importance=comp.importance))
     v.revision += 1
