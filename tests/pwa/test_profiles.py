@@ -26,9 +26,12 @@ def comp(key, name, target=3, importance=3, group="Customers"):
                       importance)
 
 
+DEFAULT_COMPS = (comp("greet", "Greeting customers"),
+                 comp("tills", "Using the tills", 2, 4, "Tills"))
+
+
 def publish_profile(app, role_slug="store-associate", author="Grace Okafor",
-                    comps=(comp("greet", "Greeting customers"),
-                           comp("tills", "Using the tills", 2, 4, "Tills"))):
+                    comps=DEFAULT_COMPS):
     """Nominate ``author`` and publish one version; returns the author's person id."""
     author_id = make_person(app, author, role_slug)
     with app.app_context():
