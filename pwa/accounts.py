@@ -20,6 +20,7 @@ from engine import people as people_rules
 from engine.errors import Conflict, InvalidInput, NotFound
 from pwa.extensions import db
 from pwa.models import (
+    Feedback,
     Invite,
     Organisation,
     Passkey,
@@ -229,6 +230,9 @@ def export_person(person: Person, now: datetime) -> dict[str, Any]:
     invites = db.session.scalars(
         select(Invite).where(Invite.person_id == person.id).order_by(Invite.created_at)
     ).all()
+    feedback = db.session.scalars(
+        select(Feedback).where(Feedback.person_id == person.id).order_by(Feedback.created_at)
+    ).all()
     return {
         "exported_at": now.isoformat(),
         "format": "skillpath-export/1",
@@ -250,6 +254,15 @@ def export_person(person: Person, now: datetime) -> dict[str, Any]:
         ],
         "invites": [
             as_dict(i, "created_at", "expires_at", "used_at", "revoked_at") for i in invites
+        ],
+        "feedback": [
+            {
+                "role": f.role.slug,
+                "version": f.version.number,
+                "competency": f.competency.key if f.competency else None,
+                **as_dict(f, "kind", "text", "status", "reply", "replied_at", "created_at"),
+            }
+            for f in feedback
         ],
     }
 

@@ -273,3 +273,16 @@ def test_profile_api_etags_and_cache_lifetimes(app, org):
     assert {r["slug"]: r["current_version"] for r in roles} == {
         "store-associate": 1, "warehouse-picker": None}
     assert Api(app.test_client()).get("/api/v1/roles").status_code == 401
+
+
+def test_feedback_is_in_the_export_and_goes_with_the_account(app, org):
+    publish_profile(app)
+    learner = sign_in_as(app, "Ana Ruiz")
+    learner.post("/api/v1/feedback", {"role": "store-associate", "kind": "unclear",
+                                      "text": "Level 4 of greeting is vague."})
+    exported = learner.get("/api/v1/me/export").get_json()["feedback"]
+    assert [(f["kind"], f["text"], f["version"]) for f in exported] == [
+        ("unclear", "Level 4 of greeting is vague.", 1)]
+    assert learner.delete("/api/v1/me").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Feedback)) == 0

@@ -1,0 +1,112 @@
+"""The catalogue: L&D pages create, revise and retire items; the API serves them."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from pwa import accounts, catalogue
+from pwa.extensions import db
+from pwa.models import Item, ItemRevision, Organisation
+from tests.pwa.test_profiles import publish_profile, sign_in_as, token
+
+QUESTIONS = "? Where is the nearest fire exit?\n* Through the back of the stockroom\n- " \
+            "Through the front doors only\n> Know two ways out."
+
+
+def item_form(html, **changes):
+    data = {"csrf_token": token(html), "title": "Fire exits on the shop floor",
+            "format": "micro_lesson", "summary": "Know your way out.", "duration_minutes": "4",
+            "language": "en-GB", "level_from": "1", "level_to": "3",
+            "competencies": ["store-associate/greet"], "offline": "y", "url": "",
+            "cards": "Every store has at least two exits.\n---\nKeep fire doors clear.",
+            "questions": QUESTIONS}
+    data.update(changes)
+    return data
+
+
+def test_ld_admin_creates_revises_and_retires_an_item(app, org):
+    publish_profile(app)
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    page = admin.get("/admin/catalogue/new").get_data(as_text=True)
+    created = admin.client.post("/admin/catalogue/new", data=item_form(page),
+                                follow_redirects=True)
+    assert "Saved “Fire exits on the shop floor” (revision 1)" in created.get_data(as_text=True)
+    edit = admin.get("/admin/catalogue/fire-exits-on-the-shop-floor").get_data(as_text=True)
+    assert "* Through the back of the stockroom" in edit  # questions shown in their text form
+    admin.client.post("/admin/catalogue/fire-exits-on-the-shop-floor",
+                      data=item_form(edit, duration_minutes="5"))
+    learner = sign_in_as(app, "Ana Ruiz")
+    listing = learner.get("/api/v1/catalog?offline=true").get_json()["items"]
+    assert [(i["key"], i["revision"], i["duration_minutes"]) for i in listing] == [
+        ("fire-exits-on-the-shop-floor", 2, 5)]
+    first = learner.get("/api/v1/catalog/items/fire-exits-on-the-shop-floor?revision=1")
+    assert first.get_json()["duration_minutes"] == 4
+    assert first.get_json()["questions"][0]["correct"] == [0]
+    assert "immutable" in first.headers["Cache-Control"]
+    admin.client.post("/admin/catalogue/fire-exits-on-the-shop-floor/retire",
+                      data={"csrf_token": token(edit)})
+    assert learner.get("/api/v1/catalog").get_json()["items"] == []
+    retired = learner.get("/api/v1/catalog?include_retired=true").get_json()["items"]
+    assert retired[0]["retired"] is True
+    # a retired item stays readable where plans and history point at it
+    assert learner.get("/api/v1/catalog/items/fire-exits-on-the-shop-floor").status_code == 200
+
+
+def test_item_form_errors_save_nothing(app, org):
+    publish_profile(app)
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    page = admin.get("/admin/catalogue/new").get_data(as_text=True)
+    for changes, message in [
+        ({"questions": "? Q\n* a\n- b\nnot marked"}, "start each line with"),
+        ({"cards": ""}, "needs at least one card"),
+        ({"level_from": "4", "level_to": "2"}, "from low to high"),
+        ({"competencies": []}, "Choose at least one competency"),
+        ({"url": "ftp://x"}, "must start with https://"),
+        ({"language": "english"}, "not a language tag"),
+    ]:
+        answer = admin.client.post("/admin/catalogue/new", data=item_form(page, **changes))
+        assert answer.status_code == 422, changes
+        assert message in answer.get_data(as_text=True), changes
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 0
+
+
+def test_learners_cannot_edit_the_catalogue(app, org):
+    learner = sign_in_as(app, "Ana Ruiz")
+    assert learner.get("/admin/catalogue").status_code == 403
+    html = learner.get("/").get_data(as_text=True)
+    assert learner.client.post("/admin/catalogue/new",
+                               data={"csrf_token": token(html)}).status_code == 403
+
+
+def test_catalog_filters(app, org):
+    publish_profile(app)
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        base = {"format": "course", "duration_minutes": 60, "language": "en", "level_from": 1,
+                "level_to": 5, "competencies": ["store-associate/tills"]}
+        catalogue.save(org_id, {**base, "title": "Till basics"}, by=None, now=accounts.now())
+        catalogue.save(org_id, {**base, "title": "Greeting well", "format": "classroom",
+                                "competencies": ["store-associate/greet"]},
+                       by=None, now=accounts.now())
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemRevision)) == 2
+    learner = sign_in_as(app, "Ana Ruiz")
+
+    def titles(query):
+        response = learner.get("/api/v1/catalog" + query)
+        assert response.status_code == 200, response.get_json()
+        return [i["title"] for i in response.get_json()["items"]]
+
+    assert titles("") == ["Greeting well", "Till basics"]
+    assert titles("?competency=store-associate/tills") == ["Till basics"]
+    assert titles("?format=classroom") == ["Greeting well"]
+    assert titles("?offline=true") == []
+    assert learner.get("/api/v1/catalog?format=podcast").status_code == 422
+    assert learner.get("/api/v1/catalog?competency=nope/x").status_code == 422
+    assert learner.get("/api/v1/catalog?offline=maybe").status_code == 422
+    etag = learner.get("/api/v1/catalog").headers["ETag"]
+    assert learner.get("/api/v1/catalog", headers={"If-None-Match": etag}).status_code == 304
+    assert re.fullmatch(r'"[0-9a-f]{32}"', etag)
