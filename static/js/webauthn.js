@@ -78,7 +78,16 @@ export async function registerPasskey({ inviteToken = null, name = '' } = {}) {
 export async function signInWithPasskey() {
   const options = await send('/api/v1/auth/login/options', {});
   const cred = await navigator.credentials.get({ publicKey: requestOptions(options) });
-  return send('/api/v1/auth/login/verify', { credential: credentialJson(cred) });
+  try {
+    return await send('/api/v1/auth/login/verify', { credential: credentialJson(cred) });
+  } catch (error) {
+    if (error.error === 'unknown_passkey' && PublicKeyCredential.signalUnknownCredential) {
+      // Let the password manager forget a passkey this site no longer knows.
+      PublicKeyCredential.signalUnknownCredential({ rpId: options.rpId, credentialId: cred.id })
+        .catch(() => {});
+    }
+    throw error;
+  }
 }
 
 /** A readable default name such as "Android phone" or "iPhone". */

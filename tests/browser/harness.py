@@ -1,0 +1,113 @@
+"""Live server and Chromium for the browser tests.
+
+The app is served on ``http://localhost:<free port>`` (WebAuthn refuses IP
+origins) from a thread, on this run's test database. Chromium is Debian's
+``/usr/bin/chromium``, driven by Playwright; passkeys come from the DevTools
+virtual authenticator. A missing browser fails the test: it never skips.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("localhost", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    app: Any
+    url: str
+
+
+@pytest.fixture
+def live_server(app_factory: Any) -> Iterator[LiveServer]:
+    port = free_port()
+    app = app_factory(SKILLPATH_ORIGIN=f"http://localhost:{port}", SKILLPATH_RP_ID="localhost")
+    server = make_server("localhost", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, f"http://localhost:{port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Phone:
+    """One browser context at phone size with its own virtual passkey authenticator."""
+
+    page: Any
+    context: Any
+    cdp: Any
+    authenticator_id: str
+    console: list[str] = field(default_factory=list)
+
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console
+                if "Content Security Policy" in m or "Refused to" in m]
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def credentials(self) -> list[dict[str, Any]]:
+        result = self.cdp.send("WebAuthn.getCredentials",
+                               {"authenticatorId": self.authenticator_id})
+        return list(result["credentials"])
+
+
+def open_phone(browser: Any, **options: Any) -> Phone:
+    context = browser.new_context(**{**PHONE, **options})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+        "hasUserVerification": True, "isUserVerified": True,
+        "automaticPresenceSimulation": True}})
+    phone = Phone(page, context, cdp, added["authenticatorId"])
+    page.on("console", lambda message: phone.console.append(message.text))
+    page.on("pageerror", lambda error: phone.console.append(f"pageerror: {error}"))
+    return phone
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Phone]:
+    made = open_phone(browser)
+    yield made
+    made.context.close()

@@ -1,0 +1,115 @@
+"""Enrol by invite, sign out, sign in again: in Chromium at 390x844 with a virtual passkey."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import make_invite, make_person
+
+pytestmark = pytest.mark.browser
+
+
+def enrol(phone, server, name="Ana Ruiz", device="Work phone", **person):
+    token = make_invite(server.app, make_person(server.app, name, **person))
+    page = phone.page
+    page.goto(f"{server.url}/enrol/{token}")
+    page.get_by_label("Name this device").fill(device)
+    page.get_by_role("button", name="Create my passkey").click()
+    page.wait_for_url(f"{server.url}/")
+    return token
+
+
+def test_enrol_sign_out_and_sign_in_again_with_the_passkey(phone, live_server, org):
+    page = phone.page
+    token = make_invite(live_server.app, make_person(live_server.app, "Ana Ruiz"))
+    page.goto(f"{live_server.url}/enrol/{token}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Welcome, Ana Ruiz"
+    phone.shot("01-enrol")
+    page.get_by_label("Name this device").fill("Work phone")
+    page.get_by_role("button", name="Create my passkey").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Hello, Ana"
+    assert page.locator(".who-name").inner_text() == "Ana Ruiz"
+    assert page.locator(".who-role").inner_text() == "Store associate"
+    assert len(phone.credentials()) == 1  # a discoverable credential on the "phone"
+    phone.shot("02-home")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
+    page.get_by_role("link", name="Your passkeys").click()
+    assert page.get_by_text("Work phone").is_visible()
+    phone.shot("03-passkeys")
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{live_server.url}/signin")
+    assert page.get_by_text("You are signed out.").is_visible()
+    phone.shot("04-signed-out")
+
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.locator(".who-name").inner_text() == "Ana Ruiz"
+    assert phone.csp_violations() == []
+
+
+def test_used_and_expired_invites_are_refused_with_a_clear_page(phone, live_server, org):
+    page = phone.page
+    used = enrol(phone, live_server)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{live_server.url}/signin")
+
+    response = page.goto(f"{live_server.url}/enrol/{used}")
+    assert response.status == 410
+    assert page.get_by_role("heading", level=1).inner_text() == "This invite link can't be used"
+    assert "already been used" in page.get_by_role("alert").inner_text()
+    phone.shot("05-invite-used")
+
+    person_id = make_person(live_server.app, "Ben Ode")
+    expired = make_invite(live_server.app, person_id, age=timedelta(days=8))
+    response = page.goto(f"{live_server.url}/enrol/{expired}")
+    assert response.status == 410
+    assert "has expired" in page.get_by_role("alert").inner_text()
+
+
+def test_no_csp_violation_on_any_page(phone, live_server, org):
+    page = phone.page
+    page.goto(f"{live_server.url}/signin")
+    enrol(phone, live_server, "Priya N", role="store-associate", ld_admin=True)
+    for path in ("/", "/account", "/account/passkeys", "/account/data", "/account/settings",
+                 "/roles", "/admin", "/admin/invites", "/admin/authors", "/admin/catalogue",
+                 "/admin/catalogue/new"):
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+    page.goto(f"{live_server.url}/admin/invites")
+    page.get_by_label("Full name").fill("Kofi Asante")
+    page.get_by_label("Job role").select_option("warehouse-picker")
+    page.get_by_role("button", name="Create invite").click()
+    assert page.locator(".qr svg").is_visible()
+    assert page.get_by_role("textbox", name="Invite link").input_value().startswith(f"{live_server.url}/enrol/")
+    phone.shot("06-admin-invite")
+    assert phone.csp_violations() == []
+
+
+def test_download_my_data_then_delete_the_account(phone, live_server, org):
+    page = phone.page
+    enrol(phone, live_server)
+    page.goto(f"{live_server.url}/account/data")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download my data").click()
+    data = json.loads(download.value.path().read_text())
+    assert data["person"]["display_name"] == "Ana Ruiz"
+    assert data["passkeys"][0]["name"] == "Work phone"
+
+    page.get_by_role("button", name="Delete my account").click()
+    assert page.get_by_text("Tick the box to confirm.").is_visible()
+    page.get_by_label("I understand").check()
+    page.get_by_role("button", name="Delete my account").click()
+    page.wait_for_url(f"{live_server.url}/signin")
+    assert page.get_by_text("have been deleted").is_visible()
+
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    status = page.locator("#signin-status")
+    status.filter(has_text="not registered").wait_for()
+    assert page.url == f"{live_server.url}/signin"
+    phone.shot("07-deleted-account-sign-in")
