@@ -67,7 +67,7 @@ def test_author_answers_feedback_and_publishes_learner_sees_it(browser, live_ser
     learner.shot("14-feedback-answered")
     page.get_by_role("link", name="version 2").click()
     assert page.get_by_role("heading", level=1).inner_text() == "What changed in version 2"
-    assert page.get_by_text("Target level: 2 → 3").is_visible()
+    assert page.get_by_text("Target level: was 2 → 3").is_visible()  # "was" for screen readers
     assert page.get_by_text("Using tills and self-checkouts").first.is_visible()
     learner.shot("15-what-changed")
     assert learner.csp_violations() == [] and author.csp_violations() == []
