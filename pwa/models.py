@@ -238,6 +238,7 @@ class ProfileVersion(db.Model):  # type: ignore[name-defined,misc]
         cascade="all, delete-orphan",
         passive_deletes=True,
         order_by="VersionCompetency.position",
+        lazy="selectin",
     )
 
 
@@ -261,7 +262,7 @@ class VersionCompetency(db.Model):  # type: ignore[name-defined,misc]
     importance: Mapped[int] = mapped_column(Integer)
 
     version: Mapped[ProfileVersion] = relationship(back_populates="lines")
-    competency: Mapped[CompetencyIdentity] = relationship()
+    competency: Mapped[CompetencyIdentity] = relationship(lazy="joined")
 
 
 class Feedback(db.Model):  # type: ignore[name-defined,misc]
