@@ -148,6 +148,14 @@ def diff(old: Sequence[Competency], new: Sequence[Competency]) -> list[Competenc
     return out
 
 
+def by_group(competencies: Sequence[Competency]) -> list[tuple[str, list[Competency]]]:
+    """Competencies grouped for display: groups in order of first appearance."""
+    groups: dict[str, list[Competency]] = {}
+    for comp in competencies:
+        groups.setdefault(comp.group, []).append(comp)
+    return list(groups.items())
+
+
 def to_rerate(changes: Iterable[CompetencyDiff]) -> list[str]:
     """Keys a learner should rate again after an update: new, or reworded, or retargeted.
 

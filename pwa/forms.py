@@ -98,5 +98,5 @@ class ItemForm(FlaskForm):  # type: ignore[misc]
         DataRequired(message="Choose at least one competency.")])
     offline = BooleanField("Works offline (on the phone, no signal needed)")
     url = StringField("Link (optional)", validators=[Optional(), Length(max=500)])
-    cards = TextAreaField("Cards (micro-lessons): separate cards with a line of ---")
-    questions = TextAreaField("Questions (micro-lessons)")
+    cards = TextAreaField("Cards (micro-lessons)", render_kw={"rows": 12})
+    questions = TextAreaField("Questions (micro-lessons)", render_kw={"rows": 12})

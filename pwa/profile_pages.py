@@ -56,7 +56,7 @@ def profile(slug: str) -> str:
             abort(404)
         version = None
     return render_template("profiles/profile.html", role=role, version=version,
-                           competencies=store.competencies(version) if version else [],
+                           groups=rules.by_group(store.competencies(version) if version else []),
                            authors=store.authors(role), latest=store.current(role),
                            preview=False)
 
@@ -298,7 +298,8 @@ def preview(slug: str) -> str:
     role = _authored(slug)
     draft = _draft_or_404(role)
     return render_template("profiles/profile.html", role=role, version=draft,
-                           competencies=store.competencies(draft), authors=store.authors(role),
+                           groups=rules.by_group(store.competencies(draft)),
+                           authors=store.authors(role),
                            latest=store.current(role), preview=True)
 
 

@@ -121,3 +121,9 @@ def test_make_key_is_stable_and_unique():
 
 def test_competency_round_trips_through_dicts():
     assert Competency.from_dict(V2[2].to_dict()) == V2[2]
+
+
+def test_by_group_keeps_first_appearance_order():
+    comps = [comp("a", group="Customers"), comp("b", group="Tills"), comp("c", group="Customers")]
+    assert [(g, [c.key for c in cs]) for g, cs in profiles.by_group(comps)] == [
+        ("Customers", ["a", "c"]), ("Tills", ["b"])]
