@@ -102,6 +102,10 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
     details: dict[str, Any] = {}
     if status == 413:
         details["max_bytes"] = request.max_content_length
+        if request.path.startswith("/api/v1/sync"):
+            from engine.sync import MAX_BATCH
+
+            details["max_events"] = MAX_BATCH
     if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
         details["allowed"] = sorted(exc.valid_methods)  # type: ignore[attr-defined]
     message = HTTP_MESSAGES.get(status, exc.description or exc.name)

@@ -28,9 +28,9 @@ ERROR_SCHEMA: dict[str, Any] = {
 
 
 def request_schemas() -> dict[str, type[BaseModel]]:
-    from api import auth, content
+    from api import auth, content, sync
 
-    return {**auth.REQUEST_SCHEMAS, **content.REQUEST_SCHEMAS}
+    return {**auth.REQUEST_SCHEMAS, **content.REQUEST_SCHEMAS, **sync.REQUEST_SCHEMAS}
 
 
 @bp.get("/openapi.json")

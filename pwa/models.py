@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -358,4 +359,69 @@ class ItemCompetency(db.Model):  # type: ignore[name-defined,misc]
     )
     competency_id: Mapped[int] = mapped_column(
         ForeignKey("competencies.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Event(db.Model):  # type: ignore[name-defined,misc]
+    """An event a device sent, stored once (its id is the client's UUID)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    schema: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    device_id: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class QuarantinedEvent(db.Model):  # type: ignore[name-defined,misc]
+    """A refused event, kept with its payload and the reason: nothing sent is dropped."""
+
+    __tablename__ = "quarantined_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    event_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    payload: Mapped[Any] = mapped_column(JSON)
+    code: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Rating(db.Model):  # type: ignore[name-defined,misc]
+    """A person's self-rating of one competency at one moment. Owner-only, always."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        Index("ix_ratings_person_competency_time", "person_id", "competency_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("profile_versions.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), unique=True
+    )
+
+
+class AssessmentSubmission(db.Model):  # type: ignore[name-defined,misc]
+    """A learner finished their self-assessment of one profile version."""
+
+    __tablename__ = "assessment_submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("profile_versions.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), unique=True
     )

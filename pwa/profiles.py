@@ -239,6 +239,17 @@ def version_dict(v: ProfileVersion) -> dict[str, Any]:
 def give_feedback(person: Person, role: Role, *, competency_key: str | None, kind: str,
                   text: str, now: datetime) -> Feedback:
     """Store a learner's feedback on ``role``'s current profile (or one competency of it)."""
+    target = feedback_target(person, role, competency_key=competency_key, kind=kind, text=text)
+    feedback = Feedback(person_id=person.id, role_id=role.id, created_at=now, status="open",
+                        **target)
+    db.session.add(feedback)
+    db.session.flush()
+    return feedback
+
+
+def feedback_target(person: Person, role: Role, *, competency_key: str | None, kind: str,
+                    text: str) -> dict[str, Any]:
+    """Check feedback before it is stored: the columns it will have, or a DomainError."""
     if kind not in FEEDBACK_KINDS:
         raise InvalidInput(f"'{kind}' is not a kind of feedback. Use one of: "
                            + ", ".join(FEEDBACK_KINDS) + ".", {"field": "kind"})
@@ -260,12 +271,8 @@ def give_feedback(person: Person, role: Role, *, competency_key: str | None, kin
                 f"{role.name}'s profile has no competency '{competency_key}'.",
                 {"field": "competency"})
         competency_id = line.competency_id
-    feedback = Feedback(person_id=person.id, role_id=role.id, version_id=version_now.id,
-                        competency_id=competency_id, kind=kind, text=text, status="open",
-                        created_at=now)
-    db.session.add(feedback)
-    db.session.flush()
-    return feedback
+    return {"version_id": version_now.id, "competency_id": competency_id, "kind": kind,
+            "text": text}
 
 
 def queue(role: Role) -> list[Feedback]:

@@ -1,0 +1,163 @@
+"""Rules of the events a phone sends: what a valid event is, and when it is refused.
+
+Everything a learner does on the phone is an event written first to its
+outbox: ``{id, type, schema, occurred_at, device_id, data}``. The server
+checks each one on its own here, so one bad event never sinks a batch; a
+refused event is kept, with the reason this module gives, never dropped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeGuard
+
+MAX_BATCH = 500
+MAX_BATCH_BYTES = 1024 * 1024
+MAX_CLOCK_SKEW = timedelta(days=1)
+SCHEMA = 1
+MAX_NOTE = 1000
+MAX_DEVICE = 100
+
+
+@dataclass(frozen=True)
+class Event:
+    """A checked event; ``data`` has been validated for its type."""
+
+    id: str
+    type: str
+    schema: int
+    occurred_at: datetime
+    device_id: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an event was not applied, in a code and in plain words."""
+
+    code: str
+    message: str
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.refusal = Refusal(code, message)
+
+
+def check(raw: object, now: datetime) -> Event:
+    """Validate one raw event envelope and its data, or raise :class:`Refused`."""
+    if not isinstance(raw, dict):
+        raise Refused("invalid_event", "An event is a JSON object.")
+    event_id = raw.get("id")
+    if not isinstance(event_id, str) or not _is_uuid(event_id):
+        raise Refused("invalid_id", "The event id must be a UUID made on the device.")
+    unknown = set(raw) - {"id", "type", "schema", "occurred_at", "device_id", "data"}
+    if unknown:
+        raise Refused("invalid_event", f"Unknown fields: {', '.join(sorted(unknown))}.")
+    kind = raw.get("type")
+    if not isinstance(kind, str) or kind not in DATA_RULES:
+        raise Refused("unknown_type", f"'{kind}' is not a type of event this server knows. "
+                      "Update the app and try again.")
+    if raw.get("schema") != SCHEMA or isinstance(raw.get("schema"), bool):
+        raise Refused("unsupported_schema",
+                      f"This server reads schema {SCHEMA} of '{kind}', not {raw.get('schema')!r}.")
+    occurred_at = _parse_time(raw.get("occurred_at"))
+    if occurred_at > now + MAX_CLOCK_SKEW:
+        raise Refused("clock_wrong", "This answer is dated more than a day in the future: "
+                      "check the date and time on your phone.")
+    device = raw.get("device_id")
+    if not isinstance(device, str) or not device.strip() or len(device) > MAX_DEVICE:
+        raise Refused("invalid_event", "device_id must be a short text naming the device.")
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        raise Refused("invalid_data", "data must be a JSON object.")
+    return Event(event_id.lower(), kind, SCHEMA, occurred_at, device,
+                 DATA_RULES[kind](data))
+
+
+def _rating(data: dict[str, Any]) -> dict[str, Any]:
+    _only(data, {"role", "competency", "version", "level", "note"})
+    role, competency = data.get("role"), data.get("competency")
+    if not isinstance(role, str) or not role:
+        raise Refused("invalid_data", "A rating names the role whose profile it is about.")
+    if not isinstance(competency, str) or not competency:
+        raise Refused("invalid_data", "A rating names the competency it is about.")
+    version, level = data.get("version"), data.get("level")
+    if not _whole(version) or version < 1:
+        raise Refused("invalid_data", "A rating names the profile version it was made against.")
+    if not _whole(level) or not 1 <= level <= 5:
+        raise Refused("invalid_level", "A level is a whole number from 1 to 5.")
+    note = data.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
+        raise Refused("invalid_data", f"A note is text of at most {MAX_NOTE} characters.")
+    return {"role": role, "competency": competency, "version": version, "level": level,
+            "note": note.strip() if isinstance(note, str) and note.strip() else None}
+
+
+def _submitted(data: dict[str, Any]) -> dict[str, Any]:
+    _only(data, {"role", "version"})
+    role, version = data.get("role"), data.get("version")
+    if not isinstance(role, str) or not role:
+        raise Refused("invalid_data", "A submitted assessment names its role.")
+    if not _whole(version) or version < 1:
+        raise Refused("invalid_data", "A submitted assessment names its profile version.")
+    return {"role": role, "version": version}
+
+
+def _feedback(data: dict[str, Any]) -> dict[str, Any]:
+    _only(data, {"role", "competency", "kind", "text"})
+    role, competency = data.get("role"), data.get("competency")
+    kind, text = data.get("kind"), data.get("text")
+    if not isinstance(role, str) or not role:
+        raise Refused("invalid_data", "Feedback names the role whose profile it is about.")
+    if competency is not None and not isinstance(competency, str):
+        raise Refused("invalid_data", "competency is a competency id, or null.")
+    if not isinstance(kind, str) or not isinstance(text, str):
+        raise Refused("invalid_data", "Feedback has a kind and a text.")
+    return {"role": role, "competency": competency or None, "kind": kind, "text": text}
+
+
+DATA_RULES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "rating.set": _rating,
+    "assessment.submitted": _submitted,
+    "feedback.created": _feedback,
+}
+
+
+def order(events: list[Event]) -> list[Event]:
+    """Apply order: by the time things happened, then id, whatever order they came in."""
+    return sorted(events, key=lambda e: (e.occurred_at, e.id))
+
+
+def _only(data: dict[str, Any], allowed: set[str]) -> None:
+    extra = set(data) - allowed
+    if extra:
+        raise Refused("invalid_data", f"Unknown fields in data: {', '.join(sorted(extra))}.")
+
+
+def _parse_time(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise Refused("invalid_time", "occurred_at is an ISO 8601 time with a time zone.")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Refused("invalid_time", "occurred_at is an ISO 8601 time with a time zone.") \
+            from exc
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise Refused("invalid_time", "occurred_at needs a time zone (e.g. Z).")
+    return moment
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)

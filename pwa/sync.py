@@ -1,0 +1,213 @@
+"""Storing and applying a batch of events from a phone, in one transaction.
+
+Each event is checked on its own (``engine.sync``); a refused one goes to the
+quarantine with its payload and reason. Accepted events are stored once
+(unique on their id) and applied to the read models in the same transaction.
+The common case, a batch of ratings, is written with a handful of bulk
+statements; a batch that races another sync of the same events falls back to
+one savepoint per event, so nothing is doubled and nothing is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from engine import sync as rules
+from engine.errors import DomainError
+from pwa import profiles as store
+from pwa.extensions import db
+from pwa.models import (
+    AssessmentSubmission,
+    CompetencyIdentity,
+    Event,
+    Feedback,
+    Person,
+    ProfileVersion,
+    QuarantinedEvent,
+    Rating,
+    Role,
+    VersionCompetency,
+)
+
+
+@dataclass
+class Result:
+    accepted: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates,
+                "refused": self.refused}
+
+
+class _Resolver:
+    """Looks up roles, versions and competencies once per batch."""
+
+    def __init__(self, person: Person) -> None:
+        self.person = person
+        self.roles = {r.slug: r for r in db.session.scalars(
+            select(Role).where(Role.organisation_id == person.organisation_id))}
+        self.versions: dict[tuple[str, int], tuple[int, dict[str, int]] | None] = {}
+
+    def version(self, role_slug: str, number: int) -> tuple[int, dict[str, int]]:
+        key = (role_slug, number)
+        if key not in self.versions:
+            role = self.roles.get(role_slug)
+            found = None
+            if role is not None:
+                version = db.session.scalar(select(ProfileVersion).where(
+                    ProfileVersion.role_id == role.id, ProfileVersion.number == number,
+                    ProfileVersion.status == "published"))
+                if version is not None:
+                    rows = db.session.execute(
+                        select(CompetencyIdentity.key, VersionCompetency.competency_id)
+                        .join(VersionCompetency.competency)
+                        .where(VersionCompetency.version_id == version.id)).all()
+                    found = (version.id, {key: cid for key, cid in rows})
+            self.versions[key] = found
+        found = self.versions[key]
+        if found is None:
+            raise rules.Refused("unknown_version",
+                                f"'{role_slug}' has no published version {number}.")
+        return found
+
+
+def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
+    """Check, store and apply ``raw_events`` for ``person``; the caller commits."""
+    result = Result()
+    checked: list[rules.Event] = []
+    seen: set[str] = set()
+    for raw in raw_events:
+        try:
+            event = rules.check(_for_me(person, raw), now)
+        except rules.Refused as refused:
+            _quarantine(person, raw, refused.refusal, now, result)
+            continue
+        if event.id in seen:
+            result.duplicates.append(event.id)
+            continue
+        seen.add(event.id)
+        checked.append(event)
+    stored = dict(db.session.execute(
+        select(Event.id, Event.person_id).where(Event.id.in_(seen))).all()) if seen else {}
+    fresh = []
+    for event in checked:
+        owner = stored.get(event.id)
+        if owner is None:
+            fresh.append(event)
+        elif owner == person.id:
+            result.duplicates.append(event.id)
+        else:
+            _quarantine(person, _raw(event), rules.Refusal(
+                "id_taken", "This event id belongs to someone else's event."), now, result)
+    resolver = _Resolver(person)
+    planned: list[tuple[rules.Event, dict[str, Any]]] = []
+    for event in rules.order(fresh):
+        try:
+            planned.append((event, _plan(person, event, resolver)))
+        except rules.Refused as refused:
+            _quarantine(person, _raw(event), refused.refusal, now, result)
+    try:
+        with db.session.begin_nested():
+            _write(person, planned, now)
+        result.accepted += [e.id for e, _ in planned]
+    except IntegrityError:
+        # Another sync stored some of these first: go one by one.
+        for event, plan in planned:
+            try:
+                with db.session.begin_nested():
+                    _write(person, [(event, plan)], now)
+                result.accepted.append(event.id)
+            except IntegrityError:
+                result.duplicates.append(event.id)
+    position = {event.id: index for index, event in enumerate(checked)}
+    result.accepted.sort(key=position.__getitem__)  # answer in the order they came
+    return result
+
+
+def _for_me(person: Person, raw: Any) -> Any:
+    """An event acts only for the signed-in person; one that names another is refused."""
+    if isinstance(raw, dict) and "person_id" in raw:
+        if raw["person_id"] != person.id:
+            raise rules.Refused("wrong_person",
+                                "This event belongs to another person and was not applied.")
+        raw = {k: v for k, v in raw.items() if k != "person_id"}
+    return raw
+
+
+def _plan(person: Person, event: rules.Event, resolver: _Resolver) -> dict[str, Any]:
+    """What applying ``event`` will write; raises Refused if it cannot apply."""
+    data = event.data
+    if event.type == "rating.set":
+        version_id, competencies = resolver.version(data["role"], data["version"])
+        competency_id = competencies.get(data["competency"])
+        if competency_id is None:
+            raise rules.Refused("unknown_competency",
+                                f"Version {data['version']} of '{data['role']}' has no "
+                                f"competency '{data['competency']}'.")
+        return {"competency_id": competency_id, "version_id": version_id}
+    if event.type == "assessment.submitted":
+        version_id, _ = resolver.version(data["role"], data["version"])
+        return {"version_id": version_id}
+    if event.type == "feedback.created":
+        role = resolver.roles.get(data["role"])
+        if role is None:
+            raise rules.Refused("unknown_role", f"There is no role '{data['role']}'.")
+        try:
+            return {"role_id": role.id, **store.feedback_target(
+                person, role, competency_key=data["competency"], kind=data["kind"],
+                text=data["text"])}
+        except DomainError as exc:
+            raise rules.Refused("invalid_feedback", exc.message) from exc
+    raise rules.Refused("unknown_type", f"'{event.type}' cannot be applied.")
+
+
+def _write(person: Person, planned: list[tuple[rules.Event, dict[str, Any]]],
+           now: datetime) -> None:
+    if not planned:
+        return
+    db.session.execute(insert(Event), [
+        {"id": e.id, "person_id": person.id, "type": e.type, "schema": e.schema,
+         "occurred_at": e.occurred_at, "received_at": now, "device_id": e.device_id,
+         "data": e.data} for e, _ in planned])
+    ratings = [
+        {"person_id": person.id, "competency_id": plan["competency_id"],
+         "version_id": plan["version_id"], "level": e.data["level"], "note": e.data["note"],
+         "occurred_at": e.occurred_at, "event_id": e.id}
+        for e, plan in planned if e.type == "rating.set"]
+    if ratings:
+        db.session.execute(insert(Rating), ratings)
+    submissions = [
+        {"person_id": person.id, "version_id": plan["version_id"],
+         "occurred_at": e.occurred_at, "event_id": e.id}
+        for e, plan in planned if e.type == "assessment.submitted"]
+    if submissions:
+        db.session.execute(insert(AssessmentSubmission), submissions)
+    feedback = [
+        {"person_id": person.id, "status": "open", "created_at": e.occurred_at, **plan}
+        for e, plan in planned if e.type == "feedback.created"]
+    if feedback:
+        db.session.execute(insert(Feedback), feedback)
+
+
+def _quarantine(person: Person, raw: Any, refusal: rules.Refusal, now: datetime,
+                result: Result) -> None:
+    event_id = raw.get("id") if isinstance(raw, dict) else None
+    event_id = str(event_id)[:100] if event_id is not None else None
+    db.session.add(QuarantinedEvent(person_id=person.id, event_id=event_id, payload=raw,
+                                    code=refusal.code, message=refusal.message,
+                                    received_at=now))
+    result.refused.append({"id": event_id or "", "code": refusal.code,
+                           "message": refusal.message})
+
+
+def _raw(event: rules.Event) -> dict[str, Any]:
+    return {"id": event.id, "type": event.type, "schema": event.schema,
+            "occurred_at": event.occurred_at.isoformat(), "device_id": event.device_id,
+            "data": event.data}

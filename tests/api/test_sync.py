@@ -1,0 +1,147 @@
+"""POST /api/v1/sync: idempotent, per-event validation, quarantine, ordering by time."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from pwa.extensions import db
+from pwa.models import Event, Feedback, Person, QuarantinedEvent, Rating
+from tests.conftest import Api
+from tests.pwa.test_profiles import publish_profile, sign_in_as
+
+MONDAY = datetime(2026, 11, 16, 8, 30, tzinfo=UTC)
+
+
+def rating(level, *, competency="greet", at=MONDAY, event_id=None, **extra):
+    return {"id": event_id or str(uuid.uuid4()), "type": "rating.set", "schema": 1,
+            "occurred_at": at.isoformat().replace("+00:00", "Z"), "device_id": "phone-1",
+            "data": {"role": "store-associate", "competency": competency, "version": 1,
+                     "level": level, "note": None}, **extra}
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_accepts_a_batch_and_a_resent_batch_is_all_duplicates(app, org):
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    batch = [rating(2), rating(3, competency="tills")]
+    first = api.post("/api/v1/sync", {"events": batch}).get_json()
+    assert first == {"accepted": [batch[0]["id"], batch[1]["id"]], "duplicates": [],
+                     "refused": []}
+    again = api.post("/api/v1/sync", {"events": batch}).get_json()
+    assert again == {"accepted": [], "duplicates": [batch[0]["id"], batch[1]["id"]],
+                     "refused": []}
+    assert count(app, Event) == 2 and count(app, Rating) == 2
+
+
+def test_the_same_event_twice_in_one_batch_is_stored_once(app, org):
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    event = rating(4)
+    answer = api.post("/api/v1/sync", {"events": [event, event]}).get_json()
+    assert answer["accepted"] == [event["id"]] and answer["duplicates"] == [event["id"]]
+    assert count(app, Rating) == 1
+
+
+def test_late_events_take_their_place_in_history(app, org):
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    wednesday = rating(4, at=MONDAY + timedelta(days=2))
+    monday = rating(2, at=MONDAY)  # made offline on Monday, synced after Wednesday's
+    api.post("/api/v1/sync", {"events": [wednesday]})
+    api.post("/api/v1/sync", {"events": [monday]})
+    with app.app_context():
+        levels = db.session.execute(sa.select(Rating.level).order_by(Rating.occurred_at)).all()
+        assert [row.level for row in levels] == [2, 4]
+
+
+def test_each_bad_event_is_refused_on_its_own_and_quarantined(app, org):
+    publish_profile(app)
+    publish_profile(app, "warehouse-picker", "Marcus Johnson")
+    api = sign_in_as(app, "Ana Ruiz")
+    with app.app_context():
+        other = db.session.scalar(
+            sa.select(Person.id).where(Person.display_name == "Marcus Johnson"))
+    good = rating(3)
+    bad = [
+        dict(rating(3), type="rating.deleted"),
+        dict(rating(3), schema=2),
+        rating(3, at=datetime.now(UTC) + timedelta(days=2)),
+        dict(rating(3), id="not-a-uuid"),
+        rating(3, person_id=other),
+        rating(9),
+        rating(3, competency="no-such-thing"),
+        dict(rating(3), data={"role": "store-associate", "competency": "greet", "version": 7,
+                              "level": 3}),
+        {"id": str(uuid.uuid4()), "type": "feedback.created", "schema": 1,
+         "occurred_at": MONDAY.isoformat(), "device_id": "phone-1",
+         "data": {"role": "store-associate", "competency": "scan", "kind": "unclear",
+                  "text": "?"}},
+        "not even an object",
+    ]
+    answer = api.post("/api/v1/sync", {"events": [bad[0], good, *bad[1:]]}).get_json()
+    assert answer["accepted"] == [good["id"]]
+    codes = sorted(r["code"] for r in answer["refused"])
+    assert codes == sorted(["unknown_type", "unsupported_schema", "clock_wrong", "invalid_id",
+                     "wrong_person", "invalid_level", "unknown_competency", "unknown_version",
+                     "invalid_feedback", "invalid_event"])
+    assert all(r["message"] for r in answer["refused"])
+    assert count(app, QuarantinedEvent) == len(bad)
+    with app.app_context():
+        kept = [q.payload for q in db.session.scalars(sa.select(QuarantinedEvent))]
+        assert bad[0] in kept  # the whole payload is kept
+        assert "not even an object" in kept
+
+
+def test_feedback_through_sync_reaches_the_authors(app, org):
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    event = {"id": str(uuid.uuid4()), "type": "feedback.created", "schema": 1,
+             "occurred_at": MONDAY.isoformat(), "device_id": "phone-1",
+             "data": {"role": "store-associate", "competency": "tills", "kind": "outdated",
+                      "text": "Self-checkouts are missing."}}
+    assert api.post("/api/v1/sync", {"events": [event]}).get_json()["accepted"] == [event["id"]]
+    assert api.post("/api/v1/sync", {"events": [event]}).get_json()["duplicates"] == [event["id"]]
+    with app.app_context():
+        feedback = db.session.scalars(sa.select(Feedback)).one()
+        assert (feedback.text, feedback.created_at) == ("Self-checkouts are missing.", MONDAY)
+
+
+def test_an_event_id_of_someone_else_is_refused(app, org):
+    publish_profile(app)
+    ana, ben = sign_in_as(app, "Ana Ruiz"), sign_in_as(app, "Ben Ode")
+    event = rating(3)
+    ana.post("/api/v1/sync", {"events": [event]})
+    answer = ben.post("/api/v1/sync", {"events": [event]}).get_json()
+    assert [r["code"] for r in answer["refused"]] == ["id_taken"]
+    assert count(app, Rating) == 1
+
+
+def test_batch_limits_and_errors(app, org):
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    too_many = api.post("/api/v1/sync", {"events": [rating(3) for _ in range(501)]})
+    assert too_many.status_code == 413
+    assert too_many.get_json()["details"]["max_events"] == 500
+    huge = api.client.post("/api/v1/sync", data='{"events": ["' + "x" * 1_100_000 + '"]}',
+                           content_type="application/json",
+                           headers={"X-CSRFToken": api.csrf()})
+    assert huge.status_code == 413
+    assert huge.get_json()["details"] == {"max_bytes": 1024 * 1024, "max_events": 500}
+    no_csrf = api.client.post("/api/v1/sync", json={"events": [rating(3)]})
+    assert no_csrf.status_code == 400 and no_csrf.get_json()["error"] == "csrf_failed"
+    wrong_shape = api.post("/api/v1/sync", {"events": "nope"})
+    assert wrong_shape.status_code == 422
+    assert count(app, Rating) == 0
+
+
+def test_signed_out_sync_is_401_and_says_answers_are_kept(app, org):
+    answer = Api(app.test_client()).post("/api/v1/sync", {"events": []})
+    assert answer.status_code == 401
+    assert "kept on this phone" in answer.get_json()["message"]
