@@ -12,10 +12,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from pydantic import Field
 
+from api.caching import content_response
 from api.errors import ApiError
 from api.requests import Schema, json_body
 from engine import sync as rules
-from pwa import accounts
+from pwa import accounts, assessment
 from pwa import sync as store
 from pwa.auth import current_person
 from pwa.extensions import db
@@ -28,6 +29,15 @@ class SyncRequest(Schema):
 
 
 REQUEST_SCHEMAS: dict[str, type[Schema]] = {"api_sync.sync": SyncRequest}
+
+
+@bp.get("/bootstrap")
+def bootstrap() -> Response:
+    """Everything the phone needs to work offline: revalidate it with its ETag."""
+    person = current_person()
+    if person is None:
+        raise ApiError(401, "sign_in_required", "Please sign in first.")
+    return content_response(assessment.bootstrap(person), immutable=False)
 
 
 @bp.post("/sync")

@@ -145,3 +145,69 @@ def test_signed_out_sync_is_401_and_says_answers_are_kept(app, org):
     answer = Api(app.test_client()).post("/api/v1/sync", {"events": []})
     assert answer.status_code == 401
     assert "kept on this phone" in answer.get_json()["message"]
+
+
+def test_bootstrap_has_profile_ratings_history_and_content_with_an_etag(app, org):
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    api.post("/api/v1/sync", {"events": [
+        rating(2, at=MONDAY), rating(3, at=MONDAY + timedelta(days=1)),
+        rating(4, competency="tills", at=MONDAY + timedelta(hours=12))]})
+    response = api.get("/api/v1/bootstrap")
+    body = response.get_json()
+    assert body["person"]["display_name"] == "Ana Ruiz"
+    assert body["profiles"]["store-associate"]["number"] == 1
+    assert [(r["competency"], r["level"]) for r in body["ratings"]["history"]] == [
+        ("greet", 2), ("tills", 4), ("greet", 3)]
+    assert {(r["competency"], r["level"]) for r in body["ratings"]["current"]} == {
+        ("greet", 3), ("tills", 4)}
+    assert body["rerate"] == {"store-associate": []}
+    assert body["content"]["profiles"] == ["/api/v1/roles/store-associate/profile?version=1"]
+    etag = response.headers["ETag"]
+    assert api.get("/api/v1/bootstrap", headers={"If-None-Match": etag}).status_code == 304
+    api.post("/api/v1/sync", {"events": [rating(5)]})
+    assert api.get("/api/v1/bootstrap", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_after_a_new_version_only_changed_competencies_are_asked_again(app, org):
+    from engine.profiles import Competency
+    from pwa import accounts
+    from pwa import profiles as store
+    from pwa.models import Role
+
+    author_id = publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    api.post("/api/v1/sync", {"events": [rating(3), rating(2, competency="tills")]})
+    with app.app_context():
+        author = db.session.get(Person, author_id)
+        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
+        draft = store.open_draft(role, author, accounts.now())
+        comps = store.competencies(draft)
+        tills = comps[1]
+        comps[1] = Competency(tills.key, tills.name, tills.description, tills.group,
+                              tills.levels, 4, tills.importance)  # target 2 -> 4
+        store.save_draft(draft, comps, expected_revision=draft.revision, author=author,
+                         now=accounts.now())
+        store.publish(draft, "Higher till target.", expected_revision=draft.revision,
+                      author=author, now=accounts.now())
+        db.session.commit()
+    assert api.get("/api/v1/bootstrap").get_json()["rerate"] == {"store-associate": ["tills"]}
+
+
+def test_no_endpoint_returns_another_persons_ratings(app, org):
+    publish_profile(app)
+    ana, ben = sign_in_as(app, "Ana Ruiz"), sign_in_as(app, "Ben Ode", ld_admin=True)
+    secret_note = "I struggle with refunds"
+    ana.post("/api/v1/sync", {"events": [dict(rating(1), data={
+        "role": "store-associate", "competency": "tills", "version": 1, "level": 1,
+        "note": secret_note})]})
+    assert secret_note in ana.get("/api/v1/bootstrap").get_data(as_text=True)
+    # Ben, an L&D admin, walks every GET endpoint of the API and every page he can reach.
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.arguments - {"slug", "key", "number"}:
+            continue
+        path = (rule.rule.replace("<slug>", "store-associate").replace("<key>", "x")
+                .replace("<int:number>", "1"))
+        body = ben.get(path).get_data(as_text=True)
+        assert secret_note not in body, path
+    assert ben.get("/api/v1/bootstrap").get_json()["ratings"] == {"history": [], "current": []}
