@@ -1,0 +1,133 @@
+"""Sync ingest: rating.set events per second through HTTP POST /api/v1/sync against the floor.
+
+Ours: gunicorn with 2 workers serving the real app; 20,000 events in batches of
+100, posted by two client threads with a signed-in session and CSRF token.
+The floor: raw SQLAlchemy Core ``executemany`` of the same rows (events and
+ratings) into the same database, one transaction per 100, in the same run.
+Printed as events per second and the ratio; the goal is a ratio of 0.5 or more.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from pwa.extensions import db
+from pwa.models import Event, Person, Rating
+from tests.browser.harness import free_port
+from tests.conftest import Api
+from tests.pwa.test_profiles import publish_profile, sign_in_as
+
+TOTAL, BATCH = 20_000, 100
+START = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def events(offset: int, count: int) -> list[dict]:
+    return [{"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
+             "occurred_at": (START + timedelta(seconds=offset + i)).isoformat(),
+             "device_id": "bench", "data": {"role": "store-associate", "competency": "greet",
+                                            "version": 1, "level": 1 + (offset + i) % 5,
+                                            "note": None}}
+            for i in range(count)]
+
+
+def session_headers(api: Api) -> dict[str, str]:
+    cookie = api.client.get_cookie("skillpath_session")
+    return {"Cookie": f"skillpath_session={cookie.value}", "X-CSRFToken": api.csrf(),
+            "Content-Type": "application/json"}
+
+
+def start_gunicorn(app, port: int) -> subprocess.Popen:
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    env = {**os.environ, "SECRET_KEY": app.config["SECRET_KEY"], "DATABASE_URL": url,
+           "SKILLPATH_ENV": "production", "SKILLPATH_ORIGIN": "http://localhost"}
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}).get("options")
+    if options:
+        env["PGOPTIONS"] = options
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "pwa:create_app()"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(100):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            conn.close()
+    process.kill()
+    raise AssertionError("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+
+
+@pytest.mark.benchmark
+def test_sync_ingest_against_core_executemany(app, org, capsys):
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    headers = session_headers(api)
+    batches = [json.dumps({"events": events(i, BATCH)}) for i in range(0, TOTAL, BATCH)]
+    port = free_port()
+    server = start_gunicorn(app, port)
+    try:
+        def post(chunk: list[str]) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            try:
+                for body in chunk:
+                    conn.request("POST", "/api/v1/sync", body=body, headers=headers)
+                    response = conn.getresponse()
+                    answer = json.loads(response.read())
+                    assert response.status == 200 and len(answer["accepted"]) == BATCH, answer
+            finally:
+                conn.close()
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(post, [batches[0::2], batches[1::2]]))
+        ours = TOTAL / (time.perf_counter() - started)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stderr.close()
+
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == TOTAL
+        person_id = db.session.scalar(sa.select(Person.id).where(Person.display_name == "Ana Ruiz"))
+        competency_id, version_id = db.session.execute(
+            sa.select(Rating.competency_id, Rating.version_id).limit(1)).one()
+        floor = _floor(db.engine, person_id, competency_id, version_id)
+
+    database = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
+    with capsys.disabled():
+        print(f"\nsync ingest on {database}: ours {ours:,.0f} events/s (HTTP, gunicorn -w 2, "
+              f"batches of {BATCH}), floor {floor:,.0f} events/s (Core executemany), "
+              f"ratio {ours / floor:.2f}")
+
+
+def _floor(engine: sa.Engine, person_id: int, competency_id: int, version_id: int) -> float:
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    for offset in range(0, TOTAL, BATCH):
+        rows = events(offset, BATCH)
+        with engine.begin() as conn:
+            conn.execute(sa.insert(Event), [
+                {"id": e["id"], "person_id": person_id, "type": e["type"], "schema": 1,
+                 "occurred_at": datetime.fromisoformat(e["occurred_at"]), "received_at": now,
+                 "device_id": e["device_id"], "data": e["data"]} for e in rows])
+            conn.execute(sa.insert(Rating), [
+                {"person_id": person_id, "competency_id": competency_id,
+                 "version_id": version_id, "level": e["data"]["level"], "note": None,
+                 "occurred_at": datetime.fromisoformat(e["occurred_at"]),
+                 "event_id": e["id"]} for e in rows])
+    return TOTAL / (time.perf_counter() - started)
