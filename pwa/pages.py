@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -26,6 +27,7 @@ from engine import people as people_rules
 from engine.errors import DomainError, InviteUnusable
 from pwa import accounts
 from pwa.auth import current_person, page_login_required, sign_out
+from pwa.config import ROOT
 from pwa.extensions import db, limiter
 from pwa.forms import ConfirmForm, DeleteAccountForm, InviteForm, SettingsForm
 from pwa.models import Invite, Person, Role
@@ -48,6 +50,42 @@ def healthz() -> tuple[Response, int] | Response:
                 f"{str(exc).splitlines()[0][:200] if str(exc) else ''}"}
         return Response(json.dumps(body), status=503, mimetype="application/json"), 503
     return Response(json.dumps({"status": "ok", "database": "ok"}), mimetype="application/json")
+
+
+@bp.get("/app")
+def app_shell() -> Response:
+    """The offline app's shell: no personal data, so the service worker may cache it."""
+    response = Response(render_template("app.html"), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline() -> Response:
+    response = Response(render_template("offline.html"), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    return _small_file(ROOT / "static" / "manifest.webmanifest", "application/manifest+json")
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, at the root so its scope is the whole app; never cached long."""
+    response = _small_file(ROOT / "service_worker" / "sw.js", "text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+def _small_file(path: Path, mimetype: str) -> Response:
+    """A small file of ours, revalidated on every use (it names the app's versions)."""
+    response = Response(path.read_bytes(), mimetype=mimetype)
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/")

@@ -1,0 +1,33 @@
+// Register the service worker; announce a new version instead of reloading under the user.
+
+function announce(worker) {
+  if (document.getElementById('update-ready')) return;
+  const bar = document.createElement('button');
+  bar.id = 'update-ready';
+  bar.type = 'button';
+  bar.className = 'update-ready';
+  bar.textContent = 'Update ready — tap to reload';
+  bar.addEventListener('click', () => worker.postMessage({ type: 'skip-waiting' }));
+  document.body.append(bar);
+}
+
+async function register() {
+  if (!('serviceWorker' in navigator)) return;
+  const registration = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+  if (registration.waiting && navigator.serviceWorker.controller) announce(registration.waiting);
+  registration.addEventListener('updatefound', () => {
+    const worker = registration.installing;
+    worker?.addEventListener('statechange', () => {
+      if (worker.state === 'installed' && navigator.serviceWorker.controller) announce(worker);
+    });
+  });
+  let reloading = false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // Only after the user tapped "Update ready" (a first install claims silently).
+    if (reloading || !document.getElementById('update-ready')) return;
+    reloading = true;
+    window.location.reload();
+  });
+}
+
+register().catch((error) => console.warn('Service worker not registered:', error.message));

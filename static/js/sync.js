@@ -1,0 +1,142 @@
+// Sync: send the outbox in batches, keep what the server has not acknowledged,
+// and refresh the bootstrap bundle. One sync at a time across tabs (Web Locks).
+
+import { all, count, get, put, removeMany } from './idb.js';
+import { pending } from './outbox.js';
+
+const BATCH = 100;
+const status = new EventTarget();
+let backoff = 0;
+let retryTimer = null;
+let soon = null;
+let lastProblem = null; // 'offline' | 'signin' | 'server'
+
+export const onStatus = (fn) => status.addEventListener('change', (e) => fn(e.detail));
+
+/** What the status bar should say now. */
+export async function describe() {
+  const waiting = await count('outbox');
+  const refused = await all('refused');
+  return { waiting, refused, online: navigator.onLine, problem: lastProblem };
+}
+
+async function announce() {
+  status.dispatchEvent(new CustomEvent('change', { detail: await describe() }));
+}
+
+async function freshCsrf() {
+  const res = await fetch('/api/v1/auth/csrf', { credentials: 'same-origin', cache: 'no-store' });
+  if (!res.ok) throw new Error(`csrf ${res.status}`);
+  return (await res.json()).csrf_token;
+}
+
+async function sendOutbox() {
+  let events = await pending();
+  if (!events.length) return;
+  const token = await freshCsrf(); // tokens expire after an hour: never reuse an old one
+  while (events.length) {
+    const batch = events.slice(0, BATCH);
+    const res = await fetch('/api/v1/sync', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token },
+      body: JSON.stringify({ events: batch }),
+    });
+    if (res.status === 401) throw Object.assign(new Error('sign in'), { signin: true });
+    if (!res.ok) throw new Error(`sync ${res.status}`);
+    const answer = await res.json();
+    const byId = new Map(batch.map((e) => [e.id, e]));
+    for (const refusal of answer.refused) {
+      const event = byId.get(refusal.id);
+      if (event) await put('refused', { ...refusal, event });
+    }
+    const done = [...answer.accepted, ...answer.duplicates, ...answer.refused.map((r) => r.id)];
+    await removeMany('outbox', done);
+    events = events.slice(BATCH);
+  }
+}
+
+/** Fetch the bootstrap bundle if it changed; returns true when something new arrived. */
+export async function refreshBootstrap() {
+  const etag = await get('kv', 'bootstrap_etag');
+  const res = await fetch('/api/v1/bootstrap', {
+    credentials: 'same-origin',
+    headers: etag ? { 'If-None-Match': etag } : {},
+  });
+  if (res.status === 401) throw Object.assign(new Error('sign in'), { signin: true });
+  if (res.headers.get('X-Served-From') === 'cache') throw new TypeError('offline');
+  if (res.status === 304) return false;
+  if (!res.ok) throw new Error(`bootstrap ${res.status}`);
+  const bundle = await res.json();
+  await put('kv', bundle, 'bootstrap');
+  await put('kv', res.headers.get('ETag'), 'bootstrap_etag');
+  cacheContent(bundle.content);
+  return true;
+}
+
+function cacheContent(content) {
+  // The service worker caches versioned content cache-first; asking for it is enough.
+  for (const url of [...(content?.profiles ?? []), ...(content?.items ?? [])]) {
+    fetch(url, { credentials: 'same-origin' }).catch(() => {});
+  }
+}
+
+async function syncOnce() {
+  try {
+    await sendOutbox();
+    const changed = await refreshBootstrap();
+    lastProblem = null;
+    backoff = 0;
+    await announce();
+    return changed;
+  } catch (error) {
+    // fetch() rejects with a TypeError when the network is down; HTTP errors are ours.
+    const offline = !navigator.onLine || error instanceof TypeError;
+    lastProblem = error.signin ? 'signin' : offline ? 'offline' : 'server';
+    await announce();
+    if (!error.signin) retryLater();
+    return false;
+  }
+}
+
+function retryLater() {
+  clearTimeout(retryTimer);
+  backoff = Math.min(backoff ? backoff * 2 : 2000, 5 * 60 * 1000);
+  retryTimer = setTimeout(() => syncNow(), backoff);
+}
+
+/** Sync now, one tab at a time; resolves true if the bundle changed. */
+export function syncNow() {
+  if (!navigator.onLine) {
+    lastProblem = 'offline';
+    return announce().then(() => false);
+  }
+  if (navigator.locks?.request) {
+    return navigator.locks.request('skillpath-sync', syncOnce);
+  }
+  return syncOnce();
+}
+
+/** Sync shortly after a write, and ask for Background Sync where the browser has it. */
+export function syncSoon() {
+  announce();
+  clearTimeout(soon);
+  soon = setTimeout(() => syncNow(), 800);
+  navigator.serviceWorker?.ready
+    .then((reg) => reg.sync?.register('skillpath-outbox'))
+    .catch(() => {});
+}
+
+/** Wire the triggers: start, online, visible, a message from the service worker. */
+export function startSync(onChange) {
+  const run = () => syncNow().then((changed) => changed && onChange());
+  window.addEventListener('online', run);
+  window.addEventListener('offline', () => { lastProblem = 'offline'; announce(); });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') run();
+  });
+  navigator.serviceWorker?.addEventListener('message', (e) => {
+    if (e.data?.type === 'sync-now') run();
+  });
+  return run();
+}

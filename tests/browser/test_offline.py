@@ -1,0 +1,87 @@
+"""Offline-first: assess with no signal, keep answers through a restart, sync exactly once."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from pwa.extensions import db
+from pwa.models import Event, Feedback, Rating
+from tests.browser.harness import open_phone
+from tests.browser.test_passkeys import enrol
+from tests.pwa.test_profiles import publish_profile
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for_app(page):
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.get_by_role("status").filter(has_text="All saved").wait_for()
+
+
+def run_offline_assessment(browser, server, *, without_background_sync=False):
+    publish_profile(server.app)
+    phone = open_phone(browser)
+    if without_background_sync:
+        phone.context.add_init_script("delete window.SyncManager;")
+    page = phone.page
+    enrol(phone, server, "Ana Ruiz")
+    page.goto(f"{server.url}/app")
+    wait_for_app(page)
+    page.reload()  # now controlled by the service worker, with the bundle in IndexedDB
+    wait_for_app(page)
+
+    phone.context.set_offline(True)
+    page.reload()  # served by the service worker
+    assert page.get_by_role("heading", level=1).inner_text() == "Your self-assessment"
+    page.get_by_role("status").filter(has_text="Offline").wait_for()
+    page.get_by_role("link", name="Start").click()
+    assert page.get_by_text("Only you can see your ratings.").first.is_visible()
+    page.get_by_text("Greets every customer within ten seconds").click()
+    page.get_by_label("A note for yourself").fill("Better on quiet days")
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Using the tills").wait_for()
+    page.get_by_text("Greets customers when prompted").click()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Review your answers").wait_for()
+    phone.shot("20-offline-review")
+    page.get_by_role("button", name="Submit my self-assessment").click()
+    page.get_by_role("heading", name="Your results").wait_for()
+    assert page.get_by_role("img", name="Your self-rating against the Store associate target")
+    phone.shot("21-offline-results")
+    page.goto(f"{server.url}/app#/feedback/store-associate/tills")
+    page.get_by_label("Outdated").check()
+    page.get_by_label("Tell the authors").fill("Self-checkouts are missing.")
+    page.get_by_role("button", name="Send to the authors").click()
+    page.get_by_role("heading", name="Your results").wait_for()  # stored, then back
+    page.get_by_role("status").filter(has_text="Offline").wait_for()
+
+    page.close()  # close the app while still offline...
+    page = phone.context.new_page()
+    page.goto(f"{server.url}/app")  # ...and open it again: the outbox survived
+    page.get_by_role("heading", name="Your self-assessment").wait_for()
+    assert page.locator("progress").get_attribute("value") == "2"  # 2 of 2 rated
+
+    phone.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    phone.page = page
+    phone.shot("22-back-online")
+    with server.app.app_context():
+        counts = dict(db.session.execute(
+            sa.select(Event.type, sa.func.count()).group_by(Event.type)).all())
+        assert counts == {"rating.set": 2, "assessment.submitted": 1, "feedback.created": 1}
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == 2
+        note = db.session.scalar(sa.select(Rating.note).where(Rating.level == 3))
+        assert note == "Better on quiet days"
+        assert db.session.scalar(sa.select(Feedback.text)) == "Self-checkouts are missing."
+    assert phone.csp_violations() == []
+    phone.context.close()
+
+
+def test_offline_assessment_syncs_once(browser, live_server, org):
+    run_offline_assessment(browser, live_server)
+
+
+def test_offline_assessment_without_background_sync(browser, live_server, org):
+    run_offline_assessment(browser, live_server, without_background_sync=True)
