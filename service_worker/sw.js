@@ -22,6 +22,7 @@ const SHELL = [
   '/static/js/sync.js',
   '/static/js/http.js',
   '/static/js/register-sw.js',
+  '/static/js/install.js',
   '/static/js/views/assess.js',
   '/static/js/views/results.js',
   '/static/js/views/chart.js',

@@ -1,1 +1,1 @@
-from tests.browser.harness import browser, live_server, phone  # noqa: F401
+from tests.browser.harness import browser, live_server, phone, playwright  # noqa: F401

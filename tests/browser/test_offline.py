@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from pwa.extensions import db
 from pwa.models import Event, Feedback, Rating
-from tests.browser.harness import open_phone
+from tests.browser.harness import CHROMIUM, FLAGS, PHONE, open_phone
 from tests.browser.test_passkeys import enrol
 from tests.pwa.test_profiles import publish_profile
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 def wait_for_app(page):
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
     page.get_by_role("status").filter(has_text="All saved").wait_for()
 
 
@@ -85,3 +85,94 @@ def test_offline_assessment_syncs_once(browser, live_server, org):
 
 def test_offline_assessment_without_background_sync(browser, live_server, org):
     run_offline_assessment(browser, live_server, without_background_sync=True)
+
+
+def test_installable_with_no_errors(playwright, live_server, org, tmp_path):
+    # A real profile: Chromium never offers to install from an incognito-like context.
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=FLAGS, **PHONE)
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(f"{live_server.url}/app")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null",
+                               timeout=15_000)
+        cdp = context.new_cdp_session(page)
+        assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["url"].endswith("/manifest.webmanifest") and not manifest["errors"]
+    finally:
+        context.close()
+
+
+def rate_everything_offline(phone, server):
+    """Enrol, load the app, go offline and rate both competencies; returns the page."""
+    publish_profile(server.app)
+    page = phone.page
+    enrol(phone, server, "Ana Ruiz")
+    page.goto(f"{server.url}/app")
+    wait_for_app(page)
+    phone.context.set_offline(True)
+    page.get_by_role("link", name="Start").click()
+    page.get_by_text("Greets every customer within ten seconds").click()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Using the tills").wait_for()
+    page.get_by_text("Greets customers when prompted").click()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Review your answers").wait_for()
+    page.get_by_role("status").filter(has_text="Offline").wait_for()
+    return page
+
+
+def rating_events(server):
+    with server.app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Rating)), \
+            db.session.scalar(sa.select(sa.func.count()).select_from(Event))
+
+
+def test_two_tabs_syncing_at_once_store_each_answer_once(phone, live_server, org):
+    page = rate_everything_offline(phone, live_server)
+    other = phone.context.new_page()
+    other.goto(f"{live_server.url}/app")
+    other.get_by_role("heading", name="Your self-assessment").wait_for()
+    phone.context.set_offline(False)
+    for tab in (page, other):  # both tabs hear "online" at the same moment
+        tab.evaluate("() => window.dispatchEvent(new Event('online'))")
+    for tab in (page, other):
+        tab.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    assert rating_events(live_server) == (2, 2)
+
+
+def test_connection_lost_after_the_server_stored_a_batch(phone, live_server, org):
+    page = rate_everything_offline(phone, live_server)
+    calls = []
+
+    def drop_the_answer(route):
+        calls.append(route.request.url)
+        if len(calls) == 1:
+            route.fetch()  # the server stores and applies the batch...
+            route.abort("connectionreset")  # ...but the phone never hears back
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/sync", drop_the_answer)
+    phone.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=20_000)
+    assert len(calls) >= 2  # it retried after the lost answer
+    assert rating_events(live_server) == (2, 2)  # nothing lost, nothing doubled
+
+
+def test_expired_session_keeps_the_outbox_until_signed_in_again(phone, live_server, org):
+    page = rate_everything_offline(phone, live_server)
+    phone.context.clear_cookies()  # the session ended while the phone was offline
+    phone.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    status = page.get_by_role("status")
+    status.filter(has_text="Sign in again").wait_for(timeout=15_000)
+    phone.shot("23-sign-in-again")
+    assert rating_events(live_server) == (0, 0)
+    status.get_by_role("link", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    page.wait_for_url(f"{live_server.url}/app")
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    assert rating_events(live_server) == (2, 2)
