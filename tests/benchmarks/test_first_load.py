@@ -1,0 +1,57 @@
+"""First load: gzipped bytes of everything the first page loads (icons excluded).
+
+The page is /app (the manifest's start_url), opened signed in as a demo learner
+on a fresh phone, until it says "All saved". Each response body is gzipped
+(level 6, as a server would) and summed, split into the app shell and the
+learner's data. Goal: 50 KB or less in all.
+"""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+import sqlalchemy as sa
+
+from pwa.extensions import db
+from pwa.models import Person
+from tests.browser.harness import open_phone
+from tests.conftest import make_invite
+
+GOAL = 50 * 1024
+
+
+@pytest.mark.benchmark
+def test_first_load_bytes(browser, live_server, runner, capsys):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with live_server.app.app_context():
+        ana = db.session.scalar(sa.select(Person.id).where(Person.display_name == "Ana Ruiz"))
+    phone = open_phone(browser)
+    page = phone.page
+    page.goto(f"{live_server.url}/enrol/{make_invite(live_server.app, ana)}")
+    page.get_by_role("button", name="Create my passkey").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+    first = phone.context.new_page()
+    loaded = []
+    first.on("response", lambda r: loaded.append(r))
+    first.goto(f"{live_server.url}/app")
+    first.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    first.wait_for_load_state("networkidle")
+    shell = data = 0
+    for response in loaded:
+        kind = response.headers.get("content-type", "")
+        if kind.startswith("image/") or response.status == 304 or response.request.method != "GET":
+            continue
+        size = len(gzip.compress(response.body(), 6))
+        if "/api/" in response.url:
+            data += size
+        else:
+            shell += size
+    phone.context.close()
+    total = shell + data
+    with capsys.disabled():
+        print(f"\nfirst load of /app: {total / 1024:.1f} KB gzipped in all "
+              f"(shell {shell / 1024:.1f} KB: HTML, JS, CSS, manifest; learner data "
+              f"{data / 1024:.1f} KB), goal {GOAL / 1024:.0f} KB, "
+              f"ratio to goal {total / GOAL:.2f}")
