@@ -29,7 +29,11 @@ chromium:
 test: $(VENV)/.installed chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed chromium
+node_modules/.bin/lighthouse: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench: $(VENV)/.installed chromium node_modules/.bin/lighthouse
 	SKILLPATH_BENCH=1 $(PY) -m pytest tests/benchmarks -m benchmark -q $(PYTEST_ARGS)
 	SKILLPATH_BENCH=1 TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest tests/benchmarks -m benchmark -q $(PYTEST_ARGS)
 

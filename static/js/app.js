@@ -1,6 +1,6 @@
 // The offline-first app: it renders from IndexedDB, always; the network only refreshes it.
 
-import { get } from './idb.js';
+import { get, removeMany } from './idb.js';
 import { onWrite, pending, record } from './outbox.js';
 import { describe, onStatus, startSync, syncSoon } from './sync.js';
 import * as assess from './views/assess.js';
@@ -35,6 +35,13 @@ function profilesOf(bundle) {
 }
 
 async function render() {
+  await draw();
+  if (main.dataset.ready || !(await get('kv', 'bootstrap'))) return;
+  main.dataset.ready = '1'; // a real view is on screen: late extras may appear below it
+  document.dispatchEvent(new Event('app-ready'));
+}
+
+async function draw() {
   const state = await load();
   const { bundle } = state;
   if (!bundle) {
@@ -111,6 +118,14 @@ function showStatus({ waiting, refused, online, problem }) {
   if (refused.length) {
     text = `${refused.length} answer${refused.length > 1 ? 's' : ''} could not be saved: ${refused[0].message}`;
     tone = 'error';
+    statusBar.dataset.tone = tone;
+    statusBar.innerHTML = `${esc(text)} Answer it again if it still matters; the app team keeps a copy to fix the cause.
+      <button type="button" class="button small" id="dismiss-refused">OK</button>`;
+    document.getElementById('dismiss-refused').addEventListener('click', async () => {
+      await removeMany('refused', refused.map((r) => r.id));
+      showStatus(await describe());
+    });
+    return;
   } else if (problem === 'signin') {
     text = `Sign in again to save ${waiting || 'your'} answer${waiting === 1 ? '' : 's'}. They are kept on this phone.`;
     tone = 'warn';
@@ -128,7 +143,13 @@ function showStatus({ waiting, refused, online, problem }) {
   statusBar.innerHTML = problem === 'signin' ? `${esc(text)} <a href="/signin?next=/app">Sign in</a>` : esc(text);
 }
 
-onStatus(showStatus);
+let lastWaiting = null;
+onStatus((status) => {
+  showStatus(status);
+  // The outbox shrank (sent, or refused): what the view shows may have changed.
+  if (lastWaiting !== null && status.waiting !== lastWaiting) render();
+  lastWaiting = status.waiting;
+});
 onWrite(() => { syncSoon(); render(); });
 window.addEventListener('hashchange', render);
 render().then(() => describe().then(showStatus));

@@ -176,3 +176,27 @@ def test_expired_session_keeps_the_outbox_until_signed_in_again(phone, live_serv
     page.wait_for_url(f"{live_server.url}/app")
     page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
     assert rating_events(live_server) == (2, 2)
+
+
+def test_a_refused_answer_is_shown_with_its_reason(phone, live_server, org):
+    publish_profile(live_server.app)
+    page = phone.page
+    enrol(phone, live_server, "Ana Ruiz")
+    page.goto(f"{live_server.url}/app")
+    wait_for_app(page)
+    # An answer made against a version the server does not have (an outdated phone).
+    page.evaluate("""async () => {
+      const { record } = await import('/static/js/outbox.js');
+      await record('rating.set', {role: 'store-associate', competency: 'greet', version: 9,
+                                  level: 3, note: null});
+    }""")
+    status = page.get_by_role("status")
+    status.filter(has_text="1 answer could not be saved").wait_for(timeout=15_000)
+    assert "has no published version 9" in status.inner_text()
+    phone.shot("24-refused")
+    assert page.locator("progress").get_attribute("value") == "0"  # it counts for nothing
+    status.get_by_role("button", name="OK").click()
+    status.filter(has_text="All saved").wait_for()
+    with live_server.app.app_context():
+        from pwa.models import QuarantinedEvent
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(QuarantinedEvent)) == 1
