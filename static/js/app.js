@@ -67,7 +67,8 @@ async function draw() {
   }
   if (route === 'feedback') return showFeedback(profile, key);
   const submitted = state.outbox.some((e) => e.type === 'assessment.submitted');
-  main.innerHTML = assess.overview({ profile, latest: state.latest, rerate, submitted });
+  const others = profiles.filter((p) => p !== profile);
+  main.innerHTML = assess.overview({ profile, latest: state.latest, rerate, submitted, others });
 }
 
 function showRate(state, profile, key, rerate) {
@@ -87,7 +88,7 @@ function showRate(state, profile, key, rerate) {
     await record('rating.set', { role: profile.role.slug, competency: key, version: profile.number, level, note });
     const after = await load();
     const next = assess.toAsk(profile, after.latest, rerate)[0];
-    location.hash = next ? `#/rate/${profile.role.slug}/${next.key}` : '#/review';
+    location.hash = next ? `#/rate/${profile.role.slug}/${next.key}` : `#/review/${profile.role.slug}`;
   });
 }
 

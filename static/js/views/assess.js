@@ -12,7 +12,7 @@ export function toAsk(profile, latest, rerate) {
   });
 }
 
-export function overview({ profile, latest, rerate, submitted }) {
+export function overview({ profile, latest, rerate, submitted, others = [] }) {
   const ask = toAsk(profile, latest, rerate);
   const total = profile.competencies.length;
   const done = total - ask.length;
@@ -30,8 +30,9 @@ export function overview({ profile, latest, rerate, submitted }) {
     <label for="progress"><strong>${done} of ${total}</strong> rated</label>
     <progress id="progress" max="${total}" value="${done}">${done} of ${total}</progress>
     ${next ? `<p><a class="button primary" href="#/rate/${esc(profile.role.slug)}/${esc(next.key)}">${done ? 'Continue' : 'Start'}</a></p>`
-      : `<p><a class="button primary" href="#/review">Review and ${submitted ? 'submit again' : 'submit'}</a></p>`}
+      : `<p><a class="button primary" href="#/review/${esc(profile.role.slug)}">Review and ${submitted ? 'submit again' : 'submit'}</a></p>`}
     <p><a href="#/results">See your results</a></p>
+    ${others.map((p) => `<p><a href="#/assess/${esc(p.role.slug)}">Rate yourself against ${esc(p.role.name)}</a></p>`).join('')}
     <h2>Competencies</h2>
     <ul class="list">${items}</ul>`;
 }
@@ -58,7 +59,7 @@ export function rate({ profile, competency, mine, history, position }) {
       <button type="submit" class="button primary">Save and continue</button>
     </form>
     ${past}
-    <p><a href="#/">Stop here and continue later</a> · <a href="#/feedback/${esc(profile.role.slug)}/${esc(competency.key)}">This description is off? Tell the authors</a></p>`;
+    <p><a href="#/assess/${esc(profile.role.slug)}">Stop here and continue later</a> · <a href="#/feedback/${esc(profile.role.slug)}/${esc(competency.key)}">This description is off? Tell the authors</a></p>`;
 }
 
 export function review({ profile, latest }) {
@@ -70,6 +71,7 @@ export function review({ profile, latest }) {
   const missing = profile.competencies.filter((c) => !latest.get(`${profile.role.slug}/${c.key}`)).length;
   return `
     <h1>Review your answers</h1>
+    <p class="meta">${esc(profile.role.name)}</p>
     <p class="privacy">${PRIVACY}</p>
     <ul class="list">${rows}</ul>
     ${missing ? `<p class="notice">${missing} still to rate before you can submit.</p>`
