@@ -85,7 +85,8 @@ def _small_file(path: Path, mimetype: str) -> Response:
     response = Response(path.read_bytes(), mimetype=mimetype)
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 @bp.get("/")

@@ -3,9 +3,9 @@
 Each event is checked on its own (``engine.sync``); a refused one goes to the
 quarantine with its payload and reason. Accepted events are stored once
 (unique on their id) and applied to the read models in the same transaction.
-The common case, a batch of ratings, is written with a handful of bulk
-statements; a batch that races another sync of the same events falls back to
-one savepoint per event, so nothing is doubled and nothing is lost.
+A batch is written with a handful of bulk statements; events go in with
+``ON CONFLICT DO NOTHING``, so a batch racing another sync of the same events
+applies only what it stored itself: nothing is doubled and nothing is lost.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
 from engine import sync as rules
 from engine.errors import DomainError
@@ -47,19 +47,29 @@ class Result:
 
 
 class _Resolver:
-    """Looks up roles, versions and competencies once per batch."""
+    """Looks up roles, versions and competencies for a batch.
+
+    A published version never changes, so what it maps (competency key to id)
+    is kept for the life of the app process: most batches then cost no lookup.
+    """
 
     def __init__(self, person: Person) -> None:
         self.person = person
-        self.roles = {r.slug: r for r in db.session.scalars(
-            select(Role).where(Role.organisation_id == person.organisation_id))}
-        self.versions: dict[tuple[str, int], tuple[int, dict[str, int]] | None] = {}
+        self._roles: dict[str, Role] | None = None
+        cache = current_app.extensions.setdefault("skillpath_published_versions", {})
+        self.versions: dict[tuple[int, str, int], tuple[int, dict[str, int]] | None] = cache
+
+    @property
+    def roles(self) -> dict[str, Role]:
+        if self._roles is None:
+            self._roles = {r.slug: r for r in db.session.scalars(
+                select(Role).where(Role.organisation_id == self.person.organisation_id))}
+        return self._roles
 
     def version(self, role_slug: str, number: int) -> tuple[int, dict[str, int]]:
-        key = (role_slug, number)
-        if key not in self.versions:
+        key = (self.person.organisation_id, role_slug, number)
+        if self.versions.get(key) is None:
             role = self.roles.get(role_slug)
-            found = None
             if role is not None:
                 version = db.session.scalar(select(ProfileVersion).where(
                     ProfileVersion.role_id == role.id, ProfileVersion.number == number,
@@ -69,9 +79,9 @@ class _Resolver:
                         select(CompetencyIdentity.key, VersionCompetency.competency_id)
                         .join(VersionCompetency.competency)
                         .where(VersionCompetency.version_id == version.id)).all()
-                    found = (version.id, {key: cid for key, cid in rows})
-            self.versions[key] = found
-        found = self.versions[key]
+                    # Only published versions are kept: they never change.
+                    self.versions[key] = (version.id, {k: cid for k, cid in rows})
+        found = self.versions.get(key)
         if found is None:
             raise rules.Refused("unknown_version",
                                 f"'{role_slug}' has no published version {number}.")
@@ -94,40 +104,31 @@ def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
             continue
         seen.add(event.id)
         checked.append(event)
-    stored = dict(db.session.execute(
-        select(Event.id, Event.person_id).where(Event.id.in_(seen))).all()) if seen else {}
-    fresh = []
-    for event in checked:
-        owner = stored.get(event.id)
-        if owner is None:
-            fresh.append(event)
-        elif owner == person.id:
-            result.duplicates.append(event.id)
-        else:
-            _quarantine(person, _raw(event), rules.Refusal(
-                "id_taken", "This event id belongs to someone else's event."), now, result)
     resolver = _Resolver(person)
     planned: list[tuple[rules.Event, dict[str, Any]]] = []
-    for event in rules.order(fresh):
+    for event in rules.order(checked):
         try:
             planned.append((event, _plan(person, event, resolver)))
         except rules.Refused as refused:
             _quarantine(person, _raw(event), refused.refusal, now, result)
-    try:
-        with db.session.begin_nested():
-            _write(person, planned, now)
-        result.accepted += [e.id for e, _ in planned]
-    except IntegrityError:
-        # Another sync stored some of these first: go one by one.
-        for event, plan in planned:
-            try:
-                with db.session.begin_nested():
-                    _write(person, [(event, plan)], now)
-                result.accepted.append(event.id)
-            except IntegrityError:
-                result.duplicates.append(event.id)
+    stored_now = _write(person, planned, now)
+    # An id not stored now was stored before: a re-sent event (a duplicate), or, if it
+    # is someone else's, an id this device may not use.
+    earlier = [e for e, _ in planned if e.id not in stored_now]
+    owners = dict(db.session.execute(
+        select(Event.id, Event.person_id).where(Event.id.in_([e.id for e in earlier]))
+    ).all()) if earlier else {}
+    for event, _ in planned:
+        if event.id in stored_now:
+            result.accepted.append(event.id)
+        elif owners.get(event.id) == person.id:
+            result.duplicates.append(event.id)
+        else:
+            _quarantine(person, _raw(event), rules.Refusal(
+                "id_taken", "This event id belongs to someone else's event."), now, result)
     position = {event.id: index for index, event in enumerate(checked)}
     result.accepted.sort(key=position.__getitem__)  # answer in the order they came
+    result.duplicates.sort(key=position.__getitem__)
     return result
 
 
@@ -169,13 +170,15 @@ def _plan(person: Person, event: rules.Event, resolver: _Resolver) -> dict[str, 
 
 
 def _write(person: Person, planned: list[tuple[rules.Event, dict[str, Any]]],
-           now: datetime) -> None:
+           now: datetime) -> set[str]:
+    """Store the events (once each) and apply those stored now; returns their ids."""
     if not planned:
-        return
-    db.session.execute(insert(Event), [
+        return set()
+    inserted = _insert_new_events([
         {"id": e.id, "person_id": person.id, "type": e.type, "schema": e.schema,
          "occurred_at": e.occurred_at, "received_at": now, "device_id": e.device_id,
          "data": e.data} for e, _ in planned])
+    planned = [(e, plan) for e, plan in planned if e.id in inserted]
     ratings = [
         {"person_id": person.id, "competency_id": plan["competency_id"],
          "version_id": plan["version_id"], "level": e.data["level"], "note": e.data["note"],
@@ -194,6 +197,26 @@ def _write(person: Person, planned: list[tuple[rules.Event, dict[str, Any]]],
         for e, plan in planned if e.type == "feedback.created"]
     if feedback:
         db.session.execute(insert(Feedback), feedback)
+    return inserted
+
+
+def _insert_new_events(rows: list[dict[str, Any]]) -> set[str]:
+    """INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id, in one round trip.
+
+    Two syncs of the same outbox at once (two tabs, a retry racing the first
+    try) then store each event once, with no savepoints and no retries.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        statement = postgresql.insert(Event).on_conflict_do_nothing(index_elements=["id"])
+    elif dialect == "sqlite":
+        statement = sqlite.insert(Event).on_conflict_do_nothing(index_elements=["id"])
+    else:  # SQLite and PostgreSQL are the supported databases
+        raise RuntimeError(f"unsupported database: {dialect}")
+    return set(db.session.scalars(statement.returning(Event.id), rows))
 
 
 def _quarantine(person: Person, raw: Any, refusal: rules.Refusal, now: datetime,

@@ -211,3 +211,35 @@ def test_no_endpoint_returns_another_persons_ratings(app, org):
         body = ben.get(path).get_data(as_text=True)
         assert secret_note not in body, path
     assert ben.get("/api/v1/bootstrap").get_json()["ratings"] == {"history": [], "current": []}
+
+
+def test_the_same_batch_racing_from_two_devices_is_stored_once(app, org):
+    import threading
+
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    batch = [rating(1 + i % 5, at=MONDAY + timedelta(minutes=i)) for i in range(100)]
+    clones = []
+    for _ in range(2):  # two clients sharing the session, as two tabs would
+        clone = Api(app.test_client())
+        clone.client.set_cookie("skillpath_session",
+                                api.client.get_cookie("skillpath_session").value)
+        clone.token = api.csrf()
+        clones.append(clone)
+    answers = []
+    start = threading.Barrier(2)
+
+    def send(client):
+        start.wait()
+        answers.append(client.post("/api/v1/sync", {"events": batch}).get_json())
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clones]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    accepted = [i for a in answers for i in a["accepted"]]
+    duplicates = [i for a in answers for i in a["duplicates"]]
+    assert sorted(accepted) == sorted(e["id"] for e in batch)
+    assert sorted(duplicates) == sorted(e["id"] for e in batch)
+    assert count(app, Rating) == 100 and count(app, Event) == 100
