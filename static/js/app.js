@@ -34,7 +34,17 @@ function profilesOf(bundle) {
   return order.map((slug) => bundle.profiles[slug]).filter(Boolean);
 }
 
+function markNav() {
+  const results = location.hash.startsWith('#/results');
+  for (const link of document.querySelectorAll('nav.tabs a')) {
+    const here = link.getAttribute('href') === (results ? '/app#/results' : '/app');
+    if (here) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
 async function render() {
+  markNav();
   await draw();
   if (main.dataset.ready || !(await get('kv', 'bootstrap'))) return;
   main.dataset.ready = '1'; // a real view is on screen: late extras may appear below it

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from pwa.extensions import db
-from pwa.models import Event, Feedback, Rating
+from pwa.models import Event, Feedback, Person, Rating
 from tests.browser.harness import CHROMIUM, FLAGS, PHONE, open_phone
 from tests.browser.test_passkeys import enrol
 from tests.pwa.test_profiles import publish_profile
@@ -200,3 +200,31 @@ def test_a_refused_answer_is_shown_with_its_reason(phone, live_server, org):
     with live_server.app.app_context():
         from pwa.models import QuarantinedEvent
         assert db.session.scalar(sa.select(sa.func.count()).select_from(QuarantinedEvent)) == 1
+
+
+def test_the_future_role_can_be_assessed_and_charted_too(phone, live_server, org):
+    from pwa.models import Role
+
+    publish_profile(live_server.app)
+    publish_profile(live_server.app, "warehouse-picker", "Marcus Johnson")
+    page = phone.page
+    enrol(phone, live_server, "Ana Ruiz")
+    with live_server.app.app_context():
+        ana = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
+        ana.future_role_id = db.session.scalar(
+            sa.select(Role.id).where(Role.slug == "warehouse-picker"))
+        db.session.commit()
+    page.goto(f"{live_server.url}/app")
+    wait_for_app(page)
+    page.get_by_role("link", name="Rate yourself against Warehouse picker").click()
+    assert page.get_by_text("Warehouse picker · version 1").is_visible()
+    page.get_by_role("link", name="Start").click()
+    page.get_by_text("Greets every customer within ten seconds").click()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Using the tills").wait_for()
+    page.goto(f"{live_server.url}/app#/results")
+    page.get_by_role("heading", name="Warehouse picker (the role you are aiming for)").wait_for()
+    assert page.get_by_role("img").count() >= 2  # one chart per role
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    with live_server.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == 1
