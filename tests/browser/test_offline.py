@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from pwa.extensions import db
 from pwa.models import Event, Feedback, Person, Rating
@@ -36,7 +37,7 @@ def run_offline_assessment(browser, server, *, without_background_sync=False):
     assert page.get_by_role("heading", level=1).inner_text() == "Your self-assessment"
     page.get_by_role("status").filter(has_text="Offline").wait_for()
     page.get_by_role("link", name="Start").click()
-    assert page.get_by_text("Only you can see your ratings.").first.is_visible()
+    expect(page.get_by_text("Only you can see your ratings.").first).to_be_visible()
     page.get_by_text("Greets every customer within ten seconds").click()
     page.get_by_label("A note for yourself").fill("Better on quiet days")
     page.get_by_role("button", name="Save and continue").click()
@@ -60,7 +61,7 @@ def run_offline_assessment(browser, server, *, without_background_sync=False):
     page = phone.context.new_page()
     page.goto(f"{server.url}/app")  # ...and open it again: the outbox survived
     page.get_by_role("heading", name="Your self-assessment").wait_for()
-    assert page.locator("progress").get_attribute("value") == "2"  # 2 of 2 rated
+    expect(page.locator("progress")).to_have_attribute("value", "2")  # 2 of 2 rated
 
     phone.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -194,7 +195,7 @@ def test_a_refused_answer_is_shown_with_its_reason(phone, live_server, org):
     status.filter(has_text="1 answer could not be saved").wait_for(timeout=15_000)
     assert "has no published version 9" in status.inner_text()
     phone.shot("24-refused")
-    assert page.locator("progress").get_attribute("value") == "0"  # it counts for nothing
+    expect(page.locator("progress")).to_have_attribute("value", "0")  # it counts for nothing
     status.get_by_role("button", name="OK").click()
     status.filter(has_text="All saved").wait_for()
     with live_server.app.app_context():
@@ -217,7 +218,7 @@ def test_the_future_role_can_be_assessed_and_charted_too(phone, live_server, org
     page.goto(f"{live_server.url}/app")
     wait_for_app(page)
     page.get_by_role("link", name="Rate yourself against Warehouse picker").click()
-    assert page.get_by_text("Warehouse picker · version 1").is_visible()
+    expect(page.get_by_text("Warehouse picker · version 1")).to_be_visible()
     page.get_by_role("link", name="Start").click()
     page.get_by_text("Greets every customer within ten seconds").click()
     page.get_by_role("button", name="Save and continue").click()

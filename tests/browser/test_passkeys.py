@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import make_invite, make_person
 
@@ -39,12 +40,12 @@ def test_enrol_sign_out_and_sign_in_again_with_the_passkey(phone, live_server, o
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
     page.get_by_role("link", name="Your passkeys").click()
-    assert page.get_by_text("Work phone").is_visible()
+    expect(page.get_by_text("Work phone")).to_be_visible()
     phone.shot("03-passkeys")
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server.url}/signin")
-    assert page.get_by_text("You are signed out.").is_visible()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     phone.shot("04-signed-out")
 
     page.get_by_role("button", name="Sign in with a passkey").click()
@@ -85,7 +86,7 @@ def test_no_csp_violation_on_any_page(phone, live_server, org):
     page.get_by_label("Full name").fill("Kofi Asante")
     page.get_by_label("Job role").select_option("warehouse-picker")
     page.get_by_role("button", name="Create invite").click()
-    assert page.locator(".qr svg").is_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
     link = page.get_by_role("textbox", name="Invite link").input_value()
     assert link.startswith(f"{live_server.url}/enrol/")
     phone.shot("06-admin-invite")
@@ -103,11 +104,11 @@ def test_download_my_data_then_delete_the_account(phone, live_server, org):
     assert data["passkeys"][0]["name"] == "Work phone"
 
     page.get_by_role("button", name="Delete my account").click()
-    assert page.get_by_text("Tick the box to confirm.").is_visible()
+    expect(page.get_by_text("Tick the box to confirm.")).to_be_visible()
     page.get_by_label("I understand").check()
     page.get_by_role("button", name="Delete my account").click()
     page.wait_for_url(f"{live_server.url}/signin")
-    assert page.get_by_text("have been deleted").is_visible()
+    expect(page.get_by_text("have been deleted")).to_be_visible()
 
     page.get_by_role("button", name="Sign in with a passkey").click()
     status = page.locator("#signin-status")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from pwa.extensions import db
 from pwa.models import Person
@@ -25,14 +26,14 @@ def test_author_answers_feedback_and_publishes_learner_sees_it(browser, live_ser
     page = learner.page
     page.get_by_role("link", name="What doing it well looks like").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Store associate"
-    assert page.get_by_text("Written by Grace Okafor").is_visible()
+    expect(page.get_by_text("Written by Grace Okafor")).to_be_visible()
     page.get_by_text("Using the tills", exact=True).click()  # open the competency
     learner.shot("10-profile")
     page.locator("#c-tills").get_by_role("link", name="Suggest a change").click()
     page.get_by_label("Outdated").check()
     page.get_by_label("Tell the authors").fill("Half our tills are self-checkouts now.")
     page.get_by_role("button", name="Send to the authors").click()
-    assert page.get_by_text("Waiting for the authors").is_visible()
+    expect(page.get_by_text("Waiting for the authors")).to_be_visible()
     learner.shot("11-feedback-sent")
 
     author = open_phone(browser)
@@ -45,7 +46,7 @@ def test_author_answers_feedback_and_publishes_learner_sees_it(browser, live_ser
     card = a.locator("article", has_text="Half our tills are self-checkouts now.")
     card.get_by_label("Reply to the learner").fill("Thanks: version 2 covers self-checkouts.")
     card.get_by_role("button", name="Accept into the draft").click()
-    assert a.get_by_text("Accepted and linked to the draft.").is_visible()
+    expect(a.get_by_text("Accepted and linked to the draft.")).to_be_visible()
     a.get_by_role("link", name="Continue the draft").click()
     a.get_by_role("link", name="Edit Using the tills").click()
     a.get_by_label("Name").fill("Using tills and self-checkouts")
@@ -54,21 +55,21 @@ def test_author_answers_feedback_and_publishes_learner_sees_it(browser, live_ser
     a.get_by_label("Target level for the role").select_option("3")
     author.shot("12-edit-competency")
     a.get_by_role("button", name="Save to the draft").click()
-    assert a.get_by_text("Saved “Using tills and self-checkouts”.").is_visible()
+    expect(a.get_by_text("Saved “Using tills and self-checkouts”.")).to_be_visible()
     author.shot("13-draft")
     a.get_by_label("What changed, for learners to read").fill(
         "Self-checkouts are part of the tills competency now, with a higher target.")
     a.get_by_role("button", name="Publish").click()
-    assert a.get_by_text("Version 2 is published").is_visible()
+    expect(a.get_by_text("Version 2 is published")).to_be_visible()
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
     page.get_by_role("link", name="Your feedback").click()
-    assert page.get_by_text("Thanks: version 2 covers self-checkouts.").is_visible()
+    expect(page.get_by_text("Thanks: version 2 covers self-checkouts.")).to_be_visible()
     learner.shot("14-feedback-answered")
     page.get_by_role("link", name="version 2").click()
     assert page.get_by_role("heading", level=1).inner_text() == "What changed in version 2"
-    assert page.get_by_text("Target level: was 2 → 3").is_visible()  # "was" for screen readers
-    assert page.get_by_text("Using tills and self-checkouts").first.is_visible()
+    expect(page.get_by_text("Target level: was 2 → 3")).to_be_visible()  # "was" for screen readers
+    expect(page.get_by_text("Using tills and self-checkouts").first).to_be_visible()
     learner.shot("15-what-changed")
     assert learner.csp_violations() == [] and author.csp_violations() == []
     with server.app.app_context():
