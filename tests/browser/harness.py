@@ -80,6 +80,9 @@ class Phone:
     console: list[str] = field(default_factory=list)
 
     def csp_violations(self) -> list[str]:
+        # Chromium 156 says "... violates the following Content Security Policy
+        # directive ..."; older ones began "Refused to ...". test_csp_violations_are_seen
+        # fails if neither wording is caught any more.
         return [m for m in self.console
                 if "Content Security Policy" in m or "Refused to" in m]
 
@@ -106,8 +109,9 @@ def open_phone(browser: Any, **options: Any) -> Phone:
         "hasUserVerification": True, "isUserVerified": True,
         "automaticPresenceSimulation": True}})
     phone = Phone(page, context, cdp, added["authenticatorId"])
-    page.on("console", lambda message: phone.console.append(message.text))
-    page.on("pageerror", lambda error: phone.console.append(f"pageerror: {error}"))
+    # Each message names the page it came from, so a CSP failure says where.
+    page.on("console", lambda message: phone.console.append(f"{page.url}: {message.text}"))
+    page.on("pageerror", lambda error: phone.console.append(f"{page.url}: pageerror: {error}"))
     return phone
 
 

@@ -63,14 +63,19 @@ def test_used_and_expired_invites_are_refused_with_a_clear_page(phone, live_serv
     response = page.goto(f"{live_server.url}/enrol/{used}")
     assert response.status == 410
     assert page.get_by_role("heading", level=1).inner_text() == "This invite link can't be used"
-    assert "already been used" in page.get_by_role("alert").inner_text()
+    alert = page.get_by_role("alert")
+    assert alert.get_attribute("data-invite-status") == "used"
+    assert "already been used" in alert.inner_text()
     phone.shot("05-invite-used")
 
     person_id = make_person(live_server.app, "Ben Ode")
     expired = make_invite(live_server.app, person_id, age=timedelta(days=8))
     response = page.goto(f"{live_server.url}/enrol/{expired}")
     assert response.status == 410
-    assert "has expired" in page.get_by_role("alert").inner_text()
+    assert page.get_by_role("heading", level=1).inner_text() == "This invite link can't be used"
+    assert alert.get_attribute("data-invite-status") == "expired"
+    assert "has expired" in alert.inner_text()
+    phone.shot("05b-invite-expired")
 
 
 def test_no_csp_violation_on_any_page(phone, live_server, org):
@@ -91,6 +96,26 @@ def test_no_csp_violation_on_any_page(phone, live_server, org):
     assert link.startswith(f"{live_server.url}/enrol/")
     phone.shot("06-admin-invite")
     assert phone.csp_violations() == []
+
+
+def test_csp_violations_are_seen(phone, live_server, org):
+    """The CSP check of the other tests can fail: an inline script and style are reported."""
+    page = phone.page
+    response = page.goto(f"{live_server.url}/signin")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    with page.expect_console_message(lambda m: "script-src" in m.text), \
+            page.expect_console_message(lambda m: "style-src" in m.text):
+        page.evaluate("""() => {
+            const script = document.createElement('script');
+            script.textContent = 'window.inlineRan = true';
+            document.head.append(script);
+            document.body.insertAdjacentHTML('beforeend', '<p style="color: red">inline</p>');
+        }""")
+    expect(page.locator("#signin")).to_be_enabled()  # the page's own module still ran
+    assert page.evaluate("() => window.inlineRan") is None  # the inline script was blocked
+    violations = phone.csp_violations()
+    assert any("script-src" in m for m in violations), phone.console
+    assert any("style-src" in m for m in violations), phone.console
 
 
 def test_download_my_data_then_delete_the_account(phone, live_server, org):

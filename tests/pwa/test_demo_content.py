@@ -1,0 +1,333 @@
+"""The demo content files follow the content rules: plain JSON checks, no app imports.
+
+Checks the three Success Profiles (``pwa/demo_content/<role>.json``) and the
+learning catalogue (``pwa/demo_content/catalogue.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+CONTENT = Path(__file__).resolve().parents[2] / "pwa" / "demo_content"
+
+ROLES = ("store-associate", "warehouse-picker", "home-care-assistant")
+AUTHORS = {
+    "store-associate": {"Grace Okafor", "Tomasz Nowak"},
+    "warehouse-picker": {"Marcus Johnson", "Elena Popescu"},
+    "home-care-assistant": {"Joy Mwangi", "Bernadette Walsh"},
+}
+FEEDBACK_PEOPLE = {
+    "store-associate": {"Ana Ruiz", "Mei Lin", "Jamal Ibrahim", "Sofia Rossi"},
+    "warehouse-picker": {"Lucia Fernandez", "Priya Shah", "Kwame Mensah"},
+    "home-care-assistant": {"Maria Santos", "Aisha Khan", "Yusuf Demir"},
+}
+FEEDBACK_KINDS = {"outdated", "unclear", "missing", "other"}
+FORMATS = {"micro_lesson", "course", "classroom", "group_project", "book_study",
+           "on_the_job", "peer_session"}
+QUESTION_KINDS = {"single_choice", "multiple_choice", "true_false"}
+COMPETENCY_FIELDS = {"key", "name", "description", "group", "target", "importance", "levels"}
+ITEM_FIELDS = {"key", "title", "format", "summary", "duration_minutes", "language",
+               "competencies", "level_from", "level_to", "offline", "url", "cards", "questions"}
+
+KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A sentence ends with . ! or ?, perhaps inside a closing quote, before a space or the end.
+SENTENCE_END = re.compile(r"[.!?]['’\"]?(?=\s|$)")
+AMERICAN = re.compile(
+    r"\b(colors?|behaviors?|centers?|organiz\w*|realiz\w*|"
+    r"recogniz\w*|analyz\w*|apologiz\w*|prioritiz\w*|minimiz\w*|summariz\w*|"
+    r"favorites?|catalogs?|license|fulfill|enroll|jewelry|gray|aluminum|diapers?|"
+    r"stroller|elevators?|parking lot|cell phone|vacation)\b",
+    re.IGNORECASE,
+)
+PLACEHOLDER = re.compile(r"lorem|ipsum|\bTODO\b|\bTBD\b|\bFIXME\b|placeholder|\bxxx\b|\?\?\?",
+                         re.IGNORECASE)
+
+
+def load(name: str):
+    return json.loads((CONTENT / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def sentences(text: str) -> int:
+    return len(SENTENCE_END.findall(text.strip()))
+
+
+def is_level(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
+
+
+def strings(value):
+    """Every string inside a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings(v)
+
+
+@pytest.fixture(scope="module")
+def profiles():
+    return {slug: load(slug) for slug in ROLES}
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load("catalogue")
+
+
+@pytest.fixture(scope="module")
+def last_keys(profiles):
+    return {slug: [c["key"] for c in data["versions"][-1]["competencies"]]
+            for slug, data in profiles.items()}
+
+
+# --- Success Profiles -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", ROLES)
+def test_profile_file_shape(profiles, slug):
+    data = profiles[slug]
+    assert set(data) == {"role", "versions", "open_feedback"}
+    assert data["role"] == slug
+    assert isinstance(data["versions"], list) and data["versions"]
+    for version in data["versions"]:
+        assert set(version) == {"author", "summary", "competencies"}
+        assert version["author"] in AUTHORS[slug]
+        assert version["summary"].strip() and sentences(version["summary"]) >= 1
+
+
+@pytest.mark.parametrize("slug", ROLES)
+def test_every_version_has_a_valid_full_competency_set(profiles, slug):
+    for number, version in enumerate(profiles[slug]["versions"], start=1):
+        comps = version["competencies"]
+        where = f"{slug} v{number}"
+        assert 8 <= len(comps) <= 12, where
+        keys = [c["key"] for c in comps]
+        names = [" ".join(c["name"].split()).casefold() for c in comps]
+        assert len(set(keys)) == len(keys), f"{where}: duplicate keys"
+        assert len(set(names)) == len(names), f"{where}: duplicate names"
+        groups = {c["group"] for c in comps}
+        assert 3 <= len(groups) <= 5, f"{where}: {sorted(groups)}"
+        for comp in comps:
+            at = f"{where} {comp.get('key')}"
+            assert set(comp) == COMPETENCY_FIELDS, at
+            assert KEY.match(comp["key"]), at
+            assert comp["name"].strip() and len(comp["name"]) <= 120, at
+            assert comp["group"].strip(), at
+            assert sentences(comp["description"]) == 1, f"{at}: description is one sentence"
+            assert is_level(comp["target"]) and is_level(comp["importance"]), at
+            levels = comp["levels"]
+            assert isinstance(levels, list) and len(levels) == 5, at
+            assert all(isinstance(t, str) and t.strip() for t in levels), at
+            for n, text in enumerate(levels, start=1):
+                words = len(text.split())
+                assert 15 <= words <= 45, f"{at} level {n}: {words} words"
+                assert 1 <= sentences(text) <= 2, f"{at} level {n}: one or two sentences"
+            assert len({t.casefold() for t in levels}) == 5, f"{at}: levels must differ"
+
+
+def test_targets_are_mostly_three_with_some_two_or_four(profiles):
+    all_targets = []
+    for slug, data in profiles.items():
+        for number, version in enumerate(data["versions"], start=1):
+            targets = [c["target"] for c in version["competencies"]]
+            assert Counter(targets)[3] * 2 >= len(targets), f"{slug} v{number}: {targets}"
+            assert all(2 <= t <= 4 for t in targets), f"{slug} v{number}: {targets}"
+            all_targets += targets
+    assert {2, 4} <= set(all_targets)
+
+
+def test_importance_varies_from_two_to_five(profiles):
+    seen = set()
+    for slug, data in profiles.items():
+        for version in data["versions"]:
+            values = [c["importance"] for c in version["competencies"]]
+            assert all(2 <= v <= 5 for v in values), (slug, values)
+            assert len(set(values)) >= 2, (slug, values)
+            seen |= set(values)
+    assert seen == {2, 3, 4, 5}
+
+
+@pytest.mark.parametrize("slug", ROLES)
+def test_competency_keys_are_stable_across_versions(profiles, slug):
+    key_of_name: dict[str, str] = {}
+    versions = profiles[slug]["versions"]
+    for version in versions:
+        for comp in version["competencies"]:
+            name = comp["name"].casefold()
+            assert key_of_name.setdefault(name, comp["key"]) == comp["key"], comp["name"]
+    # A competency kept from one version to the next keeps its key and its group.
+    for old, new in zip(versions, versions[1:], strict=False):
+        old_by_key = {c["key"]: c for c in old["competencies"]}
+        for comp in new["competencies"]:
+            if comp["key"] in old_by_key:
+                assert comp["group"] == old_by_key[comp["key"]]["group"], comp["key"]
+
+
+def test_store_associate_has_two_visibly_different_versions(profiles):
+    v1, v2 = profiles["store-associate"]["versions"]
+    assert v1["competencies"] != v2["competencies"]
+    assert v1["summary"] != v2["summary"]
+    old = {c["key"]: c for c in v1["competencies"]}
+    new = {c["key"]: c for c in v2["competencies"]}
+    added, removed = new.keys() - old.keys(), old.keys() - new.keys()
+    assert added, "version 2 adds a competency"
+    assert removed, "version 2 removes or merges a competency"
+    kept = old.keys() & new.keys()
+    assert any(old[k]["target"] != new[k]["target"] for k in kept), "a target changes"
+    rewritten = [k for k in kept if old[k]["levels"] != new[k]["levels"]]
+    assert rewritten, "descriptors of a kept competency are rewritten"
+    for key in rewritten:
+        pairs = zip(old[key]["levels"], new[key]["levels"], strict=True)
+        assert sum(a != b for a, b in pairs) >= 3, key
+    # The summary says what changed: it names the new competency and the one that went.
+    summary = v2["summary"].casefold()
+    assert any(new[k]["name"].casefold() in summary or k in summary
+               or k.replace("-", " ") in summary for k in added), summary
+    assert any(old[k]["name"].casefold() in summary for k in removed), summary
+    assert "feedback" in summary
+
+
+@pytest.mark.parametrize("slug", ROLES)
+def test_open_feedback(profiles, last_keys, slug):
+    feedback = profiles[slug]["open_feedback"]
+    assert 1 <= len(feedback) <= 3, slug
+    for fb in feedback:
+        assert set(fb) == {"from", "competency", "kind", "text"}
+        assert fb["from"] in FEEDBACK_PEOPLE[slug], fb["from"]
+        assert fb["competency"] is None or fb["competency"] in last_keys[slug], fb
+        assert fb["kind"] in FEEDBACK_KINDS, fb
+        assert len(fb["text"].split()) >= 8, fb
+
+
+def test_store_associate_feedback_is_against_version_two(profiles):
+    v1, v2 = profiles["store-associate"]["versions"]
+    v1_keys = {c["key"] for c in v1["competencies"]}
+    feedback = profiles["store-associate"]["open_feedback"]
+    # At least one item names a competency that only exists from version 2 on.
+    assert any(fb["competency"] and fb["competency"] not in v1_keys for fb in feedback)
+
+
+# --- Catalogue ------------------------------------------------------------------------
+
+
+def test_catalogue_shape_and_size(catalogue):
+    assert isinstance(catalogue, list)
+    assert 35 <= len(catalogue) <= 45
+    keys = [i["key"] for i in catalogue]
+    assert len(set(keys)) == len(keys)
+    titles = [i["title"].casefold() for i in catalogue]
+    assert len(set(titles)) == len(titles)
+    for item in catalogue:
+        at = item.get("key")
+        assert set(item) == ITEM_FIELDS, at
+        assert KEY.match(item["key"]), at
+        assert item["title"].strip() and len(item["title"]) <= 160, at
+        assert item["format"] in FORMATS, at
+        assert 1 <= sentences(item["summary"]) <= 2, at
+        assert item["language"] == "en", at
+        minutes = item["duration_minutes"]
+        assert isinstance(minutes, int) and not isinstance(minutes, bool) and minutes >= 1, at
+        assert is_level(item["level_from"]) and is_level(item["level_to"]), at
+        assert item["level_from"] <= item["level_to"], at
+        assert isinstance(item["offline"], bool), at
+        assert item["url"] is None or item["url"].startswith("https://"), at
+
+
+def test_all_seven_formats_with_several_of_the_bigger_ones(catalogue):
+    counts = Counter(i["format"] for i in catalogue)
+    assert set(counts) == FORMATS
+    assert counts["micro_lesson"] >= 15
+    assert counts["course"] >= 3 and counts["classroom"] >= 3
+
+
+def test_item_competencies_exist_in_the_last_profile_versions(catalogue, last_keys):
+    for item in catalogue:
+        refs = item["competencies"]
+        assert refs and len(set(refs)) == len(refs), item["key"]
+        for ref in refs:
+            role, sep, key = ref.partition("/")
+            assert sep and role in last_keys, (item["key"], ref)
+            assert key in last_keys[role], (item["key"], ref)
+
+
+def test_offline_micro_lessons(catalogue):
+    micro = [i for i in catalogue if i["format"] == "micro_lesson"]
+    offline = [i for i in micro if i["offline"]]
+    assert len(offline) >= 15
+    for item in micro:
+        at = item["key"]
+        assert 3 <= item["duration_minutes"] <= 6, at
+        assert 3 <= len(item["cards"]) <= 5, at
+        assert 2 <= len(item["questions"]) <= 4, at
+        assert item["url"] is None, at
+        for card in item["cards"]:
+            assert set(card) == {"text", "image"}, at
+            assert card["image"] is None or isinstance(card["image"], str), at
+            assert 2 <= sentences(card["text"]) <= 4, (at, card["text"])
+    roles = {ref.partition("/")[0] for i in offline for ref in i["competencies"]}
+    assert roles == set(ROLES)
+
+
+def test_other_formats_have_no_cards_and_are_online_unless_self_study(catalogue):
+    for item in catalogue:
+        if item["format"] == "micro_lesson":
+            continue
+        at = item["key"]
+        assert item["cards"] == [] and item["questions"] == [], at
+        if item["format"] not in {"book_study", "on_the_job"}:
+            assert item["offline"] is False, at
+        if item["format"] not in {"course", "classroom"}:
+            assert item["url"] is None, at
+
+
+def test_questions_are_answerable(catalogue):
+    kinds = Counter()
+    for item in catalogue:
+        for n, q in enumerate(item["questions"], start=1):
+            at = f"{item['key']} question {n}"
+            assert set(q) == {"kind", "prompt", "options", "correct", "explanation"}, at
+            assert q["kind"] in QUESTION_KINDS, at
+            kinds[q["kind"]] += 1
+            assert q["prompt"].strip() and q["explanation"].strip(), at
+            options, correct = q["options"], q["correct"]
+            assert len(options) >= 2 and all(o.strip() for o in options), at
+            assert len({o.casefold() for o in options}) == len(options), at
+            assert isinstance(correct, list) and len(set(correct)) == len(correct), at
+            assert all(isinstance(c, int) and not isinstance(c, bool)
+                       and 0 <= c < len(options) for c in correct), at
+            if q["kind"] == "true_false":
+                assert options == ["True", "False"], at
+                assert len(correct) == 1, at
+            elif q["kind"] == "single_choice":
+                assert len(correct) == 1, at
+            else:
+                assert 2 <= len(correct) < len(options), at
+    assert set(kinds) == QUESTION_KINDS
+
+
+def test_a_competency_is_left_without_any_item(catalogue, last_keys):
+    covered = {ref for item in catalogue for ref in item["competencies"]}
+    every = {f"{slug}/{key}" for slug, keys in last_keys.items() for key in keys}
+    assert covered <= every
+    assert every - covered, "the curriculum-gap report needs a real gap"
+
+
+# --- Wording --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [*ROLES, "catalogue"])
+def test_british_spelling_and_no_placeholders(name):
+    data = load(name)
+    for text in strings(data):
+        if text.startswith("https://"):
+            continue
+        assert not AMERICAN.search(text), (name, AMERICAN.search(text).group(0), text)
+        assert not PLACEHOLDER.search(text), (name, text)
