@@ -14,6 +14,7 @@ from pydantic import Field
 from api.caching import content_response
 from api.errors import ApiError
 from api.requests import Schema, json_body
+from engine.levels import MAX_FEEDBACK
 from pwa import accounts, catalogue
 from pwa import profiles as store
 from pwa.auth import current_person
@@ -27,7 +28,7 @@ class FeedbackRequest(Schema):
     role: str = Field(min_length=1, max_length=64)
     competency: str | None = Field(default=None, max_length=64)
     kind: str = Field(min_length=1, max_length=16)
-    text: str = Field(max_length=2000)
+    text: str = Field(max_length=MAX_FEEDBACK)
 
 
 REQUEST_SCHEMAS: dict[str, type[Schema]] = {"api_content.create_feedback": FeedbackRequest}

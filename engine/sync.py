@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
+from engine.levels import LEVEL_MAX, LEVEL_MIN, MAX_NOTE, is_level
+
 MAX_BATCH = 500
 MAX_BATCH_BYTES = 1024 * 1024
 MAX_CLOCK_SKEW = timedelta(days=1)
 SCHEMA = 1
-MAX_NOTE = 1000
 MAX_DEVICE = 100
 
 
@@ -89,8 +90,9 @@ def _rating(data: dict[str, Any]) -> dict[str, Any]:
     version, level = data.get("version"), data.get("level")
     if not _whole(version) or version < 1:
         raise Refused("invalid_data", "A rating names the profile version it was made against.")
-    if not _whole(level) or not 1 <= level <= 5:
-        raise Refused("invalid_level", "A level is a whole number from 1 to 5.")
+    if not is_level(level):
+        raise Refused("invalid_level",
+                      f"A level is a whole number from {LEVEL_MIN} to {LEVEL_MAX}.")
     note = data.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
         raise Refused("invalid_data", f"A note is text of at most {MAX_NOTE} characters.")

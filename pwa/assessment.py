@@ -6,11 +6,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine import levels
 from engine import profiles as rules
 from pwa import accounts, catalogue
 from pwa import profiles as store
 from pwa.extensions import db
 from pwa.models import (
+    AssessmentSubmission,
     CompetencyIdentity,
     Person,
     ProfileVersion,
@@ -32,6 +34,19 @@ def history(person: Person) -> list[dict[str, Any]]:
     return [{"role": slug, "competency": key, "version": number, "level": r.level,
              "note": r.note, "occurred_at": r.occurred_at.isoformat(), "event_id": r.event_id}
             for r, key, slug, number in rows]
+
+
+def submissions(person: Person) -> list[dict[str, Any]]:
+    """The self-assessments ``person`` submitted, oldest first: the phone shows them as done."""
+    rows = db.session.execute(
+        select(AssessmentSubmission.occurred_at, Role.slug, ProfileVersion.number)
+        .join(ProfileVersion, AssessmentSubmission.version_id == ProfileVersion.id)
+        .join(Role, ProfileVersion.role_id == Role.id)
+        .where(AssessmentSubmission.person_id == person.id)
+        .order_by(AssessmentSubmission.occurred_at, AssessmentSubmission.event_id)
+    ).all()
+    return [{"role": slug, "version": number, "occurred_at": at.isoformat()}
+            for at, slug, number in rows]
 
 
 def current(ratings: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -88,6 +103,8 @@ def bootstrap(person: Person) -> dict[str, Any]:
                     "current": sorted(latest.values(), key=lambda r: (r["role"],
                                                                      r["competency"]))},
         "rerate": rerate,
+        "submissions": submissions(person),
+        "limits": levels.limits(),
         "content": {
             "profiles": profile_urls,
             "items": [f"/api/v1/catalog/items/{r.item.key}?revision={r.revision}"

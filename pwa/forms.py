@@ -15,6 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from engine.levels import LEVELS, MAX_FEEDBACK, MAX_REPLY
+
 
 class InviteForm(FlaskForm):  # type: ignore[misc]
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
@@ -41,18 +43,19 @@ class DeleteAccountForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-LEVEL_CHOICES = {str(n): str(n) for n in range(1, 6)}
+LEVEL_CHOICES = {str(n): str(n) for n in LEVELS}
 
 
 class FeedbackForm(FlaskForm):  # type: ignore[misc]
     competency = SelectField("About", validators=[Optional()])
     kind = RadioField("What's wrong?", validators=[DataRequired(message="Choose one.")])
     text = TextAreaField("Tell the authors", validators=[
-        DataRequired(message="Write a few words about what should change."), Length(max=2000)])
+        DataRequired(message="Write a few words about what should change."),
+        Length(max=MAX_FEEDBACK)])
 
 
 class AnswerForm(FlaskForm):  # type: ignore[misc]
-    reply = TextAreaField("Reply to the learner", validators=[Length(max=2000)])
+    reply = TextAreaField("Reply to the learner", validators=[Length(max=MAX_REPLY)])
 
 
 class RevisionForm(FlaskForm):  # type: ignore[misc]

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from engine import profiles as rules
 from engine.errors import Conflict, DomainError
+from engine.levels import FEEDBACK_KINDS, LEVELS
 from pwa import accounts
 from pwa import profiles as store
 from pwa.auth import current_person, page_login_required
@@ -90,7 +91,7 @@ def give_feedback(slug: str) -> Any:
     if version is None:
         abort(404)
     form = FeedbackForm()
-    form.kind.choices = dict(store.FEEDBACK_KINDS)
+    form.kind.choices = dict(FEEDBACK_KINDS)
     form.competency.choices = {"": "The whole profile"} | {
         c.key: c.name for c in store.competencies(version)}
     if request.method == "GET":
@@ -113,7 +114,7 @@ def give_feedback(slug: str) -> Any:
 @page_login_required
 def my_feedback() -> str:
     return render_template("profiles/my_feedback.html", feedback=store.my_feedback(_me()),
-                           kinds=store.FEEDBACK_KINDS)
+                           kinds=FEEDBACK_KINDS)
 
 
 # Authors ---------------------------------------------------------------------------------
@@ -144,7 +145,7 @@ def author_desk(slug: str) -> str:
     role = _authored(slug)
     return render_template("profiles/author_desk.html", role=role, draft=store.draft(role),
                            latest=store.current(role), queue=store.queue(role),
-                           kinds=store.FEEDBACK_KINDS, answer_form=AnswerForm())
+                           kinds=FEEDBACK_KINDS, answer_form=AnswerForm())
 
 
 @bp.post("/author/<slug>/feedback/<int:feedback_id>")
@@ -261,7 +262,7 @@ def edit_competency(slug: str, key: str) -> Any:
         edited = rules.Competency(
             key=existing.key if existing else "", name=form.name.data,
             description=form.description.data or "", group=form.group.data,
-            levels=tuple(getattr(form, f"level_{n}").data for n in range(1, 6)),
+            levels=tuple(getattr(form, f"level_{n}").data for n in LEVELS),
             target=int(form.target.data), importance=int(form.importance.data))
         if existing is not None and index is not None:
             comps[index] = edited

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from engine import profiles as rules
 from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.levels import FEEDBACK_KINDS, MAX_FEEDBACK
 from pwa.extensions import db
 from pwa.models import (
     CompetencyIdentity,
@@ -24,14 +25,6 @@ from pwa.models import (
     RoleAuthor,
     VersionCompetency,
 )
-
-FEEDBACK_KINDS = {
-    "outdated": "Outdated",
-    "unclear": "Unclear",
-    "missing": "Something is missing",
-    "other": "Other",
-}
-MAX_FEEDBACK = 2000
 
 
 def role_in_org(organisation_id: int, slug: str) -> Role:

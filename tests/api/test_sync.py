@@ -162,6 +162,10 @@ def test_bootstrap_has_profile_ratings_history_and_content_with_an_etag(app, org
     assert {(r["competency"], r["level"]) for r in body["ratings"]["current"]} == {
         ("greet", 3), ("tills", 4)}
     assert body["rerate"] == {"store-associate": []}
+    assert body["submissions"] == []
+    assert body["limits"] == {"level_min": 1, "level_max": 5, "max_note": 1000,
+                              "max_feedback": 2000,
+                              "feedback_kinds": ["outdated", "unclear", "missing", "other"]}
     assert body["content"]["profiles"] == ["/api/v1/roles/store-associate/profile?version=1"]
     etag = response.headers["ETag"]
     assert api.get("/api/v1/bootstrap", headers={"If-None-Match": etag}).status_code == 304
@@ -243,3 +247,15 @@ def test_the_same_batch_racing_from_two_devices_is_stored_once(app, org):
     assert sorted(accepted) == sorted(e["id"] for e in batch)
     assert sorted(duplicates) == sorted(e["id"] for e in batch)
     assert count(app, Rating) == 100 and count(app, Event) == 100
+
+
+def test_a_submitted_assessment_is_in_the_bootstrap(app, org):
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    submitted = {"id": str(uuid.uuid4()), "type": "assessment.submitted", "schema": 1,
+                 "occurred_at": "2026-11-16T09:00:00Z", "device_id": "phone-1",
+                 "data": {"role": "store-associate", "version": 1}}
+    assert api.post("/api/v1/sync", {"events": [submitted]}).get_json()["accepted"] == [
+        submitted["id"]]
+    assert api.get("/api/v1/bootstrap").get_json()["submissions"] == [
+        {"role": "store-associate", "version": 1, "occurred_at": "2026-11-16T09:00:00+00:00"}]
