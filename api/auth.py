@@ -35,11 +35,13 @@ from webauthn.helpers.structs import (
 )
 
 from api.errors import ApiError
-from api.requests import Schema, json_body
-from pwa import accounts
-from pwa.auth import current_person, sign_in, sign_out
+from api.http import Schema, body, no_store
+from pwa import clock
 from pwa.extensions import db, limiter
 from pwa.models import Invite, Passkey, Person
+from pwa.session import current_person, sign_in, sign_out
+from pwa.store import invites, people
+from pwa.store import passkeys as passkey_store
 
 bp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth")
 
@@ -66,19 +68,10 @@ class LoginVerifyRequest(Schema):
     credential: dict[str, Any]
 
 
-REQUEST_SCHEMAS: dict[str, type[Schema]] = {
-    "api_auth.register_options": RegisterOptionsRequest,
-    "api_auth.register_verify": RegisterVerifyRequest,
-    "api_auth.login_verify": LoginVerifyRequest,
-}
-
-
 @bp.get("/csrf")
 def csrf_token() -> Response:
     """A fresh CSRF token; the client sends it back in the X-CSRFToken header."""
-    response = jsonify({"csrf_token": generate_csrf()})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return no_store({"csrf_token": generate_csrf()})
 
 
 @bp.get("/session")
@@ -86,7 +79,7 @@ def whoami() -> Response:
     """Whether someone is signed in, and who."""
     person = current_person()
     return jsonify({"signed_in": person is not None,
-                    "person": accounts.person_summary(person) if person else None})
+                    "person": people.person_summary(person) if person else None})
 
 
 @bp.post("/signout")
@@ -98,10 +91,10 @@ def signout() -> Response:
 
 @bp.post("/register/options")
 @limiter.limit(_auth_limit)
-def register_options() -> Response:
+@body(RegisterOptionsRequest)
+def register_options(body: RegisterOptionsRequest) -> Response:
     """Options for ``navigator.credentials.create``: by invite, or signed in."""
-    body = json_body(RegisterOptionsRequest)
-    now = accounts.now()
+    now = clock.now()
     person, invite = _registering_person(body.invite_token, now)
     options = generate_registration_options(
         rp_id=current_app.config["SKILLPATH_RP_ID"],
@@ -119,7 +112,7 @@ def register_options() -> Response:
             PublicKeyCredentialDescriptor(id=p.credential_id) for p in person.passkeys
         ],
     )
-    accounts.issue_challenge(
+    passkey_store.issue_challenge(
         bytes_to_base64url(options.challenge),
         REGISTER,
         now,
@@ -132,10 +125,10 @@ def register_options() -> Response:
 
 @bp.post("/register/verify")
 @limiter.limit(_auth_limit)
-def register_verify() -> Response:
+@body(RegisterVerifyRequest)
+def register_verify(body: RegisterVerifyRequest) -> Response:
     """Check the new passkey, store it, use up the invite and sign the person in."""
-    body = json_body(RegisterVerifyRequest)
-    now = accounts.now()
+    now = clock.now()
     challenge = _consume(body.credential, REGISTER, now)
     with _burnt_on_failure():
         return _finish_registration(body, challenge, now)
@@ -178,7 +171,7 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: Any, now: Any) 
         invite.used_at = now
     db.session.commit()
     sign_in(person)
-    return jsonify({"signed_in": True, "person": accounts.person_summary(person),
+    return jsonify({"signed_in": True, "person": people.person_summary(person),
                     "passkey": {"id": passkey.id, "name": passkey.name},
                     "csrf_token": generate_csrf()})
 
@@ -187,23 +180,23 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: Any, now: Any) 
 @limiter.limit(_auth_limit)
 def login_options() -> Response:
     """Options for ``navigator.credentials.get`` with a discoverable credential."""
-    now = accounts.now()
+    now = clock.now()
     options = generate_authentication_options(
         rp_id=current_app.config["SKILLPATH_RP_ID"],
         timeout=current_app.config["SKILLPATH_CHALLENGE_TTL_SECONDS"] * 1000,
         user_verification=UserVerificationRequirement.PREFERRED,
     )
-    accounts.issue_challenge(bytes_to_base64url(options.challenge), AUTHENTICATE, now)
+    passkey_store.issue_challenge(bytes_to_base64url(options.challenge), AUTHENTICATE, now)
     db.session.commit()
     return _options_response(options_to_json(options))
 
 
 @bp.post("/login/verify")
 @limiter.limit(_auth_limit)
-def login_verify() -> Response:
+@body(LoginVerifyRequest)
+def login_verify(body: LoginVerifyRequest) -> Response:
     """Check a passkey assertion against its stored public key and sign in."""
-    body = json_body(LoginVerifyRequest)
-    now = accounts.now()
+    now = clock.now()
     challenge = _consume(body.credential, AUTHENTICATE, now)
     with _burnt_on_failure():
         return _finish_sign_in(body, challenge, now)
@@ -240,7 +233,7 @@ def _finish_sign_in(body: LoginVerifyRequest, challenge: Any, now: Any) -> Respo
     person: Person = passkey.person
     db.session.commit()
     sign_in(person)
-    return jsonify({"signed_in": True, "person": accounts.person_summary(person),
+    return jsonify({"signed_in": True, "person": people.person_summary(person),
                     "csrf_token": generate_csrf()})
 
 
@@ -260,7 +253,7 @@ def _burnt_on_failure() -> Iterator[None]:
 
 def _registering_person(token: str | None, now: Any) -> tuple[Person, Invite | None]:
     if token:
-        invite = accounts.usable_invite(token, now)
+        invite = invites.usable_invite(token, now)
         return invite.person, invite
     person = current_person()
     if person is None:
@@ -278,7 +271,7 @@ def _consume(credential: dict[str, Any], purpose: str, now: Any) -> Any:
         raise ApiError(400, "invalid_credential", "The passkey response is malformed.") from exc
     if not isinstance(challenge, str):
         raise ApiError(400, "invalid_credential", "The passkey response is malformed.")
-    row = accounts.consume_challenge(challenge, purpose, now)
+    row = passkey_store.consume_challenge(challenge, purpose, now)
     if row is None:
         db.session.commit()
         raise ApiError(
@@ -306,6 +299,4 @@ def _b64_field(container: Any, key: str, fallback: Any = None) -> bytes:
 
 
 def _options_response(options_json: str) -> Response:
-    response = current_app.response_class(options_json, mimetype="application/json")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return no_store(current_app.response_class(options_json, mimetype="application/json"))

@@ -3,15 +3,17 @@
 Every error under ``/api/`` is ``{"code", "error", "message", "details"}``:
 HTTP errors raised by Flask and Werkzeug (404, 405, 413, ...), CSRF failures,
 rate limits, request validation, domain errors from ``engine`` and, as a last
-resort, unexpected exceptions. Pages get an HTML page with the same message.
+resort, unexpected exceptions. Pages get an HTML page with the same message,
+drawn by the renderer the app registers (this package knows no templates).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -67,12 +69,17 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+# Renders an error as a page for a person (not under /api/); the app gives it.
+PageRenderer = Callable[[int, str], tuple[str, int]]
+
+
 def _answer(
     status: int, error: str, message: str, details: dict[str, Any] | None = None
 ) -> Response | tuple[str, int]:
     if _is_api():
         return error_response(status, error, message, details)
-    return render_template("error.html", status=status, message=message), status
+    page: PageRenderer = current_app.extensions["skillpath_error_page"]
+    return page(status, message)
 
 
 def _snake(name: str) -> str:
@@ -124,7 +131,9 @@ def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
     return _answer(500, "internal_error", "Something went wrong on our side. Nothing was saved.")
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, page: PageRenderer) -> None:
+    """Answer every error in the one shape under /api/, and with ``page`` elsewhere."""
+    app.extensions["skillpath_error_page"] = page
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)

@@ -1,8 +1,8 @@
 """The OpenAPI document of /api/v1, built from the routes and their schemas.
 
 Routes come from the URL map, so a new endpoint appears without editing this
-file; request bodies come from the pydantic schema each blueprint declares in
-its ``REQUEST_SCHEMAS``.
+file; request bodies come from the schema ``@body(Schema)`` put on the route,
+the same one that parses the request.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
-from pydantic import BaseModel
 
 bp = Blueprint("api_openapi", __name__, url_prefix="/api/v1")
 
@@ -27,16 +26,9 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
-def request_schemas() -> dict[str, type[BaseModel]]:
-    from api import auth, content, sync
-
-    return {**auth.REQUEST_SCHEMAS, **content.REQUEST_SCHEMAS, **sync.REQUEST_SCHEMAS}
-
-
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """This document."""
-    schemas = request_schemas()
     paths: dict[str, dict[str, Any]] = {}
     components: dict[str, Any] = {"Error": ERROR_SCHEMA}
     for rule in current_app.url_map.iter_rules():
@@ -60,7 +52,7 @@ def openapi() -> Response:
                       for arg in sorted(rule.arguments)]
             if params:
                 operation["parameters"] = params
-            model = schemas.get(rule.endpoint)
+            model = getattr(view, "request_schema", None)
             if model is not None:
                 components[model.__name__] = model.model_json_schema(
                     ref_template="#/components/schemas/{model}")

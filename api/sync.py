@@ -1,6 +1,6 @@
-"""POST /api/v1/sync: the phone's outbox arrives here in batches.
+"""POST /api/v1/sync: the phone's outbox arrives here in batches; GET /api/v1/bootstrap.
 
-Answers ``{"accepted": [...], "duplicates": [...], "refused": [{"id", "code",
+Sync answers ``{"accepted": [...], "duplicates": [...], "refused": [{"id", "code",
 "message"}]}``. A re-sent event is acknowledged as a duplicate and applied
 nothing twice; a refused event is kept in the quarantine with its reason.
 """
@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 from pydantic import Field
 
-from api.caching import content_response
 from api.errors import ApiError
-from api.requests import Schema, json_body
+from api.http import Schema, body, content_response, no_store, signed_in
 from engine import sync as rules
-from pwa import accounts, assessment
-from pwa import sync as store
-from pwa.auth import current_person
+from pwa import clock
 from pwa.extensions import db
+from pwa.sync import bootstrap as bundle
+from pwa.sync import ingest
 
 bp = Blueprint("api_sync", __name__, url_prefix="/api/v1")
 
@@ -28,33 +27,22 @@ class SyncRequest(Schema):
     events: list[Any] = Field(description=f"at most {rules.MAX_BATCH} events")
 
 
-REQUEST_SCHEMAS: dict[str, type[Schema]] = {"api_sync.sync": SyncRequest}
-
-
 @bp.get("/bootstrap")
 def bootstrap() -> Response:
     """Everything the phone needs to work offline: revalidate it with its ETag."""
-    person = current_person()
-    if person is None:
-        raise ApiError(401, "sign_in_required", "Please sign in first.")
-    return content_response(assessment.bootstrap(person), immutable=False)
+    return content_response(bundle.bundle(signed_in()), immutable=False)
 
 
 @bp.post("/sync")
-def sync() -> Response:
+@body(SyncRequest)
+def sync(body: SyncRequest) -> Response:
     """Store and apply a batch of events from the signed-in person's device."""
-    person = current_person()
-    if person is None:
-        raise ApiError(401, "sign_in_required",
-                       "Please sign in again. Your answers are kept on this phone meanwhile.")
-    body = json_body(SyncRequest)
+    person = signed_in("Please sign in again. Your answers are kept on this phone meanwhile.")
     if len(body.events) > rules.MAX_BATCH:
         raise ApiError(413, "batch_too_large",
                        f"Send at most {rules.MAX_BATCH} events per batch.",
                        {"max_events": rules.MAX_BATCH, "max_bytes": rules.MAX_BATCH_BYTES,
                         "events": len(body.events)})
-    result = store.ingest(person, body.events, accounts.now())
+    result = ingest.ingest(person, body.events, clock.now())
     db.session.commit()
-    response = jsonify(result.to_dict())
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return no_store(result.to_dict())

@@ -96,3 +96,8 @@ def unknown_invite() -> InviteUnusable:
 def _require_aware(moment: datetime) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("engine times must be timezone-aware (UTC)")
+
+
+def can_revoke(invite: InviteState) -> bool:
+    """Only an unused, unrevoked invite can be withdrawn; history stays as it was."""
+    return invite.used_at is None and invite.revoked_at is None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from engine.errors import InvalidInput
+from engine.errors import Conflict, Forbidden, InvalidInput
 
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
 MAX_NAME_LENGTH = 120
@@ -75,3 +75,30 @@ def check_locale(tag: str) -> str:
             f"'{tag}' is not a language tag such as en-GB or es-MX.", {"field": "locale"}
         )
     return tag
+
+
+def can_author(person: PersonFacts, role_id: int) -> bool:
+    """Only a nominated author of this very role may edit its profile."""
+    return role_id in person.authored_role_ids
+
+
+def require_author(person: PersonFacts, role_id: int, role_name: str) -> None:
+    if not can_author(person, role_id):
+        raise Forbidden(f"Only the nominated authors of {role_name} can edit its profile.")
+
+
+def require_can_be_nominated(holds_role: bool, role_name: str) -> None:
+    """A profile is written by people who do the job: only holders of the role qualify."""
+    if not holds_role:
+        raise InvalidInput(
+            f"Only people who hold the role '{role_name}' can write its profile.",
+            {"field": "role"},
+        )
+
+
+def require_removable_passkey(passkeys_left: int) -> None:
+    """Never remove the last passkey: without one, nobody could sign in again."""
+    if passkeys_left <= 1:
+        raise Conflict(
+            "This is your only passkey. Add another one first, or you could not sign in again."
+        )

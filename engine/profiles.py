@@ -260,3 +260,20 @@ def make_key(name: str, taken: Iterable[str]) -> str:
 def _is_level(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and \
         MIN_LEVEL <= value <= MAX_LEVEL
+
+
+def check_publish(summary: str, competencies: Sequence[Competency],
+                  current: Sequence[Competency] | None) -> str:
+    """The summary to publish a draft with, once every rule holds.
+
+    Learners read the summary first, so it cannot be empty; a draft identical
+    to the current version would ask people to re-read nothing.
+    """
+    summary = summary.strip()
+    if not summary:
+        raise InvalidInput("Say in a sentence what changed, for learners to read.",
+                           {"field": "summary"})
+    validate(competencies)
+    if current is not None and all(d.unchanged for d in diff(current, competencies)):
+        raise InvalidInput("This draft is the same as the current version: nothing to publish.")
+    return summary

@@ -9,12 +9,10 @@ refused event is kept, with the reason this module gives, never dropped.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeGuard
-
-from engine.levels import LEVEL_MAX, LEVEL_MIN, MAX_NOTE, is_level
 
 MAX_BATCH = 500
 MAX_BATCH_BYTES = 1024 * 1024
@@ -49,8 +47,15 @@ class Refused(Exception):
         self.refusal = Refusal(code, message)
 
 
-def check(raw: object, now: datetime) -> Event:
-    """Validate one raw event envelope and its data, or raise :class:`Refused`."""
+DataRule = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def check(raw: object, now: datetime, data_rules: Mapping[str, DataRule]) -> Event:
+    """Validate one raw event envelope and its data, or raise :class:`Refused`.
+
+    ``data_rules`` maps each event type to the rule of its ``data`` (each
+    concept owns its own; ``pwa.sync.registry`` gathers them).
+    """
     if not isinstance(raw, dict):
         raise Refused("invalid_event", "An event is a JSON object.")
     event_id = raw.get("id")
@@ -60,7 +65,7 @@ def check(raw: object, now: datetime) -> Event:
     if unknown:
         raise Refused("invalid_event", f"Unknown fields: {', '.join(sorted(unknown))}.")
     kind = raw.get("type")
-    if not isinstance(kind, str) or kind not in DATA_RULES:
+    if not isinstance(kind, str) or kind not in data_rules:
         raise Refused("unknown_type", f"'{kind}' is not a type of event this server knows. "
                       "Update the app and try again.")
     if raw.get("schema") != SCHEMA or isinstance(raw.get("schema"), bool):
@@ -77,57 +82,7 @@ def check(raw: object, now: datetime) -> Event:
     if not isinstance(data, dict):
         raise Refused("invalid_data", "data must be a JSON object.")
     return Event(event_id.lower(), kind, SCHEMA, occurred_at, device,
-                 DATA_RULES[kind](data))
-
-
-def _rating(data: dict[str, Any]) -> dict[str, Any]:
-    _only(data, {"role", "competency", "version", "level", "note"})
-    role, competency = data.get("role"), data.get("competency")
-    if not isinstance(role, str) or not role:
-        raise Refused("invalid_data", "A rating names the role whose profile it is about.")
-    if not isinstance(competency, str) or not competency:
-        raise Refused("invalid_data", "A rating names the competency it is about.")
-    version, level = data.get("version"), data.get("level")
-    if not _whole(version) or version < 1:
-        raise Refused("invalid_data", "A rating names the profile version it was made against.")
-    if not is_level(level):
-        raise Refused("invalid_level",
-                      f"A level is a whole number from {LEVEL_MIN} to {LEVEL_MAX}.")
-    note = data.get("note")
-    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
-        raise Refused("invalid_data", f"A note is text of at most {MAX_NOTE} characters.")
-    return {"role": role, "competency": competency, "version": version, "level": level,
-            "note": note.strip() if isinstance(note, str) and note.strip() else None}
-
-
-def _submitted(data: dict[str, Any]) -> dict[str, Any]:
-    _only(data, {"role", "version"})
-    role, version = data.get("role"), data.get("version")
-    if not isinstance(role, str) or not role:
-        raise Refused("invalid_data", "A submitted assessment names its role.")
-    if not _whole(version) or version < 1:
-        raise Refused("invalid_data", "A submitted assessment names its profile version.")
-    return {"role": role, "version": version}
-
-
-def _feedback(data: dict[str, Any]) -> dict[str, Any]:
-    _only(data, {"role", "competency", "kind", "text"})
-    role, competency = data.get("role"), data.get("competency")
-    kind, text = data.get("kind"), data.get("text")
-    if not isinstance(role, str) or not role:
-        raise Refused("invalid_data", "Feedback names the role whose profile it is about.")
-    if competency is not None and not isinstance(competency, str):
-        raise Refused("invalid_data", "competency is a competency id, or null.")
-    if not isinstance(kind, str) or not isinstance(text, str):
-        raise Refused("invalid_data", "Feedback has a kind and a text.")
-    return {"role": role, "competency": competency or None, "kind": kind, "text": text}
-
-
-DATA_RULES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "rating.set": _rating,
-    "assessment.submitted": _submitted,
-    "feedback.created": _feedback,
-}
+                 data_rules[kind](data))
 
 
 def order(events: list[Event]) -> list[Event]:
@@ -135,7 +90,7 @@ def order(events: list[Event]) -> list[Event]:
     return sorted(events, key=lambda e: (e.occurred_at, e.id))
 
 
-def _only(data: dict[str, Any], allowed: set[str]) -> None:
+def only(data: dict[str, Any], allowed: set[str]) -> None:
     extra = set(data) - allowed
     if extra:
         raise Refused("invalid_data", f"Unknown fields in data: {', '.join(sorted(extra))}.")
@@ -161,5 +116,5 @@ def _is_uuid(value: str) -> bool:
         return False
 
 
-def _whole(value: object) -> TypeGuard[int]:
+def whole(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)

@@ -7,28 +7,11 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from pwa import config as config_module
-
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "manifest-src 'self'",
-        "worker-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -57,15 +40,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
 
-    from api import register_api
-    from pwa import admin_pages, cli, pages, profile_pages
+    from api import BLUEPRINTS as API_BLUEPRINTS
+    from api import errors
+    from pwa import cli, security
+    from pwa.pages import account, admin, author, home, profiles, shell
 
-    register_api(app)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(profile_pages.bp)
-    app.register_blueprint(admin_pages.bp)
-    cli.register(app)
-    app.after_request(_security_headers)
+    errors.register(app, shell.error_page)
+    for blueprint in [*API_BLUEPRINTS, shell.bp, home.bp, account.bp, profiles.bp, author.bp,
+                      admin.bp]:
+        app.register_blueprint(blueprint)
+    for group in cli.GROUPS:
+        app.cli.add_command(group)
+    app.after_request(security.headers)
     proxies = app.config["SKILLPATH_TRUSTED_PROXIES"]
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -95,16 +81,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
-
-
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault(
-        "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-    )
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response

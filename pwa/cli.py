@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from engine.errors import DomainError
-from pwa import accounts
+from pwa import clock
 from pwa.extensions import db
+from pwa.store import invites, people
 
 invite_cli = AppGroup("invite", help="Create one-time enrolment links.")
 
@@ -28,19 +28,19 @@ def create_invite_command(
 ) -> None:
     """Create the person if needed and print their one-time invite link."""
     try:
-        org = accounts.the_organisation(org_slug)
-        role = accounts.role_by_slug(org, role_slug)
-        person, created = accounts.ensure_person(
+        org = people.the_organisation(org_slug)
+        role = people.role_by_slug(org, role_slug)
+        person, created = people.ensure_person(
             org, name, role, ld_admin=ld_admin, time_zone=time_zone, locale=locale
         )
-        invite, token = accounts.create_invite(person, accounts.now(), ttl_days=days)
+        invite, token = invites.create_invite(person, clock.now(), ttl_days=days)
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from exc
     db.session.commit()
     click.echo(f"{'Created' if created else 'Found'} {person.display_name} ({role.name}).")
     click.echo(f"Invite link (works once, until {invite.expires_at:%Y-%m-%d %H:%M} UTC):")
-    click.echo(accounts.invite_link(token))
+    click.echo(invites.invite_link(token))
 
 
 @click.command("seed-demo")
@@ -56,10 +56,8 @@ def seed_demo_command(print_invites: bool) -> None:
     click.echo(summary)
     if print_invites:
         for label, token in demo.invites_for_demo_people():
-            click.echo(f"  {label}: {accounts.invite_link(token)}")
+            click.echo(f"  {label}: {invites.invite_link(token)}")
         db.session.commit()
 
 
-def register(app: Flask) -> None:
-    app.cli.add_command(invite_cli)
-    app.cli.add_command(seed_demo_command)
+GROUPS = [invite_cli, seed_demo_command]

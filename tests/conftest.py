@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,9 +18,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from pwa import accounts, create_app
+from pwa import create_app
 from pwa.extensions import db, limiter
-from pwa.models import Organisation, Person, Role
+from pwa.models import Organisation, Role
+from tests.factories import Api
 
 collect_ignore = [] if os.environ.get("SKILLPATH_BENCH") else ["benchmarks"]
 
@@ -112,33 +112,6 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
-class Api:
-    """A test client that sends JSON with the CSRF token, as the PWA does."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        self.token: str | None = None
-
-    def csrf(self) -> str:
-        if self.token is None:
-            self.token = self.client.get("/api/v1/auth/csrf").get_json()["csrf_token"]
-        return self.token
-
-    def post(self, path: str, body: Any = None, **kw: Any) -> Any:
-        response = self.client.post(path, json=body if body is not None else {},
-                                    headers={"X-CSRFToken": self.csrf()}, **kw)
-        fresh = (response.get_json(silent=True) or {}).get("csrf_token")
-        if fresh:  # a new session (sign-in, sign-out) comes with a new token
-            self.token = fresh
-        return response
-
-    def delete(self, path: str, **kw: Any) -> Any:
-        return self.client.delete(path, headers={"X-CSRFToken": self.csrf()}, **kw)
-
-    def get(self, path: str, **kw: Any) -> Any:
-        return self.client.get(path, **kw)
-
-
 @pytest.fixture
 def api(client: FlaskClient) -> Api:
     return Api(client)
@@ -165,23 +138,3 @@ def org(app: Flask) -> dict[str, Any]:
         return {"id": organisation.id, "roles": roles}
 
 
-def make_person(app: Flask, name: str = "Ana Ruiz", role: str = "store-associate",
-                *, ld_admin: bool = False) -> int:
-    with app.app_context():
-        organisation = db.session.scalars(sa.select(Organisation)).first()
-        assert organisation is not None, "use the org fixture first"
-        person, _ = accounts.ensure_person(organisation, name,
-                                           accounts.role_by_slug(organisation, role),
-                                           ld_admin=ld_admin)
-        db.session.commit()
-        return person.id
-
-
-def make_invite(app: Flask, person_id: int, *, age: timedelta = timedelta(0),
-                ttl_days: int = 7) -> str:
-    """An invite for ``person_id`` created ``age`` ago; returns its token."""
-    with app.app_context():
-        person = db.session.get(Person, person_id)
-        _, token = accounts.create_invite(person, accounts.now() - age, ttl_days=ttl_days)
-        db.session.commit()
-        return token

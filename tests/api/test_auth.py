@@ -4,23 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import make_invite, make_person
+from tests.factories import enrol, make_invite, make_person, sign_in
 from tests.softauthn import SoftAuthenticator
-
-
-def enrol(api, token, authenticator=None, **verify_kw):
-    authenticator = authenticator or SoftAuthenticator()
-    options = api.post("/api/v1/auth/register/options", {"invite_token": token})
-    assert options.status_code == 200, options.get_json()
-    credential = authenticator.create(options.get_json(), **verify_kw)
-    answer = api.post("/api/v1/auth/register/verify",
-                      {"invite_token": token, "name": "Test phone", "credential": credential})
-    return authenticator, answer
-
-
-def sign_in(api, authenticator, **kw):
-    options = api.post("/api/v1/auth/login/options").get_json()
-    return api.post("/api/v1/auth/login/verify", {"credential": authenticator.get(options, **kw)})
 
 
 def test_enrol_by_invite_signs_in_and_the_link_then_stops_working(app, api, org):
@@ -117,7 +102,7 @@ def test_registration_from_another_origin_is_refused_and_the_invite_still_works(
 
 def test_expired_challenge_is_refused(app_factory, org):
     app = app_factory(SKILLPATH_CHALLENGE_TTL_SECONDS=0)
-    from tests.conftest import Api
+    from tests.factories import Api
 
     api = Api(app.test_client())
     person_id = make_person(app)
@@ -164,7 +149,7 @@ def test_new_device_through_a_fresh_invite(app, api, org):
 
 def test_sign_in_is_rate_limited(app_factory, org):
     app = app_factory(SKILLPATH_AUTH_RATE_LIMIT="3 per minute")
-    from tests.conftest import Api
+    from tests.factories import Api
 
     api = Api(app.test_client())
     codes = [api.post("/api/v1/auth/login/options").status_code for _ in range(4)]

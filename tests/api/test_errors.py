@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_invite, make_person
+from tests.factories import make_invite, make_person
 
 SHAPE = {"code", "error", "message", "details"}
 
@@ -122,7 +122,7 @@ def test_garbage_raw_id_after_a_real_challenge_is_refused(app, api, org):
 
 @pytest.mark.parametrize("user_handle", ["%%%", 12, "AAAA"])
 def test_bad_user_handle_is_refused(app, api, org, user_handle):
-    from tests.api.test_auth import enrol
+    from tests.factories import enrol
     from tests.softauthn import SoftAuthenticator
 
     authenticator, _ = enrol(api, make_invite(app, make_person(app)))

@@ -9,8 +9,7 @@ import sqlalchemy as sa
 
 from pwa.extensions import db
 from pwa.models import Event, Feedback, Person, QuarantinedEvent, Rating
-from tests.conftest import Api
-from tests.pwa.test_profiles import publish_profile, sign_in_as
+from tests.factories import Api, publish_profile, sign_in_as
 
 MONDAY = datetime(2026, 11, 16, 8, 30, tzinfo=UTC)
 
@@ -175,9 +174,9 @@ def test_bootstrap_has_profile_ratings_history_and_content_with_an_etag(app, org
 
 def test_after_a_new_version_only_changed_competencies_are_asked_again(app, org):
     from engine.profiles import Competency
-    from pwa import accounts
-    from pwa import profiles as store
+    from pwa import clock
     from pwa.models import Role
+    from pwa.store import profiles as store
 
     author_id = publish_profile(app)
     api = sign_in_as(app, "Ana Ruiz")
@@ -185,15 +184,15 @@ def test_after_a_new_version_only_changed_competencies_are_asked_again(app, org)
     with app.app_context():
         author = db.session.get(Person, author_id)
         role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
-        draft = store.open_draft(role, author, accounts.now())
+        draft = store.open_draft(role, author, clock.now())
         comps = store.competencies(draft)
         tills = comps[1]
         comps[1] = Competency(tills.key, tills.name, tills.description, tills.group,
                               tills.levels, 4, tills.importance)  # target 2 -> 4
         store.save_draft(draft, comps, expected_revision=draft.revision, author=author,
-                         now=accounts.now())
+                         now=clock.now())
         store.publish(draft, "Higher till target.", expected_revision=draft.revision,
-                      author=author, now=accounts.now())
+                      author=author, now=clock.now())
         db.session.commit()
     assert api.get("/api/v1/bootstrap").get_json()["rerate"] == {"store-associate": ["tills"]}
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pwa.extensions import db
 from pwa.models import Person
 from tests.browser.harness import open_phone
-from tests.conftest import make_invite
+from tests.factories import make_invite
 
 GOAL = 50 * 1024
 

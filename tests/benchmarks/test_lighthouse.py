@@ -18,8 +18,7 @@ import sqlalchemy as sa
 
 from pwa.extensions import db
 from pwa.models import Person
-from tests.api.test_auth import enrol
-from tests.conftest import Api, make_invite
+from tests.factories import Api, enrol, make_invite
 from tests.softauthn import SoftAuthenticator
 
 ROOT = Path(__file__).resolve().parents[2]

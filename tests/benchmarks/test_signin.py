@@ -20,8 +20,7 @@ from webauthn import verify_authentication_response
 
 from pwa.extensions import db
 from pwa.models import Passkey, WebAuthnChallenge
-from tests.api.test_auth import enrol
-from tests.conftest import Api, make_invite, make_person
+from tests.factories import Api, enrol, make_invite, make_person
 from tests.softauthn import b64url
 
 ROUNDS = 300

@@ -25,8 +25,7 @@ import sqlalchemy as sa
 from pwa.extensions import db
 from pwa.models import Event, Person, Rating
 from tests.browser.harness import free_port
-from tests.conftest import Api
-from tests.pwa.test_profiles import publish_profile, sign_in_as
+from tests.factories import Api, publish_profile, sign_in_as
 
 TOTAL, BATCH = 20_000, 100
 START = datetime(2026, 11, 1, tzinfo=UTC)

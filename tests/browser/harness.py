@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from tests.factories import make_invite, make_person
+
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -120,3 +122,14 @@ def phone(browser: Any) -> Iterator[Phone]:
     made = open_phone(browser)
     yield made
     made.context.close()
+
+
+def enrol(phone: Any, server: LiveServer, name: str = "Ana Ruiz", device: str = "Work phone",
+          **person: Any) -> str:
+    token = make_invite(server.app, make_person(server.app, name, **person))
+    page = phone.page
+    page.goto(f"{server.url}/enrol/{token}")
+    page.get_by_label("Name this device").fill(device)
+    page.get_by_role("button", name="Create my passkey").click()
+    page.wait_for_url(f"{server.url}/")
+    return token

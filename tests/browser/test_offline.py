@@ -8,9 +8,8 @@ from playwright.sync_api import expect
 
 from pwa.extensions import db
 from pwa.models import Event, Feedback, Person, Rating
-from tests.browser.harness import CHROMIUM, FLAGS, PHONE, open_phone
-from tests.browser.test_passkeys import enrol
-from tests.pwa.test_profiles import publish_profile
+from tests.browser.harness import CHROMIUM, FLAGS, PHONE, enrol, open_phone
+from tests.factories import publish_profile
 
 pytestmark = pytest.mark.browser
 

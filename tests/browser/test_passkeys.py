@@ -8,19 +8,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import make_invite, make_person
+from tests.browser.harness import enrol
+from tests.factories import make_invite, make_person
 
 pytestmark = pytest.mark.browser
-
-
-def enrol(phone, server, name="Ana Ruiz", device="Work phone", **person):
-    token = make_invite(server.app, make_person(server.app, name, **person))
-    page = phone.page
-    page.goto(f"{server.url}/enrol/{token}")
-    page.get_by_label("Name this device").fill(device)
-    page.get_by_role("button", name="Create my passkey").click()
-    page.wait_for_url(f"{server.url}/")
-    return token
 
 
 def test_enrol_sign_out_and_sign_in_again_with_the_passkey(phone, live_server, org):

@@ -9,10 +9,8 @@ from playwright.sync_api import expect
 
 from pwa.extensions import db
 from pwa.models import Person
-from tests.browser.harness import open_phone
-from tests.browser.test_passkeys import enrol
-from tests.conftest import make_invite
-from tests.pwa.test_profiles import publish_profile
+from tests.browser.harness import enrol, open_phone
+from tests.factories import make_invite, publish_profile
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engine import sync
+from engine import assessment, feedback, sync
+
+# The data rules of each event type, as pwa.sync.registry gathers them.
+RULES = {"rating.set": assessment.rating_data, "assessment.submitted": assessment.submitted_data,
+         "feedback.created": feedback.created_data}
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 ID = "6f1c2b9e-3a7d-4c1e-9b2a-0d5e8f7a6b43"
@@ -22,7 +26,7 @@ def raw(**changes):
 
 
 def test_a_good_rating_is_normalised():
-    event = sync.check(raw(), NOW)
+    event = sync.check(raw(), NOW, RULES)
     assert event == sync.Event(
         id=ID, type="rating.set", schema=1,
         occurred_at=datetime(2026, 11, 18, 7, 15, tzinfo=UTC), device_id="pixel-8",
@@ -31,7 +35,7 @@ def test_a_good_rating_is_normalised():
 
 
 def test_uppercase_uuid_is_accepted_and_lowered():
-    assert sync.check(raw(id=ID.upper()), NOW).id == ID
+    assert sync.check(raw(id=ID.upper()), NOW, RULES).id == ID
 
 
 @pytest.mark.parametrize(("changes", "code"), [
@@ -58,33 +62,33 @@ def test_uppercase_uuid_is_accepted_and_lowered():
 ])
 def test_refusals(changes, code):
     with pytest.raises(sync.Refused) as caught:
-        sync.check(raw(**changes), NOW)
+        sync.check(raw(**changes), NOW, RULES)
     assert caught.value.refusal.code == code
     assert caught.value.refusal.message
 
 
 def test_exactly_one_day_ahead_is_still_accepted():
-    assert sync.check(raw(occurred_at="2026-11-21T12:00:00Z"), NOW)
+    assert sync.check(raw(occurred_at="2026-11-21T12:00:00Z"), NOW, RULES)
 
 
 def test_not_an_object():
     with pytest.raises(sync.Refused) as caught:
-        sync.check(["rating.set"], NOW)
+        sync.check(["rating.set"], NOW, RULES)
     assert caught.value.refusal.code == "invalid_event"
 
 
 def test_order_is_by_occurrence_then_id():
-    a = sync.check(raw(id="00000000-0000-4000-8000-000000000002"), NOW)
-    b = sync.check(raw(id="00000000-0000-4000-8000-000000000001"), NOW)
+    a = sync.check(raw(id="00000000-0000-4000-8000-000000000002"), NOW, RULES)
+    b = sync.check(raw(id="00000000-0000-4000-8000-000000000001"), NOW, RULES)
     c = sync.check(raw(id="00000000-0000-4000-8000-000000000003",
-                       occurred_at="2026-11-17T07:15:00Z"), NOW)
+                       occurred_at="2026-11-17T07:15:00Z"), NOW, RULES)
     assert [e.id[-1] for e in sync.order([a, b, c])] == ["3", "1", "2"]
 
 
 def test_other_types():
     submitted = sync.check(raw(type="assessment.submitted",
-                               data={"role": "store-associate", "version": 2}), NOW)
+                               data={"role": "store-associate", "version": 2}), NOW, RULES)
     assert submitted.data == {"role": "store-associate", "version": 2}
     feedback = sync.check(raw(type="feedback.created", data={
-        "role": "store-associate", "competency": "", "kind": "missing", "text": "t"}), NOW)
+        "role": "store-associate", "competency": "", "kind": "missing", "text": "t"}), NOW, RULES)
     assert feedback.data["competency"] is None

@@ -6,10 +6,11 @@ import re
 
 import sqlalchemy as sa
 
-from pwa import accounts, catalogue
+from pwa import clock
 from pwa.extensions import db
 from pwa.models import Item, ItemRevision, Organisation
-from tests.pwa.test_profiles import publish_profile, sign_in_as, token
+from pwa.store import catalogue
+from tests.factories import publish_profile, sign_in_as, token
 
 QUESTIONS = "? Where is the nearest fire exit?\n* Through the back of the stockroom\n- " \
             "Through the front doors only\n> Know two ways out."
@@ -87,10 +88,10 @@ def test_catalog_filters(app, org):
         org_id = db.session.scalar(sa.select(Organisation.id))
         base = {"format": "course", "duration_minutes": 60, "language": "en", "level_from": 1,
                 "level_to": 5, "competencies": ["store-associate/tills"]}
-        catalogue.save(org_id, {**base, "title": "Till basics"}, by=None, now=accounts.now())
+        catalogue.save(org_id, {**base, "title": "Till basics"}, by=None, now=clock.now())
         catalogue.save(org_id, {**base, "title": "Greeting well", "format": "classroom",
                                 "competencies": ["store-associate/greet"]},
-                       by=None, now=accounts.now())
+                       by=None, now=clock.now())
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemRevision)) == 2
     learner = sign_in_as(app, "Ana Ruiz")

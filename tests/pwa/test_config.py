@@ -63,8 +63,7 @@ def test_security_headers(client):
 
 
 def test_session_cookie_flags(app, api, org):
-    from tests.api.test_auth import enrol
-    from tests.conftest import make_invite, make_person
+    from tests.factories import enrol, make_invite, make_person
 
     _, answer = enrol(api, make_invite(app, make_person(app)))
     cookie = answer.headers["Set-Cookie"]

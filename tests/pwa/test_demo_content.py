@@ -1,7 +1,7 @@
 """The demo content files follow the content rules: plain JSON checks, no app imports.
 
-Checks the three Success Profiles (``pwa/demo_content/<role>.json``) and the
-learning catalogue (``pwa/demo_content/catalogue.json``).
+Checks the three Success Profiles (``pwa/demo/content/<role>.json``) and the
+learning catalogue (``pwa/demo/content/catalogue.json``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-CONTENT = Path(__file__).resolve().parents[2] / "pwa" / "demo_content"
+CONTENT = Path(__file__).resolve().parents[2] / "pwa" / "demo" / "content"
 
 ROLES = ("store-associate", "warehouse-picker", "home-care-assistant")
 AUTHORS = {

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 
 from engine import catalogue as catalogue_rules
 from engine import profiles as profile_rules
-from pwa import catalogue, demo
-from pwa import profiles as store
+from pwa import demo
 from pwa.extensions import db
 from pwa.models import Feedback, Item, Role
+from pwa.store import catalogue, people
+from pwa.store import profiles as store
 
 ROLES = ("store-associate", "warehouse-picker", "home-care-assistant")
 
@@ -70,7 +71,7 @@ def test_seed_builds_profiles_feedback_and_catalogue(app, runner):
             role = db.session.scalar(sa.select(Role).where(Role.slug == slug))
             current = store.current(role)
             assert current is not None and len(current.lines) >= 8
-            assert [p.display_name for p in store.authors(role)] == sorted(demo.AUTHORS[slug])
+            assert [p.display_name for p in people.authors(role)] == sorted(demo.AUTHORS[slug])
         sa_role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
         assert [v.number for v in store.published(sa_role)] == [1, 2]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Feedback).where(

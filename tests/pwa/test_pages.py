@@ -9,8 +9,7 @@ import sqlalchemy as sa
 
 from pwa.extensions import db
 from pwa.models import Invite, Passkey, Person
-from tests.api.test_auth import enrol
-from tests.conftest import make_invite, make_person
+from tests.factories import enrol, make_invite, make_person
 
 
 def signed_in(app, api, name="Ana Ruiz", **kw):

@@ -6,57 +6,22 @@ import re
 
 import sqlalchemy as sa
 
-from engine.profiles import Competency
-from pwa import accounts
-from pwa import profiles as store
+from pwa import clock
 from pwa.extensions import db
 from pwa.models import Feedback, Person, ProfileVersion, Role, VersionCompetency
-from tests.api.test_auth import enrol
-from tests.conftest import Api, make_invite, make_person
-
-LEVELS = ["Watches others greet customers and learns the basics.",
-          "Greets customers when prompted by a colleague.",
-          "Greets every customer within ten seconds and offers help.",
-          "Reads what a customer needs and adapts, even when busy.",
-          "Coaches new colleagues in greeting and helping customers."]
-
-
-def comp(key, name, target=3, importance=3, group="Customers"):
-    return Competency(key, name, f"About {name.lower()}.", group, tuple(LEVELS), target,
-                      importance)
-
-
-DEFAULT_COMPS = (comp("greet", "Greeting customers"),
-                 comp("tills", "Using the tills", 2, 4, "Tills"))
-
-
-def publish_profile(app, role_slug="store-associate", author="Grace Okafor",
-                    comps=DEFAULT_COMPS):
-    """Nominate ``author`` and publish one version; returns the author's person id."""
-    author_id = make_person(app, author, role_slug)
-    with app.app_context():
-        person = db.session.get(Person, author_id)
-        role = db.session.scalar(sa.select(Role).where(Role.slug == role_slug))
-        accounts.nominate_author(person, role)
-        draft = store.open_draft(role, person, accounts.now())
-        store.save_draft(draft, list(comps), expected_revision=draft.revision, author=person,
-                         now=accounts.now())
-        store.publish(draft, "First version.", expected_revision=draft.revision, author=person,
-                      now=accounts.now())
-        db.session.commit()
-    return author_id
-
-
-def sign_in_as(app, name, role="store-associate", **kw):
-    api = Api(app.test_client())
-    person_id = make_person(app, name, role, **kw)
-    _, answer = enrol(api, make_invite(app, person_id))
-    assert answer.status_code == 200
-    return api
-
-
-def token(html):
-    return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+from pwa.store import people
+from pwa.store import profiles as store
+from tests.factories import (
+    LEVELS,
+    Api,
+    comp,
+    enrol,
+    make_invite,
+    make_person,
+    publish_profile,
+    sign_in_as,
+    token,
+)
 
 
 def test_learner_reads_the_profile_with_authors_and_levels(app, org):
@@ -120,7 +85,7 @@ def test_stale_draft_save_is_refused_with_the_current_text(app, org):
     enrol(first, make_invite(app, grace_id))
     tomasz = make_person(app, "Tomasz Nowak")
     with app.app_context():
-        accounts.nominate_author(db.session.get(Person, tomasz),
+        people.nominate_author(db.session.get(Person, tomasz),
                                  db.session.scalar(sa.select(Role).where(
                                      Role.slug == "store-associate")))
         db.session.commit()
@@ -182,7 +147,7 @@ def test_published_versions_are_immutable(app, org):
         person = db.session.get(Person, author_id)
         try:
             store.save_draft(version, [comp("x", "X")], expected_revision=version.revision,
-                             author=person, now=accounts.now())
+                             author=person, now=clock.now())
         except Exception as exc:  # noqa: BLE001
             assert "published version can't be changed" in str(exc.message)
         else:
@@ -212,7 +177,7 @@ def test_feedback_accept_publish_and_the_learner_sees_reply_and_changes(app, org
         comps = store.competencies(draft)
         comps[1] = comp("tills", "Using tills and self-checkouts", 3, 4, "Tills")
         store.save_draft(draft, comps, expected_revision=draft.revision, author=person,
-                         now=accounts.now())
+                         now=clock.now())
         db.session.commit()
         revision = draft.revision
     page = author.get("/author/store-associate/draft").get_data(as_text=True)

@@ -1,0 +1,132 @@
+"""Request plumbing every API route shares: who is signed in, the body, the caching.
+
+``@body(Schema)`` parses the JSON body into the schema and hands it to the
+route as ``body``; the OpenAPI document reads the same schema off the route,
+so what is documented is what is enforced. ``signed_in()`` is the one way a
+route learns who is calling. ``no_store`` and ``content_response`` set the
+cache headers; no route sets them by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Response, current_app, jsonify, request
+from pydantic import BaseModel, ConfigDict, ValidationError
+from werkzeug.exceptions import BadRequest
+
+from api.errors import ApiError
+from pwa.models import Person
+from pwa.session import current_person
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+IMMUTABLE = "private, max-age=31536000, immutable"
+REVALIDATE = "private, no-cache"
+
+
+class Schema(BaseModel):
+    """Base of request schemas: unknown fields are an error, never dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def signed_in(message: str = "Please sign in first.") -> Person:
+    """The signed-in person, or a 401 in the one error shape."""
+    person = current_person()
+    if person is None:
+        raise ApiError(401, "sign_in_required", message)
+    return person
+
+
+def body(schema: type[Schema]) -> Callable[[F], F]:
+    """Parse the request body as ``schema`` and pass it to the route as ``body``."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, body=parse(schema), **kwargs)
+
+        wrapped.request_schema = schema  # type: ignore[attr-defined]
+        return cast(F, wrapped)
+
+    return decorate
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M]) -> M:
+    """The request body as ``model``, or the matching ApiError (415, 400 or 422)."""
+    if not request.is_json:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "The request body must be JSON (Content-Type: application/json).",
+            {"content_type": request.content_type},
+        )
+    try:
+        data = request.get_json()
+    except BadRequest as exc:
+        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(
+            422, "invalid_request", "Some fields are missing or wrong.", validation_details(exc)
+        ) from exc
+
+
+def validation_details(exc: ValidationError) -> dict[str, Any]:
+    return {
+        "fields": [
+            {
+                "field": ".".join(str(part) for part in err["loc"]) or "(body)",
+                "message": err["msg"],
+                "type": err["type"],
+            }
+            for err in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
+    }
+
+
+def int_arg(name: str) -> int | None:
+    """An optional whole-number query argument; anything else is a 422."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        raise ApiError(422, "invalid_request", f"'{name}' must be a whole number.",
+                       {"fields": [{"field": name, "message": "not a whole number"}]})
+    return int(raw)
+
+
+def no_store(response: Response | Any) -> Response:
+    """Personal answers that no cache may keep: JSON of ``response`` if it is not one."""
+    if not isinstance(response, Response):
+        response = jsonify(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def content_response(payload: Any, *, immutable: bool) -> Response:
+    """JSON with a strong ETag from its bytes; 304 when the client already has them.
+
+    Immutable resources (a published profile version, an item revision) may be
+    cached for a year; the rest must be revalidated on every use.
+    """
+    data = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    encoded = data.encode("utf-8")
+    etag = hashlib.sha256(encoded).hexdigest()[:32]
+    response: Response = current_app.response_class(encoded, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = IMMUTABLE if immutable else REVALIDATE
+    response.vary.add("Cookie")
+    if etag in request.if_none_match:
+        response.status_code = 304
+        response.set_data(b"")
+    return response

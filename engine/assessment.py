@@ -1,0 +1,79 @@
+"""The private self-assessment: what a rating event is, the latest rating, what to re-rate.
+
+A learner's ratings are theirs alone; these rules only judge their shape and
+what a new profile version asks them to look at again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from engine import profiles
+from engine.levels import LEVEL_MAX, LEVEL_MIN, MAX_NOTE, is_level
+from engine.sync import Refused, only, whole
+
+
+def rating_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The ``data`` of a ``rating.set`` event: role, competency, version, level, note."""
+    only(data, {"role", "competency", "version", "level", "note"})
+    role, competency = data.get("role"), data.get("competency")
+    if not isinstance(role, str) or not role:
+        raise Refused("invalid_data", "A rating names the role whose profile it is about.")
+    if not isinstance(competency, str) or not competency:
+        raise Refused("invalid_data", "A rating names the competency it is about.")
+    version, level = data.get("version"), data.get("level")
+    if not whole(version) or version < 1:
+        raise Refused("invalid_data", "A rating names the profile version it was made against.")
+    if not is_level(level):
+        raise Refused("invalid_level",
+                      f"A level is a whole number from {LEVEL_MIN} to {LEVEL_MAX}.")
+    note = data.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
+        raise Refused("invalid_data", f"A note is text of at most {MAX_NOTE} characters.")
+    return {"role": role, "competency": competency, "version": version, "level": level,
+            "note": note.strip() if isinstance(note, str) and note.strip() else None}
+
+
+def submitted_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The ``data`` of an ``assessment.submitted`` event: the role and profile version."""
+    only(data, {"role", "version"})
+    role, version = data.get("role"), data.get("version")
+    if not isinstance(role, str) or not role:
+        raise Refused("invalid_data", "A submitted assessment names its role.")
+    if not whole(version) or version < 1:
+        raise Refused("invalid_data", "A submitted assessment names its profile version.")
+    return {"role": role, "version": version}
+
+
+def latest(ratings: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """The latest rating per (role, competency) of ratings given in time order."""
+    found: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for rating in ratings:
+        found[(rating["role"], rating["competency"])] = rating
+    return found
+
+
+def to_rerate(current: Sequence[profiles.Competency], rated_in: Mapping[str, int],
+              current_number: int,
+              older: Mapping[int, Sequence[profiles.Competency]]) -> list[str]:
+    """Competencies of the current version whose meaning changed since the learner rated them.
+
+    Args:
+        current: the competencies of the role's current version, in order.
+        rated_in: competency key -> the version number its latest rating was made against.
+        current_number: the current version's number.
+        older: the competencies of each older version named in ``rated_in``.
+
+    A competency rated against the current version, or never rated, is not
+    "re-rate": it is rated or still to rate. Only a change of meaning (levels,
+    target, wording that ``profiles.to_rerate`` counts) asks again.
+    """
+    keys: list[str] = []
+    for comp in current:
+        number = rated_in.get(comp.key)
+        if number is None or number == current_number or number not in older:
+            continue
+        if comp.key in profiles.to_rerate(profiles.diff(older[number], [comp])):
+            keys.append(comp.key)
+    return keys

@@ -1,0 +1,189 @@
+"""The demo organisation: three frontline roles, their people, authors and L&D.
+
+``seed`` is idempotent: it looks everything up by its natural key (slug or
+name) and only adds what is missing, so ``make run`` can call it every time.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from engine.profiles import Competency
+from pwa import clock
+from pwa.extensions import db
+from pwa.models import Item, Organisation, Person, Role
+from pwa.store import catalogue, feedback, invites, people
+from pwa.store import profiles as store
+
+ORGANISATION = ("northwind", "Northwind Retail & Care")
+
+ROLES = [
+    (
+        "store-associate",
+        "Store associate",
+        "Serves customers on the shop floor and at the tills, keeps shelves full "
+        "and the store safe.",
+    ),
+    (
+        "warehouse-picker",
+        "Warehouse picker",
+        "Picks, packs and checks customer orders in the distribution centre, "
+        "on foot and with powered equipment.",
+    ),
+    (
+        "home-care-assistant",
+        "Home care assistant",
+        "Visits older and disabled people at home to help with personal care, "
+        "meals and medication, and notices when something is wrong.",
+    ),
+    (
+        "learning-development",
+        "Learning & development partner",
+        "Runs the learning catalogue and nominates the authors of each role's Success Profile.",
+    ),
+]
+
+# (name, role slug, time zone, locale)
+PEOPLE = [
+    ("Ana Ruiz", "store-associate", "Europe/Madrid", "es-ES"),
+    ("Grace Okafor", "store-associate", "Europe/London", "en-GB"),
+    ("Tomasz Nowak", "store-associate", "Europe/Warsaw", "pl-PL"),
+    ("Mei Lin", "store-associate", "Europe/London", "en-GB"),
+    ("Jamal Ibrahim", "store-associate", "Europe/London", "en-GB"),
+    ("Sofia Rossi", "store-associate", "Europe/Rome", "it-IT"),
+    ("Liam Murphy", "store-associate", "Europe/Dublin", "en-IE"),
+    ("Fatima Zahra", "store-associate", "Europe/Paris", "fr-FR"),
+    ("Daniel Costa", "store-associate", "Europe/Lisbon", "pt-PT"),
+    ("Hannah Becker", "store-associate", "Europe/Berlin", "de-DE"),
+    ("Marcus Johnson", "warehouse-picker", "America/Chicago", "en-US"),
+    ("Lucia Fernandez", "warehouse-picker", "America/Chicago", "es-MX"),
+    ("Andrzej Kowalski", "warehouse-picker", "Europe/Warsaw", "pl-PL"),
+    ("Priya Shah", "warehouse-picker", "Europe/London", "en-GB"),
+    ("Kwame Mensah", "warehouse-picker", "Europe/London", "en-GB"),
+    ("Elena Popescu", "warehouse-picker", "Europe/Bucharest", "ro-RO"),
+    ("Tyrone Williams", "warehouse-picker", "America/New_York", "en-US"),
+    ("Nguyen Van An", "warehouse-picker", "America/Los_Angeles", "vi-VN"),
+    ("Olga Ivanova", "warehouse-picker", "Europe/Riga", "lv-LV"),
+    ("Samuel Adeyemi", "warehouse-picker", "Europe/London", "en-GB"),
+    ("Maria Santos", "home-care-assistant", "Europe/London", "pt-BR"),
+    ("Joy Mwangi", "home-care-assistant", "Europe/London", "en-GB"),
+    ("Patrick O'Brien", "home-care-assistant", "Europe/Dublin", "en-IE"),
+    ("Aisha Khan", "home-care-assistant", "Europe/London", "en-GB"),
+    ("Rosa Martinez", "home-care-assistant", "America/Denver", "es-US"),
+    ("Bernadette Walsh", "home-care-assistant", "Europe/Dublin", "en-IE"),
+    ("Yusuf Demir", "home-care-assistant", "Europe/Berlin", "tr-TR"),
+    ("Chloe Dubois", "home-care-assistant", "Europe/Paris", "fr-FR"),
+    ("Ingrid Larsen", "home-care-assistant", "Europe/Oslo", "nb-NO"),
+    ("Emmanuel Boateng", "home-care-assistant", "Europe/London", "en-GB"),
+]
+
+LD_ADMIN = ("Priya Natarajan", "learning-development", "Europe/London", "en-GB")
+
+# Two authors per frontline role: the people L&D judged to do the job best.
+AUTHORS = {
+    "store-associate": ("Grace Okafor", "Tomasz Nowak"),
+    "warehouse-picker": ("Marcus Johnson", "Elena Popescu"),
+    "home-care-assistant": ("Joy Mwangi", "Bernadette Walsh"),
+}
+
+DEMO_INVITES = (
+    ("Learner (Ana Ruiz, store associate)", "Ana Ruiz"),
+    ("Author (Grace Okafor, store associate)", "Grace Okafor"),
+    ("L&D admin (Priya Natarajan)", "Priya Natarajan"),
+)
+
+
+def seed() -> str:
+    """Create whatever of the demo organisation is missing; return a summary."""
+    slug, name = ORGANISATION
+    org = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if org is None:
+        org = Organisation(slug=slug, name=name)
+        db.session.add(org)
+        db.session.flush()
+    roles: dict[str, Role] = {}
+    for role_slug, role_name, description in ROLES:
+        role = db.session.scalar(
+            select(Role).where(Role.organisation_id == org.id, Role.slug == role_slug)
+        )
+        if role is None:
+            role = Role(organisation_id=org.id, slug=role_slug, name=role_name,
+                        description=description)
+            db.session.add(role)
+            db.session.flush()
+        roles[role_slug] = role
+    created = 0
+    for person_name, role_slug, time_zone, locale in [*PEOPLE, LD_ADMIN]:
+        _, was_created = people.ensure_person(
+            org, person_name, roles[role_slug], ld_admin=(person_name == LD_ADMIN[0]),
+            time_zone=time_zone, locale=locale,
+        )
+        created += was_created
+    for role_slug, author_names in AUTHORS.items():
+        for author_name in author_names:
+            person, _ = people.ensure_person(org, author_name, roles[role_slug])
+            people.nominate_author(person, roles[role_slug])
+    db.session.flush()
+    content = seed_content(org, clock.now())
+    total = len(PEOPLE) + 1
+    return (f"Demo organisation '{org.name}': {len(roles)} roles, {total} people "
+            f"({created} new), 1 L&D admin, 2 authors per frontline role. {content}")
+
+
+def invites_for_demo_people() -> list[tuple[str, str]]:
+    """Fresh one-time invites for the three people ``make run`` introduces."""
+    org = people.the_organisation(ORGANISATION[0])
+    out = []
+    for label, person_name in DEMO_INVITES:
+        person = db.session.scalars(
+            select(Person).where(Person.organisation_id == org.id,
+                                 Person.display_name == person_name)
+        ).one()
+        _, token = invites.create_invite(person, clock.now())
+        out.append((label, token))
+    return out
+
+
+CONTENT = Path(__file__).resolve().parent / "content"
+
+
+def seed_content(org: Organisation, now: datetime) -> str:
+    """Profiles (with their versions and open feedback) and the catalogue, once each."""
+    by_name = {p.display_name: p for p in db.session.scalars(
+        select(Person).where(Person.organisation_id == org.id))}
+    versions = 0
+    for path in sorted(CONTENT.glob("*.json")):
+        if path.name == "catalogue.json":
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        role = people.role_in_org(org.id, data["role"])
+        if store.current(role) is not None:
+            continue
+        count = len(data["versions"])
+        for index, spec in enumerate(data["versions"]):
+            author = by_name[spec["author"]]
+            when = now - timedelta(days=60 * (count - index) - 30)
+            draft = store.open_draft(role, author, when)
+            store.save_draft(draft, [Competency.from_dict(c) for c in spec["competencies"]],
+                             expected_revision=draft.revision, author=author, now=when)
+            store.publish(draft, spec["summary"], expected_revision=draft.revision,
+                          author=author, now=when)
+            versions += 1
+        for fb in data.get("open_feedback", []):
+            feedback.give_feedback(by_name[fb["from"]], role, competency_key=fb["competency"],
+                                   kind=fb["kind"], text=fb["text"],
+                                   now=now - timedelta(days=3))
+    items = 0
+    existing = set(db.session.scalars(select(Item.key).where(Item.organisation_id == org.id)))
+    catalogue_path = CONTENT / "catalogue.json"
+    if catalogue_path.exists():
+        for spec in json.loads(catalogue_path.read_text(encoding="utf-8")):
+            if spec["key"] in existing:
+                continue
+            catalogue.save(org.id, spec, key=spec["key"], by=None, now=now - timedelta(days=20))
+            items += 1
+    return f"{versions} profile versions and {items} catalogue items added."

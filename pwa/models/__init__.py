@@ -1,0 +1,38 @@
+"""Database models, one module per concept. The schema is created and changed only by
+migrations; everything is re-exported here so ``from pwa.models import Person`` works."""
+
+from __future__ import annotations
+
+from pwa.models.assessment import AssessmentSubmission, Rating
+from pwa.models.base import UTCDateTime, as_dict, utcnow
+from pwa.models.catalogue import Item, ItemCompetency, ItemRevision
+from pwa.models.feedback import Feedback
+from pwa.models.invites import Invite
+from pwa.models.passkeys import Passkey, WebAuthnChallenge
+from pwa.models.people import Organisation, Person, Role, RoleAuthor
+from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompetency
+from pwa.models.sync import Event, QuarantinedEvent
+
+__all__ = [
+    "AssessmentSubmission",
+    "CompetencyIdentity",
+    "Event",
+    "Feedback",
+    "Invite",
+    "Item",
+    "ItemCompetency",
+    "ItemRevision",
+    "Organisation",
+    "Passkey",
+    "Person",
+    "ProfileVersion",
+    "QuarantinedEvent",
+    "Rating",
+    "Role",
+    "RoleAuthor",
+    "UTCDateTime",
+    "VersionCompetency",
+    "WebAuthnChallenge",
+    "as_dict",
+    "utcnow",
+]

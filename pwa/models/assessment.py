@@ -1,0 +1,50 @@
+"""Self-ratings and submitted self-assessments: owner-only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pwa.extensions import db
+from pwa.models.base import UTCDateTime
+
+
+class Rating(db.Model):  # type: ignore[name-defined,misc]
+    """A person's self-rating of one competency at one moment. Owner-only, always."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        Index("ix_ratings_person_competency_time", "person_id", "competency_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("profile_versions.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), unique=True
+    )
+
+
+class AssessmentSubmission(db.Model):  # type: ignore[name-defined,misc]
+    """A learner finished their self-assessment of one profile version."""
+
+    __tablename__ = "assessment_submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("profile_versions.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), unique=True
+    )

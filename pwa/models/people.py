@@ -1,0 +1,100 @@
+"""The organisation, its roles, its people and who writes which role's profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pwa.extensions import db
+from pwa.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from pwa.models.passkeys import Passkey
+
+
+class Organisation(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    roles: Mapped[list[Role]] = relationship(back_populates="organisation", order_by="Role.name")
+
+
+class Role(db.Model):  # type: ignore[name-defined,misc]
+    """A job role, such as "Store associate"."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("organisation_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    slug: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    organisation: Mapped[Organisation] = relationship(back_populates="roles")
+
+
+class Person(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    display_name: Mapped[str] = mapped_column(String(120))
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"), index=True)
+    future_role_id: Mapped[int | None] = mapped_column(
+        ForeignKey("roles.id", ondelete="SET NULL"), nullable=True
+    )
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    is_ld_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The WebAuthn user handle: random, never personal data.
+    user_handle: Mapped[bytes] = mapped_column(LargeBinary(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    role: Mapped[Role] = relationship(foreign_keys=[role_id])
+    future_role: Mapped[Role | None] = relationship(foreign_keys=[future_role_id])
+    passkeys: Mapped[list[Passkey]] = relationship(
+        back_populates="person",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Passkey.created_at",
+    )
+    authored_roles: Mapped[list[RoleAuthor]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class RoleAuthor(db.Model):  # type: ignore[name-defined,misc]
+    """A person nominated by L&D to write their role's Success Profile."""
+
+    __tablename__ = "role_authors"
+
+    role_id: Mapped[int] = mapped_column(
+        ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    nominated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    role: Mapped[Role] = relationship()
+    person: Mapped[Person] = relationship(back_populates="authored_roles")

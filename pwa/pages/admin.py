@@ -1,0 +1,234 @@
+"""L&D admin pages: invites, authors, the learning catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from engine import catalogue as catalogue_rules
+from engine.errors import DomainError
+from pwa import clock
+from pwa.extensions import db
+from pwa.models import Person
+from pwa.pages.forms import (
+    ConfirmForm,
+    InviteForm,
+    ItemForm,
+    NominateForm,
+)
+from pwa.session import ld_admin_required, me
+from pwa.store import catalogue, invites, people, profiles
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("")
+@ld_admin_required
+def hub() -> str:
+    return render_template("admin/hub.html")
+
+
+@bp.route("/invites", methods=["GET", "POST"], endpoint="invites")
+@ld_admin_required
+def invite_people() -> Any:
+    """Create a one-time enrolment link (and its QR code) for a person."""
+    admin = me()
+    org = admin.role.organisation
+    form = _invite_form(org, None)
+    created: dict[str, Any] | None = None
+    if form.validate_on_submit():
+        try:
+            role = people.role_by_slug(org, form.role.data)
+            person, _ = people.ensure_person(org, form.name.data, role,
+                                             ld_admin=form.ld_admin.data)
+            invite, token = invites.create_invite(person, clock.now(), created_by=admin,
+                                                  ttl_days=form.days.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.name.errors = [exc.message]
+        else:
+            db.session.commit()
+            link = invites.invite_link(token)
+            created = {"person": person, "invite": invite, "link": link, "qr": _qr_svg(link)}
+            form = _invite_form(org, {})
+    status = 422 if form.errors else 200
+    return render_template("admin/invites.html", form=form, created=created,
+                           pending=invites.pending(org.id, clock.now()),
+                           revoke_form=ConfirmForm()), status
+
+
+def _invite_form(org: Any, formdata: dict[str, Any] | None) -> InviteForm:
+    """No role is chosen for the admin: a wrong default would enrol someone in the wrong job."""
+    form = InviteForm() if formdata is None else InviteForm(formdata=None)
+    form.role.choices = [("", "Choose a role")] + [(r.slug, r.name) for r in org.roles]
+    return form
+
+
+@bp.post("/invites/<int:invite_id>/revoke")
+@ld_admin_required
+def revoke_invite(invite_id: int) -> Any:
+    invite = invites.invite_in_org(me().organisation_id, invite_id)
+    if invites.revoke(invite, clock.now()):
+        db.session.commit()
+        flash(f"The invite for {invite.person.display_name} no longer works.")
+    return redirect(url_for("admin.invites"))
+
+
+def _qr_svg(link: str) -> str:
+    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    svg: str = image.to_string(encoding="unicode")
+    return svg.replace("<svg ", '<svg role="img" aria-label="QR code of the invite link" ', 1)
+
+
+@bp.get("/authors")
+@ld_admin_required
+def authors() -> str:
+    admin = me()
+    rows = []
+    for role in admin.role.organisation.roles:
+        form = NominateForm(prefix=f"r{role.id}")
+        current = people.authors(role)
+        form.person.choices = {str(p.id): p.display_name for p in people.holders(role)
+                               if p not in current}
+        rows.append((role, current, form))
+    return render_template("admin/authors.html", rows=rows)
+
+
+@bp.post("/authors/<slug>")
+@ld_admin_required
+def nominate(slug: str) -> Any:
+    admin = me()
+    role = people.role_in_org(admin.organisation_id, slug)
+    person = db.session.get(Person, request.form.get(f"r{role.id}-person", type=int) or 0)
+    if person is None or person.organisation_id != admin.organisation_id:
+        flash("Choose a person to nominate.", "error")
+        return redirect(url_for("admin.authors"))
+    try:
+        people.nominate_author(person, role)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{person.display_name} can now write the {role.name} profile.")
+    return redirect(url_for("admin.authors") + f"#role-{role.slug}")
+
+
+@bp.post("/authors/<slug>/<int:person_id>/withdraw")
+@ld_admin_required
+def withdraw(slug: str, person_id: int) -> Any:
+    admin = me()
+    role = people.role_in_org(admin.organisation_id, slug)
+    person = db.session.get(Person, person_id)
+    if person is None or person.organisation_id != admin.organisation_id:
+        abort(404)
+    people.withdraw_author(person, role)
+    db.session.commit()
+    flash(f"{person.display_name} is no longer an author of {role.name}.")
+    return redirect(url_for("admin.authors") + f"#role-{role.slug}")
+
+
+@bp.get("/catalogue")
+@ld_admin_required
+def catalogue_list() -> str:
+    admin = me()
+    fmt = request.args.get("format") or None
+    if fmt not in {None, *(f.value for f in catalogue_rules.Format)}:
+        fmt = None
+    items = catalogue.search(admin.organisation_id, format=fmt, include_retired=True)
+    return render_template("admin/catalogue.html", items=items, format=fmt,
+                           formats=catalogue_rules.FORMAT_LABELS)
+
+
+@bp.route("/catalogue/new", methods=["GET", "POST"])
+@bp.route("/catalogue/<key>", methods=["GET", "POST"])
+@ld_admin_required
+def item_form(key: str | None = None) -> Any:
+    admin = me()
+    item = None
+    if key is not None:
+        try:
+            item = catalogue.item_by_key(admin.organisation_id, key)
+        except DomainError:
+            abort(404)
+    form = ItemForm()
+    form.format.choices = {f.value: label for f, label in catalogue_rules.FORMAT_LABELS.items()}
+    form.competencies.choices = _competency_choices(admin)
+    if request.method == "GET" and item is not None:
+        _fill(form, item.revisions[-1])
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            data = {
+                "title": form.title.data, "format": form.format.data,
+                "summary": form.summary.data or "", "duration_minutes": form.duration_minutes.data,
+                "language": (form.language.data or "").strip(),
+                "level_from": int(form.level_from.data), "level_to": int(form.level_to.data),
+                "competencies": form.competencies.data, "offline": form.offline.data,
+                "url": (form.url.data or "").strip() or None,
+                "cards": [c.to_dict() for c in catalogue_rules.parse_cards(form.cards.data or "")],
+                "questions": [q.to_dict() for q in
+                              catalogue_rules.parse_questions(form.questions.data or "")],
+            }
+            saved = catalogue.save(admin.organisation_id, data, item=item, by=admin,
+                                   now=clock.now())
+        except DomainError as exc:
+            db.session.rollback()
+            problems = [p["message"] for p in exc.details.get("problems", [])] or [exc.message]
+        else:
+            db.session.commit()
+            flash(f"Saved “{saved.title}” (revision {saved.revision}).")
+            return redirect(url_for("admin.catalogue_list"))
+    status = 422 if problems or form.errors else 200
+    return render_template("admin/item_form.html", form=form, item=item,
+                           problems=problems), status
+
+
+@bp.post("/catalogue/<key>/retire")
+@ld_admin_required
+def retire(key: str) -> Any:
+    admin = me()
+    try:
+        item = catalogue.item_by_key(admin.organisation_id, key)
+    except DomainError:
+        abort(404)
+    if request.form.get("restore"):
+        catalogue.restore(item)
+        flash(f"“{item.revisions[-1].title}” is back in the catalogue.")
+    else:
+        catalogue.retire(item, clock.now())
+        flash(f"“{item.revisions[-1].title}” is retired: plans that hold it keep it, marked.")
+    db.session.commit()
+    return redirect(url_for("admin.catalogue_list"))
+
+
+def _competency_choices(admin: Person) -> dict[str, str]:
+    choices = {}
+    for role in admin.role.organisation.roles:
+        version = profiles.current(role) or profiles.draft(role)
+        if version is None:
+            continue
+        for c in profiles.competencies(version):
+            choices[f"{role.slug}/{c.key}"] = f"{role.name}: {c.name}"
+    return choices
+
+
+def _fill(form: ItemForm, r: Any) -> None:
+    form.title.data, form.format.data, form.summary.data = r.title, r.format, r.summary
+    form.duration_minutes.data, form.language.data = r.duration_minutes, r.language
+    form.level_from.data, form.level_to.data = str(r.level_from), str(r.level_to)
+    form.competencies.data = [catalogue.ref(c) for c in r.competencies]
+    form.offline.data, form.url.data = r.offline, r.url or ""
+    form.cards.data = catalogue_rules.format_cards(catalogue_rules.cards_from(r.cards))
+    form.questions.data = catalogue_rules.format_questions(
+        catalogue_rules.questions_from(r.questions))

@@ -1,0 +1,265 @@
+"""The author's desk: answer feedback, draft, preview and publish a role's profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from engine import profiles as rules
+from engine.errors import Conflict, DomainError
+from engine.levels import FEEDBACK_KINDS, LEVELS
+from pwa import clock
+from pwa.extensions import db
+from pwa.models import ProfileVersion, Role
+from pwa.pages.forms import (
+    AnswerForm,
+    CompetencyForm,
+    PublishForm,
+    RevisionForm,
+)
+from pwa.session import login_required, me
+from pwa.store import feedback, people, profiles
+
+bp = Blueprint("author", __name__, url_prefix="/author")
+
+
+def _authored(slug: str) -> Role:
+    role = people.role_in_org(me().organisation_id, slug)
+    if not people.is_author(me(), role):
+        abort(403)
+    return role
+
+
+@bp.get("")
+@login_required
+def home() -> str:
+    roles = [a.role for a in me().authored_roles]
+    if not roles:
+        abort(403)
+    counts = feedback.open_feedback_counts([r.id for r in roles])
+    return render_template("author/home.html", roles=[
+        (r, profiles.current(r), profiles.draft(r), counts.get(r.id, 0)) for r in roles])
+
+
+@bp.get("/<slug>")
+@login_required
+def desk(slug: str) -> str:
+    role = _authored(slug)
+    return render_template("author/desk.html", role=role, draft=profiles.draft(role),
+                           latest=profiles.current(role), queue=feedback.queue(role),
+                           kinds=FEEDBACK_KINDS, answer_form=AnswerForm())
+
+
+@bp.post("/<slug>/feedback/<int:feedback_id>")
+@login_required
+def answer_feedback(slug: str, feedback_id: int) -> Any:
+    note = feedback.feedback_in_role(_authored(slug), feedback_id)
+    form = AnswerForm()
+    accept = request.form.get("decision") == "accept"
+    if form.validate_on_submit():
+        try:
+            feedback.answer_feedback(note, accept=accept, reply=form.reply.data or "",
+                                     author=me(), now=clock.now())
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash("Accepted and linked to the draft." if accept
+                  else "Declined; the learner will see your reply.")
+    return redirect(url_for("author.desk", slug=slug) + f"#feedback-{feedback_id}")
+
+
+@bp.post("/<slug>/draft")
+@login_required
+def start_draft(slug: str) -> Any:
+    role = _authored(slug)
+    profiles.open_draft(role, me(), clock.now())  # CSRF was checked by CSRFProtect
+    db.session.commit()
+    return redirect(url_for("author.draft", slug=slug))
+
+
+def _draft_or_404(role: Role) -> ProfileVersion:
+    draft = profiles.draft(role)
+    if draft is None:
+        abort(404)
+    return draft
+
+
+@bp.get("/<slug>/draft")
+@login_required
+def draft(slug: str) -> Any:
+    role = _authored(slug)
+    draft = profiles.draft(role)
+    if draft is None:
+        return redirect(url_for("author.desk", slug=slug))
+    before = profiles.previous(draft)
+    return render_template("author/draft.html", role=role, draft=draft,
+                           competencies=profiles.competencies(draft),
+                           diff=[d for d in profiles.diff(before, draft) if not d.unchanged],
+                           before=before, publish_form=PublishForm(revision=draft.revision),
+                           addressed=[f for f in feedback.queue(role)
+                                      if f.addressed_in_id == draft.id])
+
+
+@bp.post("/<slug>/draft/move")
+@login_required
+def move(slug: str) -> Any:
+    """Move one competency up or down, or remove it, as one save of the draft."""
+    role = _authored(slug)
+    draft = _draft_or_404(role)
+    form = RevisionForm()
+    key, action = request.form.get("key", ""), request.form.get("action", "")
+    comps = profiles.competencies(draft)
+    index = next((i for i, c in enumerate(comps) if c.key == key), None)
+    if not form.validate_on_submit() or index is None or action not in {"up", "down", "remove"}:
+        flash("That change could not be made. Reload the page and try again.", "error")
+        return redirect(url_for("author.draft", slug=slug))
+    if action == "remove":
+        comps.pop(index)
+    else:
+        other = index - 1 if action == "up" else index + 1
+        if 0 <= other < len(comps):
+            comps[index], comps[other] = comps[other], comps[index]
+    return _save(role, draft, comps, form.revision.data,
+                 success="Removed." if action == "remove" else "Moved.")
+
+
+def _save(role: Role, draft: ProfileVersion, comps: list[rules.Competency], revision: str,
+          *, success: str) -> Any:
+    try:
+        profiles.save_draft(draft, comps, expected_revision=int(revision), author=me(),
+                         now=clock.now())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_problems_text(exc), "error")
+    else:
+        db.session.commit()
+        flash(success)
+    return redirect(url_for("author.draft", slug=role.slug))
+
+
+@bp.route("/<slug>/draft/competency/<key>", methods=["GET", "POST"])
+@login_required
+def edit_competency(slug: str, key: str) -> Any:
+    """Edit one competency of the draft, or add one (``key`` = ``new``)."""
+    role = _authored(slug)
+    draft = _draft_or_404(role)
+    comps = profiles.competencies(draft)
+    index = next((i for i, c in enumerate(comps) if c.key == key), None)
+    if key != "new" and index is None:
+        abort(404)
+    existing = comps[index] if index is not None else None
+    form = CompetencyForm()
+    if request.method == "GET":
+        form.revision.data = str(draft.revision)
+        if existing:
+            _fill(form, existing)
+        else:
+            form.target.data, form.importance.data = "3", "3"
+    conflict = None
+    if form.validate_on_submit():
+        edited = rules.Competency(
+            key=existing.key if existing else "", name=form.name.data,
+            description=form.description.data or "", group=form.group.data,
+            levels=tuple(getattr(form, f"level_{n}").data for n in LEVELS),
+            target=int(form.target.data), importance=int(form.importance.data))
+        if existing is not None and index is not None:
+            comps[index] = edited
+        else:
+            comps.append(edited)
+        try:
+            profiles.save_draft(draft, comps, expected_revision=int(form.revision.data),
+                             author=me(), now=clock.now())
+        except Conflict as exc:
+            db.session.rollback()
+            conflict = exc.message
+            form.revision.data = str(draft.revision)
+        except DomainError as exc:
+            db.session.rollback()
+            problems = exc.details.get("problems", [])
+            mine = [p for p in problems if p.get("competency") in (index, len(comps) - 1)]
+            _attach(form, mine or [{"field": "name", "message": exc.message}])
+        else:
+            db.session.commit()
+            flash(f"Saved “{edited.name}”.")
+            return redirect(url_for("author.draft", slug=slug))
+    current_text = None
+    if conflict and key != "new":
+        db.session.refresh(draft)
+        current_text = next((c for c in profiles.competencies(draft) if c.key == key), None)
+    status = 409 if conflict else 422 if form.errors else 200
+    return render_template("author/competency_form.html", role=role, draft=draft, form=form,
+                           existing=existing, conflict=conflict, current_text=current_text), status
+
+
+@bp.get("/<slug>/draft/preview")
+@login_required
+def preview(slug: str) -> str:
+    role = _authored(slug)
+    draft = _draft_or_404(role)
+    return render_template("profiles/profile.html", role=role, version=draft,
+                           groups=rules.by_group(profiles.competencies(draft)),
+                           authors=people.authors(role),
+                           latest=profiles.current(role), preview=True)
+
+
+@bp.post("/<slug>/draft/publish")
+@login_required
+def publish(slug: str) -> Any:
+    role = _authored(slug)
+    draft = _draft_or_404(role)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        flash("Say in a sentence what changed, for learners to read.", "error")
+        return redirect(url_for("author.draft", slug=slug) + "#publish")
+    try:
+        profiles.publish(draft, form.summary.data, expected_revision=int(form.revision.data),
+                      author=me(), now=clock.now())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_problems_text(exc), "error")
+        return redirect(url_for("author.draft", slug=slug))
+    db.session.commit()
+    flash(f"Version {draft.number} is published. Learners now see it.")
+    return redirect(url_for("profiles.changes", slug=slug, number=draft.number))
+
+
+@bp.post("/<slug>/draft/discard")
+@login_required
+def discard(slug: str) -> Any:
+    role = _authored(slug)
+    draft = _draft_or_404(role)
+    profiles.discard_draft(draft, me())
+    db.session.commit()
+    flash("The draft was discarded; accepted feedback is open again.")
+    return redirect(url_for("author.desk", slug=slug))
+
+
+def _fill(form: CompetencyForm, c: rules.Competency) -> None:
+    form.name.data, form.description.data, form.group.data = c.name, c.description, c.group
+    form.target.data, form.importance.data = str(c.target), str(c.importance)
+    for n, text in enumerate(c.levels, start=1):
+        getattr(form, f"level_{n}").data = text
+
+
+def _attach(form: CompetencyForm, problems: list[dict[str, Any]]) -> None:
+    for p in problems:
+        name = str(p.get("field", "name")).replace("level ", "level_")
+        target = getattr(form, name, None) or form.name
+        target.errors = [*target.errors, p["message"]]
+
+
+def _problems_text(exc: DomainError) -> str:
+    problems = exc.details.get("problems")
+    if not problems:
+        return exc.message
+    return exc.message + " " + " ".join(p["message"] for p in problems)

@@ -1,0 +1,76 @@
+"""The app shell and what a browser needs around it.
+
+/app, /offline, /sw.js, the web app manifest and /healthz.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    render_template,
+    request,
+)
+from sqlalchemy import text
+
+from pwa.config import ROOT
+from pwa.extensions import db
+
+bp = Blueprint("shell", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int] | Response:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        db.session.rollback()
+        body = {"status": "error", "database": f"unreachable: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:200] if str(exc) else ''}"}
+        return Response(json.dumps(body), status=503, mimetype="application/json"), 503
+    return Response(json.dumps({"status": "ok", "database": "ok"}), mimetype="application/json")
+
+
+@bp.get("/app")
+def app_shell() -> Response:
+    """The offline app's shell: no personal data, so the service worker may cache it."""
+    response = Response(render_template("shell/app.html"), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline() -> Response:
+    response = Response(render_template("shell/offline.html"), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    return _small_file(ROOT / "static" / "manifest.webmanifest", "application/manifest+json")
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, at the root so its scope is the whole app; never cached long."""
+    response = _small_file(ROOT / "service_worker" / "sw.js", "text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+def _small_file(path: Path, mimetype: str) -> Response:
+    """A small file of ours, revalidated on every use (it names the app's versions)."""
+    response = Response(path.read_bytes(), mimetype=mimetype)
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    response.make_conditional(request)
+    return response
+
+
+def error_page(status: int, message: str) -> tuple[str, int]:
+    """An error as a page, with the same words the API would give."""
+    return render_template("error.html", status=status, message=message), status

@@ -1,0 +1,118 @@
+"""A learner's own ratings and submissions, read back for them alone (never for anyone else)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from engine import assessment as rules
+from engine import sync as sync_rules
+from pwa.extensions import db
+from pwa.models import (
+    AssessmentSubmission,
+    CompetencyIdentity,
+    Person,
+    ProfileVersion,
+    Rating,
+    Role,
+)
+from pwa.store import profiles
+
+
+def history(person: Person) -> list[dict[str, Any]]:
+    """Every rating ``person`` made, in the order things happened."""
+    rows = db.session.execute(
+        select(Rating, CompetencyIdentity.key, Role.slug, ProfileVersion.number)
+        .join(CompetencyIdentity, Rating.competency_id == CompetencyIdentity.id)
+        .join(Role, CompetencyIdentity.role_id == Role.id)
+        .join(ProfileVersion, Rating.version_id == ProfileVersion.id)
+        .where(Rating.person_id == person.id)
+        .order_by(Rating.occurred_at, Rating.event_id)
+    ).all()
+    return [{"role": slug, "competency": key, "version": number, "level": r.level,
+             "note": r.note, "occurred_at": r.occurred_at.isoformat(), "event_id": r.event_id}
+            for r, key, slug, number in rows]
+
+
+def submissions(person: Person) -> list[dict[str, Any]]:
+    """The self-assessments ``person`` submitted, oldest first: the phone shows them as done."""
+    rows = db.session.execute(
+        select(AssessmentSubmission.occurred_at, Role.slug, ProfileVersion.number)
+        .join(ProfileVersion, AssessmentSubmission.version_id == ProfileVersion.id)
+        .join(Role, ProfileVersion.role_id == Role.id)
+        .where(AssessmentSubmission.person_id == person.id)
+        .order_by(AssessmentSubmission.occurred_at, AssessmentSubmission.event_id)
+    ).all()
+    return [{"role": slug, "version": number, "occurred_at": at.isoformat()}
+            for at, slug, number in rows]
+
+
+def to_rerate(role: Role, version: ProfileVersion,
+              latest: dict[tuple[str, str], Any]) -> list[str]:
+    """Competencies of ``version`` whose meaning changed since the learner rated them."""
+    rated_in = {key: r["version"] for (slug, key), r in latest.items() if slug == role.slug}
+    older = {n: profiles.competencies(profiles.version(role, n))
+             for n in set(rated_in.values()) if n != version.number}
+    return rules.to_rerate(profiles.competencies(version), rated_in, version.number, older)
+
+
+def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
+    """The learner's ratings (history and latest), what to re-rate, and their submissions."""
+    ratings = history(person)
+    latest = rules.latest(ratings)
+    rerate = {}
+    for role in (person.role, person.future_role):
+        version = profiles.current(role) if role is not None else None
+        if role is not None and version is not None:
+            rerate[role.slug] = to_rerate(role, version, latest)
+    return {
+        "ratings": {"history": ratings,
+                    "current": sorted(latest.values(), key=lambda r: (r["role"],
+                                                                     r["competency"]))},
+        "rerate": rerate,
+        "submissions": submissions(person),
+    }
+
+
+def check_rating(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+    """A ``rating.set`` event: the competency and version it rates, or Refused."""
+    data = event.data
+    version_id, competencies = batch.version(data["role"], data["version"])
+    competency_id = competencies.get(data["competency"])
+    if competency_id is None:
+        raise sync_rules.Refused(
+            "unknown_competency",
+            f"Version {data['version']} of '{data['role']}' has no competency "
+            f"'{data['competency']}'.")
+    return {"competency_id": competency_id, "version_id": version_id}
+
+
+def apply_ratings(person: Person, planned: list[tuple[sync_rules.Event, dict[str, Any]]]) -> None:
+    db.session.execute(insert(Rating), [
+        {"person_id": person.id, "competency_id": plan["competency_id"],
+         "version_id": plan["version_id"], "level": e.data["level"], "note": e.data["note"],
+         "occurred_at": e.occurred_at, "event_id": e.id}
+        for e, plan in planned])
+
+
+def check_submission(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+    """An ``assessment.submitted`` event: the version it submits, or Refused."""
+    version_id, _ = batch.version(event.data["role"], event.data["version"])
+    return {"version_id": version_id}
+
+
+def apply_submissions(person: Person,
+                      planned: list[tuple[sync_rules.Event, dict[str, Any]]]) -> None:
+    db.session.execute(insert(AssessmentSubmission), [
+        {"person_id": person.id, "version_id": plan["version_id"],
+         "occurred_at": e.occurred_at, "event_id": e.id}
+        for e, plan in planned])
+
+
+def export_ratings(person: Person) -> list[dict[str, Any]]:
+    return history(person)
+
+
+def export_submissions(person: Person) -> list[dict[str, Any]]:
+    return submissions(person)

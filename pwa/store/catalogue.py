@@ -1,0 +1,166 @@
+"""Loading and storing catalogue items; each edit is a new immutable revision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import catalogue as rules
+from engine import people as people_rules
+from engine.errors import InvalidInput, NotFound
+from pwa.extensions import db
+from pwa.models import CompetencyIdentity, Item, ItemRevision, Person, Role
+
+
+def _current_join() -> Any:
+    return (select(ItemRevision).join(Item, ItemRevision.item_id == Item.id)
+            .where(ItemRevision.revision == Item.current_revision))
+
+
+def search(organisation_id: int, *, competency: str | None = None, format: str | None = None,
+           offline: bool | None = None, include_retired: bool = False) -> list[ItemRevision]:
+    """Current revisions of the organisation's items, filtered and ordered by title."""
+    query = _current_join().where(Item.organisation_id == organisation_id)
+    if not include_retired:
+        query = query.where(Item.retired_at.is_(None))
+    if format:
+        if format not in {f.value for f in rules.Format}:
+            raise InvalidInput(f"'{format}' is not a format.", {"field": "format"})
+        query = query.where(ItemRevision.format == format)
+    if offline is not None:
+        query = query.where(ItemRevision.offline.is_(offline))
+    if competency:
+        identity = competency_by_ref(organisation_id, competency)
+        query = query.where(ItemRevision.competencies.any(CompetencyIdentity.id == identity.id))
+    return list(db.session.scalars(query.order_by(ItemRevision.title)))
+
+
+def competency_by_ref(organisation_id: int, ref: str) -> CompetencyIdentity:
+    """``role-slug/competency-key`` to the competency, within the organisation."""
+    role_slug, _, key = ref.partition("/")
+    found: CompetencyIdentity | None = db.session.scalar(
+        select(CompetencyIdentity).join(Role, CompetencyIdentity.role_id == Role.id)
+        .where(Role.organisation_id == organisation_id, Role.slug == role_slug,
+               CompetencyIdentity.key == key)
+    )
+    if found is None:
+        raise InvalidInput(f"There is no competency '{ref}' (write it as role/competency).",
+                           {"field": "competency"})
+    return found
+
+
+def item_by_key(organisation_id: int, key: str) -> Item:
+    item: Item | None = db.session.scalar(
+        select(Item).where(Item.organisation_id == organisation_id, Item.key == key))
+    if item is None:
+        raise NotFound(f"There is no item '{key}'.")
+    return item
+
+
+def revision(organisation_id: int, key: str, number: int | None) -> ItemRevision:
+    item = item_by_key(organisation_id, key)
+    wanted = item.current_revision if number is None else number
+    found = next((r for r in item.revisions if r.revision == wanted), None)
+    if found is None:
+        raise NotFound(f"Item '{key}' has no revision {wanted}.")
+    return found
+
+
+def ref(identity: CompetencyIdentity) -> str:
+    return f"{identity.role.slug}/{identity.key}"
+
+
+def item_dict(r: ItemRevision, *, full: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "key": r.item.key, "revision": r.revision, "title": r.title, "format": r.format,
+        "summary": r.summary, "duration_minutes": r.duration_minutes, "language": r.language,
+        "level_from": r.level_from, "level_to": r.level_to, "offline": r.offline, "url": r.url,
+        "competencies": [ref(c) for c in r.competencies],
+        "retired": r.item.retired_at is not None if not full else None,
+        "cards": len(r.cards), "questions": len(r.questions),
+    }
+    if full:
+        out.pop("retired")
+        out["cards"] = r.cards
+        out["questions"] = r.questions
+    return out
+
+
+def content_from(data: dict[str, Any]) -> rules.ItemContent:
+    """Engine view of submitted item fields (from a form or a seed file)."""
+    return rules.ItemContent(
+        title=" ".join(str(data.get("title", "")).split()),
+        format=str(data.get("format", "")),
+        duration_minutes=data.get("duration_minutes"),  # type: ignore[arg-type]
+        language=str(data.get("language", "en")),
+        level_from=data.get("level_from"),  # type: ignore[arg-type]
+        level_to=data.get("level_to"),  # type: ignore[arg-type]
+        competency_keys=tuple(data.get("competencies", [])),
+        offline=bool(data.get("offline", False)),
+        url=data.get("url") or None,
+        summary=str(data.get("summary", "")).strip(),
+        cards=rules.cards_from(data.get("cards", [])),
+        questions=rules.questions_from(data.get("questions", [])),
+    )
+
+
+def save(organisation_id: int, data: dict[str, Any], *, item: Item | None = None,
+         key: str | None = None, by: Person | None, now: datetime) -> ItemRevision:
+    """Create an item (no ``item``; ``key`` or one made from the title) or revise one.
+
+    Every save is a new revision: what a phone cached under an older revision
+    stays true to its address.
+    """
+    content = content_from(data)
+    rules.validate(content)
+    people_rules.check_locale(content.language)
+    identities = [competency_by_ref(organisation_id, c) for c in content.competency_keys]
+    if item is None:
+        item = Item(organisation_id=organisation_id,
+                    key=key or _new_key(organisation_id, content.title),
+                    current_revision=0, created_at=now)
+        db.session.add(item)
+    item.current_revision += 1
+    revision_row = ItemRevision(
+        item=item, revision=item.current_revision, title=content.title, format=content.format,
+        summary=content.summary, duration_minutes=content.duration_minutes,
+        language=content.language, level_from=content.level_from, level_to=content.level_to,
+        offline=content.offline, url=content.url,
+        cards=[c.to_dict() for c in content.cards],
+        questions=[q.to_dict() for q in content.questions],
+        created_at=now, created_by_id=by.id if by else None,
+    )
+    revision_row.competencies = identities
+    db.session.add(revision_row)
+    db.session.flush()
+    return revision_row
+
+
+def retire(item: Item, now: datetime) -> None:
+    """Take an item out of the catalogue; history and existing plans keep it, marked."""
+    if item.retired_at is None:
+        item.retired_at = now
+
+
+def restore(item: Item) -> None:
+    item.retired_at = None
+
+
+def _new_key(organisation_id: int, title: str) -> str:
+    from engine.profiles import make_key
+
+    taken = db.session.scalars(select(Item.key).where(Item.organisation_id == organisation_id))
+    return make_key(title, taken)
+
+
+def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
+    """Offline items for the competencies of the learner's profiles, to cache on the phone."""
+    refs = {f"{slug}/{c['key']}" for slug, p in bundle.get("profiles", {}).items()
+            for c in p["competencies"]}
+    items = [r for r in search(person.organisation_id, offline=True)
+             if any(ref(c) in refs for c in r.competencies)]
+    return {"content": {**bundle.get("content", {}),
+                        "items": [f"/api/v1/catalog/items/{r.item.key}?revision={r.revision}"
+                                  for r in items]}}

@@ -1,0 +1,191 @@
+"""Loading and saving the organisation, its roles and people, and who authors which role."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import levels
+from engine import people as people_rules
+from engine.errors import InvalidInput, NotFound
+from pwa.extensions import db
+from pwa.models import (
+    Organisation,
+    Person,
+    Role,
+    RoleAuthor,
+)
+
+
+def the_organisation(slug: str | None = None) -> Organisation:
+    """The organisation named by ``slug``, or the only one there is."""
+    if slug:
+        org: Organisation | None = db.session.scalar(
+            select(Organisation).where(Organisation.slug == slug)
+        )
+        if org is None:
+            raise NotFound(f"There is no organisation '{slug}'.")
+        return org
+    orgs = db.session.scalars(select(Organisation).limit(2)).all()
+    if not orgs:
+        raise NotFound("There is no organisation yet. Run `flask --app pwa seed-demo` first.")
+    if len(orgs) > 1:
+        raise InvalidInput("There is more than one organisation: name one.")
+    return orgs[0]
+
+
+def role_by_slug(org: Organisation, slug: str) -> Role:
+    """A role of ``org`` by slug; the error lists the roles there are (for the CLI)."""
+    role: Role | None = db.session.scalar(
+        select(Role).where(Role.organisation_id == org.id, Role.slug == slug)
+    )
+    if role is None:
+        known = ", ".join(r.slug for r in org.roles) or "none yet"
+        raise NotFound(f"There is no role '{slug}'. Roles: {known}.", {"field": "role"})
+    return role
+
+
+def role_in_org(organisation_id: int, slug: str) -> Role:
+    """A role of the organisation by slug, or NotFound (a 404 on pages and the API)."""
+    role: Role | None = db.session.scalar(
+        select(Role).where(Role.organisation_id == organisation_id, Role.slug == slug)
+    )
+    if role is None:
+        raise NotFound(f"There is no role '{slug}'.")
+    return role
+
+
+def ensure_person(
+    org: Organisation,
+    name: str,
+    role: Role,
+    *,
+    ld_admin: bool = False,
+    time_zone: str = "UTC",
+    locale: str = "en",
+) -> tuple[Person, bool]:
+    """Find the person of this name in ``org`` or create them; True if created.
+
+    An existing person keeps their role; asking for ``ld_admin`` grants it.
+    """
+    name = people_rules.clean_display_name(name)
+    person = db.session.scalar(
+        select(Person).where(Person.organisation_id == org.id, Person.display_name == name)
+    )
+    if person is not None:
+        if person.role_id != role.id:
+            raise InvalidInput(
+                f"{name} already exists with the role '{person.role.slug}'.", {"field": "role"}
+            )
+        if ld_admin and not person.is_ld_admin:
+            person.is_ld_admin = True
+        return person, False
+    person = Person(
+        organisation_id=org.id,
+        display_name=name,
+        role_id=role.id,
+        time_zone=people_rules.check_time_zone(time_zone),
+        locale=people_rules.check_locale(locale),
+        is_ld_admin=ld_admin,
+        user_handle=secrets.token_bytes(32),
+    )
+    db.session.add(person)
+    db.session.flush()
+    return person, True
+
+
+def nominate_author(person: Person, role: Role) -> None:
+    """Make ``person`` an author of ``role``; only holders of the role qualify."""
+    people_rules.require_can_be_nominated(person.role_id == role.id, role.name)
+    if not any(a.role_id == role.id for a in person.authored_roles):
+        person.authored_roles.append(RoleAuthor(role_id=role.id))
+
+
+def withdraw_author(person: Person, role: Role) -> None:
+    for authorship in list(person.authored_roles):
+        if authorship.role_id == role.id:
+            person.authored_roles.remove(authorship)
+
+
+def facts(person: Person) -> people_rules.PersonFacts:
+    """What decides ``person``'s permissions, for the engine to judge."""
+    return people_rules.PersonFacts(
+        is_ld_admin=person.is_ld_admin,
+        authored_role_ids=frozenset(a.role_id for a in person.authored_roles),
+    )
+
+
+def is_author(person: Person, role: Role) -> bool:
+    return people_rules.can_author(facts(person), role.id)
+
+
+def require_author(person: Person, role: Role) -> None:
+    people_rules.require_author(facts(person), role.id, role.name)
+
+
+def authors(role: Role) -> list[Person]:
+    """The nominated authors of ``role``'s profile, by name."""
+    return list(db.session.scalars(
+        select(Person).join(RoleAuthor, RoleAuthor.person_id == Person.id)
+        .where(RoleAuthor.role_id == role.id).order_by(Person.display_name)
+    ))
+
+
+def holders(role: Role) -> list[Person]:
+    """The people who hold ``role`` (who may be nominated to write its profile)."""
+    return list(db.session.scalars(
+        select(Person).where(Person.role_id == role.id).order_by(Person.display_name)))
+
+
+def roles(organisation_id: int) -> list[Role]:
+    return list(db.session.scalars(
+        select(Role).where(Role.organisation_id == organisation_id).order_by(Role.name)))
+
+
+def person_in_org(organisation_id: int, person_id: int) -> Person:
+    """A person of the organisation by id, or NotFound."""
+    person = db.session.get(Person, person_id)
+    if person is None or person.organisation_id != organisation_id:
+        raise NotFound("There is no such person.")
+    return person
+
+
+def permissions(person: Person) -> frozenset[people_rules.Permission]:
+    return people_rules.permissions(facts(person))
+
+
+def person_permissions(person: Person) -> list[str]:
+    return sorted(p.value for p in permissions(person))
+
+
+def person_summary(person: Person) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "display_name": person.display_name,
+        "role": {"slug": person.role.slug, "name": person.role.name},
+        "future_role": (
+            {"slug": person.future_role.slug, "name": person.future_role.name}
+            if person.future_role
+            else None
+        ),
+        "time_zone": person.time_zone,
+        "locale": person.locale,
+        "permissions": person_permissions(person),
+    }
+
+
+def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
+    """Who the phone works for, and the shared scale and limits."""
+    return {"person": person_summary(person), "limits": levels.limits()}
+
+
+def export_person(person: Person) -> dict[str, Any]:
+    return {**person_summary(person), "organisation": person.role.organisation.name,
+            "created_at": person.created_at.isoformat()}
+
+
+def export_authorship(person: Person) -> list[dict[str, Any]]:
+    return [{"slug": a.role.slug, "name": a.role.name, "nominated_at": a.nominated_at.isoformat()}
+            for a in person.authored_roles]

@@ -1,0 +1,229 @@
+"""Loading and storing Success Profiles: versions, their competencies, drafts and publishing.
+
+The rules (what a valid version is, what a diff is, when an edit is refused)
+are ``engine.profiles``; this module turns rows into engine dataclasses and
+back, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import profiles as rules
+from engine.errors import NotFound
+from pwa.extensions import db
+from pwa.models import (
+    CompetencyIdentity,
+    Feedback,
+    Person,
+    ProfileVersion,
+    Role,
+    VersionCompetency,
+)
+from pwa.store.people import authors, require_author
+
+
+def published(role: Role) -> list[ProfileVersion]:
+    return list(db.session.scalars(
+        select(ProfileVersion)
+        .where(ProfileVersion.role_id == role.id, ProfileVersion.status == "published")
+        .order_by(ProfileVersion.number)
+    ))
+
+
+def current(role: Role) -> ProfileVersion | None:
+    """The role's latest published version."""
+    version: ProfileVersion | None = db.session.scalar(
+        select(ProfileVersion)
+        .where(ProfileVersion.role_id == role.id, ProfileVersion.status == "published")
+        .order_by(ProfileVersion.number.desc()).limit(1)
+    )
+    return version
+
+
+def version(role: Role, number: int) -> ProfileVersion:
+    found: ProfileVersion | None = db.session.scalar(
+        select(ProfileVersion).where(ProfileVersion.role_id == role.id,
+                                     ProfileVersion.number == number)
+    )
+    if found is None:
+        raise NotFound(f"{role.name} has no version {number}.")
+    return found
+
+
+def published_version(role: Role, number: int | None) -> ProfileVersion:
+    """Version ``number`` if published, or the current one; drafts stay with authors."""
+    found = current(role) if number is None else version(role, number)
+    if found is None or found.status != "published":
+        raise NotFound(f"{role.name} has no published version"
+                       + (f" {number}." if number is not None else " yet."))
+    return found
+
+
+def draft(role: Role) -> ProfileVersion | None:
+    found: ProfileVersion | None = db.session.scalar(
+        select(ProfileVersion)
+        .where(ProfileVersion.role_id == role.id, ProfileVersion.status == "draft")
+    )
+    return found
+
+
+def competencies(v: ProfileVersion) -> list[rules.Competency]:
+    return [
+        rules.Competency(
+            key=line.competency.key, name=line.name, description=line.description,
+            group=line.group_name, levels=tuple(line.levels), target=line.target,
+            importance=line.importance,
+        )
+        for line in v.lines
+    ]
+
+
+def open_draft(role: Role, author: Person, now: datetime) -> ProfileVersion:
+    """The role's draft, or a new one copied from the current version."""
+    require_author(author, role)
+    existing = draft(role)
+    if existing is not None:
+        return existing
+    numbers = db.session.scalars(
+        select(ProfileVersion.number).where(ProfileVersion.role_id == role.id)
+    ).all()
+    new = ProfileVersion(role_id=role.id, number=rules.next_number(numbers), status="draft",
+                         created_at=now, created_by_id=author.id, updated_at=now,
+                         updated_by_id=author.id, revision=1)
+    db.session.add(new)
+    base = current(role)
+    if base is not None:
+        for line in base.lines:
+            new.lines.append(VersionCompetency(
+                competency=line.competency, position=line.position, name=line.name,
+                description=line.description, group_name=line.group_name,
+                levels=list(line.levels), target=line.target, importance=line.importance))
+    db.session.flush()
+    return new
+
+
+def save_draft(v: ProfileVersion, new: list[rules.Competency], *, expected_revision: int,
+               author: Person, now: datetime) -> None:
+    """Replace the draft's competencies with ``new`` (in order) after every check.
+
+    A competency whose key is empty is new: it gets a key from its name.
+    """
+    require_author(author, v.role)
+    rules.require_draft(v.status)
+    rules.require_current_revision(expected_revision, v.revision)
+    identities = {c.key: c for c in db.session.scalars(
+        select(CompetencyIdentity).where(CompetencyIdentity.role_id == v.role_id))}
+    keyed: list[rules.Competency] = []
+    for comp in new:
+        key = comp.key or rules.make_key(comp.name, [*identities, *(c.key for c in keyed)])
+        keyed.append(rules.Competency(key, " ".join(comp.name.split()), comp.description.strip(),
+                                      comp.group.strip(), tuple(t.strip() for t in comp.levels),
+                                      comp.target, comp.importance))
+    rules.validate(keyed)
+    v.lines.clear()
+    db.session.flush()
+    for position, comp in enumerate(keyed):
+        identity = identities.get(comp.key)
+        if identity is None:
+            identity = CompetencyIdentity(role_id=v.role_id, key=comp.key, created_at=now)
+            db.session.add(identity)
+            db.session.flush()
+            identities[comp.key] = identity
+        v.lines.append(VersionCompetency(
+            competency=identity, position=position, name=comp.name,
+            description=comp.description, group_name=comp.group, levels=list(comp.levels),
+            target=comp.target, importance=comp.importance))
+    v.revision += 1
+    v.updated_at = now
+    v.updated_by_id = author.id
+
+
+def publish(v: ProfileVersion, summary: str, *, expected_revision: int, author: Person,
+            now: datetime) -> None:
+    """Make the draft the role's current version; it never changes again."""
+    require_author(author, v.role)
+    rules.require_draft(v.status)
+    rules.require_current_revision(expected_revision, v.revision)
+    before = current(v.role)
+    v.summary = rules.check_publish(summary, competencies(v),
+                                    competencies(before) if before is not None else None)
+    v.status = "published"
+    v.published_at = now
+    v.published_by_id = author.id
+    v.revision += 1
+
+
+def discard_draft(v: ProfileVersion, author: Person) -> None:
+    require_author(author, v.role)
+    rules.require_draft(v.status)
+    for fb in db.session.scalars(select(Feedback).where(Feedback.addressed_in_id == v.id)):
+        fb.addressed_in_id = None
+        fb.status = "open"
+    db.session.delete(v)
+
+
+def previous(v: ProfileVersion) -> ProfileVersion | None:
+    """The published version before ``v`` (for a draft: the current one)."""
+    found: ProfileVersion | None = db.session.scalar(
+        select(ProfileVersion)
+        .where(ProfileVersion.role_id == v.role_id, ProfileVersion.status == "published",
+               ProfileVersion.number < v.number)
+        .order_by(ProfileVersion.number.desc()).limit(1)
+    )
+    return found
+
+
+def diff(old: ProfileVersion | None, new: ProfileVersion) -> list[rules.CompetencyDiff]:
+    return rules.diff(competencies(old) if old else [], competencies(new))
+
+
+def version_dict(v: ProfileVersion) -> dict[str, Any]:
+    """A version as the API and the offline client see it."""
+    writers = authors(v.role)
+    return {
+        "role": {"slug": v.role.slug, "name": v.role.name},
+        "number": v.number,
+        "status": v.status,
+        "summary": v.summary,
+        "published_at": v.published_at.isoformat() if v.published_at else None,
+        "written_by": [p.display_name for p in writers],
+        "competencies": [c.to_dict() for c in competencies(v)],
+    }
+
+
+# Feedback ---------------------------------------------------------------------------------
+
+
+def published_competency_ids(role: Role, number: int) -> tuple[int, dict[str, int]] | None:
+    """A published version's id and its competency ids by key; ``None`` if not published."""
+    found = db.session.scalar(select(ProfileVersion).where(
+        ProfileVersion.role_id == role.id, ProfileVersion.number == number,
+        ProfileVersion.status == "published"))
+    if found is None:
+        return None
+    rows = db.session.execute(
+        select(CompetencyIdentity.key, VersionCompetency.competency_id)
+        .join(VersionCompetency.competency)
+        .where(VersionCompetency.version_id == found.id)).all()
+    return found.id, {key: competency_id for key, competency_id in rows}
+
+
+def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
+    """The learner's role and future role with their current profiles (cached by version)."""
+    profiles: dict[str, Any] = {}
+    urls = []
+    for role in (person.role, person.future_role):
+        version = current(role) if role is not None else None
+        if role is None or version is None:
+            continue
+        profiles[role.slug] = version_dict(version)
+        urls.append(f"/api/v1/roles/{role.slug}/profile?version={version.number}")
+    return {
+        "role": person.role.slug,
+        "future_role": person.future_role.slug if person.future_role else None,
+        "profiles": profiles,
+        "content": {**bundle.get("content", {}), "profiles": urls},
+    }

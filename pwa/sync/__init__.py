@@ -1,0 +1,1 @@
+"""Sync: ingest (envelope, idempotency, quarantine), the registry, the bootstrap, the export."""

@@ -1,0 +1,105 @@
+"""The one registry of what each concept contributes to sync, the bootstrap and your data.
+
+A concept that owns events, bundle data or personal data adds one line here for
+each: an event type (its data rule from ``engine``, the store's check and
+apply), a part of the bootstrap bundle, and each table of personal data with
+its part of "Download my data" and what deleting the account removes. A test
+fails when a table that refers to a person is missing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from engine import sync as rules
+from pwa.models import Person
+
+# check(batch, event) -> what applying will write, or raises rules.Refused.
+Check = Callable[[Any, rules.Event], dict[str, Any]]
+# apply(person, [(event, planned)]) writes the events stored now, in bulk.
+Apply = Callable[[Person, list[tuple[rules.Event, dict[str, Any]]]], None]
+# part(person, bundle so far) -> keys to add to the bootstrap bundle.
+BootstrapPart = Callable[[Person, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class EventType:
+    data: rules.DataRule
+    check: Check
+    apply: Apply
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """A table that refers to a person.
+
+    ``export`` gives its part of the person's data export (``None``: nothing in
+    it is the person's own words or choices, e.g. a nulled "created by");
+    ``forget`` removes what the schema's ON DELETE rules do not.
+    """
+
+    table: str
+    key: str
+    export: Callable[[Person], Any] | None = None
+    forget: Callable[[Person], None] | None = None
+
+
+@dataclass
+class Registry:
+    events: dict[str, EventType] = field(default_factory=dict)
+    bootstrap: list[BootstrapPart] = field(default_factory=list)
+    personal: dict[str, PersonalData] = field(default_factory=dict)
+
+    def event(self, type_: str, data: rules.DataRule, check: Check, apply: Apply) -> None:
+        if type_ in self.events:
+            raise ValueError(f"event type {type_!r} is registered twice")
+        self.events[type_] = EventType(data, check, apply)
+
+    def personal_data(self, table: str, *, export: Callable[[Person], Any] | None = None,
+                      key: str | None = None,
+                      forget: Callable[[Person], None] | None = None) -> None:
+        """``key`` names the export's part (default: the table)."""
+        if table in self.personal:
+            raise ValueError(f"table {table!r} is registered twice")
+        self.personal[table] = PersonalData(table, key or table, export, forget)
+
+    @property
+    def data_rules(self) -> dict[str, rules.DataRule]:
+        return {name: e.data for name, e in self.events.items()}
+
+
+@cache
+def registry() -> Registry:
+    """Every concept's contributions, in one list each."""
+    from engine import assessment as assessment_rules
+    from engine import feedback as feedback_rules
+    from pwa.store import assessment, catalogue, feedback, invites, passkeys, people, profiles
+    from pwa.sync import ingest
+
+    r = Registry()
+    r.event("rating.set", assessment_rules.rating_data, assessment.check_rating,
+            assessment.apply_ratings)
+    r.event("assessment.submitted", assessment_rules.submitted_data,
+            assessment.check_submission, assessment.apply_submissions)
+    r.event("feedback.created", feedback_rules.created_data, feedback.check_created,
+            feedback.apply_created)
+
+    r.bootstrap += [people.bootstrap_part, profiles.bootstrap_part, assessment.bootstrap_part,
+                    catalogue.bootstrap_part]
+
+    r.personal_data("people", export=people.export_person, key="person")
+    r.personal_data("role_authors", export=people.export_authorship, key="authored_roles")
+    r.personal_data("passkeys", export=passkeys.export)
+    r.personal_data("webauthn_challenges")
+    r.personal_data("invites", export=invites.export)
+    r.personal_data("feedback", export=feedback.export)
+    r.personal_data("ratings", export=assessment.export_ratings)
+    r.personal_data("assessment_submissions", export=assessment.export_submissions)
+    r.personal_data("events", export=ingest.export_events)
+    r.personal_data("quarantined_events", export=ingest.export_quarantine)
+    r.personal_data("profile_versions")  # who drafted or published a version: nulled
+    r.personal_data("item_revisions")  # who wrote an item revision: nulled
+    return r

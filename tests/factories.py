@@ -1,0 +1,132 @@
+"""Shared test helpers: people, invites, signed-in API clients, a published profile.
+
+Test modules import from here (and from ``tests.browser.harness``), never from
+each other.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.profiles import Competency
+from pwa import clock
+from pwa.extensions import db
+from pwa.models import Organisation, Person, Role
+from pwa.store import invites, people
+from pwa.store import profiles as store
+from tests.softauthn import SoftAuthenticator
+
+
+class Api:
+    """A test client that sends JSON with the CSRF token, as the PWA does."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.token: str | None = None
+
+    def csrf(self) -> str:
+        if self.token is None:
+            self.token = self.client.get("/api/v1/auth/csrf").get_json()["csrf_token"]
+        return self.token
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Any:
+        response = self.client.post(path, json=body if body is not None else {},
+                                    headers={"X-CSRFToken": self.csrf()}, **kw)
+        fresh = (response.get_json(silent=True) or {}).get("csrf_token")
+        if fresh:  # a new session (sign-in, sign-out) comes with a new token
+            self.token = fresh
+        return response
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.client.delete(path, headers={"X-CSRFToken": self.csrf()}, **kw)
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(path, **kw)
+
+
+def make_person(app: Flask, name: str = "Ana Ruiz", role: str = "store-associate",
+                *, ld_admin: bool = False) -> int:
+    with app.app_context():
+        organisation = db.session.scalars(sa.select(Organisation)).first()
+        assert organisation is not None, "use the org fixture first"
+        person, _ = people.ensure_person(organisation, name,
+                                           people.role_by_slug(organisation, role),
+                                           ld_admin=ld_admin)
+        db.session.commit()
+        return person.id
+
+
+def make_invite(app: Flask, person_id: int, *, age: timedelta = timedelta(0),
+                ttl_days: int = 7) -> str:
+    """An invite for ``person_id`` created ``age`` ago; returns its token."""
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        _, token = invites.create_invite(person, clock.now() - age, ttl_days=ttl_days)
+        db.session.commit()
+        return token
+
+
+def enrol(api, token, authenticator=None, **verify_kw):
+    authenticator = authenticator or SoftAuthenticator()
+    options = api.post("/api/v1/auth/register/options", {"invite_token": token})
+    assert options.status_code == 200, options.get_json()
+    credential = authenticator.create(options.get_json(), **verify_kw)
+    answer = api.post("/api/v1/auth/register/verify",
+                      {"invite_token": token, "name": "Test phone", "credential": credential})
+    return authenticator, answer
+
+
+def sign_in(api, authenticator, **kw):
+    options = api.post("/api/v1/auth/login/options").get_json()
+    return api.post("/api/v1/auth/login/verify", {"credential": authenticator.get(options, **kw)})
+
+
+LEVELS = ["Watches others greet customers and learns the basics.",
+          "Greets customers when prompted by a colleague.",
+          "Greets every customer within ten seconds and offers help.",
+          "Reads what a customer needs and adapts, even when busy.",
+          "Coaches new colleagues in greeting and helping customers."]
+
+
+def comp(key, name, target=3, importance=3, group="Customers"):
+    return Competency(key, name, f"About {name.lower()}.", group, tuple(LEVELS), target,
+                      importance)
+
+
+DEFAULT_COMPS = (comp("greet", "Greeting customers"),
+                 comp("tills", "Using the tills", 2, 4, "Tills"))
+
+
+def publish_profile(app, role_slug="store-associate", author="Grace Okafor",
+                    comps=DEFAULT_COMPS):
+    """Nominate ``author`` and publish one version; returns the author's person id."""
+    author_id = make_person(app, author, role_slug)
+    with app.app_context():
+        person = db.session.get(Person, author_id)
+        role = db.session.scalar(sa.select(Role).where(Role.slug == role_slug))
+        people.nominate_author(person, role)
+        draft = store.open_draft(role, person, clock.now())
+        store.save_draft(draft, list(comps), expected_revision=draft.revision, author=person,
+                         now=clock.now())
+        store.publish(draft, "First version.", expected_revision=draft.revision, author=person,
+                      now=clock.now())
+        db.session.commit()
+    return author_id
+
+
+def sign_in_as(app, name, role="store-associate", **kw):
+    api = Api(app.test_client())
+    person_id = make_person(app, name, role, **kw)
+    _, answer = enrol(api, make_invite(app, person_id))
+    assert answer.status_code == 200
+    return api
+
+
+def token(html):
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)

@@ -1,0 +1,90 @@
+"""Every table that refers to a person is in the registry, exported, and emptied with the account.
+
+A new table of personal data that nobody registered fails here, and so does a
+registered one whose rows outlive the account.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+
+from pwa import clock
+from pwa.extensions import db
+from pwa.models import Person
+from pwa.store import catalogue, people
+from pwa.sync.registry import registry
+from tests.factories import publish_profile, sign_in_as
+
+
+def person_columns() -> dict[str, list[sa.Column]]:
+    """Each table's columns that hold a person's id (a foreign key to people.id)."""
+    found: dict[str, list[sa.Column]] = {}
+    for table in db.metadata.sorted_tables:
+        cols = [c for c in table.columns
+                if any(fk.column.table.name == "people" for fk in c.foreign_keys)]
+        if table.name == "people":
+            cols.append(table.c.id)
+        if cols:
+            found[table.name] = cols
+    return found
+
+
+def test_every_table_that_refers_to_a_person_is_registered(app):
+    with app.app_context():
+        tables = set(person_columns())
+    assert tables - set(registry().personal) == set(), "register these in pwa/sync/registry.py"
+    assert set(registry().personal) - tables == set(), "registered, but no such person table"
+
+
+def event(type_, data):
+    return {"id": str(uuid.uuid4()), "type": type_, "schema": 1,
+            "occurred_at": "2026-11-16T09:00:00Z", "device_id": "phone-1", "data": data}
+
+
+def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org):
+    author_id = publish_profile(app)  # drafted and published a version: profile_versions
+    with app.app_context():
+        person = db.session.get(Person, author_id)
+        person.is_ld_admin = True
+        catalogue.save(org["id"], {"title": "Greeting at the door", "format": "course",
+                                   "duration_minutes": 30, "level_from": 1, "level_to": 3,
+                                   "competencies": ["store-associate/greet"]},
+                       by=person, now=clock.now())  # item_revisions
+        db.session.commit()
+    api = sign_in_as(app, "Grace Okafor")  # an invite used and a passkey
+    sent = api.post("/api/v1/sync", {"events": [
+        event("rating.set", {"role": "store-associate", "competency": "greet", "version": 1,
+                             "level": 4, "note": "Fine"}),
+        event("assessment.submitted", {"role": "store-associate", "version": 1}),
+        event("feedback.created", {"role": "store-associate", "competency": None,
+                                   "kind": "unclear", "text": "Level 5 is vague."}),
+        event("no.such.type", {}),  # quarantined
+    ]}).get_json()
+    assert len(sent["accepted"]) == 3 and len(sent["refused"]) == 1
+    api.post("/api/v1/auth/register/options", {})  # a challenge for another passkey
+
+    with app.app_context():
+        columns = person_columns()
+        holding = {name for name, cols in columns.items()
+                   if db.session.scalar(sa.select(sa.func.count()).select_from(cols[0].table)
+                                        .where(sa.or_(*(c == author_id for c in cols))))}
+    assert holding == set(columns), "the test should put the person in every table"
+
+    exported = api.get("/api/v1/me/export").get_json()
+    for entry in registry().personal.values():
+        if entry.export is not None:
+            assert exported[entry.key], f"export has nothing for {entry.table}"
+    assert exported["ratings"][0]["note"] == "Fine"
+    assert exported["quarantined_events"][0]["code"] == "unknown_type"
+
+    assert api.delete("/api/v1/me").status_code == 200
+    with app.app_context():
+        left = {name: db.session.scalar(sa.select(sa.func.count()).select_from(cols[0].table)
+                                        .where(sa.or_(*(c == author_id for c in cols))))
+                for name, cols in person_columns().items()}
+        assert {name: n for name, n in left.items() if n} == {}
+        # What others wrote stays: the published version, the catalogue item.
+        assert people.role_in_org(org["id"], "store-associate") is not None
+        assert catalogue.search(org["id"])
