@@ -56,8 +56,8 @@ def make_person(app: Flask, name: str = "Ana Ruiz", role: str = "store-associate
         organisation = db.session.scalars(sa.select(Organisation)).first()
         assert organisation is not None, "use the org fixture first"
         person, _ = people.ensure_person(organisation, name,
-                                           people.role_by_slug(organisation, role),
-                                           ld_admin=ld_admin)
+                                         people.role_by_slug(organisation, role),
+                                         ld_admin=ld_admin)
         db.session.commit()
         return person.id
 

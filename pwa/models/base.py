@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    DateTime,
-    TypeDecorator,
-)
+from sqlalchemy import DateTime, TypeDecorator
 from sqlalchemy.engine import Dialect
 
 

@@ -6,14 +6,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from flask import (
-    Blueprint,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from engine import people as people_rules
@@ -21,11 +14,7 @@ from engine.errors import DomainError
 from engine.levels import FEEDBACK_KINDS
 from pwa.extensions import db
 from pwa.models import Role
-from pwa.pages.forms import (
-    ConfirmForm,
-    DeleteAccountForm,
-    SettingsForm,
-)
+from pwa.pages.forms import ConfirmForm, DeleteAccountForm, SettingsForm
 from pwa.session import login_required, me, sign_out
 from pwa.store import feedback
 from pwa.store import passkeys as passkey_store

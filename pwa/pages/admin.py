@@ -6,27 +6,14 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from engine import catalogue as catalogue_rules
 from engine.errors import DomainError
 from pwa import clock
 from pwa.extensions import db
 from pwa.models import Person
-from pwa.pages.forms import (
-    ConfirmForm,
-    InviteForm,
-    ItemForm,
-    NominateForm,
-)
+from pwa.pages.forms import ConfirmForm, InviteForm, ItemForm, NominateForm
 from pwa.session import ld_admin_required, me
 from pwa.store import catalogue, invites, people, profiles
 

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from engine import profiles as rules
 from engine.errors import Conflict, DomainError
@@ -20,12 +12,7 @@ from engine.levels import FEEDBACK_KINDS, LEVELS
 from pwa import clock
 from pwa.extensions import db
 from pwa.models import ProfileVersion, Role
-from pwa.pages.forms import (
-    AnswerForm,
-    CompetencyForm,
-    PublishForm,
-    RevisionForm,
-)
+from pwa.pages.forms import AnswerForm, CompetencyForm, PublishForm, RevisionForm
 from pwa.session import login_required, me
 from pwa.store import feedback, people, profiles
 
@@ -137,7 +124,7 @@ def _save(role: Role, draft: ProfileVersion, comps: list[rules.Competency], revi
           *, success: str) -> Any:
     try:
         profiles.save_draft(draft, comps, expected_revision=int(revision), author=me(),
-                         now=clock.now())
+                            now=clock.now())
     except DomainError as exc:
         db.session.rollback()
         flash(_problems_text(exc), "error")
@@ -178,7 +165,7 @@ def edit_competency(slug: str, key: str) -> Any:
             comps.append(edited)
         try:
             profiles.save_draft(draft, comps, expected_revision=int(form.revision.data),
-                             author=me(), now=clock.now())
+                                author=me(), now=clock.now())
         except Conflict as exc:
             db.session.rollback()
             conflict = exc.message
@@ -223,7 +210,7 @@ def publish(slug: str) -> Any:
         return redirect(url_for("author.draft", slug=slug) + "#publish")
     try:
         profiles.publish(draft, form.summary.data, expected_revision=int(form.revision.data),
-                      author=me(), now=clock.now())
+                         author=me(), now=clock.now())
     except DomainError as exc:
         db.session.rollback()
         flash(_problems_text(exc), "error")

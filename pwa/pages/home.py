@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
 from engine.errors import InviteUnusable
 from pwa import clock
 from pwa.extensions import limiter
-from pwa.pages.forms import (
-    ConfirmForm,
-)
+from pwa.pages.forms import ConfirmForm
 from pwa.session import current_person, login_required, sign_out
 from pwa.store import invites
 

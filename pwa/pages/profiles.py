@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from engine import profiles as rules
 from engine.errors import DomainError
 from engine.levels import FEEDBACK_KINDS
 from pwa import clock
 from pwa.extensions import db
-from pwa.pages.forms import (
-    FeedbackForm,
-)
+from pwa.pages.forms import FeedbackForm
 from pwa.session import login_required, me
 from pwa.store import feedback, people, profiles
 
@@ -93,7 +83,7 @@ def give_feedback(slug: str) -> Any:
     if form.validate_on_submit():
         try:
             feedback.give_feedback(me(), role, competency_key=form.competency.data or None,
-                                kind=form.kind.data, text=form.text.data, now=clock.now())
+                                   kind=form.kind.data, text=form.text.data, now=clock.now())
         except DomainError as exc:
             form.text.errors = [exc.message]
         else:

@@ -8,12 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import (
-    Blueprint,
-    Response,
-    render_template,
-    request,
-)
+from flask import Blueprint, Response, render_template, request
 from sqlalchemy import text
 
 from pwa.config import ROOT

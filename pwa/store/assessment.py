@@ -69,7 +69,7 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     return {
         "ratings": {"history": ratings,
                     "current": sorted(latest.values(), key=lambda r: (r["role"],
-                                                                     r["competency"]))},
+                                                                      r["competency"]))},
         "rerate": rerate,
         "submissions": submissions(person),
     }

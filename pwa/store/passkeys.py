@@ -11,12 +11,7 @@ from sqlalchemy import delete, select
 from engine import people as people_rules
 from engine.errors import NotFound
 from pwa.extensions import db
-from pwa.models import (
-    Passkey,
-    Person,
-    WebAuthnChallenge,
-    as_dict,
-)
+from pwa.models import Passkey, Person, WebAuthnChallenge, as_dict
 
 
 def issue_challenge(

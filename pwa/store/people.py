@@ -11,12 +11,7 @@ from engine import levels
 from engine import people as people_rules
 from engine.errors import InvalidInput, NotFound
 from pwa.extensions import db
-from pwa.models import (
-    Organisation,
-    Person,
-    Role,
-    RoleAuthor,
-)
+from pwa.models import Organisation, Person, Role, RoleAuthor
 
 
 def the_organisation(slug: str | None = None) -> Organisation:

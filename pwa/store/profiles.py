@@ -14,14 +14,7 @@ from sqlalchemy import select
 from engine import profiles as rules
 from engine.errors import NotFound
 from pwa.extensions import db
-from pwa.models import (
-    CompetencyIdentity,
-    Feedback,
-    Person,
-    ProfileVersion,
-    Role,
-    VersionCompetency,
-)
+from pwa.models import CompetencyIdentity, Feedback, Person, ProfileVersion, Role, VersionCompetency
 from pwa.store.people import authors, require_author
 
 

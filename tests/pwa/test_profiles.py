@@ -86,7 +86,7 @@ def test_stale_draft_save_is_refused_with_the_current_text(app, org):
     tomasz = make_person(app, "Tomasz Nowak")
     with app.app_context():
         people.nominate_author(db.session.get(Person, tomasz),
-                                 db.session.scalar(sa.select(Role).where(
+                               db.session.scalar(sa.select(Role).where(
                                      Role.slug == "store-associate")))
         db.session.commit()
     enrol(second, make_invite(app, tomasz))
