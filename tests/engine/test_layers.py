@@ -81,3 +81,15 @@ def test_the_check_itself_catches_each_form():
         "flask.request", "pwa.pages", "pwa.pages.admin", "pwa.pages.admin.bp",
         "pwa.pages.home", "wtforms"]
     assert "pwa.store.sibling" in found
+
+
+def test_no_test_module_imports_another():
+    """Shared helpers live in tests/factories.py (and the browser harness), not in tests."""
+    offenders = {}
+    for name, path in modules("tests"):
+        bad = sorted(n for n in imports(path.read_text(), name)
+                     if n.split(".")[-1].startswith("test_") or ".test_" in n
+                     or n.startswith("tests.conftest") or n.startswith("tests.api.conftest"))
+        if bad:
+            offenders[name] = bad
+    assert offenders == {}
