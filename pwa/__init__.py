@@ -58,13 +58,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         event.listen(Engine, "connect", _sqlite_pragmas)
 
     from api import register_api
-    from pwa import admin_pages, cli, pages, profile_pages
+    from pwa import admin_pages, assets, cli, pages, profile_pages
 
     register_api(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(profile_pages.bp)
     app.register_blueprint(admin_pages.bp)
     cli.register(app)
+    app.jinja_env.globals["module_preloads"] = assets.module_preloads
     app.after_request(_security_headers)
     proxies = app.config["SKILLPATH_TRUSTED_PROXIES"]
     if proxies:

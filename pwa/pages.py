@@ -25,7 +25,7 @@ from sqlalchemy import select, text
 
 from engine import people as people_rules
 from engine.errors import DomainError, InviteUnusable
-from pwa import accounts
+from pwa import accounts, assets
 from pwa.auth import current_person, page_login_required, sign_out
 from pwa.config import ROOT
 from pwa.extensions import db, limiter
@@ -75,14 +75,14 @@ def manifest() -> Response:
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """The service worker, at the root so its scope is the whole app; never cached long."""
-    response = _small_file(ROOT / "service_worker" / "sw.js", "text/javascript")
+    response = _small_file(assets.service_worker_source(), "text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     return response
 
 
-def _small_file(path: Path, mimetype: str) -> Response:
+def _small_file(path: Path | bytes, mimetype: str) -> Response:
     """A small file of ours, revalidated on every use (it names the app's versions)."""
-    response = Response(path.read_bytes(), mimetype=mimetype)
+    response = Response(path if isinstance(path, bytes) else path.read_bytes(), mimetype=mimetype)
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     response.make_conditional(request)
