@@ -149,6 +149,21 @@ function onFetch(event) {
   }
 }
 
+/** Fetch the versioned content the page names, skipping what is cached already. */
+async function warmContent(urls) {
+  const cache = await caches.open(CONTENT_CACHE);
+  await Promise.all(urls.filter(isOwnUrl).map(async (url) => {
+    if (await cache.match(url)) return;
+    const response = await fetch(url, { credentials: 'same-origin' });
+    if (response.ok) await cache.put(url, response);
+  }).map((p) => p.catch(() => {})));
+}
+
+function isOwnUrl(url) {
+  const parsed = new URL(url, self.location.origin);
+  return parsed.origin === self.location.origin && isVersionedContent(parsed);
+}
+
 async function askPagesToSync() {
   const pages = await self.clients.matchAll({ type: 'window' });
   for (const page of pages) page.postMessage({ type: 'sync-now' });
@@ -162,4 +177,5 @@ self.addEventListener('sync', (event) => {
 });
 self.addEventListener('message', (event) => {
   if (event.data?.type === 'skip-waiting') self.skipWaiting();
+  if (event.data?.type === 'cache-content') event.waitUntil(warmContent(event.data.urls ?? []));
 });

@@ -4,7 +4,6 @@ import { onWrite } from './data/outbox.js';
 import { describe, onStatus, startSync, syncSoon } from './data/sync.js';
 import { refresh, start } from './router.js';
 import { showStatus } from './status.js';
-import { wireSignOut } from './ui/signout.js';
 
 let lastWaiting = null;
 onStatus((status) => {
@@ -14,6 +13,8 @@ onStatus((status) => {
   lastWaiting = status.waiting;
 });
 onWrite(syncSoon);
-wireSignOut(document.getElementById('sign-out'));
+document.getElementById('sign-out')?.addEventListener('click', async () => {
+  (await import('./ui/signout.js')).signOutHere();
+});
 start(document.getElementById('app')).then(() => describe().then(showStatus));
 startSync(refresh);

@@ -243,6 +243,9 @@ def test_home_and_own_pages_open_offline_nobody_elses(phone, live_server, org):
     expect(page.get_by_role("heading", level=1)).to_have_text("Warehouse picker")
     page.goto(f"{live_server.url}/app")
     wait_for_app(page)
+    # The service worker fetched the profile's versioned content for offline use.
+    page.wait_for_function("""async () => (await (await caches.open('skillpath-content')).keys())
+      .some((r) => r.url.endsWith('/api/v1/roles/store-associate/profile?version=1'))""")
 
     phone.context.set_offline(True)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()

@@ -67,11 +67,15 @@ export async function refreshBootstrap() {
 /** Forget the signed-in learner's bundle (sign-out); the outbox and device id stay. */
 export const forgetBundle = () => removeMany('kv', ['bootstrap', 'bootstrap_etag']);
 
+/**
+ * Versioned content is for later, offline: the service worker fetches what it does not
+ * hold yet in the background, so it never competes with what the learner waits for.
+ */
 function cacheContent(content) {
-  // The service worker caches versioned content cache-first; asking for it is enough.
-  for (const url of [...(content?.profiles ?? []), ...(content?.items ?? [])]) {
-    fetch(url, { credentials: 'same-origin' }).catch(() => {});
-  }
+  const urls = [...(content?.profiles ?? []), ...(content?.items ?? [])];
+  navigator.serviceWorker?.ready
+    .then((reg) => reg.active?.postMessage({ type: 'cache-content', urls }))
+    .catch(() => {});
 }
 
 async function syncOnce() {

@@ -1,5 +1,5 @@
 // Sign out from the app, as the server pages do; answers still waiting are mentioned
-// first, since they can only be sent while someone is signed in.
+// first, since they can only be sent while someone is signed in. Loaded on first use.
 
 import { signOut } from '../data/http.js';
 import { count } from '../data/idb.js';
@@ -7,17 +7,15 @@ import { forgetBundle } from '../data/sync.js';
 import { t } from '../i18n.js';
 import { showProblem } from '../status.js';
 
-export function wireSignOut(button) {
-  button?.addEventListener('click', async () => {
-    const waiting = await count('outbox');
-    if (waiting && !window.confirm(t('signout.confirm', { count: waiting }))) return;
-    try {
-      await signOut();
-    } catch {
-      showProblem(t('signout.failed'));
-      return;
-    }
-    await forgetBundle();
-    window.location.assign('/signin');
-  });
+export async function signOutHere() {
+  const waiting = await count('outbox');
+  if (waiting && !window.confirm(t('signout.confirm', { count: waiting }))) return;
+  try {
+    await signOut();
+  } catch {
+    showProblem(t('signout.failed'));
+    return;
+  }
+  await forgetBundle();
+  window.location.assign('/signin');
 }
