@@ -42,7 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from api import BLUEPRINTS as API_BLUEPRINTS
     from api import errors
-    from pwa import cli, security
+    from pwa import assets, cli, security
     from pwa.pages import account, admin, author, home, profiles, shell
 
     errors.register(app, shell.error_page)
@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     for group in cli.GROUPS:
         app.cli.add_command(group)
+    app.jinja_env.globals["module_preloads"] = assets.module_preloads
     app.after_request(security.headers)
     proxies = app.config["SKILLPATH_TRUSTED_PROXIES"]
     if proxies:

@@ -1,33 +1,19 @@
 // Skillpath service worker: the shell from the cache, versioned content cache-first,
-// the bootstrap bundle network-first, an offline page for the rest.
+// the bootstrap bundle network-first, the learner's own pages network-first with a
+// cached copy offline, an offline page for the rest.
 // A new version waits and is announced to the page; it never reloads by itself.
 
-const VERSION = 'v1';
+// Filled in when served (pwa/assets.py): a hash of the shell files, and their list.
+const VERSION = '{{VERSION}}';
+const SHELL = [/* {{SHELL}} */];
+
 const PREFIX = 'skillpath-';
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const CONTENT_CACHE = `${PREFIX}content`; // versioned URLs never change: kept across versions
 const DATA_CACHE = `${PREFIX}data-${VERSION}`;
-
-const SHELL = [
-  '/app',
-  '/offline',
-  '/manifest.webmanifest',
-  '/static/css/app.css',
-  '/static/icons/icon.svg',
-  '/static/icons/icon-192.png',
-  '/static/icons/icon-512.png',
-  '/static/js/app.js',
-  '/static/js/idb.js',
-  '/static/js/outbox.js',
-  '/static/js/sync.js',
-  '/static/js/http.js',
-  '/static/js/register-sw.js',
-  '/static/js/install.js',
-  '/static/js/views/assess.js',
-  '/static/js/views/results.js',
-  '/static/js/views/chart.js',
-  '/static/js/views/html.js',
-];
+const PAGES_CACHE = `${PREFIX}pages`; // the signed-in learner's own pages; emptied on sign-out
+// Requests that end a session: the pages kept for that learner go with it.
+const SESSION_ENDS = new Set(['/signout', '/api/v1/auth/signout', '/account/delete']);
 
 async function precacheShell() {
   const cache = await caches.open(SHELL_CACHE);
@@ -35,7 +21,7 @@ async function precacheShell() {
 }
 
 async function deleteStaleCaches() {
-  const keep = new Set([SHELL_CACHE, CONTENT_CACHE, DATA_CACHE]);
+  const keep = new Set([SHELL_CACHE, CONTENT_CACHE, DATA_CACHE, PAGES_CACHE]);
   const names = await caches.keys();
   await Promise.all(names.filter((n) => n.startsWith(PREFIX) && !keep.has(n)).map((n) => caches.delete(n)));
   await self.clients.claim();
@@ -71,6 +57,54 @@ async function networkFirst(request) {
   }
 }
 
+/**
+ * The roles whose pages are the learner's own, read from the bundle the app keeps.
+ * The database is opened without a version, and an open that would create it is
+ * aborted: the app alone creates it, with its stores.
+ */
+function ownRoles() {
+  return new Promise((resolve) => {
+    const request = indexedDB.open('skillpath');
+    request.onupgradeneeded = () => request.transaction.abort();
+    request.onerror = () => resolve([]);
+    request.onsuccess = () => {
+      const db = request.result;
+      try {
+        const read = db.transaction('kv').objectStore('kv').get('bootstrap');
+        read.onsuccess = () => {
+          const bundle = read.result;
+          resolve(bundle ? [bundle.role, bundle.future_role].filter(Boolean) : []);
+        };
+        read.onerror = () => resolve([]);
+      } catch {
+        resolve([]);
+      } finally {
+        db.close();
+      }
+    };
+  });
+}
+
+/** Home, the profiles list, the learner's own role pages, the account page: nobody else's. */
+async function isOwnPage(url) {
+  if (['/', '/roles', '/account'].includes(url.pathname)) return true;
+  const role = url.pathname.match(/^\/roles\/([^/]+)$/);
+  return Boolean(role) && (await ownRoles()).includes(decodeURIComponent(role[1]));
+}
+
+async function ownPage(request) {
+  const cache = await caches.open(PAGES_CACHE);
+  try {
+    const response = await fetch(request);
+    // A redirect (to sign in) or an error is never kept in place of the page.
+    if (response.ok && response.type === 'basic') await cache.put(request, response.clone());
+    return response;
+  } catch {
+    return (await cache.match(request, { ignoreSearch: true }))
+      ?? (await caches.match('/offline')) ?? Response.error();
+  }
+}
+
 async function shellOrNetwork(request) {
   const url = new URL(request.url);
   const cache = await caches.open(SHELL_CACHE);
@@ -83,6 +117,7 @@ async function shellOrNetwork(request) {
   }
   const hit = await cache.match(request, { ignoreSearch: url.pathname.startsWith('/static/') });
   if (hit) return hit;
+  if (request.mode === 'navigate' && await isOwnPage(url)) return ownPage(request);
   try {
     return await fetch(request);
   } catch (error) {
@@ -91,11 +126,18 @@ async function shellOrNetwork(request) {
   }
 }
 
+async function forgetOwnPages() {
+  await caches.delete(PAGES_CACHE);
+}
+
 function onFetch(event) {
   const { request } = event;
-  if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (request.method !== 'GET') {
+    if (SESSION_ENDS.has(url.pathname)) event.waitUntil(forgetOwnPages());
+    return;
+  }
   if (isVersionedContent(url)) {
     event.respondWith(cacheFirst(request));
   } else if (url.pathname === '/api/v1/bootstrap') {
@@ -105,6 +147,21 @@ function onFetch(event) {
   } else {
     event.respondWith(shellOrNetwork(request));
   }
+}
+
+/** Fetch the versioned content the page names, skipping what is cached already. */
+async function warmContent(urls) {
+  const cache = await caches.open(CONTENT_CACHE);
+  await Promise.all(urls.filter(isOwnUrl).map(async (url) => {
+    if (await cache.match(url)) return;
+    const response = await fetch(url, { credentials: 'same-origin' });
+    if (response.ok) await cache.put(url, response);
+  }).map((p) => p.catch(() => {})));
+}
+
+function isOwnUrl(url) {
+  const parsed = new URL(url, self.location.origin);
+  return parsed.origin === self.location.origin && isVersionedContent(parsed);
 }
 
 async function askPagesToSync() {
@@ -120,4 +177,5 @@ self.addEventListener('sync', (event) => {
 });
 self.addEventListener('message', (event) => {
   if (event.data?.type === 'skip-waiting') self.skipWaiting();
+  if (event.data?.type === 'cache-content') event.waitUntil(warmContent(event.data.urls ?? []));
 });

@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Blueprint, Response, render_template, request
 from sqlalchemy import text
 
+from pwa import assets
 from pwa.config import ROOT
 from pwa.extensions import db
 
@@ -52,14 +53,14 @@ def manifest() -> Response:
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """The service worker, at the root so its scope is the whole app; never cached long."""
-    response = _small_file(ROOT / "service_worker" / "sw.js", "text/javascript")
+    response = _small_file(assets.service_worker_source(), "text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     return response
 
 
-def _small_file(path: Path, mimetype: str) -> Response:
+def _small_file(path: Path | bytes, mimetype: str) -> Response:
     """A small file of ours, revalidated on every use (it names the app's versions)."""
-    response = Response(path.read_bytes(), mimetype=mimetype)
+    response = Response(path if isinstance(path, bytes) else path.read_bytes(), mimetype=mimetype)
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     response.make_conditional(request)

@@ -1,5 +1,8 @@
 // "Install the app": a button where the browser offers it, short steps on iPhone and iPad.
 
+import { t } from './i18n.js';
+import { esc } from './ui/html.js';
+
 const slot = document.getElementById('install');
 let offer = null;
 
@@ -15,8 +18,8 @@ const whenReady = (fn) => {
 };
 
 function showButton() {
-  slot.innerHTML = '<button type="button" class="button">Install Skillpath on this phone</button>'
-    + '<p class="hint">Opens like an app and works without signal.</p>';
+  slot.innerHTML = `<button type="button" class="button">${esc(t('install.button'))}</button>
+    <p class="hint">${esc(t('install.hint'))}</p>`;
   slot.querySelector('button').addEventListener('click', async () => {
     if (!offer) return;
     offer.prompt();
@@ -35,7 +38,7 @@ if (slot && !isStandalone()) {
   const ios = /iPhone|iPad|iPod/.test(navigator.userAgent) && !window.MSStream;
   if (ios) {
     whenReady(() => {
-      slot.innerHTML = '<p class="hint">To install: tap <strong>Share</strong>, then <strong>Add to Home Screen</strong>.</p>';
+      slot.innerHTML = `<p class="hint">${esc(t('install.ios'))}</p>`;
     });
   }
   window.addEventListener('appinstalled', () => { slot.innerHTML = ''; });

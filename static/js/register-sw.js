@@ -1,12 +1,14 @@
 // Register the service worker; announce a new version instead of reloading under the user.
 
+import { t } from './i18n.js';
+
 function announce(worker) {
   if (document.getElementById('update-ready')) return;
   const bar = document.createElement('button');
   bar.id = 'update-ready';
   bar.type = 'button';
   bar.className = 'update-ready';
-  bar.textContent = 'Update ready — tap to reload';
+  bar.textContent = t('update.ready');
   bar.addEventListener('click', () => worker.postMessage({ type: 'skip-waiting' }));
   document.body.append(bar);
 }

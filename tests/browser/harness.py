@@ -133,3 +133,13 @@ def enrol(phone: Any, server: LiveServer, name: str = "Ana Ruiz", device: str = 
     page.get_by_role("button", name="Create my passkey").click()
     page.wait_for_url(f"{server.url}/")
     return token
+
+
+def wait_for_app(page: Any) -> None:
+    """The app is controlled by its service worker (the shell is cached) and all is saved.
+
+    ``ready`` resolves once a worker is active: its install (the precache) is done.
+    """
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+    page.get_by_role("status").filter(has_text="All saved").wait_for()

@@ -8,15 +8,10 @@ from playwright.sync_api import expect
 
 from pwa.extensions import db
 from pwa.models import Event, Feedback, Person, Rating
-from tests.browser.harness import CHROMIUM, FLAGS, PHONE, enrol, open_phone
+from tests.browser.harness import CHROMIUM, FLAGS, PHONE, enrol, open_phone, wait_for_app
 from tests.factories import publish_profile
 
 pytestmark = pytest.mark.browser
-
-
-def wait_for_app(page):
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
-    page.get_by_role("status").filter(has_text="All saved").wait_for()
 
 
 def run_offline_assessment(browser, server, *, without_background_sync=False):
@@ -36,7 +31,7 @@ def run_offline_assessment(browser, server, *, without_background_sync=False):
     assert page.get_by_role("heading", level=1).inner_text() == "Your self-assessment"
     page.get_by_role("status").filter(has_text="Offline").wait_for()
     page.get_by_role("link", name="Start").click()
-    expect(page.get_by_text("Only you can see your ratings.").first).to_be_visible()
+    expect(page.get_by_text("Only you see your ratings.").first).to_be_visible()
     page.get_by_text("Greets every customer within ten seconds").click()
     page.get_by_label("A note for yourself").fill("Better on quiet days")
     page.get_by_role("button", name="Save and continue").click()
@@ -186,7 +181,7 @@ def test_a_refused_answer_is_shown_with_its_reason(phone, live_server, org):
     wait_for_app(page)
     # An answer made against a version the server does not have (an outdated phone).
     page.evaluate("""async () => {
-      const { record } = await import('/static/js/outbox.js');
+      const { record } = await import('/static/js/data/outbox.js');
       await record('rating.set', {role: 'store-associate', competency: 'greet', version: 9,
                                   level: 3, note: null});
     }""")

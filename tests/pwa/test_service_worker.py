@@ -9,19 +9,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def imports_of(path: Path, seen: set[Path]) -> set[Path]:
+    """Every module reachable from ``path``: static imports and lazy ``import()``."""
     if path in seen:
         return seen
     seen.add(path)
-    for target in re.findall(r"from '(\.[^']+)'", path.read_text()):
+    for target in re.findall(r"(?:from |import\()\s*'(\.[^']+)'", path.read_text()):
         imports_of((path.parent / target).resolve(), seen)
     return seen
 
 
-def test_precache_list_holds_the_whole_offline_app():
-    sw = (ROOT / "service_worker" / "sw.js").read_text()
-    shell = set(re.findall(r"'(/static/[^']+)'", sw))
+def test_precache_list_holds_the_whole_offline_app(client):
+    sw = client.get("/sw.js").get_data(as_text=True)
+    shell = set(re.findall(r'"(/static/[^"]+)"', sw))
     needed = imports_of(ROOT / "static" / "js" / "app.js", set())
     needed.add(ROOT / "static" / "js" / "register-sw.js")
+    needed.add(ROOT / "static" / "js" / "install.js")
     missing = {"/" + str(p.relative_to(ROOT)) for p in needed} - shell
     assert missing == set()
 

@@ -1,11 +1,12 @@
 // Shared wiring of a button that runs a passkey ceremony and reports progress.
 
-import { explain, passkeysSupported } from '../webauthn.js';
+import { t } from '../i18n.js';
+import { explain, passkeysSupported } from './webauthn.js';
 
 /** Enable `button`; on activation run `action`, then go to `next` or report. */
 export function wireCeremony({ button, status, form = null, busyText, action, next }) {
   if (!passkeysSupported()) {
-    status.textContent = 'This browser cannot use passkeys. Open the link in Chrome, Safari, Edge or Firefox.';
+    status.textContent = t('passkey.unsupported');
     status.classList.add('error');
     return;
   }
@@ -17,7 +18,7 @@ export function wireCeremony({ button, status, form = null, busyText, action, ne
     status.textContent = busyText;
     try {
       await action();
-      status.textContent = 'Done. Opening Skillpath…';
+      status.textContent = t('passkey.done');
       window.location.assign(next());
     } catch (error) {
       status.textContent = explain(error);

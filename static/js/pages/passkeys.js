@@ -1,4 +1,5 @@
-import { registerPasskey } from '../webauthn.js';
+import { t } from '../i18n.js';
+import { registerPasskey } from './webauthn.js';
 import { wireCeremony } from './ceremony.js';
 
 const form = document.getElementById('add-passkey');
@@ -7,7 +8,7 @@ wireCeremony({
   button: form.querySelector('button'),
   status: document.getElementById('passkey-status'),
   form,
-  busyText: 'Follow the prompt on your device…',
+  busyText: t('passkey.follow_prompt'),
   action: () => registerPasskey({ name: form.device_name.value.trim() }),
   next: () => '/account/passkeys',
 });

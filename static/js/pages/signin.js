@@ -1,4 +1,5 @@
-import { signInWithPasskey } from '../webauthn.js';
+import { t } from '../i18n.js';
+import { signInWithPasskey } from './webauthn.js';
 import { wireCeremony } from './ceremony.js';
 
 const next = () => {
@@ -9,7 +10,7 @@ const next = () => {
 wireCeremony({
   button: document.getElementById('signin'),
   status: document.getElementById('signin-status'),
-  busyText: 'Waiting for your passkey…',
+  busyText: t('passkey.waiting'),
   action: signInWithPasskey,
   next,
 });

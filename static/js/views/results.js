@@ -1,30 +1,39 @@
 // Results: self-ratings against the role's target (and the future role's), with history.
 
-import { chart } from './chart.js';
-import { esc } from './html.js';
+import { formatDate, t } from '../i18n.js';
+import { limits, profiles, ratingKey, ratingOf } from '../state.js';
+import { chart } from '../ui/chart.js';
+import { esc } from '../ui/html.js';
+import { privacy } from './assess.js';
 
-function rowsFor(profile, latest) {
-  return profile.competencies.map((c) => ({
-    name: c.name,
-    level: latest.get(`${profile.role.slug}/${c.key}`)?.level ?? null,
-    target: c.target,
-  }));
+const rowsFor = (state, profile) => profile.competencies.map((c) => ({
+  name: c.name,
+  level: ratingOf(state, profile, c.key)?.level ?? null,
+  target: c.target,
+}));
+
+function recent(state, names) {
+  const items = state.history.slice().reverse().slice(0, 20).map((r) => {
+    const vars = { date: formatDate(r.occurred_at), name: names.get(ratingKey(r.role, r.competency)) ?? r.competency, level: r.level };
+    return `<li>${esc(t(r.pending ? 'results.answer_waiting' : 'results.answer', vars))}</li>`;
+  }).join('');
+  return items ? `<ol class="timeline">${items}</ol>` : `<p>${esc(t('results.no_answers'))}</p>`;
 }
 
-export function results({ profiles, latest, history }) {
-  const sections = profiles.map((profile, i) => `
+export function render(state) {
+  const mine = profiles(state);
+  const max = limits(state).level_max;
+  const sections = mine.map((profile, i) => `
     <section aria-labelledby="res-${i}">
-      <h2 id="res-${i}">${esc(profile.role.name)}${i ? ' (the role you are aiming for)' : ''}</h2>
-      ${chart(rowsFor(profile, latest), { title: `Your self-rating against the ${profile.role.name} target` })}
+      <h2 id="res-${i}">${esc(t(i ? 'results.future_role' : 'results.role', { role: profile.role.name }))}</h2>
+      ${chart(rowsFor(state, profile), { id: `chart-${i}`, title: t('results.chart_title', { role: profile.role.name }), max })}
     </section>`).join('');
-  const names = new Map(profiles.flatMap((p) => p.competencies.map((c) => [`${p.role.slug}/${c.key}`, c.name])));
-  const changes = history.slice().reverse().slice(0, 20).map((r) =>
-    `<li>${new Date(r.occurred_at).toLocaleDateString()}: ${esc(names.get(`${r.role}/${r.competency}`) ?? r.competency)} → level ${r.level}${r.pending ? ' (waiting to sync)' : ''}</li>`).join('');
+  const names = new Map(mine.flatMap((p) => p.competencies.map((c) => [ratingKey(p.role.slug, c.key), c.name])));
   return `
-    <h1>Your results</h1>
-    <p class="privacy">Only you can see these. Your role sees averages of 5 or more people.</p>
+    <h1 tabindex="-1">${esc(t('results.title'))}</h1>
+    ${privacy()}
     ${sections}
-    <h2>Recent answers</h2>
-    ${changes ? `<ol class="timeline">${changes}</ol>` : '<p>No answers yet.</p>'}
-    <p><a href="#/">Back to the self-assessment</a></p>`;
+    <h2>${esc(t('results.recent'))}</h2>
+    ${recent(state, names)}
+    <p><a href="#/">${esc(t('results.back'))}</a></p>`;
 }

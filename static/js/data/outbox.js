@@ -30,8 +30,8 @@ export async function record(type, data) {
   return event;
 }
 
-/** Waiting events, oldest first. */
+/** Waiting events, oldest first (by instant: the strings may differ in form). */
 export async function pending() {
   const events = await all('outbox');
-  return events.sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
+  return events.sort((a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at));
 }

@@ -1,6 +1,7 @@
 // Passkey ceremonies: options from the server, the browser's prompt, the answer back.
 
-import { send } from './http.js';
+import { send } from '../data/http.js';
+import { t } from '../i18n.js';
 
 const b64urlToBuffer = (value) => {
   const base64 = value.replace(/-/g, '+').replace(/_/g, '/');
@@ -93,25 +94,25 @@ export async function signInWithPasskey() {
 /** A readable default name such as "Android phone" or "iPhone". */
 export function defaultDeviceName() {
   const ua = navigator.userAgent;
-  if (/iPhone/.test(ua)) return 'iPhone';
-  if (/iPad/.test(ua)) return 'iPad';
-  if (/Android/.test(ua)) return /Mobile/.test(ua) ? 'Android phone' : 'Android tablet';
-  if (/Macintosh/.test(ua)) return 'Mac';
-  if (/Windows/.test(ua)) return 'Windows computer';
-  if (/Linux/.test(ua)) return 'Linux computer';
-  return 'This device';
+  if (/iPhone/.test(ua)) return t('device.iphone');
+  if (/iPad/.test(ua)) return t('device.ipad');
+  if (/Android/.test(ua)) return /Mobile/.test(ua) ? t('device.android_phone') : t('device.android_tablet');
+  if (/Macintosh/.test(ua)) return t('device.mac');
+  if (/Windows/.test(ua)) return t('device.windows');
+  if (/Linux/.test(ua)) return t('device.linux');
+  return t('device.other');
 }
 
 /** Words a person understands for what went wrong during a ceremony. */
 export function explain(error) {
   if (error?.name === 'NotAllowedError') {
-    return 'The passkey prompt was closed or timed out. Nothing was changed; try again.';
+    return t('passkey.cancelled');
   }
   if (error?.name === 'InvalidStateError') {
-    return 'This device already holds a passkey for you. Sign in with it instead.';
+    return t('passkey.exists');
   }
   if (error?.name === 'SecurityError') {
-    return 'Passkeys only work on the address your team gave you. Check the link.';
+    return t('passkey.wrong_address');
   }
-  return error?.message || 'Something went wrong. Try again.';
+  return error?.message || t('passkey.failed');
 }

@@ -1,6 +1,7 @@
 // A small promise wrapper over IndexedDB. Nothing but IndexedDB is awaited inside a
 // transaction: a transaction closes as soon as it has no pending request.
 
+// The name and store names are what phones already hold: keep them, or outboxes are lost.
 const NAME = 'skillpath';
 const VERSION = 1;
 let opening = null;
@@ -12,15 +13,22 @@ function promisify(request) {
   });
 }
 
+/**
+ * Each version's stores are created only when the phone is older than it, so a
+ * version 2 can add its stores without failing on phones that have version 1.
+ */
+function upgrade(db, oldVersion) {
+  if (oldVersion < 1) {
+    db.createObjectStore('kv');
+    db.createObjectStore('outbox', { keyPath: 'id' }).createIndex('occurred_at', 'occurred_at');
+    db.createObjectStore('refused', { keyPath: 'id' });
+  }
+}
+
 export function openDb() {
   if (!opening) {
     const request = indexedDB.open(NAME, VERSION);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      db.createObjectStore('kv');
-      db.createObjectStore('outbox', { keyPath: 'id' }).createIndex('occurred_at', 'occurred_at');
-      db.createObjectStore('refused', { keyPath: 'id' });
-    };
+    request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
     opening = promisify(request);
   }
   return opening;

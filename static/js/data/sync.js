@@ -1,6 +1,7 @@
 // Sync: send the outbox in batches, keep what the server has not acknowledged,
 // and refresh the bootstrap bundle. One sync at a time across tabs (Web Locks).
 
+import { freshCsrf, post } from './http.js';
 import { all, count, get, put, removeMany } from './idb.js';
 import { pending } from './outbox.js';
 
@@ -13,7 +14,7 @@ let lastProblem = null; // 'offline' | 'signin' | 'server'
 
 export const onStatus = (fn) => status.addEventListener('change', (e) => fn(e.detail));
 
-/** What the status bar should say now. */
+/** What the status line should say now. */
 export async function describe() {
   const waiting = await count('outbox');
   const refused = await all('refused');
@@ -24,24 +25,13 @@ async function announce() {
   status.dispatchEvent(new CustomEvent('change', { detail: await describe() }));
 }
 
-async function freshCsrf() {
-  const res = await fetch('/api/v1/auth/csrf', { credentials: 'same-origin', cache: 'no-store' });
-  if (!res.ok) throw new Error(`csrf ${res.status}`);
-  return (await res.json()).csrf_token;
-}
-
 async function sendOutbox() {
   let events = await pending();
   if (!events.length) return;
-  const token = await freshCsrf(); // tokens expire after an hour: never reuse an old one
+  const token = await freshCsrf();
   while (events.length) {
     const batch = events.slice(0, BATCH);
-    const res = await fetch('/api/v1/sync', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token },
-      body: JSON.stringify({ events: batch }),
-    });
+    const res = await post('/api/v1/sync', { events: batch }, { token });
     if (res.status === 401) throw Object.assign(new Error('sign in'), { signin: true });
     if (!res.ok) throw new Error(`sync ${res.status}`);
     const answer = await res.json();
@@ -74,11 +64,18 @@ export async function refreshBootstrap() {
   return true;
 }
 
+/** Forget the signed-in learner's bundle (sign-out); the outbox and device id stay. */
+export const forgetBundle = () => removeMany('kv', ['bootstrap', 'bootstrap_etag']);
+
+/**
+ * Versioned content is for later, offline: the service worker fetches what it does not
+ * hold yet in the background, so it never competes with what the learner waits for.
+ */
 function cacheContent(content) {
-  // The service worker caches versioned content cache-first; asking for it is enough.
-  for (const url of [...(content?.profiles ?? []), ...(content?.items ?? [])]) {
-    fetch(url, { credentials: 'same-origin' }).catch(() => {});
-  }
+  const urls = [...(content?.profiles ?? []), ...(content?.items ?? [])];
+  navigator.serviceWorker?.ready
+    .then((reg) => reg.active?.postMessage({ type: 'cache-content', urls }))
+    .catch(() => {});
 }
 
 async function syncOnce() {

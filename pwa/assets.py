@@ -1,0 +1,124 @@
+"""The offline app's files, found from the static folder, never listed by hand.
+
+The service worker's precache list and cache version, and the ``modulepreload``
+links of ``/app``, are derived here from what is on disk: a module added, moved
+or edited reaches phones without anyone remembering to bump a number. Pure
+helpers; the results are cached per process and recomputed when a file changes
+(the cache key holds every file's size and modification time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pwa.config import ROOT
+
+STATIC = ROOT / "static"
+JS = STATIC / "js"
+SERVICE_WORKER = ROOT / "service_worker" / "sw.js"
+TEMPLATES = ROOT / "pwa" / "templates"
+
+# The scripts app.html loads itself; everything else is found from their imports.
+ENTRIES = ("app.js", "register-sw.js", "install.js")
+# Pages the shell serves from the cache: they hold no personal data.
+PAGES = ("/app", "/offline")
+# Templates of those pages: a change to them is a new version too.
+PAGE_TEMPLATES = ("shell/app.html", "shell/offline.html")
+VERSION_PLACEHOLDER = "'{{VERSION}}'"
+SHELL_PLACEHOLDER = "[/* {{SHELL}} */]"
+
+_STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;'"]*?\bfrom\s*['"](\.{1,2}/[^'"]+)['"]""",
+                            re.MULTILINE)
+_BARE_IMPORT = re.compile(r"""^\s*import\s*['"](\.{1,2}/[^'"]+)['"]""", re.MULTILINE)
+_DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*['"](\.{1,2}/[^'"]+)['"]\s*\)""")
+
+
+def _url(path: Path) -> str:
+    return "/" + path.relative_to(ROOT).as_posix()
+
+
+def _imports(path: Path, *, dynamic: bool) -> list[Path]:
+    source = path.read_text(encoding="utf-8")
+    found = _STATIC_IMPORT.findall(source) + _BARE_IMPORT.findall(source)
+    if dynamic:
+        found += _DYNAMIC_IMPORT.findall(source)
+    return [(path.parent / target).resolve() for target in found]
+
+
+def _graph(entries: list[Path], *, dynamic: bool) -> list[Path]:
+    """Every module reachable from ``entries``, in the order first met."""
+    seen: dict[Path, None] = {}
+    todo = list(entries)
+    while todo:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        if not path.is_file():
+            raise FileNotFoundError(f"{_url(path)} is imported but does not exist")
+        seen[path] = None
+        todo.extend(_imports(path, dynamic=dynamic))
+    return list(seen)
+
+
+def _signature() -> tuple[tuple[str, int, int], ...]:
+    """Size and modification time of every file the results depend on."""
+    files = [*sorted(STATIC.rglob("*")), SERVICE_WORKER,
+             *(TEMPLATES / name for name in PAGE_TEMPLATES)]
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file())
+
+
+@dataclass(frozen=True)
+class _Shell:
+    files: tuple[str, ...]
+    preloads: tuple[str, ...]
+    version: str
+
+
+@lru_cache(maxsize=4)
+def _compute(signature: tuple[tuple[str, int, int], ...]) -> _Shell:
+    """Everything at once, for one state of the files (``signature`` is only the cache key)."""
+    modules = _graph([JS / name for name in ENTRIES], dynamic=True)
+    preloads = _graph([JS / "app.js"], dynamic=False)[1:]  # app.js is its own <script>
+    others = [STATIC / "css" / "app.css", STATIC / "manifest.webmanifest",
+              *sorted((STATIC / "icons").iterdir())]
+    files = [*others, *modules]
+    digest = hashlib.sha256()
+    for path in [*files, SERVICE_WORKER, *(TEMPLATES / name for name in PAGE_TEMPLATES)]:
+        digest.update(_url(path).encode())
+        digest.update(path.read_bytes())
+    # The manifest is served at the root (its scope), not under /static.
+    urls = [("/manifest.webmanifest" if p.name == "manifest.webmanifest" else _url(p))
+            for p in files]
+    return _Shell(files=(*PAGES, *urls), preloads=tuple(_url(p) for p in preloads),
+                  version=digest.hexdigest()[:12])
+
+
+def shell_files() -> list[str]:
+    """The URLs the service worker pre-caches: the pages, CSS, icons, manifest, every module."""
+    return list(_compute(_signature()).files)
+
+
+def version() -> str:
+    """A short hash over the shell files and sw.js: it changes when any of them does."""
+    return _compute(_signature()).version
+
+
+def module_preloads() -> list[str]:
+    """The modules app.js imports, directly or not (lazy ``import()`` left out)."""
+    return list(_compute(_signature()).preloads)
+
+
+def service_worker_source() -> bytes:
+    """sw.js with its precache list and version filled in at the placeholders."""
+    source = SERVICE_WORKER.read_text(encoding="utf-8")
+    for placeholder in (VERSION_PLACEHOLDER, SHELL_PLACEHOLDER):
+        if source.count(placeholder) != 1:
+            raise ValueError(f"sw.js must hold {placeholder} exactly once")
+    source = source.replace(VERSION_PLACEHOLDER, json.dumps(version()))
+    source = source.replace(SHELL_PLACEHOLDER, json.dumps(shell_files(), indent=2))
+    return source.encode("utf-8")

@@ -1,0 +1,54 @@
+// The one seam for every string a person sees: t(key, vars) over the catalogue, and
+// dates and numbers through Intl in the learner's locale and time zone.
+
+import en from './i18n/en.js';
+
+// English is the only catalogue: its plural rules pick the form, whatever the locale.
+const plurals = new Intl.PluralRules('en');
+let locale = navigator.language || 'en';
+let timeZone; // undefined until the bundle says: the phone's own
+
+function usable(options) {
+  try {
+    new Intl.DateTimeFormat(options.locale, { timeZone: options.timeZone });
+    return true;
+  } catch {
+    return false; // a malformed locale or zone must not break the app
+  }
+}
+
+/** Format dates and numbers as the learner chose (bundle.person: locale, time_zone). */
+export function setLocale(person) {
+  if (person?.locale && usable({ locale: person.locale })) locale = person.locale;
+  if (person?.time_zone && usable({ timeZone: person.time_zone })) timeZone = person.time_zone;
+}
+
+export const formatNumber = (n) => new Intl.NumberFormat(locale).format(n);
+
+/** A calendar day, e.g. "3 March 2025", in the learner's time zone. */
+export const formatDate = (iso) =>
+  new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(new Date(iso));
+
+/** A day and a time of day, in the learner's time zone. */
+export const formatDateTime = (iso) =>
+  new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone }).format(new Date(iso));
+
+/**
+ * The catalogue's text for `key` with its `{name}` placeholders filled in. An entry
+ * with plural forms picks one by `vars.count` (`zero` first when there is one);
+ * numbers are formatted for the locale.
+ */
+export function t(key, vars = {}) {
+  let text = en[key];
+  if (text === undefined) {
+    console.warn(`No text for ${key}`);
+    return key;
+  }
+  if (typeof text === 'object') {
+    text = (vars.count === 0 && text.zero) || text[plurals.select(vars.count)] || text.other;
+  }
+  return text.replace(/\{(\w+)\}/g, (_, name) => {
+    const value = vars[name];
+    return typeof value === 'number' ? formatNumber(value) : String(value ?? '');
+  });
+}

@@ -1,0 +1,21 @@
+// Sign out from the app, as the server pages do; answers still waiting are mentioned
+// first, since they can only be sent while someone is signed in. Loaded on first use.
+
+import { signOut } from '../data/http.js';
+import { count } from '../data/idb.js';
+import { forgetBundle } from '../data/sync.js';
+import { t } from '../i18n.js';
+import { showProblem } from '../status.js';
+
+export async function signOutHere() {
+  const waiting = await count('outbox');
+  if (waiting && !window.confirm(t('signout.confirm', { count: waiting }))) return;
+  try {
+    await signOut();
+  } catch {
+    showProblem(t('signout.failed'));
+    return;
+  }
+  await forgetBundle();
+  window.location.assign('/signin');
+}

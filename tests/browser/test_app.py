@@ -1,0 +1,268 @@
+"""What a new learner met at 390x844 on a slow connection, each fixed and driven here."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from pwa.extensions import db
+from pwa.models import Person, Rating
+from tests.browser.harness import SCREENSHOTS, enrol, wait_for_app
+from tests.factories import publish_profile
+
+pytestmark = pytest.mark.browser
+
+LEVEL_3 = "Greets every customer within ten seconds"
+LEVEL_2 = "Greets customers when prompted"
+
+
+def open_app(phone, server, **details):
+    """Enrol Ana (with ``details`` such as locale), open the app, wait until it is ready."""
+    publish_profile(server.app)
+    enrol(phone, server, "Ana Ruiz")
+    if details:
+        with server.app.app_context():
+            ana = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
+            for name, value in details.items():
+                setattr(ana, name, value)
+            db.session.commit()
+    page = phone.page
+    page.goto(f"{server.url}/app")
+    wait_for_app(page)
+    return page
+
+
+def level(page, text):
+    return page.get_by_role("radio", name=re.compile(text))
+
+
+def test_a_sync_finishing_never_clears_what_the_learner_is_choosing(phone, live_server, org):
+    page = open_app(phone, live_server)
+    phone.cdp.send("Network.enable")
+    phone.cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 2500, "downloadThroughput": -1, "uploadThroughput": -1})
+    status = page.get_by_role("status")
+    page.get_by_role("link", name="Start").click()
+    level(page, LEVEL_3).check()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Using the tills").wait_for()
+    expect(status).to_have_text("1 answer waiting to sync")  # the round trip has begun
+    level(page, LEVEL_2).check()
+    page.get_by_label("A note for yourself").fill("Self-checkouts still confuse me")
+    page.get_by_role("heading", level=1).click()  # the note loses focus: only "dirty" guards it
+    expect(status).to_have_text("All saved", timeout=30_000)
+    expect(page.locator("#app")).to_have_attribute("data-stale", "true")  # held back
+    expect(level(page, LEVEL_2)).to_be_checked()
+    expect(page.get_by_label("A note for yourself")).to_have_value(
+        "Self-checkouts still confuse me")
+    phone.shot("30-kept-through-sync")
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Review your answers").wait_for()
+    # Notes show in the review, before submitting.
+    expect(page.get_by_text("Your note: Self-checkouts still confuse me")).to_be_visible()
+    expect(status).to_have_text("All saved", timeout=30_000)
+    with live_server.app.app_context():
+        assert db.session.scalar(sa.select(Rating.note).where(Rating.level == 2)) \
+            == "Self-checkouts still confuse me"
+    assert phone.csp_violations() == []
+
+
+def test_a_submitted_assessment_stays_submitted(phone, live_server, org):
+    page = open_app(phone, live_server, locale="de-DE", time_zone="Europe/Berlin")
+    phone.context.set_offline(True)
+    page.get_by_role("link", name="Start").click()
+    level(page, LEVEL_3).check()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Using the tills").wait_for()
+    level(page, LEVEL_2).check()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("button", name="Submit my self-assessment").click()
+    page.get_by_role("heading", name="Your results").wait_for()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Assess").click()
+    page.get_by_role("heading", name="Your self-assessment").wait_for()
+    when = page.evaluate("""async () => {
+      const { pending } = await import('/static/js/data/outbox.js');
+      const sent = (await pending()).find((e) => e.type === 'assessment.submitted');
+      const instant = new Date(sent.occurred_at);
+      const as = (locale, timeZone) => new Intl.DateTimeFormat(locale,
+        { dateStyle: 'long', timeStyle: 'short', timeZone }).format(instant);
+      return [as('de-DE', 'Europe/Berlin'), as('en-US', 'America/New_York')];
+    }""")
+    assert when[0] != when[1]  # the learner's locale and zone make a difference
+    submitted = page.get_by_text(f"You submitted your self-assessment on {when[0]}.")
+    expect(submitted).to_be_visible()
+    waiting = page.get_by_text("It is kept on this phone and is sent when there is signal.")
+    expect(waiting).to_be_visible()
+    expect(page.get_by_role("link", name="Review and submit", exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name="Change an answer")).to_be_visible()
+    phone.shot("31-submitted-offline")
+
+    phone.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_role("status")).to_have_text("All saved", timeout=15_000)
+    page.reload()
+    wait_for_app(page)
+    expect(submitted).to_be_visible()  # from the bundle's submissions now
+    expect(waiting).to_have_count(0)
+    expect(page.get_by_role("link", name="Review and submit", exact=True)).to_have_count(0)
+
+    page.get_by_role("link", name="Change an answer").click()
+    expect(page.get_by_text(f"You submitted these answers on {when[0]}.")).to_be_visible()
+    expect(page.get_by_role("button", name="Submit again")).to_have_count(0)
+    page.get_by_role("link", name=re.compile("^Using the tills")).click()
+    level(page, LEVEL_3).check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("button", name="Submit again")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Assess").click()
+    expect(page.get_by_text("You changed 1 answer since.")).to_be_visible()
+    expect(page.get_by_role("link", name="Review and submit again")).to_be_visible()
+    phone.shot("32-changed-since-submitted")
+
+
+def test_each_next_question_opens_at_its_title(phone, live_server, org):
+    page = open_app(phone, live_server)
+    page.get_by_role("link", name="Start").click()
+    page.get_by_role("heading", name="Greeting customers").wait_for()
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function("() => window.scrollY > 200")
+    level(page, "Coaches new colleagues").check()
+    page.get_by_role("button", name="Save and continue").click()
+    title = page.get_by_role("heading", level=1, name="Using the tills")
+    expect(title).to_be_focused()
+    expect(title).to_be_in_viewport()
+    page.wait_for_function("() => window.scrollY === 0")
+    phone.shot("33-next-question-at-top")
+
+
+def test_the_status_stays_in_view_and_counts_what_waits(phone, live_server, org):
+    page = open_app(phone, live_server)
+    phone.context.set_offline(True)
+    status = page.get_by_role("status")
+    expect(status).to_have_text("Offline — your answers will be kept on this phone")
+    page.get_by_role("link", name="Start").click()
+    level(page, LEVEL_3).check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(status).to_have_text("Offline — 1 answer kept on this phone")
+    page.get_by_role("heading", name="Using the tills").wait_for()
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function("() => window.scrollY > 100")
+    expect(status).to_be_in_viewport()
+    page.screenshot(path=str(SCREENSHOTS / "34-status-sticky.png"))  # the viewport only
+    level(page, LEVEL_2).check()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Review your answers").wait_for()
+    expect(status).to_have_text("Offline — 2 answers kept on this phone")
+
+
+def test_rows_are_whole_tap_targets_and_words_are_plain(phone, live_server, org):
+    page = open_app(phone, live_server)
+    expect(page.get_by_text("Only you see your ratings. L&D sees averages of 5 or more "
+                            "people, never yours.")).to_be_visible()
+    expect(page.get_by_text("levels from 1 (just starting) to 5")).to_be_visible()
+    expect(page.get_by_text("The target is the level your role needs.")).to_be_visible()
+    rows = page.locator("#app .list a")
+    expect(rows).to_have_count(2)
+    main_width = page.locator("#app").bounding_box()["width"]
+    for i in range(2):
+        box = rows.nth(i).bounding_box()
+        assert box["height"] >= 44 and box["width"] >= main_width - 40, box
+    rows.first.click()  # anywhere on the row opens it
+    page.get_by_role("heading", name="Greeting customers").wait_for()
+    level(page, LEVEL_3).check()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Using the tills").wait_for()
+    page.goto(f"{live_server.url}/app#/review/store-associate")
+    page.get_by_role("heading", name="Review your answers").wait_for()
+    expect(page.get_by_role("link", name=re.compile("^Greeting customers.*Change$"))) \
+        .to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("^Using the tills.*Choose a level$"))) \
+        .to_be_visible()
+    expect(page.get_by_text("1 competency still to rate before you can submit.")).to_be_visible()
+    phone.shot("35-review-choose-change")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Results").click()
+    chart_text = page.locator(".chart text")
+    expect(chart_text.first).to_be_visible()
+    smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('.chart text')]
+      .map((el) => parseFloat(getComputedStyle(el).fontSize) * el.getScreenCTM().a))""")
+    assert smallest >= 12
+    expect(page.get_by_role("link", name="Results")).to_have_attribute("aria-current", "page")
+    phone.shot("36-results")
+
+
+def test_sign_out_from_the_app_warns_about_waiting_answers(phone, live_server, org):
+    page = open_app(phone, live_server)
+    phone.context.set_offline(True)
+    page.get_by_role("link", name="Start").click()
+    level(page, LEVEL_3).check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("status")).to_have_text("Offline — 1 answer kept on this phone")
+    sign_out = page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out")
+    asked = []
+
+    def answer(dialog, accept):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    with page.expect_event("dialog"):
+        sign_out.click()
+    expect(page.get_by_role("heading", name="Using the tills")).to_be_visible()
+    assert asked and asked[0].startswith("1 answer has not been sent yet.")
+    page.once("dialog", lambda d: answer(d, True))
+    with page.expect_event("dialog"):
+        sign_out.click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Signing out needs a connection. Try again when there is signal.")
+
+    phone.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_role("status")).to_have_text("All saved", timeout=15_000)
+    sign_out.click()  # nothing waits now: no question asked
+    page.wait_for_url(f"{live_server.url}/signin")
+    assert len(asked) == 2
+    response = page.goto(f"{live_server.url}/")
+    page.wait_for_url(re.compile(r"/signin"))  # the session really ended
+    assert response.ok
+    assert phone.csp_violations() == []
+
+
+def test_home_and_own_pages_open_offline_nobody_elses(phone, live_server, org):
+    publish_profile(live_server.app, "warehouse-picker", "Marcus Johnson")
+    page = open_app(phone, live_server)
+    headings = {"/": "Hello, Ana", "/roles": "Success Profiles",
+                "/roles/store-associate": "Store associate", "/account": "Your account"}
+    for path, heading in headings.items():
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    page.goto(f"{live_server.url}/roles/warehouse-picker")  # visited, but not Ana's role
+    expect(page.get_by_role("heading", level=1)).to_have_text("Warehouse picker")
+    page.goto(f"{live_server.url}/app")
+    wait_for_app(page)
+    # The service worker fetched the profile's versioned content for offline use.
+    page.wait_for_function("""async () => (await (await caches.open('skillpath-content')).keys())
+      .some((r) => r.url.endsWith('/api/v1/roles/store-associate/profile?version=1'))""")
+
+    phone.context.set_offline(True)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Ana")
+    phone.shot("37-home-offline")
+    for path, heading in headings.items():
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    for path in ("/roles/warehouse-picker", "/account/passkeys"):
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_have_text("No signal")
+    page.goto(f"{live_server.url}/account")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").wait_for()
+
+    phone.context.set_offline(False)
+    page.goto(f"{live_server.url}/app")
+    wait_for_app(page)
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{live_server.url}/signin")
+    phone.context.set_offline(True)
+    page.goto(f"{live_server.url}/")  # signed out: the copy of Ana's home went with her
+    expect(page.get_by_role("heading", level=1)).to_have_text("No signal")
