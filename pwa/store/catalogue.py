@@ -161,6 +161,5 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
             for c in p["competencies"]}
     items = [r for r in search(person.organisation_id, offline=True)
              if any(ref(c) in refs for c in r.competencies)]
-    return {"content": {**bundle.get("content", {}),
-                        "items": [f"/api/v1/catalog/items/{r.item.key}?revision={r.revision}"
+    return {"content": {"items": [f"/api/v1/catalog/items/{r.item.key}?revision={r.revision}"
                                   for r in items]}}

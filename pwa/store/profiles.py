@@ -205,18 +205,18 @@ def published_competency_ids(role: Role, number: int) -> tuple[int, dict[str, in
 
 
 def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
-    """The learner's role and future role with their current profiles (cached by version)."""
+    """The learner's role and future role with their current profiles.
+
+    The profiles travel inside the bundle, so the phone does not fetch their
+    versioned addresses again: the same bytes twice on a first load.
+    """
     profiles: dict[str, Any] = {}
-    urls = []
     for role in (person.role, person.future_role):
         version = current(role) if role is not None else None
-        if role is None or version is None:
-            continue
-        profiles[role.slug] = version_dict(version)
-        urls.append(f"/api/v1/roles/{role.slug}/profile?version={version.number}")
+        if role is not None and version is not None:
+            profiles[role.slug] = version_dict(version)
     return {
         "role": person.role.slug,
         "future_role": person.future_role.slug if person.future_role else None,
         "profiles": profiles,
-        "content": {**bundle.get("content", {}), "profiles": urls},
     }

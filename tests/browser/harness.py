@@ -139,7 +139,17 @@ def wait_for_app(page: Any) -> None:
     """The app is controlled by its service worker (the shell is cached) and all is saved.
 
     ``ready`` resolves once a worker is active: its install (the precache) is done.
+    A page whose navigation began while the worker was still activating is not a
+    client yet when ``clients.claim()`` runs, and stays uncontrolled until it is
+    loaded again, as it would for a person: then it is reloaded once.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+    controlled = "() => navigator.serviceWorker.controller !== null"
+    try:
+        page.wait_for_function(controlled, timeout=5_000)
+    except PlaywrightTimeout:
+        page.reload()
+        page.wait_for_function(controlled, timeout=15_000)
     page.get_by_role("status").filter(has_text="All saved").wait_for()

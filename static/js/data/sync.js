@@ -72,7 +72,7 @@ export const forgetBundle = () => removeMany('kv', ['bootstrap', 'bootstrap_etag
  * hold yet in the background, so it never competes with what the learner waits for.
  */
 function cacheContent(content) {
-  const urls = [...(content?.profiles ?? []), ...(content?.items ?? [])];
+  const urls = content?.items ?? [];
   navigator.serviceWorker?.ready
     .then((reg) => reg.active?.postMessage({ type: 'cache-content', urls }))
     .catch(() => {});
