@@ -33,33 +33,34 @@ def healthz() -> tuple[Response, int] | Response:
 @bp.get("/app")
 def app_shell() -> Response:
     """The offline app's shell: no personal data, so the service worker may cache it."""
-    response = Response(render_template("shell/app.html"), mimetype="text/html")
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return _revalidated(render_template("shell/app.html").encode(), "text/html")
 
 
 @bp.get("/offline")
 def offline() -> Response:
-    response = Response(render_template("shell/offline.html"), mimetype="text/html")
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    """What a page that needs the network shows without it (from the worker's cache)."""
+    return _revalidated(render_template("shell/offline.html").encode(), "text/html")
 
 
 @bp.get("/manifest.webmanifest")
 def manifest() -> Response:
-    return _small_file(ROOT / "static" / "manifest.webmanifest", "application/manifest+json")
+    return _revalidated(ROOT / "static" / "manifest.webmanifest", "application/manifest+json")
 
 
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """The service worker, at the root so its scope is the whole app; never cached long."""
-    response = _small_file(assets.service_worker_source(), "text/javascript")
+    response = _revalidated(assets.service_worker_source(), "text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     return response
 
 
-def _small_file(path: Path | bytes, mimetype: str) -> Response:
-    """A small file of ours, revalidated on every use (it names the app's versions)."""
+def _revalidated(path: Path | bytes, mimetype: str) -> Response:
+    """A small file of ours with an ETag, revalidated on every use (it names the versions).
+
+    The service worker keeps these; ``no-cache`` makes the browser ask each time,
+    and an unchanged file costs a 304.
+    """
     response = Response(path if isinstance(path, bytes) else path.read_bytes(), mimetype=mimetype)
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
