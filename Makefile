@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app pwa
 PORT ?= 5000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test bench lint chromium db
+.PHONY: run test bench lint chromium db messages
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,10 @@ bench: $(VENV)/.installed chromium node_modules/.bin/lighthouse
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# Re-extract every server string (templates, pages, api, engine's N_ templates) into the
+# English catalogue template. Translations are made from it with `pybabel init/update`.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel --quiet extract -F pwa/i18n/babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 \
+		--project Skillpath --copyright-holder Skillpath --no-wrap --sort-by-file \
+		-o pwa/i18n/translations/messages.pot engine api pwa

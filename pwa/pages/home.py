@@ -12,10 +12,12 @@ from flask import (
     render_template,
     url_for,
 )
+from flask_babel import gettext
 
 from engine.errors import InviteUnusable
 from pwa import clock
 from pwa.extensions import limiter
+from pwa.i18n import translate_error
 from pwa.pages.forms import (
     ConfirmForm,
 )
@@ -47,7 +49,7 @@ def signin() -> Any:
 def signout() -> Any:
     ConfirmForm().validate_on_submit()  # CSRF is checked globally; nothing else to read
     sign_out()
-    flash("You are signed out.")
+    flash(gettext("You are signed out."))
     return redirect(url_for("home.signin"))
 
 
@@ -57,6 +59,6 @@ def enrol(token: str) -> Any:
     try:
         invite = invites.usable_invite(token, clock.now())
     except InviteUnusable as exc:
-        return render_template("home/invite_refused.html", message=exc.message,
+        return render_template("home/invite_refused.html", message=translate_error(exc),
                                status=exc.status), 410 if exc.status != "unknown" else 404
     return render_template("home/enrol.html", invite=invite, person=invite.person)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine import catalogue as rules
 from engine import people as people_rules
-from engine.errors import InvalidInput, NotFound
+from engine.errors import N_, InvalidInput, NotFound
 from pwa.extensions import db
 from pwa.models import CompetencyIdentity, Item, ItemRevision, Person, Role
 
@@ -27,7 +27,8 @@ def search(organisation_id: int, *, competency: str | None = None, format: str |
         query = query.where(Item.retired_at.is_(None))
     if format:
         if format not in {f.value for f in rules.Format}:
-            raise InvalidInput(f"'{format}' is not a format.", {"field": "format"})
+            raise InvalidInput(N_("'%(format)s' is not a format."), {"field": "format"},
+                               format=format)
         query = query.where(ItemRevision.format == format)
     if offline is not None:
         query = query.where(ItemRevision.offline.is_(offline))
@@ -46,8 +47,8 @@ def competency_by_ref(organisation_id: int, ref: str) -> CompetencyIdentity:
                CompetencyIdentity.key == key)
     )
     if found is None:
-        raise InvalidInput(f"There is no competency '{ref}' (write it as role/competency).",
-                           {"field": "competency"})
+        raise InvalidInput(N_("There is no competency '%(ref)s' (write it as role/competency)."),
+                           {"field": "competency"}, ref=ref)
     return found
 
 
@@ -55,7 +56,7 @@ def item_by_key(organisation_id: int, key: str) -> Item:
     item: Item | None = db.session.scalar(
         select(Item).where(Item.organisation_id == organisation_id, Item.key == key))
     if item is None:
-        raise NotFound(f"There is no item '{key}'.")
+        raise NotFound(N_("There is no item '%(key)s'."), key=key)
     return item
 
 
@@ -64,7 +65,7 @@ def revision(organisation_id: int, key: str, number: int | None) -> ItemRevision
     wanted = item.current_revision if number is None else number
     found = next((r for r in item.revisions if r.revision == wanted), None)
     if found is None:
-        raise NotFound(f"Item '{key}' has no revision {wanted}.")
+        raise NotFound(N_("Item '%(key)s' has no revision %(number)s."), key=key, number=wanted)
     return found
 
 
