@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 from flask import Flask, has_request_context, request
 from flask_babel import format_date, format_time, get_locale, gettext
 
@@ -29,8 +30,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "i18n/translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_time_zone)
+    # Whitespace in {% trans %} blocks is collapsed, as `make messages` extracts them.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["and_list"] = and_list
     app.jinja_env.globals["html_lang"] = html_lang
 
 
@@ -92,6 +96,11 @@ def moment(value: datetime | None) -> str:
     pattern = str(locale.datetime_formats["medium"])
     return pattern.replace("{1}", format_date(value, "medium")).replace(
         "{0}", format_time(value, "short"))
+
+
+def and_list(names: list[str]) -> str:
+    """Names joined as the locale joins a list ("A, B and C"), never with a hard-coded "and"."""
+    return str(format_list(list(names), locale=get_locale() or DEFAULT_LOCALE))
 
 
 def translate(message: Message) -> str:
