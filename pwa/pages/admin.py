@@ -147,14 +147,27 @@ def withdraw(slug: str, person_id: int) -> Any:
 
 @bp.get("/catalogue")
 @ld_admin_required
-def catalogue_list() -> str:
+def catalogue_list() -> Any:
+    """The catalogue, searched (``?q=``) and filtered by format and role, all combinable.
+
+    The filters stay in the query string, so a filtered list can be bookmarked
+    or shared; a value that names nothing is said plainly (422), never a 500.
+    """
     admin = me()
-    fmt = request.args.get("format") or None
-    if fmt not in {None, *(f.value for f in catalogue_rules.Format)}:
-        fmt = None
-    items = catalogue.search(admin.organisation_id, format=fmt, include_retired=True)
-    return render_template("admin/catalogue.html", items=items, format=fmt,
-                           formats=catalogue_rules.FORMAT_LABELS)
+    filters = {"q": (request.args.get("q") or "").strip(),
+               "format": request.args.get("format") or "", "role": request.args.get("role") or ""}
+    error = None
+    try:
+        items = catalogue.search(admin.organisation_id, text=filters["q"] or None,
+                                 format=filters["format"] or None, role=filters["role"] or None,
+                                 include_retired=True)
+    except DomainError as exc:
+        error, items = translate_error(exc), []
+    return render_template("admin/catalogue.html", items=items, filters=filters, error=error,
+                           filtered=any(filters.values()),
+                           formats={f.value: gettext(label) for f, label
+                                    in catalogue_rules.FORMAT_LABELS.items()},
+                           roles=people.roles(admin.organisation_id)), 422 if error else 200
 
 
 @bp.route("/catalogue/new", methods=["GET", "POST"])
@@ -204,14 +217,22 @@ def item_form(key: str | None = None) -> Any:
                            problems=problems), status
 
 
-@bp.post("/catalogue/<key>/retire")
+@bp.route("/catalogue/<key>/retire", methods=["GET", "POST"])
 @ld_admin_required
 def retire(key: str) -> Any:
+    """Retire an item after a confirmation page (no script needed), or restore it.
+
+    Retiring takes an item out of every learner's choices, so it is asked
+    first; restoring undoes nothing anyone relied on, so it is one step.
+    """
     admin = me()
     try:
         item = catalogue.item_by_key(admin.organisation_id, key)
     except DomainError:
         abort(404)
+    if request.method == "GET":
+        return render_template("admin/retire.html", item=item, title=item.revisions[-1].title,
+                               form=ConfirmForm())
     if request.form.get("restore"):
         catalogue.restore(item)
         flash(gettext("“%(title)s” is back in the catalogue.", title=item.revisions[-1].title))
