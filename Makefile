@@ -13,7 +13,7 @@ ORIGIN = $${SKILLPATH_ORIGIN:-http://localhost:$(PORT)}
 QUIET_PIP = 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test bench lint chromium db
+.PHONY: run test bench lint chromium db messages
 
 # The app runs from this folder (flask --app pwa, python -m pytest), so only the
 # dependencies listed in pyproject.toml are installed: nothing is built or packaged.
@@ -53,3 +53,10 @@ bench: $(VENV)/.installed chromium node_modules/.bin/lighthouse
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# Re-extract every server string (templates, pages, api, engine's N_ templates) into the
+# English catalogue template. Translations are made from it with `pybabel init/update`.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel --quiet extract -F pwa/i18n/babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 \
+		--project Skillpath --copyright-holder Skillpath --no-wrap --sort-by-file \
+		-o pwa/i18n/translations/messages.pot engine api pwa

@@ -36,6 +36,7 @@ from webauthn.helpers.structs import (
 
 from api.errors import ApiError
 from api.http import Schema, body, no_store
+from engine.errors import N_
 from pwa import clock
 from pwa.extensions import db, limiter
 from pwa.models import Invite, Passkey, Person
@@ -138,7 +139,7 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: Any, now: Any) 
     person, invite = _registering_person(body.invite_token, now)
     expected = (invite.id, None) if invite else (None, person.id)
     if (challenge.invite_id, challenge.person_id) != expected:
-        raise ApiError(400, "challenge_mismatch", "This passkey was started for someone else.")
+        raise ApiError(400, "challenge_mismatch", N_("This passkey was started for someone else."))
     try:
         verified = verify_registration_response(
             credential=body.credential,
@@ -148,10 +149,11 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: Any, now: Any) 
             require_user_verification=False,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-        raise ApiError(400, "invalid_credential", f"The passkey could not be verified: {exc}") \
+        raise ApiError(400, "invalid_credential",
+                       N_("The passkey could not be verified: %(reason)s"), reason=str(exc)) \
             from exc
     if db.session.query(Passkey).filter_by(credential_id=verified.credential_id).first():
-        raise ApiError(409, "passkey_exists", "This passkey is already registered.")
+        raise ApiError(409, "passkey_exists", N_("This passkey is already registered."))
     transports = body.credential["response"].get("transports")
     if not isinstance(transports, list):
         transports = []
@@ -208,13 +210,13 @@ def _finish_sign_in(body: LoginVerifyRequest, challenge: Any, now: Any) -> Respo
     if passkey is None:
         raise ApiError(
             401, "unknown_passkey",
-            "This passkey is not registered here. It may have been removed: "
-            "ask your L&D team for a new invite link.",
+            N_("This passkey is not registered here. It may have been removed: "
+               "ask your L&D team for a new invite link."),
         )
     response = body.credential.get("response")
     if isinstance(response, dict) and response.get("userHandle"):
         if _b64_field(response, "userHandle") != passkey.person.user_handle:
-            raise ApiError(401, "unknown_passkey", "This passkey belongs to someone else.")
+            raise ApiError(401, "unknown_passkey", N_("This passkey belongs to someone else."))
     try:
         verified = verify_authentication_response(
             credential=body.credential,
@@ -226,7 +228,8 @@ def _finish_sign_in(body: LoginVerifyRequest, challenge: Any, now: Any) -> Respo
             require_user_verification=False,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-        raise ApiError(401, "invalid_credential", f"The passkey could not be verified: {exc}") \
+        raise ApiError(401, "invalid_credential",
+                       N_("The passkey could not be verified: %(reason)s"), reason=str(exc)) \
             from exc
     passkey.sign_count = verified.new_sign_count
     passkey.last_used_at = now
@@ -258,7 +261,7 @@ def _registering_person(token: str | None, now: Any) -> tuple[Person, Invite | N
     person = current_person()
     if person is None:
         raise ApiError(401, "sign_in_required",
-                       "Open your invite link, or sign in to add another passkey.")
+                       N_("Open your invite link, or sign in to add another passkey."))
     return person, None
 
 
@@ -268,15 +271,15 @@ def _consume(credential: dict[str, Any], purpose: str, now: Any) -> Any:
     try:
         challenge = json.loads(client_data)["challenge"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise ApiError(400, "invalid_credential", "The passkey response is malformed.") from exc
+        raise ApiError(400, "invalid_credential", N_("The passkey response is malformed.")) from exc
     if not isinstance(challenge, str):
-        raise ApiError(400, "invalid_credential", "The passkey response is malformed.")
+        raise ApiError(400, "invalid_credential", N_("The passkey response is malformed."))
     row = passkey_store.consume_challenge(challenge, purpose, now)
     if row is None:
         db.session.commit()
         raise ApiError(
             400, "challenge_invalid",
-            "This sign-in attempt has expired or was already used. Please try again.",
+            N_("This sign-in attempt has expired or was already used. Please try again."),
         )
     return row
 
@@ -291,11 +294,13 @@ def _b64(value: str) -> bytes:
 def _b64_field(container: Any, key: str, fallback: Any = None) -> bytes:
     value = container.get(key, fallback) if isinstance(container, dict) else None
     if not isinstance(value, str):
-        raise ApiError(400, "invalid_credential", f"The passkey response has no valid '{key}'.")
+        raise ApiError(400, "invalid_credential",
+                       N_("The passkey response has no valid '%(key)s'."), key=key)
     try:
         return _b64(value)
     except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
-        raise ApiError(400, "invalid_credential", f"'{key}' is not base64url.") from exc
+        raise ApiError(400, "invalid_credential", N_("'%(key)s' is not base64url."),
+                       key=key) from exc
 
 
 def _options_response(options_json: str) -> Response:

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from api.errors import ApiError
 from api.http import Schema, body, content_response, int_arg, no_store, signed_in
+from engine.errors import N_
 from engine.levels import MAX_FEEDBACK
 from pwa import clock
 from pwa.extensions import db
@@ -63,7 +64,7 @@ def profile_diff(slug: str) -> Response:
     person = signed_in()
     old_n, new_n = int_arg("from"), int_arg("to")
     if old_n is None or new_n is None:
-        raise ApiError(422, "invalid_request", "Give both ?from=N and ?to=M.")
+        raise ApiError(422, "invalid_request", N_("Give both ?from=N and ?to=M."))
     role = people.role_in_org(person.organisation_id, slug)
     old, new = store.published_version(role, old_n), store.published_version(role, new_n)
     body = {
@@ -79,7 +80,7 @@ def catalog() -> Response:
     person = signed_in()
     offline_arg = request.args.get("offline")
     if offline_arg not in (None, "true", "false"):
-        raise ApiError(422, "invalid_request", "'offline' is true or false.")
+        raise ApiError(422, "invalid_request", N_("'offline' is true or false."))
     items = catalogue.search(
         person.organisation_id,
         competency=request.args.get("competency"),

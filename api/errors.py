@@ -5,6 +5,9 @@ HTTP errors raised by Flask and Werkzeug (404, 405, 413, ...), CSRF failures,
 rate limits, request validation, domain errors from ``engine`` and, as a last
 resort, unexpected exceptions. Pages get an HTML page with the same message,
 drawn by the renderer the app registers (this package knows no templates).
+
+Messages are English templates marked with ``N_``; they are translated here,
+at the boundary, for the person who asked.
 """
 
 from __future__ import annotations
@@ -14,10 +17,21 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, DomainError, Forbidden, InvalidInput, InviteUnusable, NotFound
+from engine.errors import (
+    N_,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    InviteUnusable,
+    NotFound,
+    render,
+)
+from pwa.i18n import translate, translated_details
 
 log = logging.getLogger(__name__)
 
@@ -31,26 +45,38 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
 
 # Plain-words messages for HTTP errors that Werkzeug describes tersely.
 HTTP_MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Please sign in first.",
-    403: "You are not allowed to do this.",
-    404: "There is nothing at this address.",
-    405: "This address does not accept that method.",
-    413: "The request body is too large.",
-    415: "The request body must be JSON (Content-Type: application/json).",
-    429: "Too many attempts. Wait a minute, then try again.",
+    400: N_("The request could not be understood."),
+    401: N_("Please sign in first."),
+    403: N_("You are not allowed to do this."),
+    404: N_("There is nothing at this address."),
+    405: N_("This address does not accept that method."),
+    409: N_("This clashes with what is saved now. Reload and try again."),
+    410: N_("This is no longer here."),
+    413: N_("The request body is too large."),
+    415: N_("The request body must be JSON (Content-Type: application/json)."),
+    429: N_("Too many attempts. Wait a minute, then try again."),
 }
+# For any other status Werkzeug raises (its own description is English only).
+OTHER_HTTP_MESSAGE = N_("The request could not be completed.")
 
 
 class ApiError(Exception):
-    """An error raised inside an API route, answered in the one shape."""
+    """An error raised inside an API route, answered in the one shape.
+
+    ``template`` is an English message marked with ``N_``, with ``%(name)s``
+    placeholders filled from ``params``; it is translated when answered.
+    """
 
     def __init__(
-        self, status: int, error: str, message: str, details: dict[str, Any] | None = None
+        self, status: int, error: str, template: str, details: dict[str, Any] | None = None,
+        **params: Any,
     ) -> None:
+        message = render(template, params)
         super().__init__(message)
         self.status = status
         self.error = error
+        self.template = template
+        self.params = params
         self.message = message
         self.details = details or {}
 
@@ -87,20 +113,20 @@ def _snake(name: str) -> str:
 
 
 def handle_api_error(exc: ApiError) -> Response | tuple[str, int]:
-    return _answer(exc.status, exc.error, exc.message, exc.details)
+    return _answer(exc.status, exc.error, translate(exc), exc.details)
 
 
 def handle_domain_error(exc: DomainError) -> Response | tuple[str, int]:
     status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), 422)
-    return _answer(status, exc.code, exc.message, exc.details)
+    return _answer(status, exc.code, translate(exc), translated_details(exc.details))
 
 
 def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
     return _answer(
         400,
         "csrf_failed",
-        f"The security token is missing or out of date ({exc.description}) "
-        "Reload the page and try again.",
+        gettext("The security token is missing or out of date (%(reason)s) "
+                "Reload the page and try again.", reason=exc.description),
     )
 
 
@@ -115,7 +141,7 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
             details["max_events"] = MAX_BATCH
     if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
         details["allowed"] = sorted(exc.valid_methods)  # type: ignore[attr-defined]
-    message = HTTP_MESSAGES.get(status, exc.description or exc.name)
+    message = gettext(HTTP_MESSAGES.get(status, OTHER_HTTP_MESSAGE))
     if status == 429:
         details["limit"] = str(exc.description)
     response = _answer(status, _snake(exc.name), message, details)
@@ -128,7 +154,8 @@ def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
     if isinstance(exc, HTTPException):
         return handle_http_error(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return _answer(500, "internal_error", "Something went wrong on our side. Nothing was saved.")
+    return _answer(500, "internal_error",
+                   gettext("Something went wrong on our side. Nothing was saved."))
 
 
 def register(app: Flask, page: PageRenderer) -> None:

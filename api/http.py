@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from werkzeug.exceptions import BadRequest
 
 from api.errors import ApiError
+from engine.errors import N_
 from pwa.models import Person
 from pwa.session import current_person
 
@@ -35,11 +36,11 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def signed_in(message: str = "Please sign in first.") -> Person:
-    """The signed-in person, or a 401 in the one error shape."""
+def signed_in(template: str = N_("Please sign in first.")) -> Person:
+    """The signed-in person, or a 401 in the one error shape (``template`` marked with N_)."""
     person = current_person()
     if person is None:
-        raise ApiError(401, "sign_in_required", message)
+        raise ApiError(401, "sign_in_required", template)
     return person
 
 
@@ -66,18 +67,19 @@ def parse(model: type[M]) -> M:
         raise ApiError(
             415,
             "unsupported_media_type",
-            "The request body must be JSON (Content-Type: application/json).",
+            N_("The request body must be JSON (Content-Type: application/json)."),
             {"content_type": request.content_type},
         )
     try:
         data = request.get_json()
     except BadRequest as exc:
-        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from exc
+        raise ApiError(400, "malformed_json", N_("The request body is not valid JSON.")) from exc
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ApiError(
-            422, "invalid_request", "Some fields are missing or wrong.", validation_details(exc)
+            422, "invalid_request", N_("Some fields are missing or wrong."),
+            validation_details(exc)
         ) from exc
 
 
@@ -100,8 +102,8 @@ def int_arg(name: str) -> int | None:
     if raw is None:
         return None
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        raise ApiError(422, "invalid_request", f"'{name}' must be a whole number.",
-                       {"fields": [{"field": name, "message": "not a whole number"}]})
+        raise ApiError(422, "invalid_request", N_("'%(name)s' must be a whole number."),
+                       {"fields": [{"field": name, "message": "not a whole number"}]}, name=name)
     return int(raw)
 
 

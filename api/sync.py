@@ -15,8 +15,10 @@ from pydantic import Field
 from api.errors import ApiError
 from api.http import Schema, body, content_response, no_store, signed_in
 from engine import sync as rules
+from engine.errors import N_
 from pwa import clock
 from pwa.extensions import db
+from pwa.i18n import translate
 from pwa.sync import bootstrap as bundle
 from pwa.sync import ingest
 
@@ -37,12 +39,12 @@ def bootstrap() -> Response:
 @body(SyncRequest)
 def sync(body: SyncRequest) -> Response:
     """Store and apply a batch of events from the signed-in person's device."""
-    person = signed_in("Please sign in again. Your answers are kept on this phone meanwhile.")
+    person = signed_in(N_("Please sign in again. Your answers are kept on this phone meanwhile."))
     if len(body.events) > rules.MAX_BATCH:
-        raise ApiError(413, "batch_too_large",
-                       f"Send at most {rules.MAX_BATCH} events per batch.",
+        raise ApiError(413, "batch_too_large", N_("Send at most %(limit)s events per batch."),
                        {"max_events": rules.MAX_BATCH, "max_bytes": rules.MAX_BATCH_BYTES,
-                        "events": len(body.events)})
+                        "events": len(body.events)}, limit=rules.MAX_BATCH)
     result = ingest.ingest(person, body.events, clock.now())
     db.session.commit()
-    return no_store(result.to_dict())
+    # The quarantine keeps the English reason; the phone gets it in the person's language.
+    return no_store(result.to_dict(translate))

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from engine import profiles
+from engine.errors import N_
 from engine.levels import LEVEL_MAX, LEVEL_MIN, MAX_NOTE, is_level
 from engine.sync import Refused, only, whole
 
@@ -19,18 +20,20 @@ def rating_data(data: dict[str, Any]) -> dict[str, Any]:
     only(data, {"role", "competency", "version", "level", "note"})
     role, competency = data.get("role"), data.get("competency")
     if not isinstance(role, str) or not role:
-        raise Refused("invalid_data", "A rating names the role whose profile it is about.")
+        raise Refused("invalid_data", N_("A rating names the role whose profile it is about."))
     if not isinstance(competency, str) or not competency:
-        raise Refused("invalid_data", "A rating names the competency it is about.")
+        raise Refused("invalid_data", N_("A rating names the competency it is about."))
     version, level = data.get("version"), data.get("level")
     if not whole(version) or version < 1:
-        raise Refused("invalid_data", "A rating names the profile version it was made against.")
+        raise Refused("invalid_data",
+                      N_("A rating names the profile version it was made against."))
     if not is_level(level):
-        raise Refused("invalid_level",
-                      f"A level is a whole number from {LEVEL_MIN} to {LEVEL_MAX}.")
+        raise Refused("invalid_level", N_("A level is a whole number from %(low)s to %(high)s."),
+                      low=LEVEL_MIN, high=LEVEL_MAX)
     note = data.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
-        raise Refused("invalid_data", f"A note is text of at most {MAX_NOTE} characters.")
+        raise Refused("invalid_data", N_("A note is text of at most %(limit)s characters."),
+                      limit=MAX_NOTE)
     return {"role": role, "competency": competency, "version": version, "level": level,
             "note": note.strip() if isinstance(note, str) and note.strip() else None}
 
@@ -40,9 +43,9 @@ def submitted_data(data: dict[str, Any]) -> dict[str, Any]:
     only(data, {"role", "version"})
     role, version = data.get("role"), data.get("version")
     if not isinstance(role, str) or not role:
-        raise Refused("invalid_data", "A submitted assessment names its role.")
+        raise Refused("invalid_data", N_("A submitted assessment names its role."))
     if not whole(version) or version < 1:
-        raise Refused("invalid_data", "A submitted assessment names its profile version.")
+        raise Refused("invalid_data", N_("A submitted assessment names its profile version."))
     return {"role": role, "version": version}
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from engine.errors import InvalidInput
+from engine.errors import N_, InvalidInput
+from engine.errors import problem as problem_entry
 
 
 class Format(StrEnum):
@@ -20,14 +21,15 @@ class Format(StrEnum):
     PEER_SESSION = "peer_session"
 
 
+# Labels are English templates; pages translate them where they are shown.
 FORMAT_LABELS = {
-    Format.MICRO_LESSON: "Micro-lesson",
-    Format.COURSE: "Course",
-    Format.CLASSROOM: "Classroom",
-    Format.GROUP_PROJECT: "Group project",
-    Format.BOOK_STUDY: "Book study",
-    Format.ON_THE_JOB: "On the job",
-    Format.PEER_SESSION: "Peer session",
+    Format.MICRO_LESSON: N_("Micro-lesson"),
+    Format.COURSE: N_("Course"),
+    Format.CLASSROOM: N_("Classroom"),
+    Format.GROUP_PROJECT: N_("Group project"),
+    Format.BOOK_STUDY: N_("Book study"),
+    Format.ON_THE_JOB: N_("On the job"),
+    Format.PEER_SESSION: N_("Peer session"),
 }
 
 
@@ -83,65 +85,67 @@ class ItemContent:
 
 def validate(item: ItemContent) -> None:
     """Refuse an item that breaks a rule; all problems are listed in ``details``."""
-    problems: list[dict[str, str]] = []
+    problems: list[dict[str, Any]] = []
 
-    def problem(field_name: str, message: str) -> None:
-        problems.append({"field": field_name, "message": message})
+    def problem(field_name: str, template: str, **params: Any) -> None:
+        problems.append(problem_entry(field_name, template, **params))
 
     if not item.title.strip():
-        problem("title", "An item needs a title.")
+        problem("title", N_("An item needs a title."))
     elif len(item.title) > MAX_TITLE:
-        problem("title", f"A title can be at most {MAX_TITLE} characters.")
+        problem("title", N_("A title can be at most %(limit)s characters."), limit=MAX_TITLE)
     if item.format not in {f.value for f in Format}:
-        problem("format", f"'{item.format}' is not a format. Use one of: "
-                + ", ".join(f.value for f in Format) + ".")
+        problem("format", N_("'%(format)s' is not a format. Use one of: %(formats)s."),
+                format=item.format, formats=", ".join(f.value for f in Format))
     if not _whole(item.duration_minutes) or not 1 <= item.duration_minutes <= MAX_MINUTES:
-        problem("duration_minutes", "The duration is a whole number of minutes, at least 1.")
+        problem("duration_minutes", N_("The duration is a whole number of minutes, at least 1."))
     for name in ("level_from", "level_to"):
         if not _whole(getattr(item, name)) or not 1 <= getattr(item, name) <= 5:
-            problem(name, "Levels are whole numbers from 1 to 5.")
+            problem(name, N_("Levels are whole numbers from 1 to 5."))
     if _whole(item.level_from) and _whole(item.level_to) and item.level_from > item.level_to:
-        problem("level_to", "The level range must run from low to high.")
+        problem("level_to", N_("The level range must run from low to high."))
     if not item.competency_keys:
-        problem("competencies", "Choose at least one competency this item develops.")
+        problem("competencies", N_("Choose at least one competency this item develops."))
     if item.url is not None and not item.url.startswith(("https://", "http://")):
-        problem("url", "A link must start with https:// or http://.")
+        problem("url", N_("A link must start with https:// or http://."))
     if item.format == Format.MICRO_LESSON:
         if not item.cards:
-            problem("cards", "A micro-lesson needs at least one card.")
+            problem("cards", N_("A micro-lesson needs at least one card."))
         if not item.questions:
-            problem("questions", "A micro-lesson needs at least one question.")
+            problem("questions", N_("A micro-lesson needs at least one question."))
     for i, card in enumerate(item.cards, start=1):
         if not card.text.strip():
-            problem(f"cards.{i}", f"Card {i} has no text.")
+            problem(f"cards.{i}", N_("Card %(number)s has no text."), number=i)
     for i, question in enumerate(item.questions, start=1):
-        for message in _question_problems(question):
-            problem(f"questions.{i}", f"Question {i}: {message}")
+        for template in _question_problems(question):
+            problem(f"questions.{i}", template, number=i, kind=question.kind)
     if problems:
-        raise InvalidInput("This item has problems to fix before it can be saved.",
+        raise InvalidInput(N_("This item has problems to fix before it can be saved."),
                            {"problems": problems})
 
 
 def _question_problems(q: Question) -> list[str]:
+    """Templates (with ``%(number)s``, and ``%(kind)s`` where it matters) of what is wrong."""
     found = []
     if q.kind not in {k.value for k in QuestionKind}:
-        return [f"'{q.kind}' is not a question kind."]
+        return [N_("Question %(number)s: '%(kind)s' is not a question kind.")]
     if not q.prompt.strip():
-        found.append("it has no question text.")
+        found.append(N_("Question %(number)s: it has no question text."))
     if q.kind == QuestionKind.TRUE_FALSE and list(q.options) != ["True", "False"]:
-        found.append("a true/false question has the options True and False.")
+        found.append(N_("Question %(number)s: a true/false question has the options True "
+                        "and False."))
     if len(q.options) < 2:
-        found.append("it needs at least two options.")
+        found.append(N_("Question %(number)s: it needs at least two options."))
     if any(not o.strip() for o in q.options):
-        found.append("an option is empty.")
+        found.append(N_("Question %(number)s: an option is empty."))
     if len(set(q.correct)) != len(q.correct) or \
             any(not _whole(c) or not 0 <= c < len(q.options) for c in q.correct):
-        found.append("a correct answer points at no option.")
+        found.append(N_("Question %(number)s: a correct answer points at no option."))
     elif q.kind == QuestionKind.MULTIPLE_CHOICE:
         if len(q.correct) < 1:
-            found.append("mark at least one correct option.")
+            found.append(N_("Question %(number)s: mark at least one correct option."))
     elif len(q.correct) != 1:
-        found.append("mark exactly one correct option.")
+        found.append(N_("Question %(number)s: mark exactly one correct option."))
     return found
 
 
@@ -212,8 +216,9 @@ def parse_questions(text: str) -> tuple[Question, ...]:
                 explanation.append(rest)
             else:
                 raise InvalidInput(
-                    f"Question {number}: start each line with ?, *, - or > (not “{line[:30]}”).",
-                    {"field": "questions"})
+                    N_("Question %(number)s: start each line with ?, *, - or > "
+                       "(not “%(line)s”)."),
+                    {"field": "questions"}, number=number, line=line[:30])
         if options in (["True", "False"], ["False", "True"]):
             kind = QuestionKind.TRUE_FALSE
             if options[0] == "False":

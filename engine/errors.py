@@ -1,12 +1,49 @@
-"""Domain errors.
+"""Domain errors, and how their words stay translatable without the engine knowing Babel.
 
-Each carries a stable machine-readable ``code``; ``api/errors.py`` maps the
+Each error carries a stable machine-readable ``code``; ``api/errors.py`` maps the
 class to an HTTP status so that the engine never needs to know about HTTP.
+
+A message is written once, in English, as a template with named placeholders
+(``"A name can be at most %(limit)s characters."``) marked with :func:`N_`, so
+that message extraction finds it. The error keeps the ``template`` and its
+``params``; the server translates them for the person who reads them, while
+``message`` (the English text) goes to logs and to stored records.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+
+def N_(template: str) -> str:
+    """Mark ``template`` for extraction; translation happens where a person reads it."""
+    return template
+
+
+def render(template: str, params: Mapping[str, Any]) -> str:
+    """The English text of a template: ``%``-style named placeholders, as gettext uses."""
+    return template % dict(params) if params else template
+
+
+class Message(Protocol):
+    """Anything that carries a translatable template and its parameters."""
+
+    @property
+    def template(self) -> str: ...
+
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+
+
+def problem(field: str, template: str, **params: Any) -> dict[str, Any]:
+    """One entry of ``details["problems"]``: the field, its English message, and its template.
+
+    The boundary replaces ``message`` with the translation and drops the
+    template and params before anything leaves the server.
+    """
+    return {"field": field, "message": render(template, params), "template": template,
+            "params": params}
 
 
 class DomainError(Exception):
@@ -14,8 +51,12 @@ class DomainError(Exception):
 
     code = "domain_error"
 
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(self, template: str, details: dict[str, Any] | None = None,
+                 **params: Any) -> None:
+        message = render(template, params)
         super().__init__(message)
+        self.template = template
+        self.params = params
         self.message = message
         self.details = details or {}
 
@@ -49,6 +90,6 @@ class InviteUnusable(DomainError):
 
     code = "invite_unusable"
 
-    def __init__(self, status: str, message: str) -> None:
-        super().__init__(message, {"status": status})
+    def __init__(self, status: str, template: str, **params: Any) -> None:
+        super().__init__(template, {"status": status}, **params)
         self.status = status

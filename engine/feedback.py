@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import InvalidInput
+from engine.errors import N_, InvalidInput
 from engine.levels import FEEDBACK_KINDS, MAX_FEEDBACK
 from engine.sync import Refused, only
 
@@ -26,17 +26,18 @@ def check(kind: str, text: str, competency_key: str | None, *, known_keys: Colle
           role_name: str) -> FeedbackNote:
     """Feedback as it will be stored, or :class:`InvalidInput` naming the field at fault."""
     if kind not in FEEDBACK_KINDS:
-        raise InvalidInput(f"'{kind}' is not a kind of feedback. Use one of: "
-                           + ", ".join(FEEDBACK_KINDS) + ".", {"field": "kind"})
+        raise InvalidInput(N_("'%(kind)s' is not a kind of feedback. Use one of: %(kinds)s."),
+                           {"field": "kind"}, kind=kind, kinds=", ".join(FEEDBACK_KINDS))
     text = text.strip()
     if not text:
-        raise InvalidInput("Write a few words about what should change.", {"field": "text"})
-    if len(text) > MAX_FEEDBACK:
-        raise InvalidInput(f"Feedback can be at most {MAX_FEEDBACK} characters.",
+        raise InvalidInput(N_("Write a few words about what should change."),
                            {"field": "text"})
+    if len(text) > MAX_FEEDBACK:
+        raise InvalidInput(N_("Feedback can be at most %(limit)s characters."),
+                           {"field": "text"}, limit=MAX_FEEDBACK)
     if competency_key and competency_key not in known_keys:
-        raise InvalidInput(f"{role_name}'s profile has no competency '{competency_key}'.",
-                           {"field": "competency"})
+        raise InvalidInput(N_("%(role)s's profile has no competency '%(key)s'."),
+                           {"field": "competency"}, role=role_name, key=competency_key)
     return FeedbackNote(kind, text, competency_key or None)
 
 
@@ -47,10 +48,10 @@ def answer(status: str, *, accept: bool, reply: str) -> tuple[str, str | None]:
     teaches nobody to give feedback again.
     """
     if status != OPEN:
-        raise InvalidInput("This feedback was already answered.")
+        raise InvalidInput(N_("This feedback was already answered."))
     reply = reply.strip()
     if not accept and not reply:
-        raise InvalidInput("Tell the learner why, in a sentence: they will read it.",
+        raise InvalidInput(N_("Tell the learner why, in a sentence: they will read it."),
                            {"field": "reply"})
     return (ACCEPTED if accept else DECLINED), reply or None
 
@@ -61,9 +62,9 @@ def created_data(data: dict[str, Any]) -> dict[str, Any]:
     role, competency = data.get("role"), data.get("competency")
     kind, text = data.get("kind"), data.get("text")
     if not isinstance(role, str) or not role:
-        raise Refused("invalid_data", "Feedback names the role whose profile it is about.")
+        raise Refused("invalid_data", N_("Feedback names the role whose profile it is about."))
     if competency is not None and not isinstance(competency, str):
-        raise Refused("invalid_data", "competency is a competency id, or null.")
+        raise Refused("invalid_data", N_("competency is a competency id, or null."))
     if not isinstance(kind, str) or not isinstance(text, str):
-        raise Refused("invalid_data", "Feedback has a kind and a text.")
+        raise Refused("invalid_data", N_("Feedback has a kind and a text."))
     return {"role": role, "competency": competency or None, "kind": kind, "text": text}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from engine.errors import InvalidInput, InviteUnusable
+from engine.errors import N_, InvalidInput, InviteUnusable
 
 DEFAULT_TTL = timedelta(days=7)
 MAX_TTL = timedelta(days=30)
@@ -37,12 +37,12 @@ class InviteState:
 
 
 _MESSAGES = {
-    InviteStatus.USED: (
+    InviteStatus.USED: N_(
         "This invite link has already been used. Each link works once: "
         "ask your L&D team for a new one to add a passkey on another device."
     ),
-    InviteStatus.REVOKED: "This invite link was withdrawn. Ask your L&D team for a new one.",
-    InviteStatus.EXPIRED: "This invite link has expired. Ask your L&D team for a new one.",
+    InviteStatus.REVOKED: N_("This invite link was withdrawn. Ask your L&D team for a new one."),
+    InviteStatus.EXPIRED: N_("This invite link has expired. Ask your L&D team for a new one."),
 }
 
 
@@ -55,7 +55,7 @@ def expiry(created_at: datetime, ttl: timedelta = DEFAULT_TTL) -> datetime:
     _require_aware(created_at)
     if ttl <= timedelta(0) or ttl > MAX_TTL:
         raise InvalidInput(
-            "An invite must expire after more than 0 seconds and at most 30 days.",
+            N_("An invite must expire after more than 0 seconds and at most 30 days."),
             {"ttl_seconds": int(ttl.total_seconds())},
         )
     return created_at + ttl
@@ -88,8 +88,8 @@ def unknown_invite() -> InviteUnusable:
     """The error for a token that matches no invite at all."""
     return InviteUnusable(
         "unknown",
-        "This invite link is not valid. Check that you opened the whole link, "
-        "or ask your L&D team for a new one.",
+        N_("This invite link is not valid. Check that you opened the whole link, "
+           "or ask your L&D team for a new one."),
     )
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, TypeGuard
 
+from engine.errors import N_
+
 LEVEL_MIN = 1
 LEVEL_MAX = 5
 LEVELS = tuple(range(LEVEL_MIN, LEVEL_MAX + 1))
@@ -16,12 +18,13 @@ MAX_NOTE = 1000
 MAX_FEEDBACK = 2000
 MAX_REPLY = 2000
 
-# What a learner can say is wrong with a profile: the kind and its label.
+# What a learner can say is wrong with a profile: the kind and its label (an English
+# template that pages translate where they show it).
 FEEDBACK_KINDS: dict[str, str] = {
-    "outdated": "Outdated",
-    "unclear": "Unclear",
-    "missing": "Something is missing",
-    "other": "Other",
+    "outdated": N_("Outdated"),
+    "unclear": N_("Unclear"),
+    "missing": N_("Something is missing"),
+    "other": N_("Other"),
 }
 
 

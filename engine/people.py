@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from engine.errors import Conflict, Forbidden, InvalidInput
+from engine.errors import N_, Conflict, Forbidden, InvalidInput
 
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
 MAX_NAME_LENGTH = 120
@@ -43,11 +43,10 @@ def clean_display_name(name: str) -> str:
     """Trim and check a display name; people are shown by it everywhere."""
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise InvalidInput("A name is needed.", {"field": "name"})
+        raise InvalidInput(N_("A name is needed."), {"field": "name"})
     if len(cleaned) > MAX_NAME_LENGTH:
-        raise InvalidInput(
-            f"A name can be at most {MAX_NAME_LENGTH} characters.", {"field": "name"}
-        )
+        raise InvalidInput(N_("A name can be at most %(limit)s characters."),
+                           {"field": "name"}, limit=MAX_NAME_LENGTH)
     return cleaned
 
 
@@ -62,8 +61,8 @@ def check_time_zone(name: str) -> str:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InvalidInput(
-                f"'{name}' is not a time zone name such as Europe/Madrid.",
-                {"field": "time_zone"},
+                N_("'%(name)s' is not a time zone name such as Europe/Madrid."),
+                {"field": "time_zone"}, name=name,
             ) from exc
     return name
 
@@ -71,9 +70,8 @@ def check_time_zone(name: str) -> str:
 def check_locale(tag: str) -> str:
     """Return ``tag`` if it looks like a BCP 47 language tag (en, es-MX, pt-BR)."""
     if not _LOCALE.match(tag):
-        raise InvalidInput(
-            f"'{tag}' is not a language tag such as en-GB or es-MX.", {"field": "locale"}
-        )
+        raise InvalidInput(N_("'%(tag)s' is not a language tag such as en-GB or es-MX."),
+                           {"field": "locale"}, tag=tag)
     return tag
 
 
@@ -84,21 +82,22 @@ def can_author(person: PersonFacts, role_id: int) -> bool:
 
 def require_author(person: PersonFacts, role_id: int, role_name: str) -> None:
     if not can_author(person, role_id):
-        raise Forbidden(f"Only the nominated authors of {role_name} can edit its profile.")
+        raise Forbidden(N_("Only the nominated authors of %(role)s can edit its profile."),
+                        role=role_name)
 
 
 def require_can_be_nominated(holds_role: bool, role_name: str) -> None:
     """A profile is written by people who do the job: only holders of the role qualify."""
     if not holds_role:
         raise InvalidInput(
-            f"Only people who hold the role '{role_name}' can write its profile.",
-            {"field": "role"},
+            N_("Only people who hold the role '%(role)s' can write its profile."),
+            {"field": "role"}, role=role_name,
         )
 
 
 def require_removable_passkey(passkeys_left: int) -> None:
     """Never remove the last passkey: without one, nobody could sign in again."""
     if passkeys_left <= 1:
-        raise Conflict(
+        raise Conflict(N_(
             "This is your only passkey. Add another one first, or you could not sign in again."
-        )
+        ))

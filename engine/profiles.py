@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from engine.errors import Conflict, InvalidInput
+from engine.errors import N_, Conflict, InvalidInput
+from engine.errors import problem as problem_entry
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LEVELS = 5
@@ -170,73 +171,79 @@ def validate(competencies: Sequence[Competency]) -> None:
     """Refuse a version that breaks a rule; every problem is listed at once.
 
     ``InvalidInput.details["problems"]`` is a list of
-    ``{"competency": index, "field": name, "message": text}``.
+    ``{"competency": index, "field": name, "message": text}`` (with the
+    message's template and params, for the boundary to translate).
     """
     problems: list[dict[str, Any]] = []
 
-    def problem(index: int, field_name: str, message: str) -> None:
-        problems.append({"competency": index, "field": field_name, "message": message})
+    def problem(index: int | None, field_name: str, template: str, **params: Any) -> None:
+        problems.append({"competency": index, **problem_entry(field_name, template, **params)})
 
     if not competencies:
-        problems.append({"competency": None, "field": "competencies",
-                         "message": "A profile needs at least one competency."})
+        problem(None, "competencies", N_("A profile needs at least one competency."))
     if len(competencies) > MAX_COMPETENCIES:
-        problems.append({"competency": None, "field": "competencies",
-                         "message": f"A profile can have at most {MAX_COMPETENCIES} competencies."})
+        problem(None, "competencies", N_("A profile can have at most %(limit)s competencies."),
+                limit=MAX_COMPETENCIES)
     seen_names: dict[str, int] = {}
     seen_keys: set[str] = set()
     for index, comp in enumerate(competencies):
         if not _KEY.match(comp.key):
-            problem(index, "key", f"'{comp.key}' is not an id (lower-case letters, digits, -).")
+            problem(index, "key", N_("'%(key)s' is not an id (lower-case letters, digits, -)."),
+                    key=comp.key)
         if comp.key in seen_keys:
-            problem(index, "key", f"The id '{comp.key}' is used twice.")
+            problem(index, "key", N_("The id '%(key)s' is used twice."), key=comp.key)
         seen_keys.add(comp.key)
         name = " ".join(comp.name.split())
         if not name:
-            problem(index, "name", "Every competency needs a name.")
+            problem(index, "name", N_("Every competency needs a name."))
         elif len(name) > MAX_NAME:
-            problem(index, "name", f"A name can be at most {MAX_NAME} characters.")
+            problem(index, "name", N_("A name can be at most %(limit)s characters."),
+                    limit=MAX_NAME)
         folded = name.casefold()
         if name and folded in seen_names:
-            problem(index, "name",
-                    f"“{name}” appears twice (also competency {seen_names[folded] + 1}).")
+            problem(index, "name", N_("“%(name)s” appears twice (also competency %(other)s)."),
+                    name=name, other=seen_names[folded] + 1)
         seen_names.setdefault(folded, index)
         if len(comp.description) > MAX_DESCRIPTION:
             problem(index, "description",
-                    f"A description can be at most {MAX_DESCRIPTION} characters.")
+                    N_("A description can be at most %(limit)s characters."),
+                    limit=MAX_DESCRIPTION)
         if not comp.group.strip():
-            problem(index, "group", "Every competency belongs to a group, such as “Safety”.")
+            problem(index, "group", N_("Every competency belongs to a group, such as “Safety”."))
         elif len(comp.group) > MAX_GROUP:
-            problem(index, "group", f"A group name can be at most {MAX_GROUP} characters.")
-        for field_name in ("target", "importance"):
-            value = getattr(comp, field_name)
-            if not _is_level(value):
-                problem(index, field_name, f"The {field_name} must be a whole number from 1 to 5.")
+            problem(index, "group", N_("A group name can be at most %(limit)s characters."),
+                    limit=MAX_GROUP)
+        if not _is_level(comp.target):
+            problem(index, "target", N_("The target must be a whole number from 1 to 5."))
+        if not _is_level(comp.importance):
+            problem(index, "importance", N_("The importance must be a whole number from 1 to 5."))
         if len(comp.levels) != LEVELS:
-            problem(index, "levels", "Every competency describes exactly five levels.")
+            problem(index, "levels", N_("Every competency describes exactly five levels."))
         for level, text in enumerate(comp.levels, start=1):
             if not isinstance(text, str) or not text.strip():
-                problem(index, f"level {level}", f"Describe what someone does at level {level}.")
+                problem(index, f"level {level}",
+                        N_("Describe what someone does at level %(level)s."), level=level)
             elif len(text) > MAX_DESCRIPTOR:
                 problem(index, f"level {level}",
-                        f"A level description can be at most {MAX_DESCRIPTOR} characters.")
+                        N_("A level description can be at most %(limit)s characters."),
+                        limit=MAX_DESCRIPTOR)
     if problems:
-        raise InvalidInput("This version has problems to fix before it can be saved.",
+        raise InvalidInput(N_("This version has problems to fix before it can be saved."),
                            {"problems": problems})
 
 
 def require_draft(status: Status | str) -> None:
     """Published versions are immutable: refuse any edit to one."""
     if Status(status) is not Status.DRAFT:
-        raise Conflict("A published version can't be changed. Open a new draft instead.")
+        raise Conflict(N_("A published version can't be changed. Open a new draft instead."))
 
 
 def require_current_revision(expected: int, actual: int) -> None:
     """Optimistic concurrency: refuse a save based on an older revision of the draft."""
     if expected != actual:
         raise Conflict(
-            "Someone else saved this draft after you opened it. Your changes were not "
-            "saved; the current text is shown so you can apply them again.",
+            N_("Someone else saved this draft after you opened it. Your changes were not "
+               "saved; the current text is shown so you can apply them again."),
             {"expected_revision": expected, "current_revision": actual},
         )
 
@@ -271,9 +278,10 @@ def check_publish(summary: str, competencies: Sequence[Competency],
     """
     summary = summary.strip()
     if not summary:
-        raise InvalidInput("Say in a sentence what changed, for learners to read.",
+        raise InvalidInput(N_("Say in a sentence what changed, for learners to read."),
                            {"field": "summary"})
     validate(competencies)
     if current is not None and all(d.unchanged for d in diff(current, competencies)):
-        raise InvalidInput("This draft is the same as the current version: nothing to publish.")
+        raise InvalidInput(
+            N_("This draft is the same as the current version: nothing to publish."))
     return summary

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeGuard
+
+from engine.errors import N_, render
 
 MAX_BATCH = 500
 MAX_BATCH_BYTES = 1024 * 1024
@@ -35,16 +37,27 @@ class Event:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why an event was not applied, in a code and in plain words."""
+    """Why an event was not applied, in a code and in plain words.
+
+    ``message`` is the English text (the quarantine keeps it); ``template``
+    and ``params`` let the answer to the phone be translated.
+    """
 
     code: str
-    message: str
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return render(self.template, self.params)
 
 
 class Refused(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.refusal = Refusal(code, message)
+    """An event broke a rule; ``template`` is marked with ``N_`` and filled from ``params``."""
+
+    def __init__(self, code: str, template: str, **params: Any) -> None:
+        self.refusal = Refusal(code, template, params)
+        super().__init__(self.refusal.message)
 
 
 DataRule = Callable[[dict[str, Any]], dict[str, Any]]
@@ -57,30 +70,32 @@ def check(raw: object, now: datetime, data_rules: Mapping[str, DataRule]) -> Eve
     concept owns its own; ``pwa.sync.registry`` gathers them).
     """
     if not isinstance(raw, dict):
-        raise Refused("invalid_event", "An event is a JSON object.")
+        raise Refused("invalid_event", N_("An event is a JSON object."))
     event_id = raw.get("id")
     if not isinstance(event_id, str) or not _is_uuid(event_id):
-        raise Refused("invalid_id", "The event id must be a UUID made on the device.")
+        raise Refused("invalid_id", N_("The event id must be a UUID made on the device."))
     unknown = set(raw) - {"id", "type", "schema", "occurred_at", "device_id", "data"}
     if unknown:
-        raise Refused("invalid_event", f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise Refused("invalid_event", N_("Unknown fields: %(fields)s."),
+                      fields=", ".join(sorted(unknown)))
     kind = raw.get("type")
     if not isinstance(kind, str) or kind not in data_rules:
-        raise Refused("unknown_type", f"'{kind}' is not a type of event this server knows. "
-                      "Update the app and try again.")
+        raise Refused("unknown_type", N_("'%(type)s' is not a type of event this server knows. "
+                                         "Update the app and try again."), type=kind)
     if raw.get("schema") != SCHEMA or isinstance(raw.get("schema"), bool):
         raise Refused("unsupported_schema",
-                      f"This server reads schema {SCHEMA} of '{kind}', not {raw.get('schema')!r}.")
+                      N_("This server reads schema %(schema)s of '%(type)s', not %(sent)s."),
+                      schema=SCHEMA, type=kind, sent=repr(raw.get("schema")))
     occurred_at = _parse_time(raw.get("occurred_at"))
     if occurred_at > now + MAX_CLOCK_SKEW:
-        raise Refused("clock_wrong", "This answer is dated more than a day in the future: "
-                      "check the date and time on your phone.")
+        raise Refused("clock_wrong", N_("This answer is dated more than a day in the future: "
+                                        "check the date and time on your phone."))
     device = raw.get("device_id")
     if not isinstance(device, str) or not device.strip() or len(device) > MAX_DEVICE:
-        raise Refused("invalid_event", "device_id must be a short text naming the device.")
+        raise Refused("invalid_event", N_("device_id must be a short text naming the device."))
     data = raw.get("data")
     if not isinstance(data, dict):
-        raise Refused("invalid_data", "data must be a JSON object.")
+        raise Refused("invalid_data", N_("data must be a JSON object."))
     return Event(event_id.lower(), kind, SCHEMA, occurred_at, device,
                  data_rules[kind](data))
 
@@ -93,19 +108,20 @@ def order(events: list[Event]) -> list[Event]:
 def only(data: dict[str, Any], allowed: set[str]) -> None:
     extra = set(data) - allowed
     if extra:
-        raise Refused("invalid_data", f"Unknown fields in data: {', '.join(sorted(extra))}.")
+        raise Refused("invalid_data", N_("Unknown fields in data: %(fields)s."),
+                      fields=", ".join(sorted(extra)))
 
 
 def _parse_time(value: object) -> datetime:
     if not isinstance(value, str):
-        raise Refused("invalid_time", "occurred_at is an ISO 8601 time with a time zone.")
+        raise Refused("invalid_time", N_("occurred_at is an ISO 8601 time with a time zone."))
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise Refused("invalid_time", "occurred_at is an ISO 8601 time with a time zone.") \
-            from exc
+        raise Refused("invalid_time",
+                      N_("occurred_at is an ISO 8601 time with a time zone.")) from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise Refused("invalid_time", "occurred_at needs a time zone (e.g. Z).")
+        raise Refused("invalid_time", N_("occurred_at needs a time zone (e.g. Z)."))
     return moment
 
 

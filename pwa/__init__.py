@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from pwa import config as config_module
+from pwa import i18n
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -37,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    i18n.init_app(app)
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
 

@@ -18,7 +18,7 @@ from engine.profiles import Competency
 from pwa import clock
 from pwa.extensions import db
 from pwa.models import Organisation, Person, Role
-from pwa.store import invites, people
+from pwa.store import catalogue, invites, people
 from pwa.store import profiles as store
 from tests.softauthn import SoftAuthenticator
 
@@ -130,3 +130,25 @@ def sign_in_as(app, name, role="store-associate", **kw):
 
 def token(html):
     return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+ITEM_BASE = {"duration_minutes": 30, "language": "en", "level_from": 1, "level_to": 5}
+
+
+def seed_catalogue(app):
+    """Three items over two roles and two formats, with published profiles for both roles."""
+    publish_profile(app)
+    publish_profile(app, "warehouse-picker", "Wes Moyo",
+                    comps=(comp("pick", "Picking orders", group="Picking"),))
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        for title, fmt, summary, competency in [
+            ("Till basics", "course", "Open, balance and close a till.", "store-associate/tills"),
+            ("Greeting well", "classroom", "Welcome every customer within 10 seconds.",
+             "store-associate/greet"),
+            ("Pick paths", "course", "Walk less: the 100% route through the aisles.",
+             "warehouse-picker/pick"),
+        ]:
+            catalogue.save(org_id, {**ITEM_BASE, "title": title, "format": fmt, "summary": summary,
+                                    "competencies": [competency]}, by=None, now=clock.now())
+        db.session.commit()

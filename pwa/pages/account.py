@@ -7,12 +7,14 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from engine import people as people_rules
 from engine.errors import DomainError
 from engine.levels import FEEDBACK_KINDS
 from pwa.extensions import db
+from pwa.i18n import translate_error
 from pwa.models import Role
 from pwa.pages.forms import ConfirmForm, DeleteAccountForm, SettingsForm
 from pwa.session import login_required, me, sign_out
@@ -41,7 +43,7 @@ def settings() -> Any:
               "time_zone": person.time_zone, "locale": person.locale}
         if request.method == "GET" else None
     )
-    form.future_role.choices = {"": "No future role"} | {
+    form.future_role.choices = {"": gettext("No future role")} | {
         r.slug: r.name for r in roles if r.id != person.role_id
     }
     form.time_zone.choices = {z: z.replace("_", " ") for z in _time_zones()}
@@ -50,13 +52,13 @@ def settings() -> Any:
             person.time_zone = people_rules.check_time_zone(form.time_zone.data)
             person.locale = people_rules.check_locale(form.locale.data.strip())
         except DomainError as exc:
-            form.locale.errors = [exc.message]
+            form.locale.errors = [translate_error(exc)]
         else:
             by_slug = {r.slug: r for r in roles}
             person.future_role_id = by_slug[form.future_role.data].id \
                 if form.future_role.data else None
             db.session.commit()
-            flash("Your details are saved.")
+            flash(gettext("Your details are saved."))
             return redirect(url_for("account.settings"))
     return render_template("account/settings.html", form=form), 422 if form.errors else 200
 
@@ -73,10 +75,10 @@ def remove_passkey(passkey_id: int) -> Any:
     try:
         removed = passkey_store.remove_passkey(me(), passkey_id)
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(translate_error(exc), "error")
     else:
         db.session.commit()
-        flash(f"Removed “{removed.name}”. It can no longer sign in.")
+        flash(gettext("Removed “%(name)s”. It can no longer sign in.", name=removed.name))
     return redirect(url_for("account.passkeys"))
 
 
@@ -105,7 +107,7 @@ def delete_account() -> Any:
     export.delete_person(me())
     db.session.commit()
     sign_out()
-    flash("Your account and everything in it have been deleted.")
+    flash(gettext("Your account and everything in it have been deleted."))
     return redirect(url_for("home.signin"))
 
 

@@ -7,11 +7,14 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from markupsafe import escape
 
 from engine import catalogue as catalogue_rules
 from engine.errors import DomainError
 from pwa import clock
 from pwa.extensions import db
+from pwa.i18n import translate_error, translate_problems
 from pwa.models import Person
 from pwa.pages.forms import ConfirmForm, InviteForm, ItemForm, NominateForm
 from pwa.session import ld_admin_required, me
@@ -43,7 +46,7 @@ def invite_people() -> Any:
                                                   ttl_days=form.days.data)
         except DomainError as exc:
             db.session.rollback()
-            form.name.errors = [exc.message]
+            form.name.errors = [translate_error(exc)]
         else:
             db.session.commit()
             link = invites.invite_link(token)
@@ -58,7 +61,7 @@ def invite_people() -> Any:
 def _invite_form(org: Any, formdata: dict[str, Any] | None) -> InviteForm:
     """No role is chosen for the admin: a wrong default would enrol someone in the wrong job."""
     form = InviteForm() if formdata is None else InviteForm(formdata=None)
-    form.role.choices = [("", "Choose a role")] + [(r.slug, r.name) for r in org.roles]
+    form.role.choices = [("", gettext("Choose a role"))] + [(r.slug, r.name) for r in org.roles]
     return form
 
 
@@ -68,14 +71,16 @@ def revoke_invite(invite_id: int) -> Any:
     invite = invites.invite_in_org(me().organisation_id, invite_id)
     if invites.revoke(invite, clock.now()):
         db.session.commit()
-        flash(f"The invite for {invite.person.display_name} no longer works.")
+        flash(gettext("The invite for %(name)s no longer works.",
+                      name=invite.person.display_name))
     return redirect(url_for("admin.invites"))
 
 
 def _qr_svg(link: str) -> str:
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     svg: str = image.to_string(encoding="unicode")
-    return svg.replace("<svg ", '<svg role="img" aria-label="QR code of the invite link" ', 1)
+    label = escape(gettext("QR code of the invite link"))
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
 @bp.get("/authors")
@@ -99,15 +104,16 @@ def nominate(slug: str) -> Any:
     role = people.role_in_org(admin.organisation_id, slug)
     person = db.session.get(Person, request.form.get(f"r{role.id}-person", type=int) or 0)
     if person is None or person.organisation_id != admin.organisation_id:
-        flash("Choose a person to nominate.", "error")
+        flash(gettext("Choose a person to nominate."), "error")
         return redirect(url_for("admin.authors"))
     try:
         people.nominate_author(person, role)
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(translate_error(exc), "error")
     else:
         db.session.commit()
-        flash(f"{person.display_name} can now write the {role.name} profile.")
+        flash(gettext("%(name)s can now write the %(role)s profile.", name=person.display_name,
+                      role=role.name))
     return redirect(url_for("admin.authors") + f"#role-{role.slug}")
 
 
@@ -121,20 +127,34 @@ def withdraw(slug: str, person_id: int) -> Any:
         abort(404)
     people.withdraw_author(person, role)
     db.session.commit()
-    flash(f"{person.display_name} is no longer an author of {role.name}.")
+    flash(gettext("%(name)s is no longer an author of %(role)s.", name=person.display_name,
+                  role=role.name))
     return redirect(url_for("admin.authors") + f"#role-{role.slug}")
 
 
 @bp.get("/catalogue")
 @ld_admin_required
-def catalogue_list() -> str:
+def catalogue_list() -> Any:
+    """The catalogue, searched (``?q=``) and filtered by format and role, all combinable.
+
+    The filters stay in the query string, so a filtered list can be bookmarked
+    or shared; a value that names nothing is said plainly (422), never a 500.
+    """
     admin = me()
-    fmt = request.args.get("format") or None
-    if fmt not in {None, *(f.value for f in catalogue_rules.Format)}:
-        fmt = None
-    items = catalogue.search(admin.organisation_id, format=fmt, include_retired=True)
-    return render_template("admin/catalogue.html", items=items, format=fmt,
-                           formats=catalogue_rules.FORMAT_LABELS)
+    filters = {"q": (request.args.get("q") or "").strip(),
+               "format": request.args.get("format") or "", "role": request.args.get("role") or ""}
+    error = None
+    try:
+        items = catalogue.search(admin.organisation_id, text=filters["q"] or None,
+                                 format=filters["format"] or None, role=filters["role"] or None,
+                                 include_retired=True)
+    except DomainError as exc:
+        error, items = translate_error(exc), []
+    return render_template("admin/catalogue.html", items=items, filters=filters, error=error,
+                           filtered=any(filters.values()),
+                           formats={f.value: gettext(label) for f, label
+                                    in catalogue_rules.FORMAT_LABELS.items()},
+                           roles=people.roles(admin.organisation_id)), 422 if error else 200
 
 
 @bp.route("/catalogue/new", methods=["GET", "POST"])
@@ -149,7 +169,8 @@ def item_form(key: str | None = None) -> Any:
         except DomainError:
             abort(404)
     form = ItemForm()
-    form.format.choices = {f.value: label for f, label in catalogue_rules.FORMAT_LABELS.items()}
+    form.format.choices = {f.value: gettext(label)
+                           for f, label in catalogue_rules.FORMAT_LABELS.items()}
     form.competencies.choices = _competency_choices(admin)
     if request.method == "GET" and item is not None:
         _fill(form, item.revisions[-1])
@@ -171,30 +192,41 @@ def item_form(key: str | None = None) -> Any:
                                    now=clock.now())
         except DomainError as exc:
             db.session.rollback()
-            problems = [p["message"] for p in exc.details.get("problems", [])] or [exc.message]
+            problems = [p["message"] for p in translate_problems(exc.details.get("problems", []))
+                        ] or [translate_error(exc)]
         else:
             db.session.commit()
-            flash(f"Saved “{saved.title}” (revision {saved.revision}).")
+            flash(gettext("Saved “%(title)s” (revision %(revision)s).", title=saved.title,
+                          revision=saved.revision))
             return redirect(url_for("admin.catalogue_list"))
     status = 422 if problems or form.errors else 200
     return render_template("admin/item_form.html", form=form, item=item,
                            problems=problems), status
 
 
-@bp.post("/catalogue/<key>/retire")
+@bp.route("/catalogue/<key>/retire", methods=["GET", "POST"])
 @ld_admin_required
 def retire(key: str) -> Any:
+    """Retire an item after a confirmation page (no script needed), or restore it.
+
+    Retiring takes an item out of every learner's choices, so it is asked
+    first; restoring undoes nothing anyone relied on, so it is one step.
+    """
     admin = me()
     try:
         item = catalogue.item_by_key(admin.organisation_id, key)
     except DomainError:
         abort(404)
+    if request.method == "GET":
+        return render_template("admin/retire.html", item=item, title=item.revisions[-1].title,
+                               form=ConfirmForm())
     if request.form.get("restore"):
         catalogue.restore(item)
-        flash(f"“{item.revisions[-1].title}” is back in the catalogue.")
+        flash(gettext("“%(title)s” is back in the catalogue.", title=item.revisions[-1].title))
     else:
         catalogue.retire(item, clock.now())
-        flash(f"“{item.revisions[-1].title}” is retired: plans that hold it keep it, marked.")
+        flash(gettext("“%(title)s” is retired: plans that hold it keep it, marked.",
+                      title=item.revisions[-1].title))
     db.session.commit()
     return redirect(url_for("admin.catalogue_list"))
 
@@ -206,7 +238,8 @@ def _competency_choices(admin: Person) -> dict[str, str]:
         if version is None:
             continue
         for c in profiles.competencies(version):
-            choices[f"{role.slug}/{c.key}"] = f"{role.name}: {c.name}"
+            choices[f"{role.slug}/{c.key}"] = gettext("%(role)s: %(competency)s",
+                                                      role=role.name, competency=c.name)
     return choices
 
 

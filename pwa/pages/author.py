@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from engine import profiles as rules
 from engine.errors import Conflict, DomainError
 from engine.levels import FEEDBACK_KINDS, LEVELS
 from pwa import clock
 from pwa.extensions import db
+from pwa.i18n import translate_error, translate_problems
 from pwa.models import ProfileVersion, Role
 from pwa.pages.forms import AnswerForm, CompetencyForm, PublishForm, RevisionForm
 from pwa.session import login_required, me
@@ -57,11 +59,11 @@ def answer_feedback(slug: str, feedback_id: int) -> Any:
             feedback.answer_feedback(note, accept=accept, reply=form.reply.data or "",
                                      author=me(), now=clock.now())
         except DomainError as exc:
-            flash(exc.message, "error")
+            flash(translate_error(exc), "error")
         else:
             db.session.commit()
-            flash("Accepted and linked to the draft." if accept
-                  else "Declined; the learner will see your reply.")
+            flash(gettext("Accepted and linked to the draft.") if accept
+                  else gettext("Declined; the learner will see your reply."))
     return redirect(url_for("author.desk", slug=slug) + f"#feedback-{feedback_id}")
 
 
@@ -108,7 +110,7 @@ def move(slug: str) -> Any:
     comps = profiles.competencies(draft)
     index = next((i for i, c in enumerate(comps) if c.key == key), None)
     if not form.validate_on_submit() or index is None or action not in {"up", "down", "remove"}:
-        flash("That change could not be made. Reload the page and try again.", "error")
+        flash(gettext("That change could not be made. Reload the page and try again."), "error")
         return redirect(url_for("author.draft", slug=slug))
     if action == "remove":
         comps.pop(index)
@@ -117,7 +119,7 @@ def move(slug: str) -> Any:
         if 0 <= other < len(comps):
             comps[index], comps[other] = comps[other], comps[index]
     return _save(role, draft, comps, form.revision.data,
-                 success="Removed." if action == "remove" else "Moved.")
+                 success=gettext("Removed.") if action == "remove" else gettext("Moved."))
 
 
 def _save(role: Role, draft: ProfileVersion, comps: list[rules.Competency], revision: str,
@@ -168,16 +170,17 @@ def edit_competency(slug: str, key: str) -> Any:
                                 author=me(), now=clock.now())
         except Conflict as exc:
             db.session.rollback()
-            conflict = exc.message
+            conflict = translate_error(exc)
             form.revision.data = str(draft.revision)
         except DomainError as exc:
             db.session.rollback()
             problems = exc.details.get("problems", [])
-            mine = [p for p in problems if p.get("competency") in (index, len(comps) - 1)]
-            _attach(form, mine or [{"field": "name", "message": exc.message}])
+            mine = [p for p in translate_problems(problems)
+                    if p.get("competency") in (index, len(comps) - 1)]
+            _attach(form, mine or [{"field": "name", "message": translate_error(exc)}])
         else:
             db.session.commit()
-            flash(f"Saved “{edited.name}”.")
+            flash(gettext("Saved “%(name)s”.", name=edited.name))
             return redirect(url_for("author.draft", slug=slug))
     current_text = None
     if conflict and key != "new":
@@ -206,7 +209,7 @@ def publish(slug: str) -> Any:
     draft = _draft_or_404(role)
     form = PublishForm()
     if not form.validate_on_submit():
-        flash("Say in a sentence what changed, for learners to read.", "error")
+        flash(gettext("Say in a sentence what changed, for learners to read."), "error")
         return redirect(url_for("author.draft", slug=slug) + "#publish")
     try:
         profiles.publish(draft, form.summary.data, expected_revision=int(form.revision.data),
@@ -216,7 +219,7 @@ def publish(slug: str) -> Any:
         flash(_problems_text(exc), "error")
         return redirect(url_for("author.draft", slug=slug))
     db.session.commit()
-    flash(f"Version {draft.number} is published. Learners now see it.")
+    flash(gettext("Version %(number)s is published. Learners now see it.", number=draft.number))
     return redirect(url_for("profiles.changes", slug=slug, number=draft.number))
 
 
@@ -227,7 +230,7 @@ def discard(slug: str) -> Any:
     draft = _draft_or_404(role)
     profiles.discard_draft(draft, me())
     db.session.commit()
-    flash("The draft was discarded; accepted feedback is open again.")
+    flash(gettext("The draft was discarded; accepted feedback is open again."))
     return redirect(url_for("author.desk", slug=slug))
 
 
@@ -246,7 +249,8 @@ def _attach(form: CompetencyForm, problems: list[dict[str, Any]]) -> None:
 
 
 def _problems_text(exc: DomainError) -> str:
+    """The error and each of its problems, translated; each is a whole sentence of its own."""
     problems = exc.details.get("problems")
     if not problems:
-        return exc.message
-    return exc.message + " " + " ".join(p["message"] for p in problems)
+        return translate_error(exc)
+    return " ".join([translate_error(exc), *(p["message"] for p in translate_problems(problems))])

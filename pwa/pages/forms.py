@@ -1,7 +1,11 @@
-"""Flask-WTF forms of the server-rendered pages."""
+"""Flask-WTF forms of the server-rendered pages.
+
+Labels and messages are lazy: they are translated when a page is drawn, for its reader.
+"""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,17 +23,18 @@ from engine.levels import LEVELS, MAX_FEEDBACK, MAX_REPLY
 
 
 class InviteForm(FlaskForm):  # type: ignore[misc]
-    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Job role", validators=[DataRequired()])
-    ld_admin = BooleanField("Also an L&D admin")
-    days = IntegerField("Link works for (days)", default=7,
+    name = StringField(lazy_gettext("Full name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(lazy_gettext("Job role"), validators=[DataRequired()])
+    ld_admin = BooleanField(lazy_gettext("Also an L&D admin"))
+    days = IntegerField(lazy_gettext("Link works for (days)"), default=7,
                         validators=[DataRequired(), NumberRange(min=1, max=30)])
 
 
 class SettingsForm(FlaskForm):  # type: ignore[misc]
-    future_role = SelectField("Role you are aiming for (optional)", validators=[Optional()])
-    time_zone = SelectField("Your time zone", validators=[DataRequired()])
-    locale = StringField("Language", validators=[DataRequired(), Length(max=16)])
+    future_role = SelectField(lazy_gettext("Role you are aiming for (optional)"),
+                              validators=[Optional()])
+    time_zone = SelectField(lazy_gettext("Your time zone"), validators=[DataRequired()])
+    locale = StringField(lazy_gettext("Language"), validators=[DataRequired(), Length(max=16)])
 
 
 class ConfirmForm(FlaskForm):  # type: ignore[misc]
@@ -38,8 +43,9 @@ class ConfirmForm(FlaskForm):  # type: ignore[misc]
 
 class DeleteAccountForm(FlaskForm):  # type: ignore[misc]
     confirm = BooleanField(
-        "I understand that my ratings, history and passkeys will be deleted for good.",
-        validators=[DataRequired(message="Tick the box to confirm.")],
+        lazy_gettext(
+            "I understand that my ratings, history and passkeys will be deleted for good."),
+        validators=[DataRequired(message=lazy_gettext("Tick the box to confirm."))],
     )
 
 
@@ -47,15 +53,16 @@ LEVEL_CHOICES = {str(n): str(n) for n in LEVELS}
 
 
 class FeedbackForm(FlaskForm):  # type: ignore[misc]
-    competency = SelectField("About", validators=[Optional()])
-    kind = RadioField("What's wrong?", validators=[DataRequired(message="Choose one.")])
-    text = TextAreaField("Tell the authors", validators=[
-        DataRequired(message="Write a few words about what should change."),
+    competency = SelectField(lazy_gettext("About"), validators=[Optional()])
+    kind = RadioField(lazy_gettext("What's wrong?"),
+                      validators=[DataRequired(message=lazy_gettext("Choose one."))])
+    text = TextAreaField(lazy_gettext("Tell the authors"), validators=[
+        DataRequired(message=lazy_gettext("Write a few words about what should change.")),
         Length(max=MAX_FEEDBACK)])
 
 
 class AnswerForm(FlaskForm):  # type: ignore[misc]
-    reply = TextAreaField("Reply to the learner", validators=[Length(max=MAX_REPLY)])
+    reply = TextAreaField(lazy_gettext("Reply to the learner"), validators=[Length(max=MAX_REPLY)])
 
 
 class RevisionForm(FlaskForm):  # type: ignore[misc]
@@ -65,41 +72,42 @@ class RevisionForm(FlaskForm):  # type: ignore[misc]
 
 
 class CompetencyForm(RevisionForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField("Short description", validators=[Length(max=500)])
-    group = StringField("Group", validators=[DataRequired(), Length(max=60)])
-    target = SelectField("Target level for the role", choices=LEVEL_CHOICES,
+    name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(lazy_gettext("Short description"), validators=[Length(max=500)])
+    group = StringField(lazy_gettext("Group"), validators=[DataRequired(), Length(max=60)])
+    target = SelectField(lazy_gettext("Target level for the role"), choices=LEVEL_CHOICES,
                          validators=[DataRequired()])
-    importance = SelectField("Importance to the business (5 = most)", choices=LEVEL_CHOICES,
-                             validators=[DataRequired()])
-    level_1 = TextAreaField("Level 1: just starting", validators=[DataRequired()])
-    level_2 = TextAreaField("Level 2", validators=[DataRequired()])
-    level_3 = TextAreaField("Level 3", validators=[DataRequired()])
-    level_4 = TextAreaField("Level 4", validators=[DataRequired()])
-    level_5 = TextAreaField("Level 5: coaches others", validators=[DataRequired()])
+    importance = SelectField(lazy_gettext("Importance to the business (5 = most)"),
+                             choices=LEVEL_CHOICES, validators=[DataRequired()])
+    level_1 = TextAreaField(lazy_gettext("Level 1: just starting"), validators=[DataRequired()])
+    level_2 = TextAreaField(lazy_gettext("Level 2"), validators=[DataRequired()])
+    level_3 = TextAreaField(lazy_gettext("Level 3"), validators=[DataRequired()])
+    level_4 = TextAreaField(lazy_gettext("Level 4"), validators=[DataRequired()])
+    level_5 = TextAreaField(lazy_gettext("Level 5: coaches others"), validators=[DataRequired()])
 
 
 class PublishForm(RevisionForm):
-    summary = TextAreaField("What changed, for learners to read", validators=[
-        DataRequired(message="Say in a sentence what changed."), Length(max=1000)])
+    summary = TextAreaField(lazy_gettext("What changed, for learners to read"), validators=[
+        DataRequired(message=lazy_gettext("Say in a sentence what changed.")), Length(max=1000)])
 
 
 class NominateForm(FlaskForm):  # type: ignore[misc]
-    person = SelectField("Nominate an author", validators=[DataRequired()])
+    person = SelectField(lazy_gettext("Nominate an author"), validators=[DataRequired()])
 
 
 class ItemForm(FlaskForm):  # type: ignore[misc]
-    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
-    format = SelectField("Format", validators=[DataRequired()])
-    summary = TextAreaField("Summary", validators=[Length(max=1000)])
-    duration_minutes = IntegerField("Duration (minutes)", validators=[
+    title = StringField(lazy_gettext("Title"), validators=[DataRequired(), Length(max=160)])
+    format = SelectField(lazy_gettext("Format"), validators=[DataRequired()])
+    summary = TextAreaField(lazy_gettext("Summary"), validators=[Length(max=1000)])
+    duration_minutes = IntegerField(lazy_gettext("Duration (minutes)"), validators=[
         DataRequired(), NumberRange(min=1, max=43200)])
-    language = StringField("Language", default="en", validators=[DataRequired(), Length(max=16)])
-    level_from = SelectField("Suits from level", choices=LEVEL_CHOICES, default="1")
-    level_to = SelectField("to level", choices=LEVEL_CHOICES, default="5")
-    competencies = SelectMultipleField("Competencies it develops", validators=[
-        DataRequired(message="Choose at least one competency.")])
-    offline = BooleanField("Works offline (on the phone, no signal needed)")
-    url = StringField("Link (optional)", validators=[Optional(), Length(max=500)])
-    cards = TextAreaField("Cards (micro-lessons)", render_kw={"rows": 12})
-    questions = TextAreaField("Questions (micro-lessons)", render_kw={"rows": 12})
+    language = StringField(lazy_gettext("Language"), default="en",
+                           validators=[DataRequired(), Length(max=16)])
+    level_from = SelectField(lazy_gettext("Suits from level"), choices=LEVEL_CHOICES, default="1")
+    level_to = SelectField(lazy_gettext("Suits up to level"), choices=LEVEL_CHOICES, default="5")
+    competencies = SelectMultipleField(lazy_gettext("Competencies it develops"), validators=[
+        DataRequired(message=lazy_gettext("Choose at least one competency."))])
+    offline = BooleanField(lazy_gettext("Works offline (on the phone, no signal needed)"))
+    url = StringField(lazy_gettext("Link (optional)"), validators=[Optional(), Length(max=500)])
+    cards = TextAreaField(lazy_gettext("Cards (micro-lessons)"), render_kw={"rows": 12})
+    questions = TextAreaField(lazy_gettext("Questions (micro-lessons)"), render_kw={"rows": 12})

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext
 
 from engine.errors import InviteUnusable
 from pwa import clock
 from pwa.extensions import limiter
+from pwa.i18n import translate_error
 from pwa.pages.forms import ConfirmForm
 from pwa.session import current_person, login_required, sign_out
 from pwa.store import invites
@@ -38,7 +40,7 @@ def signin() -> Any:
 def signout() -> Any:
     ConfirmForm().validate_on_submit()  # CSRF is checked globally; nothing else to read
     sign_out()
-    flash("You are signed out.")
+    flash(gettext("You are signed out."))
     return redirect(url_for("home.signin"))
 
 
@@ -48,6 +50,6 @@ def enrol(token: str) -> Any:
     try:
         invite = invites.usable_invite(token, clock.now())
     except InviteUnusable as exc:
-        return render_template("home/invite_refused.html", message=exc.message,
+        return render_template("home/invite_refused.html", message=translate_error(exc),
                                status=exc.status), 410 if exc.status != "unknown" else 404
     return render_template("home/enrol.html", invite=invite, person=invite.person)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from engine import profiles as rules
 from engine.errors import DomainError
 from engine.levels import FEEDBACK_KINDS
 from pwa import clock
 from pwa.extensions import db
+from pwa.i18n import translate_error
 from pwa.pages.forms import FeedbackForm
 from pwa.session import login_required, me
 from pwa.store import feedback, people, profiles
@@ -75,8 +77,8 @@ def give_feedback(slug: str) -> Any:
     if version is None:
         abort(404)
     form = FeedbackForm()
-    form.kind.choices = dict(FEEDBACK_KINDS)
-    form.competency.choices = {"": "The whole profile"} | {
+    form.kind.choices = {kind: gettext(label) for kind, label in FEEDBACK_KINDS.items()}
+    form.competency.choices = {"": gettext("The whole profile")} | {
         c.key: c.name for c in profiles.competencies(version)}
     if request.method == "GET":
         form.competency.data = request.args.get("competency", "")
@@ -85,10 +87,11 @@ def give_feedback(slug: str) -> Any:
             feedback.give_feedback(me(), role, competency_key=form.competency.data or None,
                                    kind=form.kind.data, text=form.text.data, now=clock.now())
         except DomainError as exc:
-            form.text.errors = [exc.message]
+            form.text.errors = [translate_error(exc)]
         else:
             db.session.commit()
-            flash(f"Thank you. {role.name}'s authors will read it; their answer appears here.")
+            flash(gettext("Thank you. %(role)s's authors will read it; their answer appears here.",
+                          role=role.name))
             return redirect(url_for("account.my_feedback"))
     return render_template("profiles/feedback_form.html", role=role, form=form), \
         422 if form.errors else 200

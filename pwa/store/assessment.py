@@ -8,6 +8,7 @@ from sqlalchemy import insert, select
 
 from engine import assessment as rules
 from engine import sync as sync_rules
+from engine.errors import N_
 from pwa.extensions import db
 from pwa.models import (
     AssessmentSubmission,
@@ -83,8 +84,8 @@ def check_rating(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
     if competency_id is None:
         raise sync_rules.Refused(
             "unknown_competency",
-            f"Version {data['version']} of '{data['role']}' has no competency "
-            f"'{data['competency']}'.")
+            N_("Version %(version)s of '%(role)s' has no competency '%(competency)s'."),
+            version=data["version"], role=data["role"], competency=data["competency"])
     return {"competency_id": competency_id, "version_id": version_id}
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from engine import catalogue as rules
 from engine import people as people_rules
-from engine.errors import InvalidInput, NotFound
+from engine.errors import N_, InvalidInput, NotFound
 from pwa.extensions import db
 from pwa.models import CompetencyIdentity, Item, ItemRevision, Person, Role
 
@@ -19,15 +19,39 @@ def _current_join() -> Any:
             .where(ItemRevision.revision == Item.current_revision))
 
 
+MAX_SEARCH = 100
+
+
 def search(organisation_id: int, *, competency: str | None = None, format: str | None = None,
-           offline: bool | None = None, include_retired: bool = False) -> list[ItemRevision]:
-    """Current revisions of the organisation's items, filtered and ordered by title."""
+           offline: bool | None = None, include_retired: bool = False, text: str | None = None,
+           role: str | None = None) -> list[ItemRevision]:
+    """Current revisions of the organisation's items, filtered and ordered by title.
+
+    Every filter is a clause of one SQL query, so the database does the
+    searching however large the catalogue grows. ``text`` matches words in the
+    title or summary (case-insensitive); ``role`` (a role slug) keeps items that
+    develop at least one competency of that role.
+    """
     query = _current_join().where(Item.organisation_id == organisation_id)
+    if text and text.strip():
+        if len(text) > MAX_SEARCH:
+            raise InvalidInput(N_("Search for at most %(limit)s characters."), {"field": "q"},
+                               limit=MAX_SEARCH)
+        pattern = "%" + _escape_like(text.strip()) + "%"
+        query = query.where(or_(ItemRevision.title.ilike(pattern, escape="\\"),
+                                ItemRevision.summary.ilike(pattern, escape="\\")))
+    if role:
+        role_id = db.session.scalar(select(Role.id).where(Role.organisation_id == organisation_id,
+                                                           Role.slug == role))
+        if role_id is None:
+            raise InvalidInput(N_("There is no role '%(slug)s'."), {"field": "role"}, slug=role)
+        query = query.where(ItemRevision.competencies.any(CompetencyIdentity.role_id == role_id))
     if not include_retired:
         query = query.where(Item.retired_at.is_(None))
     if format:
         if format not in {f.value for f in rules.Format}:
-            raise InvalidInput(f"'{format}' is not a format.", {"field": "format"})
+            raise InvalidInput(N_("'%(format)s' is not a format."), {"field": "format"},
+                               format=format)
         query = query.where(ItemRevision.format == format)
     if offline is not None:
         query = query.where(ItemRevision.offline.is_(offline))
@@ -35,6 +59,11 @@ def search(organisation_id: int, *, competency: str | None = None, format: str |
         identity = competency_by_ref(organisation_id, competency)
         query = query.where(ItemRevision.competencies.any(CompetencyIdentity.id == identity.id))
     return list(db.session.scalars(query.order_by(ItemRevision.title)))
+
+
+def _escape_like(text: str) -> str:
+    """Search words literally: % and _ typed by a person are not wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def competency_by_ref(organisation_id: int, ref: str) -> CompetencyIdentity:
@@ -46,8 +75,8 @@ def competency_by_ref(organisation_id: int, ref: str) -> CompetencyIdentity:
                CompetencyIdentity.key == key)
     )
     if found is None:
-        raise InvalidInput(f"There is no competency '{ref}' (write it as role/competency).",
-                           {"field": "competency"})
+        raise InvalidInput(N_("There is no competency '%(ref)s' (write it as role/competency)."),
+                           {"field": "competency"}, ref=ref)
     return found
 
 
@@ -55,7 +84,7 @@ def item_by_key(organisation_id: int, key: str) -> Item:
     item: Item | None = db.session.scalar(
         select(Item).where(Item.organisation_id == organisation_id, Item.key == key))
     if item is None:
-        raise NotFound(f"There is no item '{key}'.")
+        raise NotFound(N_("There is no item '%(key)s'."), key=key)
     return item
 
 
@@ -64,7 +93,7 @@ def revision(organisation_id: int, key: str, number: int | None) -> ItemRevision
     wanted = item.current_revision if number is None else number
     found = next((r for r in item.revisions if r.revision == wanted), None)
     if found is None:
-        raise NotFound(f"Item '{key}' has no revision {wanted}.")
+        raise NotFound(N_("Item '%(key)s' has no revision %(number)s."), key=key, number=wanted)
     return found
 
 

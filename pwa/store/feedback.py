@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 
 from engine import feedback as rules
 from engine import sync as sync_rules
-from engine.errors import DomainError, NotFound
+from engine.errors import N_, DomainError, NotFound
 from pwa.extensions import db
 from pwa.models import Feedback, Person, Role, as_dict
 from pwa.store.people import require_author
@@ -31,7 +31,7 @@ def feedback_target(person: Person, role: Role, *, competency_key: str | None, k
                     text: str) -> dict[str, Any]:
     """Check feedback before it is stored: the columns it will have, or a DomainError."""
     if role.organisation_id != person.organisation_id:
-        raise NotFound("There is no such role.")
+        raise NotFound(N_("There is no such role."))
     version_now = published_version(role, None)
     ids = {line.competency.key: line.competency_id for line in version_now.lines}
     note = rules.check(kind, text, competency_key, known_keys=ids, role_name=role.name)
@@ -43,7 +43,7 @@ def feedback_target(person: Person, role: Role, *, competency_key: str | None, k
 def feedback_in_role(role: Role, feedback_id: int) -> Feedback:
     feedback = db.session.get(Feedback, feedback_id)
     if feedback is None or feedback.role_id != role.id:
-        raise NotFound("There is no such feedback.")
+        raise NotFound(N_("There is no such feedback."))
     return feedback
 
 
@@ -92,7 +92,7 @@ def check_created(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
             batch.person, role, competency_key=data["competency"], kind=data["kind"],
             text=data["text"])}
     except DomainError as exc:
-        raise sync_rules.Refused("invalid_feedback", exc.message) from exc
+        raise sync_rules.Refused("invalid_feedback", exc.template, **exc.params) from exc
 
 
 def apply_created(person: Person, planned: list[tuple[sync_rules.Event, dict[str, Any]]]) -> None:

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from engine import invites as invite_rules
-from engine.errors import NotFound
+from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import Invite, Person, as_dict
 
@@ -75,7 +75,7 @@ def revoke(invite: Invite, now: datetime) -> bool:
 def invite_in_org(organisation_id: int, invite_id: int) -> Invite:
     invite = db.session.get(Invite, invite_id)
     if invite is None or invite.person.organisation_id != organisation_id:
-        raise NotFound("There is no such invite.")
+        raise NotFound(N_("There is no such invite."))
     return invite
 
 

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from engine import people as people_rules
-from engine.errors import NotFound
+from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import Passkey, Person, WebAuthnChallenge, as_dict
 
@@ -55,7 +55,7 @@ def remove_passkey(person: Person, passkey_id: int) -> Passkey:
     """Remove one of ``person``'s passkeys, but never the last one."""
     passkey = db.session.get(Passkey, passkey_id)
     if passkey is None or passkey.person_id != person.id:
-        raise NotFound("That passkey does not exist.")
+        raise NotFound(N_("That passkey does not exist."))
     people_rules.require_removable_passkey(len(person.passkeys))
     db.session.delete(passkey)
     return passkey

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine import levels
 from engine import people as people_rules
-from engine.errors import InvalidInput, NotFound
+from engine.errors import N_, InvalidInput, NotFound
 from pwa.extensions import db
 from pwa.models import Organisation, Person, Role, RoleAuthor
 
@@ -21,13 +21,13 @@ def the_organisation(slug: str | None = None) -> Organisation:
             select(Organisation).where(Organisation.slug == slug)
         )
         if org is None:
-            raise NotFound(f"There is no organisation '{slug}'.")
+            raise NotFound(N_("There is no organisation '%(slug)s'."), slug=slug)
         return org
     orgs = db.session.scalars(select(Organisation).limit(2)).all()
     if not orgs:
-        raise NotFound("There is no organisation yet. Run `flask --app pwa seed-demo` first.")
+        raise NotFound(N_("There is no organisation yet. Run `flask --app pwa seed-demo` first."))
     if len(orgs) > 1:
-        raise InvalidInput("There is more than one organisation: name one.")
+        raise InvalidInput(N_("There is more than one organisation: name one."))
     return orgs[0]
 
 
@@ -38,7 +38,8 @@ def role_by_slug(org: Organisation, slug: str) -> Role:
     )
     if role is None:
         known = ", ".join(r.slug for r in org.roles) or "none yet"
-        raise NotFound(f"There is no role '{slug}'. Roles: {known}.", {"field": "role"})
+        raise NotFound(N_("There is no role '%(slug)s'. Roles: %(known)s."), {"field": "role"},
+                       slug=slug, known=known)
     return role
 
 
@@ -48,7 +49,7 @@ def role_in_org(organisation_id: int, slug: str) -> Role:
         select(Role).where(Role.organisation_id == organisation_id, Role.slug == slug)
     )
     if role is None:
-        raise NotFound(f"There is no role '{slug}'.")
+        raise NotFound(N_("There is no role '%(slug)s'."), slug=slug)
     return role
 
 
@@ -71,9 +72,8 @@ def ensure_person(
     )
     if person is not None:
         if person.role_id != role.id:
-            raise InvalidInput(
-                f"{name} already exists with the role '{person.role.slug}'.", {"field": "role"}
-            )
+            raise InvalidInput(N_("%(name)s already exists with the role '%(role)s'."),
+                               {"field": "role"}, name=name, role=person.role.slug)
         if ld_admin and not person.is_ld_admin:
             person.is_ld_admin = True
         return person, False
@@ -143,7 +143,7 @@ def person_in_org(organisation_id: int, person_id: int) -> Person:
     """A person of the organisation by id, or NotFound."""
     person = db.session.get(Person, person_id)
     if person is None or person.organisation_id != organisation_id:
-        raise NotFound("There is no such person.")
+        raise NotFound(N_("There is no such person."))
     return person
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import profiles as rules
-from engine.errors import NotFound
+from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import CompetencyIdentity, Feedback, Person, ProfileVersion, Role, VersionCompetency
 from pwa.store.people import authors, require_author
@@ -42,7 +42,7 @@ def version(role: Role, number: int) -> ProfileVersion:
                                      ProfileVersion.number == number)
     )
     if found is None:
-        raise NotFound(f"{role.name} has no version {number}.")
+        raise NotFound(N_("%(role)s has no version %(number)s."), role=role.name, number=number)
     return found
 
 
@@ -50,8 +50,10 @@ def published_version(role: Role, number: int | None) -> ProfileVersion:
     """Version ``number`` if published, or the current one; drafts stay with authors."""
     found = current(role) if number is None else version(role, number)
     if found is None or found.status != "published":
-        raise NotFound(f"{role.name} has no published version"
-                       + (f" {number}." if number is not None else " yet."))
+        if number is None:
+            raise NotFound(N_("%(role)s has no published version yet."), role=role.name)
+        raise NotFound(N_("%(role)s has no published version %(number)s."), role=role.name,
+                       number=number)
     return found
 
 

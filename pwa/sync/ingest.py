@@ -10,6 +10,7 @@ applies only what it stored itself: nothing is doubled and nothing is lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from engine import sync as rules
+from engine.errors import N_
 from pwa.extensions import db
 from pwa.models import Event, Person, QuarantinedEvent, Role
 from pwa.store import profiles
@@ -26,13 +28,17 @@ from pwa.sync.registry import registry
 
 @dataclass
 class Result:
+    """What became of a batch; each refusal keeps its id and its translatable reason."""
+
     accepted: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
-    refused: list[dict[str, str]] = field(default_factory=list)
+    refused: list[tuple[str, rules.Refusal]] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, words: Callable[[rules.Refusal], str]) -> dict[str, Any]:
+        """The answer to the phone; ``words`` turns a refusal into the person's language."""
         return {"accepted": self.accepted, "duplicates": self.duplicates,
-                "refused": self.refused}
+                "refused": [{"id": event_id, "code": refusal.code, "message": words(refusal)}
+                            for event_id, refusal in self.refused]}
 
 
 class Batch:
@@ -58,7 +64,7 @@ class Batch:
     def role(self, slug: str) -> Role:
         found = self.roles.get(slug)
         if found is None:
-            raise rules.Refused("unknown_role", f"There is no role '{slug}'.")
+            raise rules.Refused("unknown_role", N_("There is no role '%(slug)s'."), slug=slug)
         return found
 
     def version(self, role_slug: str, number: int) -> tuple[int, dict[str, int]]:
@@ -73,7 +79,8 @@ class Batch:
         found = self.versions.get(key)
         if found is None:
             raise rules.Refused("unknown_version",
-                                f"'{role_slug}' has no published version {number}.")
+                                N_("'%(role)s' has no published version %(number)s."),
+                                role=role_slug, number=number)
         return found
 
 
@@ -116,7 +123,7 @@ def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
             result.duplicates.append(event.id)
         else:
             _quarantine(person, _raw(event), rules.Refusal(
-                "id_taken", "This event id belongs to someone else's event."), now, result)
+                "id_taken", N_("This event id belongs to someone else's event.")), now, result)
     position = {event.id: index for index, event in enumerate(checked)}
     result.accepted.sort(key=position.__getitem__)  # answer in the order they came
     result.duplicates.sort(key=position.__getitem__)
@@ -128,7 +135,7 @@ def _for_me(person: Person, raw: Any) -> Any:
     if isinstance(raw, dict) and "person_id" in raw:
         if raw["person_id"] != person.id:
             raise rules.Refused("wrong_person",
-                                "This event belongs to another person and was not applied.")
+                                N_("This event belongs to another person and was not applied."))
         raw = {k: v for k, v in raw.items() if k != "person_id"}
     return raw
 
@@ -176,8 +183,7 @@ def _quarantine(person: Person, raw: Any, refusal: rules.Refusal, now: datetime,
     db.session.add(QuarantinedEvent(person_id=person.id, event_id=event_id, payload=raw,
                                     code=refusal.code, message=refusal.message,
                                     received_at=now))
-    result.refused.append({"id": event_id or "", "code": refusal.code,
-                           "message": refusal.message})
+    result.refused.append((event_id or "", refusal))
 
 
 def _raw(event: rules.Event) -> dict[str, Any]:

@@ -87,9 +87,12 @@ def test_validate_refuses_duplicate_names_case_insensitively_and_lists_all_probl
         profiles.validate([comp("a", "Store safety"), comp("b", "store  SAFETY", target=9)])
     assert caught.value.details["problems"] == [
         {"competency": 1, "field": "name",
-         "message": "“store SAFETY” appears twice (also competency 1)."},
+         "message": "“store SAFETY” appears twice (also competency 1).",
+         "template": "“%(name)s” appears twice (also competency %(other)s).",
+         "params": {"name": "store SAFETY", "other": 1}},
         {"competency": 1, "field": "target",
-         "message": "The target must be a whole number from 1 to 5."},
+         "message": "The target must be a whole number from 1 to 5.",
+         "template": "The target must be a whole number from 1 to 5.", "params": {}},
     ]
 
 

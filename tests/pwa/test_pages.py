@@ -37,6 +37,17 @@ def test_home_shows_name_and_role(app, api, org):
     assert 'class="who-name">Ana Ruiz<' in html
     assert "Store associate" in html
     assert "Invites" not in html  # not an L&D admin
+    assert "No future role chosen yet." in html and ">Choose one</a>" in html
+
+
+def test_home_offers_to_change_a_future_role_once_chosen(app, api, org):
+    person_id = signed_in(app, api)
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        person.future_role_id = org["roles"]["warehouse-picker"]
+        db.session.commit()
+    html = api.get("/").get_data(as_text=True)
+    assert "aiming for" in html and "Warehouse picker" in html and ">Change</a>" in html
 
 
 def test_enrol_page_and_its_refusals(app, client, org):

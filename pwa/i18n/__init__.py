@@ -1,0 +1,136 @@
+"""The one translation seam of the server: Flask-Babel, set up for the signed-in person.
+
+Every string a person sees goes through ``gettext`` (and friends) and every
+date through the person's locale and time zone. ``engine`` cannot import Babel,
+so it raises errors that keep their message as a template (marked with
+``engine.errors.N_``) and its parameters; :func:`translate_error` is the one
+place that turns such an error into the words a person reads.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
+from flask import Flask, has_request_context, request
+from flask_babel import format_date, format_time, get_locale, gettext
+
+from engine.errors import DomainError, Message
+
+DEFAULT_LOCALE = "en"
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with our selectors and add the two date filters to Jinja."""
+    from pwa.extensions import babel
+
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "i18n/translations")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_time_zone)
+    # Whitespace in {% trans %} blocks is collapsed, as `make messages` extracts them.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["and_list"] = and_list
+    app.jinja_env.globals["html_lang"] = html_lang
+
+
+def _parse(tag: str | None) -> Locale | None:
+    """A Babel locale for a BCP 47 tag ("es-MX"), or None if Babel does not know it."""
+    if not tag:
+        return None
+    try:
+        return Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+def _person() -> Any:
+    if not has_request_context():
+        return None
+    from pwa.session import current_person
+
+    return current_person()
+
+
+def select_locale() -> str:
+    """The signed-in person's locale, else the browser's first known one, else English."""
+    person = _person()
+    found = _parse(person.locale) if person is not None else None
+    if found is None and has_request_context():
+        found = next((loc for loc in (_parse(tag) for tag, _ in request.accept_languages)
+                      if loc is not None), None)
+    return str(found) if found is not None else DEFAULT_LOCALE
+
+
+def select_time_zone() -> str | None:
+    """The signed-in person's IANA time zone; Flask-Babel falls back to UTC."""
+    person = _person()
+    return person.time_zone if person is not None and person.time_zone else None
+
+
+def html_lang() -> str:
+    """The ``lang`` attribute of a page: the locale in use, as a BCP 47 tag."""
+    return str(get_locale() or DEFAULT_LOCALE).replace("_", "-")
+
+
+def day(value: date | datetime | None, width: str = "medium") -> str:
+    """A date in the person's locale (and, for a moment in time, their time zone)."""
+    if value is None:
+        return ""
+    return str(format_date(value, width))
+
+
+def moment(value: datetime | None) -> str:
+    """A date and time in the person's zone, joined the way their locale joins them.
+
+    Babel's medium date-time shows seconds; a medium date with a short time
+    reads better, and the locale's own pattern keeps the order right.
+    """
+    if value is None:
+        return ""
+    locale = get_locale() or Locale.parse(DEFAULT_LOCALE)
+    pattern = str(locale.datetime_formats["medium"])
+    return pattern.replace("{1}", format_date(value, "medium")).replace(
+        "{0}", format_time(value, "short"))
+
+
+def and_list(names: list[str]) -> str:
+    """Names joined as the locale joins a list ("A, B and C"), never with a hard-coded "and"."""
+    return str(format_list(list(names), locale=get_locale() or DEFAULT_LOCALE))
+
+
+def translate(message: Message) -> str:
+    """A message template from ``engine`` (or the store) in the person's language."""
+    return str(gettext(message.template, **message.params))
+
+
+def translate_error(exc: DomainError) -> str:
+    """What a page shows for a domain error: its message, translated."""
+    return translate(exc)
+
+
+def translate_problems(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Problems listed in an error's details, each message translated.
+
+    The engine keeps ``template`` and ``params`` beside the English
+    ``message``; what leaves the server keeps the field and the translated
+    message only.
+    """
+    out = []
+    for p in problems:
+        entry = {k: v for k, v in p.items() if k not in {"template", "params"}}
+        if "template" in p:
+            entry["message"] = gettext(p["template"], **p.get("params", {}))
+        out.append(entry)
+    return out
+
+
+def translated_details(details: dict[str, Any]) -> dict[str, Any]:
+    """An error's details with any listed problems translated."""
+    if isinstance(details.get("problems"), list):
+        return {**details, "problems": translate_problems(details["problems"])}
+    return details
