@@ -77,10 +77,15 @@ def csrf_token() -> Response:
 
 @bp.get("/session")
 def whoami() -> Response:
-    """Whether someone is signed in, and who."""
+    """Whether someone is signed in, and who, with a fresh CSRF token.
+
+    The phone asks this before it sends its outbox: only the signed-in person's
+    own answers go, in one round trip with the token they need.
+    """
     person = current_person()
-    return jsonify({"signed_in": person is not None,
-                    "person": people.person_summary(person) if person else None})
+    return no_store({"signed_in": person is not None,
+                     "person": people.person_summary(person) if person else None,
+                     "csrf_token": generate_csrf()})
 
 
 @bp.post("/signout")

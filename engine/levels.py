@@ -14,6 +14,9 @@ LEVEL_MIN = 1
 LEVEL_MAX = 5
 LEVELS = tuple(range(LEVEL_MIN, LEVEL_MAX + 1))
 
+# Aggregates are shown for groups of at least this many people, never fewer.
+K_ANONYMITY = 5
+
 MAX_NOTE = 1000
 MAX_FEEDBACK = 2000
 MAX_REPLY = 2000
@@ -43,4 +46,5 @@ def limits() -> dict[str, Any]:
         "max_note": MAX_NOTE,
         "max_feedback": MAX_FEEDBACK,
         "feedback_kinds": list(FEEDBACK_KINDS),
+        "k_anonymity": K_ANONYMITY,
     }

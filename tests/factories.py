@@ -152,3 +152,14 @@ def seed_catalogue(app):
             catalogue.save(org_id, {**ITEM_BASE, "title": title, "format": fmt, "summary": summary,
                                     "competencies": [competency]}, by=None, now=clock.now())
         db.session.commit()
+
+
+def add_offline_item(app, title="Greeting in ten seconds", competency="store-associate/greet"):
+    """An item that works without signal, for the phone to keep; returns its key."""
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        saved = catalogue.save(org_id, {**ITEM_BASE, "title": title, "format": "book_study",
+                                        "offline": True, "competencies": [competency]},
+                               by=None, now=clock.now())
+        db.session.commit()
+        return saved.item.key

@@ -4,9 +4,6 @@
 import { get } from './data/idb.js';
 import { pending } from './data/outbox.js';
 
-// The server's K_ANONYMITY: the bundle does not carry it, and the privacy promise names it.
-export const K_ANONYMITY = 5;
-
 /** The one key of a rating: a competency of a role ("store-associate/greet"). */
 export const ratingKey = (role, competency) => `${role}/${competency}`;
 
@@ -28,9 +25,10 @@ export function build(bundle, outbox) {
   return { bundle: bundle ?? null, outbox, history, latest, submissions };
 }
 
+/** The bundle and the waiting events of its learner (never another's on a shared phone). */
 export async function loadState() {
-  const [bundle, outbox] = await Promise.all([get('kv', 'bootstrap'), pending()]);
-  return build(bundle, outbox);
+  const bundle = await get('kv', 'bootstrap');
+  return build(bundle, await pending(bundle?.person?.id));
 }
 
 /** The learner's profiles: their role's first, then the role they are aiming for. */

@@ -12,8 +12,10 @@ function say(tone, html) {
   bar.innerHTML = html;
 }
 
-export function showStatus({ waiting, refused, online, problem }) {
-  if (refused.length) {
+export function showStatus({ waiting, refused, online, problem, checking }) {
+  if (checking) {
+    say('ok', esc(t('status.checking')));
+  } else if (refused.length) {
     say('error', `${esc(t('status.refused', { count: refused.length, reason: refused[0].message }))}
       ${esc(t('status.refused_help'))}
       <button type="button" class="button small" id="dismiss-refused">${esc(t('status.ok'))}</button>`);

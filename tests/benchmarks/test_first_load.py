@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from pwa.extensions import db
 from pwa.models import Person
-from tests.browser.harness import open_phone
+from tests.browser.harness import open_phone, wait_until
 from tests.factories import make_invite
 
 GOAL = 30 * 1024
@@ -48,10 +48,10 @@ def test_first_load_bytes(browser, live_server, runner, capsys):
         const bundle = await (await fetch('/api/v1/bootstrap')).json();
         return bundle.content.items;
     }""")
-    first.wait_for_function("""async (wanted) => {
+    wait_until(first, """async (wanted) => {
         const cache = await caches.open('skillpath-content');
         return (await cache.keys()).length >= wanted.length;
-    }""", arg=wanted, timeout=15_000)
+    }""", wanted)
     kept = first.evaluate("""async () => {
         const cache = await caches.open('skillpath-content');
         return Promise.all((await cache.keys()).map(async (r) => (await cache.match(r)).text()));

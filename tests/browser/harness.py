@@ -153,3 +153,21 @@ def wait_for_app(page: Any) -> None:
         page.reload()
         page.wait_for_function(controlled, timeout=15_000)
     page.get_by_role("status").filter(has_text="All saved").wait_for()
+
+
+def wait_until(page: Any, script: str, arg: Any = None, *, timeout: float = 15.0) -> Any:
+    """Evaluate ``script`` (it may be async) until it gives a truthy value; return it.
+
+    ``page.wait_for_function`` takes the Promise an async function returns for a
+    truthy answer at once, so it cannot wait on Cache Storage or IndexedDB.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(script, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still falsy after {timeout} s: {script}")
+        page.wait_for_timeout(100)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -10,8 +11,8 @@ from playwright.sync_api import expect
 
 from pwa.extensions import db
 from pwa.models import Person, Rating
-from tests.browser.harness import SCREENSHOTS, enrol, wait_for_app
-from tests.factories import publish_profile
+from tests.browser.harness import SCREENSHOTS, enrol, wait_for_app, wait_until
+from tests.factories import add_offline_item, publish_profile
 
 pytestmark = pytest.mark.browser
 
@@ -84,8 +85,8 @@ def test_a_submitted_assessment_stays_submitted(phone, live_server, org):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Assess").click()
     page.get_by_role("heading", name="Your self-assessment").wait_for()
     when = page.evaluate("""async () => {
-      const { pending } = await import('/static/js/data/outbox.js');
-      const sent = (await pending()).find((e) => e.type === 'assessment.submitted');
+      const { all } = await import('/static/js/data/idb.js');
+      const sent = (await all('outbox')).find((e) => e.type === 'assessment.submitted');
       const instant = new Date(sent.occurred_at);
       const as = (locale, timeZone) => new Intl.DateTimeFormat(locale,
         { dateStyle: 'long', timeStyle: 'short', timeZone }).format(instant);
@@ -232,6 +233,7 @@ def test_sign_out_from_the_app_warns_about_waiting_answers(phone, live_server, o
 def test_home_and_own_pages_open_offline_nobody_elses(phone, live_server, org):
     publish_profile(live_server.app, "warehouse-picker", "Marcus Johnson")
     page = open_app(phone, live_server)
+    add_offline_item(live_server.app)  # the bundle names it from the next sync on
     headings = {"/": "Hello, Ana", "/roles": "Success Profiles",
                 "/roles/store-associate": "Store associate", "/account": "Your account"}
     for path, heading in headings.items():
@@ -241,9 +243,18 @@ def test_home_and_own_pages_open_offline_nobody_elses(phone, live_server, org):
     expect(page.get_by_role("heading", level=1)).to_have_text("Warehouse picker")
     page.goto(f"{live_server.url}/app")
     wait_for_app(page)
-    # The service worker fetched the profile's versioned content for offline use.
-    page.wait_for_function("""async () => (await (await caches.open('skillpath-content')).keys())
-      .some((r) => r.url.endsWith('/api/v1/roles/store-associate/profile?version=1'))""")
+    # The service worker keeps the offline lessons the bundle names, by their revision.
+    wanted = wait_until(page, """async () => {
+        const db = await new Promise((ok) => { const r = indexedDB.open('skillpath');
+                                                  r.onsuccess = () => ok(r.result); });
+        const bundle = await new Promise((ok) => {
+          const r = db.transaction('kv').objectStore('kv').get('bootstrap');
+          r.onsuccess = () => ok(r.result); });
+        return bundle.content.items.length && bundle.content.items; }""")
+    wait_until(page, """async (wanted) => {
+        const kept = (await (await caches.open('skillpath-content')).keys())
+          .map((r) => new URL(r.url).pathname + new URL(r.url).search);
+        return wanted.every((url) => kept.includes(url)); }""", wanted)
 
     phone.context.set_offline(True)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
@@ -266,3 +277,52 @@ def test_home_and_own_pages_open_offline_nobody_elses(phone, live_server, org):
     phone.context.set_offline(True)
     page.goto(f"{live_server.url}/")  # signed out: the copy of Ana's home went with her
     expect(page.get_by_role("heading", level=1)).to_have_text("No signal")
+
+
+def test_a_shared_phone_keeps_each_persons_answers_for_them(phone, live_server, org):
+    """Ana signs out with an answer waiting; Ben signs in on the same phone: he neither
+    sees nor sends it. When Ana signs in again, it is sent, as hers."""
+    page = open_app(phone, live_server)
+    phone.context.route("**/api/v1/sync", lambda route: route.abort())  # no signal for sync
+    page.get_by_role("link", name="Start").click()
+    level(page, LEVEL_3).check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("status")).to_contain_text("1 answer")
+    page.once("dialog", lambda dialog: dialog.accept())  # "1 answer has not been sent yet"
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{live_server.url}/signin")
+
+    enrol(phone, live_server, "Ben Ode", device="Ben's phone")
+    page.goto(f"{live_server.url}/app")
+    expect(page.get_by_role("status")).to_have_text("All saved", timeout=15_000)
+    expect(page.locator("#who")).to_contain_text("Ben Ode")
+    expect(page.locator("progress")).to_have_attribute("value", "0")  # not Ana's answer
+    phone.shot("38-shared-phone-ben")
+    phone.context.unroute("**/api/v1/sync")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_role("status")).to_have_text("All saved")
+    with live_server.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == 0
+
+    page.once("dialog", lambda dialog: dialog.dismiss())  # none is expected: nothing of Ben's
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{live_server.url}/signin")
+    with live_server.app.app_context():
+        ben = db.session.scalar(sa.select(Person).where(Person.display_name == "Ben Ode"))
+        handle = base64.b64encode(ben.user_handle).decode()
+    bens = [c for c in phone.cdp.send("WebAuthn.getCredentials",
+                                      {"authenticatorId": phone.authenticator_id})["credentials"]
+            if c.get("userHandle") == handle]
+    assert len(bens) == 1
+    phone.cdp.send("WebAuthn.removeCredential", {"authenticatorId": phone.authenticator_id,
+                                                 "credentialId": bens[0]["credentialId"]})
+    page.get_by_role("button", name="Sign in with a passkey").click()  # Ana's passkey
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/app")
+    expect(page.get_by_role("status")).to_have_text("All saved", timeout=15_000)
+    with live_server.app.app_context():
+        rows = db.session.execute(sa.select(Person.display_name, Rating.level)
+                                  .select_from(Rating)
+                                  .join(Person, Rating.person_id == Person.id)).all()
+    assert [tuple(r) for r in rows] == [("Ana Ruiz", 3)]
+    assert phone.csp_violations() == []

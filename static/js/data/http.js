@@ -23,6 +23,15 @@ export async function freshCsrf() {
   return csrfToken;
 }
 
+/** Who is signed in (``{signed_in, person, csrf_token}``), with a fresh CSRF token. */
+export async function session() {
+  const res = await fetch('/api/v1/auth/session', { credentials: 'same-origin', cache: 'no-store' });
+  if (!res.ok) throw new ApiError(await safeJson(res), res.status);
+  const answer = await res.json();
+  csrfToken = answer.csrf_token;
+  return answer;
+}
+
 /** POST (or another method) JSON with the CSRF token and return the raw response. */
 export async function post(path, body = {}, { method = 'POST', token = null } = {}) {
   if (!token && !csrfToken) await freshCsrf();

@@ -15,14 +15,19 @@ async function deviceId() {
   return id;
 }
 
-/** Record an event of `type` with `data`; returns it. */
+/**
+ * Record an event of `type` with `data` for the learner whose bundle is on the phone;
+ * returns it. The event names its person: on a shared phone it waits for them alone.
+ */
 export async function record(type, data) {
+  const bundle = await get('kv', 'bootstrap');
   const event = {
     id: crypto.randomUUID(),
     type,
     schema: 1,
     occurred_at: new Date().toISOString(),
     device_id: await deviceId(),
+    person_id: bundle?.person?.id,
     data,
   };
   await put('outbox', event);
@@ -30,8 +35,12 @@ export async function record(type, data) {
   return event;
 }
 
-/** Waiting events, oldest first (by instant: the strings may differ in form). */
-export async function pending() {
-  const events = await all('outbox');
+/**
+ * Waiting events of `personId`, oldest first (by instant: the strings may differ in
+ * form). Events recorded before they named their person count as anyone's.
+ */
+export async function pending(personId) {
+  const events = (await all('outbox')).filter(
+    (e) => e.person_id === undefined || e.person_id === personId);
   return events.sort((a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at));
 }

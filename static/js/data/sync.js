@@ -1,8 +1,8 @@
 // Sync: send the outbox in batches, keep what the server has not acknowledged,
 // and refresh the bootstrap bundle. One sync at a time across tabs (Web Locks).
 
-import { freshCsrf, post } from './http.js';
-import { all, count, get, put, removeMany } from './idb.js';
+import { post, session } from './http.js';
+import { all, get, put, removeMany } from './idb.js';
 import { pending } from './outbox.js';
 
 const BATCH = 100;
@@ -11,24 +11,39 @@ let backoff = 0;
 let retryTimer = null;
 let soon = null;
 let lastProblem = null; // 'offline' | 'signin' | 'server'
+let synced = false; // a sync finished on this page: we know who is signed in
 
 export const onStatus = (fn) => status.addEventListener('change', (e) => fn(e.detail));
 
-/** What the status line should say now. */
+/**
+ * What the status line should say now: only the learner's own waiting answers count.
+ * With no bundle on the phone (a first start, or someone signed in after another) we
+ * do not know whose answers these are until a sync has asked: "checking", not "saved".
+ */
 export async function describe() {
-  const waiting = await count('outbox');
+  const bundle = await get('kv', 'bootstrap');
+  const waiting = (await pending(bundle?.person?.id)).length;
   const refused = await all('refused');
-  return { waiting, refused, online: navigator.onLine, problem: lastProblem };
+  const checking = !bundle && !synced && navigator.onLine && !lastProblem;
+  return { waiting, refused, online: navigator.onLine, problem: lastProblem, checking };
 }
 
 async function announce() {
   status.dispatchEvent(new CustomEvent('change', { detail: await describe() }));
 }
 
+/**
+ * Send the signed-in person's waiting events. Another person's (a shared phone, signed
+ * out with answers waiting) stay until that person signs in here again; a bundle left
+ * by someone else is forgotten before anything is shown or sent.
+ */
 async function sendOutbox() {
-  let events = await pending();
-  if (!events.length) return;
-  const token = await freshCsrf();
+  const who = await session();
+  if (!who.signed_in) throw Object.assign(new Error('sign in'), { signin: true });
+  const bundle = await get('kv', 'bootstrap');
+  if (bundle && bundle.person?.id !== who.person.id) await forgetBundle();
+  let events = await pending(who.person.id);
+  const token = who.csrf_token;
   while (events.length) {
     const batch = events.slice(0, BATCH);
     const res = await post('/api/v1/sync', { events: batch }, { token });
@@ -83,6 +98,7 @@ async function syncOnce() {
     await sendOutbox();
     const changed = await refreshBootstrap();
     lastProblem = null;
+    synced = true;
     backoff = 0;
     await announce();
     return changed;

@@ -86,6 +86,7 @@ export default {
   'feedback.send': 'Send to the authors',
 
   'status.saved': 'All saved',
+  'status.checking': 'Checking…',
   'status.waiting': { one: '1 answer waiting to sync', other: '{count} answers waiting to sync' },
   'status.waiting_retry': { one: '1 answer waiting to sync: Skillpath did not answer, trying again soon', other: '{count} answers waiting to sync: Skillpath did not answer, trying again soon' },
   'status.offline': { zero: 'Offline — your answers will be kept on this phone', one: 'Offline — 1 answer kept on this phone', other: 'Offline — {count} answers kept on this phone' },

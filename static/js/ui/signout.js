@@ -2,13 +2,15 @@
 // first, since they can only be sent while someone is signed in. Loaded on first use.
 
 import { signOut } from '../data/http.js';
-import { count } from '../data/idb.js';
+import { get } from '../data/idb.js';
+import { pending } from '../data/outbox.js';
 import { forgetBundle } from '../data/sync.js';
 import { t } from '../i18n.js';
 import { showProblem } from '../status.js';
 
 export async function signOutHere() {
-  const waiting = await count('outbox');
+  const bundle = await get('kv', 'bootstrap');
+  const waiting = (await pending(bundle?.person?.id)).length;
   if (waiting && !window.confirm(t('signout.confirm', { count: waiting }))) return;
   try {
     await signOut();

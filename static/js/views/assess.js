@@ -2,12 +2,14 @@
 // whether it was submitted, and every competency as one row to tap.
 
 import { formatDateTime, t } from '../i18n.js';
-import { K_ANONYMITY, changedSinceRated, limits, profileFor, profiles, ratingOf, submission,
+import { changedSinceRated, limits, profileFor, profiles, ratingOf, submission,
   toAsk } from '../state.js';
 import { esc } from '../ui/html.js';
 
 /** Who sees what, in the words of the promise (DESIGN: trust). */
-export const privacy = () => `<p class="privacy">${esc(t('privacy.ratings', { k: K_ANONYMITY }))}</p>`;
+/** Who sees what, with the group size the server's aggregates never go below. */
+export const privacy = (state) =>
+  `<p class="privacy">${esc(t('privacy.ratings', { k: limits(state).k_anonymity }))}</p>`;
 
 /** Before the first bundle: nothing to show but how to get it. */
 export function empty(online) {
@@ -56,7 +58,7 @@ export function render(state, params) {
   const others = profiles(state).filter((p) => p !== profile);
   return `
     <h1 tabindex="-1">${esc(t('assess.title'))}</h1>
-    ${privacy()}
+    ${privacy(state)}
     <p class="meta">${esc(t('assess.meta', { role: profile.role.name, version: profile.number }))}</p>
     <p class="hint">${esc(t('assess.levels_explained', { min, max }))}</p>
     <label for="progress"><strong>${esc(t('assess.progress', { done, total }))}</strong></label>
