@@ -28,7 +28,7 @@ ENTRIES = ("app.js", "register-sw.js", "install.js")
 # Pages the shell serves from the cache: they hold no personal data.
 PAGES = ("/app", "/offline")
 # Templates of those pages: a change to them is a new version too.
-PAGE_TEMPLATES = ("shell/app.html", "shell/offline.html")
+PAGE_TEMPLATES = ("_head.html", "shell/app.html", "shell/offline.html")
 VERSION_PLACEHOLDER = "'{{VERSION}}'"
 SHELL_PLACEHOLDER = "[/* {{SHELL}} */]"
 
@@ -84,7 +84,8 @@ def _compute(signature: tuple[tuple[str, int, int], ...]) -> _Shell:
     """Everything at once, for one state of the files (``signature`` is only the cache key)."""
     modules = _graph([JS / name for name in ENTRIES], dynamic=True)
     preloads = _graph([JS / "app.js"], dynamic=False)[1:]  # app.js is its own <script>
-    others = [STATIC / "css" / "app.css", STATIC / "manifest.webmanifest",
+    # Every stylesheet: the learner's own server pages open offline too, with pages.css.
+    others = [*sorted((STATIC / "css").glob("*.css")), STATIC / "manifest.webmanifest",
               *sorted((STATIC / "icons").iterdir())]
     files = [*others, *modules]
     digest = hashlib.sha256()

@@ -30,6 +30,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "i18n/translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_time_zone)
+    # One Babel object serves every app made in this process (the tests make many); its
+    # translation cache is keyed by locale alone, so each new app starts with its own.
+    babel.__dict__.pop("domain_instance", None)
     # Whitespace in {% trans %} blocks is collapsed, as `make messages` extracts them.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["day"] = day

@@ -39,7 +39,7 @@ def test_served_sw_lists_every_shell_file_and_each_answers(client):
     assert "{{" not in client.get("/sw.js").get_data(as_text=True)
     modules = {"/" + p.relative_to(ROOT).as_posix() for p in JS.rglob("*.js")
                if "pages" not in p.relative_to(JS).parts}
-    css_and_icons = {"/static/css/app.css", "/manifest.webmanifest",
+    css_and_icons = {"/static/css/app.css", "/static/css/pages.css", "/manifest.webmanifest",
                      *("/static/icons/" + p.name for p in (ROOT / "static" / "icons").iterdir())}
     assert set(shell) == {"/app", "/offline"} | modules | css_and_icons
     assert len(shell) == len(set(shell))
