@@ -14,7 +14,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.lists import format_list
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_time, get_locale, gettext
 
 from engine.errors import DomainError, Message
@@ -60,13 +60,41 @@ def _person() -> Any:
 
 
 def select_locale() -> str:
-    """The signed-in person's locale, else the browser's first known one, else English."""
+    """The language a page speaks, with the region of the person who reads it.
+
+    The language is the first of the person's locale, then the browser's, that
+    has a catalogue, else English; the region comes from the locale it was asked
+    for when that pair exists, so dates follow the person's habits without
+    mixing languages ("24 November 2026" for es-ES while Spanish is not
+    translated, never "24 de noviembre de 2026" inside an English sentence).
+    """
+    wanted: list[Locale] = []
     person = _person()
-    found = _parse(person.locale) if person is not None else None
-    if found is None and has_request_context():
-        found = next((loc for loc in (_parse(tag) for tag, _ in request.accept_languages)
-                      if loc is not None), None)
-    return str(found) if found is not None else DEFAULT_LOCALE
+    if person is not None and (own := _parse(person.locale)) is not None:
+        wanted.append(own)
+    if has_request_context():
+        wanted += [loc for loc in (_parse(tag) for tag, _ in request.accept_languages)
+                   if loc is not None]
+    languages = _languages()
+    spoken = next((loc for loc in wanted if loc.language in languages), None)
+    language = spoken.language if spoken is not None else DEFAULT_LOCALE
+    region = (spoken or (wanted[0] if wanted else None))
+    if region is not None and region.territory:
+        regional = _parse(f"{language}_{region.territory}")
+        if regional is not None:
+            return str(regional)
+    return language
+
+
+def _languages() -> set[str]:
+    """The languages that have a catalogue (English is the source language), read once."""
+    from pwa.extensions import babel
+
+    found = current_app.extensions.get("skillpath_languages")
+    if found is None:
+        found = {DEFAULT_LOCALE} | {loc.language for loc in babel.list_translations()}
+        current_app.extensions["skillpath_languages"] = found
+    return set(found)
 
 
 def select_time_zone() -> str | None:

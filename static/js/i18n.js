@@ -4,8 +4,9 @@
 import en from './i18n/en.js';
 
 // English is the only catalogue: its plural rules pick the form, whatever the locale.
-const plurals = new Intl.PluralRules('en');
-let locale = navigator.language || 'en';
+const LANGUAGE = 'en';
+const plurals = new Intl.PluralRules(LANGUAGE);
+let locale = inCatalogueLanguage(navigator.language);
 let timeZone; // undefined until the bundle says: the phone's own
 
 function usable(options) {
@@ -17,9 +18,23 @@ function usable(options) {
   }
 }
 
+/**
+ * The catalogue's language with the region of `tag` ("es-ES" → "en-ES"): dates
+ * follow the learner's habits without mixing a second language into a sentence.
+ */
+function inCatalogueLanguage(tag) {
+  try {
+    const region = new Intl.Locale(tag).region;
+    const regional = region && `${LANGUAGE}-${region}`;
+    return regional && usable({ locale: regional }) ? regional : LANGUAGE;
+  } catch {
+    return LANGUAGE;
+  }
+}
+
 /** Format dates and numbers as the learner chose (bundle.person: locale, time_zone). */
 export function setLocale(person) {
-  if (person?.locale && usable({ locale: person.locale })) locale = person.locale;
+  if (person?.locale) locale = inCatalogueLanguage(person.locale);
   if (person?.time_zone && usable({ timeZone: person.time_zone })) timeZone = person.time_zone;
 }
 

@@ -41,6 +41,21 @@ def test_a_time_is_shown_in_the_readers_zone_and_format(app, org, monkeypatch, l
     assert f'<html lang="{locale}">' in html
 
 
+@pytest.mark.parametrize("locale, lang, shown", [
+    # No Spanish catalogue: English words, Spain's order of day and month.
+    ("es-ES", "en-ES", "Store associate · expires 17 Mar 2026, 16:30"),
+    # No English of Vietnam is known: plain English.
+    ("vi-VN", "en", "Store associate · expires Mar 17, 2026, 10:30 PM"),
+])
+def test_a_language_without_a_catalogue_keeps_the_page_in_one_language(
+        app, org, monkeypatch, locale, lang, shown):
+    zone = "Europe/Madrid" if locale == "es-ES" else "Asia/Ho_Chi_Minh"
+    html = pending_line(app, monkeypatch, locale, zone)
+    assert shown in html, html
+    assert f'<html lang="{lang}">' in html
+    assert "mar 2026" not in html  # no month name of another language
+
+
 def test_the_locale_falls_back_to_the_browser_then_english(app, org):
     client = app.test_client()
     assert '<html lang="en-GB">' in client.get(
@@ -48,3 +63,8 @@ def test_the_locale_falls_back_to_the_browser_then_english(app, org):
     assert '<html lang="en">' in client.get("/signin").get_data(as_text=True)
     assert '<html lang="en">' in client.get(
         "/signin", headers={"Accept-Language": "zz"}).get_data(as_text=True)
+    # A language without a catalogue gives way to the next one the browser reads.
+    assert '<html lang="en-GB">' in client.get(
+        "/signin", headers={"Accept-Language": "de-DE, en-GB;q=0.8"}).get_data(as_text=True)
+    assert '<html lang="en-DE">' in client.get(
+        "/signin", headers={"Accept-Language": "de-DE"}).get_data(as_text=True)
