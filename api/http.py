@@ -44,13 +44,24 @@ def signed_in(template: str = N_("Please sign in first.")) -> Person:
     return person
 
 
-def body(schema: type[Schema]) -> Callable[[F], F]:
-    """Parse the request body as ``schema`` and pass it to the route as ``body``."""
+def body(schema: type[Schema],
+         refused: Callable[[ApiError], None] | None = None) -> Callable[[F], F]:
+    """Parse the request body as ``schema`` and pass it to the route as ``body``.
+
+    ``refused`` hears of a body that cannot be read (400, 422) before the error
+    is answered: sync keeps such a body rather than lose what a phone sent.
+    """
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            return view(*args, body=parse(schema), **kwargs)
+            try:
+                parsed = parse(schema)
+            except ApiError as exc:
+                if refused is not None:
+                    refused(exc)
+                raise
+            return view(*args, body=parsed, **kwargs)
 
         wrapped.request_schema = schema  # type: ignore[attr-defined]
         return cast(F, wrapped)
@@ -72,8 +83,12 @@ def parse(model: type[M]) -> M:
         )
     try:
         data = request.get_json()
-    except BadRequest as exc:
+    except (BadRequest, RecursionError) as exc:
         raise ApiError(400, "malformed_json", N_("The request body is not valid JSON.")) from exc
+    if _depth(data) > MAX_DEPTH:
+        raise ApiError(400, "malformed_json", N_("The request body nests more than %(limit)s "
+                                                 "levels deep."), {"max_depth": MAX_DEPTH},
+                       limit=MAX_DEPTH)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -81,6 +96,24 @@ def parse(model: type[M]) -> M:
             422, "invalid_request", N_("Some fields are missing or wrong."),
             validation_details(exc)
         ) from exc
+
+
+MAX_DEPTH = 64  # no request of ours needs more than a handful
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects, counted without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        if isinstance(item, dict):
+            stack.extend((inner, depth + 1) for inner in item.values())
+        elif isinstance(item, list):
+            stack.extend((inner, depth + 1) for inner in item)
+    return deepest
 
 
 def validation_details(exc: ValidationError) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from pydantic import Field
 
 from api.errors import ApiError
@@ -20,7 +20,7 @@ from pwa import clock
 from pwa.extensions import db
 from pwa.i18n import translate
 from pwa.sync import bootstrap as bundle
-from pwa.sync import ingest
+from pwa.sync import ingest, quarantine
 
 bp = Blueprint("api_sync", __name__, url_prefix="/api/v1")
 
@@ -35,11 +35,26 @@ def bootstrap() -> Response:
     return content_response(bundle.bundle(signed_in()), immutable=False)
 
 
+SIGN_IN_AGAIN = N_("Please sign in again. Your answers are kept on this phone meanwhile.")
+
+
+def keep_unreadable(error: ApiError) -> None:
+    """A body that cannot be read as a batch is kept whole in the quarantine, then refused.
+
+    The phone then halves the batch until it finds the events at fault; the server
+    keeps each try, so nothing a phone sent is lost with it.
+    """
+    person = signed_in(SIGN_IN_AGAIN)
+    quarantine.keep(person, request.get_data(as_text=True),
+                    rules.Refusal(error.error, error.template, error.params), clock.now())
+    db.session.commit()
+
+
 @bp.post("/sync")
-@body(SyncRequest)
+@body(SyncRequest, refused=keep_unreadable)
 def sync(body: SyncRequest) -> Response:
     """Store and apply a batch of events from the signed-in person's device."""
-    person = signed_in(N_("Please sign in again. Your answers are kept on this phone meanwhile."))
+    person = signed_in(SIGN_IN_AGAIN)
     if len(body.events) > rules.MAX_BATCH:
         raise ApiError(413, "batch_too_large", N_("Send at most %(limit)s events per batch."),
                        {"max_events": rules.MAX_BATCH, "max_bytes": rules.MAX_BATCH_BYTES,

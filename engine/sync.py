@@ -8,10 +8,11 @@ refused event is kept, with the reason this module gives, never dropped.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeGuard
 
 from engine.errors import N_, render
@@ -21,6 +22,9 @@ MAX_BATCH_BYTES = 1024 * 1024
 MAX_CLOCK_SKEW = timedelta(days=1)
 SCHEMA = 1
 MAX_DEVICE = 100
+MAX_DEPTH = 16  # nesting of one event: {"data": {...}} needs 2
+MAX_COUNT = 2 ** 31 - 1  # a version number or a count: a 32-bit column on every database
+EARLIEST = datetime(2020, 1, 1, tzinfo=UTC)  # nothing in this app happened before
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ def check(raw: object, now: datetime, data_rules: Mapping[str, DataRule]) -> Eve
     """
     if not isinstance(raw, dict):
         raise Refused("invalid_event", N_("An event is a JSON object."))
+    storable(raw)
     event_id = raw.get("id")
     if not isinstance(event_id, str) or not _is_uuid(event_id):
         raise Refused("invalid_id", N_("The event id must be a UUID made on the device."))
@@ -90,6 +95,10 @@ def check(raw: object, now: datetime, data_rules: Mapping[str, DataRule]) -> Eve
     if occurred_at > now + MAX_CLOCK_SKEW:
         raise Refused("clock_wrong", N_("This answer is dated more than a day in the future: "
                                         "check the date and time on your phone."))
+    if occurred_at < EARLIEST:
+        raise Refused("clock_wrong", N_("This answer is dated before %(year)s: "
+                                        "check the date and time on your phone."),
+                      year=EARLIEST.year)
     device = raw.get("device_id")
     if not isinstance(device, str) or not device.strip() or len(device) > MAX_DEVICE:
         raise Refused("invalid_event", N_("device_id must be a short text naming the device."))
@@ -98,6 +107,46 @@ def check(raw: object, now: datetime, data_rules: Mapping[str, DataRule]) -> Eve
         raise Refused("invalid_data", N_("data must be a JSON object."))
     return Event(event_id.lower(), kind, SCHEMA, occurred_at, device,
                  data_rules[kind](data))
+
+
+def storable(value: object) -> None:
+    """Refuse a value no database should hold: text that is not text, numbers that are not.
+
+    JSON can carry a lone UTF-16 surrogate ("\\ud83d"), a NUL character, NaN and
+    Infinity (Python reads them), integers of any size and any nesting. None of
+    it is a learner's answer, and some of it breaks one database or the other, so
+    each event is judged here before anything reads it.
+    """
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise Refused("invalid_value", N_("An event may nest at most %(limit)s levels."),
+                          limit=MAX_DEPTH)
+        if isinstance(item, str):
+            _text(item)
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise Refused("invalid_value", N_("Numbers must be finite (not NaN or Infinity)."))
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not -(2 ** 63) <= item < 2 ** 63:
+                raise Refused("invalid_value", N_("A number is too large."))
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                _text(key)
+                stack.append((inner, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((inner, depth + 1) for inner in item)
+
+
+def _text(text: str) -> None:
+    if "\x00" in text:
+        raise Refused("invalid_value", N_("Text may not contain a NUL character."))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise Refused("invalid_value", N_("Text must be valid Unicode (a lone surrogate is "
+                                          "not).")) from exc
 
 
 def order(events: list[Event]) -> list[Event]:
@@ -122,7 +171,11 @@ def _parse_time(value: object) -> datetime:
                       N_("occurred_at is an ISO 8601 time with a time zone.")) from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise Refused("invalid_time", N_("occurred_at needs a time zone (e.g. Z)."))
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+05:00 is before year 1 in UTC
+        raise Refused("clock_wrong", N_("This answer's date is out of range: "
+                                        "check the date and time on your phone.")) from exc
 
 
 def _is_uuid(value: str) -> bool:
@@ -134,3 +187,8 @@ def _is_uuid(value: str) -> bool:
 
 def whole(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def counted(value: object) -> TypeGuard[int]:
+    """A version number or a count: a whole number from 1 that every database column holds."""
+    return whole(value) and 1 <= value <= MAX_COUNT

@@ -37,7 +37,8 @@ class QuarantinedEvent(db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("people.id", ondelete="CASCADE"), nullable=True, index=True
     )
     event_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
-    payload: Mapped[Any] = mapped_column(JSON)
+    # What arrived, as escaped ASCII JSON text (pwa.sync.quarantine): any value, both databases.
+    payload: Mapped[str] = mapped_column(Text)
     code: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -21,8 +21,9 @@ from sqlalchemy import select
 from engine import sync as rules
 from engine.errors import N_
 from pwa.extensions import db
-from pwa.models import Event, Person, QuarantinedEvent, Role
+from pwa.models import Event, Person, Role
 from pwa.store import profiles
+from pwa.sync import quarantine
 from pwa.sync.registry import registry
 
 
@@ -88,19 +89,27 @@ def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
     """Check, store and apply ``raw_events`` for ``person``; the caller commits."""
     result = Result()
     checked: list[rules.Event] = []
-    seen: set[str] = set()
+    first: dict[str, tuple[rules.Event, Any]] = {}  # each id's first event in this batch
     events = registry().events
     data_rules = registry().data_rules
+
+    def refuse(raw: Any, refusal: rules.Refusal, event_id: str | None = None) -> None:
+        result.refused.append((quarantine.keep(person, raw, refusal, now, event_id), refusal))
+
     for raw in raw_events:
         try:
             event = rules.check(_for_me(person, raw), now, data_rules)
         except rules.Refused as refused:
-            _quarantine(person, raw, refused.refusal, now, result)
+            refuse(raw, refused.refusal)
             continue
-        if event.id in seen:
-            result.duplicates.append(event.id)
+        if event.id in first:
+            earlier, earlier_raw = first[event.id]
+            if _same(earlier, event):
+                result.duplicates.append(event.id)
+            else:
+                refuse({"sent": raw, "sent_before": earlier_raw}, CONFLICT, event.id)
             continue
-        seen.add(event.id)
+        first[event.id] = (event, raw)
         checked.append(event)
     batch = Batch(person)
     planned: list[tuple[rules.Event, dict[str, Any]]] = []
@@ -108,26 +117,50 @@ def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
         try:
             planned.append((event, events[event.type].check(batch, event)))
         except rules.Refused as refused:
-            _quarantine(person, _raw(event), refused.refusal, now, result)
+            refuse(first[event.id][1], refused.refusal)
     stored_now = _write(person, planned, now)
-    # An id not stored now was stored before: a re-sent event (a duplicate), or, if it
-    # is someone else's, an id this device may not use.
-    earlier = [e for e, _ in planned if e.id not in stored_now]
-    owners = dict(db.session.execute(
-        select(Event.id, Event.person_id).where(Event.id.in_([e.id for e in earlier]))
-    ).all()) if earlier else {}
+    # An id not stored now was stored before: a re-sent event (a duplicate), the same id
+    # with another payload (a conflict), or, if it is someone else's, an id this device
+    # may not use.
+    before = {row.id: row for row in db.session.scalars(select(Event).where(
+        Event.id.in_([e.id for e, _ in planned if e.id not in stored_now])))} \
+        if len(stored_now) < len(planned) else {}
     for event, _ in planned:
+        stored = before.get(event.id)
         if event.id in stored_now:
             result.accepted.append(event.id)
-        elif owners.get(event.id) == person.id:
+        elif stored is None or stored.person_id != person.id:
+            refuse(first[event.id][1], rules.Refusal(
+                "id_taken", N_("This event id belongs to someone else's event.")))
+        elif _same(_checked(stored), event):
             result.duplicates.append(event.id)
         else:
-            _quarantine(person, _raw(event), rules.Refusal(
-                "id_taken", N_("This event id belongs to someone else's event.")), now, result)
+            refuse({"sent": first[event.id][1], "stored": _as_sent(stored)}, CONFLICT,
+                   event.id)
     position = {event.id: index for index, event in enumerate(checked)}
     result.accepted.sort(key=position.__getitem__)  # answer in the order they came
     result.duplicates.sort(key=position.__getitem__)
     return result
+
+
+CONFLICT = rules.Refusal("id_conflict", N_(
+    "An event with this id was already saved with different content; the first one stands."))
+
+
+def _same(a: rules.Event, b: rules.Event) -> bool:
+    """The same event sent again: every field but the id equal (a moment is an instant)."""
+    return (a.type, a.schema, a.occurred_at, a.device_id, a.data) == \
+        (b.type, b.schema, b.occurred_at, b.device_id, b.data)
+
+
+def _checked(row: Event) -> rules.Event:
+    return rules.Event(row.id, row.type, row.schema, row.occurred_at, row.device_id, row.data)
+
+
+def _as_sent(row: Event) -> dict[str, Any]:
+    return {"id": row.id, "type": row.type, "schema": row.schema,
+            "occurred_at": row.occurred_at.isoformat(), "device_id": row.device_id,
+            "data": row.data}
 
 
 def _for_me(person: Person, raw: Any) -> Any:
@@ -176,22 +209,6 @@ def _insert_new_events(rows: list[dict[str, Any]]) -> set[str]:
     return set(db.session.scalars(statement.returning(Event.id), rows))
 
 
-def _quarantine(person: Person, raw: Any, refusal: rules.Refusal, now: datetime,
-                result: Result) -> None:
-    event_id = raw.get("id") if isinstance(raw, dict) else None
-    event_id = str(event_id)[:100] if event_id is not None else None
-    db.session.add(QuarantinedEvent(person_id=person.id, event_id=event_id, payload=raw,
-                                    code=refusal.code, message=refusal.message,
-                                    received_at=now))
-    result.refused.append((event_id or "", refusal))
-
-
-def _raw(event: rules.Event) -> dict[str, Any]:
-    return {"id": event.id, "type": event.type, "schema": event.schema,
-            "occurred_at": event.occurred_at.isoformat(), "device_id": event.device_id,
-            "data": event.data}
-
-
 def export_events(person: Person) -> list[dict[str, Any]]:
     """Every event the person's devices sent, as it arrived."""
     rows = db.session.scalars(select(Event).where(Event.person_id == person.id)
@@ -199,12 +216,3 @@ def export_events(person: Person) -> list[dict[str, Any]]:
     return [{"id": e.id, "type": e.type, "schema": e.schema,
              "occurred_at": e.occurred_at.isoformat(), "received_at": e.received_at.isoformat(),
              "device_id": e.device_id, "data": e.data} for e in rows]
-
-
-def export_quarantine(person: Person) -> list[dict[str, Any]]:
-    """What the person's devices sent that was refused, with the reason."""
-    rows = db.session.scalars(select(QuarantinedEvent)
-                              .where(QuarantinedEvent.person_id == person.id)
-                              .order_by(QuarantinedEvent.received_at, QuarantinedEvent.id))
-    return [{"event_id": q.event_id, "payload": q.payload, "code": q.code,
-             "message": q.message, "received_at": q.received_at.isoformat()} for q in rows]

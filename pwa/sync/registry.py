@@ -77,7 +77,7 @@ def registry() -> Registry:
     from engine import assessment as assessment_rules
     from engine import feedback as feedback_rules
     from pwa.store import assessment, catalogue, feedback, invites, passkeys, people, profiles
-    from pwa.sync import ingest
+    from pwa.sync import ingest, quarantine
 
     r = Registry()
     r.event("rating.set", assessment_rules.rating_data, assessment.check_rating,
@@ -99,7 +99,7 @@ def registry() -> Registry:
     r.personal_data("ratings", export=assessment.export_ratings)
     r.personal_data("assessment_submissions", export=assessment.export_submissions)
     r.personal_data("events", export=ingest.export_events)
-    r.personal_data("quarantined_events", export=ingest.export_quarantine)
+    r.personal_data("quarantined_events", export=quarantine.export)
     r.personal_data("profile_versions")  # who drafted or published a version: nulled
     r.personal_data("item_revisions")  # who wrote an item revision: nulled
     return r

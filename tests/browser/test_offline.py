@@ -157,6 +157,56 @@ def test_connection_lost_after_the_server_stored_a_batch(phone, live_server, org
     assert rating_events(live_server) == (2, 2)  # nothing lost, nothing doubled
 
 
+def test_a_batch_refused_whole_is_split_until_the_faulty_answer_is_found(
+        phone, live_server, org):
+    page = rate_everything_offline(phone, live_server)
+    # An answer the server cannot take at all: it refuses the whole batch it travels in.
+    page.evaluate("""async () => {
+      const { record } = await import('/static/js/data/outbox.js');
+      let deep = 'x';
+      for (let i = 0; i < 80; i += 1) deep = [deep];
+      await record('rating.set', {role: 'store-associate', competency: 'greet', version: 1,
+                                  level: 3, note: deep});
+    }""")
+    bodies = []
+    page.on("request", lambda r: bodies.append(r.post_data_json)
+            if r.url.endswith("/api/v1/sync") else None)
+    phone.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    status = page.get_by_role("status")
+    status.filter(has_text="1 answer could not be saved").wait_for(timeout=15_000)
+    assert "nests more than 64 levels" in status.inner_text()
+    assert rating_events(live_server) == (2, 2)  # the good answers went through
+    assert [len(b["events"]) for b in bodies] == [3, 2, 1]  # halved until found
+    phone.shot("25-batch-split")
+    assert page.evaluate("""async () => {
+      const { all } = await import('/static/js/data/idb.js');
+      return (await all('outbox')).length;
+    }""") == 0
+
+
+def test_a_server_error_keeps_every_answer_and_tries_again_later(phone, live_server, org):
+    page = rate_everything_offline(phone, live_server)
+    answers = []
+
+    def fail_twice(route):
+        answers.append(route.request.url)
+        if len(answers) <= 2:
+            route.fulfill(status=503, content_type="application/json", body=(
+                '{"code": 503, "error": "unavailable", "message": "Down.", "details": {}}'))
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/sync", fail_twice)
+    phone.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    status = page.get_by_role("status")
+    status.filter(has_text="2 answers").wait_for(timeout=5_000)  # kept, not refused
+    expect(status).not_to_contain_text("could not be saved")
+    status.filter(has_text="All saved").wait_for(timeout=20_000)  # after 2 s, then 4 s
+    assert len(answers) == 3 and rating_events(live_server) == (2, 2)
+
+
 def test_expired_session_keeps_the_outbox_until_signed_in_again(phone, live_server, org):
     page = rate_everything_offline(phone, live_server)
     phone.context.clear_cookies()  # the session ended while the phone was offline

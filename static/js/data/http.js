@@ -58,7 +58,8 @@ export async function signOut() {
   return send('/api/v1/auth/signout', {});
 }
 
-async function safeJson(res) {
+/** The JSON body of a response, or null when it has none (a proxy's page, an empty body). */
+export async function safeJson(res) {
   try {
     return await res.json();
   } catch {

@@ -1,7 +1,7 @@
 // Sync: send the outbox in batches, keep what the server has not acknowledged,
 // and refresh the bootstrap bundle. One sync at a time across tabs (Web Locks).
 
-import { post, session } from './http.js';
+import { ApiError, post, safeJson, session } from './http.js';
 import { all, get, put, removeMany } from './idb.js';
 import { pending } from './outbox.js';
 
@@ -43,22 +43,51 @@ async function sendOutbox() {
   const bundle = await get('kv', 'bootstrap');
   if (bundle && bundle.person?.id !== who.person.id) await forgetBundle();
   let events = await pending(who.person.id);
-  const token = who.csrf_token;
   while (events.length) {
-    const batch = events.slice(0, BATCH);
-    const res = await post('/api/v1/sync', { events: batch }, { token });
-    if (res.status === 401) throw Object.assign(new Error('sign in'), { signin: true });
-    if (!res.ok) throw new Error(`sync ${res.status}`);
-    const answer = await res.json();
-    const byId = new Map(batch.map((e) => [e.id, e]));
-    for (const refusal of answer.refused) {
-      const event = byId.get(refusal.id);
-      if (event) await put('refused', { ...refusal, event });
-    }
-    const done = [...answer.accepted, ...answer.duplicates, ...answer.refused.map((r) => r.id)];
-    await removeMany('outbox', done);
+    await sendBatch(events.slice(0, BATCH), who.csrf_token);
     events = events.slice(BATCH);
   }
+}
+
+/**
+ * Send one batch and settle every event in it by the server's answer. When the server
+ * refuses the batch as a whole (a 4xx other than 401 and 429), the fault is in some of
+ * its events: halve it until they are found, move those to "could not be saved" with
+ * the server's reason, and send the rest. Sign-in, rate limits, a lost CSRF token and
+ * server errors (5xx) throw, and the whole outbox waits for the next try: nothing
+ * leaves the outbox without an answer from the server.
+ */
+async function sendBatch(batch, token) {
+  const res = await post('/api/v1/sync', { events: batch }, { token });
+  if (res.status === 401) throw Object.assign(new Error('sign in'), { signin: true });
+  if (res.ok) {
+    await settle(batch, await res.json());
+    return;
+  }
+  const body = await safeJson(res);
+  const notTheEvents = res.status === 429 || res.status >= 500 || res.status < 400
+    || body?.error === 'csrf_failed';
+  if (notTheEvents) throw new ApiError(body, res.status);
+  if (batch.length > 1) {
+    const half = Math.ceil(batch.length / 2);
+    await sendBatch(batch.slice(0, half), token);
+    await sendBatch(batch.slice(half), token);
+    return;
+  }
+  const [event] = batch;
+  const reason = new ApiError(body, res.status);
+  await put('refused', { id: event.id, code: reason.error, message: reason.message, event });
+  await removeMany('outbox', [event.id]);
+}
+
+async function settle(batch, answer) {
+  const byId = new Map(batch.map((e) => [e.id, e]));
+  for (const refusal of answer.refused) {
+    const event = byId.get(refusal.id);
+    if (event) await put('refused', { ...refusal, event });
+  }
+  const done = [...answer.accepted, ...answer.duplicates, ...answer.refused.map((r) => r.id)];
+  await removeMany('outbox', done);
 }
 
 /** Fetch the bootstrap bundle if it changed; returns true when something new arrived. */
