@@ -173,9 +173,9 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: Any, now: Any) 
         created_at=now,
         last_used_at=now,
     )
-    db.session.add(passkey)
     if invite:
-        invite.used_at = now
+        invites.redeem(invite, now)  # first: the loser of a race stores nothing
+    db.session.add(passkey)
     db.session.commit()
     sign_in(person)
     return jsonify({"signed_in": True, "person": people.person_summary(person),

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import invites as invite_rules
 from engine.errors import N_, NotFound
@@ -53,6 +53,26 @@ def usable_invite(token: str, now: datetime) -> Invite:
         raise invite_rules.unknown_invite()
     invite_rules.require_usable(invite_state(invite), now)
     return invite
+
+
+def redeem(invite: Invite, now: datetime) -> None:
+    """Use ``invite`` up, once: one conditional UPDATE in the caller's transaction.
+
+    Two enrolments racing with one link both passed ``usable_invite``; the row
+    lock (PostgreSQL) or the write lock (SQLite) lets one UPDATE match, and the
+    other, re-reading the row, finds it used and gets the plain "already used".
+    """
+    done = db.session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.revoked_at.is_(None),
+               Invite.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.refresh(invite)  # what the winner committed
+        invite_rules.require_usable(invite_state(invite), now)
+        raise invite_rules.unknown_invite()  # not reached: the row changed under us
+    invite.used_at = now
 
 
 def invite_state(invite: Invite) -> invite_rules.InviteState:

@@ -156,3 +156,41 @@ def test_sign_in_is_rate_limited(app_factory, org):
     assert codes == [200, 200, 200, 429]
     body = api.post("/api/v1/auth/login/options").get_json()
     assert body["code"] == 429 and body["error"] == "too_many_requests"
+
+
+def test_racing_enrolments_with_one_invite_make_exactly_one_passkey(app, org):
+    """Several phones fetch options with the same link, then verify at the same moment."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from pwa.extensions import db
+    from pwa.models import Passkey
+    from tests.factories import Api
+
+    token = make_invite(app, make_person(app))
+    racers = []
+    for _ in range(4):
+        api, authenticator = Api(app.test_client()), SoftAuthenticator()
+        options = api.post("/api/v1/auth/register/options", {"invite_token": token})
+        assert options.status_code == 200
+        racers.append((api, authenticator.create(options.get_json())))
+    start, answers = threading.Barrier(len(racers)), []
+
+    def verify(api, credential):
+        start.wait()
+        answers.append(api.post("/api/v1/auth/register/verify", {
+            "invite_token": token, "name": "Phone", "credential": credential}))
+
+    threads = [threading.Thread(target=verify, args=racer) for racer in racers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200, 410, 410, 410], [a.get_json() for a in answers]
+    refused = [a.get_json() for a in answers if a.status_code == 410]
+    assert all(r["details"] == {"status": "used"} and "already" in r["message"]
+               for r in refused), refused
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 1
