@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -14,7 +15,8 @@ from engine import people as people_rules
 from engine.errors import DomainError
 from engine.levels import FEEDBACK_KINDS
 from pwa.extensions import db
-from pwa.i18n import translate_error
+from pwa import clock
+from pwa.i18n import moment, translate_error
 from pwa.models import Role
 from pwa.pages.forms import ConfirmForm, DeleteAccountForm, SettingsForm
 from pwa.session import login_required, me, sign_out
@@ -96,6 +98,34 @@ def my_feedback() -> str:
 @login_required
 def your_data() -> str:
     return render_template("account/data.html", form=DeleteAccountForm())
+
+
+@bp.get("/account/data/print")
+@login_required
+def printable_data() -> str:
+    """Everything held about the person, as a page they can read and print."""
+    now = clock.now()
+    parts = [(gettext(title), _shown(value)) for title, value in export.readable(me(), now)]
+    return render_template("account/data_print.html", parts=parts, exported_at=now)
+
+
+def _shown(value: Any) -> Any:
+    """A part of the export with its leaves as text: times in the reader's zone and locale."""
+    if isinstance(value, dict):
+        return {key: _shown(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_shown(inner) for inner in value]
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return moment(when) if when.tzinfo is not None and "T" in value else value
+    return str(value)
 
 
 @bp.post("/account/delete")

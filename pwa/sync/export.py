@@ -21,6 +21,12 @@ def export_person(person: Person, now: datetime) -> dict[str, Any]:
     return out
 
 
+def readable(person: Person, now: datetime) -> list[tuple[str, Any]]:
+    """The same parts as :func:`export_person`, each under its title, for the printable page."""
+    return [(entry.title or entry.key, entry.export(person))
+            for entry in registry().personal.values() if entry.export is not None]
+
+
 def delete_person(person: Person) -> None:
     """Remove ``person`` and everything that is theirs; the caller commits."""
     for entry in registry().personal.values():

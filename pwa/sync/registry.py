@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from engine import sync as rules
+from engine.errors import N_
 from pwa.models import Person
 
 # check(batch, event) -> what applying will write, or raises rules.Refused.
@@ -45,6 +46,7 @@ class PersonalData:
     key: str
     export: Callable[[Person], Any] | None = None
     forget: Callable[[Person], None] | None = None
+    title: str | None = None  # the heading of its part on the printable page, N_-marked
 
 
 @dataclass
@@ -59,12 +61,14 @@ class Registry:
         self.events[type_] = EventType(data, check, apply)
 
     def personal_data(self, table: str, *, export: Callable[[Person], Any] | None = None,
-                      key: str | None = None,
+                      key: str | None = None, title: str | None = None,
                       forget: Callable[[Person], None] | None = None) -> None:
-        """``key`` names the export's part (default: the table)."""
+        """``key`` names the export's part (default: the table); an exported part has a title."""
         if table in self.personal:
             raise ValueError(f"table {table!r} is registered twice")
-        self.personal[table] = PersonalData(table, key or table, export, forget)
+        if export is not None and title is None:
+            raise ValueError(f"table {table!r} is exported without a title")
+        self.personal[table] = PersonalData(table, key or table, export, forget, title)
 
     @property
     def data_rules(self) -> dict[str, rules.DataRule]:
@@ -90,16 +94,23 @@ def registry() -> Registry:
     r.bootstrap += [people.bootstrap_part, profiles.bootstrap_part, assessment.bootstrap_part,
                     catalogue.bootstrap_part]
 
-    r.personal_data("people", export=people.export_person, key="person")
-    r.personal_data("role_authors", export=people.export_authorship, key="authored_roles")
-    r.personal_data("passkeys", export=passkeys.export)
+    r.personal_data("people", export=people.export_person, key="person",
+                    title=N_("About you"))
+    r.personal_data("role_authors", export=people.export_authorship, key="authored_roles",
+                    title=N_("Profiles you write"))
+    r.personal_data("passkeys", export=passkeys.export, title=N_("Your passkeys"))
     r.personal_data("webauthn_challenges")
-    r.personal_data("invites", export=invites.export)
-    r.personal_data("feedback", export=feedback.export)
-    r.personal_data("ratings", export=assessment.export_ratings)
-    r.personal_data("assessment_submissions", export=assessment.export_submissions)
-    r.personal_data("events", export=ingest.export_events)
-    r.personal_data("quarantined_events", export=quarantine.export)
+    r.personal_data("invites", export=invites.export,
+                    title=N_("Invite links made for you"))
+    r.personal_data("feedback", export=feedback.export,
+                    title=N_("Your feedback to authors"))
+    r.personal_data("ratings", export=assessment.export_ratings,
+                    title=N_("Your self-assessment ratings"))
+    r.personal_data("assessment_submissions", export=assessment.export_submissions,
+                    title=N_("Your submitted self-assessments"))
+    r.personal_data("events", export=ingest.export_events, title=N_("What your phone sent"))
+    r.personal_data("quarantined_events", export=quarantine.export,
+                    title=N_("What your phone sent that could not be saved"))
     r.personal_data("profile_versions")  # who drafted or published a version: nulled
     r.personal_data("item_revisions")  # who wrote an item revision: nulled
     return r

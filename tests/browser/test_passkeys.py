@@ -118,6 +118,17 @@ def test_download_my_data_then_delete_the_account(phone, live_server, org):
     data = json.loads(download.value.path().read_text())
     assert data["person"]["display_name"] == "Ana Ruiz"
     assert data["passkeys"][0]["name"] == "Work phone"
+    page.get_by_role("link", name="Read it as a page you can print").click()
+    page.get_by_role("heading", name="Everything Skillpath holds about you").wait_for()
+    expect(page.get_by_role("heading", name="Your passkeys")).to_be_visible()
+    expect(page.get_by_text("Work phone")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    phone.shot("13-your-data-page")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    phone.shot("14-your-data-printed")
+    page.emulate_media(media="screen")
+    page.go_back()
 
     page.get_by_role("button", name="Delete my account").click()
     expect(page.get_by_text("Tick the box to confirm.")).to_be_visible()

@@ -15,7 +15,7 @@ from pwa.extensions import db
 from pwa.models import Person
 from pwa.store import catalogue, people
 from pwa.sync.registry import registry
-from tests.factories import publish_profile, sign_in_as
+from tests.factories import Api, publish_profile, sign_in_as
 
 
 def person_columns() -> dict[str, list[sa.Column]]:
@@ -88,3 +88,16 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
         # What others wrote stays: the published version, the catalogue item.
         assert people.role_in_org(org["id"], "store-associate") is not None
         assert catalogue.search(org["id"])
+
+
+def test_your_data_reads_as_a_page_with_every_part(app, org):
+    api = sign_in_as(app, "Ana Ruiz")
+    page = api.get("/account/data/print")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for entry in registry().personal.values():
+        if entry.export is not None:
+            assert f">{entry.title}</h2>" in html, entry.title
+    assert "Ana Ruiz" in html and "Test phone" in html  # the person and their passkey
+    assert api.get("/account/data").get_data(as_text=True).count("/account/data/print") == 1
+    assert Api(app.test_client()).get("/account/data/print").status_code == 302  # sign in
