@@ -14,8 +14,8 @@ from sqlalchemy import select
 from engine import people as people_rules
 from engine.errors import DomainError
 from engine.levels import FEEDBACK_KINDS
-from pwa.extensions import db
 from pwa import clock
+from pwa.extensions import db
 from pwa.i18n import moment, translate_error
 from pwa.models import Role
 from pwa.pages.forms import ConfirmForm, DeleteAccountForm, SettingsForm
