@@ -1,0 +1,380 @@
+"""The personal plan: from a private self-assessment to what to learn, in what order, and why.
+
+Pure and deterministic: the same inputs give the same plan. The store gathers
+the inputs (the role's published profile, the future role's, the learner's
+latest ratings, what they want to grow, their formats and minutes, the
+catalogue and their choices) and the plan comes back with a reason for every
+line, as translatable templates with their data.
+
+The rules, in order:
+
+1. A competency is in the plan when the learner rated it below what their role
+   needs (a *gap*), below what their future role needs, or asked to grow it
+   (then one level up, even at or above target; never past 5). Nothing is
+   planned for a competency at or above every target that they did not ask to grow.
+2. Priority: ``gap × importance`` for the role, plus ``FUTURE_WEIGHT × gap ×
+   importance`` for the future role; a competency the learner wants to grow has
+   its priority multiplied by ``INTEREST_WEIGHT`` (a grow-only competency counts
+   as a gap of one at its importance). Ties: the competency key.
+3. Each item done since the rating counts as one level of progress toward the
+   need; the gap is then what is left.
+4. An item suits the learner when its level range holds the next level up
+   (``level_from <= level + 1 <= level_to``), it covers the competency and is
+   not retired. Preferred formats first; other formats only when none of the
+   preferred ones covers the gap (and the reason says so). Then shorter first,
+   then title and id. A competency no suitable item covers is listed as
+   *uncovered* (a peer mentor is offered there).
+5. One item per competency at a time. The learner's choices stand: an accepted
+   or pinned item stays while it exists (a swap is the new one accepted and the
+   old one dropped); a dropped item never comes back unless restored (its
+   choice is then gone); a retired item leaves with a note and the next best
+   takes its place. Items of the learner's own, and suggestions they accepted,
+   are planned beside the catalogue's.
+6. Order: by priority, then each pinned item is put back at the place the
+   learner pinned it. Weeks: items fill each week up to the weekly minutes in
+   order; an item longer than a week has a week to itself.
+7. Readiness for the future role: the importance-weighted share of its targets
+   already met (each competency counts ``min(level, target) / target``), and the
+   same once every planned item is done (each one level up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from engine.errors import N_
+from engine.levels import LEVEL_MAX
+
+INTEREST_WEIGHT = 1.5  # wanting to grow a competency raises it by half
+FUTURE_WEIGHT = 0.5  # a gap for the future role counts half a gap for today's
+HIGH_IMPORTANCE = 4  # importance 4 or 5 of 5 is "high importance"
+DEFAULT_WEEKLY_MINUTES = 60
+MIN_WEEKLY_MINUTES, MAX_WEEKLY_MINUTES = 10, 20 * 60
+
+
+class State(StrEnum):
+    SUGGESTED = "suggested"  # the plan proposes it; the learner has not acted yet
+    ACCEPTED = "accepted"
+    PINNED = "pinned"
+    DROPPED = "dropped"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A line of "why", as a translatable template and its data."""
+
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Need:
+    """One competency, as the learner's role and future role see it.
+
+    ``target`` and ``importance`` are the role's (``target`` None: not in the
+    role); ``future_target`` and ``future_importance`` the future role's.
+    ``level`` is the learner's latest self-rating (None: not rated yet).
+    """
+
+    key: str
+    name: str
+    level: int | None
+    target: int | None = None
+    importance: int = 0
+    future_target: int | None = None
+    future_importance: int = 0
+
+
+@dataclass(frozen=True)
+class Item:
+    """A learning item: the catalogue's (``c:<id>``) or the learner's own (``own:<id>``)."""
+
+    id: str
+    title: str
+    competencies: tuple[str, ...]
+    format: str
+    minutes: int
+    level_from: int = 1
+    level_to: int = LEVEL_MAX
+    offline: bool = False
+    retired: bool = False
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the learner did with an item for a competency (its latest state).
+
+    ``position`` is where a pinned item stays (0 is first); ``origin`` says
+    where an item not from the plan came from (``own`` or ``suggestion``, with
+    ``by`` the colleague's name).
+    """
+
+    item: str
+    competency: str
+    state: State
+    position: int | None = None
+    origin: str | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class Inputs:
+    role: str
+    needs: tuple[Need, ...]
+    items: tuple[Item, ...]
+    future_role: str | None = None
+    interests: frozenset[str] = frozenset()
+    formats: tuple[str, ...] = ()
+    weekly_minutes: int = DEFAULT_WEEKLY_MINUTES
+    choices: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class Line:
+    """One item of the plan, with its reasons and the alternatives a swap may pick."""
+
+    competency: str
+    item: Item
+    state: State
+    week: int | None
+    reasons: tuple[Reason, ...]
+    alternatives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """A gap no suitable item covers: where a peer mentor can help."""
+
+    competency: str
+    name: str
+    level: int
+    needed: int
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Readiness:
+    role: str
+    now: float
+    after: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    lines: tuple[Line, ...]
+    uncovered: tuple[Uncovered, ...] = ()
+    notes: tuple[Reason, ...] = ()
+    readiness: Readiness | None = None
+
+    @property
+    def active(self) -> tuple[Line, ...]:
+        return tuple(line for line in self.lines if line.state is not State.DONE)
+
+    @property
+    def done(self) -> tuple[Line, ...]:
+        return tuple(line for line in self.lines if line.state is State.DONE)
+
+
+@dataclass(frozen=True)
+class _Gap:
+    need: Need
+    rated: int  # the learner's own rating
+    level: int  # the rating plus the items done since
+    wanted: int  # the level the plan aims for
+    score: float
+    grow: bool
+
+
+def index(items: Iterable[Item]) -> dict[str, list[Item]]:
+    """Items by competency key: the plan looks up each gap's items, never scans them all."""
+    found: dict[str, list[Item]] = {}
+    for item in items:
+        for key in item.competencies:
+            found.setdefault(key, []).append(item)
+    return found
+
+
+def build(inputs: Inputs, by_competency: Mapping[str, list[Item]] | None = None) -> Plan:
+    """The learner's plan (``by_competency`` is :func:`index` of the items, if kept)."""
+    by_competency = by_competency if by_competency is not None else index(inputs.items)
+    items = {item.id: item for item in inputs.items}
+    choices = _latest(inputs.choices)
+    done = [c for c in choices.values() if c.state is State.DONE and c.item in items]
+    progress: dict[str, int] = {}
+    for c in done:
+        progress[c.competency] = progress.get(c.competency, 0) + 1
+    gaps = sorted((g for g in (_gap(n, inputs, progress.get(n.key, 0)) for n in inputs.needs)
+                   if g is not None), key=lambda g: (-g.score, g.need.key))
+    lines: list[Line] = []
+    uncovered: list[Uncovered] = []
+    notes: list[Reason] = []
+    names = {n.key: n.name for n in inputs.needs}
+    for gap in gaps:
+        why = _why(gap, inputs)
+        key = gap.need.key
+        mine = [c for c in choices.values() if c.competency == key]
+        dropped = {c.item for c in mine if c.state is State.DROPPED}
+        done_here = {c.item for c in mine if c.state is State.DONE}
+        chosen = [c for c in mine if c.state in (State.ACCEPTED, State.PINNED)
+                  and c.origin is None and c.item in items]
+        for c in chosen:
+            if items[c.item].retired:
+                notes.append(Reason(N_("%(title)s was retired and left your plan."),
+                                    {"title": items[c.item].title}))
+        chosen = [c for c in chosen if not items[c.item].retired]
+        suitable = [i for i in by_competency.get(key, ()) if _suits(i, gap.level)
+                    and i.id not in dropped and i.id not in done_here]
+        ranked, fallback = _rank(suitable, inputs.formats)
+        own = [c for c in mine if c.origin is not None
+               and c.state in (State.ACCEPTED, State.PINNED) and c.item in items]
+        if chosen:
+            choice = chosen[0]
+            pick, state = items[choice.item], choice.state
+        elif ranked and gap.level < gap.wanted:
+            pick, state = ranked[0], State.SUGGESTED
+        else:
+            pick, state = None, State.SUGGESTED
+        if pick is not None:
+            extra = (Reason(N_("Not in your preferred formats: no item in them covers this "
+                               "yet.")),) if fallback and pick in ranked else ()
+            lines.append(Line(key, pick, state, None, (*why, *extra),
+                              tuple(i.id for i in ranked if i.id != pick.id)))
+        for c in own:
+            lines.append(Line(key, items[c.item], c.state, None, (_origin(c), *why)))
+        if pick is None and not own and gap.level < gap.wanted:
+            uncovered.append(Uncovered(key, gap.need.name, gap.level, gap.wanted, why))
+    planned_keys = {g.need.key for g in gaps}
+    for c in sorted(choices.values(), key=lambda c: (c.competency, c.item)):
+        # The learner's own items and accepted suggestions for a competency with no gap.
+        if c.origin is not None and c.competency not in planned_keys and c.item in items \
+                and c.state in (State.ACCEPTED, State.PINNED):
+            lines.append(Line(c.competency, items[c.item], c.state, None, (_origin(c),)))
+    lines = _pin(lines, choices)
+    lines = _weeks(lines, inputs.weekly_minutes)
+    finished = [Line(c.competency, items[c.item], State.DONE, None,
+                     (Reason(N_("Done: it counts toward %(name)s."),
+                             {"name": names.get(c.competency, c.competency)}),))
+                for c in sorted(done, key=lambda c: (c.competency, c.item))]
+    return Plan(tuple(lines + finished), tuple(uncovered), tuple(notes),
+                _readiness(inputs, progress, lines))
+
+
+def _latest(choices: Iterable[Choice]) -> dict[tuple[str, str], Choice]:
+    """The last word on each (item, competency); given in time order."""
+    found: dict[tuple[str, str], Choice] = {}
+    for c in choices:
+        found[(c.item, c.competency)] = c
+    return found
+
+
+def _gap(need: Need, inputs: Inputs, done: int) -> _Gap | None:
+    if need.level is None:
+        return None
+    level = min(LEVEL_MAX, need.level + done)
+    grow = need.key in inputs.interests
+    now = max(0, (need.target or 0) - need.level)
+    future = max(0, (need.future_target or 0) - need.level)
+    wanted = max(need.target or 0, need.future_target or 0)
+    score = now * need.importance + FUTURE_WEIGHT * future * need.future_importance
+    if grow and need.level < LEVEL_MAX:
+        wanted = max(wanted, need.level + 1)
+        if score == 0:
+            score = max(need.importance, need.future_importance, 1)
+        score *= INTEREST_WEIGHT
+    if wanted <= need.level:
+        return None  # at or above every target, and not asked to grow
+    return _Gap(need, need.level, level, min(wanted, LEVEL_MAX), score, grow)
+
+
+def _why(gap: _Gap, inputs: Inputs) -> tuple[Reason, ...]:
+    need = gap.need
+    out = []
+    if need.target is not None:
+        out.append(Reason(N_("%(name)s: you said %(level)s, your role (%(role)s) needs "
+                             "%(target)s"),
+                          {"name": need.name, "level": gap.rated, "role": inputs.role,
+                           "target": need.target}))
+    else:
+        out.append(Reason(N_("%(name)s: you said %(level)s"),
+                          {"name": need.name, "level": gap.rated}))
+    if need.importance >= HIGH_IMPORTANCE:
+        out.append(Reason(N_("high importance")))
+    if gap.grow:
+        out.append(Reason(N_("you want to grow this")))
+    if need.future_target is not None and inputs.future_role and \
+            need.future_target > gap.rated:
+        out.append(Reason(N_("your future role (%(role)s) needs %(target)s"),
+                          {"role": inputs.future_role, "target": need.future_target}))
+    if gap.level > gap.rated:
+        out.append(Reason(N_("%(count)s done since you rated it"),
+                          {"count": gap.level - gap.rated}))
+    return tuple(out)
+
+
+def _origin(choice: Choice) -> Reason:
+    if choice.origin == "own":
+        return Reason(N_("You added this."))
+    return Reason(N_("Suggested by %(name)s."), {"name": choice.by or ""})
+
+
+def _suits(item: Item, level: int) -> bool:
+    return not item.retired and item.level_from <= level + 1 <= item.level_to
+
+
+def _rank(items: list[Item], formats: tuple[str, ...]) -> tuple[list[Item], bool]:
+    """Suitable items best first; True when none is in a preferred format (a fallback)."""
+    preferred = [i for i in items if i.format in formats]
+    pool, fallback = (preferred, False) if preferred else (items, bool(formats and items))
+    order = {f: n for n, f in enumerate(formats)}
+    pool = sorted(pool, key=lambda i: (order.get(i.format, len(order)), i.minutes, i.title, i.id))
+    return pool, fallback
+
+
+def _pin(lines: list[Line], choices: Mapping[tuple[str, str], Choice]) -> list[Line]:
+    """Put each pinned line back where the learner pinned it; the rest keep their order."""
+    pinned = []
+    rest = []
+    for line in lines:
+        choice = choices.get((line.item.id, line.competency))
+        if line.state is State.PINNED and choice is not None and choice.position is not None:
+            pinned.append((choice.position, line))
+        else:
+            rest.append(line)
+    for position, line in sorted(pinned, key=lambda p: (p[0], p[1].item.id)):
+        rest.insert(min(max(position, 0), len(rest)), line)
+    return rest
+
+
+def _weeks(lines: list[Line], weekly: int) -> list[Line]:
+    out, week, used = [], 1, 0
+    for line in lines:
+        if used and used + line.item.minutes > weekly:
+            week, used = week + 1, 0
+        out.append(Line(line.competency, line.item, line.state, week, line.reasons,
+                        line.alternatives))
+        used += line.item.minutes
+    return out
+
+
+def _readiness(inputs: Inputs, progress: Mapping[str, int], lines: list[Line]) -> Readiness | None:
+    future = [n for n in inputs.needs if n.future_target]
+    if not inputs.future_role or not future:
+        return None
+    planned: dict[str, int] = {}
+    for line in lines:
+        planned[line.competency] = planned.get(line.competency, 0) + 1
+    weight = sum(max(n.future_importance, 1) for n in future)
+
+    def share(extra: Mapping[str, int]) -> float:
+        met = 0.0
+        for n in future:
+            level = min(LEVEL_MAX, (n.level or 0) + progress.get(n.key, 0) + extra.get(n.key, 0))
+            met += max(n.future_importance, 1) * min(level, n.future_target or 1) / \
+                (n.future_target or 1)
+        return met / weight
+
+    return Readiness(inputs.future_role, share({}), share(planned))

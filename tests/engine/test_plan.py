@@ -1,0 +1,205 @@
+"""Golden tests of the plan rules (engine/plan.py), each worked out by hand from the rule."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from engine.errors import render
+from engine.plan import Choice, Inputs, Item, Need, Plan, State, build, index
+
+COMPLAINTS = Need("complaints", "Handling complaints", 2, target=4, importance=5)
+TILLS = Need("tills", "Tills", 3, target=4, importance=3)
+GREET = Need("greet", "Greeting", 3, target=3, importance=4)
+STOCK = Need("stock", "Stock", 1, target=3, importance=2)
+
+
+def item(id_, competency, fmt="micro_lesson", minutes=10, levels=(1, 5), **kw):
+    return Item(id_, id_.title(), (competency,), fmt, minutes, levels[0], levels[1], **kw)
+
+
+ITEMS = (item("c1", "complaints"), item("t1", "tills"), item("s1", "stock"),
+         item("g1", "greet"))
+
+
+def plan(needs=(COMPLAINTS, TILLS, GREET, STOCK), items=ITEMS, **kw) -> Plan:
+    return build(Inputs("store associate", tuple(needs), tuple(items), **kw))
+
+
+def order(p: Plan) -> list[str]:
+    return [line.competency for line in p.active]
+
+
+def words(line) -> str:
+    return " · ".join(render(r.template, r.params) for r in line.reasons)
+
+
+def test_a_bigger_gap_in_a_more_important_competency_comes_first():
+    # complaints 2 x 5 = 10, stock 2 x 2 = 4, tills 1 x 3 = 3; greeting is at target.
+    assert order(plan()) == ["complaints", "stock", "tills"]
+
+
+def test_interest_and_the_future_role_raise_priority():
+    # tills 3 x 1.5 = 4.5 passes stock's 4; complaints gains 0.5 x 2 x 5 = 5 (still first).
+    p = plan(interests=frozenset({"tills"}))
+    assert order(p) == ["complaints", "tills", "stock"]
+    # stock for a future role that needs 5 at importance 4: 4 + 0.5 x 4 x 4 = 12 > 10.
+    future_stock = Need("stock", "Stock", 1, target=3, importance=2, future_target=5,
+                        future_importance=4)
+    p = plan(needs=(COMPLAINTS, TILLS, GREET, future_stock), future_role="shift lead")
+    assert order(p) == ["stock", "complaints", "tills"]
+    assert words(p.active[0]) == ("Stock: you said 1, your role (store associate) needs 3"
+                                  " · your future role (shift lead) needs 5")
+
+
+def test_every_item_says_why_in_plain_words():
+    p = plan(interests=frozenset({"complaints"}), future_role="shift lead",
+             needs=(Need("complaints", "Handling complaints", 2, 4, 5, 4, 5),))
+    assert words(p.active[0]) == (
+        "Handling complaints: you said 2, your role (store associate) needs 4 · "
+        "high importance · you want to grow this · your future role (shift lead) needs 4")
+
+
+def test_an_item_suits_the_learners_next_level():
+    items = (item("c-low", "complaints", levels=(1, 2)), item("c-next", "complaints",
+             levels=(3, 4)), item("c-high", "complaints", levels=(4, 5)))
+    p = plan(needs=(COMPLAINTS,), items=items)  # rated 2: the next level is 3
+    assert [line.item.id for line in p.active] == ["c-next"]
+    assert p.active[0].alternatives == ()
+
+
+def test_preferred_formats_first_others_only_when_nothing_else_covers_the_gap():
+    items = (item("c-course", "complaints", "course", 60), item("c-book", "complaints",
+             "book_study", 30), item("s-course", "stock", "course", 20))
+    p = plan(needs=(COMPLAINTS, STOCK), items=items, formats=("book_study",),
+             weekly_minutes=200)
+    first, second = p.active
+    assert (first.item.id, first.alternatives) == ("c-book", ())  # the course is no peer
+    assert "Not in your preferred formats" not in words(first)
+    assert second.item.id == "s-course"
+    assert words(second).endswith("Not in your preferred formats: no item in them covers "
+                                  "this yet.")
+    # With no preference: shorter first, the other kept as an alternative for a swap.
+    p = plan(needs=(COMPLAINTS,), items=items)
+    assert (p.active[0].item.id, p.active[0].alternatives) == ("c-book", ("c-course",))
+
+
+def test_a_gap_no_item_covers_is_listed_as_uncovered():
+    p = plan(items=(item("c1", "complaints"),))
+    assert [(u.competency, u.level, u.needed) for u in p.uncovered] == [
+        ("stock", 1, 3), ("tills", 3, 4)]
+    assert order(p) == ["complaints"]
+
+
+def test_nothing_at_or_above_target_unless_the_learner_asked_to_grow_it():
+    assert "greet" not in order(plan())
+    p = plan(interests=frozenset({"greet"}))
+    # Greeting is asked to grow: a gap of one at importance 4, x 1.5 = 6 (after 10, before 4).
+    assert order(p) == ["complaints", "greet", "stock", "tills"]
+    assert "you want to grow this" in words(p.active[1])
+    top = Need("greet", "Greeting", 5, target=3, importance=4)
+    assert "greet" not in order(plan(needs=(top,), interests=frozenset({"greet"})))
+
+
+def test_pinned_items_stay_where_the_learner_put_them():
+    choices = (Choice("t1", "tills", State.PINNED, position=0),)
+    assert order(plan(choices=choices)) == ["tills", "complaints", "stock"]
+    choices = (Choice("c1", "complaints", State.PINNED, position=9),)  # past the end: last
+    assert order(plan(choices=choices)) == ["stock", "tills", "complaints"]
+
+
+def test_dropped_items_never_come_back_unless_restored():
+    items = (*ITEMS, item("c2", "complaints", minutes=20))
+    dropped = (Choice("c1", "complaints", State.DROPPED),)
+    assert plan(items=items, choices=dropped).active[0].item.id == "c2"
+    both = (*dropped, Choice("c2", "complaints", State.DROPPED))
+    p = plan(items=items, choices=both)
+    assert "complaints" not in order(p)
+    assert [u.competency for u in p.uncovered][0] == "complaints"
+    restored = (*both, Choice("c1", "complaints", State.SUGGESTED))  # restore: choice gone
+    assert plan(items=items, choices=restored).active[0].item.id == "c1"
+
+
+def test_a_swap_and_an_accepted_item_stand_against_the_recomputation():
+    items = (*ITEMS, item("c2", "complaints", minutes=20))
+    swapped = (Choice("c1", "complaints", State.DROPPED),
+               Choice("c2", "complaints", State.ACCEPTED))
+    line = plan(items=items, choices=swapped).active[0]
+    assert (line.item.id, line.state) == ("c2", State.ACCEPTED)
+
+
+def test_done_items_count_toward_the_gap():
+    items = (item("s1", "stock", levels=(1, 2)), item("s2", "stock", levels=(2, 3)),
+             item("s3", "stock", levels=(3, 3)))
+    one = plan(needs=(STOCK,), items=items, choices=(Choice("s1", "stock", State.DONE),))
+    assert [line.item.id for line in one.active] == ["s2"]  # level 1 + 1 done: next is 3
+    assert "1 done since you rated it" in words(one.active[0])
+    assert [(line.item.id, line.state) for line in one.done] == [("s1", State.DONE)]
+    two = plan(needs=(STOCK,), items=items, choices=(
+        Choice("s1", "stock", State.DONE), Choice("s2", "stock", State.DONE)))
+    assert two.active == () and two.uncovered == ()  # 1 + 2 done = 3: the target
+
+
+def test_the_weekly_minutes_are_respected():
+    items = (item("c1", "complaints", minutes=40), item("s1", "stock", minutes=30),
+             item("t1", "tills", minutes=20))
+    assert [line.week for line in plan(items=items).active] == [1, 2, 2]  # 40 | 30+20
+    assert [line.week for line in plan(items=items, weekly_minutes=30).active] == [1, 2, 3]
+    assert [line.week for line in plan(items=items, weekly_minutes=90).active] == [1, 1, 1]
+
+
+def test_a_retired_item_leaves_the_plan_with_a_note():
+    items = (item("c1", "complaints", retired=True), item("c2", "complaints"))
+    p = plan(needs=(COMPLAINTS,), items=items,
+             choices=(Choice("c1", "complaints", State.ACCEPTED),))
+    assert [line.item.id for line in p.active] == ["c2"]
+    assert [render(n.template, n.params) for n in p.notes] == [
+        "C1 was retired and left your plan."]
+
+
+def test_own_items_and_accepted_suggestions_are_planned_beside_the_catalogue():
+    own = Item("own:1", "Shadow Sam on Tuesday", ("complaints",), "on_the_job", 30)
+    tip = Item("own:2", "Read the till guide", ("greet",), "book_study", 15)
+    choices = (Choice("own:1", "complaints", State.ACCEPTED, origin="own"),
+               Choice("own:2", "greet", State.ACCEPTED, origin="suggestion", by="Grace"))
+    p = plan(items=(*ITEMS, own, tip), choices=choices, weekly_minutes=1000)
+    assert [(line.competency, line.item.id) for line in p.active] == [
+        ("complaints", "c1"), ("complaints", "own:1"), ("stock", "s1"), ("tills", "t1"),
+        ("greet", "own:2")]
+    assert words(p.active[1]).startswith("You added this. · Handling complaints")
+    assert words(p.active[4]) == "Suggested by Grace."
+
+
+def test_readiness_for_the_next_role_by_hand():
+    # Shift lead: complaints 4 (imp 5, rated 2), rota 3 (imp 3, rated 3), coaching 4 (imp 2,
+    # rated 1). Now (5 x 2/4 + 3 x 3/3 + 2 x 1/4) / 10 = 0.6; each planned item adds a level:
+    # complaints 3, coaching 2: (5 x 3/4 + 3 + 2 x 2/4) / 10 = 0.775.
+    needs = (Need("complaints", "Handling complaints", 2, 4, 5, future_target=4,
+                  future_importance=5),
+             Need("rota", "Rotas", 3, future_target=3, future_importance=3),
+             Need("coaching", "Coaching", 1, future_target=4, future_importance=2))
+    items = (item("c1", "complaints"), item("k1", "coaching"))
+    p = plan(needs=needs, items=items, future_role="shift lead")
+    assert p.readiness is not None
+    assert (p.readiness.role, p.readiness.now, p.readiness.after) == (
+        "shift lead", pytest.approx(0.6), pytest.approx(0.775))
+    assert plan(needs=needs, items=items).readiness is None  # no future role chosen
+
+
+def test_same_input_same_plan_whatever_the_order_it_came_in():
+    items = [item(f"i{n}", key, minutes=5 + n) for n, key in
+             enumerate(["complaints", "stock", "tills", "complaints", "stock"] * 3)]
+    needs = [COMPLAINTS, TILLS, GREET, STOCK]
+    first = plan(needs=needs, items=items)
+    rng = random.Random(7)
+    for _ in range(5):
+        rng.shuffle(items)
+        rng.shuffle(needs)
+        assert plan(needs=needs, items=items) == first
+
+
+def test_the_catalogue_is_looked_up_by_competency():
+    by = index(ITEMS + (Item("both", "Both", ("tills", "stock"), "course", 5),))
+    assert sorted(by) == ["complaints", "greet", "stock", "tills"]
+    assert [i.id for i in by["stock"]] == ["s1", "both"]
