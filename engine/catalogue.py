@@ -19,6 +19,7 @@ class Format(StrEnum):
     BOOK_STUDY = "book_study"
     ON_THE_JOB = "on_the_job"
     PEER_SESSION = "peer_session"
+    SUPERVISOR_INSTRUCTION = "supervisor_instruction"
 
 
 # Labels are English templates; pages translate them where they are shown.
@@ -30,6 +31,7 @@ FORMAT_LABELS = {
     Format.BOOK_STUDY: N_("Book study"),
     Format.ON_THE_JOB: N_("On the job"),
     Format.PEER_SESSION: N_("Peer session"),
+    Format.SUPERVISOR_INSTRUCTION: N_("Supervisor instruction"),
 }
 
 

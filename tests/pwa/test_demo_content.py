@@ -28,7 +28,7 @@ FEEDBACK_PEOPLE = {
 }
 FEEDBACK_KINDS = {"outdated", "unclear", "missing", "other"}
 FORMATS = {"micro_lesson", "course", "classroom", "group_project", "book_study",
-           "on_the_job", "peer_session"}
+           "on_the_job", "peer_session", "supervisor_instruction"}
 QUESTION_KINDS = {"single_choice", "multiple_choice", "true_false"}
 COMPETENCY_FIELDS = {"key", "name", "description", "group", "target", "importance", "levels"}
 ITEM_FIELDS = {"key", "title", "format", "summary", "duration_minutes", "language",

@@ -76,4 +76,4 @@ def test_seed_builds_profiles_feedback_and_catalogue(app, runner):
         assert [v.number for v in store.published(sa_role)] == [1, 2]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Feedback).where(
             Feedback.status == "open")) == 5
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 42
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 45
