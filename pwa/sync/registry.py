@@ -76,7 +76,16 @@ def registry() -> Registry:
     """Every concept's contributions, in one list each."""
     from engine import assessment as assessment_rules
     from engine import feedback as feedback_rules
-    from pwa.store import assessment, catalogue, feedback, invites, passkeys, people, profiles
+    from pwa.store import (
+        assessment,
+        catalogue,
+        feedback,
+        invites,
+        passkeys,
+        people,
+        profiles,
+        sessions,
+    )
     from pwa.sync import ingest
 
     r = Registry()
@@ -93,6 +102,7 @@ def registry() -> Registry:
     r.personal_data("people", export=people.export_person, key="person")
     r.personal_data("role_authors", export=people.export_authorship, key="authored_roles")
     r.personal_data("passkeys", export=passkeys.export)
+    r.personal_data("sessions", export=sessions.export)  # the signed-in devices
     r.personal_data("webauthn_challenges")
     r.personal_data("invites", export=invites.export)
     r.personal_data("feedback", export=feedback.export)

@@ -73,7 +73,8 @@ def test_no_csp_violation_on_any_page(phone, live_server, org):
     page = phone.page
     page.goto(f"{live_server.url}/signin")
     enrol(phone, live_server, "Priya N", role="store-associate", ld_admin=True)
-    for path in ("/", "/account", "/account/passkeys", "/account/data", "/account/settings",
+    for path in ("/", "/account", "/account/passkeys", "/account/sessions", "/account/data",
+                 "/account/settings",
                  "/roles", "/admin", "/admin/invites", "/admin/authors", "/admin/catalogue",
                  "/admin/catalogue/new"):
         response = page.goto(live_server.url + path)
