@@ -101,8 +101,10 @@ def remove_passkey(passkey_id: int) -> Any:
 def signed_in_devices() -> str:
     rows = sessions.of_person(me(), clock.now(), lifetimes())
     db.session.commit()  # those that ran out are deleted
+    here = current_session_id()
+    rows.sort(key=lambda s: s.id != here)  # this device first, then the last used
     return render_template("account/sessions.html", sessions=rows,
-                           this_session=current_session_id(), device_name=device_name,
+                           this_session=here, device_name=device_name,
                            form=ConfirmForm(),
                            idle_days=lifetimes().idle.days,
                            absolute_days=lifetimes().absolute.days)
