@@ -11,6 +11,7 @@ from tests.factories import (
     make_person,
     sign_in,
 )
+from tests.softauthn import SoftAuthenticator
 
 
 def two_devices(app):
@@ -69,3 +70,19 @@ def test_every_other_device_is_signed_out(app, org):
     assert tablet.get("/api/v1/me").status_code == 401
     assert [s["current"] for s in phone.get("/api/v1/me/sessions").get_json()["sessions"]] == [
         True]
+
+
+def test_removing_the_passkey_this_device_signed_in_with_signs_it_out(app, org):
+    phone, tablet = two_devices(app)
+    passkey = phone.get("/api/v1/me/passkeys").get_json()["passkeys"][0]
+    # A second passkey, so that the first may be removed; the tablet moves its session to it.
+    options = tablet.post("/api/v1/auth/register/options", {}).get_json()
+    tablet.post("/api/v1/auth/register/verify",
+                {"name": "Tablet", "credential": SoftAuthenticator().create(options)})
+
+    answer = phone.delete(f"/api/v1/me/passkeys/{passkey['id']}").get_json()
+
+    assert answer["removed"] == passkey["id"] and answer["signed_in"] is False
+    assert answer["csrf_token"]
+    assert phone.get("/api/v1/me").status_code == 401
+    assert tablet.get("/api/v1/me").status_code == 200

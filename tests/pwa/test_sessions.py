@@ -23,6 +23,7 @@ from tests.factories import (
     session_cookie,
     sign_in,
 )
+from tests.softauthn import SoftAuthenticator
 
 
 def form_token(html: bytes) -> str:
@@ -293,8 +294,6 @@ def test_use_is_recorded_at_most_once_a_minute(app, api, org, monkeypatch):
 
 
 def test_adding_a_passkey_on_this_device_moves_its_session_to_the_new_passkey(app, api, org):
-    from tests.softauthn import SoftAuthenticator
-
     enrol(api, make_invite(app, make_person(app)))
     options = api.post("/api/v1/auth/register/options", {}).get_json()
     added = api.post("/api/v1/auth/register/verify",
