@@ -177,7 +177,7 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: Any, now: Any) 
         invites.redeem(invite, now)  # first: the loser of a race stores nothing
     db.session.add(passkey)
     db.session.commit()
-    sign_in(person)
+    sign_in(person, passkey)
     return jsonify({"signed_in": True, "person": people.person_summary(person),
                     "passkey": {"id": passkey.id, "name": passkey.name},
                     "csrf_token": generate_csrf()})
@@ -240,7 +240,7 @@ def _finish_sign_in(body: LoginVerifyRequest, challenge: Any, now: Any) -> Respo
     passkey.last_used_at = now
     person: Person = passkey.person
     db.session.commit()
-    sign_in(person)
+    sign_in(person, passkey)
     return jsonify({"signed_in": True, "person": people.person_summary(person),
                     "csrf_token": generate_csrf()})
 

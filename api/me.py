@@ -1,15 +1,19 @@
-"""The signed-in person: who they are, their passkeys, their data."""
+"""The signed-in person: who they are, their passkeys, their sessions, their data."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response
+from flask_wtf.csrf import generate_csrf
 
 from api.http import no_store, signed_in
 from pwa import clock
 from pwa.extensions import db
-from pwa.session import sign_out
+from pwa.models import Session
+from pwa.session import current_passkey_id, current_session_id, lifetimes, sign_out
 from pwa.store import passkeys as passkey_store
-from pwa.store import people
+from pwa.store import people, sessions
 from pwa.sync import export as personal_data
 
 bp = Blueprint("api_me", __name__, url_prefix="/api/v1/me")
@@ -50,7 +54,49 @@ def passkeys() -> Response:
 
 @bp.delete("/passkeys/<int:passkey_id>")
 def remove_passkey(passkey_id: int) -> Response:
-    """Remove one passkey; the last one is refused (409) so nobody locks themselves out."""
+    """Remove one passkey, ending the sessions it opened; the last one is refused (409).
+
+    Removing the passkey this device signed in with signs this device out too
+    (``signed_in`` is then false, with the new session's ``csrf_token``).
+    """
     removed = passkey_store.remove_passkey(signed_in(), passkey_id)
     db.session.commit()
-    return no_store({"removed": removed.id})
+    if removed.id != current_passkey_id():
+        return no_store({"removed": removed.id, "signed_in": True})
+    sign_out()
+    return no_store({"removed": removed.id, "signed_in": False, "csrf_token": generate_csrf()})
+
+
+@bp.get("/sessions")
+def list_sessions() -> Response:
+    """The devices signed in as this person, last used first; ``current`` is this one."""
+    rows = sessions.of_person(signed_in(), clock.now(), lifetimes())
+    db.session.commit()  # those that ran out are deleted
+    here = current_session_id()
+    return no_store({"sessions": [_session(row, here) for row in rows]})
+
+
+@bp.delete("/sessions/<int:session_id>")
+def end_session(session_id: int) -> Response:
+    """Sign one device out. Ending this device's own session signs this device out."""
+    ended = sessions.end_own(signed_in(), session_id)
+    db.session.commit()
+    if ended.id != current_session_id():
+        return no_store({"ended": ended.id, "signed_in": True})
+    sign_out()
+    return no_store({"ended": ended.id, "signed_in": False, "csrf_token": generate_csrf()})
+
+
+@bp.post("/sessions/end-others")
+def end_other_sessions() -> Response:
+    """Sign out every other device; this one stays signed in."""
+    count = sessions.end_others(signed_in(), keep=current_session_id())
+    db.session.commit()
+    return no_store({"ended": count})
+
+
+def _session(row: Session, here: int | None) -> dict[str, Any]:
+    return {"id": row.id, "browser": row.browser, "os": row.os,
+            "passkey": {"id": row.passkey_id, "name": row.passkey.name},
+            "created_at": row.created_at.isoformat(),
+            "last_seen_at": row.last_seen_at.isoformat(), "current": row.id == here}

@@ -32,12 +32,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config_module.finish(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from pwa import session
     from pwa.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    # After CSRF: a request from a session that has just ended is checked against the token
+    # it was given, then finds nobody signed in (401), rather than a token gone missing.
+    session.init_app(app)
     i18n.init_app(app)
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)

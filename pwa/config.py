@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "skillpath_session",
-        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        # A session ends after this many days unused, and this many days after sign-in in
+        # any case. A phone may sit unused through a holiday and should not need signing in
+        # again after it; a phone lost or handed on stops being signed in within a month;
+        # and once a quarter everyone shows their passkey again, which is one tap.
+        "SKILLPATH_SESSION_IDLE_DAYS": 30,
+        "SKILLPATH_SESSION_ABSOLUTE_DAYS": 90,
+        # The session's data is stored when it changes, not on every request.
+        "SESSION_REFRESH_EACH_REQUEST": False,
     }
 
 
@@ -85,4 +93,11 @@ def finish(config: dict[str, Any]) -> None:
                 "for local development run with SKILLPATH_ENV=development."
             )
     config["SESSION_COOKIE_SECURE"] = env == "production"
+    idle = config["SKILLPATH_SESSION_IDLE_DAYS"]
+    absolute = config["SKILLPATH_SESSION_ABSOLUTE_DAYS"]
+    if not 0 < idle <= absolute:
+        raise RuntimeError("SKILLPATH_SESSION_IDLE_DAYS must be more than 0 and at most "
+                           "SKILLPATH_SESSION_ABSOLUTE_DAYS")
+    # The cookie and the stored data of a signed-in session last as long as it may.
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=absolute)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

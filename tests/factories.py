@@ -50,6 +50,28 @@ class Api:
         return self.client.get(path, **kw)
 
 
+ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/126.0.0.0 Mobile Safari/537.36")
+IPHONE_SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+                 "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+SESSION_COOKIE = "skillpath_session"
+
+
+def device(app: Flask, user_agent: str | None = None, cookie: str | None = None) -> Api:
+    """Another browser: its own cookies, maybe a User-Agent, maybe a copied session cookie."""
+    client = app.test_client()
+    if user_agent:
+        client.environ_base["HTTP_USER_AGENT"] = user_agent
+    if cookie:
+        client.set_cookie(SESSION_COOKIE, cookie)
+    return Api(client)
+
+
+def session_cookie(api: Api) -> str | None:
+    cookie = api.client.get_cookie(SESSION_COOKIE)
+    return cookie.value if cookie else None
+
+
 def make_person(app: Flask, name: str = "Ana Ruiz", role: str = "store-associate",
                 *, ld_admin: bool = False) -> int:
     with app.app_context():

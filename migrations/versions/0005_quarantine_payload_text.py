@@ -1,7 +1,7 @@
 """the quarantine keeps each payload as escaped JSON text
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-24 15:10:00
 
 A phone can send values no JSON column takes on every database (a NUL or NaN
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,7 @@ from pwa.models.invites import Invite
 from pwa.models.passkeys import Passkey, WebAuthnChallenge
 from pwa.models.people import Organisation, Person, Role, RoleAuthor
 from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompetency
+from pwa.models.sessions import Session, SessionData
 from pwa.models.sync import Event, QuarantinedEvent
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "Rating",
     "Role",
     "RoleAuthor",
+    "Session",
+    "SessionData",
     "UTCDateTime",
     "VersionCompetency",
     "WebAuthnChallenge",

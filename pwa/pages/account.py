@@ -1,4 +1,4 @@
-"""The learner's account: details, passkeys, their feedback, their data."""
+"""The learner's account: details, passkeys, signed-in devices, their feedback, their data."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from engine import people as people_rules
@@ -17,10 +17,17 @@ from engine.levels import FEEDBACK_KINDS
 from pwa import clock
 from pwa.extensions import db
 from pwa.i18n import moment, translate_error
-from pwa.models import Role
+from pwa.models import Role, Session
 from pwa.pages.forms import ConfirmForm, DeleteAccountForm, SettingsForm
-from pwa.session import login_required, me, sign_out
-from pwa.store import feedback
+from pwa.session import (
+    current_passkey_id,
+    current_session_id,
+    lifetimes,
+    login_required,
+    me,
+    sign_out,
+)
+from pwa.store import feedback, sessions
 from pwa.store import passkeys as passkey_store
 from pwa.sync import export
 
@@ -80,8 +87,62 @@ def remove_passkey(passkey_id: int) -> Any:
         flash(translate_error(exc), "error")
     else:
         db.session.commit()
-        flash(gettext("Removed “%(name)s”. It can no longer sign in.", name=removed.name))
+        if removed.id == current_passkey_id():  # its sessions ended, this device's among them
+            sign_out()
+            flash(gettext("Removed “%(name)s”. This device was signed in with it, so you are "
+                          "signed out: sign in with another passkey.", name=removed.name))
+            return redirect(url_for("home.signin"))
+        flash(gettext("Removed “%(name)s”. It can no longer sign in, and the devices signed in "
+                      "with it are signed out.", name=removed.name))
     return redirect(url_for("account.passkeys"))
+
+
+@bp.get("/account/sessions")
+@login_required
+def signed_in_devices() -> str:
+    rows = sessions.of_person(me(), clock.now(), lifetimes())
+    db.session.commit()  # those that ran out are deleted
+    here = current_session_id()
+    rows.sort(key=lambda s: s.id != here)  # this device first, then the last used
+    return render_template("account/sessions.html", sessions=rows,
+                           this_session=here, device_name=device_name,
+                           form=ConfirmForm(),
+                           idle_days=lifetimes().idle.days,
+                           absolute_days=lifetimes().absolute.days)
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int) -> Any:
+    try:
+        ended = sessions.end_own(me(), session_id)
+    except DomainError as exc:
+        flash(translate_error(exc), "error")
+        return redirect(url_for("account.signed_in_devices"))
+    db.session.commit()
+    if ended.id == current_session_id():
+        sign_out()
+        flash(gettext("You are signed out."))
+        return redirect(url_for("home.signin"))
+    flash(gettext("Signed out %(device)s.", device=device_name(ended)))
+    return redirect(url_for("account.signed_in_devices"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions() -> Any:
+    count = sessions.end_others(me(), keep=current_session_id())
+    db.session.commit()
+    flash(ngettext("Signed out %(num)s other device.", "Signed out %(num)s other devices.",
+                   count))
+    return redirect(url_for("account.signed_in_devices"))
+
+
+def device_name(row: Session) -> str:
+    """How a person recognises a session: "Chrome on Android", as far as it is known."""
+    if row.browser and row.os:
+        return str(gettext("%(browser)s on %(os)s", browser=row.browser, os=row.os))
+    return row.browser or row.os or str(gettext("Unknown browser"))
 
 
 @bp.get("/feedback")

@@ -80,7 +80,16 @@ def registry() -> Registry:
     """Every concept's contributions, in one list each."""
     from engine import assessment as assessment_rules
     from engine import feedback as feedback_rules
-    from pwa.store import assessment, catalogue, feedback, invites, passkeys, people, profiles
+    from pwa.store import (
+        assessment,
+        catalogue,
+        feedback,
+        invites,
+        passkeys,
+        people,
+        profiles,
+        sessions,
+    )
     from pwa.sync import ingest, quarantine
 
     r = Registry()
@@ -99,6 +108,7 @@ def registry() -> Registry:
     r.personal_data("role_authors", export=people.export_authorship, key="authored_roles",
                     title=N_("Profiles you write"))
     r.personal_data("passkeys", export=passkeys.export, title=N_("Your passkeys"))
+    r.personal_data("sessions", export=sessions.export, title=N_("Where you are signed in"))
     r.personal_data("webauthn_challenges")
     r.personal_data("invites", export=invites.export,
                     title=N_("Invite links made for you"))

@@ -68,3 +68,20 @@ def test_session_cookie_flags(app, api, org):
     _, answer = enrol(api, make_invite(app, make_person(app)))
     cookie = answer.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_lifetimes_from_configuration(tmp_path):
+    from datetime import timedelta
+
+    settings = {"SKILLPATH_ENV": "testing", "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    app = create_app(settings)
+    assert (app.config["SKILLPATH_SESSION_IDLE_DAYS"],
+            app.config["SKILLPATH_SESSION_ABSOLUTE_DAYS"]) == (30, 90)
+    # The cookie and the stored data of a signed-in session last as long as it may.
+    assert app.permanent_session_lifetime == timedelta(days=90)
+    assert app.config["SESSION_REFRESH_EACH_REQUEST"] is False  # stored when it changes
+    for idle, absolute in [(0, 90), (91, 90)]:
+        with pytest.raises(RuntimeError, match="SKILLPATH_SESSION_IDLE_DAYS"):
+            create_app({**settings, "SKILLPATH_SESSION_IDLE_DAYS": idle,
+                        "SKILLPATH_SESSION_ABSOLUTE_DAYS": absolute})

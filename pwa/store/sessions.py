@@ -1,0 +1,94 @@
+"""Sessions: the signed-in devices of a person, started, found, touched and ended.
+
+A session is a row here; ending one deletes its row. Whether a row still
+stands is judged by ``engine.sessions`` (idle and absolute lifetimes); a row
+found past them is deleted as it is found. The caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, select
+
+from engine import sessions as rules
+from engine.errors import N_, NotFound
+from pwa.extensions import db
+from pwa.models import Passkey, Person, Session, as_dict
+
+
+def start(person: Person, passkey: Passkey, user_agent: str | None, now: datetime) -> Session:
+    """A new session for ``person``, opened with ``passkey`` on the device of ``user_agent``."""
+    device = rules.describe(user_agent)
+    row = Session(person_id=person.id, passkey_id=passkey.id, browser=device.browser,
+                  os=device.os, created_at=now, last_seen_at=now)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def standing(session_id: int, now: datetime, lifetimes: rules.Lifetimes) -> Session | None:
+    """The session ``session_id`` if it still stands at ``now``, its use recorded.
+
+    ``None`` when it was ended (signed out, its passkey removed, the account
+    deleted) or has just run out, in which case its row is deleted now.
+    """
+    row = db.session.get(Session, session_id)
+    if row is None:
+        return None
+    if rules.has_ended(_state(row), now, lifetimes):
+        db.session.delete(row)
+        return None
+    if rules.needs_touch(_state(row), now):
+        row.last_seen_at = now
+    return row
+
+
+def of_person(person: Person, now: datetime, lifetimes: rules.Lifetimes) -> list[Session]:
+    """``person``'s standing sessions, last used first; those that ran out are deleted."""
+    rows = db.session.scalars(
+        select(Session).where(Session.person_id == person.id)
+        .order_by(Session.last_seen_at.desc(), Session.id.desc())
+    ).all()
+    standing_rows = []
+    for row in rows:
+        if rules.has_ended(_state(row), now, lifetimes):
+            db.session.delete(row)
+        else:
+            standing_rows.append(row)
+    return standing_rows
+
+
+def end(session_id: int) -> None:
+    """End one session, whoever's it is (signing out of this device)."""
+    db.session.execute(delete(Session).where(Session.id == session_id))
+
+
+def end_own(person: Person, session_id: int) -> Session:
+    """End one of ``person``'s sessions; another person's is as unknown as a missing one."""
+    row = db.session.get(Session, session_id)
+    if row is None or row.person_id != person.id:
+        raise NotFound(N_("That device is not signed in."))
+    db.session.delete(row)
+    return row
+
+
+def end_others(person: Person, keep: int | None) -> int:
+    """End every session of ``person`` but ``keep``; how many ended."""
+    query = delete(Session).where(Session.person_id == person.id)
+    if keep is not None:
+        query = query.where(Session.id != keep)
+    return cast(CursorResult[Any], db.session.execute(query)).rowcount
+
+
+def export(person: Person) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(Session).where(Session.person_id == person.id).order_by(Session.created_at)
+    ).all()
+    return [{**as_dict(s, "browser", "os", "created_at", "last_seen_at"),
+             "passkey": s.passkey.name} for s in rows]
+
+
+def _state(row: Session) -> rules.SessionState:
+    return rules.SessionState(created_at=row.created_at, last_seen_at=row.last_seen_at)
