@@ -45,8 +45,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from engine.catalogue import MAX_MINUTES, Format
 from engine.errors import N_
 from engine.levels import LEVEL_MAX
+from engine.sync import Refused, is_uuid, only, whole
 
 INTEREST_WEIGHT = 1.5  # wanting to grow a competency raises it by half
 FUTURE_WEIGHT = 0.5  # a gap for the future role counts half a gap for today's
@@ -378,3 +380,139 @@ def _readiness(inputs: Inputs, progress: Mapping[str, int], lines: list[Line]) -
         return met / weight
 
     return Readiness(inputs.future_role, share({}), share(planned))
+
+
+# The events that shape a plan, offline: what their data must be. -------------------------
+
+MAX_OWN_TITLE = 160
+MAX_URL = 2000
+MAX_MESSAGE = 500
+MAX_KEY = 100
+CHANGES = ("accepted", "pinned", "dropped", "done", "restored")
+
+
+def item_ref(value: object) -> str:
+    """``c:<catalogue item id>`` or ``own:<uuid>``, else Refused."""
+    if isinstance(value, str):
+        kind, _, rest = value.partition(":")
+        if kind == "c" and rest.isascii() and rest.isdigit() and 0 < len(rest) <= 18:
+            return f"c:{int(rest)}"
+        if kind == "own" and is_uuid(rest):
+            return f"own:{rest.lower()}"
+    raise Refused("invalid_data", N_("An item is named 'c:<number>' (the catalogue's) or "
+                                     "'own:<id>' (your own)."))
+
+
+def competency_key(value: object) -> str:
+    if not isinstance(value, str) or not value or len(value) > MAX_KEY:
+        raise Refused("invalid_data", N_("A plan change names the competency it is for."))
+    return value
+
+
+def changed_data(data: dict[str, Any]) -> dict[str, Any]:
+    """``plan.item.changed``: accept, pin (at a place), drop, restore or mark done an item."""
+    only(data, {"item", "competency", "state", "position"})
+    state = data.get("state")
+    if state not in CHANGES:
+        raise Refused("invalid_data", N_("A plan change is one of: %(states)s."),
+                      states=", ".join(CHANGES))
+    position = data.get("position")
+    if state == "pinned":
+        if not whole(position) or not 0 <= position <= 999:
+            raise Refused("invalid_data", N_("A pinned item has a place from 0 to 999."))
+    elif position is not None:
+        raise Refused("invalid_data", N_("Only a pinned item has a place."))
+    return {"item": item_ref(data.get("item")), "competency": competency_key(
+        data.get("competency")), "state": state, "position": position}
+
+
+def goal_data(data: dict[str, Any]) -> dict[str, Any]:
+    """``plan.goal.added`` / ``plan.goal.removed``: a competency the learner wants to grow."""
+    only(data, {"competency"})
+    return {"competency": competency_key(data.get("competency"))}
+
+
+def own_item_data(data: dict[str, Any]) -> dict[str, Any]:
+    """``plan.item.added``: an item of the learner's own (a book, a video, shadowing)."""
+    only(data, {"id", "title", "format", "minutes", "url", "competency"})
+    own_id = data.get("id")
+    if not isinstance(own_id, str) or not is_uuid(own_id):
+        raise Refused("invalid_data", N_("Your own item needs an id made on the phone."))
+    return {"id": own_id.lower(), **described(data),
+            "competency": competency_key(data.get("competency"))}
+
+
+def described(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Title, format, minutes and link of an item someone writes themselves."""
+    title, fmt, minutes, url = (data.get("title"), data.get("format"), data.get("minutes"),
+                                data.get("url"))
+    if not isinstance(title, str) or not title.strip() or len(title) > MAX_OWN_TITLE:
+        raise Refused("invalid_data", N_("An item has a title of at most %(limit)s characters."),
+                      limit=MAX_OWN_TITLE)
+    if fmt not in {f.value for f in Format}:
+        raise Refused("invalid_data", N_("'%(format)s' is not a format."), format=str(fmt)[:40])
+    if not whole(minutes) or not 1 <= minutes <= MAX_MINUTES:
+        raise Refused("invalid_data", N_("Minutes are a whole number from 1 to %(limit)s."),
+                      limit=MAX_MINUTES)
+    if url is not None and (not isinstance(url, str) or len(url) > MAX_URL
+                            or not url.lower().startswith(("https://", "http://"))):
+        raise Refused("invalid_data", N_("A link must start with https:// or http://."))
+    return {"title": title.strip(), "format": fmt, "minutes": minutes, "url": url or None}
+
+
+def settings_data(data: dict[str, Any]) -> dict[str, Any]:
+    """``plan.settings.changed``: weekly minutes and preferred formats, in order."""
+    only(data, {"weekly_minutes", "formats"})
+    minutes, formats = data.get("weekly_minutes"), data.get("formats")
+    if not whole(minutes) or not MIN_WEEKLY_MINUTES <= minutes <= MAX_WEEKLY_MINUTES:
+        raise Refused("invalid_data", N_("Minutes a week are a whole number from %(low)s to "
+                                         "%(high)s."),
+                      low=MIN_WEEKLY_MINUTES, high=MAX_WEEKLY_MINUTES)
+    known = {f.value for f in Format}
+    if not isinstance(formats, list) or any(f not in known for f in formats) or \
+            len(set(formats)) != len(formats):
+        raise Refused("invalid_data", N_("Preferred formats are a list of formats, each once."))
+    return {"weekly_minutes": minutes, "formats": list(formats)}
+
+
+def suggestion_sent_data(data: dict[str, Any]) -> dict[str, Any]:
+    """``plan.suggestion.sent``: a colleague suggests a catalogue item or one of their own."""
+    only(data, {"id", "to", "competency", "item", "own", "message"})
+    suggestion_id, to, message = data.get("id"), data.get("to"), data.get("message", "")
+    if not isinstance(suggestion_id, str) or not is_uuid(suggestion_id):
+        raise Refused("invalid_data", N_("A suggestion needs an id made on the phone."))
+    if not whole(to) or not 1 <= to <= 2 ** 31 - 1:
+        raise Refused("invalid_data", N_("A suggestion names the colleague it is for."))
+    if not isinstance(message, str) or len(message) > MAX_MESSAGE:
+        raise Refused("invalid_data", N_("A message is text of at most %(limit)s characters."),
+                      limit=MAX_MESSAGE)
+    item, own = data.get("item"), data.get("own")
+    if (item is None) == (own is None):
+        raise Refused("invalid_data", N_("A suggestion is a catalogue item or an item of your "
+                                         "own, one of the two."))
+    out: dict[str, Any] = {"id": suggestion_id.lower(), "to": to, "message": message.strip(),
+                           "competency": competency_key(data.get("competency"))}
+    if item is not None:
+        ref = item_ref(item)
+        if not ref.startswith("c:"):
+            raise Refused("invalid_data", N_("Suggest a catalogue item by its 'c:<number>'."))
+        out["item"] = ref
+    else:
+        if not isinstance(own, dict):
+            raise Refused("invalid_data", N_("An item of your own has a title, format and "
+                                             "minutes."))
+        only(own, {"title", "format", "minutes", "url"})
+        out["own"] = described(own)
+    return out
+
+
+def suggestion_answered_data(data: dict[str, Any]) -> dict[str, Any]:
+    """``plan.suggestion.answered``: the learner accepts or dismisses a suggestion."""
+    only(data, {"id", "answer"})
+    suggestion_id, answer = data.get("id"), data.get("answer")
+    if not isinstance(suggestion_id, str) or not is_uuid(suggestion_id):
+        raise Refused("invalid_data", N_("An answer names the suggestion it is for."))
+    if answer not in ("accepted", "dismissed"):
+        raise Refused("invalid_data", N_("A suggestion is accepted or dismissed."))
+    return {"id": suggestion_id.lower(), "answer": answer}
+

@@ -77,7 +77,7 @@ def check(raw: object, now: datetime, data_rules: Mapping[str, DataRule]) -> Eve
         raise Refused("invalid_event", N_("An event is a JSON object."))
     storable(raw)
     event_id = raw.get("id")
-    if not isinstance(event_id, str) or not _is_uuid(event_id):
+    if not isinstance(event_id, str) or not is_uuid(event_id):
         raise Refused("invalid_id", N_("The event id must be a UUID made on the device."))
     unknown = set(raw) - {"id", "type", "schema", "occurred_at", "device_id", "data"}
     if unknown:
@@ -178,7 +178,7 @@ def _parse_time(value: object) -> datetime:
                                         "check the date and time on your phone.")) from exc
 
 
-def _is_uuid(value: str) -> bool:
+def is_uuid(value: str) -> bool:
     try:
         return str(uuid.UUID(value)) == value.lower()
     except ValueError:

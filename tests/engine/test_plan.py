@@ -203,3 +203,91 @@ def test_the_catalogue_is_looked_up_by_competency():
     by = index(ITEMS + (Item("both", "Both", ("tills", "stock"), "course", 5),))
     assert sorted(by) == ["complaints", "greet", "stock", "tills"]
     assert [i.id for i in by["stock"]] == ["s1", "both"]
+
+
+# The events that shape a plan --------------------------------------------------------------
+
+OWN_ID = "3f1c2a9e-8b7d-4c6e-9f00-123456789abc"
+
+
+@pytest.mark.parametrize("data, code_word", [
+    ({"item": "c:1", "competency": "tills", "state": "archived"}, "one of"),
+    ({"item": "x:1", "competency": "tills", "state": "accepted"}, "'c:<number>'"),
+    ({"item": "c:²", "competency": "tills", "state": "accepted"}, "'c:<number>'"),
+    ({"item": "c:1", "competency": "", "state": "accepted"}, "competency"),
+    ({"item": "c:1", "competency": "tills", "state": "pinned"}, "place from 0"),
+    ({"item": "c:1", "competency": "tills", "state": "pinned", "position": 10 ** 20},
+     "place from 0"),
+    ({"item": "c:1", "competency": "tills", "state": "dropped", "position": 1}, "Only a pinned"),
+    ({"item": "c:1", "competency": "tills", "state": "done", "extra": 1}, "Unknown fields"),
+])
+def test_a_plan_change_that_makes_no_sense_is_refused(data, code_word):
+    from engine.plan import changed_data
+    from engine.sync import Refused
+
+    with pytest.raises(Refused) as refused:
+        changed_data(data)
+    assert code_word in refused.value.refusal.message
+
+
+def test_a_plan_change_is_kept_in_one_form():
+    from engine.plan import changed_data
+
+    assert changed_data({"item": "c:007", "competency": "tills", "state": "pinned",
+                         "position": 2}) == {"item": "c:7", "competency": "tills",
+                                             "state": "pinned", "position": 2}
+    assert changed_data({"item": f"own:{OWN_ID.upper()}", "competency": "tills",
+                         "state": "done"})["item"] == f"own:{OWN_ID}"
+
+
+@pytest.mark.parametrize("change, word", [
+    ({"url": "javascript:alert(1)"}, "https://"),
+    ({"url": "data:text/html,hi"}, "https://"),
+    ({"minutes": 0}, "Minutes"),
+    ({"minutes": 10 ** 9}, "Minutes"),
+    ({"format": "podcast"}, "not a format"),
+    ({"title": " "}, "title"),
+    ({"title": "x" * 161}, "title"),
+    ({"id": "not-a-uuid"}, "id made on the phone"),
+])
+def test_an_own_item_with_a_bad_field_is_refused(change, word):
+    from engine.plan import own_item_data
+    from engine.sync import Refused
+
+    good = {"id": OWN_ID, "title": "Shadow Sam on the Tuesday shift", "format": "on_the_job",
+            "minutes": 60, "url": None, "competency": "complaints"}
+    assert own_item_data(good)["title"] == good["title"]
+    with pytest.raises(Refused) as refused:
+        own_item_data({**good, **change})
+    assert word in refused.value.refusal.message
+
+
+@pytest.mark.parametrize("minutes", [0, 9, 1201, 10_000, True, 30.5])
+def test_weekly_minutes_stay_within_reason(minutes):
+    from engine.plan import settings_data
+    from engine.sync import Refused
+
+    assert settings_data({"weekly_minutes": 60, "formats": ["course"]})["weekly_minutes"] == 60
+    with pytest.raises(Refused):
+        settings_data({"weekly_minutes": minutes, "formats": []})
+    with pytest.raises(Refused):
+        settings_data({"weekly_minutes": 60, "formats": ["course", "course"]})
+
+
+def test_a_suggestion_is_a_catalogue_item_or_an_own_item_never_both():
+    from engine.plan import suggestion_answered_data, suggestion_sent_data
+    from engine.sync import Refused
+
+    base = {"id": OWN_ID, "to": 7, "competency": "tills", "message": "Helped me a lot"}
+    assert suggestion_sent_data({**base, "item": "c:3"})["item"] == "c:3"
+    own = {"title": "Till guide", "format": "book_study", "minutes": 20}
+    assert suggestion_sent_data({**base, "own": own})["own"]["url"] is None
+    for bad in ({**base}, {**base, "item": "c:3", "own": own},
+                {**base, "item": f"own:{OWN_ID}"}, {**base, "to": 2 ** 40, "item": "c:3"},
+                {**base, "item": "c:3", "message": "x" * 501},
+                {**base, "own": {**own, "url": "javascript:x"}}):
+        with pytest.raises(Refused):
+            suggestion_sent_data(bad)
+    assert suggestion_answered_data({"id": OWN_ID, "answer": "accepted"})["answer"] == "accepted"
+    with pytest.raises(Refused):
+        suggestion_answered_data({"id": OWN_ID, "answer": "maybe"})
