@@ -1,10 +1,11 @@
 """Request plumbing every API route shares: who is signed in, the body, the caching.
 
 ``@body(Schema)`` parses the JSON body into the schema and hands it to the
-route as ``body``; the OpenAPI document reads the same schema off the route,
-so what is documented is what is enforced. ``signed_in()`` is the one way a
-route learns who is calling. ``no_store`` and ``content_response`` set the
-cache headers; no route sets them by hand.
+route as ``body``; ``@query(Query)`` does the same for the query string, as
+``query``. The OpenAPI document reads both off the route, so what is
+documented is what is enforced. ``signed_in()`` is the one way a route learns who is calling.
+``no_store`` and ``content_response`` set the cache headers; no route sets
+them by hand.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ import hashlib
 import json
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
 from flask import Response, current_app, jsonify, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from werkzeug.exceptions import BadRequest
 
 from api.errors import ApiError
 from engine.errors import N_
+from pwa import params
 from pwa.models import Person
 from pwa.session import current_person
 
@@ -34,6 +36,31 @@ class Schema(BaseModel):
     """Base of request schemas: unknown fields are an error, never dropped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _whole_number(value: Any) -> Any:
+    """Query strings are text: digits become an int, the field's bounds judge its size."""
+    if isinstance(value, str):
+        return params.whole_number(value, low=0, high=10**32)
+    return value
+
+
+def _flag(value: Any) -> Any:
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError("must be true or false")
+
+
+# An id, version or revision number in a query string: ASCII digits, 1 to 2**31-1.
+WholeNumber = Annotated[int, Field(ge=1, le=params.MAX_ID), BeforeValidator(_whole_number)]
+# A yes-or-no query argument, spelled exactly "true" or "false".
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+class Query(BaseModel):
+    """Base of query-string schemas: an argument the route does not know is refused."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=False)
 
 
 def signed_in(template: str = N_("Please sign in first.")) -> Person:
@@ -53,6 +80,26 @@ def body(schema: type[Schema]) -> Callable[[F], F]:
             return view(*args, body=parse(schema), **kwargs)
 
         wrapped.request_schema = schema  # type: ignore[attr-defined]
+        return cast(F, wrapped)
+
+    return decorate
+
+
+def query(schema: type[Query]) -> Callable[[F], F]:
+    """Parse the query string as ``schema`` and pass it to the route as ``query`` (else 422)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            try:
+                parsed = schema.model_validate(request.args.to_dict())
+            except ValidationError as exc:
+                raise ApiError(422, "invalid_request",
+                               N_("Some query arguments are missing or wrong."),
+                               validation_details(exc)) from exc
+            return view(*args, query=parsed, **kwargs)
+
+        wrapped.query_schema = schema  # type: ignore[attr-defined]
         return cast(F, wrapped)
 
     return decorate
@@ -94,17 +141,6 @@ def validation_details(exc: ValidationError) -> dict[str, Any]:
             for err in exc.errors(include_url=False, include_input=False, include_context=False)
         ]
     }
-
-
-def int_arg(name: str) -> int | None:
-    """An optional whole-number query argument; anything else is a 422."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        raise ApiError(422, "invalid_request", N_("'%(name)s' must be a whole number."),
-                       {"fields": [{"field": name, "message": "not a whole number"}]}, name=name)
-    return int(raw)
 
 
 def no_store(response: Response | Any) -> Response:

@@ -48,7 +48,7 @@ def passkeys() -> Response:
     ]})
 
 
-@bp.delete("/passkeys/<int:passkey_id>")
+@bp.delete("/passkeys/<id:passkey_id>")
 def remove_passkey(passkey_id: int) -> Response:
     """Remove one passkey; the last one is refused (409) so nobody locks themselves out."""
     removed = passkey_store.remove_passkey(signed_in(), passkey_id)

@@ -48,7 +48,7 @@ def openapi() -> Response:
                 },
             }
             params = [{"name": arg, "in": "path", "required": True,
-                       "schema": {"type": "integer" if "int:" in rule.rule else "string"}}
+                       "schema": {"type": "integer" if "id:" in rule.rule else "string"}}
                       for arg in sorted(rule.arguments)]
             if params:
                 operation["parameters"] = params

@@ -69,7 +69,7 @@ def passkeys() -> str:
     return render_template("account/passkeys.html", passkeys=me().passkeys, form=ConfirmForm())
 
 
-@bp.post("/account/passkeys/<int:passkey_id>/remove")
+@bp.post("/account/passkeys/<id:passkey_id>/remove")
 @login_required
 def remove_passkey(passkey_id: int) -> Any:
     try:

@@ -9,7 +9,7 @@ def test_every_api_route_is_documented_with_its_request_schema(app, client):
     documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/"):
-            path = re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (path, method.lower()) in documented
     verify = doc["paths"]["/api/v1/auth/register/verify"]["post"]
