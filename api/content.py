@@ -20,6 +20,7 @@ from api.http import (
     content_response,
     no_store,
     query,
+    responds,
     signed_in,
 )
 from engine.catalogue import Format
@@ -63,6 +64,7 @@ class RevisionQuery(Query):
 
 
 @bp.get("/roles")
+@responds(200, 401, etag=True)
 def roles() -> Response:
     """The organisation's roles with their current version and authors."""
     person = signed_in()
@@ -81,6 +83,7 @@ def roles() -> Response:
 
 
 @bp.get("/roles/<slug>/profile")
+@responds(200, 401, etag=True)
 @query(VersionQuery)
 def profile(slug: str, query: VersionQuery) -> Response:
     """A role's current published profile, or ``?version=N`` (cached forever)."""
@@ -92,6 +95,7 @@ def profile(slug: str, query: VersionQuery) -> Response:
 
 
 @bp.get("/roles/<slug>/profile/diff")
+@responds(200, 401, etag=True)
 @query(DiffQuery)
 def profile_diff(slug: str, query: DiffQuery) -> Response:
     """What changed per competency between two published versions."""
@@ -107,6 +111,7 @@ def profile_diff(slug: str, query: DiffQuery) -> Response:
 
 
 @bp.get("/catalog")
+@responds(200, 401, etag=True)
 @query(CatalogQuery)
 def catalog(query: CatalogQuery) -> Response:
     """Current catalogue items; filter by ``competency=role/key``, ``format``, ``offline``."""
@@ -122,6 +127,7 @@ def catalog(query: CatalogQuery) -> Response:
 
 
 @bp.get("/catalog/items/<key>")
+@responds(200, 401, etag=True)
 @query(RevisionQuery)
 def catalog_item(key: str, query: RevisionQuery) -> Response:
     """One item: its current revision, or ``?revision=N`` (cached forever)."""
@@ -133,6 +139,7 @@ def catalog_item(key: str, query: RevisionQuery) -> Response:
 
 
 @bp.post("/feedback")
+@responds(201, 401, 404)
 @body(FeedbackRequest)
 def create_feedback(body: FeedbackRequest) -> tuple[Response, int]:
     """Tell a role's authors that its profile, or one competency of it, needs work."""
@@ -145,6 +152,7 @@ def create_feedback(body: FeedbackRequest) -> tuple[Response, int]:
 
 
 @bp.get("/feedback")
+@responds(200, 401)
 def list_feedback() -> Response:
     """The signed-in learner's feedback, with the authors' replies."""
     person = signed_in()

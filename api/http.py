@@ -2,8 +2,9 @@
 
 ``@body(Schema)`` parses the JSON body into the schema and hands it to the
 route as ``body``; ``@query(Query)`` does the same for the query string, as
-``query``. The OpenAPI document reads both off the route, so what is
-documented is what is enforced. ``signed_in()`` is the one way a route learns who is calling.
+``query``; ``@responds(...)`` lists the statuses the route answers. The
+OpenAPI document reads all three off the route, so what is documented is what
+is enforced. ``signed_in()`` is the one way a route learns who is calling.
 ``no_store`` and ``content_response`` set the cache headers; no route sets
 them by hand.
 """
@@ -101,6 +102,31 @@ def query(schema: type[Query]) -> Callable[[F], F]:
 
         wrapped.query_schema = schema  # type: ignore[attr-defined]
         return cast(F, wrapped)
+
+    return decorate
+
+
+def responds(*statuses: int, etag: bool = False, session: str | None = None
+             ) -> Callable[[F], F]:
+    """Declare the statuses a route answers, for the OpenAPI document.
+
+    Those its plumbing implies are added there and need not be listed: a path
+    argument (404), ``@body`` (400, 413, 415, 422), ``@query`` (422), a method
+    that changes something (400 for a missing CSRF token). ``etag`` says the
+    route answers through ``content_response``: ``If-None-Match`` and 304.
+    ``session`` is "required" (the default when 401 is listed), "optional"
+    (an invite or a session will do) or "none".
+    """
+    if session is None:
+        session = "required" if 401 in statuses else "none"
+    if session not in {"required", "optional", "none"}:
+        raise ValueError(f"session is required, optional or none, not {session!r}")
+
+    def decorate(view: F) -> F:
+        view.responses = tuple(sorted(set(statuses)))  # type: ignore[attr-defined]
+        view.etag = etag  # type: ignore[attr-defined]
+        view.session = session  # type: ignore[attr-defined]
+        return view
 
     return decorate
 
