@@ -62,6 +62,24 @@ def test_security_headers(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_production_asks_browsers_for_https_only(tmp_path):
+    app = create_app({"SKILLPATH_ENV": "production", "SECRET_KEY": "x" * 32,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    client = app.test_client()
+    for path in ("/signin", "/api/v1/auth/csrf", "/api/v1/nothing-here"):
+        response = client.get(path, base_url="https://learn.example.com")
+        assert response.headers["Strict-Transport-Security"] == "max-age=63072000", path
+
+
+def test_development_over_http_sends_no_hsts(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    app = create_app({"SKILLPATH_ENV": "development",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    response = app.test_client().get("/signin")
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" not in response.headers
+
+
 def test_session_cookie_flags(app, api, org):
     from tests.factories import enrol, make_invite, make_person
 
