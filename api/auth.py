@@ -284,7 +284,7 @@ def _consume(credential: dict[str, Any], purpose: str, now: Any) -> Any:
         challenge = json.loads(client_data)["challenge"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ApiError(400, "invalid_credential", N_("The passkey response is malformed.")) from exc
-    if not isinstance(challenge, str):
+    if not isinstance(challenge, str) or not _B64URL.fullmatch(challenge):
         raise ApiError(400, "invalid_credential", N_("The passkey response is malformed."))
     row = passkey_store.consume_challenge(challenge, purpose, now)
     if row is None:
@@ -298,7 +298,7 @@ def _consume(credential: dict[str, Any], purpose: str, now: Any) -> Any:
 
 def _b64(value: str) -> bytes:
     """Strict base64url: characters outside the alphabet are an error, not skipped."""
-    if not _B64URL.match(value):
+    if not _B64URL.fullmatch(value):
         raise ValueError("not base64url")
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 

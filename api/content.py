@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from api.http import (
     Flag,
@@ -39,7 +39,7 @@ class FeedbackRequest(Schema):
     # The engine checks the kind, as it does for feedback that arrives by sync.
     kind: str = Field(min_length=1, max_length=16,
                       json_schema_extra={"enum": list(FEEDBACK_KINDS)})
-    text: str = Field(max_length=MAX_FEEDBACK)
+    text: str = Field(min_length=1, max_length=MAX_FEEDBACK)
 
 
 class VersionQuery(Query):
@@ -52,11 +52,18 @@ class DiffQuery(Query):
 
 
 class CatalogQuery(Query):
-    competency: str | None = Field(default=None, max_length=200, description="role/competency")
-    format: str | None = Field(default=None, max_length=40,
-                               json_schema_extra={"enum": [f.value for f in Format]})
+    competency: str | None = Field(default=None, min_length=1, max_length=200,
+                                   description="role/competency")
+    format: str | None = Field(default=None, json_schema_extra={"enum": list(Format)})
     offline: Flag | None = None
     include_retired: Flag = False
+
+    @field_validator("format")
+    @classmethod
+    def _a_format(cls, value: str | None) -> str | None:
+        if value is not None and value not in set(Format):
+            raise ValueError("not a format")
+        return value
 
 
 class RevisionQuery(Query):

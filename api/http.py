@@ -18,7 +18,14 @@ from functools import wraps
 from typing import Annotated, Any, TypeVar, cast
 
 from flask import Response, current_app, jsonify, request
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from werkzeug.exceptions import BadRequest
 
 from api.errors import ApiError
@@ -33,10 +40,39 @@ IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 
 
-class Schema(BaseModel):
-    """Base of request schemas: unknown fields are an error, never dropped."""
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("holds a NUL character (U+0000), which is not text")
+    return value
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+def _escaped(chars: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" for c in chars)
+
+
+# What the document says of text fields: no NUL; and where a field must not be empty, a
+# character that is not whitespace (fields are stripped first, by Python's or Unicode's
+# idea of whitespace: the class holds both).
+_SPACE = _escaped("".join(chr(c) for c in range(0x10000) if chr(c).isspace()))
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK = f"^[^\\u0000]*[^\\u0000{_SPACE}][^\\u0000]*$"
+
+
+def _document_text(schema: dict[str, Any]) -> None:
+    """Say in the document what the schema enforces on text beyond its JSON Schema."""
+    for prop in schema.get("properties", {}).values():
+        for branch in [prop, *prop.get("anyOf", [])]:
+            if branch.get("type") == "string" and "pattern" not in branch:
+                branch["pattern"] = NOT_BLANK if branch.get("minLength", 0) else NO_NUL
+
+
+class Schema(BaseModel):
+    """Base of request schemas: unknown fields are an error, never dropped; text has no NUL."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra=_document_text)
+
+    _text = field_validator("*", mode="after")(_no_nul)
 
 
 def _whole_number(value: Any) -> Any:
@@ -61,7 +97,10 @@ Flag = Annotated[bool, BeforeValidator(_flag)]
 class Query(BaseModel):
     """Base of query-string schemas: an argument the route does not know is refused."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=False)
+    model_config = ConfigDict(extra="forbid", populate_by_name=False,
+                              json_schema_extra=_document_text)
+
+    _text = field_validator("*", mode="after")(_no_nul)
 
 
 def signed_in(template: str = N_("Please sign in first.")) -> Person:

@@ -51,7 +51,7 @@ STATUSES = {
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 _ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 # A path argument read by Werkzeug's default converter: one segment of text.
-SEGMENT = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
+SEGMENT = {"type": "string", "minLength": 1, "pattern": "^[^/\\u0000]+$"}
 
 
 @bp.get("/openapi.json")

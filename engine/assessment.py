@@ -11,7 +11,7 @@ from typing import Any
 
 from engine import profiles
 from engine.errors import N_
-from engine.levels import LEVEL_MAX, LEVEL_MIN, MAX_NOTE, is_level
+from engine.levels import LEVEL_MAX, LEVEL_MIN, MAX_NOTE, MAX_NUMBER, is_level
 from engine.sync import Refused, only, whole
 
 
@@ -24,7 +24,7 @@ def rating_data(data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(competency, str) or not competency:
         raise Refused("invalid_data", N_("A rating names the competency it is about."))
     version, level = data.get("version"), data.get("level")
-    if not whole(version) or version < 1:
+    if not whole(version) or not 1 <= version <= MAX_NUMBER:
         raise Refused("invalid_data",
                       N_("A rating names the profile version it was made against."))
     if not is_level(level):
@@ -44,7 +44,7 @@ def submitted_data(data: dict[str, Any]) -> dict[str, Any]:
     role, version = data.get("role"), data.get("version")
     if not isinstance(role, str) or not role:
         raise Refused("invalid_data", N_("A submitted assessment names its role."))
-    if not whole(version) or version < 1:
+    if not whole(version) or not 1 <= version <= MAX_NUMBER:
         raise Refused("invalid_data", N_("A submitted assessment names its profile version."))
     return {"role": role, "version": version}
 

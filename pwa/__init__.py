@@ -33,9 +33,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from pwa.extensions import csrf, db, limiter, migrate
+    from pwa.params import refuse_nul
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    app.before_request(refuse_nul)
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)

@@ -9,6 +9,12 @@ overflows), so nobody gets a 500.
 
 Only ASCII digits count: "²" and "٣" pass ``str.isdigit`` (and ``int`` takes
 the second), and "1e3", "+1", " 1" or "1_000" are not how anyone writes an id.
+
+Text is read with one rule too: no U+0000. PostgreSQL cannot store it and
+fails the statement; nobody types it. ``refuse_nul`` turns it away before any
+route runs: a 404 in a path, a 422 in a page's query string or form. The API
+reads its query strings and bodies through schemas (``api.http``) that refuse
+it the same way, and ignores what they do not declare.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from flask import abort, request
 from werkzeug.routing import BaseConverter, ValidationError
 
 from engine.errors import N_, InvalidInput
+from engine.levels import MAX_NUMBER
 
-MAX_ID = 2**31 - 1
+MAX_ID = MAX_NUMBER
 # Long enough to tell "too large" from "not a number"; short enough to parse in no time.
 _DIGITS = re.compile(r"[0-9]{1,32}")
 
@@ -55,6 +63,23 @@ def int_field(values: Mapping[str, Any], name: str, *, low: int = 1,
                          "type": "int_range"}]},
             name=name, low=low, high=high,
         ) from None
+
+
+def refuse_nul() -> None:
+    """Before every route: a NUL character in the path, or a page's query or form, is refused."""
+    if "\x00" in request.path:
+        abort(404)
+    if request.path.startswith("/api/"):
+        return
+    for values in (request.args, request.form):
+        for name, value in values.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise InvalidInput(
+                    N_("'%(name)s' holds a character that is not text (U+0000)."),
+                    {"fields": [{"field": name.replace("\x00", ""), "message": "NUL character",
+                                 "type": "nul"}]},
+                    name=name.replace("\x00", ""),
+                )
 
 
 class IdConverter(BaseConverter):

@@ -244,3 +244,66 @@ def test_the_error_page_renders_after_a_failed_statement(app, org, what):
     assert answer.status_code == 500
     assert answer.get_json()["error"] == "internal_error"
     assert api.get("/api/v1/me").status_code == 200  # the next request is fine too
+
+
+# Text with a NUL character ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/roles/a%00b", "/roles/store-associate/changes/1%00",
+                                  "/api/v1/roles/%00/profile", "/api/v1/catalog/items/%00",
+                                  "/enrol/%00"])
+def test_a_nul_in_a_path_is_a_404(everyone, path):
+    assert everyone.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["q=%00", "format=course%00", "role=a%00"])
+def test_a_nul_in_a_page_query_is_a_422_page(everyone, query):
+    response = everyone.get(f"/admin/catalogue?{query}")
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert "not text (U+0000)" in response.get_data(as_text=True)
+
+
+def test_a_nul_in_a_page_form_is_a_422_page(everyone):
+    response = everyone.client.post("/roles/store-associate/feedback", data={
+        "kind": "unclear", "text": "Level\x00 3", "csrf_token": everyone.csrf()})
+    assert response.status_code == 422 and response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("query", ["competency=%00", "competency=store-associate/%00greet"])
+def test_a_nul_in_an_api_query_is_a_422(everyone, query):
+    body = everyone.get(f"/api/v1/catalog?{query}").get_json()
+    assert body["code"] == 422 and body["details"]["fields"][0]["field"] == "competency"
+
+
+@pytest.mark.parametrize("field", ["role", "competency", "kind", "text"])
+def test_a_nul_in_a_json_field_is_a_422(everyone, field):
+    note = {"role": "store-associate", "competency": "greet", "kind": "unclear", "text": "Hi."}
+    response = everyone.post("/api/v1/feedback", {**note, field: note[field] + "\x00"})
+    body = response.get_json()
+    assert response.status_code == 422, body
+    assert body["details"]["fields"][0]["field"] == field
+
+
+def test_a_nul_in_a_passkey_challenge_is_a_400(api):
+    import base64
+    import json
+
+    client_data = base64.urlsafe_b64encode(json.dumps({"challenge": "ab\x00c"}).encode()).decode()
+    response = api.post("/api/v1/auth/login/verify",
+                        {"credential": {"response": {"clientDataJSON": client_data.rstrip("=")}}})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_credential"
+
+
+@pytest.mark.parametrize("event_type", ["rating.set", "assessment.submitted"])
+def test_a_version_out_of_range_in_a_synced_event_is_refused_not_a_500(everyone, event_type):
+    import uuid
+
+    data = {"role": "store-associate", "version": 10**20}
+    if event_type == "rating.set":
+        data |= {"competency": "greet", "level": 3, "note": None}
+    event = {"id": str(uuid.uuid4()), "type": event_type, "schema": 1,
+             "occurred_at": "2026-11-16T09:00:00Z", "device_id": "phone-1", "data": data}
+    answer = everyone.post("/api/v1/sync", {"events": [event]})
+    assert answer.status_code == 200, answer.get_json()
+    assert [r["code"] for r in answer.get_json()["refused"]] == ["invalid_data"]
