@@ -18,6 +18,7 @@ from functools import wraps
 from typing import Annotated, Any, TypeVar, cast
 
 from flask import Response, current_app, jsonify, request
+from flask_wtf.csrf import CSRFError
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -31,6 +32,7 @@ from werkzeug.exceptions import BadRequest
 from api.errors import ApiError
 from engine.errors import N_
 from pwa import params
+from pwa.extensions import csrf
 from pwa.models import Person
 from pwa.session import current_person
 
@@ -109,6 +111,24 @@ def signed_in(template: str = N_("Please sign in first.")) -> Person:
     if person is None:
         raise ApiError(401, "sign_in_required", template)
     return person
+
+
+def signed_out_before_csrf() -> None:
+    """Run before the CSRF check: a change to a signed-in operation, from nobody, is a 401.
+
+    Without a session there is nobody to forge a request for, and what the
+    caller must do is sign in, not reload for a fresh token. A request that
+    passes the CSRF check goes on to the route, which says 401 in its own words.
+    """
+    if request.method not in {"POST", "PUT", "PATCH", "DELETE"} or request.endpoint is None:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "session", None) != "required" or current_person() is not None:
+        return
+    try:
+        csrf.protect()
+    except CSRFError:
+        raise ApiError(401, "sign_in_required", N_("Please sign in first.")) from None
 
 
 def body(schema: type[Schema]) -> Callable[[F], F]:
