@@ -86,3 +86,12 @@ def test_session_cookie_flags(app, api, org):
     _, answer = enrol(api, make_invite(app, make_person(app)))
     cookie = answer.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_an_app_without_rate_limits_does_not_switch_them_off_for_the_next(app_factory):
+    from pwa.extensions import limiter
+
+    app_factory(RATELIMIT_ENABLED=False)
+    assert limiter.enabled is False
+    app_factory()
+    assert limiter.enabled is True
