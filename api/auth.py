@@ -35,7 +35,7 @@ from webauthn.helpers.structs import (
 )
 
 from api.errors import ApiError
-from api.http import Schema, body, no_store
+from api.http import Schema, body, no_store, responds
 from engine.errors import N_
 from pwa import clock
 from pwa.extensions import db, limiter
@@ -70,12 +70,14 @@ class LoginVerifyRequest(Schema):
 
 
 @bp.get("/csrf")
+@responds(200)
 def csrf_token() -> Response:
     """A fresh CSRF token; the client sends it back in the X-CSRFToken header."""
     return no_store({"csrf_token": generate_csrf()})
 
 
 @bp.get("/session")
+@responds(200)
 def whoami() -> Response:
     """Whether someone is signed in, and who, with a fresh CSRF token.
 
@@ -89,6 +91,7 @@ def whoami() -> Response:
 
 
 @bp.post("/signout")
+@responds(200)
 def signout() -> Response:
     """End the session; the answer carries the new session's CSRF token."""
     sign_out()
@@ -97,6 +100,7 @@ def signout() -> Response:
 
 @bp.post("/register/options")
 @limiter.limit(_auth_limit)
+@responds(200, 401, 410, 429, session="optional")
 @body(RegisterOptionsRequest)
 def register_options(body: RegisterOptionsRequest) -> Response:
     """Options for ``navigator.credentials.create``: by invite, or signed in."""
@@ -131,6 +135,7 @@ def register_options(body: RegisterOptionsRequest) -> Response:
 
 @bp.post("/register/verify")
 @limiter.limit(_auth_limit)
+@responds(200, 400, 401, 409, 410, 429, session="optional")
 @body(RegisterVerifyRequest)
 def register_verify(body: RegisterVerifyRequest) -> Response:
     """Check the new passkey, store it, use up the invite and sign the person in."""
@@ -185,6 +190,7 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: Any, now: Any) 
 
 @bp.post("/login/options")
 @limiter.limit(_auth_limit)
+@responds(200, 429)
 def login_options() -> Response:
     """Options for ``navigator.credentials.get`` with a discoverable credential."""
     now = clock.now()
@@ -200,6 +206,7 @@ def login_options() -> Response:
 
 @bp.post("/login/verify")
 @limiter.limit(_auth_limit)
+@responds(200, 400, 401, 429, session="none")
 @body(LoginVerifyRequest)
 def login_verify(body: LoginVerifyRequest) -> Response:
     """Check a passkey assertion against its stored public key and sign in."""
@@ -277,7 +284,7 @@ def _consume(credential: dict[str, Any], purpose: str, now: Any) -> Any:
         challenge = json.loads(client_data)["challenge"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ApiError(400, "invalid_credential", N_("The passkey response is malformed.")) from exc
-    if not isinstance(challenge, str):
+    if not isinstance(challenge, str) or not _B64URL.fullmatch(challenge):
         raise ApiError(400, "invalid_credential", N_("The passkey response is malformed."))
     row = passkey_store.consume_challenge(challenge, purpose, now)
     if row is None:
@@ -291,7 +298,7 @@ def _consume(credential: dict[str, Any], purpose: str, now: Any) -> Any:
 
 def _b64(value: str) -> bytes:
     """Strict base64url: characters outside the alphabet are an error, not skipped."""
-    if not _B64URL.match(value):
+    if not _B64URL.fullmatch(value):
         raise ValueError("not base64url")
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, request
-from pydantic import Field
+from flask import Blueprint, Response
+from pydantic import Field, field_validator
 
-from api.errors import ApiError
-from api.http import Schema, body, content_response, int_arg, no_store, signed_in
-from engine.errors import N_
-from engine.levels import MAX_FEEDBACK
+from api.http import (
+    Flag,
+    Query,
+    Schema,
+    WholeNumber,
+    body,
+    content_response,
+    no_store,
+    query,
+    responds,
+    signed_in,
+)
+from engine.catalogue import Format
+from engine.levels import FEEDBACK_KINDS, MAX_FEEDBACK
 from pwa import clock
 from pwa.extensions import db
 from pwa.store import catalogue, feedback, people
@@ -26,11 +36,42 @@ bp = Blueprint("api_content", __name__, url_prefix="/api/v1")
 class FeedbackRequest(Schema):
     role: str = Field(min_length=1, max_length=64)
     competency: str | None = Field(default=None, max_length=64)
-    kind: str = Field(min_length=1, max_length=16)
-    text: str = Field(max_length=MAX_FEEDBACK)
+    # The engine checks the kind, as it does for feedback that arrives by sync.
+    kind: str = Field(min_length=1, max_length=16,
+                      json_schema_extra={"enum": list(FEEDBACK_KINDS)})
+    text: str = Field(min_length=1, max_length=MAX_FEEDBACK)
+
+
+class VersionQuery(Query):
+    version: WholeNumber | None = Field(default=None, description="a published version number")
+
+
+class DiffQuery(Query):
+    from_: WholeNumber = Field(alias="from", description="the older published version")
+    to: WholeNumber = Field(description="the newer published version")
+
+
+class CatalogQuery(Query):
+    competency: str | None = Field(default=None, min_length=1, max_length=200,
+                                   description="role/competency")
+    format: str | None = Field(default=None, json_schema_extra={"enum": list(Format)})
+    offline: Flag | None = None
+    include_retired: Flag = False
+
+    @field_validator("format")
+    @classmethod
+    def _a_format(cls, value: str | None) -> str | None:
+        if value is not None and value not in set(Format):
+            raise ValueError("not a format")
+        return value
+
+
+class RevisionQuery(Query):
+    revision: WholeNumber | None = Field(default=None, description="an item revision number")
 
 
 @bp.get("/roles")
+@responds(200, 401, etag=True)
 def roles() -> Response:
     """The organisation's roles with their current version and authors."""
     person = signed_in()
@@ -49,22 +90,24 @@ def roles() -> Response:
 
 
 @bp.get("/roles/<slug>/profile")
-def profile(slug: str) -> Response:
+@responds(200, 401, etag=True)
+@query(VersionQuery)
+def profile(slug: str, query: VersionQuery) -> Response:
     """A role's current published profile, or ``?version=N`` (cached forever)."""
     person = signed_in()
-    number = int_arg("version")
+    number = query.version
     role = people.role_in_org(person.organisation_id, slug)
     v = store.published_version(role, number)
     return content_response(store.version_dict(v), immutable=number is not None)
 
 
 @bp.get("/roles/<slug>/profile/diff")
-def profile_diff(slug: str) -> Response:
+@responds(200, 401, etag=True)
+@query(DiffQuery)
+def profile_diff(slug: str, query: DiffQuery) -> Response:
     """What changed per competency between two published versions."""
     person = signed_in()
-    old_n, new_n = int_arg("from"), int_arg("to")
-    if old_n is None or new_n is None:
-        raise ApiError(422, "invalid_request", N_("Give both ?from=N and ?to=M."))
+    old_n, new_n = query.from_, query.to
     role = people.role_in_org(person.organisation_id, slug)
     old, new = store.published_version(role, old_n), store.published_version(role, new_n)
     body = {
@@ -75,33 +118,35 @@ def profile_diff(slug: str) -> Response:
 
 
 @bp.get("/catalog")
-def catalog() -> Response:
+@responds(200, 401, etag=True)
+@query(CatalogQuery)
+def catalog(query: CatalogQuery) -> Response:
     """Current catalogue items; filter by ``competency=role/key``, ``format``, ``offline``."""
     person = signed_in()
-    offline_arg = request.args.get("offline")
-    if offline_arg not in (None, "true", "false"):
-        raise ApiError(422, "invalid_request", N_("'offline' is true or false."))
     items = catalogue.search(
         person.organisation_id,
-        competency=request.args.get("competency"),
-        format=request.args.get("format"),
-        offline=None if offline_arg is None else offline_arg == "true",
-        include_retired=request.args.get("include_retired") == "true",
+        competency=query.competency,
+        format=query.format,
+        offline=query.offline,
+        include_retired=query.include_retired,
     )
     return content_response({"items": [catalogue.item_dict(r) for r in items]}, immutable=False)
 
 
 @bp.get("/catalog/items/<key>")
-def catalog_item(key: str) -> Response:
+@responds(200, 401, etag=True)
+@query(RevisionQuery)
+def catalog_item(key: str, query: RevisionQuery) -> Response:
     """One item: its current revision, or ``?revision=N`` (cached forever)."""
     person = signed_in()
-    number = int_arg("revision")
+    number = query.revision
     revision = catalogue.revision(person.organisation_id, key, number)
     return content_response(catalogue.item_dict(revision, full=True),
                             immutable=number is not None)
 
 
 @bp.post("/feedback")
+@responds(201, 401, 404)
 @body(FeedbackRequest)
 def create_feedback(body: FeedbackRequest) -> tuple[Response, int]:
     """Tell a role's authors that its profile, or one competency of it, needs work."""
@@ -114,6 +159,7 @@ def create_feedback(body: FeedbackRequest) -> tuple[Response, int]:
 
 
 @bp.get("/feedback")
+@responds(200, 401)
 def list_feedback() -> Response:
     """The signed-in learner's feedback, with the authors' replies."""
     person = signed_in()

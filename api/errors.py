@@ -31,6 +31,7 @@ from engine.errors import (
     NotFound,
     render,
 )
+from pwa.extensions import db
 from pwa.i18n import translate, translated_details
 
 log = logging.getLogger(__name__)
@@ -99,13 +100,32 @@ def _is_api() -> bool:
 PageRenderer = Callable[[int, str], tuple[str, int]]
 
 
+def roll_back() -> None:
+    """End the request's transaction before anything is drawn.
+
+    A failed statement leaves a PostgreSQL transaction aborted: every later
+    query of the request (who is signed in, their language) would fail too and
+    turn the error page itself into a bare 500. Nothing an error interrupted is
+    meant to be saved, so rolling back loses nothing that was not committed.
+    """
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the database may be the thing that failed
+        log.exception("rolling back after an error failed")
+
+
 def _answer(
     status: int, error: str, message: str, details: dict[str, Any] | None = None
 ) -> Response | tuple[str, int]:
     if _is_api():
         return error_response(status, error, message, details)
     page: PageRenderer = current_app.extensions["skillpath_error_page"]
-    return page(status, message)
+    try:
+        return page(status, message)
+    except Exception:  # noqa: BLE001 - the last resort must not fail in turn
+        log.exception("the error page for %s failed on %s", status, request.path)
+        roll_back()
+        return Response(message, status=status, mimetype="text/plain")
 
 
 def _snake(name: str) -> str:
@@ -113,15 +133,18 @@ def _snake(name: str) -> str:
 
 
 def handle_api_error(exc: ApiError) -> Response | tuple[str, int]:
+    roll_back()
     return _answer(exc.status, exc.error, translate(exc), exc.details)
 
 
 def handle_domain_error(exc: DomainError) -> Response | tuple[str, int]:
+    roll_back()
     status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), 422)
     return _answer(status, exc.code, translate(exc), translated_details(exc.details))
 
 
 def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
+    roll_back()
     return _answer(
         400,
         "csrf_failed",
@@ -131,6 +154,7 @@ def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
 
 
 def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
+    roll_back()
     status = exc.code or 500
     details: dict[str, Any] = {}
     if status == 413:
@@ -154,6 +178,7 @@ def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
     if isinstance(exc, HTTPException):
         return handle_http_error(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
+    roll_back()
     return _answer(500, "internal_error",
                    gettext("Something went wrong on our side. Nothing was saved."))
 

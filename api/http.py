@@ -1,10 +1,12 @@
 """Request plumbing every API route shares: who is signed in, the body, the caching.
 
 ``@body(Schema)`` parses the JSON body into the schema and hands it to the
-route as ``body``; the OpenAPI document reads the same schema off the route,
-so what is documented is what is enforced. ``signed_in()`` is the one way a
-route learns who is calling. ``no_store`` and ``content_response`` set the
-cache headers; no route sets them by hand.
+route as ``body``; ``@query(Query)`` does the same for the query string, as
+``query``; ``@responds(...)`` lists the statuses the route answers. The
+OpenAPI document reads all three off the route, so what is documented is what
+is enforced. ``signed_in()`` is the one way a route learns who is calling.
+``no_store`` and ``content_response`` set the cache headers; no route sets
+them by hand.
 """
 
 from __future__ import annotations
@@ -13,14 +15,24 @@ import hashlib
 import json
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
 from flask import Response, current_app, jsonify, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from flask_wtf.csrf import CSRFError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from werkzeug.exceptions import BadRequest
 
 from api.errors import ApiError
 from engine.errors import N_
+from pwa import params
+from pwa.extensions import csrf
 from pwa.models import Person
 from pwa.session import current_person
 
@@ -30,10 +42,67 @@ IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 
 
-class Schema(BaseModel):
-    """Base of request schemas: unknown fields are an error, never dropped."""
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("holds a NUL character (U+0000), which is not text")
+    return value
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+def _escaped(chars: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" for c in chars)
+
+
+# What the document says of text fields: no NUL; and where a field must not be empty, a
+# character that is not whitespace (fields are stripped first, by Python's or Unicode's
+# idea of whitespace: the class holds both).
+_SPACE = _escaped("".join(chr(c) for c in range(0x10000) if chr(c).isspace()))
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK = f"^[^\\u0000]*[^\\u0000{_SPACE}][^\\u0000]*$"
+
+
+def _document_text(schema: dict[str, Any]) -> None:
+    """Say in the document what the schema enforces on text beyond its JSON Schema."""
+    for prop in schema.get("properties", {}).values():
+        for branch in [prop, *prop.get("anyOf", [])]:
+            if branch.get("type") == "string" and "pattern" not in branch:
+                branch["pattern"] = NOT_BLANK if branch.get("minLength", 0) else NO_NUL
+
+
+class Schema(BaseModel):
+    """Base of request schemas: unknown fields are an error, never dropped; text has no NUL."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra=_document_text)
+
+    _text = field_validator("*", mode="after")(_no_nul)
+
+
+def _whole_number(value: Any) -> Any:
+    """Query strings are text: digits become an int, the field's bounds judge its size."""
+    if isinstance(value, str):
+        return params.whole_number(value, low=0, high=10**32)
+    return value
+
+
+def _flag(value: Any) -> Any:
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError("must be true or false")
+
+
+# An id, version or revision number in a query string: ASCII digits, 1 to 2**31-1.
+WholeNumber = Annotated[int, Field(ge=1, le=params.MAX_ID), BeforeValidator(_whole_number)]
+# A yes-or-no query argument, spelled exactly "true" or "false".
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+class Query(BaseModel):
+    """Base of query-string schemas: an argument the route does not know is refused."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=False,
+                              json_schema_extra=_document_text)
+
+    _text = field_validator("*", mode="after")(_no_nul)
 
 
 def signed_in(template: str = N_("Please sign in first.")) -> Person:
@@ -42,6 +111,24 @@ def signed_in(template: str = N_("Please sign in first.")) -> Person:
     if person is None:
         raise ApiError(401, "sign_in_required", template)
     return person
+
+
+def signed_out_before_csrf() -> None:
+    """Run before the CSRF check: a change to a signed-in operation, from nobody, is a 401.
+
+    Without a session there is nobody to forge a request for, and what the
+    caller must do is sign in, not reload for a fresh token. A request that
+    passes the CSRF check goes on to the route, which says 401 in its own words.
+    """
+    if request.method not in {"POST", "PUT", "PATCH", "DELETE"} or request.endpoint is None:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "session", None) != "required" or current_person() is not None:
+        return
+    try:
+        csrf.protect()
+    except CSRFError:
+        raise ApiError(401, "sign_in_required", N_("Please sign in first.")) from None
 
 
 def body(schema: type[Schema],
@@ -65,6 +152,51 @@ def body(schema: type[Schema],
 
         wrapped.request_schema = schema  # type: ignore[attr-defined]
         return cast(F, wrapped)
+
+    return decorate
+
+
+def query(schema: type[Query]) -> Callable[[F], F]:
+    """Parse the query string as ``schema`` and pass it to the route as ``query`` (else 422)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            try:
+                parsed = schema.model_validate(request.args.to_dict())
+            except ValidationError as exc:
+                raise ApiError(422, "invalid_request",
+                               N_("Some query arguments are missing or wrong."),
+                               validation_details(exc)) from exc
+            return view(*args, query=parsed, **kwargs)
+
+        wrapped.query_schema = schema  # type: ignore[attr-defined]
+        return cast(F, wrapped)
+
+    return decorate
+
+
+def responds(*statuses: int, etag: bool = False, session: str | None = None
+             ) -> Callable[[F], F]:
+    """Declare the statuses a route answers, for the OpenAPI document.
+
+    Those its plumbing implies are added there and need not be listed: a path
+    argument (404), ``@body`` (400, 413, 415, 422), ``@query`` (422), a method
+    that changes something (400 for a missing CSRF token). ``etag`` says the
+    route answers through ``content_response``: ``If-None-Match`` and 304.
+    ``session`` is "required" (the default when 401 is listed), "optional"
+    (an invite or a session will do) or "none".
+    """
+    if session is None:
+        session = "required" if 401 in statuses else "none"
+    if session not in {"required", "optional", "none"}:
+        raise ValueError(f"session is required, optional or none, not {session!r}")
+
+    def decorate(view: F) -> F:
+        view.responses = tuple(sorted(set(statuses)))  # type: ignore[attr-defined]
+        view.etag = etag  # type: ignore[attr-defined]
+        view.session = session  # type: ignore[attr-defined]
+        return view
 
     return decorate
 
@@ -127,17 +259,6 @@ def validation_details(exc: ValidationError) -> dict[str, Any]:
             for err in exc.errors(include_url=False, include_input=False, include_context=False)
         ]
     }
-
-
-def int_arg(name: str) -> int | None:
-    """An optional whole-number query argument; anything else is a 422."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        raise ApiError(422, "invalid_request", N_("'%(name)s' must be a whole number."),
-                       {"fields": [{"field": name, "message": "not a whole number"}]}, name=name)
-    return int(raw)
 
 
 def no_store(response: Response | Any) -> Response:

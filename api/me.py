@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response
 from flask_wtf.csrf import generate_csrf
 
-from api.http import no_store, signed_in
+from api.http import no_store, responds, signed_in
 from pwa import clock
 from pwa.extensions import db
 from pwa.models import Session
@@ -20,12 +20,14 @@ bp = Blueprint("api_me", __name__, url_prefix="/api/v1/me")
 
 
 @bp.get("")
+@responds(200, 401)
 def me() -> Response:
     """The signed-in person: name, role, future role, time zone, locale, permissions."""
     return no_store(people.person_summary(signed_in()))
 
 
 @bp.get("/export")
+@responds(200, 401)
 def export() -> Response:
     """Everything we hold about the signed-in person, as a JSON download."""
     response = no_store(personal_data.export_person(signed_in(), clock.now()))
@@ -34,6 +36,7 @@ def export() -> Response:
 
 
 @bp.delete("")
+@responds(200, 401)
 def delete_me() -> Response:
     """Delete the signed-in person's account and everything that is theirs."""
     personal_data.delete_person(signed_in())
@@ -43,6 +46,7 @@ def delete_me() -> Response:
 
 
 @bp.get("/passkeys")
+@responds(200, 401)
 def passkeys() -> Response:
     """The signed-in person's passkeys (no key material)."""
     return no_store({"passkeys": [
@@ -52,7 +56,8 @@ def passkeys() -> Response:
     ]})
 
 
-@bp.delete("/passkeys/<int:passkey_id>")
+@bp.delete("/passkeys/<id:passkey_id>")
+@responds(200, 401, 409)
 def remove_passkey(passkey_id: int) -> Response:
     """Remove one passkey, ending the sessions it opened; the last one is refused (409).
 
@@ -68,6 +73,7 @@ def remove_passkey(passkey_id: int) -> Response:
 
 
 @bp.get("/sessions")
+@responds(200, 401)
 def list_sessions() -> Response:
     """The devices signed in as this person, last used first; ``current`` is this one."""
     rows = sessions.of_person(signed_in(), clock.now(), lifetimes())
@@ -76,7 +82,8 @@ def list_sessions() -> Response:
     return no_store({"sessions": [_session(row, here) for row in rows]})
 
 
-@bp.delete("/sessions/<int:session_id>")
+@bp.delete("/sessions/<id:session_id>")
+@responds(200, 401, 404)
 def end_session(session_id: int) -> Response:
     """Sign one device out. Ending this device's own session signs this device out."""
     ended = sessions.end_own(signed_in(), session_id)
@@ -88,6 +95,7 @@ def end_session(session_id: int) -> Response:
 
 
 @bp.post("/sessions/end-others")
+@responds(200, 401)
 def end_other_sessions() -> Response:
     """Sign out every other device; this one stays signed in."""
     count = sessions.end_others(signed_in(), keep=current_session_id())

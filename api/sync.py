@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request
 from pydantic import Field
 
 from api.errors import ApiError
-from api.http import Schema, body, content_response, no_store, signed_in
+from api.http import Schema, body, content_response, no_store, responds, signed_in
 from engine import sync as rules
 from engine.errors import N_
 from pwa import clock
@@ -30,6 +30,7 @@ class SyncRequest(Schema):
 
 
 @bp.get("/bootstrap")
+@responds(200, 401, etag=True)
 def bootstrap() -> Response:
     """Everything the phone needs to work offline: revalidate it with its ETag."""
     return content_response(bundle.bundle(signed_in()), immutable=False)
@@ -51,6 +52,7 @@ def keep_unreadable(error: ApiError) -> None:
 
 
 @bp.post("/sync")
+@responds(200, 401)
 @body(SyncRequest, refused=keep_unreadable)
 def sync(body: SyncRequest) -> Response:
     """Store and apply a batch of events from the signed-in person's device."""

@@ -17,6 +17,9 @@ LEVELS = tuple(range(LEVEL_MIN, LEVEL_MAX + 1))
 # Aggregates are shown for groups of at least this many people, never fewer.
 K_ANONYMITY = 5
 
+# Ids, version and revision numbers live in 32-bit columns: a larger number names nothing.
+MAX_NUMBER = 2**31 - 1
+
 MAX_NOTE = 1000
 MAX_FEEDBACK = 2000
 MAX_REPLY = 2000

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeGuard
 
 from engine.errors import N_, render
+from engine.levels import MAX_NUMBER
 
 MAX_BATCH = 500
 MAX_BATCH_BYTES = 1024 * 1024
@@ -23,7 +24,6 @@ MAX_CLOCK_SKEW = timedelta(days=1)
 SCHEMA = 1
 MAX_DEVICE = 100
 MAX_DEPTH = 16  # nesting of one event: {"data": {...}} needs 2
-MAX_COUNT = 2 ** 31 - 1  # a version number or a count: a 32-bit column on every database
 EARLIEST = datetime(2020, 1, 1, tzinfo=UTC)  # nothing in this app happened before
 
 
@@ -191,4 +191,4 @@ def whole(value: object) -> TypeGuard[int]:
 
 def counted(value: object) -> TypeGuard[int]:
     """A version number or a count: a whole number from 1 that every database column holds."""
-    return whole(value) and 1 <= value <= MAX_COUNT
+    return whole(value) and 1 <= value <= MAX_NUMBER

@@ -32,11 +32,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config_module.finish(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from api.http import signed_out_before_csrf
     from pwa import session
     from pwa.extensions import csrf, db, limiter, migrate
+    from pwa.params import refuse_nul
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    app.before_request(refuse_nul)
+    app.before_request(signed_out_before_csrf)  # before csrf.init_app adds its check
     csrf.init_app(app)
     limiter.init_app(app)
     # After CSRF: a request from a session that has just ended is checked against the token
@@ -48,9 +52,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from api import BLUEPRINTS as API_BLUEPRINTS
     from api import errors
-    from pwa import assets, cli, security
+    from pwa import assets, cli, params, security
     from pwa.pages import account, admin, author, home, profiles, shell
 
+    # Before any route is added: ids in addresses are read by <id:...> alone.
+    app.url_map.converters["id"] = params.IdConverter
     errors.register(app, shell.error_page)
     for blueprint in [*API_BLUEPRINTS, shell.bp, home.bp, account.bp, profiles.bp, author.bp,
                       admin.bp]:

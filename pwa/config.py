@@ -31,6 +31,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 3600,
         "WTF_CSRF_SSL_STRICT": True,
+        # Stated for every app: the limiter object is shared, and keeps what the last app said.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,9 +1,9 @@
 """Security headers on every response: a strict Content-Security-Policy (no inline script
-or style), no sniffing, no framing, no referrer."""
+or style), no sniffing, no framing, no referrer, and HTTPS only in production."""
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app
 
 CSP = "; ".join(
     [
@@ -23,6 +23,11 @@ CSP = "; ".join(
 )
 
 
+# Two years, as browsers' preload lists ask. Not includeSubDomains: the app may live beside
+# other sites of the organisation's domain that are not ours to move to HTTPS.
+HSTS = "max-age=63072000"
+
+
 def headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -31,6 +36,9 @@ def headers(response: Response) -> Response:
     response.headers.setdefault(
         "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
     )
+    # Production serves over HTTPS only (its cookies are Secure); development runs on http.
+    if current_app.config["SKILLPATH_ENV"] == "production":
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     return response

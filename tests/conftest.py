@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, Response, request, request_finished
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from api.openapi import declared_statuses
 from pwa import create_app
 from pwa.extensions import db, limiter
 from pwa.models import Organisation, Role
@@ -138,3 +139,26 @@ def org(app: Flask) -> dict[str, Any]:
         return {"id": organisation.id, "roles": roles}
 
 
+
+
+@pytest.fixture(autouse=True)
+def answers_are_documented() -> Iterator[None]:
+    """Every status an API route answers in any test is one its OpenAPI operation declares.
+
+    The document is generated from ``@responds`` and the route's plumbing; this
+    compares it, per operation, with what the whole suite actually sees.
+    """
+    seen: set[tuple[str, str, int, Any]] = set()
+
+    def record(sender: Flask, response: Response, **_: Any) -> None:
+        rule = request.url_rule
+        if rule is not None and rule.rule.startswith("/api/v1/") \
+                and request.method not in {"HEAD", "OPTIONS"}:
+            view = sender.view_functions[rule.endpoint]
+            seen.add((request.method, rule.rule, response.status_code, view))
+
+    with request_finished.connected_to(record):
+        yield
+    undeclared = sorted(f"{method} {rule} answered {status}" for method, rule, status, view in seen
+                        if status not in declared_statuses(rule, method, view))
+    assert undeclared == [], "declare these with @responds(...) or fix the route"

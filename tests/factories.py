@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.routing import Map, Rule
 
 from engine.profiles import Competency
-from pwa import clock
+from pwa import clock, create_app
 from pwa.extensions import db
 from pwa.models import Organisation, Person, Role
 from pwa.store import catalogue, invites, people
@@ -185,3 +187,16 @@ def add_offline_item(app, title="Greeting in ten seconds", competency="store-ass
                                by=None, now=clock.now())
         db.session.commit()
         return saved.item.key
+
+
+@lru_cache(maxsize=1)
+def url_map() -> Map:
+    """The routes of the app, for tests parametrized over them (the app never serves)."""
+    app = create_app({"SKILLPATH_ENV": "testing", "SECRET_KEY": "only-for-the-url-map",
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return app.url_map
+
+
+def route_methods(rule: Rule) -> list[str]:
+    """The methods a route was written for (Flask adds HEAD and OPTIONS by itself)."""
+    return sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})

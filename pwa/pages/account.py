@@ -78,7 +78,7 @@ def passkeys() -> str:
     return render_template("account/passkeys.html", passkeys=me().passkeys, form=ConfirmForm())
 
 
-@bp.post("/account/passkeys/<int:passkey_id>/remove")
+@bp.post("/account/passkeys/<id:passkey_id>/remove")
 @login_required
 def remove_passkey(passkey_id: int) -> Any:
     try:
@@ -111,7 +111,7 @@ def signed_in_devices() -> str:
                            absolute_days=lifetimes().absolute.days)
 
 
-@bp.post("/account/sessions/<int:session_id>/end")
+@bp.post("/account/sessions/<id:session_id>/end")
 @login_required
 def end_session(session_id: int) -> Any:
     try:

@@ -17,6 +17,7 @@ from pwa.extensions import db
 from pwa.i18n import translate_error, translate_problems
 from pwa.models import Person
 from pwa.pages.forms import ConfirmForm, InviteForm, ItemForm, NominateForm
+from pwa.params import int_field
 from pwa.session import ld_admin_required, me
 from pwa.store import catalogue, invites, people, profiles
 
@@ -65,7 +66,7 @@ def _invite_form(org: Any, formdata: dict[str, Any] | None) -> InviteForm:
     return form
 
 
-@bp.post("/invites/<int:invite_id>/revoke")
+@bp.post("/invites/<id:invite_id>/revoke")
 @ld_admin_required
 def revoke_invite(invite_id: int) -> Any:
     invite = invites.invite_in_org(me().organisation_id, invite_id)
@@ -102,7 +103,8 @@ def authors() -> str:
 def nominate(slug: str) -> Any:
     admin = me()
     role = people.role_in_org(admin.organisation_id, slug)
-    person = db.session.get(Person, request.form.get(f"r{role.id}-person", type=int) or 0)
+    person_id = int_field(request.form, f"r{role.id}-person")
+    person = db.session.get(Person, person_id) if person_id is not None else None
     if person is None or person.organisation_id != admin.organisation_id:
         flash(gettext("Choose a person to nominate."), "error")
         return redirect(url_for("admin.authors"))
@@ -117,7 +119,7 @@ def nominate(slug: str) -> Any:
     return redirect(url_for("admin.authors") + f"#role-{role.slug}")
 
 
-@bp.post("/authors/<slug>/<int:person_id>/withdraw")
+@bp.post("/authors/<slug>/<id:person_id>/withdraw")
 @ld_admin_required
 def withdraw(slug: str, person_id: int) -> Any:
     admin = me()

@@ -15,6 +15,7 @@ from pwa.extensions import db
 from pwa.i18n import translate_error, translate_problems
 from pwa.models import ProfileVersion, Role
 from pwa.pages.forms import AnswerForm, CompetencyForm, PublishForm, RevisionForm
+from pwa.params import int_field
 from pwa.session import login_required, me
 from pwa.store import feedback, people, profiles
 
@@ -48,7 +49,7 @@ def desk(slug: str) -> str:
                            kinds=FEEDBACK_KINDS, answer_form=AnswerForm())
 
 
-@bp.post("/<slug>/feedback/<int:feedback_id>")
+@bp.post("/<slug>/feedback/<id:feedback_id>")
 @login_required
 def answer_feedback(slug: str, feedback_id: int) -> Any:
     note = feedback.feedback_in_role(_authored(slug), feedback_id)
@@ -106,10 +107,12 @@ def move(slug: str) -> Any:
     role = _authored(slug)
     draft = _draft_or_404(role)
     form = RevisionForm()
+    revision = int_field(request.form, "revision")
     key, action = request.form.get("key", ""), request.form.get("action", "")
     comps = profiles.competencies(draft)
     index = next((i for i, c in enumerate(comps) if c.key == key), None)
-    if not form.validate_on_submit() or index is None or action not in {"up", "down", "remove"}:
+    if not form.validate_on_submit() or revision is None or index is None \
+            or action not in {"up", "down", "remove"}:
         flash(gettext("That change could not be made. Reload the page and try again."), "error")
         return redirect(url_for("author.draft", slug=slug))
     if action == "remove":
@@ -118,14 +121,14 @@ def move(slug: str) -> Any:
         other = index - 1 if action == "up" else index + 1
         if 0 <= other < len(comps):
             comps[index], comps[other] = comps[other], comps[index]
-    return _save(role, draft, comps, form.revision.data,
+    return _save(role, draft, comps, revision,
                  success=gettext("Removed.") if action == "remove" else gettext("Moved."))
 
 
-def _save(role: Role, draft: ProfileVersion, comps: list[rules.Competency], revision: str,
+def _save(role: Role, draft: ProfileVersion, comps: list[rules.Competency], revision: int,
           *, success: str) -> Any:
     try:
-        profiles.save_draft(draft, comps, expected_revision=int(revision), author=me(),
+        profiles.save_draft(draft, comps, expected_revision=revision, author=me(),
                             now=clock.now())
     except DomainError as exc:
         db.session.rollback()
@@ -155,7 +158,8 @@ def edit_competency(slug: str, key: str) -> Any:
         else:
             form.target.data, form.importance.data = "3", "3"
     conflict = None
-    if form.validate_on_submit():
+    revision = int_field(request.form, "revision")
+    if form.validate_on_submit() and revision is not None:
         edited = rules.Competency(
             key=existing.key if existing else "", name=form.name.data,
             description=form.description.data or "", group=form.group.data,
@@ -166,8 +170,8 @@ def edit_competency(slug: str, key: str) -> Any:
         else:
             comps.append(edited)
         try:
-            profiles.save_draft(draft, comps, expected_revision=int(form.revision.data),
-                                author=me(), now=clock.now())
+            profiles.save_draft(draft, comps, expected_revision=revision, author=me(),
+                                now=clock.now())
         except Conflict as exc:
             db.session.rollback()
             conflict = translate_error(exc)
@@ -208,12 +212,13 @@ def publish(slug: str) -> Any:
     role = _authored(slug)
     draft = _draft_or_404(role)
     form = PublishForm()
-    if not form.validate_on_submit():
+    revision = int_field(request.form, "revision")
+    if not form.validate_on_submit() or revision is None:
         flash(gettext("Say in a sentence what changed, for learners to read."), "error")
         return redirect(url_for("author.draft", slug=slug) + "#publish")
     try:
-        profiles.publish(draft, form.summary.data, expected_revision=int(form.revision.data),
-                         author=me(), now=clock.now())
+        profiles.publish(draft, form.summary.data, expected_revision=revision, author=me(),
+                         now=clock.now())
     except DomainError as exc:
         db.session.rollback()
         flash(_problems_text(exc), "error")

@@ -14,6 +14,7 @@ from pwa import clock
 from pwa.extensions import db
 from pwa.i18n import translate_error
 from pwa.pages.forms import FeedbackForm
+from pwa.params import int_field
 from pwa.session import login_required, me
 from pwa.store import feedback, people, profiles
 
@@ -35,7 +36,7 @@ def roles() -> str:
 @login_required
 def profile(slug: str) -> str:
     role = people.role_in_org(me().organisation_id, slug)
-    number = request.args.get("version", type=int)
+    number = int_field(request.args, "version")
     try:
         version = profiles.published_version(role, number)
     except DomainError:
@@ -56,7 +57,7 @@ def versions(slug: str) -> str:
                            versions=list(reversed(profiles.published(role))))
 
 
-@bp.get("/roles/<slug>/changes/<int:number>")
+@bp.get("/roles/<slug>/changes/<id:number>")
 @login_required
 def changes(slug: str, number: int) -> str:
     role = people.role_in_org(me().organisation_id, slug)

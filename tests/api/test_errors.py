@@ -78,8 +78,23 @@ def test_forged_csrf_token_is_refused(api):
 
 
 def test_csrf_is_checked_on_delete_too(app, api, org):
+    from tests.factories import enrol
+
+    enrol(api, make_invite(app, make_person(app)))
     response = api.client.delete("/api/v1/me")
     assert_shape(response, 400, "csrf_failed")
+    assert api.get("/api/v1/me").status_code == 200
+
+
+def test_a_change_asked_by_nobody_is_a_401_before_the_csrf_check(client):
+    """Without a session nothing can be forged; 'sign in' is what the caller needs to hear."""
+    for method, path in [("DELETE", "/api/v1/me"), ("POST", "/api/v1/sync"),
+                         ("POST", "/api/v1/feedback")]:
+        response = client.open(path, method=method, json={},
+                               headers={"X-CSRFToken": "from.another.session"})
+        assert_shape(response, 401, "sign_in_required")
+    # Sign-in itself needs no session, and keeps its CSRF check.
+    assert_shape(client.post("/api/v1/auth/login/options", json={}), 400, "csrf_failed")
 
 
 def test_forms_without_csrf_are_refused_with_a_page(app, client, org):

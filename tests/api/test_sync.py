@@ -212,7 +212,7 @@ def test_no_endpoint_returns_another_persons_ratings(app, org):
         if "GET" not in rule.methods or rule.arguments - {"slug", "key", "number"}:
             continue
         path = (rule.rule.replace("<slug>", "store-associate").replace("<key>", "x")
-                .replace("<int:number>", "1"))
+                .replace("<id:number>", "1"))
         body = ben.get(path).get_data(as_text=True)
         assert secret_note not in body, path
     assert ben.get("/api/v1/bootstrap").get_json()["ratings"] == {"history": [], "current": []}

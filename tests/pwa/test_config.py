@@ -62,6 +62,22 @@ def test_security_headers(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_production_asks_browsers_for_https_only(tmp_path):
+    app = create_app({"SKILLPATH_ENV": "production", "SECRET_KEY": "x" * 32,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    client = app.test_client()
+    for path in ("/signin", "/api/v1/auth/csrf", "/api/v1/nothing-here"):
+        response = client.get(path, base_url="https://learn.example.com")
+        assert response.headers["Strict-Transport-Security"] == "max-age=63072000", path
+
+
+def test_development_over_http_sends_no_hsts(app_factory):
+    app = app_factory(SKILLPATH_ENV="development")
+    response = app.test_client().get("/signin")
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" not in response.headers
+
+
 def test_session_cookie_flags(app, api, org):
     from tests.factories import enrol, make_invite, make_person
 
@@ -85,3 +101,12 @@ def test_session_lifetimes_from_configuration(tmp_path):
         with pytest.raises(RuntimeError, match="SKILLPATH_SESSION_IDLE_DAYS"):
             create_app({**settings, "SKILLPATH_SESSION_IDLE_DAYS": idle,
                         "SKILLPATH_SESSION_ABSOLUTE_DAYS": absolute})
+
+
+def test_an_app_without_rate_limits_does_not_switch_them_off_for_the_next(app_factory):
+    from pwa.extensions import limiter
+
+    app_factory(RATELIMIT_ENABLED=False)
+    assert limiter.enabled is False
+    app_factory()
+    assert limiter.enabled is True

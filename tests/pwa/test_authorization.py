@@ -1,0 +1,291 @@
+"""Who may do what: every route, asked by six kinds of people, in one table.
+
+Each row is a route (its path with ``{placeholders}`` filled from the world
+below) and the status each person gets. A route of the app that has no row
+fails ``test_every_route_has_a_row``: a new route needs its row here, which is
+the moment to decide who may use it. Every cell also searches the answer for
+the private notes and rating ids of everyone but the person asking: ratings
+are owner-only, for admins too.
+
+Columns: anon (nobody signed in), learner (Ana, store associate), other (Ben,
+another store associate), author (Grace, an author of Ana's role), author2
+(Wes, an author of another role), admin (Priya, an L&D admin). The persons
+ask in that order, each in a world of their own row, so a row that changes
+something (revoke, discard, delete) is tried from the least to the most
+allowed. Non-GET requests carry the asker's CSRF token. The last column names
+a body from BODIES (JSON under /api/, a form elsewhere); without one, API
+requests send ``{}`` and forms send only the token.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from pwa import clock
+from pwa.extensions import db
+from pwa.models import Feedback, Invite, Item, Passkey, Person, Role, Session
+from pwa.store import profiles
+from tests.factories import (
+    Api,
+    make_invite,
+    make_person,
+    route_methods,
+    seed_catalogue,
+    sign_in_as,
+    url_map,
+)
+
+PERSONS = ("anon", "learner", "other", "author", "author2", "admin")
+
+MATRIX = """
+method path                                           anon learner other author author2 admin body
+# Shell: the same for everyone
+GET    /app                                           200  200     200   200    200     200
+GET    /offline                                       200  200     200   200    200     200
+GET    /manifest.webmanifest                          200  200     200   200    200     200
+GET    /sw.js                                         200  200     200   200    200     200
+GET    /healthz                                       200  200     200   200    200     200
+GET    /static/css/pages.css                          200  200     200   200    200     200
+# Home, sign-in, enrolment
+GET    /                                              302  200     200   200    200     200
+GET    /signin                                        200  302     302   302    302     302
+POST   /signout                                       302  302     302   302    302     302
+GET    /enrol/{token}                                 200  200     200   200    200     200
+# Account: each person's own
+GET    /account                                       302  200     200   200    200     200
+GET    /account/settings                              302  200     200   200    200     200
+POST   /account/settings                              302  422     422   422    422     422
+GET    /account/passkeys                              302  200     200   200    200     200
+POST   /account/passkeys/{passkey}/remove             302  302     302   302    302     302
+GET    /account/sessions                              302  200     200   200    200     200
+POST   /account/sessions/{session}/end                302  302     302   302    302     302
+POST   /account/sessions/end-others                   302  302     302   302    302     302
+GET    /account/data                                  302  200     200   200    200     200
+GET    /account/data/print                            302  200     200   200    200     200
+POST   /account/delete                                302  422     422   422    422     422
+GET    /feedback                                      302  200     200   200    200     200
+# Profiles: everyone signed in reads every role's published profile
+GET    /roles                                         302  200     200   200    200     200
+GET    /roles/{role}                                  302  200     200   200    200     200
+GET    /roles/{role}/versions                         302  200     200   200    200     200
+GET    /roles/{role}/changes/1                        302  200     200   200    200     200
+GET    /roles/{role}/feedback                         302  200     200   200    200     200
+POST   /roles/{role}/feedback                         302  422     422   422    422     422
+# Author's desk: the role's authors only
+GET    /author                                        302  403     403   200    200     403
+GET    /author/{role}                                 302  403     403   200    403     403
+POST   /author/{role}/feedback/{feedback}             302  403     403   302    403     403
+POST   /author/{role}/draft                           302  403     403   302    403     403
+GET    /author/{role}/draft                           302  403     403   200    403     403
+POST   /author/{role}/draft/move                      302  403     403   302    403     403
+GET    /author/{role}/draft/competency/{competency}   302  403     403   200    403     403
+POST   /author/{role}/draft/competency/{competency}   302  403     403   422    403     403
+GET    /author/{role}/draft/preview                   302  403     403   200    403     403
+POST   /author/{role}/draft/publish                   302  403     403   302    403     403
+POST   /author/{role}/draft/discard                   302  403     403   302    403     403
+# L&D: admins only
+GET    /admin                                         302  403     403   403    403     200
+GET    /admin/invites                                 302  403     403   403    403     200
+POST   /admin/invites                                 302  403     403   403    403     422
+POST   /admin/invites/{invite}/revoke                 302  403     403   403    403     302
+GET    /admin/authors                                 302  403     403   403    403     200
+POST   /admin/authors/{role}                          302  403     403   403    403     302
+POST   /admin/authors/{role}/{author_id}/withdraw     302  403     403   403    403     302
+GET    /admin/catalogue                               302  403     403   403    403     200
+GET    /admin/catalogue/new                           302  403     403   403    403     200
+POST   /admin/catalogue/new                           302  403     403   403    403     422
+GET    /admin/catalogue/{item}                        302  403     403   403    403     200
+POST   /admin/catalogue/{item}                        302  403     403   403    403     422
+GET    /admin/catalogue/{item}/retire                 302  403     403   403    403     200
+POST   /admin/catalogue/{item}/retire                 302  403     403   403    403     302
+# API: sign-in
+GET    /api/v1/openapi.json                           200  200     200   200    200     200
+GET    /api/v1/auth/csrf                              200  200     200   200    200     200
+GET    /api/v1/auth/session                           200  200     200   200    200     200
+POST   /api/v1/auth/signout                           200  200     200   200    200     200
+POST   /api/v1/auth/login/options                     200  200     200   200    200     200
+POST   /api/v1/auth/login/verify                      400  400     400   400    400     400   cred
+POST   /api/v1/auth/register/options                  401  200     200   200    200     200
+POST   /api/v1/auth/register/verify                   400  400     400   400    400     400   cred
+# API: the signed-in person's own
+GET    /api/v1/me                                     401  200     200   200    200     200
+DELETE /api/v1/me                                     401  200     200   200    200     200
+GET    /api/v1/me/export                              401  200     200   200    200     200
+GET    /api/v1/me/passkeys                            401  200     200   200    200     200
+DELETE /api/v1/me/passkeys/{passkey}                  401  409     404   404    404     404
+GET    /api/v1/me/sessions                            401  200     200   200    200     200
+DELETE /api/v1/me/sessions/{session}                  401  200     404   404    404     404
+POST   /api/v1/me/sessions/end-others                 401  200     200   200    200     200
+GET    /api/v1/bootstrap                              401  200     200   200    200     200
+POST   /api/v1/sync                                   401  200     200   200    200     200   sync
+GET    /api/v1/feedback                               401  200     200   200    200     200
+POST   /api/v1/feedback                               401  201     201   201    201     201   note
+# API: content for everyone signed in
+GET    /api/v1/roles                                  401  200     200   200    200     200
+GET    /api/v1/roles/{role}/profile                   401  200     200   200    200     200
+GET    /api/v1/roles/{role}/profile/diff?from=1&to=1  401  200     200   200    200     200
+GET    /api/v1/catalog                                401  200     200   200    200     200
+GET    /api/v1/catalog/items/{item}                   401  200     200   200    200     200
+"""
+
+BODIES: dict[str, Any] = {
+    "cred": {"credential": {}},
+    "sync": {"events": []},
+    "note": {"role": "{role}", "kind": "unclear", "text": "Level 4 reads like level 3."},
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    expected: dict[str, int]
+    body: str | None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def parse(table: str) -> list[Row]:
+    lines = [line.split() for line in table.strip().splitlines()[1:]]
+    rows = []
+    for cells in lines:
+        if not cells or cells[0].startswith("#"):
+            continue
+        method, path, *rest = cells
+        statuses, body = rest[:len(PERSONS)], rest[len(PERSONS):]
+        assert len(statuses) == len(PERSONS), f"{method} {path}: one status per person"
+        rows.append(Row(method, path, dict(zip(PERSONS, map(int, statuses), strict=True)),
+                        body[0] if body else None))
+    return rows
+
+
+ROWS = parse(MATRIX)
+# Values that match each placeholder's route, to find which route a row is.
+SHAPES = {"role": "store-associate", "token": "x", "passkey": "1", "session": "1",
+          "feedback": "1",
+          "competency": "greet", "invite": "1", "author_id": "1", "item": "x"}
+
+
+def test_every_route_has_a_row_and_every_row_a_route():
+    adapter = url_map().bind("localhost")
+    covered = set()
+    for row in ROWS:
+        path = row.path.split("?")[0].format(**SHAPES)
+        rule, _ = adapter.match(path, method=row.method, return_rule=True)
+        covered.add((rule.rule, row.method))
+    routes = {(rule.rule, method) for rule in url_map().iter_rules()
+              for method in route_methods(rule)}
+    assert sorted(routes - covered) == [], "add a row to MATRIX for each of these"
+    assert len(ROWS) == len({(r.method, r.path) for r in ROWS}), "a row is listed twice"
+
+
+@dataclass
+class World:
+    """Six people, two published roles, a draft, feedback, an invite, private notes."""
+
+    clients: dict[str, Api]
+    values: dict[str, str]
+    secrets: dict[str, list[str]] = field(default_factory=dict)
+
+
+def rating_event(role: str, competency: str, note: str) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
+            "occurred_at": "2026-11-16T09:00:00Z", "device_id": "phone-1",
+            "data": {"role": role, "competency": competency, "version": 1, "level": 2,
+                     "note": note}}
+
+
+@pytest.fixture
+def world(app, org) -> World:
+    seed_catalogue(app)  # both roles published, by Grace Okafor and Wes Moyo; three items
+    clients = {
+        "anon": Api(app.test_client()),
+        "learner": sign_in_as(app, "Ana Ruiz"),
+        "other": sign_in_as(app, "Ben Ode"),
+        "author": sign_in_as(app, "Grace Okafor"),
+        "author2": sign_in_as(app, "Wes Moyo", "warehouse-picker"),
+        "admin": sign_in_as(app, "Priya Nair", "warehouse-picker", ld_admin=True),
+    }
+    world = World(clients, {})
+    for persona, (role, competency) in {
+            "learner": ("store-associate", "greet"), "other": ("store-associate", "tills"),
+            "author": ("store-associate", "greet"), "author2": ("warehouse-picker", "pick"),
+            "admin": ("warehouse-picker", "pick")}.items():
+        note = f"private note of {persona} {uuid.uuid4().hex}"
+        event = rating_event(role, competency, note)
+        sent = clients[persona].post("/api/v1/sync", {"events": [event]}).get_json()
+        assert sent["accepted"] == [event["id"]], sent
+        own = clients[persona].get("/api/v1/me/export").get_data(as_text=True)
+        assert note in own and event["id"] in own, "the search below would find nothing"
+        world.secrets[persona] = [note, event["id"]]
+    given = clients["learner"].post("/api/v1/feedback", {
+        "role": "store-associate", "competency": "greet", "kind": "unclear",
+        "text": "Which customers count?"})
+    assert given.status_code == 201
+    token = make_invite(app, make_person(app, "Cleo Diaz"))
+    with app.app_context():
+        grace = db.session.scalar(sa.select(Person).where(Person.display_name == "Grace Okafor"))
+        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
+        profiles.open_draft(role, grace, clock.now())
+        db.session.commit()
+        ana = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
+        world.values = {
+            "role": "store-associate", "competency": "greet", "token": token,
+            "passkey": str(db.session.scalar(sa.select(Passkey.id)
+                                             .where(Passkey.person_id == ana.id))),
+            "session": str(db.session.scalar(sa.select(Session.id)
+                                             .where(Session.person_id == ana.id))),
+            "feedback": str(db.session.scalar(sa.select(Feedback.id))),
+            "invite": str(db.session.scalar(sa.select(Invite.id)
+                                            .where(Invite.used_at.is_(None)))),
+            "author_id": str(grace.id),
+            "item": db.session.scalar(sa.select(Item.key).order_by(Item.id)),
+        }
+    return world
+
+
+def fill(value: Any, values: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**values)
+    if isinstance(value, dict):
+        return {k: fill(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, values) for v in value]
+    return value
+
+
+def ask(client: Api, row: Row, values: dict[str, str]) -> Any:
+    path = fill(row.path, values)
+    if row.method == "GET":
+        return client.get(path)
+    token = client.csrf()
+    body = fill(BODIES[row.body], values) if row.body else None
+    if path.startswith("/api/"):
+        return client.client.open(path, method=row.method, json=body or {},
+                                  headers={"X-CSRFToken": token})
+    return client.client.open(path, method=row.method, data={**(body or {}), "csrf_token": token},
+                              headers={"X-CSRFToken": token})
+
+
+@pytest.mark.parametrize("row", ROWS, ids=str)
+def test_who_may_use_each_route(world, row):
+    answers = {}
+    leaks = []
+    for persona in PERSONS:
+        response = ask(world.clients[persona], row, world.values)
+        answers[persona] = response.status_code
+        text = response.get_data(as_text=True)
+        response.close()
+        for owner, secrets in world.secrets.items():
+            if owner != persona and any(secret in text for secret in secrets):
+                leaks.append(f"{persona} sees {owner}'s rating")
+        if persona == "anon" and response.status_code == 302:
+            assert response.headers["Location"].startswith(("/signin", "/")), row
+    assert leaks == []
+    assert answers == row.expected
