@@ -46,7 +46,7 @@ class ItemRevision(db.Model):  # type: ignore[name-defined,misc]
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(160))
-    format: Mapped[str] = mapped_column(String(20), index=True)
+    format: Mapped[str] = mapped_column(String(40), index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     duration_minutes: Mapped[int] = mapped_column(Integer)
     language: Mapped[str] = mapped_column(String(16), default="en")

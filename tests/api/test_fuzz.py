@@ -107,6 +107,8 @@ def keep_session(app: Any, api: Api) -> None:
     assert cookie is not None
     LEARNER["cookie"] = (cookie.key, cookie.value)
     LEARNER["token"] = api.csrf()
+    LEARNER["session"] = next(s["id"] for s in api.get("/api/v1/me/sessions").get_json()[
+        "sessions"] if s["current"])
 
 
 # What each operation answered during the run.
@@ -163,6 +165,11 @@ class LearnerSession:
             ctx: schemathesis.AuthContext) -> None:
         name, value = data["cookie"]
         case.cookies = {**(case.cookies or {}), name: value}
+        # The learner's own session changes as the run signs them out and in: every other
+        # generated id (an even one) names the current one, so ending it is tried too.
+        wanted = (case.path_parameters or {}).get("session_id")
+        if isinstance(wanted, int) and wanted % 2 == 0:
+            case.path_parameters = {**case.path_parameters, "session_id": data["session"]}
         # The app always sends its token; a case without the header would be a missing
         # token, refused as the document says, but counted as valid data by the checks.
         if case.method.upper() in {"POST", "PUT", "PATCH", "DELETE"}:

@@ -77,3 +77,11 @@ def test_seed_builds_profiles_feedback_and_catalogue(app, runner):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Feedback).where(
             Feedback.status == "open")) == 5
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 45
+
+
+def test_every_format_fits_its_column():
+    """SQLite keeps any length; PostgreSQL refuses a format longer than the column."""
+    from engine.catalogue import Format
+    from pwa.models import ItemRevision
+
+    assert max(len(f.value) for f in Format) <= ItemRevision.__table__.c.format.type.length
