@@ -171,3 +171,11 @@ def wait_until(page: Any, script: str, arg: Any = None, *, timeout: float = 15.0
         if time.monotonic() > deadline:
             raise AssertionError(f"still falsy after {timeout} s: {script}")
         page.wait_for_timeout(100)
+
+
+def rate_first_competency(page: Any) -> None:
+    """From the self-assessment page: start, choose level 3 of greeting, go on to the tills."""
+    page.get_by_role("link", name="Start").click()
+    page.get_by_text("Greets every customer within ten seconds").click()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Using the tills").wait_for()

@@ -8,7 +8,15 @@ from playwright.sync_api import expect
 
 from pwa.extensions import db
 from pwa.models import Event, Feedback, Person, Rating
-from tests.browser.harness import CHROMIUM, FLAGS, PHONE, enrol, open_phone, wait_for_app
+from tests.browser.harness import (
+    CHROMIUM,
+    FLAGS,
+    PHONE,
+    enrol,
+    open_phone,
+    rate_first_competency,
+    wait_for_app,
+)
 from tests.factories import publish_profile
 
 pytestmark = pytest.mark.browser
@@ -107,10 +115,7 @@ def rate_everything_offline(phone, server):
     page.goto(f"{server.url}/app")
     wait_for_app(page)
     phone.context.set_offline(True)
-    page.get_by_role("link", name="Start").click()
-    page.get_by_text("Greets every customer within ten seconds").click()
-    page.get_by_role("button", name="Save and continue").click()
-    page.get_by_role("heading", name="Using the tills").wait_for()
+    rate_first_competency(page)
     page.get_by_text("Greets customers when prompted").click()
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_role("heading", name="Review your answers").wait_for()
@@ -263,10 +268,7 @@ def test_the_future_role_can_be_assessed_and_charted_too(phone, live_server, org
     wait_for_app(page)
     page.get_by_role("link", name="Rate yourself against Warehouse picker").click()
     expect(page.get_by_text("Warehouse picker · version 1")).to_be_visible()
-    page.get_by_role("link", name="Start").click()
-    page.get_by_text("Greets every customer within ten seconds").click()
-    page.get_by_role("button", name="Save and continue").click()
-    page.get_by_role("heading", name="Using the tills").wait_for()
+    rate_first_competency(page)
     page.goto(f"{live_server.url}/app#/results")
     page.get_by_role("heading", name="Warehouse picker (the role you are aiming for)").wait_for()
     assert page.get_by_role("img").count() >= 2  # one chart per role

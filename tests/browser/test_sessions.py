@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from pwa.extensions import db
 from pwa.models import Event
-from tests.browser.harness import enrol, open_phone, wait_for_app, wait_until
+from tests.browser.harness import enrol, open_phone, rate_first_competency, wait_for_app, wait_until
 from tests.factories import ANDROID_CHROME, IPHONE_SAFARI, publish_profile
 
 pytestmark = pytest.mark.browser
@@ -38,10 +38,7 @@ def test_a_phone_signed_out_from_another_asks_to_sign_in_and_keeps_its_answers(
         page.goto(f"{live_server.url}/app")
         wait_for_app(page)
         other.context.set_offline(True)
-        page.get_by_role("link", name="Start").click()
-        page.get_by_text("Greets every customer within ten seconds").click()
-        page.get_by_role("button", name="Save and continue").click()
-        page.get_by_role("heading", name="Using the tills").wait_for()
+        rate_first_competency(page)
         page.get_by_role("status").filter(has_text="Offline").wait_for()
         assert wait_until(page, OUTBOX) == 1
 
