@@ -63,14 +63,15 @@ def select_locale() -> str:
     """The language a page speaks, with the region of the person who reads it.
 
     The language is the first of the person's locale, then the browser's, that
-    has a catalogue, else English; the region comes from the locale it was asked
-    for when that pair exists, so dates follow the person's habits without
+    has a catalogue, else English; the region comes from the person's own locale
+    (else from the browser's) when that pair exists, so dates follow their habits without
     mixing languages ("24 November 2026" for es-ES while Spanish is not
     translated, never "24 de noviembre de 2026" inside an English sentence).
     """
     wanted: list[Locale] = []
     person = _person()
-    if person is not None and (own := _parse(person.locale)) is not None:
+    own = _parse(person.locale) if person is not None else None
+    if own is not None:
         wanted.append(own)
     if has_request_context():
         wanted += [loc for loc in (_parse(tag) for tag, _ in request.accept_languages)
@@ -78,7 +79,7 @@ def select_locale() -> str:
     languages = _languages()
     spoken = next((loc for loc in wanted if loc.language in languages), None)
     language = spoken.language if spoken is not None else DEFAULT_LOCALE
-    region = (spoken or (wanted[0] if wanted else None))
+    region = own or spoken or (wanted[0] if wanted else None)
     if region is not None and region.territory:
         regional = _parse(f"{language}_{region.territory}")
         if regional is not None:

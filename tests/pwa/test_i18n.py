@@ -68,3 +68,15 @@ def test_the_locale_falls_back_to_the_browser_then_english(app, org):
         "/signin", headers={"Accept-Language": "de-DE, en-GB;q=0.8"}).get_data(as_text=True)
     assert '<html lang="en-DE">' in client.get(
         "/signin", headers={"Accept-Language": "de-DE"}).get_data(as_text=True)
+
+
+def test_the_persons_region_wins_over_the_browsers(app, org):
+    """Ana chose es-ES on a phone set to American English: English words, Spain's dates."""
+    api = sign_in_as(app, "Ana Ruiz")
+    with app.app_context():
+        person = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
+        person.locale = "es-ES"
+        db.session.commit()
+    html = api.get("/account/passkeys", headers={"Accept-Language": "en-US,en;q=0.9"}) \
+        .get_data(as_text=True)
+    assert '<html lang="en-ES">' in html
