@@ -66,10 +66,7 @@ def remove_passkey(passkey_id: int) -> Response:
     """
     removed = passkey_store.remove_passkey(signed_in(), passkey_id)
     db.session.commit()
-    if removed.id != current_passkey_id():
-        return no_store({"removed": removed.id, "signed_in": True})
-    sign_out()
-    return no_store({"removed": removed.id, "signed_in": False, "csrf_token": generate_csrf()})
+    return _ended({"removed": removed.id}, here=removed.id == current_passkey_id())
 
 
 @bp.get("/sessions")
@@ -88,10 +85,7 @@ def end_session(session_id: int) -> Response:
     """Sign one device out. Ending this device's own session signs this device out."""
     ended = sessions.end_own(signed_in(), session_id)
     db.session.commit()
-    if ended.id != current_session_id():
-        return no_store({"ended": ended.id, "signed_in": True})
-    sign_out()
-    return no_store({"ended": ended.id, "signed_in": False, "csrf_token": generate_csrf()})
+    return _ended({"ended": ended.id}, here=ended.id == current_session_id())
 
 
 @bp.post("/sessions/end-others")
@@ -101,6 +95,14 @@ def end_other_sessions() -> Response:
     count = sessions.end_others(signed_in(), keep=current_session_id())
     db.session.commit()
     return no_store({"ended": count})
+
+
+def _ended(answer: dict[str, Any], *, here: bool) -> Response:
+    """The answer to ending something; if it ended this device's session, sign out here."""
+    if not here:
+        return no_store({**answer, "signed_in": True})
+    sign_out()
+    return no_store({**answer, "signed_in": False, "csrf_token": generate_csrf()})
 
 
 def _session(row: Session, here: int | None) -> dict[str, Any]:

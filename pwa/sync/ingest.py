@@ -158,6 +158,7 @@ def _checked(row: Event) -> rules.Event:
 
 
 def _as_sent(row: Event) -> dict[str, Any]:
+    """A stored event as a phone sends it (the export adds when it arrived)."""
     return {"id": row.id, "type": row.type, "schema": row.schema,
             "occurred_at": row.occurred_at.isoformat(), "device_id": row.device_id,
             "data": row.data}
@@ -213,6 +214,4 @@ def export_events(person: Person) -> list[dict[str, Any]]:
     """Every event the person's devices sent, as it arrived."""
     rows = db.session.scalars(select(Event).where(Event.person_id == person.id)
                               .order_by(Event.occurred_at, Event.id))
-    return [{"id": e.id, "type": e.type, "schema": e.schema,
-             "occurred_at": e.occurred_at.isoformat(), "received_at": e.received_at.isoformat(),
-             "device_id": e.device_id, "data": e.data} for e in rows]
+    return [{**_as_sent(e), "received_at": e.received_at.isoformat()} for e in rows]

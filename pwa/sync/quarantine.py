@@ -51,11 +51,10 @@ def keep(person: Person, raw: Any, refusal: rules.Refusal, now: datetime,
 def _short(text: str, limit: int = 100) -> str:
     """Text any database stores: escaped where it is not plain text, then cut to ``limit``."""
     try:
-        text.encode("utf-8")
-        clean = "\x00" not in text
-    except UnicodeEncodeError:
-        clean = False
-    return (text if clean else as_text(text)[1:-1])[:limit]
+        rules.storable(text)
+    except rules.Refused:
+        text = as_text(text)[1:-1]
+    return text[:limit]
 
 
 def export(person: Person) -> list[dict[str, Any]]:
