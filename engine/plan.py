@@ -137,7 +137,10 @@ class Inputs:
 
 @dataclass(frozen=True)
 class Line:
-    """One item of the plan, with its reasons and the alternatives a swap may pick."""
+    """One item of the plan, with its reasons and the alternatives a swap may pick.
+
+    ``aim`` is the level the item builds toward (the learner's level plus one).
+    """
 
     competency: str
     item: Item
@@ -145,6 +148,7 @@ class Line:
     week: int | None
     reasons: tuple[Reason, ...]
     alternatives: tuple[str, ...] = ()
+    aim: int | None = None
 
 
 @dataclass(frozen=True)
@@ -228,11 +232,13 @@ def build(inputs: Inputs, by_competency: Mapping[str, list[Item]] | None = None)
                 notes.append(Reason(N_("%(title)s was retired and left your plan."),
                                     {"title": items[c.item].title}))
         chosen = [c for c in chosen if not items[c.item].retired]
-        suitable = [i for i in by_competency.get(key, ()) if _suits(i, gap.level)
-                    and i.id not in dropped and i.id not in done_here]
-        ranked, fallback = _rank(suitable, inputs.formats)
         own = [c for c in mine if c.origin is not None
                and c.state in (State.ACCEPTED, State.PINNED) and c.item in items]
+        beside = {c.item for c in own}  # an accepted suggestion is not proposed twice
+        suitable = [i for i in by_competency.get(key, ()) if _suits(i, gap.level)
+                    and i.id not in dropped and i.id not in done_here and i.id not in beside]
+        ranked, fallback = _rank(suitable, inputs.formats)
+        aim = min(LEVEL_MAX, gap.level + 1)
         if chosen:
             choice = chosen[0]
             pick, state = items[choice.item], choice.state
@@ -244,9 +250,9 @@ def build(inputs: Inputs, by_competency: Mapping[str, list[Item]] | None = None)
             extra = (Reason(N_("Not in your preferred formats: no item in them covers this "
                                "yet.")),) if fallback and pick in ranked else ()
             lines.append(Line(key, pick, state, None, (*why, *extra),
-                              tuple(i.id for i in ranked if i.id != pick.id)))
+                              tuple(i.id for i in ranked if i.id != pick.id), aim))
         for c in own:
-            lines.append(Line(key, items[c.item], c.state, None, (_origin(c), *why)))
+            lines.append(Line(key, items[c.item], c.state, None, (_origin(c), *why), (), aim))
         if pick is None and not own and gap.level < gap.wanted:
             uncovered.append(Uncovered(key, gap.need.name, gap.level, gap.wanted, why))
     planned_keys = {g.need.key for g in gaps}
@@ -320,7 +326,17 @@ def _why(gap: _Gap, inputs: Inputs) -> tuple[Reason, ...]:
 def _origin(choice: Choice) -> Reason:
     if choice.origin == "own":
         return Reason(N_("You added this."))
-    return Reason(N_("Suggested by %(name)s."), {"name": choice.by or ""})
+    if not choice.by:
+        return Reason(N_("Suggested by a former colleague."))
+    return Reason(N_("Suggested by %(name)s."), {"name": choice.by})
+
+
+def swap_reason(name: str, aim: int | None) -> Reason:
+    """Why an alternative may take a line's place: it builds the same competency, as far."""
+    if aim is None:
+        return Reason(N_("Another way to grow %(name)s."), {"name": name})
+    return Reason(N_("Another way to reach level %(level)s in %(name)s."),
+                  {"level": aim, "name": name})
 
 
 def _suits(item: Item, level: int) -> bool:
@@ -357,7 +373,7 @@ def _weeks(lines: list[Line], weekly: int) -> list[Line]:
         if used and used + line.item.minutes > weekly:
             week, used = week + 1, 0
         out.append(Line(line.competency, line.item, line.state, week, line.reasons,
-                        line.alternatives))
+                        line.alternatives, line.aim))
         used += line.item.minutes
     return out
 

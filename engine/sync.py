@@ -149,9 +149,14 @@ def _text(text: str) -> None:
                                           "not).")) from exc
 
 
-def order(events: list[Event]) -> list[Event]:
-    """Apply order: by the time things happened, then id, whatever order they came in."""
-    return sorted(events, key=lambda e: (e.occurred_at, e.id))
+def order(events: list[Event], rank: Mapping[str, int] | None = None) -> list[Event]:
+    """Apply order: by the time things happened, then id, whatever order they came in.
+
+    ``rank`` orders the types of events made at the same instant (an item
+    added before the change that names it); types it does not list come last.
+    """
+    rank = rank or {}
+    return sorted(events, key=lambda e: (e.occurred_at, rank.get(e.type, len(rank)), e.id))
 
 
 def only(data: dict[str, Any], allowed: set[str]) -> None:

@@ -10,6 +10,7 @@ from pwa.models.feedback import Feedback
 from pwa.models.invites import Invite
 from pwa.models.passkeys import Passkey, WebAuthnChallenge
 from pwa.models.people import Organisation, Person, Role, RoleAuthor
+from pwa.models.plans import OwnItem, PlanChoice, PlanGoal, PlanSettings, PlanSuggestion
 from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompetency
 from pwa.models.sessions import Session, SessionData
 from pwa.models.sync import Event, QuarantinedEvent
@@ -24,8 +25,13 @@ __all__ = [
     "ItemCompetency",
     "ItemRevision",
     "Organisation",
+    "OwnItem",
     "Passkey",
     "Person",
+    "PlanChoice",
+    "PlanGoal",
+    "PlanSettings",
+    "PlanSuggestion",
     "ProfileVersion",
     "QuarantinedEvent",
     "Rating",

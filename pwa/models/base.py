@@ -33,6 +33,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def dialect_insert(model: Any) -> Any:
+    """An INSERT with the database's ON CONFLICT clauses (SQLite and PostgreSQL are supported)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from pwa.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise RuntimeError(f"unsupported database: {dialect}")
+
+
 def as_dict(row: Any, *fields: str) -> dict[str, Any]:
     """Plain-dict view of ``row`` for JSON export."""
     out: dict[str, Any] = {}

@@ -184,3 +184,23 @@ def export_person(person: Person) -> dict[str, Any]:
 def export_authorship(person: Person) -> list[dict[str, Any]]:
     return [{"slug": a.role.slug, "name": a.role.name, "nominated_at": a.nominated_at.isoformat()}
             for a in person.authored_roles]
+
+
+MAX_COLLEAGUES = 20
+
+
+def colleagues(person: Person, text: str) -> list[dict[str, Any]]:
+    """Colleagues of ``person``'s organisation whose name holds ``text`` (never themselves).
+
+    Only what a colleague may know to suggest something: the name and the role.
+    """
+    pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") \
+        + "%"
+    rows = db.session.execute(
+        select(Person.id, Person.display_name, Role.slug, Role.name)
+        .join(Role, Person.role_id == Role.id)
+        .where(Person.organisation_id == person.organisation_id, Person.id != person.id,
+               Person.display_name.ilike(pattern, escape="\\"))
+        .order_by(Person.display_name, Person.id).limit(MAX_COLLEAGUES))
+    return [{"id": pid, "name": name, "role": {"slug": slug, "name": role_name}}
+            for pid, name, slug, role_name in rows]

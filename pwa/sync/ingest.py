@@ -22,6 +22,7 @@ from engine import sync as rules
 from engine.errors import N_
 from pwa.extensions import db
 from pwa.models import Event, Person, Role
+from pwa.models.base import dialect_insert
 from pwa.store import profiles
 from pwa.sync import quarantine
 from pwa.sync.registry import registry
@@ -51,6 +52,7 @@ class Batch:
 
     def __init__(self, person: Person) -> None:
         self.person = person
+        self.scratch: dict[Any, Any] = {}  # what a concept's checks learn once per batch
         self._roles: dict[str, Role] | None = None
         cache = current_app.extensions.setdefault("skillpath_published_versions", {})
         self.versions: dict[tuple[int, str, int], tuple[int, dict[str, int]] | None] = cache
@@ -113,7 +115,8 @@ def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
         checked.append(event)
     batch = Batch(person)
     planned: list[tuple[rules.Event, dict[str, Any]]] = []
-    for event in rules.order(checked):
+    rank = {name: n for n, name in enumerate(events)}  # the registry's order, at one instant
+    for event in rules.order(checked, rank):
         try:
             planned.append((event, events[event.type].check(batch, event)))
         except rules.Refused as refused:
@@ -197,16 +200,7 @@ def _insert_new_events(rows: list[dict[str, Any]]) -> set[str]:
     Two syncs of the same outbox at once (two tabs, a retry racing the first
     try) then store each event once, with no savepoints and no retries.
     """
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = db.session.get_bind().dialect.name
-    statement: Any
-    if dialect == "postgresql":
-        statement = postgresql.insert(Event).on_conflict_do_nothing(index_elements=["id"])
-    elif dialect == "sqlite":
-        statement = sqlite.insert(Event).on_conflict_do_nothing(index_elements=["id"])
-    else:  # SQLite and PostgreSQL are the supported databases
-        raise RuntimeError(f"unsupported database: {dialect}")
+    statement = dialect_insert(Event).on_conflict_do_nothing(index_elements=["id"])
     return set(db.session.scalars(statement.returning(Event.id), rows))
 
 

@@ -80,6 +80,7 @@ def registry() -> Registry:
     """Every concept's contributions, in one list each."""
     from engine import assessment as assessment_rules
     from engine import feedback as feedback_rules
+    from engine import plan as plan_rules
     from pwa.store import (
         assessment,
         catalogue,
@@ -87,6 +88,7 @@ def registry() -> Registry:
         invites,
         passkeys,
         people,
+        plans,
         profiles,
         sessions,
     )
@@ -99,9 +101,23 @@ def registry() -> Registry:
             assessment.check_submission, assessment.apply_submissions)
     r.event("feedback.created", feedback_rules.created_data, feedback.check_created,
             feedback.apply_created)
+    # Applied in this order: own items and accepted suggestions before the changes naming them.
+    r.event("plan.settings.changed", plan_rules.settings_data, plans.check_settings,
+            plans.apply_settings)
+    r.event("plan.goal.added", plan_rules.goal_data, plans.check_goal, plans.apply_goals_added)
+    r.event("plan.goal.removed", plan_rules.goal_data, plans.check_goal,
+            plans.apply_goals_removed)
+    r.event("plan.item.added", plan_rules.own_item_data, plans.check_own_item,
+            plans.apply_own_items)
+    r.event("plan.suggestion.sent", plan_rules.suggestion_sent_data,
+            plans.check_suggestion_sent, plans.apply_suggestions_sent)
+    r.event("plan.suggestion.answered", plan_rules.suggestion_answered_data,
+            plans.check_suggestion_answered, plans.apply_suggestions_answered)
+    r.event("plan.item.changed", plan_rules.changed_data, plans.check_changed,
+            plans.apply_changed)
 
     r.bootstrap += [people.bootstrap_part, profiles.bootstrap_part, assessment.bootstrap_part,
-                    catalogue.bootstrap_part]
+                    catalogue.bootstrap_part, plans.bootstrap_part]
 
     r.personal_data("people", export=people.export_person, key="person",
                     title=N_("About you"))
@@ -118,6 +134,17 @@ def registry() -> Registry:
                     title=N_("Your self-assessment ratings"))
     r.personal_data("assessment_submissions", export=assessment.export_submissions,
                     title=N_("Your submitted self-assessments"))
+    r.personal_data("plan_settings", export=plans.export_settings,
+                    title=N_("Your plan: minutes a week and formats"))
+    r.personal_data("plan_goals", export=plans.export_goals,
+                    title=N_("Competencies you want to grow"))
+    r.personal_data("own_items", export=plans.export_own_items,
+                    title=N_("Items you added to your plan"))
+    r.personal_data("plan_choices", export=plans.export_choices,
+                    title=N_("What you chose in your plan"))
+    r.personal_data("plan_suggestions", export=plans.export_suggestions,
+                    forget=plans.forget_sent_suggestions,
+                    title=N_("Suggestions you received and sent"))
     r.personal_data("events", export=ingest.export_events, title=N_("What your phone sent"))
     r.personal_data("quarantined_events", export=quarantine.export,
                     title=N_("What your phone sent that could not be saved"))

@@ -171,6 +171,16 @@ def test_own_items_and_accepted_suggestions_are_planned_beside_the_catalogue():
     assert words(p.active[4]) == "Suggested by Grace."
 
 
+def test_a_suggested_catalogue_item_is_not_proposed_twice():
+    # The plan would pick c1 for complaints; Grace suggested c1 too, and it was accepted.
+    other = item("c2", "complaints", minutes=20)
+    choices = (Choice("c1", "complaints", State.ACCEPTED, origin="suggestion", by="Grace"),)
+    p = plan(items=(*ITEMS, other), choices=choices, weekly_minutes=1000)
+    assert [(line.item.id, line.state) for line in p.active if line.competency == "complaints"
+            ] == [("c2", State.SUGGESTED), ("c1", State.ACCEPTED)]
+    assert words(p.active[1]).startswith("Suggested by Grace. · Handling complaints")
+
+
 def test_readiness_for_the_next_role_by_hand():
     # Shift lead: complaints 4 (imp 5, rated 2), rota 3 (imp 3, rated 3), coaching 4 (imp 2,
     # rated 1). Now (5 x 2/4 + 3 x 3/3 + 2 x 1/4) / 10 = 0.6; each planned item adds a level:

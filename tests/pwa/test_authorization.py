@@ -124,6 +124,8 @@ POST   /api/v1/me/sessions/end-others                 401  200     200   200    
 GET    /api/v1/bootstrap                              401  200     200   200    200     200
 POST   /api/v1/sync                                   401  200     200   200    200     200   sync
 GET    /api/v1/feedback                               401  200     200   200    200     200
+GET    /api/v1/plan                                   401  200     200   200    200     200
+GET    /api/v1/colleagues?q=an                        401  200     200   200    200     200
 POST   /api/v1/feedback                               401  201     201   201    201     201   note
 # API: content for everyone signed in
 GET    /api/v1/roles                                  401  200     200   200    200     200

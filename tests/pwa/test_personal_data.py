@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Person
+from pwa.models import Person, PlanSuggestion
 from pwa.store import catalogue, people
 from pwa.sync.registry import registry
 from tests.factories import Api, publish_profile, sign_in_as
@@ -54,6 +54,34 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
                        by=person, now=clock.now())  # item_revisions
         db.session.commit()
     api = sign_in_as(app, "Grace Okafor")  # an invite used and a passkey
+    ana = sign_in_as(app, "Ana Ruiz")
+    with app.app_context():
+        ana_id = db.session.scalar(sa.select(Person.id).where(Person.display_name == "Ana Ruiz"))
+        item = db.session.scalar(sa.select(sa.text("id FROM items")))
+    to_grace = str(uuid.uuid4())
+    sent = ana.post("/api/v1/sync", {"events": [
+        event("plan.suggestion.sent", {"id": to_grace, "to": author_id, "competency": "greet",
+                                       "item": f"c:{item}", "message": "This helped me."}),
+        event("plan.suggestion.sent", {"id": str(uuid.uuid4()), "to": author_id,
+                                       "competency": "tills", "message": "",
+                                       "own": {"title": "Shadow me", "format": "on_the_job",
+                                               "minutes": 30}}),
+    ]}).get_json()
+    assert len(sent["accepted"]) == 2, sent
+    own = str(uuid.uuid4())
+    sent = api.post("/api/v1/sync", {"events": [
+        event("plan.settings.changed", {"weekly_minutes": 90, "formats": ["course"]}),
+        event("plan.goal.added", {"competency": "greet"}),
+        event("plan.item.added", {"id": own, "title": "A book", "format": "book_study",
+                                  "minutes": 60, "url": None, "competency": "greet"}),
+        event("plan.item.changed", {"item": f"own:{own}", "competency": "greet",
+                                    "state": "pinned", "position": 0}),
+        event("plan.suggestion.answered", {"id": to_grace, "answer": "accepted"}),
+        event("plan.suggestion.sent", {"id": str(uuid.uuid4()), "to": ana_id,
+                                       "competency": "greet", "item": f"c:{item}",
+                                       "message": "Try this."}),
+    ]}).get_json()
+    assert len(sent["accepted"]) == 6, sent
     sent = api.post("/api/v1/sync", {"events": [
         event("rating.set", {"role": "store-associate", "competency": "greet", "version": 1,
                              "level": 4, "note": "Fine"}),
@@ -85,6 +113,8 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
                                         .where(sa.or_(*(c == author_id for c in cols))))
                 for name, cols in person_columns().items()}
         assert {name: n for name, n in left.items() if n} == {}
+        # What Ana was sent is withdrawn; what she sent Grace went with Grace's account.
+        assert db.session.scalar(sa.select(sa.func.count(PlanSuggestion.id))) == 0
         # What others wrote stays: the published version, the catalogue item.
         assert people.role_in_org(org["id"], "store-associate") is not None
         assert catalogue.search(org["id"])

@@ -1,0 +1,530 @@
+"""A learner's plan: its inputs read from the database, its events checked and applied.
+
+The plan is computed (``engine.plan.build``) whenever it is asked for, from
+the learner's latest ratings, their role's and future role's current profiles,
+the catalogue items of those competencies (found through the item-competency
+index, never by scanning the catalogue), and the learner's own rows: settings,
+goals, own items, choices and accepted suggestions. Nothing the learner chose
+is ever overwritten by a recomputation, because the plan is never stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+
+from engine import assessment as assessment_rules
+from engine import plan as rules
+from engine import sync as sync_rules
+from engine.errors import N_
+from engine.levels import MAX_NUMBER
+from pwa.extensions import db
+from pwa.models import (
+    Item,
+    ItemCompetency,
+    ItemRevision,
+    OwnItem,
+    Person,
+    PlanChoice,
+    PlanGoal,
+    PlanSettings,
+    PlanSuggestion,
+    Role,
+)
+from pwa.models.base import dialect_insert
+from pwa.store import assessment, profiles
+
+Words = Callable[[rules.Reason], str]
+Planned = list[tuple[sync_rules.Event, dict[str, Any]]]
+RESTORED = "restored"  # a choice row that undid a drop: no choice, or back to "accepted"
+
+
+# Reading the inputs ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Gathered:
+    """The engine's inputs and what the answer needs besides: names and where items live."""
+
+    inputs: rules.Inputs
+    names: dict[str, str]  # competency key -> its name in the current profile
+    catalogue: dict[str, tuple[str, int]]  # "c:<id>" -> (item key, revision)
+    urls: dict[str, str | None]  # any item ref -> its link
+    choices: dict[tuple[str, str], rules.Choice]
+
+
+def competencies(person: Person) -> dict[str, tuple[int, ...]]:
+    """Competency keys of the person's role and future role (current profiles) -> identity ids."""
+    found: dict[str, tuple[int, ...]] = {}
+    for role in _roles(person):
+        version = profiles.current(role)
+        for line in version.lines if version is not None else ():
+            found[line.competency.key] = (*found.get(line.competency.key, ()), line.competency_id)
+    return found
+
+
+def _roles(person: Person) -> list[Role]:
+    return [r for r in (person.role, person.future_role) if r is not None]
+
+
+def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None) -> Gathered:
+    """Everything the plan is made from; ``latest`` are the current ratings, if already read."""
+    if latest is None:
+        latest = assessment_rules.latest(assessment.history(person)).values()
+    levels: dict[str, tuple[str, int]] = {}  # key -> (when, level): the latest of either role
+    slugs = {r.slug for r in _roles(person)}
+    for rating in latest:
+        if rating["role"] in slugs:
+            key = rating["competency"]
+            if key not in levels or levels[key][0] <= rating["occurred_at"]:
+                levels[key] = (rating["occurred_at"], rating["level"])
+    needs: dict[str, dict[str, Any]] = {}
+    names: dict[str, str] = {}
+    identity_keys: dict[int, str] = {}
+    for role, prefix in ((person.role, ""), (person.future_role, "future_")):
+        version = profiles.current(role) if role is not None else None
+        for line in version.lines if version is not None else ():
+            key = line.competency.key
+            names.setdefault(key, line.name)
+            identity_keys[line.competency_id] = key
+            need = needs.setdefault(key, {"key": key, "name": names[key],
+                                          "level": levels.get(key, (None, None))[1]})
+            need[f"{prefix}target"] = line.target
+            need[f"{prefix}importance"] = line.importance
+    settings = db.session.get(PlanSettings, person.id)
+    goals = frozenset(db.session.scalars(select(PlanGoal.competency).where(
+        PlanGoal.person_id == person.id, PlanGoal.wanted.is_(True))))
+    choices = _choices(person)
+    items, catalogue, urls = _catalogue(identity_keys, {
+        int(ref[2:]) for ref, _ in choices if ref.startswith("c:")})
+    for own in db.session.scalars(select(OwnItem).where(OwnItem.person_id == person.id)):
+        ref = f"own:{own.id}"
+        items.append(rules.Item(ref, own.title, (own.competency,), own.format, own.minutes))
+        urls[ref] = own.url
+    inputs = rules.Inputs(
+        role=person.role.name, future_role=person.future_role.name if person.future_role else None,
+        needs=tuple(rules.Need(**n) for n in needs.values()), items=tuple(items),
+        interests=goals & set(needs),
+        formats=tuple(settings.formats) if settings else (),
+        weekly_minutes=settings.weekly_minutes if settings else rules.DEFAULT_WEEKLY_MINUTES,
+        choices=tuple(choices.values()))
+    return Gathered(inputs, names, catalogue, urls, choices)
+
+
+def _choices(person: Person) -> dict[tuple[str, str], rules.Choice]:
+    """The learner's choices, oldest first, with the colleague's name on accepted suggestions."""
+    rows = db.session.execute(
+        select(PlanChoice, PlanSuggestion.from_name)
+        .outerjoin(PlanSuggestion, PlanChoice.suggestion_id == PlanSuggestion.id)
+        .where(PlanChoice.person_id == person.id)
+        .order_by(PlanChoice.occurred_at, PlanChoice.id)).all()
+    found: dict[tuple[str, str], rules.Choice] = {}
+    for row, by in rows:
+        state = row.state
+        if state == RESTORED:
+            if row.origin is None:
+                continue  # a restored plan item: the plan decides again
+            state = rules.State.ACCEPTED.value  # the learner's own item comes back
+        found[(row.item, row.competency)] = rules.Choice(
+            row.item, row.competency, rules.State(state), row.position, row.origin, by)
+    return found
+
+
+def _catalogue(identity_keys: Mapping[int, str], chosen: set[int]) -> tuple[
+        list[rules.Item], dict[str, tuple[str, int]], dict[str, str | None]]:
+    """Current revisions of the items that develop these competencies, and the chosen ones.
+
+    One query through the item-competency index: a bigger catalogue costs only
+    the items of the learner's competencies.
+    """
+    columns = (Item.id, Item.key, Item.retired_at, ItemRevision.revision, ItemRevision.title,
+               ItemRevision.format, ItemRevision.duration_minutes, ItemRevision.level_from,
+               ItemRevision.level_to, ItemRevision.offline, ItemRevision.url,
+               ItemCompetency.competency_id)
+    current = and_(ItemRevision.item_id == Item.id, ItemRevision.revision == Item.current_revision)
+    rows = list(db.session.execute(
+        select(*columns).join(ItemRevision, current)
+        .join(ItemCompetency, ItemCompetency.item_revision_id == ItemRevision.id)
+        .where(ItemCompetency.competency_id.in_(list(identity_keys))))) if identity_keys else []
+    missing = chosen - {row.id for row in rows}
+    if missing:
+        rows += db.session.execute(select(*columns).join(ItemRevision, current).outerjoin(
+            ItemCompetency, ItemCompetency.item_revision_id == ItemRevision.id)
+            .where(Item.id.in_(missing))).all()
+    keys: dict[int, list[str]] = {}
+    first: dict[int, Any] = {}
+    for row in rows:
+        first.setdefault(row.id, row)
+        key = identity_keys.get(row.competency_id)
+        if key is not None and key not in keys.setdefault(row.id, []):
+            keys[row.id].append(key)
+    items, where, urls = [], {}, {}
+    for item_id, row in first.items():
+        ref = f"c:{item_id}"
+        items.append(rules.Item(ref, row.title, tuple(sorted(keys.get(item_id, ()))), row.format,
+                                row.duration_minutes, row.level_from, row.level_to, row.offline,
+                                row.retired_at is not None))
+        where[ref] = (row.key, row.revision)
+        urls[ref] = row.url
+    return items, where, urls
+
+
+# The plan, as the phone receives it ------------------------------------------------------
+
+def plan_for(person: Person, words: Words,
+             latest: Iterable[Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The learner's plan with every reason in their language (``words``), and what feeds it."""
+    g = gather(person, latest)
+    plan = rules.build(g.inputs)
+    items = {i.id: i for i in g.inputs.items}
+
+    def item(i: rules.Item) -> dict[str, Any]:
+        where = g.catalogue.get(i.id)
+        content = f"/api/v1/catalog/items/{where[0]}?revision={where[1]}" if where else None
+        return {"item": i.id, "title": i.title, "format": i.format, "minutes": i.minutes,
+                "offline": i.offline, "url": g.urls.get(i.id), "content": content}
+
+    def line(x: rules.Line) -> dict[str, Any]:
+        choice = g.choices.get((x.item.id, x.competency))
+        name = g.names.get(x.competency, x.competency)
+        return {**item(x.item), "competency": x.competency, "competency_name": name,
+                "state": x.state.value, "week": x.week,
+                "position": choice.position if choice else None,
+                "origin": choice.origin if choice else None,
+                "reasons": [words(r) for r in x.reasons],
+                "alternatives": [{**item(items[a]),
+                                  "reason": words(rules.swap_reason(name, x.aim))}
+                                 for a in x.alternatives]}
+
+    ready = plan.readiness
+    return {
+        "settings": {"weekly_minutes": g.inputs.weekly_minutes,
+                     "formats": list(g.inputs.formats)},
+        "goals": sorted(g.inputs.interests),
+        "lines": [line(x) for x in plan.active],
+        "done": [line(x) for x in plan.done],
+        "uncovered": [{"competency": u.competency, "name": u.name, "level": u.level,
+                       "needed": u.needed, "reasons": [words(r) for r in u.reasons]}
+                      for u in plan.uncovered],
+        "notes": [words(n) for n in plan.notes],
+        "readiness": {"role": ready.role, "now": round(ready.now, 4),
+                      "after": round(ready.after, 4)} if ready else None,
+        "suggestions": pending_suggestions(person, g.names),
+    }
+
+
+def pending_suggestions(person: Person, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Colleagues' suggestions waiting for the learner's answer, oldest first."""
+    rows = db.session.execute(
+        select(PlanSuggestion, Item.key, Item.current_revision, ItemRevision)
+        .outerjoin(Item, PlanSuggestion.item_id == Item.id)
+        .outerjoin(ItemRevision, and_(ItemRevision.item_id == Item.id,
+                                      ItemRevision.revision == Item.current_revision))
+        .where(PlanSuggestion.person_id == person.id, PlanSuggestion.status == "pending")
+        .order_by(PlanSuggestion.sent_at, PlanSuggestion.id)).all()
+    out = []
+    for s, key, revision, r in rows:
+        if r is not None:
+            what = {"item": f"c:{s.item_id}", "title": r.title, "format": r.format,
+                    "minutes": r.duration_minutes, "offline": r.offline, "url": r.url,
+                    "content": f"/api/v1/catalog/items/{key}?revision={revision}"}
+        else:
+            own = s.own or {}
+            what = {"item": None, "title": own.get("title"), "format": own.get("format"),
+                    "minutes": own.get("minutes"), "offline": False, "url": own.get("url"),
+                    "content": None}
+        out.append({"id": s.id, "from": s.from_name, "competency": s.competency,
+                    "competency_name": names.get(s.competency, s.competency),
+                    "message": s.message, "sent_at": s.sent_at.isoformat(), **what})
+    return out
+
+
+def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
+    """The plan, from the ratings the bundle already holds."""
+    from pwa.i18n import translate
+
+    latest = bundle.get("ratings", {}).get("current")
+    return {"plan": plan_for(person, translate, latest)}
+
+
+# Checking the plan's events --------------------------------------------------------------
+
+def _scratch(batch: Any, person: Person) -> dict[str, Any]:
+    """What the checks of one batch learn about a person once: their competency keys."""
+    mine: dict[str, Any] = batch.scratch.setdefault(("plans", person.id), {})
+    if "keys" not in mine:
+        mine["keys"] = competencies(person)
+        mine["own"] = {}  # own item id -> competency, added earlier in this batch
+    return mine
+
+
+def _competency(batch: Any, person: Person, key: str, *, yours: bool = True) -> tuple[int, ...]:
+    found: tuple[int, ...] | None = _scratch(batch, person)["keys"].get(key)
+    if found is None:
+        if yours:
+            raise sync_rules.Refused("unknown_competency", N_(
+                "'%(competency)s' is not a competency of your role or your future role."),
+                competency=key)
+        raise sync_rules.Refused("unknown_competency", N_(
+            "'%(competency)s' is not a competency of this colleague's role or future role."),
+            competency=key)
+    return found
+
+
+def _catalogue_item(batch: Any, ref: str, identities: tuple[int, ...], key: str) -> int:
+    """The catalogue item ``c:<id>`` of the organisation, if it develops the competency."""
+    item_id = int(ref[2:])
+    item = db.session.get(Item, item_id) if item_id <= MAX_NUMBER else None
+    if item is None or item.organisation_id != batch.person.organisation_id:
+        raise sync_rules.Refused("unknown_item", N_("There is no item '%(item)s'."), item=ref)
+    covers = db.session.scalar(
+        select(ItemCompetency.competency_id).join(
+            ItemRevision, ItemCompetency.item_revision_id == ItemRevision.id)
+        .where(ItemRevision.item_id == item.id, ItemRevision.revision == item.current_revision,
+               ItemCompetency.competency_id.in_(identities)).limit(1))
+    if covers is None:
+        raise sync_rules.Refused("wrong_competency", N_(
+            "Item '%(item)s' does not develop '%(competency)s'."), item=ref, competency=key)
+    return item_id
+
+
+def check_changed(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+    """``plan.item.changed``: the item must be one the learner can plan for that competency."""
+    data, person = event.data, batch.person
+    identities = _competency(batch, person, data["competency"])
+    ref = data["item"]
+    if ref.startswith("c:"):
+        _catalogue_item(batch, ref, identities, data["competency"])
+        return {}
+    own_id = ref[4:]
+    competency = _scratch(batch, person)["own"].get(own_id) or db.session.scalar(
+        select(OwnItem.competency).where(OwnItem.id == own_id, OwnItem.person_id == person.id))
+    if competency is None:
+        raise sync_rules.Refused("unknown_item", N_("There is no item '%(item)s' in your plan."),
+                                 item=ref)
+    if competency != data["competency"]:
+        raise sync_rules.Refused("wrong_competency", N_(
+            "Item '%(item)s' does not develop '%(competency)s'."), item=ref,
+            competency=data["competency"])
+    return {}
+
+
+def check_goal(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+    """``plan.goal.added`` / ``removed``: a competency of the learner's role or future role."""
+    _competency(batch, batch.person, event.data["competency"])
+    return {}
+
+
+def check_own_item(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+    """``plan.item.added``: for a competency of theirs, under an id not used before."""
+    data, person = event.data, batch.person
+    _competency(batch, person, data["competency"])
+    pending = _scratch(batch, person)["own"]
+    if data["id"] in pending or db.session.get(OwnItem, data["id"]) is not None:
+        raise sync_rules.Refused("id_taken", N_("An item with this id was already added."))
+    pending[data["id"]] = data["competency"]
+    return {}
+
+
+def check_settings(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+    return {}  # the data rule judged it all
+
+
+def check_suggestion_sent(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+    """``plan.suggestion.sent``: to a colleague of the organisation, for a competency of theirs.
+
+    Nothing in the answer depends on the colleague's ratings or plan.
+    """
+    data, me = event.data, batch.person
+    if data["to"] == me.id:
+        raise sync_rules.Refused("not_a_colleague", N_(
+            "Suggestions are for colleagues; add an item of your own to your plan instead."))
+    to = db.session.get(Person, data["to"])
+    if to is None or to.organisation_id != me.organisation_id:
+        raise sync_rules.Refused("unknown_colleague", N_(
+            "There is no colleague with this id in your organisation."))
+    identities = _competency(batch, to, data["competency"], yours=False)
+    taken = batch.scratch.setdefault(("plans", "suggestions"), set())
+    if data["id"] in taken or db.session.get(PlanSuggestion, data["id"]) is not None:
+        raise sync_rules.Refused("id_taken", N_("A suggestion with this id was already sent."))
+    taken.add(data["id"])
+    item_id = _catalogue_item(batch, data["item"], identities, data["competency"]) \
+        if "item" in data else None
+    return {"person_id": to.id, "item_id": item_id}
+
+
+def check_suggestion_answered(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+    """``plan.suggestion.answered``: a suggestion to this learner, answered once."""
+    found = db.session.get(PlanSuggestion, event.data["id"])
+    if found is None or found.person_id != batch.person.id:
+        raise sync_rules.Refused("unknown_suggestion", N_(
+            "There is no such suggestion for you (it may have been withdrawn)."))
+    if found.status not in ("pending", event.data["answer"]):
+        raise sync_rules.Refused("already_answered", N_(
+            "You already answered this suggestion: it was %(answer)s."), answer=found.status)
+    return {}
+
+
+# Applying them, in bulk; the last to happen wins -----------------------------------------
+
+def _latest_wins(model: Any, rows: list[dict[str, Any]], keys: list[str],
+                 columns: Iterable[str]) -> None:
+    """Insert or update each row, unless what is stored happened later."""
+    unique = list({tuple(r[k] for k in keys): r for r in rows}.values())  # rows come in time order
+    if not unique:
+        return
+    statement = dialect_insert(model)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={c: statement.excluded[c] for c in columns},
+        where=model.__table__.c.occurred_at <= statement.excluded.occurred_at)
+    db.session.execute(statement, unique)
+
+
+def _choice_rows(person: Person, planned: Planned) -> list[dict[str, Any]]:
+    return [{"person_id": person.id, "item": e.data["item"], "competency": e.data["competency"],
+             "state": RESTORED if e.data["state"] == "restored" else e.data["state"],
+             "position": e.data["position"], "origin": None, "suggestion_id": None,
+             "occurred_at": e.occurred_at} for e, _ in planned]
+
+
+def apply_changed(person: Person, planned: Planned) -> None:
+    _latest_wins(PlanChoice, _choice_rows(person, planned), ["person_id", "item", "competency"],
+                 ["state", "position", "occurred_at"])
+
+
+def apply_goals_added(person: Person, planned: Planned) -> None:
+    _apply_goals(person, planned, wanted=True)
+
+
+def apply_goals_removed(person: Person, planned: Planned) -> None:
+    _apply_goals(person, planned, wanted=False)
+
+
+def _apply_goals(person: Person, planned: Planned, *, wanted: bool) -> None:
+    _latest_wins(PlanGoal, [{"person_id": person.id, "competency": e.data["competency"],
+                             "wanted": wanted, "occurred_at": e.occurred_at}
+                            for e, _ in planned],
+                 ["person_id", "competency"], ["wanted", "occurred_at"])
+
+
+def apply_own_items(person: Person, planned: Planned) -> None:
+    rows = [{"id": e.data["id"], "person_id": person.id, "competency": e.data["competency"],
+             "title": e.data["title"], "format": e.data["format"], "minutes": e.data["minutes"],
+             "url": e.data["url"], "suggestion_id": None, "created_at": e.occurred_at}
+            for e, _ in planned]
+    db.session.execute(dialect_insert(OwnItem).on_conflict_do_nothing(index_elements=["id"]),
+                       rows)
+    _latest_wins(PlanChoice, [
+        {"person_id": person.id, "item": f"own:{e.data['id']}",
+         "competency": e.data["competency"], "state": rules.State.ACCEPTED.value,
+         "position": None, "origin": "own", "suggestion_id": None,
+         "occurred_at": e.occurred_at} for e, _ in planned],
+        ["person_id", "item", "competency"], ["state", "origin", "occurred_at"])
+
+
+def apply_settings(person: Person, planned: Planned) -> None:
+    _latest_wins(PlanSettings, [{"person_id": person.id, "weekly_minutes":
+                                 e.data["weekly_minutes"], "formats": e.data["formats"],
+                                 "occurred_at": e.occurred_at} for e, _ in planned],
+                 ["person_id"], ["weekly_minutes", "formats", "occurred_at"])
+
+
+def apply_suggestions_sent(person: Person, planned: Planned) -> None:
+    db.session.execute(dialect_insert(PlanSuggestion).on_conflict_do_nothing(
+        index_elements=["id"]), [
+        {"id": e.data["id"], "person_id": plan["person_id"], "from_person_id": person.id,
+         "from_name": person.display_name, "competency": e.data["competency"],
+         "item_id": plan["item_id"], "own": e.data.get("own"), "message": e.data["message"],
+         "status": "pending", "sent_at": e.occurred_at, "answered_at": None}
+        for e, plan in planned])
+
+
+def apply_suggestions_answered(person: Person, planned: Planned) -> None:
+    """Answer each suggestion once; an accepted one joins the plan as the learner's choice."""
+    for e, _ in planned:
+        answered = db.session.execute(
+            update(PlanSuggestion)
+            .where(PlanSuggestion.id == e.data["id"], PlanSuggestion.person_id == person.id,
+                   PlanSuggestion.status == "pending")
+            .values(status=e.data["answer"], answered_at=e.occurred_at)
+            .returning(PlanSuggestion.item_id, PlanSuggestion.own,
+                       PlanSuggestion.competency)).first()
+        if answered is None or e.data["answer"] != "accepted":
+            continue  # already answered the same way: nothing more to do
+        item_id, own, competency = answered
+        ref = f"c:{item_id}"
+        if item_id is None:
+            own_id = str(uuid.uuid4())
+            db.session.execute(dialect_insert(OwnItem), [{
+                "id": own_id, "person_id": person.id, "competency": competency,
+                "title": own["title"], "format": own["format"], "minutes": own["minutes"],
+                "url": own.get("url"), "suggestion_id": e.data["id"],
+                "created_at": e.occurred_at}])
+            ref = f"own:{own_id}"
+        _latest_wins(PlanChoice, [
+            {"person_id": person.id, "item": ref, "competency": competency,
+             "state": rules.State.ACCEPTED.value, "position": None, "origin": "suggestion",
+             "suggestion_id": e.data["id"], "occurred_at": e.occurred_at}],
+            ["person_id", "item", "competency"],
+            ["state", "position", "origin", "suggestion_id", "occurred_at"])
+
+
+# The learner's data, exported and forgotten ----------------------------------------------
+
+def export_settings(person: Person) -> dict[str, Any] | None:
+    s = db.session.get(PlanSettings, person.id)
+    return None if s is None else {"weekly_minutes": s.weekly_minutes, "formats": s.formats,
+                                   "changed_at": s.occurred_at.isoformat()}
+
+
+def export_goals(person: Person) -> list[dict[str, Any]]:
+    return [{"competency": g.competency, "wanted": g.wanted,
+             "changed_at": g.occurred_at.isoformat()}
+            for g in db.session.scalars(select(PlanGoal).where(PlanGoal.person_id == person.id)
+                                        .order_by(PlanGoal.occurred_at, PlanGoal.id))]
+
+
+def export_own_items(person: Person) -> list[dict[str, Any]]:
+    return [{"id": o.id, "competency": o.competency, "title": o.title, "format": o.format,
+             "minutes": o.minutes, "url": o.url, "suggestion": o.suggestion_id,
+             "added_at": o.created_at.isoformat()}
+            for o in db.session.scalars(select(OwnItem).where(OwnItem.person_id == person.id)
+                                        .order_by(OwnItem.created_at, OwnItem.id))]
+
+
+def export_choices(person: Person) -> list[dict[str, Any]]:
+    return [{"item": c.item, "competency": c.competency, "state": c.state,
+             "position": c.position, "origin": c.origin, "suggestion": c.suggestion_id,
+             "changed_at": c.occurred_at.isoformat()}
+            for c in db.session.scalars(select(PlanChoice).where(
+                PlanChoice.person_id == person.id).order_by(PlanChoice.occurred_at,
+                                                            PlanChoice.id))]
+
+
+def export_suggestions(person: Person) -> dict[str, list[dict[str, Any]]]:
+    """Suggestions the person received and those they sent (their words to a colleague)."""
+    rows = db.session.scalars(select(PlanSuggestion).where(or_(
+        PlanSuggestion.person_id == person.id, PlanSuggestion.from_person_id == person.id))
+        .order_by(PlanSuggestion.sent_at, PlanSuggestion.id))
+    out: dict[str, list[dict[str, Any]]] = {"received": [], "sent": []}
+    for s in rows:
+        entry = {"id": s.id, "competency": s.competency,
+                 "item": f"c:{s.item_id}" if s.item_id else None, "own": s.own,
+                 "message": s.message, "status": s.status, "sent_at": s.sent_at.isoformat(),
+                 "answered_at": s.answered_at.isoformat() if s.answered_at else None}
+        if s.person_id == person.id:
+            out["received"].append({**entry, "from": s.from_name})
+        if s.from_person_id == person.id:
+            out["sent"].append({**entry, "to": s.person_id})
+    return out
+
+
+def forget_sent_suggestions(person: Person) -> None:
+    """What the person suggested and is still pending is withdrawn; the rest loses their name."""
+    db.session.execute(delete(PlanSuggestion).where(PlanSuggestion.from_person_id == person.id,
+                                                    PlanSuggestion.status == "pending"))
+    db.session.execute(update(PlanSuggestion).where(PlanSuggestion.from_person_id == person.id)
+                       .values(from_name="", from_person_id=None))
