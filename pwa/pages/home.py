@@ -7,13 +7,14 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 
+from engine.catalogue import FORMAT_LABELS
 from engine.errors import InviteUnusable
 from pwa import clock
 from pwa.extensions import limiter
-from pwa.i18n import translate_error
+from pwa.i18n import translate, translate_error
 from pwa.pages.forms import ConfirmForm
 from pwa.session import current_person, login_required, sign_out
-from pwa.store import invites
+from pwa.store import invites, plans
 
 bp = Blueprint("home", __name__)
 
@@ -26,7 +27,11 @@ def inject_person() -> dict[str, Any]:
 @bp.get("/")
 @login_required
 def home() -> str:
-    return render_template("home/home.html")
+    """Who you are, and this week's plan at a glance."""
+    plan = plans.plan_for(current_person(), translate)
+    week = [line for line in plan["lines"] if line["week"] == 1]
+    formats = {f.value: gettext(label) for f, label in FORMAT_LABELS.items()}
+    return render_template("home/home.html", week=week, plan=plan, formats=formats)
 
 
 @bp.get("/signin")

@@ -103,7 +103,8 @@ def ref(identity: CompetencyIdentity) -> str:
 
 def item_dict(r: ItemRevision, *, full: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "key": r.item.key, "revision": r.revision, "title": r.title, "format": r.format,
+        "id": r.item_id, "key": r.item.key, "revision": r.revision, "title": r.title,
+        "format": r.format,
         "summary": r.summary, "duration_minutes": r.duration_minutes, "language": r.language,
         "level_from": r.level_from, "level_to": r.level_to, "offline": r.offline, "url": r.url,
         "competencies": [ref(c) for c in r.competencies],

@@ -20,6 +20,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from engine import assessment as assessment_rules
 from engine import plan as rules
 from engine import sync as sync_rules
+from engine.catalogue import MAX_MINUTES, Format
 from engine.errors import N_
 from engine.levels import MAX_NUMBER
 from pwa.extensions import db
@@ -199,13 +200,21 @@ def plan_for(person: Person, words: Words,
                                   "reason": words(rules.swap_reason(name, x.aim))}
                                  for a in x.alternatives]}
 
+    dropped = [line(rules.Line(c.competency, items[c.item], c.state, None, ()))
+               for c in g.choices.values()
+               if c.state is rules.State.DROPPED and c.item in items]
     ready = plan.readiness
     return {
         "settings": {"weekly_minutes": g.inputs.weekly_minutes,
                      "formats": list(g.inputs.formats)},
+        "options": {"formats": [f.value for f in Format],
+                    "weekly_minutes": [rules.MIN_WEEKLY_MINUTES, rules.MAX_WEEKLY_MINUTES],
+                    "max_title": rules.MAX_OWN_TITLE, "max_message": rules.MAX_MESSAGE,
+                    "max_minutes": MAX_MINUTES},
         "goals": sorted(g.inputs.interests),
         "lines": [line(x) for x in plan.active],
         "done": [line(x) for x in plan.done],
+        "dropped": dropped,  # what the learner may restore
         "uncovered": [{"competency": u.competency, "name": u.name, "level": u.level,
                        "needed": u.needed, "reasons": [words(r) for r in u.reasons]}
                       for u in plan.uncovered],

@@ -3,6 +3,11 @@
 
 import en from './i18n/en.js';
 
+const catalogue = { ...en };
+
+/** Words a lazily loaded view brings with it (its part of the catalogue). */
+export const addWords = (entries) => Object.assign(catalogue, entries);
+
 // English is the only catalogue: its plural rules pick the form, whatever the locale.
 const LANGUAGE = 'en';
 const plurals = new Intl.PluralRules(LANGUAGE);
@@ -54,7 +59,7 @@ export const formatDateTime = (iso) =>
  * numbers are formatted for the locale.
  */
 export function t(key, vars = {}) {
-  let text = en[key];
+  let text = catalogue[key];
   if (text === undefined) {
     console.warn(`No text for ${key}`);
     return key;

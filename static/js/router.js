@@ -8,6 +8,10 @@ import * as assess from './views/assess.js';
 
 const overview = async () => assess;
 const routes = [
+  { path: 'plan/add', nav: 'plan', load: () => import('./views/own-item.js') },
+  { path: 'plan/suggest', nav: 'plan', load: () => import('./views/suggest.js') },
+  { path: 'plan', nav: 'plan', load: () => import('./views/plan.js') },
+  { path: 'lesson/:key/:revision', nav: 'plan', load: () => import('./views/lesson.js') },
   { path: 'rate/:role/:key', nav: 'assess', load: () => import('./views/rate.js') },
   { path: 'review/:role', nav: 'assess', load: () => import('./views/review.js') },
   { path: 'results', nav: 'results', load: () => import('./views/results.js') },
@@ -105,6 +109,9 @@ export function refresh() {
   }
   return draw(false);
 }
+
+/** Draw the current view again after a deliberate save, even while a form was touched. */
+export const redraw = () => draw(false);
 
 export function start(main) {
   root = main;

@@ -129,7 +129,9 @@ def test_the_last_change_to_happen_wins_whatever_order_they_arrive_in(app, org):
                     MONDAY + timedelta(hours=2)))
     sync(api, event("plan.item.changed", {**change, "state": "accepted"},
                     MONDAY + timedelta(hours=1)))  # made earlier, offline, synced late
-    assert line["item"] not in [x["item"] for x in the_plan(api)["lines"]]
+    plan = the_plan(api)
+    assert line["item"] not in [x["item"] for x in plan["lines"]]
+    assert [(x["item"], x["state"]) for x in plan["dropped"]] == [(line["item"], "dropped")]
     sync(api, event("plan.item.changed", {**change, "state": "restored"},
                     MONDAY + timedelta(hours=3)))
     assert the_plan(api)["lines"][0]["item"] == line["item"]

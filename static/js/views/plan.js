@@ -1,0 +1,228 @@
+// Your plan: this week, later, done, each item with why it is there. Every change is an
+// event in the outbox, shown at once over the last plan the server made; the server
+// makes the plan again when the events arrive, and never overrides what the learner chose.
+
+import { record } from '../data/outbox.js';
+import { addWords, t } from '../i18n.js';
+import words from '../i18n/en-plan.js';
+import { redraw } from '../router.js';
+import { profiles } from '../state.js';
+import { esc } from '../ui/html.js';
+
+addWords(words);
+
+const same = (d) => (line) => line.item === d.item && line.competency === d.competency;
+
+/** Fill each week up to the weekly minutes, in order; a long item has a week to itself. */
+function weeks(lines, weekly) {
+  let week = 1;
+  let used = 0;
+  return lines.map((line) => {
+    if (used && used + line.minutes > weekly) { week += 1; used = 0; }
+    used += line.minutes;
+    return { ...line, week };
+  });
+}
+
+/** The competencies the learner can plan for: their role's, then their future role's. */
+export function competencies(state) {
+  const seen = new Map();
+  for (const p of profiles(state)) for (const c of p.competencies) if (!seen.has(c.key)) seen.set(c.key, c.name);
+  return [...seen].map(([key, name]) => ({ key, name }));
+}
+
+/** The server's plan with the waiting events applied: what the learner did shows at once. */
+export function shaped(state) {
+  const plan = state.bundle.plan;
+  if (!plan) return null;
+  let { lines, done, dropped, suggestions } = plan;
+  const settings = { ...plan.settings };
+  const goals = new Set(plan.goals);
+  const names = new Map(competencies(state).map((c) => [c.key, c.name]));
+  const places = new Map(); // where a dropped line stood, for the item swapped in
+  let waiting = 0;
+  for (const e of state.outbox) {
+    const d = e.data;
+    if (e.type.startsWith('plan.') || e.type === 'rating.set' || e.type === 'assessment.submitted') waiting += 1;
+    if (e.type === 'plan.item.changed') {
+      const at = lines.findIndex(same(d));
+      let line = lines[at] ?? done.find(same(d)) ?? dropped.find(same(d));
+      let place = at;
+      if (!line) { // an alternative chosen in a swap
+        const parent = [...lines, ...dropped].find((l) => l.competency === d.competency
+          && l.alternatives.some((a) => a.item === d.item));
+        if (!parent) continue;
+        line = { ...parent, ...parent.alternatives.find((a) => a.item === d.item), alternatives: [] };
+        place = places.get(d.competency) ?? lines.indexOf(parent);
+      }
+      lines = lines.filter((l) => !same(d)(l));
+      done = done.filter((l) => !same(d)(l));
+      dropped = dropped.filter((l) => !same(d)(l));
+      const state2 = d.state === 'restored' ? (line.origin ? 'accepted' : 'suggested') : d.state;
+      line = { ...line, state: state2, pending: true };
+      if (d.state === 'dropped') { places.set(d.competency, at); dropped = [...dropped, line]; }
+      else if (d.state === 'done') done = [...done, line];
+      else {
+        const where = d.state === 'pinned' ? d.position : place >= 0 ? place : lines.length;
+        lines = [...lines.slice(0, where), line, ...lines.slice(where)];
+      }
+    } else if (e.type === 'plan.item.added') {
+      lines = [...lines, { ...d, item: `own:${d.id}`, competency_name: names.get(d.competency) ?? d.competency,
+        offline: false, content: null, state: 'accepted', origin: 'own', reasons: [t('plan.you_added')],
+        alternatives: [], pending: true }];
+    } else if (e.type === 'plan.suggestion.answered') {
+      const s = suggestions.find((x) => x.id === d.id);
+      suggestions = suggestions.filter((x) => x.id !== d.id);
+      if (s && d.answer === 'accepted') {
+        lines = [...lines, { ...s, item: s.item ?? `sug:${s.id}`, state: 'accepted', origin: 'suggestion',
+          reasons: [t('plan.suggested_by', { name: s.from })], alternatives: [], pending: true }];
+      }
+    } else if (e.type === 'plan.settings.changed') Object.assign(settings, d);
+    else if (e.type === 'plan.goal.added') goals.add(d.competency);
+    else if (e.type === 'plan.goal.removed') goals.delete(d.competency);
+  }
+  return { ...plan, lines: weeks(lines, settings.weekly_minutes), done, dropped, suggestions, settings, goals, waiting };
+}
+
+const percent = (share) => Math.round(share * 100);
+
+function meta(line) {
+  const parts = [t(`format.${line.format}`), t('plan.minutes', { count: line.minutes })];
+  if (line.offline) parts.push(t('plan.offline'));
+  if (line.state === 'pinned') parts.push(t('plan.pinned'));
+  if (line.pending) parts.push(t('plan.waiting'));
+  return parts.join(' · ');
+}
+
+function open(line) {
+  if (line.content && line.format === 'micro_lesson') {
+    const [, key, revision] = line.content.match(/items\/([^?]+)\?revision=(\d+)/) ?? [];
+    if (key) return `<a class="button small" href="#/lesson/${esc(key)}/${esc(revision)}">${esc(t('plan.open_lesson'))}</a>`;
+  }
+  if (line.url) return `<a class="button small" href="${esc(line.url)}" target="_blank" rel="noopener noreferrer">${esc(t('plan.open_link'))}</a>`;
+  return '';
+}
+
+function swap(line) {
+  if (!line.alternatives?.length) return '';
+  const options = line.alternatives.map((a) => `<li class="row"><div><p class="row-title">${esc(a.title)}</p>
+    <p class="meta">${esc(meta(a))}</p><p class="hint">${esc(a.reason)}</p></div>
+    <button type="button" class="button small" data-swap="${esc(a.item)}">${esc(t('plan.choose'))}</button></li>`).join('');
+  return `<details class="swap"><summary>${esc(t('plan.swap', { count: line.alternatives.length }))}</summary>
+    <ul class="list">${options}</ul></details>`;
+}
+
+function item(line, index, act = true) {
+  const actions = act && !line.item.startsWith('sug:'); // an accepted suggestion gets its id on sync
+  const reasons = line.reasons.map((r) => `<li>${esc(r)}</li>`).join('');
+  const pin = line.state === 'pinned'
+    ? `<button type="button" class="button small" data-act="accepted">${esc(t('plan.unpin'))}</button>`
+    : `<button type="button" class="button small" data-act="pinned" data-position="${index}">${esc(t('plan.pin'))}</button>`;
+  const buttons = actions ? `<div class="actions">${open(line)}
+      <button type="button" class="button small" data-act="done">${esc(t('plan.mark_done'))}</button>
+      ${pin}
+      <button type="button" class="button small" data-act="dropped">${esc(t('plan.drop'))}</button></div>${swap(line)}` : '';
+  return `<li class="plan-item" data-item="${esc(line.item)}" data-competency="${esc(line.competency)}">
+    <p class="row-title">${esc(line.title)}</p>
+    <p class="meta">${esc(line.competency_name)} · ${esc(meta(line))}</p>
+    <ul class="reasons">${reasons}</ul>${buttons}</li>`;
+}
+
+function later(lines) {
+  const byWeek = new Map();
+  for (const [i, line] of lines.entries()) if (line.week > 1) byWeek.set(line.week, [...(byWeek.get(line.week) ?? []), [i, line]]);
+  return [...byWeek].map(([week, rows]) => `<h3>${esc(t('plan.week', { week }))}</h3>
+    <ol class="list plan">${rows.map(([i, line]) => item(line, i)).join('')}</ol>`).join('');
+}
+
+function suggestions(plan) {
+  if (!plan.suggestions.length) return '';
+  const rows = plan.suggestions.map((s) => `<li class="plan-item suggestion" data-suggestion="${esc(s.id)}">
+    <p class="row-title">${esc(t('plan.suggests', { name: s.from, title: s.title }))}</p>
+    <p class="meta">${esc(s.competency_name)} · ${esc(meta(s))}</p>
+    ${s.message ? `<p class="note">${esc(t('plan.message', { message: s.message }))}</p>` : ''}
+    <div class="actions"><button type="button" class="button small" data-answer="accepted">${esc(t('plan.accept'))}</button>
+    <button type="button" class="button small" data-answer="dismissed">${esc(t('plan.dismiss'))}</button></div></li>`).join('');
+  return `<h2>${esc(t('plan.suggestions'))}</h2><ul class="list plan">${rows}</ul>`;
+}
+
+let settingsOpen = false; // the settings stay open while the learner changes them
+
+function settings(state, plan) {
+  const formats = plan.options.formats.map((f) => `<div class="check">
+    <input type="checkbox" id="fmt-${esc(f)}" name="formats" value="${esc(f)}"${plan.settings.formats.includes(f) ? ' checked' : ''}>
+    <label for="fmt-${esc(f)}">${esc(t(`format.${f}`))}</label></div>`).join('');
+  const grow = competencies(state).map((c) => `<div class="check">
+    <input type="checkbox" id="grow-${esc(c.key)}" data-goal="${esc(c.key)}"${plan.goals.has(c.key) ? ' checked' : ''}>
+    <label for="grow-${esc(c.key)}">${esc(c.name)}</label></div>`).join('');
+  const [low, high] = plan.options.weekly_minutes;
+  return `<details class="settings"${settingsOpen ? ' open' : ''}><summary>${esc(t('plan.settings'))}</summary>
+    <form id="plan-settings" class="stack">
+      <label for="weekly">${esc(t('plan.weekly'))}</label>
+      <input id="weekly" name="weekly" type="number" inputmode="numeric" min="${low}" max="${high}" step="1" value="${plan.settings.weekly_minutes}" required>
+      <fieldset class="choices"><legend>${esc(t('plan.formats'))}</legend>${formats}</fieldset>
+      <button type="submit" class="button">${esc(t('plan.save_settings'))}</button>
+    </form>
+    <fieldset class="choices" id="goals"><legend>${esc(t('plan.grow'))}</legend>${grow}</fieldset></details>`;
+}
+
+export function render(state) {
+  const plan = shaped(state);
+  const title = `<h1 tabindex="-1">${esc(t('plan.title'))}</h1>`;
+  if (!plan) return `${title}<p>${esc(t('plan.not_yet'))}</p>`;
+  const notice = plan.waiting ? `<p class="notice" role="note">${esc(t('plan.will_update'))}</p>` : '';
+  const ready = plan.readiness ? `<p class="readiness">${esc(t('plan.readiness', {
+    role: plan.readiness.role, now: percent(plan.readiness.now), after: percent(plan.readiness.after) }))}</p>` : '';
+  const thisWeek = plan.lines.filter((l) => l.week === 1);
+  const rated = state.latest.size > 0;
+  const empty = !plan.lines.length && !plan.uncovered.length
+    ? `<p>${esc(t(rated ? 'plan.nothing' : 'plan.rate_first'))}</p>${rated ? '' : `<p><a class="button primary" href="#/">${esc(t('plan.go_rate'))}</a></p>`}` : '';
+  const uncovered = plan.uncovered.length ? `<h2>${esc(t('plan.uncovered'))}</h2><ul class="list">${plan.uncovered.map((u) =>
+    `<li class="row"><div><p class="row-title">${esc(u.name)}</p><p class="hint">${esc(u.reasons.join(' · '))}</p>
+    <p>${esc(t('plan.no_item'))}</p></div></li>`).join('')}</ul>` : '';
+  const done = plan.done.length ? `<h2>${esc(t('plan.done'))}</h2><ul class="list plan">${plan.done.map((l, i) => item(l, i, false)).join('')}</ul>` : '';
+  const dropped = plan.dropped.length ? `<h2>${esc(t('plan.dropped'))}</h2><ul class="list">${plan.dropped.map((l) =>
+    `<li class="row plan-item" data-item="${esc(l.item)}" data-competency="${esc(l.competency)}"><div><p class="row-title">${esc(l.title)}</p>
+    <p class="meta">${esc(l.competency_name)}</p></div><button type="button" class="button small" data-act="restored">${esc(t('plan.restore'))}</button></li>`).join('')}</ul>` : '';
+  const notes = plan.notes.map((n) => `<p class="notice">${esc(n)}</p>`).join('');
+  return `${title}${ready}${notice}${notes}${suggestions(plan)}
+    <h2>${esc(t('plan.this_week'))}</h2>
+    ${thisWeek.length ? `<ol class="list plan">${thisWeek.map((l) => item(l, plan.lines.indexOf(l))).join('')}</ol>` : empty || `<p>${esc(t('plan.week_free'))}</p>`}
+    ${plan.lines.some((l) => l.week > 1) ? `<h2>${esc(t('plan.later'))}</h2>${later(plan.lines)}` : ''}
+    ${uncovered}${done}${dropped}
+    <p class="actions"><a class="button" href="#/plan/add">${esc(t('plan.add_own'))}</a>
+    <a class="button" href="#/plan/suggest">${esc(t('plan.suggest'))}</a></p>
+    ${settings(state, plan)}`;
+}
+
+export function mount(root, { state }) {
+  root.addEventListener('click', async (event) => {
+    const button = event.target.closest('button');
+    const line = button?.closest('[data-item]');
+    if (button?.dataset.act && line) {
+      const { item, competency } = line.dataset;
+      const position = button.dataset.act === 'pinned' ? Number(button.dataset.position) : null;
+      await record('plan.item.changed', { item, competency, state: button.dataset.act, position });
+    } else if (button?.dataset.swap && line) {
+      const { item, competency } = line.dataset;
+      await record('plan.item.changed', { item, competency, state: 'dropped', position: null });
+      await record('plan.item.changed', { item: button.dataset.swap, competency, state: 'accepted', position: null });
+    } else if (button?.dataset.answer) {
+      const id = button.closest('[data-suggestion]').dataset.suggestion;
+      await record('plan.suggestion.answered', { id, answer: button.dataset.answer });
+    }
+  });
+  root.querySelector('details.settings')?.addEventListener('toggle', (event) => { settingsOpen = event.target.open; });
+  root.querySelector('#goals')?.addEventListener('change', async (event) => {
+    const goal = event.target.dataset.goal;
+    if (goal) await record(event.target.checked ? 'plan.goal.added' : 'plan.goal.removed', { competency: goal });
+    redraw();
+  });
+  const form = root.querySelector('#plan-settings');
+  form?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    await record('plan.settings.changed', { weekly_minutes: Number(data.get('weekly')), formats: data.getAll('formats') });
+    redraw();
+  });
+}

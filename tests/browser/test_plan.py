@@ -1,0 +1,164 @@
+"""The plan at phone size: made from the assessment, shaped offline, kept, synced, suggested to."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from pwa import clock
+from pwa.extensions import db
+from pwa.models import Organisation, PlanChoice
+from pwa.store import catalogue
+from tests.browser.harness import enrol, open_phone, wait_for_app
+from tests.factories import ITEM_BASE, comp, publish_profile
+
+pytestmark = pytest.mark.browser
+
+COMPS = (comp("greet", "Greeting customers"), comp("tills", "Using the tills", 2, 4, "Tills"),
+         comp("stock", "Filling shelves", 3, 2, "Stock"))
+ITEMS = [("Greeting book", "book_study", 20, "greet"), ("Greeting well", "classroom", 30, "greet"),
+         ("Till basics", "course", 30, "tills"), ("Shelf basics", "on_the_job", 20, "stock")]
+
+
+def seed(app):
+    publish_profile(app, comps=COMPS)
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        for title, fmt, minutes, key in ITEMS:
+            catalogue.save(org_id, {**ITEM_BASE, "title": title, "format": fmt,
+                                    "duration_minutes": minutes,
+                                    "competencies": [f"store-associate/{key}"]},
+                           by=None, now=clock.now())
+        db.session.commit()
+
+
+def assess(page):
+    """Rate every competency level 1 and submit."""
+    page.get_by_role("link", name="Start").click()
+    for name in ("Greeting customers", "Using the tills", "Filling shelves"):
+        page.get_by_role("heading", name=name).wait_for()
+        page.get_by_text("Watches others greet customers").click()
+        page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Review your answers").wait_for()
+    page.get_by_role("button", name="Submit my self-assessment").click()
+    page.get_by_role("heading", name="Your results").wait_for()
+
+
+def titles(page, section):
+    """Item titles under the heading ``section`` (up to the next h2)."""
+    return page.evaluate("""(section) => {
+        const h = [...document.querySelectorAll('#app h2')].find((x) => x.textContent === section);
+        const out = [];
+        for (let n = h?.nextElementSibling; n && n.tagName !== 'H2'; n = n.nextElementSibling) {
+            for (const t of n.querySelectorAll('.plan-item > .row-title, .row .row-title')) {
+                if (!t.closest('.swap')) out.push(t.textContent);
+            }
+        }
+        return out;
+    }""", section)
+
+
+LINES = "#app .plan > .plan-item > .row-title"  # not the alternatives a swap offers
+
+
+def item(page, title):
+    return page.locator("#app .plan-item").filter(
+        has=page.locator("xpath=./p[contains(@class, 'row-title')]", has_text=title))
+
+
+def test_a_plan_made_shaped_offline_synced_and_suggested_to(browser, live_server, org):
+    seed(live_server.app)
+    ana = open_phone(browser)
+    page = ana.page
+    enrol(ana, live_server, "Ana Ruiz")
+    page.goto(f"{live_server.url}/app")
+    wait_for_app(page)
+    assess(page)
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    page.get_by_role("link", name="Plan", exact=True).click()
+    page.get_by_role("heading", name="Your plan").wait_for()
+    # greeting 2 x 3 = 6 first; stock 2 x 2 = 4 and tills 1 x 4 = 4 tie: key order.
+    expect(page.locator(LINES)).to_have_text(["Greeting book", "Shelf basics", "Till basics"])
+    expect(item(page, "Till basics").locator(".reasons")).to_contain_text(
+        "Using the tills: you said 1, your role (Store associate) needs 2")
+    expect(item(page, "Till basics").locator(".reasons")).to_contain_text("high importance")
+    ana.shot("40-plan")
+
+    ana.context.set_offline(True)
+    page.reload()
+    page.get_by_role("heading", name="Your plan").wait_for()
+    item(page, "Shelf basics").get_by_role("button", name="Pin here").click()
+    expect(item(page, "Shelf basics").locator(".meta")).to_contain_text("pinned")
+    item(page, "Greeting book").get_by_role("button", name="Drop").click()
+    item(page, "Till basics").get_by_role("button", name="Done").click()
+    page.get_by_role("link", name="Add your own item").click()
+    page.get_by_label("What it helps you grow").select_option(label="Greeting customers")
+    page.get_by_label("What is it?").fill("Shadow Grace on the Tuesday shift")
+    page.get_by_label("Format").select_option(label="On the job")
+    page.get_by_label("Minutes it takes").fill("45")
+    page.get_by_role("button", name="Add to my plan").click()
+    page.get_by_role("heading", name="Your plan").wait_for()
+    page.reload()  # offline: served by the service worker, the changes from the outbox
+    page.get_by_role("heading", name="Your plan").wait_for()
+    expect(page.get_by_text("This is your last plan with your changes")).to_be_visible()
+    offline = {"week": titles(page, "This week") + titles(page, "Later"),
+               "done": titles(page, "Done"),
+               "dropped": titles(page, "Dropped")}
+    assert offline == {"week": ["Shelf basics", "Shadow Grace on the Tuesday shift"],
+                       "done": ["Till basics"], "dropped": ["Greeting book"]}
+    ana.shot("41-plan-offline")
+
+    ana.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    page.reload()
+    page.get_by_role("heading", name="Your plan").wait_for()
+    expect(page.get_by_text("This is your last plan with your changes")).to_have_count(0)
+    # The server agrees: the next greeting item takes the dropped one's place, the pinned
+    # item stays second where it was pinned, the own item follows its competency's.
+    online = [titles(page, "This week") + titles(page, "Later"), titles(page, "Done"),
+              titles(page, "Dropped")]
+    assert online == [["Greeting well", "Shelf basics", "Shadow Grace on the Tuesday shift"],
+                      ["Till basics"], ["Greeting book"]]
+    with live_server.app.app_context():
+        states = dict(db.session.execute(sa.select(PlanChoice.competency, PlanChoice.state)
+                                         .where(PlanChoice.origin.is_(None))).all())
+    assert sorted(states.items()) == [("greet", "dropped"), ("stock", "pinned"),
+                                      ("tills", "done")]
+    ana.shot("42-plan-synced")
+
+    grace = open_phone(browser)
+    enrol(grace, live_server, "Grace Okafor")
+    other = grace.page
+    other.goto(f"{live_server.url}/app#/plan/suggest")
+    wait_for_app(other)
+    other.get_by_label("Colleague’s name").fill("Ana")
+    other.get_by_role("button", name="Find").click()
+    other.get_by_label("Ana Ruiz").check()
+    other.get_by_label("What it helps them grow").select_option(label="Greeting customers")
+    other.get_by_label("Something of my own").check()
+    other.get_by_label("What is it?").fill("Watch me at the door on Saturday")
+    other.get_by_label("Format").select_option(label="On the job")
+    other.get_by_label("Minutes it takes").fill("15")
+    other.get_by_label("A word for them").fill("Busiest day, best practice.")
+    other.get_by_role("button", name="Send the suggestion").click()
+    expect(other.get_by_text("Sent. Ana Ruiz will see it in their plan.")).to_be_visible()
+    other.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    grace.shot("43-suggest")
+
+    page.reload()
+    page.get_by_text("Grace Okafor suggests: Watch me at the door on Saturday").wait_for(
+        timeout=15_000)
+    expect(page.get_by_text("“Busiest day, best practice.”")).to_be_visible()
+    ana.shot("44-suggestion")
+    page.get_by_role("button", name="Add to my plan").click()
+    expect(item(page, "Watch me at the door on Saturday").locator(".reasons")).to_contain_text(
+        "Suggested by Grace Okafor.")
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    page.reload()
+    expect(item(page, "Watch me at the door on Saturday")).to_have_count(1)
+    expect(page.get_by_text("Suggested by colleagues")).to_have_count(0)
+    assert ana.csp_violations() == [] and grace.csp_violations() == []
+    ana.context.close()
+    grace.context.close()
