@@ -13,7 +13,7 @@ from pwa import clock
 from pwa.extensions import limiter
 from pwa.i18n import translate, translate_error
 from pwa.pages.forms import ConfirmForm
-from pwa.session import current_person, login_required, sign_out
+from pwa.session import current_person, login_required, me, sign_out
 from pwa.store import invites, plans
 
 bp = Blueprint("home", __name__)
@@ -28,7 +28,7 @@ def inject_person() -> dict[str, Any]:
 @login_required
 def home() -> str:
     """Who you are, and this week's plan at a glance."""
-    plan = plans.plan_for(current_person(), translate)
+    plan = plans.plan_for(me(), translate)
     week = [line for line in plan["lines"] if line["week"] == 1]
     formats = {f.value: gettext(label) for f, label in FORMAT_LABELS.items()}
     return render_template("home/home.html", week=week, plan=plan, formats=formats)
