@@ -1,4 +1,4 @@
-"""The demo organisation: three frontline roles, their people, authors and L&D.
+"""The demo organisation: four frontline roles, their people, authors and L&D.
 
 ``seed`` is idempotent: it looks everything up by its natural key (slug or
 name) and only adds what is missing, so ``make run`` can call it every time.
@@ -27,6 +27,12 @@ ROLES = [
         "Store associate",
         "Serves customers on the shop floor and at the tills, keeps shelves full "
         "and the store safe.",
+    ),
+    (
+        "shift-lead",
+        "Shift lead",
+        "Runs the store for a shift: deploys the team, takes over complaints, looks after "
+        "the cash office and rotas, and coaches store associates.",
     ),
     (
         "warehouse-picker",
@@ -59,6 +65,9 @@ PEOPLE = [
     ("Fatima Zahra", "store-associate", "Europe/Paris", "fr-FR"),
     ("Daniel Costa", "store-associate", "Europe/Lisbon", "pt-PT"),
     ("Hannah Becker", "store-associate", "Europe/Berlin", "de-DE"),
+    ("Carmen Vidal", "shift-lead", "Europe/Madrid", "es-ES"),
+    ("David Clarke", "shift-lead", "Europe/London", "en-GB"),
+    ("Niamh Byrne", "shift-lead", "Europe/Dublin", "en-IE"),
     ("Marcus Johnson", "warehouse-picker", "America/Chicago", "en-US"),
     ("Lucia Fernandez", "warehouse-picker", "America/Chicago", "es-MX"),
     ("Andrzej Kowalski", "warehouse-picker", "Europe/Warsaw", "pl-PL"),
@@ -86,6 +95,7 @@ LD_ADMIN = ("Priya Natarajan", "learning-development", "Europe/London", "en-GB")
 # Two authors per frontline role: the people L&D judged to do the job best.
 AUTHORS = {
     "store-associate": ("Grace Okafor", "Tomasz Nowak"),
+    "shift-lead": ("Carmen Vidal", "David Clarke"),
     "warehouse-picker": ("Marcus Johnson", "Elena Popescu"),
     "home-care-assistant": ("Joy Mwangi", "Bernadette Walsh"),
 }

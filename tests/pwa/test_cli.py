@@ -12,12 +12,12 @@ def test_seed_demo_is_idempotent_and_complete(app, runner):
     first = runner.invoke(args=["seed-demo"])
     second = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "(31 new)" in first.output and "(0 new)" in second.output
+    assert "(34 new)" in first.output and "(0 new)" in second.output
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 31
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 34
         roles = db.session.scalars(sa.select(Role)).all()
         frontline = [r for r in roles if r.slug != "learning-development"]
-        assert len(frontline) == 3
+        assert len(frontline) == 4
         assert db.session.scalar(sa.select(sa.func.count()).where(Person.is_ld_admin)) == 1
         for role in frontline:
             authors = db.session.scalars(

@@ -1,6 +1,6 @@
 """The demo content files follow the content rules: plain JSON checks, no app imports.
 
-Checks the three Success Profiles (``pwa/demo/content/<role>.json``) and the
+Checks the four Success Profiles (``pwa/demo/content/<role>.json``) and the
 learning catalogue (``pwa/demo/content/catalogue.json``).
 """
 
@@ -15,14 +15,17 @@ import pytest
 
 CONTENT = Path(__file__).resolve().parents[2] / "pwa" / "demo" / "content"
 
-ROLES = ("store-associate", "warehouse-picker", "home-care-assistant")
+ROLES = ("store-associate", "shift-lead", "warehouse-picker", "home-care-assistant")
 AUTHORS = {
     "store-associate": {"Grace Okafor", "Tomasz Nowak"},
+    "shift-lead": {"Carmen Vidal", "David Clarke"},
     "warehouse-picker": {"Marcus Johnson", "Elena Popescu"},
     "home-care-assistant": {"Joy Mwangi", "Bernadette Walsh"},
 }
 FEEDBACK_PEOPLE = {
     "store-associate": {"Ana Ruiz", "Mei Lin", "Jamal Ibrahim", "Sofia Rossi"},
+    # A store associate who acts up as shift lead reads that profile closely too.
+    "shift-lead": {"Niamh Byrne", "Liam Murphy"},
     "warehouse-picker": {"Lucia Fernandez", "Priya Shah", "Kwame Mensah"},
     "home-care-assistant": {"Maria Santos", "Aisha Khan", "Yusuf Demir"},
 }
@@ -195,6 +198,23 @@ def test_store_associate_has_two_visibly_different_versions(profiles):
     assert "feedback" in summary
 
 
+def test_shift_lead_builds_on_the_store_associate(profiles):
+    """The same key in two roles is the same skill: the plan sets the two targets side by side.
+
+    So a shared competency keeps the store associate's name, description and level
+    descriptors (one scale to rate against), and the shift lead's target is at least as high.
+    """
+    associate = {c["key"]: c for c in profiles["store-associate"]["versions"][-1]["competencies"]}
+    lead = {c["key"]: c for c in profiles["shift-lead"]["versions"][-1]["competencies"]}
+    shared = lead.keys() & associate.keys()
+    assert 3 <= len(shared) <= 5 and len(lead.keys() - shared) >= 3, sorted(shared)
+    for key in shared:
+        for field in ("name", "description", "levels"):
+            assert lead[key][field] == associate[key][field], (key, field)
+        assert lead[key]["target"] >= associate[key]["target"], key
+    assert sum(lead[k]["target"] > associate[k]["target"] for k in shared) >= 3
+
+
 @pytest.mark.parametrize("slug", ROLES)
 def test_open_feedback(profiles, last_keys, slug):
     feedback = profiles[slug]["open_feedback"]
@@ -220,7 +240,7 @@ def test_store_associate_feedback_is_against_version_two(profiles):
 
 def test_catalogue_shape_and_size(catalogue):
     assert isinstance(catalogue, list)
-    assert 35 <= len(catalogue) <= 45
+    assert 50 <= len(catalogue) <= 65
     keys = [i["key"] for i in catalogue]
     assert len(set(keys)) == len(keys)
     titles = [i["title"].casefold() for i in catalogue]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections import Counter
 
 import sqlalchemy as sa
@@ -11,11 +12,12 @@ from engine import catalogue as catalogue_rules
 from engine import profiles as profile_rules
 from pwa import demo
 from pwa.extensions import db
-from pwa.models import Feedback, Item, Role
+from pwa.models import Feedback, Item, Person, Role
 from pwa.store import catalogue, people
 from pwa.store import profiles as store
+from tests.factories import sign_in_as
 
-ROLES = ("store-associate", "warehouse-picker", "home-care-assistant")
+ROLES = ("store-associate", "shift-lead", "warehouse-picker", "home-care-assistant")
 
 
 def load(name):
@@ -52,7 +54,7 @@ def test_catalogue_follows_the_rules_and_leaves_a_true_gap():
         for ref in item["competencies"]:
             role, _, key = ref.partition("/")
             assert key in keys[role], (item["key"], ref)
-    assert 35 <= len(items) <= 45
+    assert 50 <= len(items) <= 65
     assert {i["format"] for i in items} == {f.value for f in catalogue_rules.Format}
     offline_micro = [i for i in items if i["format"] == "micro_lesson" and i["offline"]]
     assert len(offline_micro) >= 15
@@ -75,8 +77,41 @@ def test_seed_builds_profiles_feedback_and_catalogue(app, runner):
         sa_role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
         assert [v.number for v in store.published(sa_role)] == [1, 2]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Feedback).where(
-            Feedback.status == "open")) == 5
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 45
+            Feedback.status == "open")) == 7
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 59
+
+
+def test_a_store_associate_aiming_for_shift_lead_gets_real_items(app, runner):
+    """Choosing Shift lead brings its own competencies into the plan, each with a catalogue item."""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():  # the seed sets nobody's future role: the first load stays small
+        liam = db.session.scalar(sa.select(Person).where(Person.display_name == "Liam Murphy"))
+        assert liam.future_role is None
+        liam.future_role = db.session.scalar(sa.select(Role).where(Role.slug == "shift-lead"))
+        db.session.commit()
+    api = sign_in_as(app, "Liam Murphy")
+    profiles = api.get("/api/v1/bootstrap").get_json()["profiles"]
+    assert set(profiles) == {"store-associate", "shift-lead"}
+    ratings = [{"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
+                "occurred_at": "2026-11-16T08:30:00Z", "device_id": "phone-1",
+                "data": {"role": slug, "competency": c["key"], "version": profile["number"],
+                         "level": 2, "note": None}}
+               for slug, profile in profiles.items() for c in profile["competencies"]]
+    answer = api.post("/api/v1/sync", {"events": ratings}).get_json()
+    assert len(answer["accepted"]) == len(ratings)
+    plan = api.get("/api/v1/plan").get_json()["plan"]
+    lines = {line["competency"]: line for line in plan["lines"]}
+    associate = {c["key"] for c in load("store-associate")["versions"][-1]["competencies"]}
+    own = {c["key"] for c in load("shift-lead")["versions"][-1]["competencies"]} - associate
+    assert own <= lines.keys() and plan["uncovered"] == []
+    for key in own:
+        assert lines[key]["item"].startswith("c:"), key
+        assert "your future role (Shift lead) needs 3" in lines[key]["reasons"], key
+    # A shared competency: one rating, the two roles' targets side by side.
+    assert lines["greeting-helping-customers"]["reasons"] == [
+        "Greeting and helping customers: you said 2, your role (Store associate) needs 3",
+        "high importance", "your future role (Shift lead) needs 4"]
+    assert plan["readiness"]["role"] == "Shift lead"
 
 
 def test_every_format_fits_its_column():
