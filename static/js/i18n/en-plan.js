@@ -22,6 +22,8 @@ export default {
   'plan.minutes': { one: '1 minute', other: '{count} minutes' },
   'plan.offline': 'works offline',
   'plan.pinned': 'pinned',
+  'plan.accepted': 'accepted',
+  'plan.accept_item': 'Accept',
   'plan.waiting': 'waiting to sync',
   'plan.open_lesson': 'Open the lesson',
   'plan.open_link': 'Open the link',

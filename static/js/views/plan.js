@@ -90,6 +90,7 @@ function meta(line) {
   const parts = [t(`format.${line.format}`), t('plan.minutes', { count: line.minutes })];
   if (line.offline) parts.push(t('plan.offline'));
   if (line.state === 'pinned') parts.push(t('plan.pinned'));
+  else if (line.state === 'accepted') parts.push(t('plan.accepted'));
   if (line.pending) parts.push(t('plan.waiting'));
   return parts.join(' · ');
 }
@@ -118,7 +119,9 @@ function item(line, index, act = true) {
   const pin = line.state === 'pinned'
     ? `<button type="button" class="button small" data-act="accepted">${esc(t('plan.unpin'))}</button>`
     : `<button type="button" class="button small" data-act="pinned" data-position="${index}">${esc(t('plan.pin'))}</button>`;
-  const buttons = actions ? `<div class="actions">${open(line)}
+  const accept = line.state === 'suggested'
+    ? `<button type="button" class="button small" data-act="accepted">${esc(t('plan.accept_item'))}</button>` : '';
+  const buttons = actions ? `<div class="actions">${open(line)}${accept}
       <button type="button" class="button small" data-act="done">${esc(t('plan.mark_done'))}</button>
       ${pin}
       <button type="button" class="button small" data-act="dropped">${esc(t('plan.drop'))}</button></div>${swap(line)}` : '';
