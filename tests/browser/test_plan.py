@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Organisation, PlanChoice
+from pwa.models import Organisation, Person, PlanChoice
 from pwa.store import catalogue
 from tests.browser.harness import enrol, open_phone, wait_for_app
 from tests.factories import ITEM_BASE, comp, publish_profile
@@ -162,3 +162,62 @@ def test_a_plan_made_shaped_offline_synced_and_suggested_to(browser, live_server
     assert ana.csp_violations() == [] and grace.csp_violations() == []
     ana.context.close()
     grace.context.close()
+
+
+def test_readiness_for_the_future_role_and_a_swap_made_offline(browser, live_server, org):
+    app = live_server.app
+    publish_profile(app)  # store associate: greeting (3, importance 3), tills (2, 4)
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=(
+        comp("greet", "Greeting customers", 5, 4), comp("lead", "Leading a team", 3, 3)))
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        for title, fmt, minutes in [("Greeting book", "book_study", 20),
+                                    ("Greeting well", "classroom", 30)]:
+            catalogue.save(org_id, {**ITEM_BASE, "title": title, "format": fmt,
+                                    "duration_minutes": minutes,
+                                    "competencies": ["store-associate/greet"]},
+                           by=None, now=clock.now())
+        db.session.commit()
+    phone = open_phone(browser)
+    page = phone.page
+    enrol(phone, live_server, "Ana Ruiz")
+    with app.app_context():
+        ana = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
+        ana.future_role_id = org["roles"]["warehouse-picker"]
+        db.session.commit()
+    page.goto(f"{live_server.url}/app")
+    wait_for_app(page)
+    page.get_by_role("link", name="Start").click()
+    for name in ("Greeting customers", "Using the tills"):
+        page.get_by_role("heading", name=name).wait_for()
+        page.get_by_text("Watches others greet customers").click()
+        page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    page.goto(f"{live_server.url}/app#/plan")
+    # Warehouse picker: greeting 1 of 5 at importance 4, leading 0 of 3 at importance 3:
+    # (4 x 1/5 + 0) / 7 = 11%; the plan's greeting item makes it 2 of 5: 1.6 / 7 = 23%.
+    expect(page.get_by_text("11% ready for Warehouse picker; 23% when this plan is done.")
+           ).to_be_visible()
+    expect(item(page, "Greeting book").locator(".reasons")).to_contain_text(
+        "your future role (Warehouse picker) needs 5")
+    phone.context.set_offline(True)
+    page.reload()
+    page.get_by_role("heading", name="Your plan").wait_for()
+    line = item(page, "Greeting book")
+    line.get_by_text("Swap for another (1)").click()
+    expect(line.get_by_text("Another way to reach level 2 in Greeting customers.")
+           ).to_be_visible()
+    phone.shot("45-plan-swap")
+    line.get_by_role("button", name="Choose this").click()
+    expect(page.locator(LINES).first).to_have_text("Greeting well")
+    assert titles(page, "Dropped") == ["Greeting book"]
+    phone.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    page.reload()
+    page.get_by_role("heading", name="Your plan").wait_for()
+    expect(page.locator(LINES).first).to_have_text("Greeting well")
+    expect(item(page, "Greeting well").locator(".meta")).to_contain_text("accepted")
+    assert titles(page, "Dropped") == ["Greeting book"]
+    assert phone.csp_violations() == []
+    phone.context.close()
