@@ -200,6 +200,9 @@ def test_readiness_for_the_future_role_and_a_swap_made_offline(browser, live_ser
            ).to_be_visible()
     expect(item(page, "Greeting book").locator(".reasons")).to_contain_text(
         "your future role (Warehouse picker) needs 5")
+    # Greeting is one skill in both roles, rated once; leading a team is not rated yet.
+    expect(page.get_by_role("link", name="Rate yourself on 1 more competency of Warehouse "
+                                        "picker to plan for it too.")).to_be_visible()
     phone.context.set_offline(True)
     page.reload()
     page.get_by_role("heading", name="Your plan").wait_for()

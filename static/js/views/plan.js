@@ -6,7 +6,7 @@ import { record } from '../data/outbox.js';
 import { addWords, t } from '../i18n.js';
 import words from '../i18n/en-plan.js';
 import { redraw } from '../router.js';
-import { profiles } from '../state.js';
+import { profiles, toAsk } from '../state.js';
 import { esc } from '../ui/html.js';
 
 addWords(words);
@@ -188,7 +188,12 @@ export function render(state) {
     `<li class="row plan-item" data-item="${esc(l.item)}" data-competency="${esc(l.competency)}"><div><p class="row-title">${esc(l.title)}</p>
     <p class="meta">${esc(l.competency_name)}</p></div><button type="button" class="button small" data-act="restored">${esc(t('plan.restore'))}</button></li>`).join('')}</ul>` : '';
   const notes = plan.notes.map((n) => `<p class="notice">${esc(n)}</p>`).join('');
-  return `${title}${ready}${notice}${notes}${suggestions(plan)}
+  const future = profiles(state)[1];
+  const known = new Set([...state.latest.values()].map((r) => r.competency)); // one key, one skill
+  const unrated = future && rated ? toAsk(state, future).filter((c) => !known.has(c.key)).length : 0;
+  const rateFuture = unrated ? `<p class="notice"><a href="#/assess/${esc(future.role.slug)}">${esc(t('plan.rate_future', {
+    count: unrated, role: future.role.name }))}</a></p>` : '';
+  return `${title}${ready}${rateFuture}${notice}${notes}${suggestions(plan)}
     <h2>${esc(t('plan.this_week'))}</h2>
     ${thisWeek.length ? `<ol class="list plan">${thisWeek.map((l) => item(l, plan.lines.indexOf(l))).join('')}</ol>` : empty || `<p>${esc(t('plan.week_free'))}</p>`}
     ${plan.lines.some((l) => l.week > 1) ? `<h2>${esc(t('plan.later'))}</h2>${later(plan.lines)}` : ''}

@@ -63,6 +63,7 @@ export function mount(root) {
   root.querySelector('#find').addEventListener('submit', async (event) => {
     event.preventDefault();
     form.hidden = true;
+    say(t('suggest.finding'));
     let people;
     try {
       people = (await json(`/api/v1/colleagues?q=${encodeURIComponent(new FormData(event.target).get('q'))}`)).colleagues;
