@@ -65,12 +65,16 @@ function showWho(person) {
   }));
 }
 
-async function draw(navigation) {
+async function draw(navigation, force = navigation) {
   const seq = ++drawing;
   const { route, params } = match(location.hash);
   markNav(route);
   const [view, state] = await Promise.all([route.load(), loadState()]);
   if (seq !== drawing) return; // a later draw is under way
+  if (!force && (dirty || editing())) {
+    root.dataset.stale = 'true'; // the learner chose something while this was loading: keep it
+    return;
+  }
   let html;
   if (!state.bundle) html = assess.empty(navigator.onLine);
   else {
@@ -111,7 +115,7 @@ export function refresh() {
 }
 
 /** Draw the current view again after a deliberate save, even while a form was touched. */
-export const redraw = () => draw(false);
+export const redraw = () => draw(false, true);
 
 export function start(main) {
   root = main;
