@@ -197,7 +197,7 @@ def test_readiness_for_the_future_role_and_a_swap_made_offline(browser, live_ser
     # Warehouse picker: greeting 1 of 5 at importance 4, leading 0 of 3 at importance 3:
     # (4 x 1/5 + 0) / 7 = 11%; the plan's greeting item makes it 2 of 5: 1.6 / 7 = 23%.
     expect(page.get_by_text("11% ready for Warehouse picker; 23% when this plan is done.")
-           ).to_be_visible()
+           ).to_be_visible(timeout=15_000)  # once the ratings are synced and the plan made
     expect(item(page, "Greeting book").locator(".reasons")).to_contain_text(
         "your future role (Warehouse picker) needs 5")
     # Greeting is one skill in both roles, rated once; leading a team is not rated yet.

@@ -43,10 +43,12 @@ async function sendOutbox() {
   const bundle = await get('kv', 'bootstrap');
   if (bundle && bundle.person?.id !== who.person.id) await forgetBundle();
   let events = await pending(who.person.id);
+  const saved = [];
   while (events.length) {
-    await sendBatch(events.slice(0, BATCH), who.csrf_token);
+    saved.push(...await sendBatch(events.slice(0, BATCH), who.csrf_token));
     events = events.slice(BATCH);
   }
+  return saved;
 }
 
 /**
@@ -60,34 +62,36 @@ async function sendOutbox() {
 async function sendBatch(batch, token) {
   const res = await post('/api/v1/sync', { events: batch }, { token });
   if (res.status === 401) throw Object.assign(new Error('sign in'), { signin: true });
-  if (res.ok) {
-    await settle(batch, await res.json());
-    return;
-  }
+  if (res.ok) return settle(batch, await res.json());
   const body = await safeJson(res);
   const notTheEvents = res.status === 429 || res.status >= 500 || res.status < 400
     || body?.error === 'csrf_failed';
   if (notTheEvents) throw new ApiError(body, res.status);
   if (batch.length > 1) {
     const half = Math.ceil(batch.length / 2);
-    await sendBatch(batch.slice(0, half), token);
-    await sendBatch(batch.slice(half), token);
-    return;
+    return [...await sendBatch(batch.slice(0, half), token),
+      ...await sendBatch(batch.slice(half), token)];
   }
   const [event] = batch;
   const reason = new ApiError(body, res.status);
   await put('refused', { id: event.id, code: reason.error, message: reason.message, event });
   await removeMany('outbox', [event.id]);
+  return [];
 }
 
+/**
+ * Move refused events to "could not be saved"; return the ids the server saved. Those
+ * stay in the outbox until the bundle that holds them has arrived (syncOnce), so the
+ * phone never shows a moment where an answer is neither waiting nor saved.
+ */
 async function settle(batch, answer) {
   const byId = new Map(batch.map((e) => [e.id, e]));
   for (const refusal of answer.refused) {
     const event = byId.get(refusal.id);
     if (event) await put('refused', { ...refusal, event });
   }
-  const done = [...answer.accepted, ...answer.duplicates, ...answer.refused.map((r) => r.id)];
-  await removeMany('outbox', done);
+  await removeMany('outbox', answer.refused.map((r) => r.id));
+  return [...answer.accepted, ...answer.duplicates];
 }
 
 /** Fetch the bootstrap bundle if it changed; returns true when something new arrived. */
@@ -124,8 +128,9 @@ function cacheContent(content) {
 
 async function syncOnce() {
   try {
-    await sendOutbox();
+    const saved = await sendOutbox();
     const changed = await refreshBootstrap();
+    await removeMany('outbox', saved); // the bundle now holds them (a failure above resends them)
     lastProblem = null;
     synced = true;
     backoff = 0;

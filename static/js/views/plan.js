@@ -66,7 +66,7 @@ export function shaped(state) {
         const where = d.state === 'pinned' ? d.position : place >= 0 ? place : lines.length;
         lines = [...lines.slice(0, where), line, ...lines.slice(where)];
       }
-    } else if (e.type === 'plan.item.added') {
+    } else if (e.type === 'plan.item.added' && ![...lines, ...done, ...dropped].some((l) => l.item === `own:${d.id}`)) {
       lines = [...lines, { ...d, item: `own:${d.id}`, competency_name: names.get(d.competency) ?? d.competency,
         offline: false, content: null, state: 'accepted', origin: 'own', reasons: [t('plan.you_added')],
         alternatives: [], pending: true }];
