@@ -17,12 +17,8 @@ from pwa import i18n
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment, then ``test_config``."""
-    app = Flask(
-        __name__,
-        instance_relative_config=True,
-        static_folder=str(config_module.ROOT / "static"),
-        static_url_path="/static",
-    )
+    # /static is served by shell.static_file (registered below), which minifies JS and CSS.
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(config_module.defaults(app.instance_path))
     app.config.update(config_module.from_environment(app.config, os.environ))
     if test_config is not None:
@@ -58,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Before any route is added: ids in addresses are read by <id:...> alone.
     app.url_map.converters["id"] = params.IdConverter
     errors.register(app, shell.error_page)
+    app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=shell.static_file)
     for blueprint in [*API_BLUEPRINTS, shell.bp, home.bp, account.bp, profiles.bp, author.bp,
                       admin.bp]:
         app.register_blueprint(blueprint)

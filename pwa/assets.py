@@ -5,16 +5,24 @@ links of ``/app``, are derived here from what is on disk: a module added, moved
 or edited reaches phones without anyone remembering to bump a number. Pure
 helpers; the results are cached per process and recomputed when a file changes
 (the cache key holds every file's size and modification time).
+
+The sources stay readable; JS and CSS are served minified (``served``), and the
+cache version is a hash of those served bytes, so a change the minifier keeps
+(code) is a new version and one it drops (a comment) costs no phone a download.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import minify
 
 from pwa.config import ROOT
 
@@ -29,6 +37,8 @@ ENTRIES = ("app.js", "register-sw.js", "install.js")
 PAGES = ("/app", "/offline")
 # Templates of those pages: a change to them is a new version too.
 PAGE_TEMPLATES = ("_head.html", "shell/app.html", "shell/offline.html")
+# The static files served minified, with their media types.
+MINIFIED = {".js": "text/javascript", ".css": "text/css"}
 VERSION_PLACEHOLDER = "'{{VERSION}}'"
 SHELL_PLACEHOLDER = "[/* {{SHELL}} */]"
 
@@ -36,6 +46,48 @@ _STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;'"]*?\bfrom\s*['"](\.{
                             re.MULTILINE)
 _BARE_IMPORT = re.compile(r"""^\s*import\s*['"](\.{1,2}/[^'"]+)['"]""", re.MULTILINE)
 _DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*['"](\.{1,2}/[^'"]+)['"]\s*\)""")
+
+
+log = logging.getLogger(__name__)
+_minified: dict[str, bytes] = {}  # sha256 of a source -> the bytes served for it
+_minified_lock = threading.Lock()
+_MINIFIED_KEPT = 256  # a long development session edits many versions of a file
+
+
+def minified(source: bytes, mimetype: str) -> bytes:
+    """``source`` (UTF-8 JS or CSS) minified; raises ``minify.MinifyError`` if it cannot be.
+
+    The minifier parses the code (template literals, regular expressions and
+    ``import``/``export`` included) and renames local names only.
+    """
+    result: str = minify.string(mimetype, source.decode("utf-8"))
+    return result.encode("utf-8")
+
+
+def served(path: Path) -> bytes:
+    """The bytes a static file is served as: JS and CSS minified, anything else as it is.
+
+    Minified once per content (keyed by its SHA-256), not per request. A file the
+    minifier cannot read is served as written and logged: the browser is the judge
+    of the code, and a test holds every file of ours to minifying.
+    """
+    source = path.read_bytes()
+    mimetype = MINIFIED.get(path.suffix)
+    if mimetype is None:
+        return source
+    key = hashlib.sha256(mimetype.encode() + b"\0" + source).hexdigest()
+    with _minified_lock:
+        hit = _minified.get(key)
+        if hit is None:
+            try:
+                hit = minified(source, mimetype)
+            except minify.MinifyError as error:
+                log.warning("%s is served unminified: %s", _url(path), error)
+                hit = source
+            if len(_minified) >= _MINIFIED_KEPT:
+                del _minified[next(iter(_minified))]
+            _minified[key] = hit
+    return hit
 
 
 def _url(path: Path) -> str:
@@ -89,7 +141,11 @@ def _compute(signature: tuple[tuple[str, int, int], ...]) -> _Shell:
               *sorted((STATIC / "icons").iterdir())]
     files = [*others, *modules]
     digest = hashlib.sha256()
-    for path in [*files, SERVICE_WORKER, *(TEMPLATES / name for name in PAGE_TEMPLATES)]:
+    # What phones receive: the files as served, sw.js and the pages' templates as written.
+    for path in files:
+        digest.update(_url(path).encode())
+        digest.update(served(path))
+    for path in [SERVICE_WORKER, *(TEMPLATES / name for name in PAGE_TEMPLATES)]:
         digest.update(_url(path).encode())
         digest.update(path.read_bytes())
     # The manifest is served at the root (its scope), not under /static.
@@ -105,7 +161,7 @@ def shell_files() -> list[str]:
 
 
 def version() -> str:
-    """A short hash over the shell files and sw.js: it changes when any of them does."""
+    """A short hash over the shell files as served and sw.js: it changes when any of them does."""
     return _compute(_signature()).version
 
 

@@ -21,7 +21,11 @@ bp = Blueprint("home", __name__)
 
 @bp.app_context_processor
 def inject_person() -> dict[str, Any]:
-    return {"me": current_person(), "signout_form": ConfirmForm()}
+    """Who is signed in, for every page. Nothing more: a form made here would write a CSRF
+    secret into the session of every page drawn, /app and /offline too, which the service
+    worker fetches in the background; for a browser without a standing session each such
+    answer would start a new one and set its cookie over the one the page is using."""
+    return {"me": current_person()}
 
 
 @bp.get("/")

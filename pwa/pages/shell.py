@@ -1,6 +1,6 @@
 """The app shell and what a browser needs around it.
 
-/app, /offline, /sw.js, the web app manifest and /healthz.
+/app, /offline, /sw.js, the web app manifest, /healthz and the static files.
 """
 
 from __future__ import annotations
@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, send_from_directory
 from sqlalchemy import text
+from werkzeug.exceptions import NotFound
+from werkzeug.security import safe_join
 
 from pwa import assets
 from pwa.config import ROOT
@@ -53,6 +55,19 @@ def service_worker() -> Response:
     response = _revalidated(assets.service_worker_source(), "text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     return response
+
+
+def static_file(filename: str) -> Response:
+    """A file under /static: JS and CSS as ``assets.served`` makes them (minified), the rest
+    as on disk. Registered by ``create_app`` as the app's ``static`` endpoint."""
+    found = safe_join(str(assets.STATIC), filename)
+    if found is None or not Path(found).is_file():
+        raise NotFound()
+    path = Path(found)
+    mimetype = assets.MINIFIED.get(path.suffix)
+    if mimetype is None:
+        return send_from_directory(assets.STATIC, filename)
+    return _revalidated(assets.served(path), mimetype)
 
 
 def _revalidated(path: Path | bytes, mimetype: str) -> Response:

@@ -5,7 +5,12 @@ on a fresh phone, until it says "All saved". Each response body is gzipped
 (level 6, as a server would) and summed, split into the app shell, the
 learner's data (the bundle) and the lessons the service worker keeps for
 offline use (fetched behind the first view, but bytes the phone downloads all
-the same). Goal: 30 KB or less in all.
+the same). Goal: 30 KB or less in all; the test fails above it.
+
+Also printed, not part of the goal: what the service worker keeps for offline
+that the first view did not load (the views opened later, pages.css, /offline,
+the manifest). The phone downloads those too, when the worker installs; a
+module made lazy moves its bytes there rather than saving them.
 """
 
 from __future__ import annotations
@@ -58,19 +63,36 @@ def test_first_load_bytes(browser, live_server, runner, capsys):
     }""")
     content = sum(len(gzip.compress(body.encode("utf-8"), 6)) for body in kept)
     shell = data = 0
+    seen = set()
     for response in loaded:
         kind = response.headers.get("content-type", "")
         if kind.startswith("image/") or response.status == 304 or response.request.method != "GET":
             continue
+        seen.add(response.url.split("?")[0])
         size = len(gzip.compress(response.body(), 6))
         if "/api/" in response.url:
             data += size
         else:
             shell += size
+    precached = first.evaluate("""async () => {
+        const name = (await caches.keys()).find((n) => n.startsWith('skillpath-shell-'));
+        const cache = await caches.open(name);
+        return Promise.all((await cache.keys()).map(async (request) => {
+            const response = await cache.match(request);
+            return [request.url, response.headers.get('content-type') ?? '',
+                    Array.from(new Uint8Array(await response.arrayBuffer()))];
+        }));
+    }""")
+    later = [(url, bytes(body)) for url, kind, body in precached
+             if not kind.startswith("image/") and url.split("?")[0] not in seen]
+    offline = sum(len(gzip.compress(body, 6)) for _, body in later)
     phone.context.close()
     total = shell + data + content
     with capsys.disabled():
         print(f"\nfirst load of /app: {total / 1024:.1f} KB gzipped in all "
               f"(shell {shell / 1024:.1f} KB: HTML, JS, CSS, manifest; learner data "
               f"{data / 1024:.1f} KB; {len(kept)} offline lessons {content / 1024:.1f} KB), "
-              f"goal {GOAL / 1024:.0f} KB, ratio to goal {total / GOAL:.2f}")
+              f"goal {GOAL / 1024:.0f} KB, ratio to goal {total / GOAL:.2f}; "
+              f"the service worker also keeps {len(later)} files the first view did not "
+              f"load, {offline / 1024:.1f} KB")
+    assert total <= GOAL, f"the first load of /app is {total} bytes gzipped, over {GOAL}"

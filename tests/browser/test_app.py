@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from pwa import assets
+from pwa.config import ROOT
 from pwa.extensions import db
 from pwa.models import Person, Rating
 from tests.browser.harness import SCREENSHOTS, enrol, wait_for_app, wait_until
@@ -34,6 +36,26 @@ def open_app(phone, server, **details):
     page.goto(f"{server.url}/app")
     wait_for_app(page)
     return page
+
+
+EXPORT = re.compile(r"^export\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([\w$]+)"
+                    r"|^export\s+(default)\b", re.MULTILINE)
+
+
+def test_every_module_of_the_app_runs_as_served_with_the_exports_it_was_written_with(
+        phone, live_server, org):
+    """The JS is served minified: each module the offline app can load must still parse,
+    run its top level and export the names its readable source declares."""
+    page = open_app(phone, live_server)
+    modules = [url for url in assets.shell_files() if url.endswith(".js")]
+    assert len(modules) > 15
+    exported = page.evaluate("""async (urls) => Object.fromEntries(await Promise.all(
+        urls.map(async (url) => [url, Object.keys(await import(url)).sort()])))""", modules)
+    for url in modules:
+        source = (ROOT / url.lstrip("/")).read_text()
+        names = sorted(a or b for a, b in EXPORT.findall(source))
+        assert exported[url] == names, url
+    assert [m for m in phone.console if "pageerror" in m] == []
 
 
 def level(page, text):

@@ -272,6 +272,8 @@ def test_the_future_role_can_be_assessed_and_charted_too(phone, live_server, org
     page.goto(f"{live_server.url}/app#/results")
     page.get_by_role("heading", name="Warehouse picker (the role you are aiming for)").wait_for()
     assert page.get_by_role("img").count() >= 2  # one chart per role
+    # The legend's words are parted by spaces inside a template literal: kept when minified.
+    expect(page.locator("figcaption").first).to_have_text("you target")
     page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
     with live_server.app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == 1

@@ -73,17 +73,125 @@ def tree(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_the_version_changes_with_any_shell_file(tree):
+def test_the_version_follows_the_served_bytes(tree):
     first = assets.version()
     assert assets.version() == first  # same files, same version
     chart = tree / "static" / "js" / "ui" / "chart.js"
-    chart.write_text(chart.read_text() + "\n// changed\n")
+    chart.write_text(chart.read_text() + "\n// Not served: no phone downloads again.\n")
+    assert assets.version() == first
+    chart.write_text(chart.read_text().replace("const ROW = 40;", "const ROW = 44;"))
     second = assets.version()
     assert second != first
     assert f'"{second}"'.encode() in assets.service_worker_source()
     css = tree / "static" / "css" / "app.css"
     css.write_text(css.read_text().replace("#0b6e4f", "#0b6e50", 1))
     assert assets.version() not in {first, second}
+
+
+def comment_lines(source: str) -> list[str]:
+    """The whole-line comments of a JS or CSS file of ours, without their markers."""
+    lines = (line.strip() for line in source.splitlines())
+    found = [line.lstrip("/*").rstrip("*/").strip() for line in lines
+             if line.startswith(("//", "/*", "* "))]
+    return [text for text in found if len(text) > 12]
+
+
+def test_js_and_css_are_served_minified(client):
+    files = [p for p in (ROOT / "static").rglob("*") if p.suffix in (".js", ".css")]
+    assert len(files) > 20
+    for path in files:
+        url = "/" + path.relative_to(ROOT).as_posix()
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.mimetype == assets.MINIFIED[path.suffix]
+        assert response.headers["Cache-Control"] == "no-cache" and response.headers["ETag"]
+        body, source = response.get_data(as_text=True), path.read_text()
+        assert response.data == assets.served(path), url
+        assert len(body) < 0.9 * len(source), f"{url} is served as written"
+        for comment in comment_lines(source):
+            assert comment not in body, f"{url} still holds the comment {comment!r}"
+        response.close()
+    again = client.get("/static/js/data/sync.js", headers={"If-None-Match": client.get(
+        "/static/js/data/sync.js").headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_other_static_files_are_served_as_they_are_and_nothing_outside(client):
+    icon = client.get("/static/icons/icon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.data == (ROOT / "static" / "icons" / "icon.svg").read_bytes()
+    icon.close()
+    for url in ("/static/js/missing.js", "/static/js", "/static/../pwa/__init__.py",
+                "/static/%2e%2e/pwa/__init__.py"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_every_js_and_css_file_minifies():
+    """The server would serve a file the minifier cannot read as written: none of ours."""
+    for path in (ROOT / "static").rglob("*"):
+        if path.suffix in assets.MINIFIED:
+            assert assets.minified(path.read_bytes(), assets.MINIFIED[path.suffix])
+
+
+# What a line-by-line minifier (JSMin's family) gets wrong: the text of a template literal
+# nested in another, "//" inside a template, quotes inside a regular expression.
+MODULE = """// The comment goes.
+import { t } from './i18n.js';
+import './side-effect.js';
+export { t as translate };
+export const legend = (future) =>
+  `<b>${t('you')}</b> ${future ? ` <i>${t('future', { when: `${1 + 1} days` })}</i> ` : ''} //kept`;
+export async function later() {
+  return (await import('./views/rate.js')).render;
+}
+export const quotes = /["'`]/g;
+"""
+
+
+def test_minifying_keeps_modules_and_the_text_of_template_literals():
+    out = assets.minified(MODULE.encode(), "text/javascript").decode()
+    assert "The comment goes" not in out and "\n" not in out
+    assert re.search(r"""import\{t\}from(["'])\./i18n\.js\1""", out)
+    assert re.search(r"""import(["'])\./side-effect\.js\1""", out)
+    assert re.search(r"export\{t as translate\}", out)
+    assert "export const legend=" in out and "export async function later()" in out
+    assert re.search(r"""import\((["'])\./views/rate\.js\1\)""", out)
+    assert "` <i>${" in out and "</i> `" in out and " days`" in out and "} //kept`" in out
+    assert """/["'`]/g""" in out
+    chart = assets.served(JS / "ui" / "chart.js").decode()
+    assert '` <span class="key key-future"></span> ${' in chart
+
+
+def test_each_content_is_minified_once(tree, monkeypatch):
+    calls = []
+    real = assets.minified
+
+    def counted(source, mimetype):
+        calls.append(source)
+        return real(source, mimetype)
+
+    monkeypatch.setattr(assets, "minified", counted)
+    monkeypatch.setattr(assets, "_minified", {})
+    chart = tree / "static" / "js" / "ui" / "chart.js"
+    first = assets.served(chart)
+    assert assets.served(chart) == first and len(calls) == 1
+    twin = tree / "static" / "js" / "ui" / "twin.js"
+    twin.write_bytes(chart.read_bytes())
+    assert assets.served(twin) == first and len(calls) == 1  # the content is the key
+    chart.write_text(chart.read_text().replace("const ROW = 40;", "const ROW = 44;"))
+    assert assets.served(chart) != first and len(calls) == 2
+
+
+def test_a_file_the_minifier_cannot_read_is_served_as_written_and_logged(tree, caplog,
+                                                                        monkeypatch):
+    # The migrations' logging set-up (fileConfig) disables loggers that existed before it,
+    # and this run migrated its test database: only this process is concerned.
+    monkeypatch.setattr(assets.log, "disabled", False)
+    broken = tree / "static" / "js" / "ui" / "broken.js"
+    broken.write_text("export const x = ;\n")
+    with caplog.at_level("WARNING", logger="pwa.assets"):
+        assert assets.served(broken) == broken.read_bytes()
+    assert "/static/js/ui/broken.js is served unminified" in caplog.text
 
 
 def test_a_new_module_is_found_and_a_missing_one_fails_loudly(tree):

@@ -45,3 +45,31 @@ def test_sw_and_manifest_are_served_for_the_root_scope(client):
         response.close()
     shell = client.get("/app")
     assert shell.status_code == 200 and b'rel="manifest"' in shell.data
+
+
+def served_version(client) -> str:
+    source = client.get("/sw.js").get_data(as_text=True)
+    found = re.search(r'const VERSION = "([0-9a-f]{12})";', source)
+    assert found, "the version was not filled in"
+    return found.group(1)
+
+
+def test_the_version_is_a_hash_of_the_bytes_served_not_of_the_sources(client, monkeypatch):
+    """Minified the same sources another way (a new minifier, say), phones must download
+    again: what they hold would no longer be what the server sends."""
+    from pwa import assets
+
+    before = served_version(client)
+    minified = assets.minified
+    monkeypatch.setattr(assets, "minified", lambda source, kind: minified(source, kind) + b"\n")
+    monkeypatch.setattr(assets, "_minified", {})
+    assets._compute.cache_clear()  # no file changed: the per-process cache would hold
+    try:
+        after = served_version(client)
+        assert after != before
+        module = client.get("/static/js/app.js")
+        assert module.data == minified((ROOT / "static/js/app.js").read_bytes(),
+                                       "text/javascript") + b"\n"
+        module.close()
+    finally:
+        assets._compute.cache_clear()

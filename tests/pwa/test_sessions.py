@@ -100,6 +100,29 @@ def test_sign_in_gives_the_browser_a_new_session_id(app, api, org):
     assert signed_in(api)
 
 
+def test_the_pages_the_service_worker_keeps_never_start_a_session(app, api, org):
+    """/app and /offline are fetched by the service worker too, in the background. Were
+    they to start a session, an answer to a request sent with an id that has since
+    changed (the browser signed in meanwhile) would set a new, empty session's cookie
+    over the signed-in one, and the page's next call would be a 401."""
+    for url in ("/app", "/offline"):
+        stranger = device(app)
+        assert stranger.client.get(url).status_code == 200
+        assert session_cookie(stranger) is None, url
+    assert stored_keys(app) == set()
+
+    api.csrf()  # the sign-in page's session; its id is replaced on signing in
+    before = session_cookie(api)
+    enrol(api, make_invite(app, make_person(app)))
+    late = device(app, cookie=before)  # a background fetch sent before signing in
+    for url in ("/app", "/offline"):
+        answer = late.client.get(url)
+        assert answer.status_code == 200
+        assert "Set-Cookie" not in answer.headers, url
+    assert stored_keys(app) == {KEY_PREFIX + session_cookie(api)}
+    assert signed_in(api)
+
+
 def test_removing_a_passkey_ends_the_sessions_it_opened_but_not_others(app, org):
     _, a, b, c = three_devices(app)
     with app.app_context():
