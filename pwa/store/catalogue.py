@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from engine import catalogue as rules
 from engine import people as people_rules
 from engine.errors import N_, InvalidInput, NotFound
 from pwa.extensions import db
-from pwa.models import CompetencyIdentity, Item, ItemRevision, Person, Role
+from pwa.models import CompetencyIdentity, Item, ItemCompetency, ItemRevision, Person, Role
 
 
 def _current_join() -> Any:
@@ -186,10 +186,24 @@ def _new_key(organisation_id: int, title: str) -> str:
 
 
 def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
-    """Offline items for the competencies of the learner's profiles, to cache on the phone."""
-    refs = {f"{slug}/{c['key']}" for slug, p in bundle.get("profiles", {}).items()
-            for c in p["competencies"]}
-    items = [r for r in search(person.organisation_id, offline=True)
-             if any(ref(c) in refs for c in r.competencies)]
-    return {"content": {"items": [f"/api/v1/catalog/items/{r.item.key}?revision={r.revision}"
-                                  for r in items]}}
+    """Offline items for the competencies of the learner's profiles, to cache on the phone.
+
+    One query through the item-competency index: the rest of the catalogue, however
+    large, costs nothing here.
+    """
+    wanted = [and_(CompetencyIdentity.role_id == role.id, CompetencyIdentity.key.in_(
+        [c["key"] for c in bundle.get("profiles", {}).get(role.slug, {}).get("competencies", [])]))
+        for role in (person.role, person.future_role) if role is not None]
+    if not wanted:
+        return {"content": {"items": []}}
+    rows = db.session.execute(
+        select(Item.key, ItemRevision.revision).distinct()
+        .join(ItemRevision, and_(ItemRevision.item_id == Item.id,
+                                 ItemRevision.revision == Item.current_revision))
+        .join(ItemCompetency, ItemCompetency.item_revision_id == ItemRevision.id)
+        .join(CompetencyIdentity, CompetencyIdentity.id == ItemCompetency.competency_id)
+        .where(Item.organisation_id == person.organisation_id, Item.retired_at.is_(None),
+               ItemRevision.offline.is_(True), or_(*wanted))
+        .order_by(Item.key)).all()
+    return {"content": {"items": [f"/api/v1/catalog/items/{key}?revision={revision}"
+                                  for key, revision in rows]}}

@@ -111,3 +111,31 @@ def test_catalog_filters(app, org):
     etag = learner.get("/api/v1/catalog").headers["ETag"]
     assert learner.get("/api/v1/catalog", headers={"If-None-Match": etag}).status_code == 304
     assert re.fullmatch(r'"[0-9a-f]{32}"', etag)
+
+
+def test_the_bundle_lists_the_offline_items_of_the_learners_competencies_only(app, org):
+    from tests.factories import add_offline_item, comp
+
+    publish_profile(app)
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=(comp("pick", "Picking"),))
+    mine = add_offline_item(app, "Greeting in ten seconds")
+    add_offline_item(app, "Pick paths offline", "warehouse-picker/pick")  # another role's
+    retired = add_offline_item(app, "Old greeting")
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        catalogue.retire(catalogue.item_by_key(org_id, retired), clock.now())
+        catalogue.save(org_id, {"title": "Greeting course", "format": "course",
+                                "duration_minutes": 30, "level_from": 1, "level_to": 5,
+                                "competencies": ["store-associate/greet"]},
+                       by=None, now=clock.now())  # not offline
+        db.session.commit()
+    api = sign_in_as(app, "Ana Ruiz")
+    assert api.get("/api/v1/bootstrap").get_json()["content"]["items"] == [
+        f"/api/v1/catalog/items/{mine}?revision=1"]
+    with app.app_context():  # a future role brings its items too
+        from pwa.models import Person, Role
+        ana = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
+        ana.future_role_id = db.session.scalar(sa.select(Role.id).where(
+            Role.slug == "warehouse-picker"))
+        db.session.commit()
+    assert len(api.get("/api/v1/bootstrap").get_json()["content"]["items"]) == 2
