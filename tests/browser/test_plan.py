@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Organisation, Person, PlanChoice
+from pwa.models import Event, Organisation, Person, PlanChoice
 from pwa.store import catalogue
 from tests.browser.harness import enrol, open_phone, wait_for_app
 from tests.factories import ITEM_BASE, comp, publish_profile
@@ -126,6 +126,11 @@ def test_a_plan_made_shaped_offline_synced_and_suggested_to(browser, live_server
                                          .where(PlanChoice.origin.is_(None))).all())
     assert sorted(states.items()) == [("greet", "dropped"), ("stock", "pinned"),
                                       ("tills", "done")]
+    with live_server.app.app_context():  # one tap, one event, however often the view was drawn
+        sent = dict(db.session.execute(sa.select(Event.type, sa.func.count())
+                                       .where(Event.type.like("plan.%"))
+                                       .group_by(Event.type)).all())
+    assert sent == {"plan.item.changed": 3, "plan.item.added": 1}
     ana.shot("42-plan-synced")
 
     grace = open_phone(browser)
@@ -192,7 +197,7 @@ def test_readiness_for_the_future_role_and_a_swap_made_offline(browser, live_ser
         page.get_by_role("heading", name=name).wait_for()
         page.get_by_text("Watches others greet customers").click()
         page.get_by_role("button", name="Save and continue").click()
-    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    page.get_by_role("heading", name="Review your answers").wait_for()  # both answers kept
     page.goto(f"{live_server.url}/app#/plan")
     # Warehouse picker: greeting 1 of 5 at importance 4, leading 0 of 3 at importance 3:
     # (4 x 1/5 + 0) / 7 = 11%; the plan's greeting item makes it 2 of 5: 1.6 / 7 = 23%.

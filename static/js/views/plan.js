@@ -203,7 +203,16 @@ export function render(state) {
     ${settings(state, plan)}`;
 }
 
-export function mount(root, { state }) {
+let listening = null; // the view's listener on the app's root, removed when it is left
+
+export function unmount() {
+  listening?.abort();
+  listening = null;
+}
+
+export function mount(root) {
+  unmount();
+  listening = new AbortController();
   root.addEventListener('click', async (event) => {
     const button = event.target.closest('button');
     const line = button?.closest('[data-item]');
@@ -219,7 +228,7 @@ export function mount(root, { state }) {
       const id = button.closest('[data-suggestion]').dataset.suggestion;
       await record('plan.suggestion.answered', { id, answer: button.dataset.answer });
     }
-  });
+  }, { signal: listening.signal });
   root.querySelector('details.settings')?.addEventListener('toggle', (event) => { settingsOpen = event.target.open; });
   root.querySelector('#goals')?.addEventListener('change', async (event) => {
     const goal = event.target.dataset.goal;
