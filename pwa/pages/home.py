@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 
-from engine.errors import InviteUnusable
+from engine.errors import InviteUnusable, UnknownInvite
 from pwa import clock
 from pwa.extensions import limiter
 from pwa.i18n import translate_error
@@ -51,5 +51,5 @@ def enrol(token: str) -> Any:
         invite = invites.usable_invite(token, clock.now())
     except InviteUnusable as exc:
         return render_template("home/invite_refused.html", message=translate_error(exc),
-                               status=exc.status), 410 if exc.status != "unknown" else 404
+                               status=exc.status), 404 if isinstance(exc, UnknownInvite) else 410
     return render_template("home/enrol.html", invite=invite, person=invite.person)
