@@ -100,7 +100,7 @@ def signout() -> Response:
 
 @bp.post("/register/options")
 @limiter.limit(_auth_limit)
-@responds(200, 401, 410, 429, session="optional")
+@responds(200, 401, 404, 410, 429, session="optional")
 @body(RegisterOptionsRequest)
 def register_options(body: RegisterOptionsRequest) -> Response:
     """Options for ``navigator.credentials.create``: by invite, or signed in."""
@@ -135,7 +135,7 @@ def register_options(body: RegisterOptionsRequest) -> Response:
 
 @bp.post("/register/verify")
 @limiter.limit(_auth_limit)
-@responds(200, 400, 401, 409, 410, 429, session="optional")
+@responds(200, 400, 401, 404, 409, 410, 429, session="optional")
 @body(RegisterVerifyRequest)
 def register_verify(body: RegisterVerifyRequest) -> Response:
     """Check the new passkey, store it, use up the invite and sign the person in."""

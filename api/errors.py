@@ -29,6 +29,7 @@ from engine.errors import (
     InvalidInput,
     InviteUnusable,
     NotFound,
+    UnknownInvite,
     render,
 )
 from pwa.extensions import db
@@ -36,7 +37,9 @@ from pwa.i18n import translate, translated_details
 
 log = logging.getLogger(__name__)
 
+# The first class an error is an instance of decides.
 DOMAIN_STATUS: dict[type[DomainError], int] = {
+    UnknownInvite: 404,  # an invite too, but one that never existed
     InvalidInput: 422,
     NotFound: 404,
     Forbidden: 403,

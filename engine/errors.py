@@ -93,3 +93,7 @@ class InviteUnusable(DomainError):
     def __init__(self, status: str, template: str, **params: Any) -> None:
         super().__init__(template, {"status": status}, **params)
         self.status = status
+
+
+class UnknownInvite(InviteUnusable, NotFound):
+    """An invite token that matches no invite: not gone (410) but never there (404)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from engine.errors import N_, InvalidInput, InviteUnusable
+from engine.errors import N_, InvalidInput, InviteUnusable, UnknownInvite
 
 DEFAULT_TTL = timedelta(days=7)
 MAX_TTL = timedelta(days=30)
@@ -84,9 +84,9 @@ def require_usable(invite: InviteState, now: datetime) -> None:
         raise InviteUnusable(found.value, _MESSAGES[found])
 
 
-def unknown_invite() -> InviteUnusable:
+def unknown_invite() -> UnknownInvite:
     """The error for a token that matches no invite at all."""
-    return InviteUnusable(
+    return UnknownInvite(
         "unknown",
         N_("This invite link is not valid. Check that you opened the whole link, "
            "or ask your L&D team for a new one."),

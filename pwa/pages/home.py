@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import gettext
 
 from engine.catalogue import FORMAT_LABELS
-from engine.errors import InviteUnusable
+from engine.errors import InviteUnusable, UnknownInvite
 from pwa import clock
 from pwa.extensions import limiter
 from pwa.i18n import translate, translate_error
@@ -60,5 +60,5 @@ def enrol(token: str) -> Any:
         invite = invites.usable_invite(token, clock.now())
     except InviteUnusable as exc:
         return render_template("home/invite_refused.html", message=translate_error(exc),
-                               status=exc.status), 410 if exc.status != "unknown" else 404
+                               status=exc.status), 404 if isinstance(exc, UnknownInvite) else 410
     return render_template("home/enrol.html", invite=invite, person=invite.person)

@@ -41,8 +41,10 @@ def test_expired_and_revoked_and_unknown_invites_are_refused(app, api, org):
     answer = api.post("/api/v1/auth/register/options", {"invite_token": expired})
     assert answer.status_code == 410
     assert answer.get_json()["details"]["status"] == "expired"
+    # A token that never named an invite is not gone but was never there, as on the page.
     unknown = api.post("/api/v1/auth/register/options", {"invite_token": "not-a-token"})
-    assert unknown.status_code == 410
+    assert unknown.status_code == 404
+    assert unknown.get_json()["error"] == "invite_unusable"
     assert unknown.get_json()["details"]["status"] == "unknown"
 
 

@@ -34,7 +34,8 @@ def test_known_answers_are_declared(client):
     feedback = operation(doc, "post", "/api/v1/feedback")
     assert "201" in feedback["responses"] and "200" not in feedback["responses"]
     for path in ("/api/v1/auth/register/options", "/api/v1/auth/register/verify"):
-        assert {"400", "401", "410", "422", "429"} <= set(operation(doc, "post", path)["responses"])
+        assert {"400", "401", "404", "410", "422", "429"} <= set(
+            operation(doc, "post", path)["responses"])
     assert {"400", "401"} <= set(operation(doc, "post", "/api/v1/auth/login/verify")["responses"])
     assert "409" in operation(doc, "delete", "/api/v1/me/passkeys/{passkey_id}")["responses"]
     assert "default" not in {s for ops in doc["paths"].values() for op in ops.values()

@@ -8,6 +8,7 @@ virtual authenticator. A missing browser fails the test: it never skips.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer
 
 from tests.factories import make_invite, make_person
 
@@ -40,18 +41,65 @@ class LiveServer:
     url: str
 
 
-@pytest.fixture
-def live_server(app_factory: Any) -> Iterator[LiveServer]:
-    port = free_port()
-    app = app_factory(SKILLPATH_ORIGIN=f"http://localhost:{port}", SKILLPATH_RP_ID="localhost")
-    server = make_server("localhost", port, app, threaded=True)
+class StoppableServer(ThreadedWSGIServer):
+    """Werkzeug's threaded server, with a ``stop`` after which nothing it accepted runs on.
+
+    ``shutdown`` alone only ends the accepting loop: a request accepted in its last
+    poll interval is still being served in its own thread, and the listening socket
+    still takes connections. A request that touches the database after the test's
+    app was closed (its engine disposed) checks out a connection nobody closes,
+    and the garbage collector later finds it open in whichever test runs then.
+    """
+
+    daemon_threads = False  # so that server_close() joins the threads serving requests
+
+    def __init__(self, host: str, port: int, app: Any) -> None:
+        super().__init__(host, port, app)
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def stop(self) -> None:
+        """Accept nothing more and wait for every request being served to finish."""
+        self.shutdown()
+        with self._lock:
+            for connection in self._open:
+                # A connection the browser opened ahead of need sends no request: its
+                # thread would wait for one forever. A request already read still answers.
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RD)
+        self.server_close()  # closes the listening socket, joins the requests' threads
+
+
+@contextlib.contextmanager
+def serving(app: Any, port: int) -> Iterator[LiveServer]:
+    """Serve ``app`` from a thread; on leaving, nothing of it is served any more."""
+    server = StoppableServer("localhost", port, app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield LiveServer(app, f"http://localhost:{port}")
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
+        server.stop()
+        thread.join()
+
+
+@pytest.fixture
+def live_server(app_factory: Any) -> Iterator[LiveServer]:
+    # Stopped before app_factory closes the app, since it depends on it.
+    port = free_port()
+    app = app_factory(SKILLPATH_ORIGIN=f"http://localhost:{port}", SKILLPATH_RP_ID="localhost")
+    with serving(app, port) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from engine import invites
-from engine.errors import InvalidInput, InviteUnusable
+from engine.errors import InvalidInput, InviteUnusable, NotFound
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -47,6 +47,12 @@ def test_require_usable_says_why_in_plain_words():
     assert caught.value.status == "used"
     assert "already been used" in caught.value.message
     invites.require_usable(state(), T0)  # a valid invite passes silently
+
+
+def test_a_token_that_names_no_invite_is_unknown_not_gone():
+    unknown = invites.unknown_invite()
+    assert isinstance(unknown, InviteUnusable) and unknown.status == "unknown"
+    assert isinstance(unknown, NotFound)  # answered 404, as nothing by that name ever existed
 
 
 def test_naive_times_are_a_programming_error():

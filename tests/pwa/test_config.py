@@ -62,12 +62,14 @@ def test_security_headers(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_production_asks_browsers_for_https_only(tmp_path):
-    app = create_app({"SKILLPATH_ENV": "production", "SECRET_KEY": "x" * 32,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+def test_production_asks_browsers_for_https_only(app_factory):
+    # On the migrated test database (and closed afterwards): these requests store a session.
+    app = app_factory(SKILLPATH_ENV="production")
     client = app.test_client()
-    for path in ("/signin", "/api/v1/auth/csrf", "/api/v1/nothing-here"):
+    for path, status in (("/signin", 200), ("/api/v1/auth/csrf", 200),
+                         ("/api/v1/nothing-here", 404)):
         response = client.get(path, base_url="https://learn.example.com")
+        assert response.status_code == status, path
         assert response.headers["Strict-Transport-Security"] == "max-age=63072000", path
 
 

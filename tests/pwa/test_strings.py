@@ -174,8 +174,8 @@ def test_the_page_check_catches_each_bypass():
 # Errors a person may read, and the position of their message template (a listed
 # problem's template is its last positional argument).
 RAISERS = {"DomainError": 0, "InvalidInput": 0, "NotFound": 0, "Forbidden": 0, "Conflict": 0,
-           "InviteUnusable": 1, "Refused": 1, "Refusal": 1, "ApiError": 2, "problem": -1,
-           "signed_in": 0}
+           "InviteUnusable": 1, "UnknownInvite": 1, "Refused": 1, "Refusal": 1, "ApiError": 2,
+           "problem": -1, "signed_in": 0}
 
 
 def raise_problems(source: str) -> list[str]:
