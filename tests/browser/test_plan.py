@@ -90,6 +90,10 @@ def test_a_plan_made_shaped_offline_synced_and_suggested_to(browser, live_server
     page.get_by_role("heading", name="Your plan").wait_for()
     item(page, "Shelf basics").get_by_role("button", name="Pin here").click()
     expect(item(page, "Shelf basics").locator(".meta")).to_contain_text("pinned")
+    item(page, "Till basics").get_by_role("button", name="Move up").click()  # and back
+    expect(page.locator(LINES)).to_have_text(["Greeting book", "Till basics", "Shelf basics"])
+    item(page, "Till basics").get_by_role("button", name="Move down").click()
+    expect(page.locator(LINES)).to_have_text(["Greeting book", "Shelf basics", "Till basics"])
     item(page, "Greeting book").get_by_role("button", name="Drop").click()
     item(page, "Till basics").get_by_role("button", name="Done").click()
     page.get_by_role("link", name="Add your own item").click()
@@ -130,7 +134,7 @@ def test_a_plan_made_shaped_offline_synced_and_suggested_to(browser, live_server
         sent = dict(db.session.execute(sa.select(Event.type, sa.func.count())
                                        .where(Event.type.like("plan.%"))
                                        .group_by(Event.type)).all())
-    assert sent == {"plan.item.changed": 3, "plan.item.added": 1}
+    assert sent == {"plan.item.changed": 5, "plan.item.added": 1}
     ana.shot("42-plan-synced")
 
     grace = open_phone(browser)

@@ -31,6 +31,8 @@ export default {
   'plan.mark_done': 'Done',
   'plan.pin': 'Pin here',
   'plan.unpin': 'Unpin',
+  'plan.move_up': 'Move up',
+  'plan.move_down': 'Move down',
   'plan.drop': 'Drop',
   'plan.swap': { one: 'Swap for another (1)', other: 'Swap for another ({count})' },
   'plan.choose': 'Choose this',

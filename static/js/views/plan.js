@@ -113,7 +113,7 @@ function swap(line) {
     <ul class="list">${options}</ul></details>`;
 }
 
-function item(line, index, act = true) {
+function item(line, index, act = true, count = 0) {
   const actions = act && !line.item.startsWith('sug:'); // an accepted suggestion gets its id on sync
   const reasons = line.reasons.map((r) => `<li>${esc(r)}</li>`).join('');
   const pin = line.state === 'pinned'
@@ -121,9 +121,10 @@ function item(line, index, act = true) {
     : `<button type="button" class="button small" data-act="pinned" data-position="${index}">${esc(t('plan.pin'))}</button>`;
   const accept = line.state === 'suggested'
     ? `<button type="button" class="button small" data-act="accepted">${esc(t('plan.accept_item'))}</button>` : '';
+  const move = (to, words) => `<button type="button" class="button small" data-act="pinned" data-position="${to}">${esc(words)}</button>`;
   const buttons = actions ? `<div class="actions">${open(line)}${accept}
       <button type="button" class="button small" data-act="done">${esc(t('plan.mark_done'))}</button>
-      ${pin}
+      ${pin}${index > 0 ? move(index - 1, t('plan.move_up')) : ''}${index < count - 1 ? move(index + 1, t('plan.move_down')) : ''}
       <button type="button" class="button small" data-act="dropped">${esc(t('plan.drop'))}</button></div>${swap(line)}` : '';
   return `<li class="plan-item" data-item="${esc(line.item)}" data-competency="${esc(line.competency)}">
     <p class="row-title">${esc(line.title)}</p>
@@ -135,7 +136,7 @@ function later(lines) {
   const byWeek = new Map();
   for (const [i, line] of lines.entries()) if (line.week > 1) byWeek.set(line.week, [...(byWeek.get(line.week) ?? []), [i, line]]);
   return [...byWeek].map(([week, rows]) => `<h3>${esc(t('plan.week', { week }))}</h3>
-    <ol class="list plan">${rows.map(([i, line]) => item(line, i)).join('')}</ol>`).join('');
+    <ol class="list plan">${rows.map(([i, line]) => item(line, i, true, lines.length)).join('')}</ol>`).join('');
 }
 
 function suggestions(plan) {
@@ -195,7 +196,7 @@ export function render(state) {
     count: unrated, role: future.role.name }))}</a></p>` : '';
   return `${title}${ready}${rateFuture}${notice}${notes}${suggestions(plan)}
     <h2>${esc(t('plan.this_week'))}</h2>
-    ${thisWeek.length ? `<ol class="list plan">${thisWeek.map((l) => item(l, plan.lines.indexOf(l))).join('')}</ol>` : empty || `<p>${esc(t('plan.week_free'))}</p>`}
+    ${thisWeek.length ? `<ol class="list plan">${thisWeek.map((l) => item(l, plan.lines.indexOf(l), true, plan.lines.length)).join('')}</ol>` : empty || `<p>${esc(t('plan.week_free'))}</p>`}
     ${plan.lines.some((l) => l.week > 1) ? `<h2>${esc(t('plan.later'))}</h2>${later(plan.lines)}` : ''}
     ${uncovered}${done}${dropped}
     <p class="actions"><a class="button" href="#/plan/add">${esc(t('plan.add_own'))}</a>
