@@ -8,6 +8,7 @@ from pwa.models.base import UTCDateTime, as_dict, utcnow
 from pwa.models.catalogue import Item, ItemCompetency, ItemRevision
 from pwa.models.feedback import Feedback
 from pwa.models.invites import Invite
+from pwa.models.mentors import MentorCompetency, MentorOffer, MentorRequest, MentorSuggestion
 from pwa.models.passkeys import Passkey, WebAuthnChallenge
 from pwa.models.people import Organisation, Person, Role, RoleAuthor
 from pwa.models.plans import OwnItem, PlanChoice, PlanGoal, PlanSettings, PlanSuggestion
@@ -24,6 +25,10 @@ __all__ = [
     "Item",
     "ItemCompetency",
     "ItemRevision",
+    "MentorCompetency",
+    "MentorOffer",
+    "MentorRequest",
+    "MentorSuggestion",
     "Organisation",
     "OwnItem",
     "Passkey",

@@ -55,6 +55,8 @@ class Person(db.Model):  # type: ignore[name-defined,misc]
     future_role_id: Mapped[int | None] = mapped_column(
         ForeignKey("roles.id", ondelete="SET NULL"), nullable=True
     )
+    # Where the person works (a store, a depot, a care team): reports filter by it.
+    site: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(16), default="en")
     is_ld_admin: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pwa.extensions import db
@@ -27,6 +28,9 @@ class PlanSettings(db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     weekly_minutes: Mapped[int] = mapped_column(Integer)
     formats: Mapped[list[str]] = mapped_column(JSON)
+    # May the plan suggest a peer mentor for a gap no item covers?
+    mentor_suggestions: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                     server_default=sa_true())
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -165,6 +165,7 @@ def person_summary(person: Person) -> dict[str, Any]:
             if person.future_role
             else None
         ),
+        "site": person.site,
         "time_zone": person.time_zone,
         "locale": person.locale,
         "permissions": person_permissions(person),

@@ -486,6 +486,7 @@ def apply_suggestions_answered(person: Person, planned: Planned) -> None:
 def export_settings(person: Person) -> dict[str, Any] | None:
     s = db.session.get(PlanSettings, person.id)
     return None if s is None else {"weekly_minutes": s.weekly_minutes, "formats": s.formats,
+                                   "mentor_suggestions": s.mentor_suggestions,
                                    "changed_at": s.occurred_at.isoformat()}
 
 

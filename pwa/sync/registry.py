@@ -86,6 +86,7 @@ def registry() -> Registry:
         catalogue,
         feedback,
         invites,
+        mentors,
         passkeys,
         people,
         plans,
@@ -145,6 +146,12 @@ def registry() -> Registry:
     r.personal_data("plan_suggestions", export=plans.export_suggestions,
                     forget=plans.forget_sent_suggestions,
                     title=N_("Suggestions you received and sent"))
+    r.personal_data("mentor_offers", export=mentors.export_offer, key="mentor_offer",
+                    title=N_("Your offer to mentor"))
+    r.personal_data("mentor_requests", export=mentors.export_requests,
+                    title=N_("Mentoring you asked for or were asked for"))
+    r.personal_data("mentor_suggestions", export=mentors.export_suggestions,
+                    title=N_("Mentors suggested to you"))
     r.personal_data("events", export=ingest.export_events, title=N_("What your phone sent"))
     r.personal_data("quarantined_events", export=quarantine.export,
                     title=N_("What your phone sent that could not be saved"))

@@ -12,7 +12,14 @@ import sqlalchemy as sa
 
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Person, PlanSuggestion
+from pwa.models import (
+    MentorCompetency,
+    MentorOffer,
+    MentorRequest,
+    MentorSuggestion,
+    Person,
+    PlanSuggestion,
+)
 from pwa.store import catalogue, people
 from pwa.sync.registry import registry
 from tests.factories import Api, publish_profile, sign_in_as
@@ -92,6 +99,21 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
     ]}).get_json()
     assert len(sent["accepted"]) == 3 and len(sent["refused"]) == 1
     api.post("/api/v1/auth/register/options", {})  # a challenge for another passkey
+    with app.app_context():  # Grace mentors Ana
+        now = clock.now()
+        db.session.add(MentorOffer(person_id=author_id, status="active", capacity=2, load=1,
+                                   languages=["en"], availability="Tuesdays",
+                                   contact="At the tills", occurred_at=now))
+        db.session.flush()
+        db.session.add(MentorCompetency(person_id=author_id, competency="greet"))
+        db.session.add(MentorRequest(id=str(uuid.uuid4()), learner_id=ana_id,
+                                     mentor_id=author_id, competency="greet", message="Help?",
+                                     status="accepted", occurred_at=now, answered_at=now))
+        db.session.add(MentorSuggestion(learner_id=ana_id, competency="greet",
+                                        mentor_id=author_id, assigned_at=now))
+        db.session.add(MentorSuggestion(learner_id=author_id, competency="tills",
+                                        mentor_id=ana_id, assigned_at=now))
+        db.session.commit()
 
     with app.app_context():
         columns = person_columns()
