@@ -242,13 +242,13 @@ def assign(gaps: Iterable[Gap], mentors: Iterable[Mentor]) -> tuple[Assignment, 
     groups: dict[tuple[Any, ...], list[Mentor]] = {}
     for competency, offering in sorted(by_competency.items()):
         for m in offering:
-            key = (competency, m.role, m.site or "", tuple(sorted(m.languages)))
-            groups.setdefault(key, []).append(m)
+            groups.setdefault((competency, m.role, m.site or "", tuple(sorted(m.languages))),
+                              []).append(m)
     groups_of: dict[str, list[tuple[Any, ...]]] = {}
-    for key in sorted(groups):
-        groups_of.setdefault(key[0], []).append(key)
-        for m in groups[key]:
-            graph.add_edge(("group", *key), ("mentor", m.person), capacity=m.free, weight=0)
+    for gkey in sorted(groups):
+        groups_of.setdefault(gkey[0], []).append(gkey)
+        for m in groups[gkey]:
+            graph.add_edge(("group", *gkey), ("mentor", m.person), capacity=m.free, weight=0)
     for m in pool:
         for k in range(m.free):  # the k-th further mentee costs more than the one before
             graph.add_edge(("mentor", m.person), sink, capacity=1,
@@ -273,10 +273,10 @@ def assign(gaps: Iterable[Gap], mentors: Iterable[Mentor]) -> tuple[Assignment, 
         return sum(flow.get(u, {}).get(v, {}).values())
 
     places: dict[tuple[Any, ...], list[int]] = {}  # each group's matched mentor places, in order
-    for key in sorted(groups):
-        node = ("group", *key)
-        places[key] = [m.person for m in groups[key] for _ in range(sent(node, ("mentor",
-                                                                              m.person)))]
+    for gkey in sorted(groups):
+        node = ("group", *gkey)
+        places[gkey] = [m.person for m in groups[gkey]
+                        for _ in range(sent(node, ("mentor", m.person)))]
     out: list[Assignment] = []
     for key, members in sorted(classes.items(), key=lambda kv: repr(kv[0])):
         node = ("class", *key)
