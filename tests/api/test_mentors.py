@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from pwa.extensions import db
-from pwa.models import MentorOffer, MentorRequest, MentorSuggestion, Person, QuarantinedEvent
-from tests.factories import comp, publish_profile, sign_in_as
+from pwa.models import MentorOffer, MentorRequest, MentorSuggestion, QuarantinedEvent
+from tests.factories import PICKER_COMPS as PICKER
+from tests.factories import person_named as person_id
+from tests.factories import publish_profile, sign_in_as
 
 MONDAY = datetime(2026, 11, 16, 8, 30, tzinfo=UTC)
-PICKER = (comp("scan", "Using the scanner", 3, 3, "Picking"),
-          comp("pick", "Picking orders", 3, 4, "Picking"))
 
 
 def event(type_, data, at=MONDAY):
@@ -57,11 +57,6 @@ def mine(api):
     answer = api.get("/api/v1/mentors")
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
     return answer.get_json()["mentoring"]
-
-
-def person_id(app, name):
-    with app.app_context():
-        return db.session.scalar(sa.select(Person.id).where(Person.display_name == name))
 
 
 def picker(app, name, *events):
