@@ -70,10 +70,15 @@ def offerable(person: Person, levels: Mapping[str, int] | None = None) -> list[d
             if rules.may_offer(levels.get(key), target)]
 
 
+# The language the app speaks to everyone today (its one catalogue): a learner uses it in it.
+APP_LANGUAGE = "en"
+
+
 def _learner_languages(person: Person, offer: MentorOffer | None) -> frozenset[str]:
-    """The locale's language, and the languages the person listed in an offer of theirs."""
+    """The locale's language, the app's, and the languages listed in an offer of theirs."""
     listed = offer.languages if offer is not None else []
-    return frozenset({rules.language(person.locale or "en"), *map(rules.language, listed)})
+    return frozenset({rules.language(person.locale or APP_LANGUAGE), APP_LANGUAGE,
+                      *map(rules.language, listed)})
 
 
 # Checking the events ----------------------------------------------------------------------
