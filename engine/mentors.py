@@ -19,9 +19,10 @@ greedy pass per learner, so that capacity is shared fairly across everyone:
   role costs ``ROLE_COST``, of another site ``SITE_COST``.
 
 Learners that are interchangeable (same competency, role, site and languages)
-are one node with a supply of their count, and mentors alike are reached
-through one group node: the graph grows with the kinds of people, not their
-number. Answers depend on the input's content, never its order.
+are one node with a supply of their count, and reach mentors through hub nodes
+per competency, language and likeness (same role and site, same role, same
+site, any): the graph grows with the kinds of people, not with learners times
+mentors. Answers depend on the input's content, never its order.
 """
 
 from __future__ import annotations
@@ -239,21 +240,27 @@ def assign(gaps: Iterable[Gap], mentors: Iterable[Mentor]) -> tuple[Assignment, 
     graph.add_node(source, demand=-total)
     graph.add_node(sink, demand=total)
     graph.add_edge(source, sink, capacity=total, weight=_UNMATCHED)
-    groups: dict[tuple[Any, ...], list[Mentor]] = {}
-    for competency, offering in sorted(by_competency.items()):
-        for m in offering:
-            groups.setdefault((competency, m.role, m.site or "", tuple(sorted(m.languages))),
-                              []).append(m)
-    groups_of: dict[str, list[tuple[Any, ...]]] = {}
-    for gkey in sorted(groups):
-        groups_of.setdefault(gkey[0], []).append(gkey)
-        for m in groups[gkey]:
-            graph.add_edge(("group", *gkey), ("mentor", m.person), capacity=m.free, weight=0)
+    # Hubs per competency and language, one per kind of likeness: a class reaches a
+    # mentor through the hub of what they share, at that hub's price. A path through a
+    # hub that claims less likeness than there is only costs more, so the cheapest
+    # flow takes the true price; every path is a valid match (same competency, a
+    # shared language), so any pairing inside a hub is too.
+    def hubs(competency: str, lang: str, role: str, site: str) -> list[tuple[Any, int]]:
+        return [(("hub", competency, lang, "both", role, site), 0),
+                (("hub", competency, lang, "role", role), SITE_COST),
+                (("hub", competency, lang, "site", site), ROLE_COST),
+                (("hub", competency, lang, "any"), ROLE_COST + SITE_COST)]
+
     for m in pool:
         for k in range(m.free):  # the k-th further mentee costs more than the one before
             graph.add_edge(("mentor", m.person), sink, capacity=1,
                            weight=LOAD_COST * (m.load + k))
-    for key, members in sorted(classes.items(), key=lambda kv: repr(kv[0])):
+        for competency in sorted(m.competencies):
+            for lang in sorted(m.languages):
+                for hub, _ in hubs(competency, lang, m.role, m.site or ""):
+                    graph.add_edge(hub, ("mentor", m.person), capacity=m.free, weight=0)
+    ordered = sorted(classes.items(), key=lambda kv: repr(kv[0]))
+    for key, members in ordered:
         node = ("class", *key)
         graph.add_edge(source, node, capacity=len(members), weight=0)
         probe = members[0]
@@ -262,32 +269,27 @@ def assign(gaps: Iterable[Gap], mentors: Iterable[Mentor]) -> tuple[Assignment, 
                 if can_match(probe, m):
                     graph.add_edge(node, ("mentor", m.person), capacity=1, weight=cost(probe, m))
             continue
-        for gkey in groups_of.get(probe.competency, ()):
-            example = groups[gkey][0]
-            if probe.languages & example.languages:
-                graph.add_edge(node, ("group", *gkey), capacity=len(members),
-                               weight=cost(probe, example))
+        for lang in sorted(probe.languages):
+            for hub, price in hubs(probe.competency, lang, probe.role, probe.site or ""):
+                if hub in graph:
+                    graph.add_edge(node, hub, capacity=len(members), weight=price)
     _, flow = nx.network_simplex(graph)
 
     def sent(u: Any, v: Any) -> int:
         return sum(flow.get(u, {}).get(v, {}).values())
 
-    places: dict[tuple[Any, ...], list[int]] = {}  # each group's matched mentor places, in order
-    for gkey in sorted(groups):
-        node = ("group", *gkey)
-        places[gkey] = [m.person for m in groups[gkey]
-                        for _ in range(sent(node, ("mentor", m.person)))]
+    places: dict[Any, list[int]] = {}  # each hub's matched mentor places, in order
+    for node, targets in sorted(flow.items(), key=lambda kv: repr(kv[0])):
+        if node[0] == "hub":
+            places[node] = [t[1] for t in sorted(targets, key=repr)
+                            for _ in range(sent(node, t))]
     out: list[Assignment] = []
-    for key, members in sorted(classes.items(), key=lambda kv: repr(kv[0])):
+    for key, members in ordered:
         node = ("class", *key)
         waiting = sorted(members, key=lambda g: g.learner)
-        if key[-1]:
-            for m in by_competency.get(waiting[0].competency, ()):
-                if sent(node, ("mentor", m.person)):
-                    out.append(Assignment(waiting[0].learner, waiting[0].competency, m.person))
-            continue
-        for gkey in groups_of.get(waiting[0].competency, ()):
-            for _ in range(sent(node, ("group", *gkey))):
+        for target in sorted(flow.get(node, {}), key=repr):
+            for _ in range(sent(node, target)):
                 g = waiting.pop(0)
-                out.append(Assignment(g.learner, g.competency, places[gkey].pop(0)))
+                mentor = target[1] if target[0] == "mentor" else places[target].pop(0)
+                out.append(Assignment(g.learner, g.competency, mentor))
     return tuple(sorted(out, key=lambda a: (a.learner, a.competency)))
