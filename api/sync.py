@@ -16,9 +16,10 @@ from api.errors import ApiError
 from api.http import Schema, body, content_response, no_store, responds, signed_in
 from engine import sync as rules
 from engine.errors import N_
-from pwa import clock
+from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.i18n import translate
+from pwa.store import mentors
 from pwa.sync import bootstrap as bundle
 from pwa.sync import ingest, quarantine
 
@@ -63,5 +64,9 @@ def sync(body: SyncRequest) -> Response:
                         "events": len(body.events)}, limit=rules.MAX_BATCH)
     result = ingest.ingest(person, body.events, clock.now())
     db.session.commit()
+    accepted = set(result.accepted)
+    if mentors.changes_assignment(str(e.get("type")) for e in body.events
+                                  if isinstance(e, dict) and str(e.get("id")).lower() in accepted):
+        jobs.enqueue("mentors.assign", person.organisation_id)
     # The quarantine keeps the English reason; the phone gets it in the person's language.
     return no_store(result.to_dict(translate))

@@ -477,8 +477,9 @@ def described(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def settings_data(data: dict[str, Any]) -> dict[str, Any]:
-    """``plan.settings.changed``: weekly minutes and preferred formats, in order."""
-    only(data, {"weekly_minutes", "formats"})
+    """``plan.settings.changed``: weekly minutes, preferred formats in order, and whether
+    peer mentors may be suggested (absent: left as it was)."""
+    only(data, {"weekly_minutes", "formats", "mentor_suggestions"})
     minutes, formats = data.get("weekly_minutes"), data.get("formats")
     if not whole(minutes) or not MIN_WEEKLY_MINUTES <= minutes <= MAX_WEEKLY_MINUTES:
         raise Refused("invalid_data", N_("Minutes a week are a whole number from %(low)s to "
@@ -488,7 +489,10 @@ def settings_data(data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(formats, list) or any(f not in known for f in formats) or \
             len(set(formats)) != len(formats):
         raise Refused("invalid_data", N_("Preferred formats are a list of formats, each once."))
-    return {"weekly_minutes": minutes, "formats": list(formats)}
+    mentors = data.get("mentor_suggestions")
+    if mentors is not None and not isinstance(mentors, bool):
+        raise Refused("invalid_data", N_("Mentor suggestions are on or off (true or false)."))
+    return {"weekly_minutes": minutes, "formats": list(formats), "mentor_suggestions": mentors}
 
 
 def suggestion_sent_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -62,6 +62,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.cli.add_command(group)
     app.jinja_env.globals["module_preloads"] = assets.module_preloads
     app.after_request(security.headers)
+    from pwa import jobs
+
+    jobs.init_app(app)
     proxies = app.config["SKILLPATH_TRUSTED_PROXIES"]
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

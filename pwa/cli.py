@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask.cli import AppGroup, with_appcontext
 
@@ -60,4 +62,11 @@ def seed_demo_command(print_invites: bool) -> None:
         db.session.commit()
 
 
-GROUPS = [invite_cli, seed_demo_command]
+def _groups() -> list[Any]:
+    from pwa.jobs import jobs_cli
+    from pwa.jobs.mentors import mentors_cli
+
+    return [invite_cli, seed_demo_command, jobs_cli, mentors_cli]
+
+
+GROUPS = _groups()

@@ -200,3 +200,43 @@ def url_map() -> Map:
 def route_methods(rule: Rule) -> list[str]:
     """The methods a route was written for (Flask adds HEAD and OPTIONS by itself)."""
     return sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+
+
+# Peer mentors: a warehouse role whose scanner competency no catalogue item covers.
+PICKER_COMPS = (comp("scan", "Using the scanner", 3, 3, "Picking"),
+                comp("pick", "Picking orders", 3, 4, "Picking"))
+MENTOR_MONDAY = "2026-11-16T08:30:00Z"
+
+
+def mentor_event(type_: str, data: dict[str, Any], at: str = MENTOR_MONDAY) -> dict[str, Any]:
+    import uuid
+
+    return {"id": str(uuid.uuid4()), "type": type_, "schema": 1, "occurred_at": at,
+            "device_id": "phone-1", "data": data}
+
+
+def picker_rating(level: int, competency: str = "scan", at: str = MENTOR_MONDAY) -> dict[str, Any]:
+    return mentor_event("rating.set", {"role": "warehouse-picker", "competency": competency,
+                                       "version": 1, "level": level, "note": None}, at)
+
+
+def mentor_offer(competencies: tuple[str, ...] = ("scan",), at: str = "2026-11-16T08:31:00Z",
+                 **kw: Any) -> dict[str, Any]:
+    return mentor_event("mentor.offer.changed", {
+        "competencies": list(competencies), "languages": ["en"], "availability": "Mornings",
+        "contact": "Desk 4, goods-in", **kw}, at)
+
+
+def picker_signed_in(app: Flask, name: str, *events: dict[str, Any]) -> Api:
+    """A warehouse picker signed in, who has sent ``events`` (each accepted)."""
+    api = sign_in_as(app, name, "warehouse-picker")
+    if events:
+        answer = api.post("/api/v1/sync", {"events": list(events)}).get_json()
+        assert len(answer["accepted"]) == len(events), answer
+    return api
+
+
+def person_named(app: Flask, name: str) -> int:
+    with app.app_context():
+        found: int = db.session.scalar(sa.select(Person.id).where(Person.display_name == name))
+        return found

@@ -104,6 +104,9 @@ DEMO_INVITES = (
     ("Learner (Ana Ruiz, store associate)", "Ana Ruiz"),
     ("Author (Grace Okafor, store associate)", "Grace Okafor"),
     ("L&D admin (Priya Natarajan)", "Priya Natarajan"),
+    ("Learner with a gap no course covers (Lucia Fernandez, warehouse picker)",
+     "Lucia Fernandez"),
+    ("Mentor (Marcus Johnson, warehouse picker)", "Marcus Johnson"),
 )
 
 
@@ -139,13 +142,18 @@ def seed() -> str:
             people.nominate_author(person, roles[role_slug])
     db.session.flush()
     content = seed_content(org, clock.now())
+    db.session.flush()
+    from pwa.demo import mentors
+
+    mentoring = mentors.seed(org, clock.now())
     total = len(PEOPLE) + 1
     return (f"Demo organisation '{org.name}': {len(roles)} roles, {total} people "
-            f"({created} new), 1 L&D admin, 2 authors per frontline role. {content}")
+            f"({created} new), 1 L&D admin, 2 authors per frontline role. {content} "
+            f"{mentoring}")
 
 
 def invites_for_demo_people() -> list[tuple[str, str]]:
-    """Fresh one-time invites for the three people ``make run`` introduces."""
+    """Fresh one-time invites for the people ``make run`` introduces."""
     org = people.the_organisation(ORGANISATION[0])
     out = []
     for label, person_name in DEMO_INVITES:

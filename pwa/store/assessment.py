@@ -86,6 +86,8 @@ def check_rating(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
             "unknown_competency",
             N_("Version %(version)s of '%(role)s' has no competency '%(competency)s'."),
             version=data["version"], role=data["role"], competency=data["competency"])
+    # Later checks of the same batch (an offer to mentor) see this rating; checks run in time order.
+    batch.scratch.setdefault(("ratings", data["role"]), {})[data["competency"]] = data["level"]
     return {"competency_id": competency_id, "version_id": version_id}
 
 

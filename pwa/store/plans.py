@@ -55,6 +55,7 @@ class Gathered:
     catalogue: dict[str, tuple[str, int]]  # "c:<id>" -> (item key, revision)
     urls: dict[str, str | None]  # any item ref -> its link
     choices: dict[tuple[str, str], rules.Choice]
+    mentor_suggestions: bool = True  # may the plan suggest a peer mentor for an uncovered gap
 
 
 def competencies(person: Person) -> dict[str, tuple[int, ...]]:
@@ -112,7 +113,8 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None) ->
         formats=tuple(settings.formats) if settings else (),
         weekly_minutes=settings.weekly_minutes if settings else rules.DEFAULT_WEEKLY_MINUTES,
         choices=tuple(choices.values()))
-    return Gathered(inputs, names, catalogue, urls, choices)
+    return Gathered(inputs, names, catalogue, urls, choices,
+                    settings.mentor_suggestions if settings else True)
 
 
 def _choices(person: Person) -> dict[tuple[str, str], rules.Choice]:
@@ -206,7 +208,8 @@ def plan_for(person: Person, words: Words,
     ready = plan.readiness
     return {
         "settings": {"weekly_minutes": g.inputs.weekly_minutes,
-                     "formats": list(g.inputs.formats)},
+                     "formats": list(g.inputs.formats),
+                     "mentor_suggestions": g.mentor_suggestions},
         "options": {"formats": [f.value for f in Format],
                     "weekly_minutes": [rules.MIN_WEEKLY_MINUTES, rules.MAX_WEEKLY_MINUTES],
                     "max_title": rules.MAX_OWN_TITLE, "max_message": rules.MAX_MESSAGE,
@@ -435,10 +438,18 @@ def apply_own_items(person: Person, planned: Planned) -> None:
 
 
 def apply_settings(person: Person, planned: Planned) -> None:
-    _latest_wins(PlanSettings, [{"person_id": person.id, "weekly_minutes":
-                                 e.data["weekly_minutes"], "formats": e.data["formats"],
-                                 "occurred_at": e.occurred_at} for e, _ in planned],
-                 ["person_id"], ["weekly_minutes", "formats", "occurred_at"])
+    """The last change wins; one that does not say whether mentors may be suggested keeps it."""
+    stored = db.session.get(PlanSettings, person.id)
+    mentors = True if stored is None else stored.mentor_suggestions
+    rows = []
+    for e, _ in planned:  # in time order
+        if e.data.get("mentor_suggestions") is not None:
+            mentors = e.data["mentor_suggestions"]
+        rows.append({"person_id": person.id, "weekly_minutes": e.data["weekly_minutes"],
+                     "formats": e.data["formats"], "mentor_suggestions": mentors,
+                     "occurred_at": e.occurred_at})
+    _latest_wins(PlanSettings, rows, ["person_id"],
+                 ["weekly_minutes", "formats", "mentor_suggestions", "occurred_at"])
 
 
 def apply_suggestions_sent(person: Person, planned: Planned) -> None:

@@ -80,6 +80,7 @@ def registry() -> Registry:
     """Every concept's contributions, in one list each."""
     from engine import assessment as assessment_rules
     from engine import feedback as feedback_rules
+    from engine import mentors as mentor_rules
     from engine import plan as plan_rules
     from pwa.store import (
         assessment,
@@ -117,8 +118,18 @@ def registry() -> Registry:
     r.event("plan.item.changed", plan_rules.changed_data, plans.check_changed,
             plans.apply_changed)
 
+    # Offers before the requests to them, requests before their answers and ends.
+    r.event("mentor.offer.changed", mentor_rules.offer_data, mentors.check_offer,
+            mentors.apply_offers)
+    r.event("mentor.requested", mentor_rules.requested_data, mentors.check_requested,
+            mentors.apply_requested)
+    r.event("mentor.request.answered", mentor_rules.answered_data, mentors.check_answered,
+            mentors.apply_answered)
+    r.event("mentor.request.ended", mentor_rules.ended_data, mentors.check_ended,
+            mentors.apply_ended)
+
     r.bootstrap += [people.bootstrap_part, profiles.bootstrap_part, assessment.bootstrap_part,
-                    catalogue.bootstrap_part, plans.bootstrap_part]
+                    catalogue.bootstrap_part, plans.bootstrap_part, mentors.bootstrap_part]
 
     r.personal_data("people", export=people.export_person, key="person",
                     title=N_("About you"))

@@ -11,6 +11,7 @@ const routes = [
   { path: 'plan/add', nav: 'plan', load: () => import('./views/own-item.js') },
   { path: 'plan/suggest', nav: 'plan', load: () => import('./views/suggest.js') },
   { path: 'plan', nav: 'plan', load: () => import('./views/plan.js') },
+  { path: 'mentoring', nav: 'plan', load: () => import('./views/mentoring.js') },
   { path: 'lesson/:key/:revision', nav: 'plan', load: () => import('./views/lesson.js') },
   { path: 'rate/:role/:key', nav: 'assess', load: () => import('./views/rate.js') },
   { path: 'review/:role', nav: 'assess', load: () => import('./views/review.js') },

@@ -284,6 +284,18 @@ def test_weekly_minutes_stay_within_reason(minutes):
         settings_data({"weekly_minutes": 60, "formats": ["course", "course"]})
 
 
+def test_mentor_suggestions_are_on_or_off_or_left_as_they_were():
+    from engine.plan import settings_data
+    from engine.sync import Refused
+
+    base = {"weekly_minutes": 60, "formats": []}
+    assert settings_data(base)["mentor_suggestions"] is None
+    assert settings_data({**base, "mentor_suggestions": False})["mentor_suggestions"] is False
+    for bad in (0, "no", None.__class__.__name__):
+        with pytest.raises(Refused):
+            settings_data({**base, "mentor_suggestions": bad})
+
+
 def test_a_suggestion_is_a_catalogue_item_or_an_own_item_never_both():
     from engine.plan import suggestion_answered_data, suggestion_sent_data
     from engine.sync import Refused

@@ -126,6 +126,7 @@ POST   /api/v1/sync                                   401  200     200   200    
 GET    /api/v1/feedback                               401  200     200   200    200     200
 GET    /api/v1/plan                                   401  200     200   200    200     200
 GET    /api/v1/colleagues?q=an                        401  200     200   200    200     200
+GET    /api/v1/mentors                                401  200     200   200    200     200
 POST   /api/v1/feedback                               401  201     201   201    201     201   note
 # API: content for everyone signed in
 GET    /api/v1/roles                                  401  200     200   200    200     200
@@ -226,6 +227,25 @@ def world(app, org) -> World:
         own = clients[persona].get("/api/v1/me/export").get_data(as_text=True)
         assert note in own and event["id"] in own, "the search below would find nothing"
         world.secrets[persona] = [note, event["id"]]
+    # Mentoring: the admin (picking rated 4 of 3) offers help; Wes asks, sharing his rating.
+    # Neither answer may hold the other's note or rating event.
+    strong = rating_event("warehouse-picker", "pick", "")
+    strong["data"].update(level=4, note=None)
+    strong["occurred_at"] = "2026-11-16T09:05:00Z"
+    offer = {"id": str(uuid.uuid4()), "type": "mentor.offer.changed", "schema": 1,
+             "occurred_at": "2026-11-16T09:06:00Z", "device_id": "phone-1",
+             "data": {"competencies": ["pick"], "languages": ["en"]}}
+    sent = clients["admin"].post("/api/v1/sync", {"events": [strong, offer]}).get_json()
+    assert len(sent["accepted"]) == 2, sent
+    world.secrets["admin"].append(strong["id"])
+    with app.app_context():
+        mentor = db.session.scalar(sa.select(Person.id).where(Person.display_name == "Priya Nair"))
+    request = {"id": str(uuid.uuid4()), "type": "mentor.requested", "schema": 1,
+               "occurred_at": "2026-11-16T09:07:00Z", "device_id": "phone-1",
+               "data": {"id": str(uuid.uuid4()), "mentor": mentor, "competency": "pick",
+                        "share_level": True}}
+    sent = clients["author2"].post("/api/v1/sync", {"events": [request]}).get_json()
+    assert sent["accepted"] == [request["id"]], sent
     given = clients["learner"].post("/api/v1/feedback", {
         "role": "store-associate", "competency": "greet", "kind": "unclear",
         "text": "Which customers count?"})

@@ -120,3 +120,36 @@ def test_every_format_fits_its_column():
     from pwa.models import ItemRevision
 
     assert max(len(f.value) for f in Format) <= ItemRevision.__table__.c.format.type.length
+
+
+def test_marcus_offers_help_with_the_scanner_and_is_suggested_to_lucia(app, runner):
+    from pwa.models import (
+        CompetencyIdentity,
+        MentorCompetency,
+        MentorOffer,
+        MentorSuggestion,
+        Rating,
+    )
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        people = {p.display_name: p.id for p in db.session.scalars(sa.select(Person))}
+        offer = db.session.get(MentorOffer, people["Marcus Johnson"])
+        assert (offer.status, offer.capacity, offer.languages, offer.availability) == (
+            "active", 2, ["en"], "Weekday mornings at the goods-in desk")
+        assert db.session.scalars(sa.select(MentorCompetency.competency)).all() == [
+            "scanner-systems"]
+        levels = {p: lv for p, lv in db.session.execute(
+            sa.select(Rating.person_id, Rating.level)
+            .join(CompetencyIdentity, CompetencyIdentity.id == Rating.competency_id)
+            .where(CompetencyIdentity.key == "scanner-systems"))}
+        ratings = db.session.scalar(sa.select(sa.func.count()).select_from(Rating))
+        assert levels[people["Marcus Johnson"]] == 4 and levels[people["Lucia Fernandez"]] == 2
+        suggested = [(s.learner_id, s.competency, s.mentor_id)
+                     for s in db.session.scalars(sa.select(MentorSuggestion))]
+        assert (people["Lucia Fernandez"], "scanner-systems", people["Marcus Johnson"]) in \
+            suggested
+    # Again: nothing is doubled.
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == ratings

@@ -12,14 +12,7 @@ import sqlalchemy as sa
 
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import (
-    MentorCompetency,
-    MentorOffer,
-    MentorRequest,
-    MentorSuggestion,
-    Person,
-    PlanSuggestion,
-)
+from pwa.models import MentorSuggestion, Person, PlanSuggestion
 from pwa.store import catalogue, people
 from pwa.sync.registry import registry
 from tests.factories import Api, publish_profile, sign_in_as
@@ -99,21 +92,32 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
     ]}).get_json()
     assert len(sent["accepted"]) == 3 and len(sent["refused"]) == 1
     api.post("/api/v1/auth/register/options", {})  # a challenge for another passkey
-    with app.app_context():  # Grace mentors Ana
-        now = clock.now()
-        db.session.add(MentorOffer(person_id=author_id, status="active", capacity=2, load=1,
-                                   languages=["en"], availability="Tuesdays",
-                                   contact="At the tills", occurred_at=now))
-        db.session.flush()
-        db.session.add(MentorCompetency(person_id=author_id, competency="greet"))
-        db.session.add(MentorRequest(id=str(uuid.uuid4()), learner_id=ana_id,
-                                     mentor_id=author_id, competency="greet", message="Help?",
-                                     status="accepted", occurred_at=now, answered_at=now))
-        db.session.add(MentorSuggestion(learner_id=ana_id, competency="greet",
-                                        mentor_id=author_id, assigned_at=now))
-        db.session.add(MentorSuggestion(learner_id=author_id, competency="tills",
-                                        mentor_id=ana_id, assigned_at=now))
-        db.session.commit()
+    # Grace mentors Ana in greeting, through the events a phone sends; Ana offers help with
+    # the tills, the gap of Grace's no item covers, and the assignment suggests her there.
+    sent = api.post("/api/v1/sync", {"events": [
+        event("rating.set", {"role": "store-associate", "competency": "tills", "version": 1,
+                             "level": 1, "note": None}),
+        event("mentor.offer.changed", {"competencies": ["greet"], "languages": ["en"],
+                                       "availability": "Tuesdays", "contact": "At the tills"}),
+    ]}).get_json()
+    assert len(sent["accepted"]) == 2, sent
+    request_id = str(uuid.uuid4())
+    sent = ana.post("/api/v1/sync", {"events": [
+        event("rating.set", {"role": "store-associate", "competency": "greet", "version": 1,
+                             "level": 1, "note": None}),
+        event("rating.set", {"role": "store-associate", "competency": "tills", "version": 1,
+                             "level": 2, "note": None}),
+        event("mentor.offer.changed", {"competencies": ["tills"], "languages": ["en"]}),
+        event("mentor.requested", {"id": request_id, "mentor": author_id, "competency": "greet",
+                                   "message": "Help?", "contact": "Evenings"}),
+    ]}).get_json()
+    assert len(sent["accepted"]) == 4, sent
+    sent = api.post("/api/v1/sync", {"events": [
+        event("mentor.request.answered", {"id": request_id, "answer": "accepted"})]}).get_json()
+    assert len(sent["accepted"]) == 1, sent
+    with app.app_context():
+        assert [(s.learner_id, s.competency, s.mentor_id) for s in db.session.scalars(
+            sa.select(MentorSuggestion))] == [(author_id, "tills", ana_id)]
 
     with app.app_context():
         columns = person_columns()
@@ -126,7 +130,7 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
     for entry in registry().personal.values():
         if entry.export is not None:
             assert exported[entry.key], f"export has nothing for {entry.table}"
-    assert exported["ratings"][0]["note"] == "Fine"
+    assert [r["note"] for r in exported["ratings"] if r["competency"] == "greet"] == ["Fine"]
     assert exported["quarantined_events"][0]["code"] == "unknown_type"
 
     assert api.delete("/api/v1/me").status_code == 200

@@ -16,7 +16,6 @@ export default {
   'plan.rate_first': 'Your plan is made from your self-assessment. Rate yourself first.',
   'plan.go_rate': 'Start your self-assessment',
   'plan.uncovered': 'No item covers these yet',
-  'plan.no_item': 'No course for this yet: ask a colleague who does it well.',
   'plan.done': 'Done',
   'plan.dropped': 'Dropped',
   'plan.restore': 'Restore',

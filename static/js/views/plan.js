@@ -4,12 +4,50 @@
 
 import { record } from '../data/outbox.js';
 import { addWords, t } from '../i18n.js';
+import mentorWords from '../i18n/en-mentors.js';
 import words from '../i18n/en-plan.js';
 import { redraw } from '../router.js';
 import { profiles, toAsk } from '../state.js';
 import { esc } from '../ui/html.js';
+import { mentoring, requestFor, suggestionFor } from './mentoring-state.js';
 
 addWords(words);
+addWords(mentorWords);
+
+let asking = null; // the competency whose request form is open
+
+/** A gap no item covers: the colleague suggested for it, or the request already sent. */
+function uncoveredGap(state, u) {
+  const m = mentoring(state);
+  const head = `<p class="row-title">${esc(u.name)}</p><p class="hint">${esc(u.reasons.join(' · '))}</p>
+    <p>${esc(t('mentor.no_course'))}</p>`;
+  if (!m) return `<li class="row"><div>${head}</div></li>`;
+  const request = requestFor(m, u.competency);
+  if (request && request.status !== 'declined' && request.status !== 'full') {
+    return `<li class="row" data-gap="${esc(u.competency)}"><div>${head}<p class="notice">${esc(t(`mentor.status.${request.status}`, {
+      name: request.mentor_name, contact: request.contact ?? '' }))}</p></div></li>`;
+  }
+  const s = suggestionFor(m, u.competency);
+  const said = request ? `<p class="notice">${esc(t(`mentor.status.${request.status}`, { name: request.mentor_name }))}</p>` : '';
+  if (!s) return `<li class="row"><div>${head}${said}<p class="hint">${esc(t('mentor.nobody_yet'))}</p></div></li>`;
+  const form = asking === u.competency ? `<form class="stack ask-mentor" data-mentor="${s.mentor}">
+      <label for="ask-message">${esc(t('mentor.message', { name: s.name }))} <span class="hint">${esc(t('own.optional'))}</span></label>
+      <textarea id="ask-message" name="message" maxlength="${m.options.max_message}" rows="3"></textarea>
+      <label for="ask-contact">${esc(t('mentor.contact', { name: s.name }))}</label>
+      <input id="ask-contact" name="contact" maxlength="${m.options.max_contact}">
+      <div class="check"><input type="checkbox" id="ask-share" name="share">
+      <label for="ask-share">${esc(t('mentor.share', { name: s.name }))}</label></div>
+      <p class="hint">${esc(t('mentor.share_hint', { name: s.name }))}</p>
+      <p class="actions"><button type="submit" class="button primary">${esc(t('mentor.send'))}</button>
+      <button type="button" class="button" data-ask-cancel>${esc(t('mentor.cancel'))}</button></p></form>`
+    : `<p class="actions"><button type="button" class="button" data-ask="${esc(u.competency)}">${esc(t('mentor.ask', { name: s.name }))}</button></p>`;
+  return `<li class="row mentor-gap" data-gap="${esc(u.competency)}"><div>${head}${said}
+    <p class="row-title">${esc(t('mentor.offers_help', { name: s.name, what: s.offers.join(', ') }))}</p>
+    <p class="meta">${esc(s.site ? t('mentor.role_site', { role: s.role, site: s.site }) : s.role)}</p>
+    <p class="meta">${esc(t('mentor.languages', { languages: s.languages.join(', ') }))}</p>
+    ${s.availability ? `<p class="meta">${esc(t('mentor.availability', { availability: s.availability }))}</p>` : ''}
+    ${form}</div></li>`;
+}
 
 const same = (d) => (line) => line.item === d.item && line.competency === d.competency;
 
@@ -165,6 +203,8 @@ function settings(state, plan) {
       <label for="weekly">${esc(t('plan.weekly'))}</label>
       <input id="weekly" name="weekly" type="number" inputmode="numeric" min="${low}" max="${high}" step="1" value="${plan.settings.weekly_minutes}" required>
       <fieldset class="choices"><legend>${esc(t('plan.formats'))}</legend>${formats}</fieldset>
+      <div class="check"><input type="checkbox" id="mentor-suggestions" name="mentor_suggestions"${plan.settings.mentor_suggestions !== false ? ' checked' : ''}>
+      <label for="mentor-suggestions">${esc(t('mentoring.suggestions'))}</label></div>
       <button type="submit" class="button">${esc(t('plan.save_settings'))}</button>
     </form>
     <fieldset class="choices" id="goals"><legend>${esc(t('plan.grow'))}</legend>${grow}</fieldset></details>`;
@@ -182,8 +222,7 @@ export function render(state) {
   const empty = !plan.lines.length && !plan.uncovered.length
     ? `<p>${esc(t(rated ? 'plan.nothing' : 'plan.rate_first'))}</p>${rated ? '' : `<p><a class="button primary" href="#/">${esc(t('plan.go_rate'))}</a></p>`}` : '';
   const uncovered = plan.uncovered.length ? `<h2>${esc(t('plan.uncovered'))}</h2><ul class="list">${plan.uncovered.map((u) =>
-    `<li class="row"><div><p class="row-title">${esc(u.name)}</p><p class="hint">${esc(u.reasons.join(' · '))}</p>
-    <p>${esc(t('plan.no_item'))}</p></div></li>`).join('')}</ul>` : '';
+    uncoveredGap(state, u)).join('')}</ul>` : '';
   const done = plan.done.length ? `<h2>${esc(t('plan.done'))}</h2><ul class="list plan">${plan.done.map((l, i) => item(l, i, false)).join('')}</ul>` : '';
   const dropped = plan.dropped.length ? `<h2>${esc(t('plan.dropped'))}</h2><ul class="list">${plan.dropped.map((l) =>
     `<li class="row plan-item" data-item="${esc(l.item)}" data-competency="${esc(l.competency)}"><div><p class="row-title">${esc(l.title)}</p>
@@ -200,7 +239,8 @@ export function render(state) {
     ${plan.lines.some((l) => l.week > 1) ? `<h2>${esc(t('plan.later'))}</h2>${later(plan.lines)}` : ''}
     ${uncovered}${done}${dropped}
     <p class="actions"><a class="button" href="#/plan/add">${esc(t('plan.add_own'))}</a>
-    <a class="button" href="#/plan/suggest">${esc(t('plan.suggest'))}</a></p>
+    <a class="button" href="#/plan/suggest">${esc(t('plan.suggest'))}</a>
+    <a class="button" href="#/mentoring">${esc(t('mentor.open'))}</a></p>
     ${settings(state, plan)}`;
 }
 
@@ -225,10 +265,26 @@ export function mount(root) {
       const { item, competency } = line.dataset;
       await record('plan.item.changed', { item, competency, state: 'dropped', position: null });
       await record('plan.item.changed', { item: button.dataset.swap, competency, state: 'accepted', position: null });
+    } else if (button?.dataset.ask) {
+      asking = button.dataset.ask;
+      redraw();
+    } else if (button?.hasAttribute('data-ask-cancel')) {
+      asking = null;
+      redraw();
     } else if (button?.dataset.answer) {
       const id = button.closest('[data-suggestion]').dataset.suggestion;
       await record('plan.suggestion.answered', { id, answer: button.dataset.answer });
     }
+  }, { signal: listening.signal });
+  const ask = root.querySelector('form.ask-mentor');
+  ask?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData(ask);
+    await record('mentor.requested', { id: crypto.randomUUID(), mentor: Number(ask.dataset.mentor),
+      competency: ask.closest('[data-gap]').dataset.gap, message: String(data.get('message') ?? ''),
+      contact: String(data.get('contact') ?? ''), share_level: data.get('share') === 'on' });
+    asking = null;
+    redraw();
   }, { signal: listening.signal });
   root.querySelector('details.settings')?.addEventListener('toggle', (event) => { settingsOpen = event.target.open; });
   root.querySelector('#goals')?.addEventListener('change', async (event) => {
@@ -240,7 +296,8 @@ export function mount(root) {
   form?.addEventListener('submit', async (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    await record('plan.settings.changed', { weekly_minutes: Number(data.get('weekly')), formats: data.getAll('formats') });
+    await record('plan.settings.changed', { weekly_minutes: Number(data.get('weekly')), formats: data.getAll('formats'),
+      mentor_suggestions: data.get('mentor_suggestions') === 'on' });
     redraw();
   });
 }

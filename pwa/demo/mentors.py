@@ -1,0 +1,61 @@
+"""The demo's peer mentor: Marcus Johnson offers help with the scanner, which no course covers.
+
+Everything goes through the sync path, as if from their phones: a rating (only
+where the person has none of that competency yet), then the offer. Lucia
+Fernandez has the gap; the assignment then suggests Marcus to her.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from pwa.extensions import db
+from pwa.models import MentorOffer, Organisation, Person
+from pwa.store import assessment, mentors, profiles
+from pwa.sync import ingest
+
+COMPETENCY = "scanner-systems"
+RATINGS = (("Marcus Johnson", 4), ("Lucia Fernandez", 2))
+MENTOR = "Marcus Johnson"
+OFFER = {"competencies": [COMPETENCY], "capacity": 2, "languages": ["en"],
+         "availability": "Weekday mornings at the goods-in desk",
+         "contact": "Goods-in desk, weekday mornings", "status": "active"}
+
+
+def _event(type_: str, data: dict[str, Any], at: datetime) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "type": type_, "schema": 1,
+            "occurred_at": at.isoformat(), "device_id": "demo-seed", "data": data}
+
+
+def _sync(person: Person, events: list[dict[str, Any]], now: datetime) -> None:
+    result = ingest.ingest(person, events, now)
+    if result.refused:
+        raise RuntimeError(f"demo events refused: {[r.message for _, r in result.refused]}")
+
+
+def seed(org: Organisation, now: datetime) -> str:
+    """Ratings where missing, Marcus's offer if he has none, and the suggestions; once each."""
+    people = {p.display_name: p for p in db.session.scalars(
+        select(Person).where(Person.organisation_id == org.id,
+                             Person.display_name.in_([n for n, _ in RATINGS])))}
+    at = now - timedelta(minutes=5)
+    for name, level in RATINGS:
+        person = people[name]
+        version = profiles.current(person.role)
+        rated = any(r["competency"] == COMPETENCY for r in assessment.history(person))
+        if version is None or rated:
+            continue
+        _sync(person, [_event("rating.set", {"role": person.role.slug, "competency": COMPETENCY,
+                                             "version": version.number, "level": level,
+                                             "note": None}, at)], now)
+    mentor = people[MENTOR]
+    added = db.session.get(MentorOffer, mentor.id) is None
+    if added:
+        _sync(mentor, [_event("mentor.offer.changed", OFFER, at + timedelta(minutes=1))], now)
+    suggested = mentors.reassign(org.id, now)
+    return (f"{'1 mentor offer added' if added else 'Mentor offer kept'}; "
+            f"{suggested} mentors suggested.")

@@ -1,0 +1,126 @@
+"""Background jobs: ``enqueue(name, *args)``, run in this process or by RQ workers.
+
+One machine: the in-process backend runs each job after the request that
+asked for it has answered its work (the route commits before it enqueues), in
+the same process, once per request however often it was asked. More than one
+machine (``REDIS_URL`` set and ``rq`` installed): the job goes to the RQ
+queue and a worker (``flask jobs work``) runs it in its own app context.
+Outside a request (a command, the demo seed) the in-process backend runs it at once.
+
+This package is the only place that imports rq.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context
+from flask.cli import AppGroup
+
+QUEUE = "skillpath"
+# name -> "module:function"; a job takes plain arguments (ids), never objects.
+JOBS: dict[str, str] = {
+    "mentors.assign": "pwa.jobs.mentors:assign_organisation",
+}
+
+log = logging.getLogger(__name__)
+
+
+def _function(name: str) -> Callable[..., Any]:
+    module, _, attribute = JOBS[name].partition(":")
+    found: Callable[..., Any] = getattr(importlib.import_module(module), attribute)
+    return found
+
+
+def enqueue(name: str, *args: Any) -> None:
+    """Ask for job ``name`` with ``args``; the same job twice in one request runs once."""
+    if name not in JOBS:
+        raise KeyError(f"no job {name!r}")
+    if has_request_context():
+        waiting: list[tuple[str, tuple[Any, ...]]] = g.setdefault("skillpath_jobs", [])
+        if (name, args) not in waiting:
+            waiting.append((name, args))
+        return
+    _submit(name, args)
+
+
+def _queue() -> Any:
+    """The RQ queue when Redis is configured and rq is installed, else None."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    try:
+        from redis import Redis
+        from rq import Queue
+    except ImportError:  # pragma: no cover - rq is a dependency; a slim install may lack it
+        return None
+    return Queue(QUEUE, connection=Redis.from_url(url))
+
+
+def _submit(name: str, args: tuple[Any, ...]) -> None:
+    queue = _queue()
+    if queue is not None:
+        queue.enqueue(run, name, *args)
+    else:
+        run(name, *args)
+
+
+def run(name: str, *args: Any) -> None:
+    """Run a job in an app context (a worker without one builds the app from the environment)."""
+    if has_app_context():
+        _run_here(name, args)
+        return
+    from pwa import create_app
+
+    with create_app().app_context():
+        _run_here(name, args)
+
+
+def _run_here(name: str, args: tuple[Any, ...]) -> None:
+    from pwa.extensions import db
+
+    try:
+        _function(name)(*args)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _after_request(response: Response) -> Response:
+    """Submit what the request asked for, once it answered without a server error."""
+    waiting = g.pop("skillpath_jobs", [])
+    if response.status_code >= 500:
+        return response
+    for name, args in waiting:
+        try:
+            _submit(name, args)
+        except Exception:  # a failed job never breaks the answer the person already earned
+            log.exception("job %s%r failed", name, args)
+            if current_app.testing:
+                raise
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_after_request)
+
+
+jobs_cli = AppGroup("jobs", help="Background jobs.")
+
+
+@jobs_cli.command("work")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def work_command(burst: bool) -> None:
+    """Run an RQ worker for this app's queue (needs REDIS_URL)."""
+    queue = _queue()
+    if queue is None:
+        raise click.ClickException("Set REDIS_URL to use a worker; without it jobs run in the "
+                                   "app's own process.")
+    from rq import Worker
+
+    Worker([queue], connection=queue.connection).work(burst=burst)

@@ -1,0 +1,251 @@
+"""Peer mentors through sync and the API: offers, requests, answers, places, and who sees what."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from pwa.extensions import db
+from pwa.models import MentorOffer, MentorRequest, MentorSuggestion, QuarantinedEvent
+from tests.factories import PICKER_COMPS as PICKER
+from tests.factories import person_named as person_id
+from tests.factories import publish_profile, sign_in_as
+
+MONDAY = datetime(2026, 11, 16, 8, 30, tzinfo=UTC)
+
+
+def event(type_, data, at=MONDAY):
+    return {"id": str(uuid.uuid4()), "type": type_, "schema": 1,
+            "occurred_at": at.isoformat().replace("+00:00", "Z"), "device_id": "phone-1",
+            "data": data}
+
+
+def rate(level, competency="scan", at=MONDAY):
+    return event("rating.set", {"role": "warehouse-picker", "competency": competency,
+                                "version": 1, "level": level, "note": None}, at)
+
+
+def offer(competencies=("scan",), at=MONDAY + timedelta(minutes=1), **kw):
+    return event("mentor.offer.changed", {"competencies": list(competencies),
+                                          "languages": ["en"], "availability": "Mornings",
+                                          "contact": "Desk 4, goods-in", **kw}, at)
+
+
+def ask(mentor, competency="scan", share=False, request_id=None, **kw):
+    return event("mentor.requested", {"id": request_id or str(uuid.uuid4()), "mentor": mentor,
+                                      "competency": competency, "message": "Help with codes?",
+                                      "contact": "Locker 12", "share_level": share, **kw},
+                 MONDAY + timedelta(minutes=5))
+
+
+def sync(api, *events):
+    answer = api.post("/api/v1/sync", {"events": list(events)})
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def refused(api, *events):
+    body = sync(api, *events)
+    assert body["accepted"] == [], body
+    return [(r["code"], r["message"]) for r in body["refused"]]
+
+
+def mine(api):
+    answer = api.get("/api/v1/mentors")
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    return answer.get_json()["mentoring"]
+
+
+def picker(app, name, *events):
+    api = sign_in_as(app, name, "warehouse-picker")
+    if events:
+        sync(api, *events)
+    return api
+
+
+def mentor_and_learner(app, capacity=2):
+    """Marcus (scanner 4 of 3) offers help; Lucia (scanner 2 of 3) has a gap no item covers."""
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER)
+    marcus = picker(app, "Marcus Johnson", rate(4), offer(capacity=capacity))
+    lucia = picker(app, "Lucia Fernandez", rate(2))
+    return marcus, lucia, person_id(app, "Marcus Johnson")
+
+
+def test_a_mentor_is_suggested_for_a_gap_no_item_covers_and_the_request_runs_its_course(app, org):
+    marcus, lucia, marcus_id = mentor_and_learner(app)
+    seen = mine(lucia)
+    assert seen["suggested"] == [{
+        "competency": "scan", "competency_name": "Using the scanner", "mentor": marcus_id,
+        "name": "Marcus Johnson", "role": "Warehouse picker", "site": None, "languages": ["en"],
+        "availability": "Mornings", "offers": ["Using the scanner"]}]
+    assert mine(marcus)["offer"] == {"status": "active", "capacity": 2, "load": 0,
+                                     "languages": ["en"], "availability": "Mornings",
+                                     "contact": "Desk 4, goods-in", "competencies": ["scan"]}
+    request_id = str(uuid.uuid4())
+    sync(lucia, ask(marcus_id, share=True, request_id=request_id))
+    sent = mine(lucia)["sent"]
+    assert [(s["mentor_name"], s["status"], s["contact"], s["shared"]) for s in sent] == [
+        ("Marcus Johnson", "pending", None, True)]
+    received = mine(marcus)["received"]
+    assert [(r["learner_name"], r["message"], r["shared_level"], r["contact"], r["status"])
+            for r in received] == [("Lucia Fernandez", "Help with codes?", 2, None, "pending")]
+    assert mine(marcus)["offer"]["load"] == 1
+    # The gap a request holds is not suggested again.
+    assert mine(lucia)["suggested"] == []
+    sync(marcus, event("mentor.request.answered", {"id": request_id, "answer": "accepted"},
+                       MONDAY + timedelta(hours=1)))
+    assert mine(lucia)["sent"][0]["contact"] == "Desk 4, goods-in"
+    assert mine(marcus)["received"][0]["contact"] == "Locker 12"
+    sync(lucia, event("mentor.request.ended", {"id": request_id}, MONDAY + timedelta(days=9)))
+    assert mine(lucia)["sent"][0]["status"] == "ended"
+    assert mine(marcus)["offer"]["load"] == 0
+
+
+def test_the_rating_is_shared_only_when_the_learner_chose_to(app, org):
+    marcus, lucia, marcus_id = mentor_and_learner(app)
+    sync(lucia, ask(marcus_id))
+    assert mine(marcus)["received"][0]["shared_level"] is None
+
+
+def test_an_offer_below_target_is_refused_without_a_number(app, org):
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER)
+    api = picker(app, "Kwame Mensah", rate(2))
+    [(code, message)] = refused(api, offer())
+    assert code == "below_target"
+    assert "Using the scanner" in message and not any(c.isdigit() for c in message)
+    [(code, _)] = refused(api, offer(("forklift",)))
+    assert code == "unknown_competency"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(QuarantinedEvent)) == 2
+        assert db.session.get(MentorOffer, person_id(app, "Kwame Mensah")) is None
+
+
+def test_a_rating_and_an_offer_in_one_batch_are_judged_in_order(app, org):
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER)
+    api = picker(app, "Kwame Mensah")
+    assert len(sync(api, rate(3), offer())["accepted"]) == 2
+
+
+def test_capacity_zero_or_a_thousand_is_refused(app, org):
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER)
+    api = picker(app, "Marcus Johnson", rate(4))
+    for capacity in (0, 1000):
+        assert refused(api, offer(capacity=capacity)) == [
+            ("invalid_capacity", "You can mentor from 1 to 10 people at once.")]
+
+
+def test_requests_to_oneself_a_paused_mentor_or_an_unoffered_competency_are_refused(app, org):
+    marcus, lucia, marcus_id = mentor_and_learner(app)
+    assert refused(marcus, ask(marcus_id))[0][0] == "not_yourself"
+    assert refused(lucia, ask(marcus_id, "pick"))[0][0] == "not_offered"
+    assert refused(lucia, ask(person_id(app, "Wes Moyo")))[0][0] == "not_a_mentor"
+    sync(marcus, offer(status="paused", at=MONDAY + timedelta(minutes=2)))
+    [(code, message)] = refused(lucia, ask(marcus_id))
+    assert code == "mentor_paused" and "Marcus Johnson has paused" in message
+    assert mine(lucia)["suggested"] == []  # a paused mentor is suggested to nobody
+
+
+def test_beyond_capacity_a_request_is_kept_as_full_and_a_decline_gives_the_place_back(app, org):
+    marcus, lucia, marcus_id = mentor_and_learner(app, capacity=1)
+    priya = picker(app, "Priya Shah", rate(1))
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    sync(lucia, ask(marcus_id, request_id=first))
+    assert len(sync(priya, ask(marcus_id, request_id=second))["accepted"]) == 1
+    assert [s["status"] for s in mine(priya)["sent"]] == ["full"]
+    # A request that found no place never reached the mentor.
+    assert [r["id"] for r in mine(marcus)["received"]] == [first]
+    # Declined: Lucia alone learns it; the place is free again.
+    sync(marcus, event("mentor.request.answered", {"id": first, "answer": "declined"},
+                       MONDAY + timedelta(hours=1)))
+    assert mine(lucia)["sent"][0]["status"] == "declined"
+    assert mine(marcus)["offer"]["load"] == 0
+    assert refused(marcus, event("mentor.request.answered", {"id": first, "answer": "accepted"},
+                                 MONDAY + timedelta(hours=2)))[0][0] == "not_pending"
+    third = str(uuid.uuid4())
+    sync(priya, ask(marcus_id, request_id=third))
+    assert mine(marcus)["offer"]["load"] == 1
+    # A learner ending a waiting request withdraws it, in the same batch or later.
+    sync(priya, event("mentor.request.ended", {"id": third}, MONDAY + timedelta(hours=3)))
+    assert sorted(s["status"] for s in mine(priya)["sent"]) == ["full", "withdrawn"]
+    assert mine(marcus)["offer"]["load"] == 0
+    fourth = str(uuid.uuid4())
+    sync(priya, ask(marcus_id, "scan", request_id=fourth),
+         event("mentor.request.ended", {"id": fourth}, MONDAY + timedelta(hours=4)))
+    assert sorted(s["status"] for s in mine(priya)["sent"]) == ["full", "withdrawn", "withdrawn"]
+    assert mine(marcus)["offer"]["load"] == 0
+
+
+def test_only_the_mentor_answers_and_only_the_two_of_them_end_it(app, org):
+    marcus, lucia, marcus_id = mentor_and_learner(app)
+    priya = picker(app, "Priya Shah", rate(1))
+    request_id = str(uuid.uuid4())
+    sync(lucia, ask(marcus_id, request_id=request_id))
+    answer = event("mentor.request.answered", {"id": request_id, "answer": "accepted"})
+    assert refused(lucia, answer)[0][0] == "unknown_request"
+    assert refused(priya, event("mentor.request.ended", {"id": request_id}))[0][0] == \
+        "unknown_request"
+    assert refused(marcus, event("mentor.request.ended", {"id": request_id}))[0][0] == \
+        "answer_first"
+    assert refused(lucia, ask(marcus_id))[0][0] == "already_asked"
+
+
+def test_a_learner_can_turn_suggestions_off(app, org):
+    marcus, lucia, marcus_id = mentor_and_learner(app)
+    assert mine(lucia)["suggested"] != []
+    sync(lucia, event("plan.settings.changed", {"weekly_minutes": 60, "formats": [],
+                                                "mentor_suggestions": False},
+                      MONDAY + timedelta(minutes=9)))
+    assert mine(lucia)["suggested"] == [] and mine(lucia)["suggestions_on"] is False
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MentorSuggestion)) == 0
+    # A later change of minutes alone leaves the choice as it was.
+    sync(lucia, event("plan.settings.changed", {"weekly_minutes": 90, "formats": []},
+                      MONDAY + timedelta(minutes=10)))
+    assert lucia.get("/api/v1/plan").get_json()["plan"]["settings"]["mentor_suggestions"] is False
+
+
+def test_neither_side_sees_the_other_ones_rating(app, org):
+    marcus, lucia, marcus_id = mentor_and_learner(app)
+    sync(lucia, ask(marcus_id))
+
+    def levels(value, path=""):
+        if isinstance(value, dict):
+            return [x for k, v in value.items() for x in levels(v, f"{path}.{k}")]
+        if isinstance(value, list):
+            return [x for v in value for x in levels(v, path)]
+        return [path] if "level" in path else []
+
+    assert levels(mine(lucia)) == []
+    assert set(levels(mine(marcus))) == {".received.shared_level"}
+    assert mine(marcus)["received"][0]["shared_level"] is None
+
+
+def test_two_requests_racing_for_the_last_place_one_wins(app, org):
+    marcus, lucia, marcus_id = mentor_and_learner(app, capacity=1)
+    priya = picker(app, "Priya Shah", rate(1))
+    start, answers = threading.Barrier(2), []
+
+    def send(api):
+        start.wait()
+        answers.append(api.post("/api/v1/sync", {"events": [ask(marcus_id)]}))
+
+    threads = [threading.Thread(target=send, args=(api,)) for api in (lucia, priya)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [200, 200], [a.get_json() for a in answers]
+    with app.app_context():
+        statuses = sorted(db.session.scalars(sa.select(MentorRequest.status)))
+        assert statuses == ["full", "pending"]
+        assert db.session.get(MentorOffer, marcus_id).load == 1
+    assert sorted(s["status"] for api in (lucia, priya) for s in mine(api)["sent"]) == [
+        "full", "pending"]
+
+
+def test_the_mentors_route_needs_a_signed_in_person(client):
+    answer = client.get("/api/v1/mentors")
+    assert answer.status_code == 401 and answer.get_json()["error"] == "sign_in_required"

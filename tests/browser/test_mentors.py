@@ -1,0 +1,96 @@
+"""Peer mentors at phone size: an offer, a suggestion, a request made offline, an answer."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from pwa import clock
+from pwa.extensions import db
+from pwa.models import MentorRequest, Person
+from pwa.store import mentors
+from pwa.sync import ingest
+from tests.browser.harness import enrol, open_phone, wait_for_app
+from tests.factories import PICKER_COMPS, picker_rating, publish_profile
+
+pytestmark = pytest.mark.browser
+
+
+def rated(app, name, level):
+    """A rating of the scanner sent through the sync path, as the phone would."""
+    with app.app_context():
+        person = db.session.scalar(sa.select(Person).where(Person.display_name == name))
+        event = picker_rating(level, at=clock.now().isoformat())
+        assert ingest.ingest(person, [event], clock.now()).accepted
+        db.session.commit()
+
+
+def test_an_offer_a_suggestion_a_request_offline_and_an_answer(browser, live_server, org):
+    app = live_server.app
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER_COMPS)
+    marcus = open_phone(browser)
+    enrol(marcus, live_server, "Marcus Johnson", role="warehouse-picker")
+    rated(app, "Marcus Johnson", 4)
+    page = marcus.page
+    page.goto(f"{live_server.url}/app#/mentoring")
+    wait_for_app(page)
+    page.reload()
+    page.get_by_role("heading", name="Mentoring").wait_for()
+    page.get_by_label("Using the scanner").check()
+    page.get_by_label("When you are available").fill("Weekday mornings")
+    page.get_by_label("How a mentee reaches you once you accept").fill("Goods-in desk")
+    page.get_by_role("button", name="Offer to mentor").click()
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    marcus.shot("60-mentor-offer")
+
+    lucia = open_phone(browser)
+    enrol(lucia, live_server, "Lucia Fernandez", role="warehouse-picker")
+    rated(app, "Lucia Fernandez", 2)
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Person.organisation_id).limit(1))
+        assert mentors.reassign(org_id, clock.now()) == 1
+        db.session.commit()
+    lp = lucia.page
+    lp.goto(f"{live_server.url}/app#/plan")
+    wait_for_app(lp)
+    lp.reload()
+    lp.get_by_role("heading", name="Your plan").wait_for()
+    expect(lp.get_by_text("No course for this yet — learn from a colleague")).to_be_visible()
+    expect(lp.get_by_text("Marcus Johnson offers help with Using the scanner")).to_be_visible()
+    lucia.shot("61-plan-suggested-mentor")
+    lucia.context.set_offline(True)
+    lp.get_by_role("button", name="Ask Marcus Johnson").click()
+    lp.get_by_label("How Marcus Johnson can reach you once they accept").fill("Locker 12")
+    share = lp.get_by_label("Share my rating for this with Marcus Johnson")
+    expect(share).not_to_be_checked()
+    lp.get_by_role("button", name="Send the request").click()
+    expect(lp.get_by_text("Asked — waiting for Marcus Johnson")).to_be_visible()
+    lucia.shot("62-asked-offline")
+    lucia.context.set_offline(False)
+    lp.evaluate("window.dispatchEvent(new Event('online'))")
+    lp.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    with app.app_context():
+        assert db.session.scalars(sa.select(MentorRequest.status)).all() == ["pending"]
+
+    again = open_phone(browser)  # Marcus on a second phone: a third browser context
+    enrol(again, live_server, "Marcus Johnson", role="warehouse-picker", device="Tablet")
+    mp = again.page
+    mp.goto(f"{live_server.url}/app#/mentoring")
+    wait_for_app(mp)
+    mp.reload()
+    expect(mp.get_by_text("Lucia Fernandez asks for help with Using the scanner")).to_be_visible()
+    expect(mp.get_by_text("shared their rating")).to_have_count(0)
+    mp.get_by_role("button", name="Accept").click()
+    mp.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    mp.reload()
+    expect(mp.get_by_text("Reach them: Locker 12")).to_be_visible()
+    again.shot("63-mentor-accepted")
+
+    lp.reload()
+    lp.get_by_role("heading", name="Your plan").wait_for()
+    expect(lp.get_by_text("Marcus Johnson accepted. Reach them: Goods-in desk")).to_be_visible()
+    lucia.shot("64-plan-accepted")
+    for phone in (marcus, lucia, again):
+        assert [c for c in phone.console if "error" in c.lower()] == []
+        phone.context.close()

@@ -1,0 +1,91 @@
+"""Background jobs: after the request, once per request; on RQ when Redis is configured."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import Blueprint
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from pwa import jobs
+from pwa.extensions import db
+from pwa.models import MentorSuggestion, Organisation
+from tests.factories import PICKER_COMPS as PICKER
+from tests.factories import mentor_offer as offer
+from tests.factories import person_named, publish_profile
+from tests.factories import picker_rating as rate
+from tests.factories import picker_signed_in as picker
+
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+def marcus_id(app):
+    return person_named(app, "Marcus Johnson")
+
+
+def suggestions(app):
+    with app.app_context():
+        return [(s.learner_id, s.competency, s.mentor_id)
+                for s in db.session.scalars(sa.select(MentorSuggestion))]
+
+
+def test_a_job_runs_after_the_request_once_however_often_it_was_asked(app_factory, monkeypatch):
+    app = app_factory()
+    ran = RAN
+    ran.clear()
+    monkeypatch.setitem(jobs.JOBS, "test.note", "tests.pwa.test_jobs:note")
+    bp = Blueprint("jobs_test", __name__)
+
+    @bp.get("/jobs-test")
+    def ask():
+        jobs.enqueue("test.note", 1)
+        jobs.enqueue("test.note", 1)
+        jobs.enqueue("test.note", 2)
+        assert ran == []  # not while the request works
+        return "asked"
+
+    app.register_blueprint(bp)
+    assert app.test_client().get("/jobs-test").status_code == 200
+    assert ran == [1, 2]
+    with pytest.raises(KeyError):
+        with app.test_request_context():
+            jobs.enqueue("no.such.job")
+
+
+RAN: list[int] = []
+
+
+def note(value):
+    RAN.append(value)
+
+
+def test_the_cli_assigns_every_organisation(app, org, runner):
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER)
+    picker(app, "Marcus Johnson", rate(4), offer())
+    picker(app, "Lucia Fernandez", rate(2))
+    with app.app_context():
+        db.session.execute(sa.delete(MentorSuggestion))
+        db.session.commit()
+    result = runner.invoke(args=["mentors", "assign"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Acme Stores: 1 mentors suggested.\n"
+    assert len(suggestions(app)) == 1
+
+
+def test_with_redis_the_job_goes_to_rq_and_a_worker_runs_it(app_factory, org, app):
+    redis = Redis.from_url(REDIS)
+    redis.ping()  # the local Redis must be there: without it this test fails, never skips
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER)
+    queued = app_factory(REDIS_URL=REDIS)
+    queue = Queue(jobs.QUEUE, connection=redis)
+    queue.empty()
+    picker(queued, "Marcus Johnson", rate(4), offer())
+    picker(queued, "Lucia Fernandez", rate(2))
+    assert suggestions(app) == []  # waiting for a worker
+    assert queue.count == 2  # one per sync that changed what is suggested
+    with queued.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        SimpleWorker([queue], connection=redis).work(burst=True)
+    assert queue.count == 0
+    assert [(m, c) for _, c, m in suggestions(app)] == [(marcus_id(app), "scan")] and org_id
