@@ -102,6 +102,7 @@ def protect(counts: Mapping[Hashable, int], cells: Iterable[Cell], *,
             truth = block.matrix @ point
             values = np.where((truth > 0) & (truth < k), np.nan, truth)
             while True:
+                _hide_plain_subtractions(block, values)
                 found = _examine(block, values, zeros_shown=True, point=point, thorough=False)
                 if not found:
                     found = _examine(block, values, zeros_shown=True, point=point)
@@ -268,15 +269,35 @@ def _examine(block: _Block, values: Matrix, *, zeros_shown: bool, point: Matrix 
         atoms = point[live]
         known = np.concatenate([atoms, hidden_rows[:slacks] @ atoms - 1.0])
 
-    free = _not_always_zero(a_eq, b_eq, known)
+    positive = None
+    if known is not None and slacks:
+        positive = _positive_after_a_swap(shown_rows, hidden_rows, known[:n_atoms],
+                                          known[n_atoms:])
+    free = _not_always_zero(a_eq, b_eq, known, positive)
     # A hidden row whose slack is free can always be met: it pins nothing.
     binding = np.concatenate([np.ones(len(shown), dtype=bool), ~free[n_atoms:]])
     a_free, queries = a_eq[:, free], queries[:, free]
 
     # Pinned to one real value: the hidden row is a combination of the binding rows.
     pinned, uses, moves = _in_row_space(a_free[binding], queries)
-    for j in np.flatnonzero(pinned):
-        found[int(hidden[j])] = [_named(uses[j], shown)]
+    if pinned.any():
+        # The ways back by plain subtraction once the atoms that must be 0 are
+        # gone; the hidden rows pinned to 1 take part (they cannot be hidden more).
+        rows = np.concatenate([shown, hidden])[binding]
+        bits = _as_bits(a_free[binding][:, :int(free[:n_atoms].sum())])
+        order = _largest_first(bits)
+        query_bits = _as_bits(queries[:, :int(free[:n_atoms].sum())])
+        for j in np.flatnonzero(pinned):
+            me = int(hidden[j])
+            ways = [[int(rows[i]) for i in way]
+                    for way in _subtractions(bits, query_bits[j], order)]
+            ways = [way for way in ways if me not in way]
+            if not ways:
+                # Held at 1 by the others' least values: the shown totals around it.
+                around = [int(i) for i in shown
+                          if np.all(block.matrix[i] >= block.matrix[me])]
+                ways = [around] if around else [_named(uses[j], shown)]
+            found[me] = ways
     if found and point is not None:
         return found  # protect hides more first; the programmes wait for a clean pass
     todo = [int(j) for j in np.flatnonzero(~pinned)]
@@ -297,14 +318,16 @@ def _as_bits(rows: Matrix) -> list[int]:
     return [sum(w for w, v in zip(weights, row, strict=True) if v) for row in rows.tolist()]
 
 
-def _subtractions(shown: list[int], cell: int) -> list[list[int]]:
+def _subtractions(shown: list[int], cell: int, order: list[int] | None = None,
+                  ) -> list[list[int]]:
     """The plain subtractions that recover ``cell``: the shown rows each one uses.
 
     A shown total holding the cell, less shown parts that exactly cover the
     rest; or shown parts that exactly cover the cell. Parts are taken largest
-    first (that finds the partitions a report's filters make). Rows are bit sets.
+    first (that finds the partitions a report's filters make). Rows are bit sets;
+    ``order``: the shown rows largest first (:func:`_largest_first`).
     """
-    order = sorted(range(len(shown)), key=lambda i: (-shown[i].bit_count(), i))
+    order = _largest_first(shown) if order is None else order
     ways = []
     for total in order:
         if shown[total] & cell == cell and shown[total] != cell:
@@ -315,6 +338,10 @@ def _subtractions(shown: list[int], cell: int) -> list[list[int]]:
     if parts is not None:
         ways.append(parts)
     return ways
+
+
+def _largest_first(shown: list[int]) -> list[int]:
+    return sorted(range(len(shown)), key=lambda i: (-shown[i].bit_count(), i))
 
 
 def _cover(shown: list[int], order: list[int], target: int) -> list[int] | None:
@@ -329,23 +356,87 @@ def _cover(shown: list[int], order: list[int], target: int) -> list[int] | None:
     return None
 
 
+def _hide_plain_subtractions(block: _Block, values: Matrix) -> None:
+    """Hide cells (NaN in ``values``) until no plain subtraction gives a hidden one back.
+
+    The cheap rules, before any linear algebra: a hidden cell that a shown total
+    less shown parts, or shown parts alone, give back costs the smallest shown
+    cell of that way; then the newly hidden cells are looked at the same way.
+    """
+    zero = block.matrix[values == 0].any(axis=0)
+    bits = _as_bits(block.matrix[:, ~zero])
+    # Hiding only takes ways away: a cell with none never gets one, and every way
+    # found is broken, so each round looks only at the cells just hidden (another
+    # way to a cell looked at before is left to the linear algebra that follows).
+    look = [int(j) for j in np.flatnonzero(np.isnan(values)) if bits[j]]
+    while look:
+        shown = [i for i in range(len(values)) if values[i] > 0]
+        shown_bits = [bits[i] for i in shown]
+        order = _largest_first(shown_bits)
+        found: Found = {}
+        for j in look:
+            ways = _subtractions(shown_bits, bits[j], order)
+            if ways:
+                found[j] = [[shown[i] for i in way] for way in ways]
+        more = _more_to_hide(block, found, values)
+        values[more] = np.nan
+        look = [i for i in more if bits[i]]
+
+
 def _named(coefficients: Matrix, shown: NDArray[np.intp]) -> list[int]:
     """The shown cells with a part in a combination (its first rows are theirs)."""
     return [int(shown[i]) for i in np.flatnonzero(np.abs(coefficients) > 1e-9)
             if i < len(shown)]
 
 
+def _positive_after_a_swap(shown: Matrix, hidden: Matrix, atoms: Matrix, slacks: Matrix,
+                           ) -> NDArray[np.bool_]:
+    """Atoms and slacks that moving a little from one atom to another makes positive.
+
+    Two atoms in exactly the same shown cells can trade learners without any
+    shown number changing; a hidden cell that loses by it must have more than
+    its least (a slack above 0). The cheap way to spare most of the programme
+    in :func:`_not_always_zero`.
+    """
+    positive = np.concatenate([atoms > _TOL, slacks > _TOL])
+    roomy = slacks > _TOL
+    _, signature = np.unique(shown.T, axis=0, return_inverse=True)
+    signature = signature.reshape(-1)
+    held = atoms > _TOL
+    for a in np.flatnonzero(~held):
+        for b in np.flatnonzero(held & (signature == signature[a])):
+            losing = (hidden[:, b] > 0) & (hidden[:, a] == 0)
+            if roomy[losing].all():
+                positive[a] = True
+                positive[len(atoms) + np.flatnonzero((hidden[:, a] > 0) & (hidden[:, b] == 0))] \
+                    = True
+                break
+    for h in np.flatnonzero(~positive[len(atoms):]):
+        inside = hidden[h] > 0
+        for a in np.flatnonzero(inside):
+            for b in np.flatnonzero(held & ~inside & (signature == signature[a])):
+                if roomy[(hidden[:, b] > 0) & (hidden[:, a] == 0)].all():
+                    positive[len(atoms) + h] = True
+                    break
+            if positive[len(atoms) + h]:
+                break
+    return positive
+
+
 def _not_always_zero(a_eq: Matrix, b_eq: Matrix, known: Matrix | None,
-                     ) -> NDArray[np.bool_]:
+                     positive: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
     """Which variables some solution of ``a_eq x = b_eq, x >= 0`` makes positive.
 
     One programme on the cone
     ``a_eq x = tau b_eq``, ``tau >= 1``: maximise the number of variables that
     reach 1 (scaling makes any positive one reach 1, and the sum of two
-    solutions is one). Variables positive in ``known`` need no asking.
+    solutions is one). Variables positive in ``known`` or ``positive`` (some
+    solution) need no asking.
     """
     rows, width = a_eq.shape
     free = known > _TOL if known is not None else np.zeros(width, dtype=bool)
+    if positive is not None:
+        free = free | positive
     ask = np.flatnonzero(~free)
     if known is not None and not len(ask):
         return free
