@@ -283,7 +283,7 @@ def _examine(block: _Block, values: Matrix, *, zeros_shown: bool, point: Matrix 
     if pinned.any():
         # The ways back by plain subtraction once the atoms that must be 0 are
         # gone; the hidden rows pinned to 1 take part (they cannot be hidden more).
-        rows = np.concatenate([shown, hidden])[binding]
+        rows = np.concatenate([shown, hidden[:slacks]])[binding]
         bits = _as_bits(a_free[binding][:, :int(free[:n_atoms].sum())])
         order = _largest_first(bits)
         query_bits = _as_bits(queries[:, :int(free[:n_atoms].sum())])
@@ -503,6 +503,11 @@ class _Programme:
                                   np.asarray(cost, dtype=np.float64))
         self.highs.run()
         status = self.highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kUnknown:
+            # A warm start can end undecided (seen on unbounded ones): solve afresh.
+            self.highs.clearSolver()
+            self.highs.run()
+            status = self.highs.getModelStatus()
         if status == highspy.HighsModelStatus.kOptimal:
             return np.array(self.highs.getSolution().col_value)
         if status == highspy.HighsModelStatus.kInfeasible:

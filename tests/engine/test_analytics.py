@@ -254,6 +254,35 @@ def test_a_role_report_of_eight_competencies_protects_quickly():
     assert took < 10, f"protect took {took:.1f} s"  # about 0.5 s; generous for busy machines
 
 
+# Found by the property test: all but the role's total hidden, a warm-started
+# programme ended undecided on an unbounded cell (it is solved afresh now).
+FOUND = {
+    ("a", "s0", "f1", 0): 2, ("a", "s0", "f1", 3): 2, ("a", "s0", "f1", 5): 1,
+    ("a", "s1", "f0", 0): 1, ("a", "s1", "f0", 1): 2, ("a", "s1", "f0", 3): 5,
+    ("a", "s1", "f0", 4): 3, ("a", "s1", "f0", 5): 1, ("a", "s1", "f1", 1): 1,
+    ("a", "s1", "f1", 2): 2, ("a", "s1", "f1", 3): 1, ("a", "s1", "f1", 4): 1,
+    ("a", "s2", "f0", 1): 1, ("a", "s2", "f0", 2): 3, ("a", "s2", "f0", 4): 2,
+    ("a", "s2", "f0", 5): 1, ("a", "s2", "f1", 0): 1, ("a", "s2", "f1", 1): 2,
+    ("a", "s2", "f1", 2): 2, ("a", "s2", "f1", 3): 3, ("a", "s2", "f1", 5): 2,
+    ("b", "s0", "f1", 0): 2, ("b", "s0", "f1", 1): 1, ("b", "s0", "f1", 2): 1,
+    ("b", "s0", "f1", 5): 1, ("b", "s1", "f0", 0): 2, ("b", "s1", "f0", 2): 2,
+    ("b", "s1", "f0", 3): 5, ("b", "s1", "f0", 4): 1, ("b", "s1", "f0", 5): 2,
+    ("b", "s1", "f1", 2): 2, ("b", "s1", "f1", 3): 1, ("b", "s1", "f1", 4): 1,
+    ("b", "s1", "f1", 5): 1, ("b", "s2", "f0", 1): 2, ("b", "s2", "f0", 2): 3,
+    ("b", "s2", "f0", 5): 2, ("b", "s2", "f1", 0): 3, ("b", "s2", "f1", 1): 2,
+    ("b", "s2", "f1", 2): 3, ("b", "s2", "f1", 4): 1, ("b", "s2", "f1", 5): 1
+}
+
+
+def test_a_report_with_almost_everything_hidden():
+    counts = {(c, s, f, "before", level): n for (c, s, f, level), n in FOUND.items()}
+    cells = role_report_cells({"a": 3, "b": 4}, ["s0", "s1", "s2"], ["f0", "f1"], ["before"],
+                              ["site"])
+    published = protect(counts, cells)
+    assert audit(cells, published) == []
+    assert sum(v is not None for v in published.values()) < len(cells) / 2
+
+
 @st.composite
 def report_views(draw):
     """A small organisation (0-12 people per group, sizes near 5) and a report view of it."""
