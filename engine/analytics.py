@@ -172,6 +172,8 @@ def priority(gap: float, importance: int, affected: int) -> float:
 
 def _canon(value: object) -> str:
     """A text for ``value`` that does not depend on hashing (sets are sorted)."""
+    if type(value) is tuple and all(type(v) is str or type(v) is int for v in value):
+        return f"tuple:{value!r}"  # the usual key or atom, quickly
     if isinstance(value, tuple | list):
         return "(" + ",".join(_canon(v) for v in value) + ")"
     if isinstance(value, frozenset | set):
@@ -201,25 +203,25 @@ class _Block:
 
 def _blocks(ordered: Sequence[Cell]) -> list[_Block]:
     """The independent blocks, each in key order; blocks in the order of their first key."""
-    parent: dict[Hashable, Hashable] = {}
-
-    def root(a: Hashable) -> Hashable:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for cell in ordered:
-        atoms = list(cell.atoms)
-        for a in atoms:
-            parent.setdefault(a, a)
-        for a in atoms[1:]:
-            parent[root(a)] = root(atoms[0])
+    owner: dict[Hashable, int] = {}  # atom -> its group, named by its first cell
+    members: dict[int, list[Hashable]] = {}
+    for i, cell in enumerate(ordered):
+        groups = {owner[a] for a in cell.atoms if a in owner}
+        group = min(groups, default=i)
+        members.setdefault(group, [])
+        for other in groups - {group}:  # merge: the smaller name stays
+            for a in members[other]:
+                owner[a] = group
+            members[group] += members.pop(other)
+        for a in cell.atoms:
+            if a not in owner:
+                owner[a] = group
+                members[group].append(a)
     blocks: dict[object, list[Cell]] = {}
     for i, cell in enumerate(ordered):
         # An empty cell is a block of its own.
-        label: object = root(next(iter(cell.atoms))) if cell.atoms else ("empty", i)
-        blocks.setdefault(label, []).append(cell)
+        name: object = owner[next(iter(cell.atoms))] if cell.atoms else ("empty", i)
+        blocks.setdefault(name, []).append(cell)
     return [_Block(cells) for cells in blocks.values()]
 
 
@@ -314,8 +316,8 @@ def _examine(block: _Block, values: Matrix, *, zeros_shown: bool, point: Matrix 
 
 def _as_bits(rows: Matrix) -> list[int]:
     """Each 0/1 row as the bits of an integer: sets become cheap to compare."""
-    weights = [1 << i for i in range(rows.shape[1])]
-    return [sum(w for w, v in zip(weights, row, strict=True) if v) for row in rows.tolist()]
+    packed = np.packbits(rows != 0, axis=1, bitorder="little")
+    return [int.from_bytes(row.tobytes(), "little") for row in packed]
 
 
 def _subtractions(shown: list[int], cell: int, order: list[int] | None = None,
