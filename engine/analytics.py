@@ -22,19 +22,32 @@ The rules:
    value it can take over every solution consistent with what is shown; the
    cell is recoverable when exactly one whole number lies between the two.
    :func:`protect` hides one more shown cell taking part in each recovery
-   (the smallest non-zero one, ties by key) until the audit finds none.
+   (the smallest non-zero one, ties by key) until the audit finds none. A
+   zero is never hidden, so that what the audit assumes stays true.
 
 How the audit decides, per block of cells that share atoms (blocks are
 independent: nothing shown in one says anything about another):
 
-* Which atoms every consistent solution leaves at 0 (one linear programme);
-  apart from those, a consistent solution can move in every direction the
-  shown equations allow, so a hidden cell is pinned to one real value exactly
-  when its row is a combination of the shown rows (a least-squares check,
-  which also names the shown cells that take part: the ones to hide next).
+* Which atoms every consistent solution leaves at 0, and which hidden cells
+  every solution leaves at exactly 1 (one linear programme). Apart from
+  those, a consistent solution can move in every direction the equations
+  allow, so a hidden cell is pinned to one real value exactly when its row
+  is a combination of the shown rows (least squares, by SVD).
 * For the others, the least and greatest real value by linear programming
-  (HiGHS); every solution found also bounds every other hidden cell, so most
-  cells need no programme of their own. Pinned when ``ceil(min) == floor(max)``.
+  (HiGHS, one programme kept warm per block); every solution found also
+  bounds every other hidden cell, so most cells need no programme of their
+  own. Pinned when ``ceil(min) == floor(max)``. (This is the linear
+  relaxation: where the programme's corners are not whole numbers an
+  attacker solving integer programmes could narrow a range further.)
+
+How :func:`protect` chooses what else to hide, cheapest first, block by block:
+plain subtractions found on bit sets (a shown total less shown parts that
+cover the rest exactly, or shown parts covering the cell); then the hidden
+cells the least-squares check pins, each with its plain subtractions or,
+failing those, the shown cells its combination uses; then the full audit,
+where small moves from the true counts prove most cells open before any
+programme runs. In each round, every way back loses its smallest non-zero
+shown cell (ties by key) unless a cell hidden in that round already broke it.
 
 Atoms are disjoint groups: one learner is in one atom. The same people counted
 twice in different atoms (a role's learners once per competency) are two
@@ -271,11 +284,7 @@ def _examine(block: _Block, values: Matrix, *, zeros_shown: bool, point: Matrix 
         atoms = point[live]
         known = np.concatenate([atoms, hidden_rows[:slacks] @ atoms - 1.0])
 
-    positive = None
-    if known is not None and slacks:
-        positive = _positive_after_a_swap(shown_rows, hidden_rows, known[:n_atoms],
-                                          known[n_atoms:])
-    free = _not_always_zero(a_eq, b_eq, known, positive)
+    free = _not_always_zero(a_eq, b_eq, known)
     # A hidden row whose slack is free can always be met: it pins nothing.
     binding = np.concatenate([np.ones(len(shown), dtype=bool), ~free[n_atoms:]])
     a_free, queries = a_eq[:, free], queries[:, free]
@@ -391,54 +400,16 @@ def _named(coefficients: Matrix, shown: NDArray[np.intp]) -> list[int]:
             if i < len(shown)]
 
 
-def _positive_after_a_swap(shown: Matrix, hidden: Matrix, atoms: Matrix, slacks: Matrix,
-                           ) -> NDArray[np.bool_]:
-    """Atoms and slacks that moving a little from one atom to another makes positive.
-
-    Two atoms in exactly the same shown cells can trade learners without any
-    shown number changing; a hidden cell that loses by it must have more than
-    its least (a slack above 0). The cheap way to spare most of the programme
-    in :func:`_not_always_zero`.
-    """
-    positive = np.concatenate([atoms > _TOL, slacks > _TOL])
-    roomy = slacks > _TOL
-    _, signature = np.unique(shown.T, axis=0, return_inverse=True)
-    signature = signature.reshape(-1)
-    held = atoms > _TOL
-    for a in np.flatnonzero(~held):
-        for b in np.flatnonzero(held & (signature == signature[a])):
-            losing = (hidden[:, b] > 0) & (hidden[:, a] == 0)
-            if roomy[losing].all():
-                positive[a] = True
-                positive[len(atoms) + np.flatnonzero((hidden[:, a] > 0) & (hidden[:, b] == 0))] \
-                    = True
-                break
-    for h in np.flatnonzero(~positive[len(atoms):]):
-        inside = hidden[h] > 0
-        for a in np.flatnonzero(inside):
-            for b in np.flatnonzero(held & ~inside & (signature == signature[a])):
-                if roomy[(hidden[:, b] > 0) & (hidden[:, a] == 0)].all():
-                    positive[len(atoms) + h] = True
-                    break
-            if positive[len(atoms) + h]:
-                break
-    return positive
-
-
-def _not_always_zero(a_eq: Matrix, b_eq: Matrix, known: Matrix | None,
-                     positive: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
+def _not_always_zero(a_eq: Matrix, b_eq: Matrix, known: Matrix | None) -> NDArray[np.bool_]:
     """Which variables some solution of ``a_eq x = b_eq, x >= 0`` makes positive.
 
     One programme on the cone
     ``a_eq x = tau b_eq``, ``tau >= 1``: maximise the number of variables that
     reach 1 (scaling makes any positive one reach 1, and the sum of two
-    solutions is one). Variables positive in ``known`` or ``positive`` (some
-    solution) need no asking.
+    solutions is one). Variables positive in ``known`` (a solution) need no asking.
     """
     rows, width = a_eq.shape
     free = known > _TOL if known is not None else np.zeros(width, dtype=bool)
-    if positive is not None:
-        free = free | positive
     ask = np.flatnonzero(~free)
     if known is not None and not len(ask):
         return free

@@ -2,7 +2,7 @@
 
 The view: 8 competencies x 26 filter groups (all, 5 sites, 3 future roles,
 15 site x future role, before and after a date) x 7 numbers (assessed, below
-target, at each level 1-5), and the role's learners: 1,457 cells over 1,440
+target, at each level 1-5), and the role's learners: 1,457 cells over 1,230
 atoms, for 150 learners with random levels (many groups of 1-4: about 650
 cells hidden by the first rule). Ours: ``protect`` (secondary suppression,
 with its audit to the end). The floor beneath it: the same cells counted
