@@ -88,7 +88,7 @@ class Cell:
 
 
 def protect(counts: Mapping[Hashable, int], cells: Iterable[Cell], *,
-            k: int = K_ANONYMITY) -> dict[Hashable, int | None]:
+            k: int = K_ANONYMITY, integer: bool = False) -> dict[Hashable, int | None]:
     """Each cell's count, or None where it must not be shown.
 
     None when the group has more than 0 but fewer than ``k`` learners, or when
@@ -100,6 +100,8 @@ def protect(counts: Mapping[Hashable, int], cells: Iterable[Cell], *,
         counts: learners per atom (an atom not given has 0).
         cells: the numbers the report view can show.
         k: the smallest group shown (:data:`K_ANONYMITY`; other values for tests).
+        integer: safe against :func:`audit` with ``integer=True`` too (an
+            attacker who solves integer programmes); slower.
 
     Raises:
         ValueError: a count that is not a whole number >= 0, or two cells with one key.
@@ -118,7 +120,8 @@ def protect(counts: Mapping[Hashable, int], cells: Iterable[Cell], *,
                 _hide_plain_subtractions(block, values)
                 found = _examine(block, values, zeros_shown=True, point=point, thorough=False)
                 if not found:
-                    found = _examine(block, values, zeros_shown=True, point=point)
+                    found = _examine(block, values, zeros_shown=True, point=point,
+                                     integer=integer)
                 if not found:
                     break
                 values[_more_to_hide(block, found, values)] = np.nan
@@ -128,7 +131,7 @@ def protect(counts: Mapping[Hashable, int], cells: Iterable[Cell], *,
 
 
 def audit(cells: Iterable[Cell], published: Mapping[Hashable, int | None], *,
-          zeros_shown: bool = True) -> list[Hashable]:
+          zeros_shown: bool = True, integer: bool = False) -> list[Hashable]:
     """The hidden cells an attacker can pin to one exact value from the shown ones.
 
     The attacker knows the shown numbers, which atoms each number sums, and
@@ -139,6 +142,9 @@ def audit(cells: Iterable[Cell], published: Mapping[Hashable, int | None], *,
         cells: the report view's cells, as given to :func:`protect`.
         published: each cell's shown count, or None where hidden (a key not
             given is hidden).
+        zeros_shown: the attacker knows a hidden number is at least 1.
+        integer: bound each hidden cell by integer programmes rather than their
+            linear relaxation (exact, and much slower: for tests on small views).
 
     Returns:
         The keys of the recoverable cells, in key order. Empty: safe.
@@ -152,7 +158,7 @@ def audit(cells: Iterable[Cell], published: Mapping[Hashable, int | None], *,
         for block in _blocks(ordered):
             shown = [published.get(c.key) for c in block.cells]
             values = np.array([np.nan if v is None else float(v) for v in shown])
-            found = _examine(block, values, zeros_shown=zeros_shown)
+            found = _examine(block, values, zeros_shown=zeros_shown, integer=integer)
             recoverable |= {block.cells[j].key for j in found}
     return [c.key for c in ordered if c.key in recoverable]
 
@@ -245,7 +251,7 @@ Found = dict[int, list[list[int]]]
 
 
 def _examine(block: _Block, values: Matrix, *, zeros_shown: bool, point: Matrix | None = None,
-             thorough: bool = True) -> Found:
+             thorough: bool = True, integer: bool = False) -> Found:
     """The recoverable hidden cells of one block (``values``: NaN where hidden).
 
     ``point``: counts known to fit (the truth, in :func:`protect`, which
@@ -312,12 +318,12 @@ def _examine(block: _Block, values: Matrix, *, zeros_shown: bool, point: Matrix 
     if found and point is not None:
         return found  # protect hides more first; the programmes wait for a clean pass
     todo = [int(j) for j in np.flatnonzero(~pinned)]
-    if known is not None:
+    if known is not None and not integer:  # (a real move is no whole solution)
         todo = _still_undecided(a_free[binding], queries, known[free], todo,
                                 n_atoms=int(free[:n_atoms].sum()),
                                 slack_rows=a_free[~binding])
     start = known[free] if known is not None else None
-    for q in _pinned_whole(a_free, b_eq, queries, todo, start):
+    for q in _pinned_whole(a_free, b_eq, queries, todo, start, integer):
         near = [int(i) for i in shown if (block.matrix[i] * block.matrix[hidden[q]]).any()]
         found[int(hidden[q])] = [near or [int(i) for i in shown]]
     return found
@@ -437,7 +443,8 @@ class _Programme:
     """A linear programme kept between solves: only the objective changes (warm starts)."""
 
     def __init__(self, a: Matrix, row_lower: Matrix, row_upper: Matrix, col_lower: Matrix,
-                 col_upper: Matrix) -> None:
+                 col_upper: Matrix, integer: bool = False) -> None:
+        self.integer = integer
         self.col_lower = col_lower
         # The plain solver highspy.Highs wraps: no interrupt callbacks, no banner on stdout.
         self.highs = _Highs()
@@ -461,6 +468,8 @@ class _Programme:
         rows, cols = np.nonzero(nonzero.T)  # column by column
         lp.a_matrix_.index_ = cols.astype(np.int32)
         lp.a_matrix_.value_ = self.a.T[rows, cols]
+        if self.integer:
+            lp.integrality_ = [highspy.HighsVarType.kInteger] * self.width
         self.highs.passModel(lp)
         self.ready = True
 
@@ -546,8 +555,11 @@ def _still_undecided(binding: Matrix, queries: Matrix, known: Matrix, todo: list
 
 
 def _pinned_whole(a_eq: Matrix, b_eq: Matrix, queries: Matrix, todo: list[int],
-                  start: Matrix | None) -> list[int]:
+                  start: Matrix | None, integer: bool = False) -> list[int]:
     """Of the query rows ``todo``, those with one whole value between their least and greatest.
+
+    ``integer``: over whole-number solutions only (integer programmes, one
+    query at a time), instead of the linear relaxation.
 
     Each solution a programme finds is a value for every query, so the range
     seen so far grows for all of them; a query whose range already holds two
@@ -568,10 +580,24 @@ def _pinned_whole(a_eq: Matrix, b_eq: Matrix, queries: Matrix, todo: list[int],
             return False
         return bool(math.floor(high[j] + _TOL) - math.ceil(low[j] - _TOL) >= 1)
 
+    inf = highspy.kHighsInf
+    lp = _Programme(a_eq, b_eq, b_eq, np.zeros(a_eq.shape[1]), np.full(a_eq.shape[1], inf),
+                    integer=integer)
+    if integer:
+        out = []
+        for j in todo:
+            greatest = lp.solve(-queries[j])
+            if greatest is None:
+                continue
+            most = round(float(queries[j] @ greatest))
+            if start is not None and most != round(float(queries[j] @ start)):
+                continue  # the truth is another whole solution
+            least = lp.solve(queries[j])
+            if least is not None and round(float(queries[j] @ least)) == most:
+                out.append(j)
+        return out
     if start is not None:
         seen(start)
-    inf = highspy.kHighsInf
-    lp = _Programme(a_eq, b_eq, b_eq, np.zeros(a_eq.shape[1]), np.full(a_eq.shape[1], inf))
     # First all of them at once, pushed apart: in round r a query goes up when
     # bit r of its place is set and down otherwise, so any two go opposite ways
     # in some round. Then one by one, what is still undecided.
