@@ -5,6 +5,6 @@ A new resource is one module with its blueprint, and one line in ``BLUEPRINTS``.
 
 from __future__ import annotations
 
-from api import auth, content, me, openapi, plan, sync
+from api import analytics, auth, content, gaps, me, openapi, plan, sync
 
-BLUEPRINTS = [auth.bp, me.bp, content.bp, plan.bp, sync.bp, openapi.bp]
+BLUEPRINTS = [auth.bp, me.bp, content.bp, plan.bp, sync.bp, analytics.bp, gaps.bp, openapi.bp]
