@@ -55,13 +55,15 @@ def uncovered_levels(target: int, ranges: Iterable[tuple[int, int]]) -> tuple[in
 def cells(lines: Iterable[Line], ranges: Mapping[str, Iterable[tuple[int, int]]],
           atoms: Iterable[Atom]) -> list[Cell]:
     """The gap report's cells: per competency, its uncovered learners and each needed level."""
-    atoms = list(atoms)
+    by_key: dict[str, list[Atom]] = {}
+    for atom in atoms:
+        by_key.setdefault(atom[0], []).append(atom)
     out = []
     for line in lines:
         levels = uncovered_levels(line.target, ranges.get(line.key, ()))
         if not levels:
             continue
-        mine = [a for a in atoms if a[0] == line.key and a[3] in levels]
+        mine = [a for a in by_key.get(line.key, ()) if a[3] in levels]
         out.append(Cell(("gap", line.key), frozenset(mine)))
         for level in levels:
             out.append(Cell(("gap", line.key, level),

@@ -58,18 +58,23 @@ def _matches(atom: Atom, where: Filter) -> bool:
 
 def cells(lines: Iterable[Line], atoms: Iterable[Atom], offered: Sequence[Filter]) -> list[Cell]:
     """Every number the view shows under every filter it offers."""
-    atoms = list(atoms)
+    by_key: dict[str, list[Atom]] = {}
+    for atom in atoms:
+        by_key.setdefault(atom[0], []).append(atom)
     out = []
     for line in lines:
-        mine = [a for a in atoms if a[0] == line.key]
+        mine = by_key.get(line.key, [])
         for where in offered:
             here = [a for a in mine if _matches(a, where)]
+            by_level: dict[int, list[Atom]] = {}
+            for a in here:
+                by_level.setdefault(a[3], []).append(a)
             out.append(Cell(("assessed", line.key, *where), frozenset(here)))
             out.append(Cell(("below", line.key, *where),
                             frozenset(a for a in here if a[3] < line.target)))
             for level in LEVELS:
                 out.append(Cell(("level", line.key, *where, level),
-                                frozenset(a for a in here if a[3] == level)))
+                                frozenset(by_level.get(level, ()))))
     return out
 
 
