@@ -86,6 +86,10 @@ def report(lines: Iterable[Line], published: Mapping[object, int | None],
         assessed = published.get(("assessed", line.key, *where))
         below = published.get(("below", line.key, *where))
         levels = tuple(published.get(("level", line.key, *where, level)) for level in LEVELS)
+        if assessed is None:
+            # A withheld group shows nothing else: a 0 beside it ("no one below target")
+            # would say something true of every one of its few people.
+            below, levels = None, (None,) * len(LEVELS)
         short = [(level, n) for level, n in zip(LEVELS, levels, strict=True)
                  if level < line.target]
         shown = [(level, n) for level, n in short if n]
