@@ -5,6 +5,7 @@ A new resource is one module with its blueprint, and one line in ``BLUEPRINTS``.
 
 from __future__ import annotations
 
-from api import auth, content, me, mentors, openapi, plan, sync
+from api import analytics, auth, content, gaps, me, mentors, openapi, plan, sync
 
-BLUEPRINTS = [auth.bp, me.bp, content.bp, plan.bp, mentors.bp, sync.bp, openapi.bp]
+BLUEPRINTS = [auth.bp, me.bp, content.bp, plan.bp, mentors.bp, sync.bp, analytics.bp, gaps.bp,
+              openapi.bp]

@@ -16,7 +16,9 @@ greedy pass per learner, so that capacity is shared fairly across everyone:
   every unmatched gap cost more than any matched one); among those answers the
   cheapest wins: each further mentee of a mentor costs ``LOAD_COST`` more than
   the last (convex, so the fewest active mentees go first), a mentor of another
-  role costs ``ROLE_COST``, of another site ``SITE_COST``.
+  role costs ``ROLE_COST``, of another site ``SITE_COST``, and one who does not
+  speak the learner's own language (their locale's; every learner also reads the
+  app's language) ``LANGUAGE_COST``.
 
 Learners that are interchangeable (same competency, role, site and languages)
 are one node with a supply of their count, and reach mentors through hub nodes
@@ -55,6 +57,7 @@ HOLDING = ("pending", "accepted")
 LOAD_COST = 4  # each further mentee of one mentor
 ROLE_COST = 3  # a mentor of another role
 SITE_COST = 2  # a mentor of another site (or where either site is unknown)
+LANGUAGE_COST = 1  # talking in a language that is not the learner's own
 _UNMATCHED = 10**6  # dearer than any match: coverage comes first
 
 _TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -179,6 +182,7 @@ class Gap:
     role: str
     site: str | None
     languages: frozenset[str]  # primary subtags
+    first_language: str | None = None  # the learner's own (their locale's): preferred
 
 
 @dataclass(frozen=True)
@@ -205,9 +209,12 @@ class Assignment:
 
 
 def cost(gap: Gap, mentor: Mentor) -> int:
-    """The price of a match before load: a mentor of the same role and site costs nothing."""
+    """The price of a match before load: a mentor of the same role and site who speaks the
+    learner's own language costs nothing."""
     same_site = gap.site is not None and gap.site == mentor.site
-    return (0 if gap.role == mentor.role else ROLE_COST) + (0 if same_site else SITE_COST)
+    own = gap.first_language is None or gap.first_language in mentor.languages
+    return ((0 if gap.role == mentor.role else ROLE_COST) + (0 if same_site else SITE_COST)
+            + (0 if own else LANGUAGE_COST))
 
 
 def can_match(gap: Gap, mentor: Mentor) -> bool:
@@ -233,7 +240,8 @@ def assign(gaps: Iterable[Gap], mentors: Iterable[Mentor]) -> tuple[Assignment, 
     classes: dict[tuple[Any, ...], list[Gap]] = {}
     for g in gaps:
         alone = g.learner if g.learner in mentor_ids else None
-        key = (g.competency, g.role, g.site or "", tuple(sorted(g.languages)), alone or 0)
+        key = (g.competency, g.role, g.site or "", tuple(sorted(g.languages)),
+               g.first_language or "", alone or 0)
         classes.setdefault(key, []).append(g)
 
     graph = nx.MultiDiGraph()
@@ -274,7 +282,9 @@ def assign(gaps: Iterable[Gap], mentors: Iterable[Mentor]) -> tuple[Assignment, 
         for lang in sorted(probe.languages):
             for hub, price in hubs(probe.competency, lang, probe.role, probe.site or ""):
                 if hub in graph:
-                    graph.add_edge(node, hub, capacity=len(members), weight=price)
+                    own = lang == probe.first_language or probe.first_language is None
+                    graph.add_edge(node, hub, capacity=len(members),
+                                   weight=price + (0 if own else LANGUAGE_COST))
     flow = _min_cost_flow(graph)
 
     def sent(u: Any, v: Any) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from engine.profiles import Competency
 from pwa import clock
+from pwa.demo import assessments
 from pwa.extensions import db
 from pwa.models import Item, Organisation, Person, Role
 from pwa.store import catalogue, feedback, invites, people
@@ -92,6 +93,28 @@ PEOPLE = [
 
 LD_ADMIN = ("Priya Natarajan", "learning-development", "Europe/London", "en-GB")
 
+# Where each person works: two stores' associates, a shift lead per store, one
+# distribution centre, two home care teams. Reports filter by it.
+RIVERSIDE, HIGH_STREET, DOCKLANDS = "Riverside store", "High Street store", "Docklands store"
+SITES = {
+    **dict.fromkeys(("Ana Ruiz", "Grace Okafor", "Tomasz Nowak", "Mei Lin", "Jamal Ibrahim",
+                     "Carmen Vidal"), RIVERSIDE),
+    **dict.fromkeys(("Sofia Rossi", "Liam Murphy", "Fatima Zahra", "Daniel Costa",
+                     "Hannah Becker", "David Clarke"), HIGH_STREET),
+    "Niamh Byrne": DOCKLANDS,
+    **{name: "Midlands distribution centre" for name, role, *_ in PEOPLE
+       if role == "warehouse-picker"},
+    **dict.fromkeys(("Maria Santos", "Joy Mwangi", "Patrick O'Brien", "Aisha Khan",
+                     "Rosa Martinez"), "North care team"),
+    **dict.fromkeys(("Bernadette Walsh", "Yusuf Demir", "Chloe Dubois", "Ingrid Larsen",
+                     "Emmanuel Boateng"), "South care team"),
+    LD_ADMIN[0]: "Head office",
+}
+
+SITES_ROLE = {name: role for name, role, *_ in PEOPLE}
+# Store associates who want to become shift leads.
+FUTURE_ROLES = {"Mei Lin": "shift-lead", "Jamal Ibrahim": "shift-lead"}
+
 # Two authors per frontline role: the people L&D judged to do the job best.
 AUTHORS = {
     "store-associate": ("Grace Okafor", "Tomasz Nowak"),
@@ -133,15 +156,20 @@ def seed() -> str:
     for person_name, role_slug, time_zone, locale in [*PEOPLE, LD_ADMIN]:
         _, was_created = people.ensure_person(
             org, person_name, roles[role_slug], ld_admin=(person_name == LD_ADMIN[0]),
-            time_zone=time_zone, locale=locale,
+            time_zone=time_zone, locale=locale, site=SITES[person_name],
         )
         created += was_created
     for role_slug, author_names in AUTHORS.items():
         for author_name in author_names:
             person, _ = people.ensure_person(org, author_name, roles[role_slug])
             people.nominate_author(person, roles[role_slug])
+    for person_name, future in FUTURE_ROLES.items():
+        person, _ = people.ensure_person(org, person_name, roles[SITES_ROLE[person_name]])
+        if person.future_role_id is None:
+            person.future_role_id = roles[future].id
     db.session.flush()
     content = seed_content(org, clock.now())
+    assessed = assessments.seed(org, clock.now(), skip={DEMO_INVITES[0][1]})
     db.session.flush()
     from pwa.demo import mentors
 
@@ -149,7 +177,7 @@ def seed() -> str:
     total = len(PEOPLE) + 1
     return (f"Demo organisation '{org.name}': {len(roles)} roles, {total} people "
             f"({created} new), 1 L&D admin, 2 authors per frontline role. {content} "
-            f"{mentoring}")
+            f"{assessed} {mentoring}")
 
 
 def invites_for_demo_people() -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""The demo's peer mentor: Marcus Johnson offers help with the scanner, which no course covers.
+"""The demo's peer mentors: Marcus Johnson and Elena Popescu offer help with the scanner,
+which no course covers.
 
 Everything goes through the sync path, as if from their phones: a rating (only
 where the person has none of that competency yet), then the offer. Lucia
@@ -19,11 +20,17 @@ from pwa.store import assessment, mentors, profiles
 from pwa.sync import ingest
 
 COMPETENCY = "scanner-systems"
-RATINGS = (("Marcus Johnson", 4), ("Lucia Fernandez", 2))
-MENTOR = "Marcus Johnson"
-OFFER = {"competencies": [COMPETENCY], "capacity": 2, "languages": ["en"],
-         "availability": "Weekday mornings at the goods-in desk",
-         "contact": "Goods-in desk, weekday mornings", "status": "active"}
+RATINGS = (("Marcus Johnson", 4), ("Elena Popescu", 5), ("Lucia Fernandez", 2))
+# Six pickers are below target on the scanner: six places, so everyone gets a suggestion,
+# and Lucia (Spanish) gets Marcus, who speaks it.
+OFFERS = {
+    "Marcus Johnson": {"competencies": [COMPETENCY], "capacity": 3, "languages": ["en", "es"],
+                       "availability": "Weekday mornings at the goods-in desk",
+                       "contact": "Goods-in desk, weekday mornings", "status": "active"},
+    "Elena Popescu": {"competencies": [COMPETENCY], "capacity": 3, "languages": ["en", "ro"],
+                      "availability": "Late shifts, after the 18:00 break",
+                      "contact": "Ask for Elena at the packing benches", "status": "active"},
+}
 
 
 def _event(type_: str, data: dict[str, Any], at: datetime) -> dict[str, Any]:
@@ -41,7 +48,7 @@ def seed(org: Organisation, now: datetime) -> str:
     """Ratings where missing, Marcus's offer if he has none, and the suggestions; once each."""
     people = {p.display_name: p for p in db.session.scalars(
         select(Person).where(Person.organisation_id == org.id,
-                             Person.display_name.in_([n for n, _ in RATINGS])))}
+                             Person.display_name.in_([n for n, _ in RATINGS] + list(OFFERS))))}
     at = now - timedelta(minutes=5)
     for name, level in RATINGS:
         person = people[name]
@@ -52,10 +59,12 @@ def seed(org: Organisation, now: datetime) -> str:
         _sync(person, [_event("rating.set", {"role": person.role.slug, "competency": COMPETENCY,
                                              "version": version.number, "level": level,
                                              "note": None}, at)], now)
-    mentor = people[MENTOR]
-    added = db.session.get(MentorOffer, mentor.id) is None
-    if added:
-        _sync(mentor, [_event("mentor.offer.changed", OFFER, at + timedelta(minutes=1))], now)
+    added = 0
+    for name, offer in OFFERS.items():
+        mentor = people[name]
+        if db.session.get(MentorOffer, mentor.id) is None:
+            _sync(mentor, [_event("mentor.offer.changed", offer, at + timedelta(minutes=1))],
+                  now)
+            added += 1
     suggested = mentors.reassign(org.id, now)
-    return (f"{'1 mentor offer added' if added else 'Mentor offer kept'}; "
-            f"{suggested} mentors suggested.")
+    return f"{added} mentor offers added; {suggested} mentors suggested."

@@ -176,6 +176,8 @@ def item_form(key: str | None = None) -> Any:
     form.competencies.choices = _competency_choices(admin)
     if request.method == "GET" and item is not None:
         _fill(form, item.revisions[-1])
+    elif request.method == "GET" and request.args.get("competency") in form.competencies.choices:
+        form.competencies.data = [request.args["competency"]]  # from the curriculum gaps
     problems: list[str] = []
     if form.validate_on_submit():
         try:

@@ -426,7 +426,8 @@ def reassign(organisation_id: int, now: datetime) -> int:
         for u in plan["uncovered"]:
             if (p.id, u["competency"]) not in holding:
                 gaps.append(rules.Gap(p.id, u["competency"], p.role.slug, p.site,
-                                      _learner_languages(p, offers.get(p.id))))
+                                      _learner_languages(p, offers.get(p.id)),
+                                      rules.language(p.locale or APP_LANGUAGE)))
     by_id = {p.id: p for p in people}
     mentors = [rules.Mentor(o.person_id, frozenset(offered.get(o.person_id, [])), o.capacity,
                             o.load, frozenset(map(rules.language, o.languages)),

@@ -61,10 +61,12 @@ def ensure_person(
     ld_admin: bool = False,
     time_zone: str = "UTC",
     locale: str = "en",
+    site: str | None = None,
 ) -> tuple[Person, bool]:
     """Find the person of this name in ``org`` or create them; True if created.
 
-    An existing person keeps their role; asking for ``ld_admin`` grants it.
+    An existing person keeps their role; asking for ``ld_admin`` grants it, and
+    a ``site`` is given to an existing person who has none yet.
     """
     name = people_rules.clean_display_name(name)
     person = db.session.scalar(
@@ -76,6 +78,8 @@ def ensure_person(
                                {"field": "role"}, name=name, role=person.role.slug)
         if ld_admin and not person.is_ld_admin:
             person.is_ld_admin = True
+        if site and person.site is None:
+            person.site = site
         return person, False
     person = Person(
         organisation_id=org.id,
@@ -84,6 +88,7 @@ def ensure_person(
         time_zone=people_rules.check_time_zone(time_zone),
         locale=people_rules.check_locale(locale),
         is_ld_admin=ld_admin,
+        site=site,
         user_handle=secrets.token_bytes(32),
     )
     db.session.add(person)

@@ -207,3 +207,17 @@ def test_coverage_equals_the_max_flow_bound_and_no_mentor_is_over_capacity(gaps,
         assert a.competency in by_person[a.mentor].competencies
         assert any(x.learner == a.learner and x.competency == a.competency
                    and m.can_match(x, by_person[a.mentor]) for x in gaps)
+
+
+def test_a_mentor_who_speaks_the_learners_own_language_comes_first():
+    # Lucia's own language is Spanish; she also reads English. Two mentors alike in all
+    # else, one place each: Ana (English) and Marcus (English and Spanish). Kwame reads
+    # English only. Lucia with Marcus and Kwame with Ana costs 0; the swap costs 1.
+    lucia = m.Gap(1, "scanner", "picker", "dc", frozenset({"es", "en"}), "es")
+    kwame = m.Gap(2, "scanner", "picker", "dc", frozenset({"en"}), "en")
+    ana = m.Mentor(10, frozenset({"scanner"}), 1, 0, frozenset({"en"}), "picker", "dc", True)
+    marcus = m.Mentor(11, frozenset({"scanner"}), 1, 0, frozenset({"en", "es"}), "picker",
+                      "dc", True)
+    found = {a.learner: a.mentor for a in m.assign([lucia, kwame], [ana, marcus])}
+    assert found == {1: 11, 2: 10}
+    assert m.cost(lucia, ana) == m.LANGUAGE_COST and m.cost(lucia, marcus) == 0

@@ -103,6 +103,12 @@ GET    /admin/catalogue/{item}                        302  403     403   403    
 POST   /admin/catalogue/{item}                        302  403     403   403    403     422
 GET    /admin/catalogue/{item}/retire                 302  403     403   403    403     200
 POST   /admin/catalogue/{item}/retire                 302  403     403   403    403     302
+# Reports: L&D only (aggregates, never a rating)
+GET    /reports                                       302  403     403   403    403     200
+GET    /reports/gaps                                  302  403     403   403    403     200
+GET    /reports/priorities/{role}                     302  403     403   403    403     200
+GET    /reports/priorities/{role}?site=nowhere        302  403     403   403    403     422
+GET    /reports/case/{role}                           302  403     403   403    403     200
 # API: sign-in
 GET    /api/v1/openapi.json                           200  200     200   200    200     200
 GET    /api/v1/auth/csrf                              200  200     200   200    200     200
@@ -134,6 +140,10 @@ GET    /api/v1/roles/{role}/profile                   401  200     200   200    
 GET    /api/v1/roles/{role}/profile/diff?from=1&to=1  401  200     200   200    200     200
 GET    /api/v1/catalog                                401  200     200   200    200     200
 GET    /api/v1/catalog/items/{item}                   401  200     200   200    200     200
+# API: reports for L&D
+GET    /api/v1/analytics/priorities?role={role}       401  403     403   403    403     200
+GET    /api/v1/analytics/priorities?role={role}&site=x 401 403     403   403    403     422
+GET    /api/v1/gaps                                   401  403     403   403    403     200
 """
 
 BODIES: dict[str, Any] = {

@@ -84,7 +84,7 @@ def test_seed_builds_profiles_feedback_and_catalogue(app, runner):
 def test_a_store_associate_aiming_for_shift_lead_gets_real_items(app, runner):
     """Choosing Shift lead brings its own competencies into the plan, each with a catalogue item."""
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    with app.app_context():  # the seed sets nobody's future role: the first load stays small
+    with app.app_context():  # Liam has no future role from the seed: his first load stays small
         liam = db.session.scalar(sa.select(Person).where(Person.display_name == "Liam Murphy"))
         assert liam.future_role is None
         liam.future_role = db.session.scalar(sa.select(Role).where(Role.slug == "shift-lead"))
@@ -136,9 +136,9 @@ def test_marcus_offers_help_with_the_scanner_and_is_suggested_to_lucia(app, runn
         people = {p.display_name: p.id for p in db.session.scalars(sa.select(Person))}
         offer = db.session.get(MentorOffer, people["Marcus Johnson"])
         assert (offer.status, offer.capacity, offer.languages, offer.availability) == (
-            "active", 2, ["en"], "Weekday mornings at the goods-in desk")
+            "active", 3, ["en", "es"], "Weekday mornings at the goods-in desk")
         assert db.session.scalars(sa.select(MentorCompetency.competency)).all() == [
-            "scanner-systems"]
+            "scanner-systems", "scanner-systems"]
         levels = {p: lv for p, lv in db.session.execute(
             sa.select(Rating.person_id, Rating.level)
             .join(CompetencyIdentity, CompetencyIdentity.id == Rating.competency_id)
@@ -147,9 +147,48 @@ def test_marcus_offers_help_with_the_scanner_and_is_suggested_to_lucia(app, runn
         assert levels[people["Marcus Johnson"]] == 4 and levels[people["Lucia Fernandez"]] == 2
         suggested = [(s.learner_id, s.competency, s.mentor_id)
                      for s in db.session.scalars(sa.select(MentorSuggestion))]
+        # Lucia speaks Spanish, as Marcus does; six places for six pickers below target.
         assert (people["Lucia Fernandez"], "scanner-systems", people["Marcus Johnson"]) in \
             suggested
+        assert len(suggested) == 6
     # Again: nothing is doubled.
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == ratings
+
+
+def test_seed_gives_sites_future_roles_and_self_assessments_through_sync(app, runner):
+    from pwa.models import AssessmentSubmission, Event, Rating
+    from pwa.store import assessment
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        everyone = db.session.scalars(sa.select(Person)).all()
+        assert all(p.site == demo.SITES[p.display_name] for p in everyone)
+        by_site = Counter(p.site for p in everyone if p.role.slug == "store-associate")
+        assert by_site == {demo.RIVERSIDE: 5, demo.HIGH_STREET: 5}
+        assert sorted(p.display_name for p in everyone if p.future_role is not None) == \
+            ["Jamal Ibrahim", "Mei Lin"]
+        rated = {p.display_name for p in everyone if assessment.history(p)}
+        frontline = {name for name, role, *_ in demo.PEOPLE}
+        assert rated == frontline - {"Ana Ruiz"}
+        # Through the real sync path: every rating has its stored event, every person a
+        # submission of their role's current version.
+        ratings = db.session.scalar(sa.select(sa.func.count()).select_from(Rating))
+        assert ratings == db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(
+            Event.type == "rating.set"))
+        assert db.session.scalar(sa.select(sa.func.count(sa.distinct(
+            AssessmentSubmission.person_id)))) == len(rated)
+        latest = {}
+        for p in everyone:
+            for r in assessment.history(p):
+                latest[(p.display_name, r["competency"])] = r["level"]
+        scanner = {name: level for (name, key), level in latest.items()
+                   if key == "scanner-systems"}
+        assert scanner["Marcus Johnson"] >= 4 and scanner["Elena Popescu"] >= 4
+        assert scanner["Lucia Fernandez"] == 2
+        assert sum(level < 3 for level in scanner.values()) >= 5
+        assert all(1 <= level <= 5 for level in latest.values())
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # idempotent
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == ratings

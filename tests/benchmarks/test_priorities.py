@@ -1,0 +1,212 @@
+"""Role-wide priorities: the endpoint against the SQL GROUP BY it runs, on the same database.
+
+On PostgreSQL: 100,000 learners of one role, each with a latest rating of
+each of its 50 competencies (5,000,000 ratings and their events, written with
+COPY through psycopg), spread over 10 sites, one in ten with one of two future
+roles. (On SQLite, which ``make bench`` runs first, 10,000 learners, 500,000
+ratings, written with ``executemany``: the same shape, smaller.) The profile's
+50 lines are inserted directly, as a profile authored in the app holds at
+most 40.
+
+The floor: ``analytics.atoms_query(role)`` executed and fetched, the one
+statement behind the report (latest rating per person and competency by a
+window function, grouped by competency, site, future role and level). Our
+path: ``GET /api/v1/analytics/priorities?role=...`` through the Flask test
+client, signed in as the L&D admin: that query, the filter values, the item
+ranges, every cell of every filter through ``protect`` at once, and the JSON.
+Each side is timed as the median of 5 runs after 1, one after the other in
+the same process. Goal: a ratio of 1.2 or less.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from pwa.extensions import db
+from pwa.models import (
+    CompetencyIdentity,
+    Event,
+    Person,
+    ProfileVersion,
+    Rating,
+    Role,
+    VersionCompetency,
+)
+from pwa.store import analytics
+from tests.factories import LEVELS, sign_in_as
+
+COMPETENCIES = 50
+SITES = 10
+CALLS, WARM_UP = 5, 1
+
+
+def settle(app: Any) -> None:
+    """PostgreSQL: the grown tables vacuumed and analysed, as autovacuum leaves them."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("VACUUM (ANALYZE) people, events, ratings, competencies, "
+                                     "version_competencies, profile_versions"))
+
+
+def median_s(run: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(WARM_UP + CALLS):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[WARM_UP:])
+
+
+def profile(role_id: int, now: datetime) -> list[int]:
+    """A published version of 50 competencies; their identity ids."""
+    ids = db.session.execute(sa.insert(CompetencyIdentity).returning(
+        CompetencyIdentity.id, sort_by_parameter_order=True),
+        [{"role_id": role_id, "key": f"skill-{j:02}", "created_at": now}
+         for j in range(COMPETENCIES)]).scalars().all()
+    version = ProfileVersion(role_id=role_id, number=1, status="published", summary="Bench.",
+                             created_at=now, updated_at=now, published_at=now)
+    db.session.add(version)
+    db.session.flush()
+    db.session.execute(sa.insert(VersionCompetency), [
+        {"version_id": version.id, "competency_id": c, "position": j, "name": f"Skill {j:02}",
+         "description": "A skill.", "group_name": "Skills", "levels": list(LEVELS),
+         "target": 2 + j % 3, "importance": 1 + j % 5} for j, c in enumerate(ids)])
+    return list(ids)
+
+
+def people_rows(org_id: int, role_id: int, futures: list[int], count: int, first: int,
+                now: datetime) -> Iterator[tuple[Any, ...]]:
+    for n in range(count):
+        future = futures[n % 2] if n % 10 == 0 else None
+        yield (first + n, org_id, f"Learner {n}", role_id, future, f"Site {n % SITES:02}",
+               "UTC", "en", False, (first + n).to_bytes(8, "big") + b"bench", now)
+
+
+def rating_rows(first_person: int, count: int, competencies: list[int], version_id: int,
+                now: datetime) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+    """(event, rating) pairs: every learner rates every competency once."""
+    for n in range(count):
+        person = first_person + n
+        for j, c in enumerate(competencies):
+            event_id = f"{person:08x}-0000-4000-8000-{j:012x}"
+            when = now - timedelta(minutes=(n * 7 + j) % 5000)
+            level = 1 + (n * 31 + j * 17) % 5
+            yield ((event_id, person, "rating.set", 1, when, when, "bench", "{}"),
+                   (person, c, version_id, level, when, event_id))
+
+
+PEOPLE_COLS = ("id", "organisation_id", "display_name", "role_id", "future_role_id", "site",
+               "time_zone", "locale", "is_ld_admin", "user_handle", "created_at")
+EVENT_COLS = ("id", "person_id", "type", "schema", "occurred_at", "received_at", "device_id",
+              "data")
+RATING_COLS = ("person_id", "competency_id", "version_id", "level", "occurred_at", "event_id")
+
+
+def grow(app: Any, org: dict[str, Any], learners: int) -> None:
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    with app.app_context():
+        role_id = org["roles"]["store-associate"]
+        extra = Role(organisation_id=org["id"], slug="shift-lead", name="Shift lead")
+        db.session.add(extra)
+        db.session.flush()
+        competencies = profile(role_id, now)
+        version_id = db.session.scalar(sa.select(ProfileVersion.id).where(
+            ProfileVersion.role_id == role_id))
+        first = (db.session.scalar(sa.select(sa.func.max(Person.id))) or 0) + 1
+        db.session.commit()
+        futures = [org["roles"]["warehouse-picker"], extra.id]
+        persons = people_rows(org["id"], role_id, futures, learners, first, now)
+        pairs = rating_rows(first, learners, competencies, version_id, now)
+        if db.engine.dialect.name == "postgresql":
+            copy_all(persons, pairs)
+        else:
+            with db.engine.begin() as conn:
+                conn.execute(sa.insert(Person), [dict(zip(PEOPLE_COLS, r, strict=True))
+                                                 for r in persons])
+                batch: list[tuple[Any, ...]] = []
+                for pair in pairs:
+                    batch.append(pair)
+                    if len(batch) == 50_000:
+                        write_sqlite(conn, batch)
+                        batch = []
+                write_sqlite(conn, batch)
+    settle(app)
+
+
+def write_sqlite(conn: sa.Connection, pairs: list[tuple[Any, ...]]) -> None:
+    if not pairs:
+        return
+    conn.execute(sa.insert(Event), [{**dict(zip(EVENT_COLS, e, strict=True)), "data": {}}
+                                    for e, _ in pairs])
+    conn.execute(sa.insert(Rating), [dict(zip(RATING_COLS, r, strict=True)) for _, r in pairs])
+
+
+def copy_all(persons: Iterator[tuple[Any, ...]],
+             pairs: Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]]) -> None:
+    """People, events and ratings with COPY, the events and ratings in one pass."""
+    raw = db.engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY people ({', '.join(PEOPLE_COLS)}) FROM STDIN") as copy:
+                for row in persons:
+                    copy.write_row(row)
+            ratings = io.StringIO()
+            with cur.copy(f"COPY events ({', '.join(EVENT_COLS)}) FROM STDIN") as copy:
+                for event, rating in pairs:
+                    copy.write_row(event)
+                    ratings.write("\t".join(map(str, rating[:4])) + "\t" +
+                                  rating[4].isoformat() + "\t" + rating[5] + "\n")
+            ratings.seek(0)
+            with cur.copy(f"COPY ratings ({', '.join(RATING_COLS)}) FROM STDIN") as copy:
+                while chunk := ratings.read(1 << 20):
+                    copy.write(chunk)
+            cur.execute("SELECT setval(pg_get_serial_sequence('people', 'id'), "
+                        "(SELECT max(id) FROM people))")
+        conn.commit()
+    finally:
+        raw.close()
+
+
+@pytest.mark.benchmark
+def test_priorities_endpoint_against_its_group_by(app, org, capsys):
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+    learners = 100_000 if postgres else 10_000
+    start = time.perf_counter()
+    grow(app, org, learners)
+    grown = time.perf_counter() - start
+    admin = sign_in_as(app, "Priya Nair", "warehouse-picker", ld_admin=True)
+    with app.app_context():
+        role = db.session.get(Role, org["roles"]["store-associate"])
+        statement = analytics.atoms_query(role)
+        rows = db.session.execute(statement).all()
+        assert sum(r[-1] for r in rows) == learners * COMPETENCIES
+
+    def floor() -> None:
+        with app.app_context():
+            db.session.execute(statement).all()
+
+    def endpoint() -> None:
+        answer = admin.get("/api/v1/analytics/priorities?role=store-associate")
+        assert answer.status_code == 200
+
+    answer = admin.get("/api/v1/analytics/priorities?role=store-associate").get_json()
+    assert len(answer["competencies"]) == COMPETENCIES
+    assert {r["assessed"] for r in answer["competencies"]} == {learners}
+    sql = median_s(floor)
+    ours = median_s(endpoint)
+    with capsys.disabled():
+        print(f"\npriorities on {'PostgreSQL' if postgres else 'SQLite'}: {learners:,} learners x "
+              f"{COMPETENCIES} competencies ({learners * COMPETENCIES:,} ratings, "
+              f"written in {grown:.0f} s): GROUP BY {sql * 1000:.0f} ms, endpoint "
+              f"{ours * 1000:.0f} ms, ratio {ours / sql:.2f} (goal <= 1.2)")
