@@ -215,7 +215,24 @@ def apply_offers(person: Person, planned: Planned) -> None:
         if e.data["competencies"]:
             db.session.execute(insert(MentorCompetency), [
                 {"person_id": person.id, "competency": key} for key in e.data["competencies"]])
+        if e.data["status"] == "left":
+            _decline_waiting(person.id, e.occurred_at)
     db.session.expire_all()
+
+
+def _decline_waiting(mentor_id: int, at: datetime) -> None:
+    """A mentor who stops mentoring declines what still waits for an answer, and those
+    places are free again; mentees already accepted stay until either side ends it."""
+    declined = db.session.execute(
+        update(MentorRequest)
+        .where(MentorRequest.mentor_id == mentor_id, MentorRequest.status == "pending")
+        .values(status="declined", answered_at=at)
+        .execution_options(synchronize_session=False))
+    if declined.rowcount:  # type: ignore[attr-defined]
+        db.session.execute(
+            update(MentorOffer).where(MentorOffer.person_id == mentor_id)
+            .values(load=MentorOffer.load - declined.rowcount)  # type: ignore[attr-defined]
+            .execution_options(synchronize_session=False))
 
 
 def _take_place(mentor_id: int) -> bool:

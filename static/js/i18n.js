@@ -45,6 +45,18 @@ export function setLocale(person) {
 
 export const formatNumber = (n) => new Intl.NumberFormat(locale).format(n);
 
+/** Language tags as names in the learner's language, e.g. ['en', 'es'] -> "English, Spanish". */
+export function formatLanguages(tags) {
+  let names;
+  try {
+    names = new Intl.DisplayNames([locale], { type: 'language' });
+  } catch {
+    return tags.join(', ');
+  }
+  return new Intl.ListFormat(locale, { type: 'conjunction' })
+    .format(tags.map((tag) => { try { return names.of(tag) ?? tag; } catch { return tag; } }));
+}
+
 /** A calendar day, e.g. "3 March 2025", in the learner's time zone. */
 export const formatDate = (iso) =>
   new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(new Date(iso));

@@ -249,3 +249,20 @@ def test_two_requests_racing_for_the_last_place_one_wins(app, org):
 def test_the_mentors_route_needs_a_signed_in_person(client):
     answer = client.get("/api/v1/mentors")
     assert answer.status_code == 401 and answer.get_json()["error"] == "sign_in_required"
+
+
+def test_a_mentor_who_stops_declines_what_waits_and_keeps_accepted_mentees(app, org):
+    marcus, lucia, marcus_id = mentor_and_learner(app, capacity=3)
+    priya = picker(app, "Priya Shah", rate(1))
+    accepted, waiting = str(uuid.uuid4()), str(uuid.uuid4())
+    sync(lucia, ask(marcus_id, request_id=accepted))
+    sync(priya, ask(marcus_id, request_id=waiting))
+    sync(marcus, event("mentor.request.answered", {"id": accepted, "answer": "accepted"},
+                       MONDAY + timedelta(hours=1)))
+    assert mine(marcus)["offer"]["load"] == 2
+    sync(marcus, offer(status="left", capacity=3, at=MONDAY + timedelta(hours=2)))
+    assert mine(priya)["sent"][0]["status"] == "declined"
+    assert mine(lucia)["sent"][0]["status"] == "accepted"
+    assert mine(marcus)["offer"]["load"] == 1
+    # Nobody can ask a mentor who left.
+    assert refused(lucia, ask(marcus_id))[0][0]

@@ -50,6 +50,7 @@ export function render(state) {
   const mentees = m.received.filter((r) => r.status === 'accepted').map((r) => row(`
     <p class="row-title">${esc(t('mentoring.mentee', { name: r.learner_name, what: r.competency_name }))}${waiting(r)}</p>
     ${r.contact ? `<p>${esc(t('mentoring.reach', { contact: r.contact }))}</p>` : ''}
+    ${r.message ? `<p class="note">${esc(r.message)}</p>` : ''}
     ${r.shared_level ? `<p class="hint">${esc(t('mentoring.shared_level', { name: r.learner_name, level: r.shared_level }))}</p>` : ''}
     <p class="actions">${button('end', t('mentoring.end'))}</p>`, r.id)).join('');
   const sent = [...m.sent].reverse().map((r) => row(`

@@ -3,7 +3,7 @@
 // makes the plan again when the events arrive, and never overrides what the learner chose.
 
 import { record } from '../data/outbox.js';
-import { addWords, t } from '../i18n.js';
+import { addWords, formatLanguages, t } from '../i18n.js';
 import mentorWords from '../i18n/en-mentors.js';
 import words from '../i18n/en-plan.js';
 import { redraw } from '../router.js';
@@ -44,7 +44,7 @@ function uncoveredGap(state, u) {
   return `<li class="row mentor-gap" data-gap="${esc(u.competency)}"><div>${head}${said}
     <p class="row-title">${esc(t('mentor.offers_help', { name: s.name, what: s.offers.join(', ') }))}</p>
     <p class="meta">${esc(s.site ? t('mentor.role_site', { role: s.role, site: s.site }) : s.role)}</p>
-    <p class="meta">${esc(t('mentor.languages', { languages: s.languages.join(', ') }))}</p>
+    <p class="meta">${esc(t('mentor.languages', { languages: formatLanguages(s.languages) }))}</p>
     ${s.availability ? `<p class="meta">${esc(t('mentor.availability', { availability: s.availability }))}</p>` : ''}
     ${form}</div></li>`;
 }
