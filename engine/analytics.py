@@ -186,6 +186,18 @@ def priority(gap: float, importance: int, affected: int) -> float:
     return float(gap) * importance * affected
 
 
+def shown_gap(target: int, counts: Iterable[tuple[int, int | None]]) -> float:
+    """The mean gap below ``target`` of the (level, people) counts that are shown.
+
+    Hidden (None) and empty levels are left out; with nothing shown the gap is one
+    level, the least a gap can be.
+    """
+    shown = [(level, n) for level, n in counts if n]
+    if not shown:
+        return 1.0
+    return sum((target - level) * n for level, n in shown) / sum(n for _, n in shown)
+
+
 # --- the order of things ---------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from engine.analytics import Cell, priority
+from engine.analytics import Cell, priority, shown_gap
 from engine.levels import LEVEL_MAX, LEVEL_MIN
 
 Atom = tuple[str, str | None, str | None, int]  # (competency key, site, future role, level)
@@ -90,12 +90,9 @@ def report(lines: Iterable[Line], ranges: Mapping[str, Iterable[tuple[int, int]]
             continue
         counts = [(level, published.get(("gap", line.key, level))) for level in levels]
         needed = tuple((level + 1, n) for level, n in counts if n != 0)
-        shown = [(level, n) for level, n in counts if n]
         impact = None
         if total:
-            mean = sum((line.target - level) * n for level, n in shown) / \
-                sum(n for _, n in shown) if shown else 1.0
-            impact = priority(mean, line.importance, total)
+            impact = priority(shown_gap(line.target, counts), line.importance, total)
         found.append(CurriculumGap(line.key, line.name, line.importance, line.target, total,
                                    needed, mentors.get(line.key, 0) > 0, impact))
     return sorted(found, key=lambda g: (g.impact is None, -(g.impact or 0), -g.importance,

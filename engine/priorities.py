@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from engine.analytics import Cell, priority
+from engine.analytics import Cell, priority, shown_gap
 from engine.gaps import Atom, Line
 from engine.levels import LEVELS
 
@@ -92,13 +92,10 @@ def report(lines: Iterable[Line], published: Mapping[object, int | None],
             below, levels = None, (None,) * len(LEVELS)
         short = [(level, n) for level, n in zip(LEVELS, levels, strict=True)
                  if level < line.target]
-        shown = [(level, n) for level, n in short if n]
         score = None
         if below:
             # Those whose level is hidden are at least one level short: the least a gap is.
-            mean = sum((line.target - level) * n for level, n in shown) / \
-                sum(n for _, n in shown) if shown else 1.0
-            score = priority(mean, line.importance, below)
+            score = priority(shown_gap(line.target, short), line.importance, below)
         elif below == 0:
             score = 0.0
         share = below / assessed if below is not None and assessed else None
