@@ -82,18 +82,26 @@ def _latest(role: Role, since: datetime | None = None) -> Any:
 
 def atoms_query(role: Role) -> Any:
     """The GROUP BY behind every priorities view: learners per competency, site, future role
-    and level."""
+    and level.
+
+    Grouped by ids, then named: a few thousand groups of integers hash in memory,
+    where grouping millions of rows by their names would sort them on disk.
+    """
     latest = _latest(role)
+    counted = (
+        select(latest.c.competency_id, Person.site, Person.future_role_id, latest.c.level,
+               func.count().label("learners"))
+        .join(Person, Person.id == latest.c.person_id)
+        .where(Person.role_id == role.id)
+        .group_by(latest.c.competency_id, Person.site, Person.future_role_id, latest.c.level)
+        .subquery("counted"))
     future = aliased(Role)
     return (
-        select(CompetencyIdentity.key, Person.site, future.slug, latest.c.level,
-               func.count().label("learners"))
-        .select_from(latest)
-        .join(Person, Person.id == latest.c.person_id)
-        .join(CompetencyIdentity, CompetencyIdentity.id == latest.c.competency_id)
-        .outerjoin(future, future.id == Person.future_role_id)
-        .where(Person.role_id == role.id)
-        .group_by(CompetencyIdentity.key, Person.site, future.slug, latest.c.level))
+        select(CompetencyIdentity.key, counted.c.site, future.slug, counted.c.level,
+               counted.c.learners)
+        .select_from(counted)
+        .join(CompetencyIdentity, CompetencyIdentity.id == counted.c.competency_id)
+        .outerjoin(future, future.id == counted.c.future_role_id))
 
 
 def atoms(role: Role) -> dict[Atom, int]:
