@@ -3,7 +3,7 @@ migrations; everything is re-exported here so ``from pwa.models import Person`` 
 
 from __future__ import annotations
 
-from pwa.models.assessment import AssessmentSubmission, Rating
+from pwa.models.assessment import AssessmentSubmission, LatestRating, Rating
 from pwa.models.base import UTCDateTime, as_dict, utcnow
 from pwa.models.catalogue import Item, ItemCompetency, ItemRevision
 from pwa.models.feedback import Feedback
@@ -25,6 +25,7 @@ __all__ = [
     "Item",
     "ItemCompetency",
     "ItemRevision",
+    "LatestRating",
     "MentorCompetency",
     "MentorOffer",
     "MentorRequest",

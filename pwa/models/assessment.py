@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pwa.extensions import db
@@ -29,6 +29,30 @@ class Rating(db.Model):  # type: ignore[name-defined,misc]
     event_id: Mapped[str] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), unique=True
     )
+
+
+class LatestRating(db.Model):  # type: ignore[name-defined,misc]
+    """Each person's latest rating of each competency: the read model the reports count.
+
+    A copy of one row of ``ratings`` per person and competency (the latest by
+    time, then event id), kept by the sync applier in the same transaction as
+    the rating itself. Owner-only like the ratings it copies; never shown on its own.
+    """
+
+    __tablename__ = "latest_ratings"
+    __table_args__ = (
+        # The reports group a role's competencies by level and join the people.
+        Index("ix_latest_ratings_competency_level", "competency_id", "level", "person_id"),
+    )
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The rating's event (no foreign key: ratings go only with their person, and so does this).
+    event_id: Mapped[str] = mapped_column(String(36))
 
 
 class AssessmentSubmission(db.Model):  # type: ignore[name-defined,misc]

@@ -1,9 +1,11 @@
 """Counting self-assessments for L&D: the database groups, nothing is counted in Python.
 
-Every count is over the latest rating of each person and competency (a
-window over the index on person, competency and time), of people who hold
-the role the competency belongs to; it comes back as atoms, the finest
-groups any report shows: (competency key, site, future role, level).
+Every count is over the latest rating of each person and competency (the
+``latest_ratings`` read model the sync applier keeps, so no report sorts the
+whole history), of people who hold the role the competency belongs to; it
+comes back as atoms, the finest groups any report shows: (competency key,
+site, future role, level). Only the leaders' trend before a date reads the
+history, as the latest rating before then is no one's latest any more.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pwa.models import (
     Item,
     ItemCompetency,
     ItemRevision,
+    LatestRating,
     Person,
     Rating,
     Role,
@@ -45,35 +48,60 @@ def lines(role: Role) -> list[Line]:
             for x in (version.lines if version is not None else ())]
 
 
-def _latest(role: Role, since: datetime | None = None, until: datetime | None = None) -> Any:
-    """Each person's latest rating of each of the role's competencies (in a time window)."""
+def _history_latest(role: Role, until: datetime) -> Any:
+    """Each person's latest rating before ``until`` of each of the role's competencies.
+
+    A window over the history (the index on person, competency and time): the
+    read model holds only what is latest now.
+    """
     rank = func.row_number().over(
         partition_by=(Rating.person_id, Rating.competency_id),
         order_by=(Rating.occurred_at.desc(), Rating.event_id.desc()))
-    query = select(Rating.person_id, Rating.competency_id, Rating.level,
-                   rank.label("rank")).where(Rating.competency_id.in_(
+    ranked = select(Rating.person_id, Rating.competency_id, Rating.level,
+                    rank.label("rank")).where(
+        Rating.occurred_at < until,
+        Rating.competency_id.in_(
+            select(CompetencyIdentity.id).where(CompetencyIdentity.role_id == role.id)),
+    ).subquery("ranked")
+    return select(ranked.c.person_id, ranked.c.competency_id, ranked.c.level).where(
+        ranked.c.rank == 1).subquery("latest")
+
+
+def _latest(role: Role, since: datetime | None = None) -> Any:
+    """Each person's latest rating of each of the role's competencies (made since ``since``).
+
+    The latest rating made since a date is the latest one, if it was made since then.
+    """
+    query = select(LatestRating.person_id, LatestRating.competency_id,
+                   LatestRating.level).where(LatestRating.competency_id.in_(
                        select(CompetencyIdentity.id).where(CompetencyIdentity.role_id == role.id)))
     if since is not None:
-        query = query.where(Rating.occurred_at >= since)
-    if until is not None:
-        query = query.where(Rating.occurred_at < until)
+        query = query.where(LatestRating.occurred_at >= since)
     return query.subquery("latest")
 
 
 def atoms_query(role: Role) -> Any:
     """The GROUP BY behind every priorities view: learners per competency, site, future role
-    and level."""
+    and level.
+
+    Grouped by ids, then named: a few thousand groups of integers hash in memory,
+    where grouping millions of rows by their names would sort them on disk.
+    """
     latest = _latest(role)
+    counted = (
+        select(latest.c.competency_id, Person.site, Person.future_role_id, latest.c.level,
+               func.count().label("learners"))
+        .join(Person, Person.id == latest.c.person_id)
+        .where(Person.role_id == role.id)
+        .group_by(latest.c.competency_id, Person.site, Person.future_role_id, latest.c.level)
+        .subquery("counted"))
     future = aliased(Role)
     return (
-        select(CompetencyIdentity.key, Person.site, future.slug, latest.c.level,
-               func.count().label("learners"))
-        .select_from(latest)
-        .join(Person, Person.id == latest.c.person_id)
-        .join(CompetencyIdentity, CompetencyIdentity.id == latest.c.competency_id)
-        .outerjoin(future, future.id == Person.future_role_id)
-        .where(latest.c.rank == 1, Person.role_id == role.id)
-        .group_by(CompetencyIdentity.key, Person.site, future.slug, latest.c.level))
+        select(CompetencyIdentity.key, counted.c.site, future.slug, counted.c.level,
+               counted.c.learners)
+        .select_from(counted)
+        .join(CompetencyIdentity, CompetencyIdentity.id == counted.c.competency_id)
+        .outerjoin(future, future.id == counted.c.future_role_id))
 
 
 def atoms(role: Role) -> dict[Atom, int]:
@@ -138,8 +166,8 @@ def programme_minutes(role: Role) -> int:
 
 def assessed(role: Role) -> list[Person]:
     """The role's people who rated at least one of its competencies."""
-    rated = select(Rating.person_id).join(
-        CompetencyIdentity, CompetencyIdentity.id == Rating.competency_id).where(
+    rated = select(LatestRating.person_id).join(
+        CompetencyIdentity, CompetencyIdentity.id == LatestRating.competency_id).where(
         CompetencyIdentity.role_id == role.id)
     return list(db.session.scalars(select(Person).where(
         Person.role_id == role.id, Person.id.in_(rated)).order_by(Person.id)))
@@ -167,14 +195,14 @@ def version_published(role: Role) -> datetime | None:
 def trend_atoms(role: Role, since: datetime) -> dict[TrendAtom, int]:
     """Learners per (competency, period, level): latest rating before ``since`` and after it."""
     found: dict[TrendAtom, int] = {}
-    for period, window in ((BEFORE, {"until": since}), (AFTER, {"since": since})):
-        latest = _latest(role, **window)
+    for period, latest in ((BEFORE, _history_latest(role, until=since)),
+                           (AFTER, _latest(role, since=since))):
         rows = db.session.execute(
             select(CompetencyIdentity.key, latest.c.level, func.count())
             .select_from(latest)
             .join(Person, Person.id == latest.c.person_id)
             .join(CompetencyIdentity, CompetencyIdentity.id == latest.c.competency_id)
-            .where(latest.c.rank == 1, Person.role_id == role.id)
+            .where(Person.role_id == role.id)
             .group_by(CompetencyIdentity.key, latest.c.level))
         for key, level, n in rows:
             found[(key, period, level)] = n

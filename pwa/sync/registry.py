@@ -144,6 +144,8 @@ def registry() -> Registry:
                     title=N_("Your feedback to authors"))
     r.personal_data("ratings", export=assessment.export_ratings,
                     title=N_("Your self-assessment ratings"))
+    # Each latest rating again, kept for the reports: its part of the export is the ratings'.
+    r.personal_data("latest_ratings")
     r.personal_data("assessment_submissions", export=assessment.export_submissions,
                     title=N_("Your submitted self-assessments"))
     r.personal_data("plan_settings", export=plans.export_settings,

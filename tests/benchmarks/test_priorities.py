@@ -1,16 +1,19 @@
 """Role-wide priorities: the endpoint against the SQL GROUP BY it runs, on the same database.
 
 On PostgreSQL: 100,000 learners of one role, each with a latest rating of
-each of its 50 competencies (5,000,000 ratings and their events, written with
+each of its 50 competencies (5,000,000 ratings, their events and the
+``latest_ratings`` read model the sync applier keeps beside them, written with
 COPY through psycopg), spread over 10 sites, one in ten with one of two future
 roles. (On SQLite, which ``make bench`` runs first, 10,000 learners, 500,000
-ratings, written with ``executemany``: the same shape, smaller.) The profile's
+ratings, written with ``executemany``: the same shape, smaller.
+``SKILLPATH_BENCH_LEARNERS`` sets another number of learners.) The profile's
 50 lines are inserted directly, as a profile authored in the app holds at
 most 40.
 
 The floor: ``analytics.atoms_query(role)`` executed and fetched, the one
-statement behind the report (latest rating per person and competency by a
-window function, grouped by competency, site, future role and level). Our
+statement behind the report (the read model's latest rating per person and
+competency joined to the people, grouped by competency, site, future role and
+level). Our
 path: ``GET /api/v1/analytics/priorities?role=...`` through the Flask test
 client, signed in as the L&D admin: that query, the filter values, the item
 ranges, every cell of every filter through ``protect`` at once, and the JSON.
@@ -21,6 +24,7 @@ the same process. Goal: a ratio of 1.2 or less.
 from __future__ import annotations
 
 import io
+import os
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +38,7 @@ from pwa.extensions import db
 from pwa.models import (
     CompetencyIdentity,
     Event,
+    LatestRating,
     Person,
     ProfileVersion,
     Rating,
@@ -53,8 +58,8 @@ def settle(app: Any) -> None:
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(sa.text("VACUUM (ANALYZE) people, events, ratings, competencies, "
-                                     "version_competencies, profile_versions"))
+                conn.execute(sa.text("VACUUM (ANALYZE) people, events, ratings, latest_ratings, "
+                                     "competencies, version_competencies, profile_versions"))
 
 
 def median_s(run: Callable[[], Any]) -> float:
@@ -109,6 +114,7 @@ PEOPLE_COLS = ("id", "organisation_id", "display_name", "role_id", "future_role_
 EVENT_COLS = ("id", "person_id", "type", "schema", "occurred_at", "received_at", "device_id",
               "data")
 RATING_COLS = ("person_id", "competency_id", "version_id", "level", "occurred_at", "event_id")
+LATEST_COLS = ("person_id", "competency_id", "level", "occurred_at", "event_id")
 
 
 def grow(app: Any, org: dict[str, Any], learners: int) -> None:
@@ -148,11 +154,16 @@ def write_sqlite(conn: sa.Connection, pairs: list[tuple[Any, ...]]) -> None:
     conn.execute(sa.insert(Event), [{**dict(zip(EVENT_COLS, e, strict=True)), "data": {}}
                                     for e, _ in pairs])
     conn.execute(sa.insert(Rating), [dict(zip(RATING_COLS, r, strict=True)) for _, r in pairs])
+    # Each learner rates each competency once: every rating is also the latest.
+    conn.execute(sa.insert(LatestRating), [
+        {c: v for c, v in zip(RATING_COLS, r, strict=True) if c in LATEST_COLS}
+        for _, r in pairs])
 
 
 def copy_all(persons: Iterator[tuple[Any, ...]],
              pairs: Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]]) -> None:
-    """People, events and ratings with COPY, the events and ratings in one pass."""
+    """People, events, ratings and latest ratings with COPY, the events and ratings in one
+    pass (each learner rates each competency once: every rating is also the latest)."""
     raw = db.engine.raw_connection()
     try:
         conn = raw.driver_connection
@@ -160,16 +171,21 @@ def copy_all(persons: Iterator[tuple[Any, ...]],
             with cur.copy(f"COPY people ({', '.join(PEOPLE_COLS)}) FROM STDIN") as copy:
                 for row in persons:
                     copy.write_row(row)
-            ratings = io.StringIO()
+            ratings, latest = io.StringIO(), io.StringIO()
             with cur.copy(f"COPY events ({', '.join(EVENT_COLS)}) FROM STDIN") as copy:
                 for event, rating in pairs:
                     copy.write_row(event)
-                    ratings.write("\t".join(map(str, rating[:4])) + "\t" +
-                                  rating[4].isoformat() + "\t" + rating[5] + "\n")
-            ratings.seek(0)
-            with cur.copy(f"COPY ratings ({', '.join(RATING_COLS)}) FROM STDIN") as copy:
-                while chunk := ratings.read(1 << 20):
-                    copy.write(chunk)
+                    person, competency, version, level, occurred, event_id = rating
+                    when = occurred.isoformat()
+                    ratings.write(f"{person}\t{competency}\t{version}\t{level}\t{when}\t"
+                                  f"{event_id}\n")
+                    latest.write(f"{person}\t{competency}\t{level}\t{when}\t{event_id}\n")
+            for table, columns, text in (("ratings", RATING_COLS, ratings),
+                                         ("latest_ratings", LATEST_COLS, latest)):
+                text.seek(0)
+                with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    while chunk := text.read(1 << 20):
+                        copy.write(chunk)
             cur.execute("SELECT setval(pg_get_serial_sequence('people', 'id'), "
                         "(SELECT max(id) FROM people))")
         conn.commit()
@@ -181,7 +197,7 @@ def copy_all(persons: Iterator[tuple[Any, ...]],
 def test_priorities_endpoint_against_its_group_by(app, org, capsys):
     with app.app_context():
         postgres = db.engine.dialect.name == "postgresql"
-    learners = 100_000 if postgres else 10_000
+    learners = int(os.environ.get("SKILLPATH_BENCH_LEARNERS", 100_000 if postgres else 10_000))
     start = time.perf_counter()
     grow(app, org, learners)
     grown = time.perf_counter() - start
