@@ -42,6 +42,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # any case. A phone may sit unused through a holiday and should not need signing in
         # again after it; a phone lost or handed on stops being signed in within a month;
         # and once a quarter everyone shows their passkey again, which is one tap.
+        # Background jobs run before the answer instead of after it (tests see them at once).
+        "SKILLPATH_JOBS_INLINE": False,
         "SKILLPATH_SESSION_IDLE_DAYS": 30,
         "SKILLPATH_SESSION_ABSOLUTE_DAYS": 90,
         # The session's data is stored when it changes, not on every request.

@@ -65,6 +65,7 @@ def base_config(settings: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         "SKILLPATH_AUTH_RATE_LIMIT": "1000 per minute",
         "SKILLPATH_ORIGIN": "http://localhost",
         "SKILLPATH_RP_ID": "localhost",
+        "SKILLPATH_JOBS_INLINE": True,
         **settings,
         **overrides,
     }

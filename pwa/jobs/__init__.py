@@ -1,8 +1,12 @@
 """Background jobs: ``enqueue(name, *args)``, run in this process or by RQ workers.
 
-One machine: the in-process backend runs each job after the request that
-asked for it has answered its work (the route commits before it enqueues), in
-the same process, once per request however often it was asked. More than one
+One machine: the in-process backend hands each job, once the request that
+asked for it has done its work (the route commits before it enqueues), to one
+background thread of this process, so the person's answer never waits for it.
+A job already waiting is not queued again: a burst of syncs that each ask to
+assign mentors again costs one or two assignments, not one per sync. With
+``SKILLPATH_JOBS_INLINE`` (the tests' setting) it runs before the answer
+instead, so a test sees its effect at once. More than one
 machine (``REDIS_URL`` set and ``rq`` installed): the job goes to the RQ
 queue and a worker (``flask jobs work``) runs it in its own app context.
 Outside a request (a command, the demo seed) the in-process backend runs it at once.
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -65,8 +70,59 @@ def _submit(name: str, args: tuple[Any, ...]) -> None:
     queue = _queue()
     if queue is not None:
         queue.enqueue(run, name, *args)
-    else:
+    elif current_app.config.get("SKILLPATH_JOBS_INLINE"):
         run(name, *args)
+    else:
+        _runner(current_app._get_current_object()).submit(name, args)  # type: ignore[attr-defined]
+
+
+class Runner:
+    """One daemon thread per app runs its jobs in order; a job already waiting is skipped."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.changed = threading.Condition()
+        self.waiting: list[tuple[str, tuple[Any, ...]]] = []
+        self.busy = False
+        self.thread: threading.Thread | None = None
+
+    def submit(self, name: str, args: tuple[Any, ...]) -> None:
+        with self.changed:
+            if (name, args) in self.waiting:
+                return
+            self.waiting.append((name, args))
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._work, name="skillpath-jobs",
+                                               daemon=True)
+                self.thread.start()
+            self.changed.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            with self.changed:
+                while not self.waiting:
+                    self.changed.wait()
+                name, args = self.waiting.pop(0)
+                self.busy = True
+            try:
+                with self.app.app_context():
+                    _run_here(name, args)
+            except Exception:  # logged; the next request that asks runs it again
+                log.exception("job %s%r failed", name, args)
+            finally:
+                with self.changed:
+                    self.busy = False
+                    self.changed.notify_all()
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait until nothing waits or runs; True if it settled in time."""
+        with self.changed:
+            return self.changed.wait_for(lambda: not self.waiting and not self.busy, timeout)
+
+
+def _runner(app: Flask) -> Runner:
+    found: Runner = app.extensions.setdefault("skillpath_jobs", Runner(app))
+    return found
 
 
 def run(name: str, *args: Any) -> None:

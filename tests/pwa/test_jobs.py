@@ -89,3 +89,42 @@ def test_with_redis_the_job_goes_to_rq_and_a_worker_runs_it(app_factory, org, ap
         SimpleWorker([queue], connection=redis).work(burst=True)
     assert queue.count == 0
     assert [(m, c) for _, c, m in suggestions(app)] == [(marcus_id(app), "scan")] and org_id
+
+
+def test_without_inline_jobs_run_on_one_thread_after_the_answer_and_a_waiting_job_once(
+        app_factory, monkeypatch):
+    import sys
+    import threading
+
+    app = app_factory(SKILLPATH_JOBS_INLINE=False)
+    release = threading.Event()
+    started = threading.Event()
+    SLOW.clear()
+
+    def slow(value):
+        started.set()
+        release.wait(10)
+        SLOW.append((value, threading.current_thread().name))
+
+    monkeypatch.setattr(sys.modules[__name__], "slow", slow, raising=False)
+    monkeypatch.setitem(jobs.JOBS, "test.slow", f"{__name__}:slow")
+    bp = Blueprint("jobs_thread_test", __name__)
+
+    @bp.get("/slow/<int:value>")
+    def ask(value):
+        jobs.enqueue("test.slow", value)
+        return "asked"
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    assert client.get("/slow/1").status_code == 200  # answered while the job waits
+    assert started.wait(10)
+    for _ in range(5):  # a burst while job 1 runs: job 2 waits once, not five times
+        assert client.get("/slow/2").status_code == 200
+    assert SLOW == []
+    release.set()
+    assert jobs._runner(app).settle(10)
+    assert SLOW == [(1, "skillpath-jobs"), (2, "skillpath-jobs")]
+
+
+SLOW: list[tuple[int, str]] = []
