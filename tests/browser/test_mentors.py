@@ -82,6 +82,12 @@ def test_an_offer_a_suggestion_a_request_offline_and_an_answer(browser, live_ser
     expect(mp.get_by_text("Lucia Fernandez asks for help with Using the scanner")).to_be_visible()
     expect(mp.get_by_text("shared their rating")).to_have_count(0)
     mp.get_by_role("button", name="Accept").click()
+    # "All saved" was already showing before the tap: wait for the server to have the answer.
+    for _ in range(150):
+        with app.app_context():
+            if db.session.scalars(sa.select(MentorRequest.status)).all() == ["accepted"]:
+                break
+        mp.wait_for_timeout(100)
     mp.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
     mp.reload()
     expect(mp.get_by_text("Reach them: Locker 12")).to_be_visible()
