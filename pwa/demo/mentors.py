@@ -53,7 +53,7 @@ def seed(org: Organisation, now: datetime) -> str:
     for name, level in RATINGS:
         person = people[name]
         version = profiles.current(person.role)
-        rated = any(r["competency"] == COMPETENCY for r in assessment.history(person))
+        rated = any(r["competency"] == COMPETENCY for r in assessment.current(person))
         if version is None or rated:
             continue
         _sync(person, [_event("rating.set", {"role": person.role.slug, "competency": COMPETENCY,

@@ -33,9 +33,31 @@ def history(person: Person) -> list[dict[str, Any]]:
         .where(Rating.person_id == person.id)
         .order_by(Rating.occurred_at, Rating.event_id)
     ).all()
-    return [{"role": slug, "competency": key, "version": number, "level": r.level,
-             "note": r.note, "occurred_at": r.occurred_at.isoformat(), "event_id": r.event_id}
-            for r, key, slug, number in rows]
+    return [_rating(r, key, slug, number) for r, key, slug, number in rows]
+
+
+def current(person: Person) -> list[dict[str, Any]]:
+    """The latest rating ``person`` made of each competency, by role and competency key.
+
+    Read from ``latest_ratings`` (one row per competency, whatever the length of
+    the history): what ``engine.assessment.latest(history(person))`` gives, without
+    reading the history.
+    """
+    rows = db.session.execute(
+        select(Rating, CompetencyIdentity.key, Role.slug, ProfileVersion.number)
+        .join(LatestRating, LatestRating.event_id == Rating.event_id)
+        .join(CompetencyIdentity, Rating.competency_id == CompetencyIdentity.id)
+        .join(Role, CompetencyIdentity.role_id == Role.id)
+        .join(ProfileVersion, Rating.version_id == ProfileVersion.id)
+        .where(LatestRating.person_id == person.id)
+        .order_by(Role.slug, CompetencyIdentity.key)
+    ).all()
+    return [_rating(r, key, slug, number) for r, key, slug, number in rows]
+
+
+def _rating(r: Rating, key: str, slug: str, number: int) -> dict[str, Any]:
+    return {"role": slug, "competency": key, "version": number, "level": r.level,
+            "note": r.note, "occurred_at": r.occurred_at.isoformat(), "event_id": r.event_id}
 
 
 def submissions(person: Person) -> list[dict[str, Any]]:

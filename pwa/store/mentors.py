@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 
-from engine import assessment as assessment_rules
 from engine import mentors as rules
 from engine import sync as sync_rules
 from engine.errors import N_
@@ -52,8 +51,7 @@ def changes_assignment(types: Iterable[str]) -> bool:
 def _levels(person: Person) -> dict[str, int]:
     """The person's latest rating per competency of their role (their own, never shown)."""
     slug = person.role.slug
-    return {key: r["level"] for (role, key), r in
-            assessment_rules.latest(assessment.history(person)).items() if role == slug}
+    return {r["competency"]: r["level"] for r in assessment.current(person) if r["role"] == slug}
 
 
 def _targets(person: Person) -> dict[str, tuple[str, int]]:
@@ -149,8 +147,9 @@ def check_requested(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
     if data["share_level"]:
         level = _levels(me).get(data["competency"])
         if level is None:  # rated for the future role only
-            level = next((r["level"] for (_, key), r in reversed(list(assessment_rules.latest(
-                assessment.history(me)).items())) if key == data["competency"]), None)
+            level = max(((r["occurred_at"], r["event_id"], r["level"])
+                         for r in assessment.current(me) if r["competency"] == data["competency"]),
+                        default=(None, None, None))[2]
     return {"shared_level": level}
 
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from engine import assessment as assessment_rules
 from engine import plan as rules
 from engine import sync as sync_rules
 from engine.catalogue import MAX_MINUTES, Format
@@ -75,7 +74,7 @@ def _roles(person: Person) -> list[Role]:
 def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None) -> Gathered:
     """Everything the plan is made from; ``latest`` are the current ratings, if already read."""
     if latest is None:
-        latest = assessment_rules.latest(assessment.history(person)).values()
+        latest = assessment.current(person)
     levels: dict[str, tuple[str, int]] = {}  # key -> (when, level): the latest of either role
     slugs = {r.slug for r in _roles(person)}
     for rating in latest:
