@@ -44,6 +44,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # and once a quarter everyone shows their passkey again, which is one tap.
         # Background jobs run before the answer instead of after it (tests see them at once).
         "SKILLPATH_JOBS_INLINE": False,
+        # A background job runs this long after it was first asked for: the syncs of a
+        # burst (a phone back online, a whole shift at the start of a break) share one run.
+        "SKILLPATH_JOBS_DELAY_MS": 1000,
         "SKILLPATH_SESSION_IDLE_DAYS": 30,
         "SKILLPATH_SESSION_ABSOLUTE_DAYS": 90,
         # The session's data is stored when it changes, not on every request.

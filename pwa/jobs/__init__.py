@@ -3,8 +3,9 @@
 One machine: the in-process backend hands each job, once the request that
 asked for it has done its work (the route commits before it enqueues), to one
 background thread of this process, so the person's answer never waits for it.
-A job already waiting is not queued again: a burst of syncs that each ask to
-assign mentors again costs one or two assignments, not one per sync. With
+A job waits ``SKILLPATH_JOBS_DELAY_MS`` after it was first asked for before it
+runs, and a job already waiting is not queued again: a burst of syncs that each
+ask to assign mentors again costs one assignment, not one per sync. With
 ``SKILLPATH_JOBS_INLINE`` (the tests' setting) it runs before the answer
 instead, so a test sees its effect at once. More than one
 machine (``REDIS_URL`` set and ``rq`` installed): the job goes to the RQ
@@ -19,6 +20,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -77,12 +79,15 @@ def _submit(name: str, args: tuple[Any, ...]) -> None:
 
 
 class Runner:
-    """One daemon thread per app runs its jobs in order; a job already waiting is skipped."""
+    """One daemon thread per app runs its jobs in order, each ``delay`` seconds after it was
+    first asked for; a job already waiting is skipped."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
+        self.delay = app.config.get("SKILLPATH_JOBS_DELAY_MS", 0) / 1000
         self.changed = threading.Condition()
         self.waiting: list[tuple[str, tuple[Any, ...]]] = []
+        self.due: dict[tuple[str, tuple[Any, ...]], float] = {}
         self.busy = False
         self.thread: threading.Thread | None = None
 
@@ -91,6 +96,7 @@ class Runner:
             if (name, args) in self.waiting:
                 return
             self.waiting.append((name, args))
+            self.due[(name, args)] = time.monotonic() + self.delay
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._work, name="skillpath-jobs",
                                                daemon=True)
@@ -100,9 +106,11 @@ class Runner:
     def _work(self) -> None:
         while True:
             with self.changed:
-                while not self.waiting:
-                    self.changed.wait()
+                while not self.waiting or (
+                        wait := self.due[self.waiting[0]] - time.monotonic()) > 0:
+                    self.changed.wait(wait if self.waiting else None)
                 name, args = self.waiting.pop(0)
+                del self.due[(name, args)]
                 self.busy = True
             try:
                 with self.app.app_context():

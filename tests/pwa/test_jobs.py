@@ -128,3 +128,30 @@ def test_without_inline_jobs_run_on_one_thread_after_the_answer_and_a_waiting_jo
 
 
 SLOW: list[tuple[int, str]] = []
+
+
+def test_a_burst_of_requests_within_the_delay_runs_the_job_once(app_factory, monkeypatch):
+    import time
+
+    app = app_factory(SKILLPATH_JOBS_INLINE=False, SKILLPATH_JOBS_DELAY_MS=1500)
+    monkeypatch.setitem(jobs.JOBS, "test.note", "tests.pwa.test_jobs:note")
+    RAN.clear()
+    bp = Blueprint("jobs_delay_test", __name__)
+
+    @bp.get("/note/<int:value>")
+    def ask(value):
+        jobs.enqueue("test.note", value)
+        return "asked"
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    started = time.monotonic()
+    for _ in range(5):
+        assert client.get("/note/7").status_code == 200
+    assert client.get("/note/8").status_code == 200
+    waited_for = time.monotonic() - started
+    if waited_for < 1.0:  # the burst itself took less than the delay: nothing ran yet
+        assert RAN == []
+    assert jobs._runner(app).settle(10)
+    assert RAN == [7, 8]
+    assert time.monotonic() - started >= 1.5
