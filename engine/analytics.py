@@ -110,9 +110,10 @@ def protect(counts: Mapping[Hashable, int], cells: Iterable[Cell], *,
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise ValueError(f"the count of {atom!r} is not a whole number >= 0: {n!r}")
     ordered = _ordered(cells)
-    out: dict[Hashable, int | None] = {}
+    # A cell of no atoms is 0, shown, and tells nothing about any other: no block for it.
+    out: dict[Hashable, int | None] = {c.key: 0 for c in ordered if not c.atoms}
     with threadpool_limits(1, user_api="blas"):  # small matrices: threads only fight
-        for block in _blocks(ordered):
+        for block in _blocks([c for c in ordered if c.atoms]):
             point = np.array([float(counts.get(a, 0)) for a in block.atoms])
             truth = block.matrix @ point
             values = np.where((truth > 0) & (truth < k), np.nan, truth)
@@ -201,9 +202,12 @@ def shown_gap(target: int, counts: Iterable[tuple[int, int | None]]) -> float:
 # --- the order of things ---------------------------------------------------------------
 
 
+_PLAIN = frozenset({str, int, type(None)})  # types whose repr is their value, whatever the run
+
+
 def _canon(value: object) -> str:
     """A text for ``value`` that does not depend on hashing (sets are sorted)."""
-    if type(value) is tuple and all(type(v) is str or type(v) is int for v in value):
+    if type(value) is tuple and all(type(v) in _PLAIN for v in value):
         return f"tuple:{value!r}"  # the usual key or atom, quickly
     if isinstance(value, tuple | list):
         return "(" + ",".join(_canon(v) for v in value) + ")"

@@ -17,7 +17,7 @@ from engine.analytics import Cell, priority, shown_gap
 from engine.gaps import Atom, Line
 from engine.levels import LEVELS
 
-ALL = "*"  # a filter that keeps everyone
+ALL = ""  # a filter that keeps everyone (never a site: a site has a name)
 Filter = tuple[str, str]  # (site, future role), each a value or ALL
 
 
@@ -46,26 +46,25 @@ class Row:
 
 def filters(sites: Iterable[str], future_roles: Iterable[str]) -> list[Filter]:
     """Every filter combination the view offers."""
-    s, f = sorted(set(sites)), sorted(set(future_roles))
+    s, f = sorted(set(sites) - {ALL}), sorted(set(future_roles) - {ALL})
     return [(ALL, ALL), *((x, ALL) for x in s), *((ALL, y) for y in f),
             *((x, y) for x in s for y in f)]
 
 
-def _matches(atom: Atom, where: Filter) -> bool:
-    site, future = where
-    return (site == ALL or atom[1] == site) and (future == ALL or atom[2] == future)
-
-
 def cells(lines: Iterable[Line], atoms: Iterable[Atom], offered: Sequence[Filter]) -> list[Cell]:
     """Every number the view shows under every filter it offers."""
-    by_key: dict[str, list[Atom]] = {}
+    # Each atom once under each filter it falls in: everyone, its site, its future
+    # role, both (a person with no site or future role is only ever under "everyone").
+    under: dict[tuple[str, str | None, str | None], list[Atom]] = {}
     for atom in atoms:
-        by_key.setdefault(atom[0], []).append(atom)
+        key, site, future, _ = atom
+        for s in (ALL,) if site == ALL else (ALL, site):
+            for f in (ALL,) if future == ALL else (ALL, future):
+                under.setdefault((key, s, f), []).append(atom)
     out = []
     for line in lines:
-        mine = by_key.get(line.key, [])
         for where in offered:
-            here = [a for a in mine if _matches(a, where)]
+            here = under.get((line.key, *where), [])
             by_level: dict[int, list[Atom]] = {}
             for a in here:
                 by_level.setdefault(a[3], []).append(a)

@@ -36,8 +36,12 @@ def test_a_withheld_group_shows_nothing_else():
 
 
 def test_filters_are_every_combination():
+    every = priorities.ALL
     assert priorities.filters(["B", "A"], ["lead"]) == [
-        ("*", "*"), ("A", "*"), ("B", "*"), ("*", "lead"), ("A", "lead"), ("B", "lead")]
+        (every, every), ("A", every), ("B", every), (every, "lead"), ("A", "lead"),
+        ("B", "lead")]
+    # A site named like a wildcard is a site like any other; "everyone" is not a site.
+    assert priorities.filters(["*", every], []) == [(every, every), ("*", every)]
 
 
 def test_uncovered_levels_need_an_item_holding_the_next_level():
