@@ -111,15 +111,17 @@ def atoms(role: Role) -> dict[Atom, int]:
 
 
 def filter_values(role: Role) -> tuple[list[str], list[tuple[str, str]]]:
-    """The sites and future roles (slug, name) of the role's people: what a report filters by."""
-    sites: list[str] = [s for s in db.session.scalars(
-        select(Person.site).distinct().where(Person.role_id == role.id,
-                                             Person.site.is_not(None)).order_by(Person.site)) if s]
+    """The sites and future roles (slug, name) of the role's people: what a report filters by.
+
+    One pass over the role's people: each pair of site and future role there is.
+    """
     future = aliased(Role)
-    futures = [(slug, name) for slug, name in db.session.execute(
-        select(future.slug, future.name).distinct()
-        .join(Person, Person.future_role_id == future.id)
-        .where(Person.role_id == role.id).order_by(future.slug))]
+    pairs = db.session.execute(
+        select(Person.site, future.slug, future.name).distinct()
+        .outerjoin(future, future.id == Person.future_role_id)
+        .where(Person.role_id == role.id)).all()
+    sites = sorted({site for site, _, _ in pairs if site})
+    futures = sorted({(slug, name) for _, slug, name in pairs if slug is not None})
     return sites, futures
 
 
