@@ -17,8 +17,8 @@ greedy pass per learner, so that capacity is shared fairly across everyone:
   cheapest wins: each further mentee of a mentor costs ``LOAD_COST`` more than
   the last (convex, so the fewest active mentees go first), a mentor of another
   role costs ``ROLE_COST``, of another site ``SITE_COST``, and one who does not
-  speak the learner's own language (their locale's; every learner also reads the
-  app's language) ``LANGUAGE_COST``.
+  speak the learner's own language (the first of the languages they said they
+  can learn in, else their locale's) ``LANGUAGE_COST``.
 
 Learners that are interchangeable (same competency, role, site and languages)
 are one node with a supply of their count, and reach mentors through hub nodes
@@ -29,7 +29,6 @@ mentors. Answers depend on the input's content, never its order.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +38,8 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from engine.errors import N_
+from engine.languages import language as language  # the store compares through this module
+from engine.languages import tag
 from engine.sync import Refused, is_uuid, only, whole
 
 DEFAULT_CAPACITY = 2
@@ -60,22 +61,8 @@ SITE_COST = 2  # a mentor of another site (or where either site is unknown)
 LANGUAGE_COST = 1  # talking in a language that is not the learner's own
 _UNMATCHED = 10**6  # dearer than any match: coverage comes first
 
-_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-
 
 # The events ---------------------------------------------------------------------------
-
-def language(tag: str) -> str:
-    """The primary language subtag of a BCP 47 tag: what two people must share to talk."""
-    return tag.split("-", 1)[0].lower()
-
-
-def _tag(value: object) -> str:
-    if not isinstance(value, str) or len(value) > 35 or not _TAG.match(value):
-        raise Refused("invalid_data", N_("A language is a tag such as 'en' or 'es-MX'."))
-    first, *rest = value.split("-")
-    return "-".join([first.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
-
 
 def _text(value: object, limit: int, template: str) -> str:
     if value is None:
@@ -113,7 +100,7 @@ def offer_data(data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(languages, list) or not MIN_LANGUAGES <= len(languages) <= MAX_LANGUAGES:
         raise Refused("invalid_data", N_("List from %(low)s to %(high)s languages you speak."),
                       low=MIN_LANGUAGES, high=MAX_LANGUAGES)
-    tags = list(dict.fromkeys(_tag(t) for t in languages))
+    tags = list(dict.fromkeys(tag(t) for t in languages))
     return {"competencies": keys, "capacity": capacity, "languages": tags, "status": status,
             "availability": _text(data.get("availability"), MAX_AVAILABILITY, N_(
                 "When you are available is at most %(limit)s characters.")),
@@ -181,8 +168,8 @@ class Gap:
     competency: str
     role: str
     site: str | None
-    languages: frozenset[str]  # primary subtags
-    first_language: str | None = None  # the learner's own (their locale's): preferred
+    languages: frozenset[str]  # primary subtags: those the learner can learn in
+    first_language: str | None = None  # the learner's own (the first they listed): preferred
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from typing import Any
 
 from engine.catalogue import MAX_MINUTES, Format
 from engine.errors import N_
+from engine.languages import tag
 from engine.levels import LEVEL_MAX
 from engine.sync import Refused, is_uuid, only, whole
 
@@ -55,6 +56,7 @@ FUTURE_WEIGHT = 0.5  # a gap for the future role counts half a gap for today's
 HIGH_IMPORTANCE = 4  # importance 4 or 5 of 5 is "high importance"
 DEFAULT_WEEKLY_MINUTES = 60
 MIN_WEEKLY_MINUTES, MAX_WEEKLY_MINUTES = 10, 20 * 60
+MAX_LANGUAGES = 10  # languages a learner can learn in
 
 
 class State(StrEnum):
@@ -477,9 +479,15 @@ def described(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def settings_data(data: dict[str, Any]) -> dict[str, Any]:
-    """``plan.settings.changed``: weekly minutes, preferred formats in order, and whether
-    peer mentors may be suggested (absent: left as it was)."""
-    only(data, {"weekly_minutes", "formats", "mentor_suggestions"})
+    """``plan.settings.changed``: weekly minutes, preferred formats in order, whether peer
+    mentors may be suggested, and the languages the learner can learn in.
+
+    ``mentor_suggestions`` and ``languages`` are optional (events from before they
+    existed stay valid): absent or null, the stored choice is left as it was. The
+    languages are what the mentor assignment requires a mentor to share, the first
+    the learner's own; an empty list takes back what they said (the app guesses again).
+    """
+    only(data, {"weekly_minutes", "formats", "mentor_suggestions", "languages"})
     minutes, formats = data.get("weekly_minutes"), data.get("formats")
     if not whole(minutes) or not MIN_WEEKLY_MINUTES <= minutes <= MAX_WEEKLY_MINUTES:
         raise Refused("invalid_data", N_("Minutes a week are a whole number from %(low)s to "
@@ -492,7 +500,31 @@ def settings_data(data: dict[str, Any]) -> dict[str, Any]:
     mentors = data.get("mentor_suggestions")
     if mentors is not None and not isinstance(mentors, bool):
         raise Refused("invalid_data", N_("Mentor suggestions are on or off (true or false)."))
-    return {"weekly_minutes": minutes, "formats": list(formats), "mentor_suggestions": mentors}
+    return {"weekly_minutes": minutes, "formats": list(formats), "mentor_suggestions": mentors,
+            "languages": learning_languages(data.get("languages"))}
+
+
+def learning_languages(value: object) -> list[str] | None:
+    """The languages a learner can learn in, normalised as an offer's, in their order.
+
+    ``None`` (not said in this event), or a list of at most ``MAX_LANGUAGES``
+    distinct tags; a duplicate is refused rather than dropped, so that what is
+    stored is what the learner saw in their list.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > MAX_LANGUAGES:
+        raise Refused("invalid_data", N_(
+            "Languages you can learn in are a list of at most %(limit)s languages."),
+            limit=MAX_LANGUAGES)
+    tags: list[str] = []
+    for raw in value:
+        found = tag(raw)
+        if found in tags:
+            raise Refused("invalid_data", N_("List each language once: '%(tag)s' is there "
+                                             "twice."), tag=found)
+        tags.append(found)
+    return tags
 
 
 def suggestion_sent_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from pwa.models.base import UTCDateTime
 
 
 class PlanSettings(db.Model):  # type: ignore[name-defined,misc]
-    """Minutes a week and preferred formats, in order."""
+    """Minutes a week, preferred formats in order, peer mentors on or off, and the languages
+    the learner can learn in."""
 
     __tablename__ = "plan_settings"
 
@@ -31,6 +32,9 @@ class PlanSettings(db.Model):  # type: ignore[name-defined,misc]
     # May the plan suggest a peer mentor for a gap no item covers?
     mentor_suggestions: Mapped[bool] = mapped_column(Boolean, default=True,
                                                      server_default=sa_true())
+    # The languages the learner can learn in (tags, their own first); NULL: not said,
+    # and the mentor assignment guesses from their locale.
+    languages: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

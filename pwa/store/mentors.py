@@ -72,11 +72,27 @@ def offerable(person: Person, levels: Mapping[str, int] | None = None) -> list[d
 APP_LANGUAGE = "en"
 
 
-def _learner_languages(person: Person, offer: MentorOffer | None) -> frozenset[str]:
-    """The locale's language, the app's, and the languages listed in an offer of theirs."""
-    listed = offer.languages if offer is not None else []
-    return frozenset({rules.language(person.locale or APP_LANGUAGE), APP_LANGUAGE,
-                      *map(rules.language, listed)})
+def learner_languages(person: Person, offer: MentorOffer | None,
+                      said: list[str] | None) -> list[str]:
+    """The languages the person can learn in, their own first: what the mentor assignment
+    requires a mentor to share, and what their plan's settings show before they say.
+
+    What they said in their plan's settings is taken as said: nothing is added to it,
+    not the app's language, not the languages of their own offer to mentor (an offer
+    says what they can help in; the list says what they want to learn in, and a
+    learner who lists only Spanish is never sent an English-only mentor). Until they
+    say, a guess: their locale's language, the app's, and those of their offer.
+    """
+    if said:
+        return list(said)
+    guess = [person.locale or APP_LANGUAGE, APP_LANGUAGE,
+             *(offer.languages if offer is not None else [])]
+    return list(dict.fromkeys(rules.language(t) for t in guess))
+
+
+def _gap_languages(languages: list[str]) -> tuple[frozenset[str], str]:
+    """What a gap carries: the primary subtags, and the learner's own (the first)."""
+    return frozenset(map(rules.language, languages)), rules.language(languages[0])
 
 
 # Checking the events ----------------------------------------------------------------------
@@ -334,8 +350,11 @@ def mentoring(person: Person, levels: Mapping[str, int] | None = None) -> dict[s
     A suggested mentor is a name, a role, a site, languages, availability and what
     they offer help with: nothing they rated. A request received holds the
     learner's rating only if they chose to share it with this mentor.
+    ``learning_languages`` are those the assignment uses for the person (what
+    they said in their plan's settings, else the guess), their own first.
     """
     offer = db.session.get(MentorOffer, person.id)
+    settings = db.session.get(PlanSettings, person.id)
     names = _names(person)
     requests = list(db.session.scalars(select(MentorRequest).where(or_(
         MentorRequest.learner_id == person.id, MentorRequest.mentor_id == person.id))
@@ -369,6 +388,8 @@ def mentoring(person: Person, levels: Mapping[str, int] | None = None) -> dict[s
         "received": received,
         "suggested": suggested(person, names),
         "suggestions_on": _suggestions_on(person),
+        "learning_languages": learner_languages(
+            person, offer, settings.languages if settings is not None else None),
         "options": {"capacity": [rules.MIN_CAPACITY, rules.MAX_CAPACITY],
                     "default_capacity": rules.DEFAULT_CAPACITY,
                     "max_languages": rules.MAX_LANGUAGES,
@@ -416,15 +437,19 @@ def reassign(organisation_id: int, now: datetime) -> int:
     """Suggest mentors for the organisation's uncovered gaps again; returns how many.
 
     Each learner who allows suggestions contributes the gaps their plan finds no
-    item for, less those a request of theirs already holds a place for.
+    item for, less those a request of theirs already holds a place for, with the
+    languages they can learn in (:func:`learner_languages`).
     """
     from pwa.i18n import translate
 
     people = list(db.session.scalars(select(Person).where(
         Person.organisation_id == organisation_id).order_by(Person.id)))
-    off = set(db.session.scalars(select(PlanSettings.person_id).join(
+    settings = db.session.execute(select(
+        PlanSettings.person_id, PlanSettings.mentor_suggestions, PlanSettings.languages).join(
         Person, Person.id == PlanSettings.person_id).where(
-        Person.organisation_id == organisation_id, PlanSettings.mentor_suggestions.is_(False))))
+        Person.organisation_id == organisation_id)).all()
+    off = {pid for pid, on, _ in settings if not on}
+    said = {pid: languages for pid, _, languages in settings if languages}
     offers = {o.person_id: o for o in db.session.scalars(select(MentorOffer).join(
         Person, Person.id == MentorOffer.person_id).where(
         Person.organisation_id == organisation_id))}
@@ -439,11 +464,10 @@ def reassign(organisation_id: int, now: datetime) -> int:
         if p.id in off:
             continue
         plan = plans.plan_for(p, translate)
+        languages, own = _gap_languages(learner_languages(p, offers.get(p.id), said.get(p.id)))
         for u in plan["uncovered"]:
             if (p.id, u["competency"]) not in holding:
-                gaps.append(rules.Gap(p.id, u["competency"], p.role.slug, p.site,
-                                      _learner_languages(p, offers.get(p.id)),
-                                      rules.language(p.locale or APP_LANGUAGE)))
+                gaps.append(rules.Gap(p.id, u["competency"], p.role.slug, p.site, languages, own))
     by_id = {p.id: p for p in people}
     mentors = [rules.Mentor(o.person_id, frozenset(offered.get(o.person_id, [])), o.capacity,
                             o.load, frozenset(map(rules.language, o.languages)),

@@ -55,6 +55,7 @@ class Gathered:
     urls: dict[str, str | None]  # any item ref -> its link
     choices: dict[tuple[str, str], rules.Choice]
     mentor_suggestions: bool = True  # may the plan suggest a peer mentor for an uncovered gap
+    languages: tuple[str, ...] | None = None  # what the learner can learn in; None: not said
 
 
 def competencies(person: Person) -> dict[str, tuple[int, ...]]:
@@ -113,7 +114,8 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None) ->
         weekly_minutes=settings.weekly_minutes if settings else rules.DEFAULT_WEEKLY_MINUTES,
         choices=tuple(choices.values()))
     return Gathered(inputs, names, catalogue, urls, choices,
-                    settings.mentor_suggestions if settings else True)
+                    settings.mentor_suggestions if settings else True,
+                    tuple(settings.languages) if settings and settings.languages else None)
 
 
 def _choices(person: Person) -> dict[tuple[str, str], rules.Choice]:
@@ -208,9 +210,11 @@ def plan_for(person: Person, words: Words,
     return {
         "settings": {"weekly_minutes": g.inputs.weekly_minutes,
                      "formats": list(g.inputs.formats),
-                     "mentor_suggestions": g.mentor_suggestions},
+                     "mentor_suggestions": g.mentor_suggestions,
+                     "languages": list(g.languages) if g.languages is not None else None},
         "options": {"formats": [f.value for f in Format],
                     "weekly_minutes": [rules.MIN_WEEKLY_MINUTES, rules.MAX_WEEKLY_MINUTES],
+                    "max_languages": rules.MAX_LANGUAGES,
                     "max_title": rules.MAX_OWN_TITLE, "max_message": rules.MAX_MESSAGE,
                     "max_minutes": MAX_MINUTES},
         "goals": sorted(g.inputs.interests),
@@ -437,18 +441,23 @@ def apply_own_items(person: Person, planned: Planned) -> None:
 
 
 def apply_settings(person: Person, planned: Planned) -> None:
-    """The last change wins; one that does not say whether mentors may be suggested keeps it."""
+    """The last change wins; one that does not say whether mentors may be suggested, or in
+    which languages the learner can learn, keeps what was stored (older phones send
+    neither). An empty list of languages takes them back: stored as not said (NULL)."""
     stored = db.session.get(PlanSettings, person.id)
     mentors = True if stored is None else stored.mentor_suggestions
+    languages = None if stored is None else stored.languages
     rows = []
     for e, _ in planned:  # in time order
         if e.data.get("mentor_suggestions") is not None:
             mentors = e.data["mentor_suggestions"]
+        if e.data.get("languages") is not None:
+            languages = e.data["languages"] or None
         rows.append({"person_id": person.id, "weekly_minutes": e.data["weekly_minutes"],
                      "formats": e.data["formats"], "mentor_suggestions": mentors,
-                     "occurred_at": e.occurred_at})
+                     "languages": languages, "occurred_at": e.occurred_at})
     _latest_wins(PlanSettings, rows, ["person_id"],
-                 ["weekly_minutes", "formats", "mentor_suggestions", "occurred_at"])
+                 ["weekly_minutes", "formats", "mentor_suggestions", "languages", "occurred_at"])
 
 
 def apply_suggestions_sent(person: Person, planned: Planned) -> None:
@@ -497,6 +506,7 @@ def export_settings(person: Person) -> dict[str, Any] | None:
     s = db.session.get(PlanSettings, person.id)
     return None if s is None else {"weekly_minutes": s.weekly_minutes, "formats": s.formats,
                                    "mentor_suggestions": s.mentor_suggestions,
+                                   "languages": s.languages,
                                    "changed_at": s.occurred_at.isoformat()}
 
 

@@ -149,7 +149,7 @@ def registry() -> Registry:
     r.personal_data("assessment_submissions", export=assessment.export_submissions,
                     title=N_("Your submitted self-assessments"))
     r.personal_data("plan_settings", export=plans.export_settings,
-                    title=N_("Your plan: minutes a week and formats"))
+                    title=N_("Your plan settings: time, formats, mentors and languages"))
     r.personal_data("plan_goals", export=plans.export_goals,
                     title=N_("Competencies you want to grow"))
     r.personal_data("own_items", export=plans.export_own_items,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from pwa.extensions import db
-from pwa.models import MentorOffer, MentorRequest, MentorSuggestion, QuarantinedEvent
+from pwa.models import MentorOffer, MentorRequest, MentorSuggestion, Person, QuarantinedEvent
 from tests.factories import PICKER_COMPS as PICKER
 from tests.factories import person_named as person_id
 from tests.factories import publish_profile, sign_in_as
@@ -266,3 +267,111 @@ def test_a_mentor_who_stops_declines_what_waits_and_keeps_accepted_mentees(app, 
     assert mine(marcus)["offer"]["load"] == 1
     # Nobody can ask a mentor who left.
     assert refused(lucia, ask(marcus_id))[0][0]
+
+
+# The languages a learner can learn in ----------------------------------------------------------
+
+def settings(languages=None, at=MONDAY + timedelta(minutes=9), **kw):
+    """``plan.settings.changed``; ``languages`` left out when None (as an older phone sends it)."""
+    data = {"weekly_minutes": 60, "formats": [], **kw}
+    if languages is not None:
+        data["languages"] = languages
+    return event("plan.settings.changed", data, at)
+
+
+def suggested_names(api):
+    return [s["name"] for s in mine(api)["suggested"]]
+
+
+def test_a_learner_who_lists_only_spanish_is_sent_a_spanish_speaker_not_an_english_only_one(
+        app, org):
+    marcus, lucia, _ = mentor_and_learner(app)  # Marcus speaks English only
+    assert suggested_names(lucia) == ["Marcus Johnson"]  # the guess: her locale's, English
+    assert mine(lucia)["learning_languages"] == ["en"]
+    sync(lucia, settings(["es"]))
+    assert suggested_names(lucia) == []  # nobody shares Spanish yet
+    assert mine(lucia)["learning_languages"] == ["es"]
+    picker(app, "Elena Petrova", rate(4), offer(languages=["es-MX"]))
+    assert suggested_names(lucia) == ["Elena Petrova"]
+    assert mine(lucia)["suggested"][0]["languages"] == ["es-MX"]
+
+
+def test_the_first_language_listed_is_the_learners_own_and_preferred(app, org):
+    marcus, lucia, _ = mentor_and_learner(app)
+    picker(app, "Elena Petrova", rate(4), offer(languages=["es"]))
+    # Both speak one of hers, same role, no load: the one who speaks her first language.
+    sync(lucia, settings(["es", "en"]))
+    assert suggested_names(lucia) == ["Elena Petrova"]
+    sync(lucia, settings(["en", "es"], at=MONDAY + timedelta(minutes=10)))
+    assert suggested_names(lucia) == ["Marcus Johnson"]
+
+
+def test_until_a_learner_says_the_guess_is_their_locale_the_app_and_their_own_offer(app, org):
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER)
+    lucia = picker(app, "Lucia Fernandez", rate(4), offer(languages=["ro", "en"]))
+    with app.app_context():
+        db.session.get(Person, person_id(app, "Lucia Fernandez")).locale = "es-MX"
+        db.session.commit()
+    assert mine(lucia)["learning_languages"] == ["es", "en", "ro"]
+    # Once she says, what she said is all there is: not English, not her offer's Romanian.
+    sync(lucia, settings(["pt-br"]))
+    assert mine(lucia)["learning_languages"] == ["pt-BR"]
+    plan = lucia.get("/api/v1/plan").get_json()["plan"]
+    assert plan["settings"]["languages"] == ["pt-BR"] and plan["options"]["max_languages"] == 10
+    assert lucia.get("/api/v1/bootstrap").get_json()["plan"]["settings"]["languages"] == [
+        "pt-BR"]
+
+
+def test_an_older_phones_settings_keep_the_languages_and_an_empty_list_takes_them_back(
+        app, org):
+    marcus, lucia, _ = mentor_and_learner(app)
+    sync(lucia, settings(["es"]))
+    assert suggested_names(lucia) == []
+    # An event from before languages existed (no field): applied, the languages kept.
+    answer = sync(lucia, settings(at=MONDAY + timedelta(minutes=10), weekly_minutes=90))
+    assert len(answer["accepted"]) == 1
+    plan = lucia.get("/api/v1/plan").get_json()["plan"]
+    assert (plan["settings"]["weekly_minutes"], plan["settings"]["languages"]) == (90, ["es"])
+    assert suggested_names(lucia) == []
+    # A late event (made before the one stored) does not override it.
+    sync(lucia, settings(["en"], at=MONDAY + timedelta(minutes=1)))
+    assert lucia.get("/api/v1/plan").get_json()["plan"]["settings"]["languages"] == ["es"]
+    # An empty list: not said any more; the guess (English) finds Marcus again.
+    sync(lucia, settings([], at=MONDAY + timedelta(minutes=11)))
+    assert lucia.get("/api/v1/plan").get_json()["plan"]["settings"]["languages"] is None
+    assert suggested_names(lucia) == ["Marcus Johnson"]
+
+
+TAG = "'{}' is not a language tag such as 'en', 'es' or 'pt-BR'."
+NO_TAG = "A language is a tag such as 'en', 'es' or 'pt-BR'."
+LIST = "Languages you can learn in are a list of at most 10 languages."
+
+
+def test_bad_languages_are_refused_with_a_reason_and_kept_never_dropped(app, org):
+    marcus, lucia, _ = mentor_and_learner(app)
+    sync(lucia, settings(["en"]))
+    cases = [
+        ("es", LIST), ({"first": "es"}, LIST), (17, LIST), (True, LIST),
+        (["en", "es", "fr", "de", "it", "pt", "ro", "pl", "uk", "ar", "tr"], LIST),
+        (["es", "ES"], "List each language once: 'es' is there twice."),
+        (["Spanish"], TAG.format("Spanish")), (["es_ES"], TAG.format("es_ES")),
+        (["español"], TAG.format("español")), (["ｅｓ"], TAG.format("ｅｓ")),
+        (["es\u202e"], NO_TAG), (["\u200bes"], NO_TAG), (["es\n"], NO_TAG), ([""], NO_TAG),
+        ([None], NO_TAG), ([5], NO_TAG), ([["es"]], NO_TAG),
+        (["es-" + "x" * 50_000], "A language tag is at most 35 characters, such as 'en' or "
+                                 "'pt-BR'."),
+    ]
+    for languages, message in cases:
+        assert refused(lucia, settings(languages, at=MONDAY + timedelta(hours=1))) == [
+            ("invalid_data", message)], languages
+    # A NUL or a lone surrogate never reaches the rule: the envelope refuses it first.
+    for odd in ("es\x00", "\ud800"):
+        text = json.dumps({"events": [settings([odd], at=MONDAY + timedelta(hours=1))]})
+        answer = lucia.client.post("/api/v1/sync", data=text, content_type="application/json",
+                                   headers={"X-CSRFToken": lucia.csrf()}).get_json()
+        assert answer["accepted"] == [] and len(answer["refused"]) == 1, answer
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(QuarantinedEvent)) == \
+            len(cases) + 2
+    # Nothing refused changed what was stored.
+    assert lucia.get("/api/v1/plan").get_json()["plan"]["settings"]["languages"] == ["en"]

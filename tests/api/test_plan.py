@@ -74,7 +74,8 @@ def test_the_self_assessment_becomes_a_plan_with_reasons(app, org):
         "Greeting customers: you said 1, your role (Store associate) needs 3"]
     assert plan["lines"][1]["reasons"] == [
         "Using the tills: you said 1, your role (Store associate) needs 2", "high importance"]
-    assert plan["settings"] == {"weekly_minutes": 60, "formats": [], "mentor_suggestions": True}
+    assert plan["settings"] == {"weekly_minutes": 60, "formats": [], "mentor_suggestions": True,
+                                "languages": None}  # not said
     assert plan["readiness"] is None and plan["uncovered"] == [] and plan["suggestions"] == []
     bundle = api.get("/api/v1/bootstrap").get_json()
     assert bundle["plan"] == plan
@@ -110,7 +111,7 @@ def test_pin_drop_own_item_and_done_shape_the_plan_and_survive_recomputation(app
     assert plan["lines"][0]["reasons"][0] == "You added this."
     assert plan["lines"][0]["url"] == "https://example.com/rota"
     assert plan["settings"] == {"weekly_minutes": 120, "formats": ["course"],
-                                "mentor_suggestions": True}
+                                "mentor_suggestions": True, "languages": None}
     # Done counts toward the gap: tills needed one level, so nothing more is planned there.
     sync(api, event("plan.item.changed", {"item": plan["lines"][2]["item"],
                                           "competency": "tills", "state": "done"}, later))

@@ -63,6 +63,16 @@ def test_a_bad_offer_is_refused(data):
         m.offer_data(data)
 
 
+def test_an_offer_spells_its_languages_as_a_learner_does_and_lets_no_newline_through():
+    from engine.plan import learning_languages
+
+    assert m.offer_data({"competencies": ["scan"], "languages": ["PT-br"]})["languages"] == \
+        learning_languages(["PT-br"]) == ["pt-BR"]
+    with pytest.raises(Refused) as refused:
+        m.offer_data({"competencies": ["scan"], "languages": ["en\n"]})
+    assert refused.value.refusal.message == "A language is a tag such as 'en', 'es' or 'pt-BR'."
+
+
 def test_a_paused_offer_may_list_nothing():
     assert m.offer_data({"status": "left", "languages": ["en"]})["competencies"] == []
 

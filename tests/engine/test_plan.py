@@ -296,6 +296,47 @@ def test_mentor_suggestions_are_on_or_off_or_left_as_they_were():
             settings_data({**base, "mentor_suggestions": bad})
 
 
+def test_languages_to_learn_in_are_said_taken_back_or_left_as_they_were():
+    from engine.plan import settings_data
+
+    base = {"weekly_minutes": 60, "formats": []}
+    assert settings_data(base)["languages"] is None  # an event from before: left as it was
+    assert settings_data({**base, "languages": None})["languages"] is None
+    assert settings_data({**base, "languages": []})["languages"] == []  # taken back
+    # Spelt as an offer spells them, in the learner's order: the first is their own.
+    assert settings_data({**base, "languages": ["ES", "en-gb", "pt-br"]})["languages"] == [
+        "es", "en-GB", "pt-BR"]
+    ten = ["en", "es", "fr", "de", "it", "pt", "ro", "pl", "uk", "ar"]
+    assert settings_data({**base, "languages": ten})["languages"] == ten
+
+
+@pytest.mark.parametrize(("languages", "message"), [
+    ("es", "Languages you can learn in are a list of at most 10 languages."),
+    ({"es": True}, "Languages you can learn in are a list of at most 10 languages."),
+    (["en", "es", "fr", "de", "it", "pt", "ro", "pl", "uk", "ar", "tr"],
+     "Languages you can learn in are a list of at most 10 languages."),
+    (["es", "es"], "List each language once: 'es' is there twice."),
+    (["pt-BR", "PT-br"], "List each language once: 'pt-BR' is there twice."),
+    (["es", "Spanish"], "'Spanish' is not a language tag such as 'en', 'es' or 'pt-BR'."),
+    (["es", "es_MX"], "'es_MX' is not a language tag such as 'en', 'es' or 'pt-BR'."),
+    (["ｅｓ"], "'ｅｓ' is not a language tag such as 'en', 'es' or 'pt-BR'."),
+    (["es\u202e"], "A language is a tag such as 'en', 'es' or 'pt-BR'."),
+    (["es\n"], "A language is a tag such as 'en', 'es' or 'pt-BR'."),
+    ([None], "A language is a tag such as 'en', 'es' or 'pt-BR'."),
+    ([["es"]], "A language is a tag such as 'en', 'es' or 'pt-BR'."),
+    (["es-" + "x" * 100_000], "A language tag is at most 35 characters, such as 'en' or "
+                              "'pt-BR'."),
+])
+def test_a_bad_list_of_languages_is_refused_with_its_reason(languages, message):
+    from engine.plan import settings_data
+    from engine.sync import Refused
+
+    with pytest.raises(Refused) as refused:
+        settings_data({"weekly_minutes": 60, "formats": [], "languages": languages})
+    assert (refused.value.refusal.code, refused.value.refusal.message) == (
+        "invalid_data", message)
+
+
 def test_a_suggestion_is_a_catalogue_item_or_an_own_item_never_both():
     from engine.plan import suggestion_answered_data, suggestion_sent_data
     from engine.sync import Refused

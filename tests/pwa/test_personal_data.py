@@ -70,7 +70,8 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
     assert len(sent["accepted"]) == 2, sent
     own = str(uuid.uuid4())
     sent = api.post("/api/v1/sync", {"events": [
-        event("plan.settings.changed", {"weekly_minutes": 90, "formats": ["course"]}),
+        event("plan.settings.changed", {"weekly_minutes": 90, "formats": ["course"],
+                                        "languages": ["es", "en-GB"]}),
         event("plan.goal.added", {"competency": "greet"}),
         event("plan.item.added", {"id": own, "title": "A book", "format": "book_study",
                                   "minutes": 60, "url": None, "competency": "greet"}),
@@ -132,6 +133,7 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
             assert exported[entry.key], f"export has nothing for {entry.table}"
     assert [r["note"] for r in exported["ratings"] if r["competency"] == "greet"] == ["Fine"]
     assert exported["quarantined_events"][0]["code"] == "unknown_type"
+    assert exported["plan_settings"]["languages"] == ["es", "en-GB"]
 
     assert api.delete("/api/v1/me").status_code == 200
     with app.app_context():

@@ -2,6 +2,7 @@
 // so an offer, a request or an answer shows at once, offline too.
 
 const byCompetency = (list, key) => list.filter((r) => r.competency === key);
+const primary = (tag) => tag.split('-')[0].toLowerCase(); // 'es-MX' speaks 'es'
 
 /** The bundle's mentoring with the outbox applied; null before the first bundle. */
 export function mentoring(state) {
@@ -11,6 +12,7 @@ export function mentoring(state) {
   let sent = base.sent.map((r) => ({ ...r }));
   let received = base.received.map((r) => ({ ...r }));
   let suggestionsOn = base.suggestions_on;
+  let languages = null; // what the learner said, waiting to sync: no mentor who shares none
   for (const e of state.outbox) {
     const d = e.data;
     if (e.type === 'mentor.offer.changed') offer = { load: offer?.load ?? 0, ...d, pending: true };
@@ -25,11 +27,16 @@ export function mentoring(state) {
         : { ...r, status: r.status === 'pending' ? 'withdrawn' : 'ended', pending: true });
       sent = sent.map(end);
       received = received.map(end);
-    } else if (e.type === 'plan.settings.changed' && typeof d.mentor_suggestions === 'boolean') {
-      suggestionsOn = d.mentor_suggestions;
+    } else if (e.type === 'plan.settings.changed') {
+      if (typeof d.mentor_suggestions === 'boolean') suggestionsOn = d.mentor_suggestions;
+      if (Array.isArray(d.languages)) languages = d.languages.length ? d.languages : null;
     }
   }
-  return { ...base, offer, sent, received, suggestions_on: suggestionsOn };
+  const spoken = languages && new Set(languages.map(primary));
+  const suggested = spoken ? base.suggested.filter((s) => s.languages.some((tag) => spoken.has(primary(tag))))
+    : base.suggested;
+  return { ...base, offer, sent, received, suggestions_on: suggestionsOn, suggested,
+    learning_languages: languages ?? base.learning_languages };
 }
 
 /** The latest request the learner sent for `competency`, if it still says something. */

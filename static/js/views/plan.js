@@ -190,6 +190,74 @@ function suggestions(plan) {
 
 let settingsOpen = false; // the settings stay open while the learner changes them
 
+// Languages offered to pick from besides the learner's own and their mentors': codes only,
+// named by Intl.DisplayNames in the learner's language. Any other is typed as its code.
+const COMMON_LANGUAGES = ['ar', 'bn', 'de', 'en', 'es', 'fr', 'hi', 'it', 'pl', 'pt', 'ro', 'ru',
+  'so', 'sw', 'tl', 'tr', 'uk', 'ur', 'vi', 'zh'];
+const TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/; // as the server checks it (engine/languages.py)
+
+/** A tag spelt as the server stores it: 'PT-br' -> 'pt-BR'. */
+function spelt(tag) {
+  const [first, ...rest] = tag.split('-');
+  return [first.toLowerCase(), ...rest.map((p) => (p.length === 2 ? p.toUpperCase() : p))].join('-');
+}
+
+const languageName = (tag) => formatLanguages([tag]);
+
+/**
+ * The languages the learner can learn in, their own first: what they said (with the
+ * outbox applied), else what the server guesses until they say (their locale's, ...).
+ */
+function learningLanguages(state, plan) {
+  const said = plan.settings.languages;
+  if (said?.length) return { languages: said, said: true };
+  const guess = mentoring(state)?.learning_languages;
+  const locale = state.bundle.person?.locale?.split('-')[0]?.toLowerCase();
+  return { languages: guess?.length ? guess : [...new Set([locale ?? 'en', 'en'])], said: false };
+}
+
+function languagesField(state, plan) {
+  const { languages, said } = learningLanguages(state, plan);
+  // Mentors' languages by their language alone: matching never looks further than 'es'.
+  const mentors = (mentoring(state)?.suggested ?? []).flatMap((s) => s.languages.map((tag) => tag.split('-')[0]));
+  const others = [...new Set([...mentors, ...COMMON_LANGUAGES].map(spelt))].filter((tag) => !languages.includes(tag))
+    .sort((a, b) => languageName(a).localeCompare(languageName(b)));
+  const [first] = languages;
+  const options = [...languages, ...others].map((tag) => `<option value="${esc(tag)}"${tag === first ? ' selected' : ''}>${esc(languageName(tag))}</option>`).join('');
+  // The language you learn best in is in the list already: its box is hidden (see mount).
+  const box = (tag) => `<div class="check"${tag === first ? ' hidden' : ''}>
+    <input type="checkbox" id="lang-${esc(tag)}" name="languages" value="${esc(tag)}"${languages.includes(tag) ? ' checked' : ''}${tag === first ? ' disabled' : ''}>
+    <label for="lang-${esc(tag)}">${esc(languageName(tag))}</label></div>`;
+  return `<fieldset class="choices" id="languages"><legend>${esc(t('plan.languages'))}</legend>
+      <p class="hint">${esc(t(said ? 'plan.languages_hint' : 'plan.languages_guessed', { languages: formatLanguages(languages) }))}</p>
+      <label for="lang-first">${esc(t('plan.language_first'))}</label>
+      <select id="lang-first" name="language_first">${options}</select>
+      <p class="hint">${esc(t('plan.languages_also'))}</p>${languages.map(box).join('')}
+      <details class="more-languages"><summary>${esc(t('plan.languages_more', { count: others.length }))}</summary>
+      <div class="stack">${others.map(box).join('')}</div></details>
+      <label for="lang-other">${esc(t('plan.language_other'))} <span class="hint">${esc(t('own.optional'))}</span></label>
+      <input id="lang-other" name="language_other" autocapitalize="none" autocomplete="off" spellcheck="false" aria-describedby="lang-other-hint">
+      <p class="hint" id="lang-other-hint">${esc(t('plan.language_other_hint'))}</p>
+      <p class="notice notice-error" id="languages-error" role="alert" hidden></p></fieldset>`;
+}
+
+/**
+ * The languages the form says, their own first, each once; `null` when the learner left
+ * the guess as it was (nothing said stays unsaid), or an error to show.
+ */
+function chosenLanguages(form, state, plan) {
+  const data = new FormData(form);
+  const typed = String(data.get('language_other') ?? '').split(/[\s,]+/).filter(Boolean);
+  const wrong = typed.find((tag) => tag.length > 35 || !TAG.test(tag));
+  if (wrong) return { error: t('plan.language_not_a_code', { code: wrong }), field: 'lang-other' };
+  const chosen = [...new Set([data.get('language_first'), ...data.getAll('languages'), ...typed].map(spelt))];
+  const max = plan.options.max_languages ?? 10;
+  if (chosen.length > max) return { error: t('plan.languages_too_many', { max }) };
+  const { languages, said } = learningLanguages(state, plan);
+  const same = chosen.length === languages.length && chosen.every((tag, i) => tag === languages[i]);
+  return { languages: !said && same ? null : chosen };
+}
+
 function settings(state, plan) {
   const formats = plan.options.formats.map((f) => `<div class="check">
     <input type="checkbox" id="fmt-${esc(f)}" name="formats" value="${esc(f)}"${plan.settings.formats.includes(f) ? ' checked' : ''}>
@@ -205,6 +273,7 @@ function settings(state, plan) {
       <fieldset class="choices"><legend>${esc(t('plan.formats'))}</legend>${formats}</fieldset>
       <div class="check"><input type="checkbox" id="mentor-suggestions" name="mentor_suggestions"${plan.settings.mentor_suggestions !== false ? ' checked' : ''}>
       <label for="mentor-suggestions">${esc(t('mentoring.suggestions'))}</label></div>
+      ${languagesField(state, plan)}
       <button type="submit" class="button">${esc(t('plan.save_settings'))}</button>
     </form>
     <fieldset class="choices" id="goals"><legend>${esc(t('plan.grow'))}</legend>${grow}</fieldset></details>`;
@@ -251,7 +320,7 @@ export function unmount() {
   listening = null;
 }
 
-export function mount(root) {
+export function mount(root, { state }) {
   unmount();
   listening = new AbortController();
   root.addEventListener('click', async (event) => {
@@ -293,11 +362,32 @@ export function mount(root) {
     redraw();
   });
   const form = root.querySelector('#plan-settings');
+  // The language you learn best in is in the list: its box is ticked, and hidden.
+  form?.querySelector('#lang-first')?.addEventListener('change', (event) => {
+    for (const box of form.querySelectorAll('input[name="languages"]')) {
+      box.disabled = box.value === event.target.value;
+      box.closest('.check').hidden = box.disabled;
+      if (box.disabled) box.checked = true;
+    }
+  });
+  const other = form?.querySelector('#lang-other');
+  other?.addEventListener('input', () => other.setCustomValidity(''));
   form?.addEventListener('submit', async (event) => {
     event.preventDefault();
     const data = new FormData(form);
+    const plan = shaped(state);
+    const chosen = chosenLanguages(form, state, plan);
+    const error = form.querySelector('#languages-error');
+    error.hidden = !chosen.error || Boolean(chosen.field);
+    error.textContent = chosen.field ? '' : chosen.error ?? '';
+    if (chosen.field) {
+      other.setCustomValidity(chosen.error);
+      other.reportValidity();
+    }
+    if (chosen.error) return;
     await record('plan.settings.changed', { weekly_minutes: Number(data.get('weekly')), formats: data.getAll('formats'),
-      mentor_suggestions: data.get('mentor_suggestions') === 'on' });
+      mentor_suggestions: data.get('mentor_suggestions') === 'on',
+      ...(chosen.languages ? { languages: chosen.languages } : {}) });
     redraw();
   });
 }
