@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, insert, or_, select
 
 from engine import assessment as rules
 from engine import sync as sync_rules
@@ -121,34 +121,33 @@ def apply_ratings(person: Person, planned: list[tuple[sync_rules.Event, dict[str
          "version_id": plan["version_id"], "level": e.data["level"], "note": e.data["note"],
          "occurred_at": e.occurred_at, "event_id": e.id}
         for e, plan in planned])
-    keep_latest([e.id for e, _ in planned])
+    latest: dict[int, tuple[sync_rules.Event, dict[str, Any]]] = {}
+    for e, plan in planned:
+        seen = latest.get(plan["competency_id"])
+        if seen is None or (e.occurred_at, e.id) > (seen[0].occurred_at, seen[0].id):
+            latest[plan["competency_id"]] = (e, plan)
+    keep_latest([{"person_id": person.id, "competency_id": competency, "level": e.data["level"],
+                  "occurred_at": e.occurred_at, "event_id": e.id}
+                 for competency, (e, _) in latest.items()])
 
 
-def keep_latest(event_ids: list[str]) -> None:
-    """Bring ``latest_ratings`` up to date with the ratings of these events, in one statement.
+def keep_latest(rows: list[dict[str, Any]]) -> None:
+    """Bring ``latest_ratings`` up to date with the latest of a batch's ratings per person and
+    competency (by time, then event id: the order every reader uses).
 
-    Of the batch, each person and competency's latest (by time, then event id:
-    the order every reader uses) replaces the stored row only if it is later,
-    so a rating made offline last week and synced today does not hide today's.
+    A row replaces the stored one only if it is later, so a rating made offline
+    last week and synced today does not hide today's.
     """
-    if not event_ids:
+    if not rows:
         return
-    ranked = select(
-        Rating.person_id, Rating.competency_id, Rating.level, Rating.occurred_at,
-        Rating.event_id,
-        func.row_number().over(partition_by=(Rating.person_id, Rating.competency_id),
-                               order_by=(Rating.occurred_at.desc(), Rating.event_id.desc()))
-        .label("rank"),
-    ).where(Rating.event_id.in_(event_ids)).subquery("batch")
-    columns = ["person_id", "competency_id", "level", "occurred_at", "event_id"]
-    statement = dialect_insert(LatestRating).from_select(
-        columns, select(*(ranked.c[c] for c in columns)).where(ranked.c.rank == 1))
+    statement = dialect_insert(LatestRating)
     stored, new = LatestRating.__table__.c, statement.excluded
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["person_id", "competency_id"],
         set_={c: new[c] for c in ("level", "occurred_at", "event_id")},
         where=or_(new.occurred_at > stored.occurred_at,
-                  and_(new.occurred_at == stored.occurred_at, new.event_id > stored.event_id))))
+                  and_(new.occurred_at == stored.occurred_at, new.event_id > stored.event_id))),
+        rows)
 
 
 def check_submission(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
