@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import Select, and_, insert, or_, select
 
 from engine import assessment as rules
 from engine import sync as sync_rules
@@ -25,15 +25,8 @@ from pwa.store import profiles
 
 def history(person: Person) -> list[dict[str, Any]]:
     """Every rating ``person`` made, in the order things happened."""
-    rows = db.session.execute(
-        select(Rating, CompetencyIdentity.key, Role.slug, ProfileVersion.number)
-        .join(CompetencyIdentity, Rating.competency_id == CompetencyIdentity.id)
-        .join(Role, CompetencyIdentity.role_id == Role.id)
-        .join(ProfileVersion, Rating.version_id == ProfileVersion.id)
-        .where(Rating.person_id == person.id)
-        .order_by(Rating.occurred_at, Rating.event_id)
-    ).all()
-    return [_rating(r, key, slug, number) for r, key, slug, number in rows]
+    return _read(_ratings().where(Rating.person_id == person.id)
+                 .order_by(Rating.occurred_at, Rating.event_id))
 
 
 def current(person: Person) -> list[dict[str, Any]]:
@@ -43,21 +36,23 @@ def current(person: Person) -> list[dict[str, Any]]:
     the history): what ``engine.assessment.latest(history(person))`` gives, without
     reading the history.
     """
-    rows = db.session.execute(
-        select(Rating, CompetencyIdentity.key, Role.slug, ProfileVersion.number)
-        .join(LatestRating, LatestRating.event_id == Rating.event_id)
-        .join(CompetencyIdentity, Rating.competency_id == CompetencyIdentity.id)
-        .join(Role, CompetencyIdentity.role_id == Role.id)
-        .join(ProfileVersion, Rating.version_id == ProfileVersion.id)
-        .where(LatestRating.person_id == person.id)
-        .order_by(Role.slug, CompetencyIdentity.key)
-    ).all()
-    return [_rating(r, key, slug, number) for r, key, slug, number in rows]
+    return _read(_ratings().join(LatestRating, LatestRating.event_id == Rating.event_id)
+                 .where(LatestRating.person_id == person.id)
+                 .order_by(Role.slug, CompetencyIdentity.key))
 
 
-def _rating(r: Rating, key: str, slug: str, number: int) -> dict[str, Any]:
-    return {"role": slug, "competency": key, "version": number, "level": r.level,
-            "note": r.note, "occurred_at": r.occurred_at.isoformat(), "event_id": r.event_id}
+def _ratings() -> Select[Rating, str, str, int]:
+    """Ratings with the keys the phone knows them by: competency, role and version number."""
+    return (select(Rating, CompetencyIdentity.key, Role.slug, ProfileVersion.number)
+            .join(CompetencyIdentity, Rating.competency_id == CompetencyIdentity.id)
+            .join(Role, CompetencyIdentity.role_id == Role.id)
+            .join(ProfileVersion, Rating.version_id == ProfileVersion.id))
+
+
+def _read(query: Select[Rating, str, str, int]) -> list[dict[str, Any]]:
+    return [{"role": slug, "competency": key, "version": number, "level": r.level,
+             "note": r.note, "occurred_at": r.occurred_at.isoformat(), "event_id": r.event_id}
+            for r, key, slug, number in db.session.execute(query)]
 
 
 def submissions(person: Person) -> list[dict[str, Any]]:
