@@ -32,6 +32,26 @@ def rated(app, name, level):
         db.session.commit()
 
 
+def rated_and_assigned(app, name, level):
+    """A rating through the sync path, then the organisation's mentors assigned again."""
+    rated(app, name, level)
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Person.organisation_id).limit(1))
+        found = mentors.reassign(org_id, clock.now())
+        db.session.commit()
+    return found
+
+
+def plan_page(phone, live_server):
+    """The plan, loaded again once the app is installed (so it shows what the server holds)."""
+    page = phone.page
+    page.goto(f"{live_server.url}/app#/plan")
+    wait_for_app(page)
+    page.reload()
+    page.get_by_role("heading", name="Your plan").wait_for()
+    return page
+
+
 def test_an_offer_a_suggestion_a_request_offline_and_an_answer(browser, live_server, org):
     app = live_server.app
     publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER_COMPS)
@@ -52,16 +72,8 @@ def test_an_offer_a_suggestion_a_request_offline_and_an_answer(browser, live_ser
 
     lucia = open_phone(browser)
     enrol(lucia, live_server, "Lucia Fernandez", role="warehouse-picker")
-    rated(app, "Lucia Fernandez", 2)
-    with app.app_context():
-        org_id = db.session.scalar(sa.select(Person.organisation_id).limit(1))
-        assert mentors.reassign(org_id, clock.now()) == 1
-        db.session.commit()
-    lp = lucia.page
-    lp.goto(f"{live_server.url}/app#/plan")
-    wait_for_app(lp)
-    lp.reload()
-    lp.get_by_role("heading", name="Your plan").wait_for()
+    assert rated_and_assigned(app, "Lucia Fernandez", 2) == 1
+    lp = plan_page(lucia, live_server)
     expect(lp.get_by_text("No course for this yet — learn from a colleague")).to_be_visible()
     expect(lp.get_by_text("Marcus Johnson offers help with Using the scanner")).to_be_visible()
     lucia.shot("61-plan-suggested-mentor")
@@ -126,16 +138,8 @@ def test_languages_to_learn_in_set_offline_kept_and_matched(browser, live_server
     offers(app, "Elena Petrova", ["es-MX"])
     lucia = open_phone(browser)
     enrol(lucia, live_server, "Lucia Fernandez", role="warehouse-picker")
-    rated(app, "Lucia Fernandez", 2)
-    with app.app_context():
-        org_id = db.session.scalar(sa.select(Person.organisation_id).limit(1))
-        mentors.reassign(org_id, clock.now())
-        db.session.commit()
-    page = lucia.page
-    page.goto(f"{live_server.url}/app#/plan")
-    wait_for_app(page)
-    page.reload()
-    page.get_by_role("heading", name="Your plan").wait_for()
+    rated_and_assigned(app, "Lucia Fernandez", 2)
+    page = plan_page(lucia, live_server)
     # Until she says, her locale's language and the app's: English, so Marcus.
     expect(page.get_by_text("Marcus Johnson offers help with Using the scanner")).to_be_visible()
 

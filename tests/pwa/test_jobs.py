@@ -107,16 +107,7 @@ def test_without_inline_jobs_run_on_one_thread_after_the_answer_and_a_waiting_jo
         SLOW.append((value, threading.current_thread().name))
 
     monkeypatch.setattr(sys.modules[__name__], "slow", slow, raising=False)
-    monkeypatch.setitem(jobs.JOBS, "test.slow", f"{__name__}:slow")
-    bp = Blueprint("jobs_thread_test", __name__)
-
-    @bp.get("/slow/<int:value>")
-    def ask(value):
-        jobs.enqueue("test.slow", value)
-        return "asked"
-
-    app.register_blueprint(bp)
-    client = app.test_client()
+    client = asking(app, monkeypatch, "slow")
     assert client.get("/slow/1").status_code == 200  # answered while the job waits
     assert started.wait(10)
     for _ in range(5):  # a burst while job 1 runs: job 2 waits once, not five times
@@ -130,21 +121,27 @@ def test_without_inline_jobs_run_on_one_thread_after_the_answer_and_a_waiting_jo
 SLOW: list[tuple[int, str]] = []
 
 
+def asking(app, monkeypatch, function):
+    """A client of ``app`` whose GET /<function>/<n> asks for job test.<function>(n) of
+    this module."""
+    monkeypatch.setitem(jobs.JOBS, f"test.{function}", f"{__name__}:{function}")
+    bp = Blueprint(f"jobs_{function}_test", __name__)
+
+    @bp.get(f"/{function}/<int:value>")
+    def ask(value):
+        jobs.enqueue(f"test.{function}", value)
+        return "asked"
+
+    app.register_blueprint(bp)
+    return app.test_client()
+
+
 def test_a_burst_of_requests_within_the_delay_runs_the_job_once(app_factory, monkeypatch):
     import time
 
     app = app_factory(SKILLPATH_JOBS_INLINE=False, SKILLPATH_JOBS_DELAY_MS=1500)
-    monkeypatch.setitem(jobs.JOBS, "test.note", "tests.pwa.test_jobs:note")
     RAN.clear()
-    bp = Blueprint("jobs_delay_test", __name__)
-
-    @bp.get("/note/<int:value>")
-    def ask(value):
-        jobs.enqueue("test.note", value)
-        return "asked"
-
-    app.register_blueprint(bp)
-    client = app.test_client()
+    client = asking(app, monkeypatch, "note")
     started = time.monotonic()
     for _ in range(5):
         assert client.get("/note/7").status_code == 200
