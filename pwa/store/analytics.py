@@ -20,7 +20,6 @@ from sqlalchemy.orm import aliased
 
 from engine import gaps as gap_rules
 from engine import leaders as leader_rules
-from engine import plan as plan_rules
 from engine import priorities as priority_rules
 from engine.analytics import Cell, protect
 from engine.errors import N_, InvalidInput
@@ -179,7 +178,7 @@ def loads(role: Role) -> list[Load]:
     """Each assessed learner's current plan, as they would see it, reduced to its size."""
     out = []
     for person in assessed(role):
-        plan = plan_rules.build(plans.gather(person).inputs)
+        plan = plans.built(person)
         gaps = {line.competency for line in plan.active if line.aim is not None}
         out.append(Load(sum(line.item.minutes for line in plan.active), len(gaps),
                         len(plan.uncovered)))

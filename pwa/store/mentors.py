@@ -440,7 +440,6 @@ def reassign(organisation_id: int, now: datetime) -> int:
     item for, less those a request of theirs already holds a place for, with the
     languages they can learn in (:func:`learner_languages`).
     """
-    from pwa.i18n import translate
 
     people = list(db.session.scalars(select(Person).where(
         Person.organisation_id == organisation_id).order_by(Person.id)))
@@ -463,11 +462,10 @@ def reassign(organisation_id: int, now: datetime) -> int:
     for p in people:
         if p.id in off:
             continue
-        plan = plans.plan_for(p, translate)
         languages, own = _gap_languages(learner_languages(p, offers.get(p.id), said.get(p.id)))
-        for u in plan["uncovered"]:
-            if (p.id, u["competency"]) not in holding:
-                gaps.append(rules.Gap(p.id, u["competency"], p.role.slug, p.site, languages, own))
+        for u in plans.built(p).uncovered:
+            if (p.id, u.competency) not in holding:
+                gaps.append(rules.Gap(p.id, u.competency, p.role.slug, p.site, languages, own))
     by_id = {p.id: p for p in people}
     mentors = [rules.Mentor(o.person_id, frozenset(offered.get(o.person_id, [])), o.capacity,
                             o.load, frozenset(map(rules.language, o.languages)),

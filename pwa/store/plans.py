@@ -178,6 +178,11 @@ def _catalogue(identity_keys: Mapping[int, str], chosen: set[int]) -> tuple[
 
 # The plan, as the phone receives it ------------------------------------------------------
 
+def built(person: Person) -> rules.Plan:
+    """The learner's plan as the rules make it, without the words the phone is sent."""
+    return rules.build(gather(person).inputs)
+
+
 def plan_for(person: Person, words: Words,
              latest: Iterable[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The learner's plan with every reason in their language (``words``), and what feeds it."""
