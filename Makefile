@@ -1,4 +1,4 @@
-# Skillpath: `make run` serves the demo, `make test` runs the whole suite.
+# Skillpath: `make run` serves the demo, `make test` runs the whole suite, `make help` lists the rest.
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
@@ -12,51 +12,64 @@ ORIGIN = $${SKILLPATH_ORIGIN:-http://localhost:$(PORT)}
 # pip warns about each on every install. Those lines say nothing about our packages.
 QUIET_PIP = 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 CHROMIUM := /usr/bin/chromium
+LOCK := requirements.lock
+# The lock file is written by pip-tools, kept in a virtual environment of its own.
+PIP_TOOLS := pip-tools==7.7.0
+LOCK_VENV := .venv-lock
 
-.PHONY: run test bench lint chromium db messages
+.PHONY: help run test check bench lint lock chromium db messages
 
-# The app runs from this folder (flask --app pwa, python -m pytest), so only the
-# dependencies listed in pyproject.toml are installed: nothing is built or packaged.
-$(VENV)/.installed: pyproject.toml
+help: ## List the targets, one line each
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+# The app runs from this folder (flask --app pwa, python -m pytest): only the locked
+# dependencies are installed, every one at its exact version and checked against its hash.
+$(VENV)/.installed: $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip $(QUIET_PIP)
-	$(PY) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
-	  print("\n".join(p["dependencies"] + p["optional-dependencies"]["test"]))' \
-	  > $(VENV)/requirements.txt
-	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt $(QUIET_PIP)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK) $(QUIET_PIP)
 	touch $@
 
-db: $(VENV)/.installed
+lock: ## Rewrite requirements.lock from pyproject.toml (exact versions and hashes)
+	test -x $(LOCK_VENV)/bin/pip-compile || \
+	  ($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet $(PIP_TOOLS) $(QUIET_PIP))
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --extra test --output-file $(LOCK) \
+	  $(LOCK_ARGS) pyproject.toml $(QUIET_PIP)
+
+db: $(VENV)/.installed ## Create or upgrade the development database (SQLite in instance/)
 	SKILLPATH_ENV=$${SKILLPATH_ENV:-development} $(FLASK) db upgrade
 
-run: db
+run: db ## Seed the demo organisation and serve the app on http://localhost:5000
 	@SKILLPATH_ORIGIN=$(ORIGIN) SKILLPATH_ENV=$${SKILLPATH_ENV:-development} \
 	  $(FLASK) seed-demo --print-invites
 	@echo "Serving on $(ORIGIN) (open the links above on this address)."
 	SKILLPATH_ORIGIN=$(ORIGIN) SKILLPATH_ENV=$${SKILLPATH_ENV:-development} \
 	  $(FLASK) run --host localhost --port $(PORT)
 
-chromium:
+chromium: ## Install Debian's chromium for the browser tests if it is missing
 	@test -x $(CHROMIUM) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-test: $(VENV)/.installed chromium
+test: $(VENV)/.installed chromium ## Run the whole suite, browser tests included (SQLite)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: lint ## The fast loop: ruff, mypy and every test that needs no browser
+	$(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed ## ruff and mypy --strict
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 node_modules/.bin/lighthouse: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-bench: $(VENV)/.installed chromium node_modules/.bin/lighthouse
-	SKILLPATH_BENCH=1 $(PY) -m pytest tests/benchmarks -m benchmark -q $(PYTEST_ARGS)
-	SKILLPATH_BENCH=1 TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest tests/benchmarks -m benchmark -q $(PYTEST_ARGS)
-
-lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy
+bench: $(VENV)/.installed chromium node_modules/.bin/lighthouse ## Every benchmark on SQLite and PostgreSQL, then the goals missed
+	$(PY) -m tests.benchmarks.run $(PYTEST_ARGS)
 
 # Re-extract every server string (templates, pages, api, engine's N_ templates) into the
 # English catalogue template. Translations are made from it with `pybabel init/update`.
-messages: $(VENV)/.installed
+messages: $(VENV)/.installed ## Re-extract the server's strings into the catalogue template
 	$(VENV)/bin/pybabel --quiet extract -F pwa/i18n/babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 \
 		--project Skillpath --copyright-holder Skillpath --no-wrap --sort-by-file \
 		-o pwa/i18n/translations/messages.pot engine api pwa

@@ -163,3 +163,11 @@ def answers_are_documented() -> Iterator[None]:
     undeclared = sorted(f"{method} {rule} answered {status}" for method, rule, status, view in seen
                         if status not in declared_statuses(rule, method, view))
     assert undeclared == [], "declare these with @responds(...) or fix the route"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under tests/browser drives Chromium: ``-m "not browser"`` leaves them all out."""
+    browser = pytest.mark.browser
+    for item in items:
+        if "browser" in item.path.relative_to(config.rootpath).parts[:2]:
+            item.add_marker(browser)

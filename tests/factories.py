@@ -207,7 +207,18 @@ def route_methods(rule: Rule) -> list[str]:
 # Peer mentors: a warehouse role whose scanner competency no catalogue item covers.
 PICKER_COMPS = (comp("scan", "Using the scanner", 3, 3, "Picking"),
                 comp("pick", "Picking orders", 3, 4, "Picking"))
-MENTOR_MONDAY = "2026-11-16T08:30:00Z"
+# Every instant a test sends comes from the app's one clock (``SKILLPATH_CLOCK_OFFSET`` moves
+# it): three days before this run's today, at 08:30 UTC, so that no test depends on the date.
+RECENT_MORNING = (clock.now() - timedelta(days=3)).replace(hour=8, minute=30, second=0,
+                                                           microsecond=0)
+
+
+def moment(minutes: float = 0) -> str:
+    """The instant ``minutes`` after this run's :data:`RECENT_MORNING`, as a phone writes it."""
+    return (RECENT_MORNING + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+
+MENTOR_MONDAY = moment()
 
 
 def mentor_event(type_: str, data: dict[str, Any], at: str = MENTOR_MONDAY) -> dict[str, Any]:
@@ -222,7 +233,7 @@ def picker_rating(level: int, competency: str = "scan", at: str = MENTOR_MONDAY)
                                        "version": 1, "level": level, "note": None}, at)
 
 
-def mentor_offer(competencies: tuple[str, ...] = ("scan",), at: str = "2026-11-16T08:31:00Z",
+def mentor_offer(competencies: tuple[str, ...] = ("scan",), at: str = moment(1),
                  **kw: Any) -> dict[str, Any]:
     return mentor_event("mentor.offer.changed", {
         "competencies": list(competencies), "languages": ["en"], "availability": "Mornings",

@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import DateTime, TypeDecorator
 from sqlalchemy.engine import Dialect
 
+from pwa import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """A column's default time: the app's one clock."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

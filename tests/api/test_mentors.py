@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from pwa.extensions import db
 from pwa.models import MentorOffer, MentorRequest, MentorSuggestion, Person, QuarantinedEvent
 from tests.factories import PICKER_COMPS as PICKER
+from tests.factories import RECENT_MORNING, publish_profile, sign_in_as
 from tests.factories import person_named as person_id
-from tests.factories import publish_profile, sign_in_as
 
-MONDAY = datetime(2026, 11, 16, 8, 30, tzinfo=UTC)
+MONDAY = RECENT_MORNING
 
 
 def event(type_, data, at=MONDAY):

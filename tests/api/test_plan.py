@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -11,9 +11,18 @@ from pwa import clock
 from pwa.extensions import db
 from pwa.models import Item, Organisation, Person, PlanChoice, QuarantinedEvent, Role
 from pwa.store import catalogue, people
-from tests.factories import ITEM_BASE, Api, enrol, make_invite, seed_catalogue, sign_in_as
+from tests.factories import (
+    ITEM_BASE,
+    RECENT_MORNING,
+    Api,
+    enrol,
+    make_invite,
+    moment,
+    seed_catalogue,
+    sign_in_as,
+)
 
-MONDAY = datetime(2026, 11, 16, 8, 30, tzinfo=UTC)
+MONDAY = RECENT_MORNING
 
 
 def event(type_, data, at=MONDAY):
@@ -242,7 +251,7 @@ def test_a_colleague_suggests_and_the_learner_accepts_or_dismisses(app, org):
     sent = [suggestion(who["Ana Ruiz"], item=f"c:{book}"),
             suggestion(who["Ana Ruiz"], own={"title": "Watch me at the door",
                                              "format": "on_the_job", "minutes": 15})]
-    sent[1]["occurred_at"] = "2026-11-16T08:31:00Z"
+    sent[1]["occurred_at"] = moment(1)
     answer = sync(grace, *sent)
     assert answer == {"accepted": [s["id"] for s in sent], "duplicates": [], "refused": []}
     pending = the_plan(api)["suggestions"]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from pwa import clock
 from pwa.extensions import db
 from pwa.models import Event, Feedback, Person, QuarantinedEvent, Rating
 from pwa.sync.quarantine import payload_of
-from tests.factories import Api, publish_profile, sign_in_as
+from tests.factories import RECENT_MORNING, Api, moment, publish_profile, sign_in_as
 
-MONDAY = datetime(2026, 11, 16, 8, 30, tzinfo=UTC)
+MONDAY = RECENT_MORNING
 
 
 def rating(level, *, competency="greet", at=MONDAY, event_id=None, **extra):
@@ -72,7 +73,7 @@ def test_each_bad_event_is_refused_on_its_own_and_quarantined(app, org):
     bad = [
         dict(rating(3), type="rating.deleted"),
         dict(rating(3), schema=2),
-        rating(3, at=datetime.now(UTC) + timedelta(days=2)),
+        rating(3, at=clock.now() + timedelta(days=2)),
         dict(rating(3), id="not-a-uuid"),
         rating(3, person_id=other),
         rating(9),
@@ -254,9 +255,10 @@ def test_a_submitted_assessment_is_in_the_bootstrap(app, org):
     publish_profile(app)
     api = sign_in_as(app, "Ana Ruiz")
     submitted = {"id": str(uuid.uuid4()), "type": "assessment.submitted", "schema": 1,
-                 "occurred_at": "2026-11-16T09:00:00Z", "device_id": "phone-1",
+                 "occurred_at": moment(30), "device_id": "phone-1",
                  "data": {"role": "store-associate", "version": 1}}
     assert api.post("/api/v1/sync", {"events": [submitted]}).get_json()["accepted"] == [
         submitted["id"]]
     assert api.get("/api/v1/bootstrap").get_json()["submissions"] == [
-        {"role": "store-associate", "version": 1, "occurred_at": "2026-11-16T09:00:00+00:00"}]
+        {"role": "store-associate", "version": 1,
+         "occurred_at": (RECENT_MORNING + timedelta(minutes=30)).isoformat()}]

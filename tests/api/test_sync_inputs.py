@@ -10,24 +10,25 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pwa import clock
 from pwa.extensions import db
 from pwa.models import Event, QuarantinedEvent, Rating
 from pwa.sync.quarantine import payload_of
-from tests.factories import publish_profile, sign_in_as
+from tests.factories import RECENT_MORNING, moment, publish_profile, sign_in_as
 
-MONDAY = datetime(2026, 11, 16, 8, 30, tzinfo=UTC)
+MONDAY = RECENT_MORNING
 
 
 def rating(level=3, *, competency="greet", note=None, event_id=None, **envelope):
     event = {"id": event_id or str(uuid.uuid4()), "type": "rating.set", "schema": 1,
-             "occurred_at": "2026-11-16T08:30:00Z", "device_id": "phone-1",
+             "occurred_at": moment(), "device_id": "phone-1",
              "data": {"role": "store-associate", "competency": competency, "version": 1,
                       "level": level, "note": note}}
     event.update(envelope)
@@ -181,7 +182,7 @@ def test_any_value_in_any_field_never_breaks_a_batch(app, ana, field, value, kee
 
 
 def test_events_far_apart_in_time_are_judged_by_their_own_clock(app, ana):
-    late = rating(occurred_at=(datetime.now(UTC) + timedelta(days=2)).isoformat())
+    late = rating(occurred_at=(clock.now() + timedelta(days=2)).isoformat())
     answer = send(ana, [late]).get_json()
     assert [r["code"] for r in answer["refused"]] == ["clock_wrong"]
 

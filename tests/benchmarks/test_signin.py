@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from webauthn import verify_authentication_response
 
+from pwa import clock
 from pwa.extensions import db
 from pwa.models import Passkey, Session, SessionData, WebAuthnChallenge
 from tests.factories import Api, enrol, make_invite, make_person
@@ -59,7 +60,7 @@ def _floor(engine: sa.Engine, authenticator) -> float:
     session_id, key = None, None
     started = time.perf_counter()
     for _ in range(ROUNDS):
-        now = datetime.now(UTC)
+        now = clock.now()
         challenge = os.urandom(32)
         with engine.begin() as conn:
             conn.execute(challenges.insert(), {

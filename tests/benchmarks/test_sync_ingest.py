@@ -2,8 +2,9 @@
 
 Ours: gunicorn with 2 workers serving the real app; 20,000 events in batches of
 100, posted by two client threads with a signed-in session and CSRF token.
-The floor: raw SQLAlchemy Core ``executemany`` of the same rows (events and
-ratings) into the same database, one transaction per 100, in the same run.
+The floor: raw SQLAlchemy Core ``executemany`` of the same rows (events, ratings
+and the read model of latest ratings) into the same database, one transaction
+per 100, by two threads as the server has two workers, in the same run.
 Printed as events per second and the ratio; the goal is a ratio of 0.5 or more.
 """
 
@@ -17,18 +18,21 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from pwa import clock
 from pwa.extensions import db
-from pwa.models import Event, Person, Rating
+from pwa.models import Event, LatestRating, Person, Rating
+from pwa.models.base import dialect_insert
+from tests.benchmarks.goals import goal
 from tests.browser.harness import free_port
 from tests.factories import Api, publish_profile, sign_in_as
 
 TOTAL, BATCH = 20_000, 100
-START = datetime(2026, 11, 1, tzinfo=UTC)
+START = clock.now() - timedelta(days=30)
 
 
 def events(offset: int, count: int) -> list[dict]:
@@ -110,23 +114,48 @@ def test_sync_ingest_against_core_executemany(app, org, capsys):
     database = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
     with capsys.disabled():
         print(f"\nsync ingest on {database}: ours {ours:,.0f} events/s (HTTP, gunicorn -w 2, "
-              f"batches of {BATCH}), floor {floor:,.0f} events/s (Core executemany), "
-              f"ratio {ours / floor:.2f}")
+              f"batches of {BATCH}), floor {floor:,.0f} events/s (Core executemany, 2 threads), "
+              f"ratio {ours / floor:.2f} (goal >= 0.5)")
+    goal(ours / floor >= 0.5, f"sync ingest: {ours / floor:.2f} of Core executemany (goal >= 0.5)")
 
 
 def _floor(engine: sa.Engine, person_id: int, competency_id: int, version_id: int) -> float:
-    now = datetime.now(UTC)
+    """The same rows written by Core ``executemany``, by two threads as the server has two workers.
+
+    Each batch is one transaction, as a sync is: its events, its ratings, and the
+    read model of latest ratings brought up to date with the batch's latest (one
+    upsert row, "only if later"), as the sync does.
+    """
+    now = clock.now()
+    latest = LatestRating.__table__.c
+
+    def write(offsets: list[int]) -> None:
+        for offset in offsets:
+            rows = events(offset, BATCH)
+            last = max(rows, key=lambda e: (e["occurred_at"], e["id"]))
+            with engine.begin() as conn:
+                conn.execute(sa.insert(Event), [
+                    {"id": e["id"], "person_id": person_id, "type": e["type"], "schema": 1,
+                     "occurred_at": datetime.fromisoformat(e["occurred_at"]),
+                     "received_at": now, "device_id": e["device_id"], "data": e["data"]}
+                    for e in rows])
+                conn.execute(sa.insert(Rating), [
+                    {"person_id": person_id, "competency_id": competency_id,
+                     "version_id": version_id, "level": e["data"]["level"], "note": None,
+                     "occurred_at": datetime.fromisoformat(e["occurred_at"]),
+                     "event_id": e["id"]} for e in rows])
+                upsert = dialect_insert(LatestRating)
+                conn.execute(upsert.on_conflict_do_update(
+                    index_elements=["person_id", "competency_id"],
+                    set_={c: upsert.excluded[c] for c in ("level", "occurred_at", "event_id")},
+                    where=upsert.excluded.occurred_at > latest.occurred_at), [
+                    {"person_id": person_id, "competency_id": competency_id,
+                     "level": last["data"]["level"],
+                     "occurred_at": datetime.fromisoformat(last["occurred_at"]),
+                     "event_id": last["id"]}])
+
+    offsets = list(range(0, TOTAL, BATCH))
     started = time.perf_counter()
-    for offset in range(0, TOTAL, BATCH):
-        rows = events(offset, BATCH)
-        with engine.begin() as conn:
-            conn.execute(sa.insert(Event), [
-                {"id": e["id"], "person_id": person_id, "type": e["type"], "schema": 1,
-                 "occurred_at": datetime.fromisoformat(e["occurred_at"]), "received_at": now,
-                 "device_id": e["device_id"], "data": e["data"]} for e in rows])
-            conn.execute(sa.insert(Rating), [
-                {"person_id": person_id, "competency_id": competency_id,
-                 "version_id": version_id, "level": e["data"]["level"], "note": None,
-                 "occurred_at": datetime.fromisoformat(e["occurred_at"]),
-                 "event_id": e["id"]} for e in rows])
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(write, [offsets[0::2], offsets[1::2]]))
     return TOTAL / (time.perf_counter() - started)

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import ThreadedWSGIServer
 
+from pwa import clock
 from tests.factories import make_invite, make_person
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -150,6 +151,8 @@ class Phone:
 
 def open_phone(browser: Any, **options: Any) -> Phone:
     context = browser.new_context(**{**PHONE, **options})
+    if clock.offset():  # the app's clock is moved (SKILLPATH_CLOCK_OFFSET): the phone's too
+        context.clock.install(time=clock.now())
     page = context.new_page()
     page.set_default_timeout(10_000)
     cdp = context.new_cdp_session(page)

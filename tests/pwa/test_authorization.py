@@ -34,6 +34,7 @@ from tests.factories import (
     Api,
     make_invite,
     make_person,
+    moment,
     route_methods,
     seed_catalogue,
     sign_in_as,
@@ -209,7 +210,7 @@ class World:
 
 def rating_event(role: str, competency: str, note: str) -> dict[str, Any]:
     return {"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
-            "occurred_at": "2026-11-16T09:00:00Z", "device_id": "phone-1",
+            "occurred_at": moment(30), "device_id": "phone-1",
             "data": {"role": role, "competency": competency, "version": 1, "level": 2,
                      "note": note}}
 
@@ -241,9 +242,9 @@ def world(app, org) -> World:
     # Neither answer may hold the other's note or rating event.
     strong = rating_event("warehouse-picker", "pick", "")
     strong["data"].update(level=4, note=None)
-    strong["occurred_at"] = "2026-11-16T09:05:00Z"
+    strong["occurred_at"] = moment(35)
     offer = {"id": str(uuid.uuid4()), "type": "mentor.offer.changed", "schema": 1,
-             "occurred_at": "2026-11-16T09:06:00Z", "device_id": "phone-1",
+             "occurred_at": moment(36), "device_id": "phone-1",
              "data": {"competencies": ["pick"], "languages": ["en"]}}
     sent = clients["admin"].post("/api/v1/sync", {"events": [strong, offer]}).get_json()
     assert len(sent["accepted"]) == 2, sent
@@ -251,7 +252,7 @@ def world(app, org) -> World:
     with app.app_context():
         mentor = db.session.scalar(sa.select(Person.id).where(Person.display_name == "Priya Nair"))
     request = {"id": str(uuid.uuid4()), "type": "mentor.requested", "schema": 1,
-               "occurred_at": "2026-11-16T09:07:00Z", "device_id": "phone-1",
+               "occurred_at": moment(37), "device_id": "phone-1",
                "data": {"id": str(uuid.uuid4()), "mentor": mentor, "competency": "pick",
                         "share_level": True}}
     sent = clients["author2"].post("/api/v1/sync", {"events": [request]}).get_json()

@@ -10,7 +10,7 @@ and after any sequence of ratings synced in any batches.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
@@ -21,9 +21,9 @@ from pwa.extensions import db
 from pwa.models import CompetencyIdentity, Event, LatestRating, Person, Rating
 from pwa.store import analytics, assessment
 from pwa.sync.ingest import ingest
-from tests.factories import make_person, publish_profile, sign_in_as
+from tests.factories import RECENT_MORNING, make_person, publish_profile, sign_in_as
 
-MONDAY = datetime(2026, 11, 16, 8, 30, tzinfo=UTC)
+MONDAY = RECENT_MORNING
 
 
 def rating(level, at, *, competency="greet", event_id=None):

@@ -12,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 
 from pwa.extensions import db
 from pwa.models import PlanSettings
-from tests.factories import make_person, sign_in_as
+from tests.factories import make_person, moment, sign_in_as
 
 
 def test_0010_adds_the_languages_to_learn_in_as_not_said_and_keeps_the_settings(app, org):
@@ -20,7 +20,7 @@ def test_0010_adds_the_languages_to_learn_in_as_not_said_and_keeps_the_settings(
     ben = make_person(app, "Ben Carter")
     answer = ana.post("/api/v1/sync", {"events": [{
         "id": "8f6a3f4e-3a57-4c36-9a36-0d6c3d0f2a10", "type": "plan.settings.changed",
-        "schema": 1, "occurred_at": "2026-11-16T09:00:00Z", "device_id": "phone-1",
+        "schema": 1, "occurred_at": moment(30), "device_id": "phone-1",
         "data": {"weekly_minutes": 90, "formats": ["course"], "mentor_suggestions": False,
                  "languages": ["es", "en"]}}]}).get_json()
     assert len(answer["accepted"]) == 1, answer

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from pwa.extensions import db
 from pwa.params import MAX_ID, IdConverter, int_field, whole_number
-from tests.factories import publish_profile, route_methods, sign_in_as, url_map
+from tests.factories import moment, publish_profile, route_methods, sign_in_as, url_map
 
 SHAPE = {"code", "error", "message", "details"}
 # Numbers that name nothing, each written as someone might send it.
@@ -303,7 +303,7 @@ def test_a_version_out_of_range_in_a_synced_event_is_refused_not_a_500(everyone,
     if event_type == "rating.set":
         data |= {"competency": "greet", "level": 3, "note": None}
     event = {"id": str(uuid.uuid4()), "type": event_type, "schema": 1,
-             "occurred_at": "2026-11-16T09:00:00Z", "device_id": "phone-1", "data": data}
+             "occurred_at": moment(30), "device_id": "phone-1", "data": data}
     answer = everyone.post("/api/v1/sync", {"events": [event]})
     assert answer.status_code == 200, answer.get_json()
     # Beyond 64 bits no number is storable at all; below, no version is that large.

@@ -15,7 +15,7 @@ from pwa.extensions import db
 from pwa.models import MentorSuggestion, Person, PlanSuggestion
 from pwa.store import catalogue, people
 from pwa.sync.registry import registry
-from tests.factories import Api, publish_profile, sign_in_as
+from tests.factories import Api, moment, publish_profile, sign_in_as
 
 
 def person_columns() -> dict[str, list[sa.Column]]:
@@ -40,7 +40,7 @@ def test_every_table_that_refers_to_a_person_is_registered(app):
 
 def event(type_, data):
     return {"id": str(uuid.uuid4()), "type": type_, "schema": 1,
-            "occurred_at": "2026-11-16T09:00:00Z", "device_id": "phone-1", "data": data}
+            "occurred_at": moment(30), "device_id": "phone-1", "data": data}
 
 
 def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org):
