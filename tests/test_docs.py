@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-FENCE = re.compile(r"^(```|~~~).*?^\1\s*$", re.MULTILINE | re.DOTALL)
+FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
 INLINE_CODE = re.compile(r"`[^`\n]*`")
 MARKDOWN_LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HTML_LINK = re.compile(r"<a\s[^>]*?href\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
@@ -94,6 +94,7 @@ def test_the_check_catches_each_kind_of_broken_link(tmp_path):
         "[fine](other.md) [fine](other.md#the-wire-step-2) [fine](#page)\n"
         "[web](https://example.org/missing) [mail](mailto:someone@example.org)\n"
         "`[in code](missing.md)`\n\n```\n[in a block](missing.md)\n```\n"
+        "- a list\n\n  ```sh\n  [in an indented block](missing.md)\n  ```\n"
         "[gone](missing.md) [beside](../../shared/DESIGN.md)\n"
         "[no heading](other.md#nothing) [here](#nowhere)\n"
         '<a href="also-missing.md">html</a>\n')
