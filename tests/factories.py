@@ -208,9 +208,10 @@ def route_methods(rule: Rule) -> list[str]:
 PICKER_COMPS = (comp("scan", "Using the scanner", 3, 3, "Picking"),
                 comp("pick", "Picking orders", 3, 4, "Picking"))
 # Every instant a test sends comes from the app's one clock (``SKILLPATH_CLOCK_OFFSET`` moves
-# it): three days before this run's today, at 08:30 UTC, so that no test depends on the date.
-RECENT_MORNING = (clock.now() - timedelta(days=3)).replace(hour=8, minute=30, second=0,
-                                                           microsecond=0)
+# it): two weeks before this run's today, at 08:30 UTC, so that no test depends on the date
+# and a test may send what happened days after it without its being in the future.
+RECENT_MORNING = (clock.now() - timedelta(days=14)).replace(hour=8, minute=30, second=0,
+                                                            microsecond=0)
 
 
 def moment(minutes: float = 0) -> str:
