@@ -1,6 +1,7 @@
 // The route table: each hash route names its view and the navigation tab it belongs to.
 // A navigation always draws the view and opens it at its title; a background update
 // (a sync finished, a bundle arrived) redraws only a view the learner is not editing.
+// Views get `redraw` through mount, so no view imports this module.
 
 import { setLocale } from './i18n.js';
 import { loadState, profileFor } from './state.js';
@@ -89,7 +90,7 @@ async function draw(navigation, force = navigation) {
   dirty = false;
   delete root.dataset.stale;
   current = state.bundle ? view : null;
-  current?.mount?.(root, { state, params });
+  current?.mount?.(root, { state, params, redraw });
   if (navigation) {
     window.scrollTo(0, 0);
     root.querySelector('h1')?.focus({ preventScroll: true });

@@ -4,8 +4,8 @@
 import { record } from '../data/outbox.js';
 import { addWords, t } from '../i18n.js';
 import words from '../i18n/en-plan.js';
+import { competencies } from '../state.js';
 import { esc } from '../ui/html.js';
-import { competencies } from './plan.js';
 
 addWords(words);
 
