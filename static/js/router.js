@@ -1,6 +1,9 @@
 // The route table: each hash route names its view and the navigation tab it belongs to.
 // A navigation always draws the view and opens it at its title; a background update
-// (a sync finished, a bundle arrived) redraws only a view the learner is not editing.
+// (a sync finished, a bundle arrived) redraws the view around what the learner is editing:
+// the form they type in or changed stays as it is (value, focus), the rest is drawn anew.
+// Views get `redraw` (and a `signal` that ends their listeners) through mount, so no view
+// imports this module.
 
 import { setLocale } from './i18n.js';
 import { loadState, profileFor } from './state.js';
@@ -45,7 +48,9 @@ export function match(hash) {
 let root = null;
 let current = null;
 let drawing = 0;
-let dirty = false;
+let touched = new Set(); // what the learner changed since the view was drawn: form or field
+let listening = null; // ends the listeners of the mounted view
+let navigating = false; // a navigation's draw is under way: whichever draw comes last ends it
 
 /** Mark the tab of `route` as the current page: links carry data-nav, the table says which. */
 function markNav(route) {
@@ -66,16 +71,101 @@ function showWho(person) {
   }));
 }
 
+/** The form (or lone field) that holds `field`: what a redraw must leave alone. */
+const holder = (field) => field.closest('form') ?? field;
+
+/** What the learner is editing in the view: the forms they changed, the one they type in. */
+function inHand() {
+  const active = document.activeElement;
+  const found = [...touched];
+  if (root.contains(active) && active.matches('input, textarea, select')) found.push(holder(active));
+  const live = found.filter((el) => root.contains(el));
+  return new Set(live.filter((el) => !live.some((other) => other !== el && other.contains(el))));
+}
+
+/** `el`'s place in the freshly drawn `fresh`: by its id, or by the id of a field in it. */
+function twinOf(el, fresh) {
+  const named = el.id ? el : el.querySelector('[id]');
+  const twin = named && fresh.querySelector(`#${CSS.escape(named.id)}`);
+  return (named === el ? twin : twin?.closest(el.tagName.toLowerCase())) ?? null;
+}
+
+/**
+ * Pair each kept element and its ancestors (up to the root) with their places in `fresh`;
+ * null when the new drawing has no such place, or puts them elsewhere or in another order.
+ */
+function pairUp(keep, fresh) {
+  const pairs = new Map();
+  for (const el of keep) {
+    let [a, b] = [el, twinOf(el, fresh)];
+    while (a !== root) {
+      if (!b || b === fresh || a.tagName !== b.tagName || (pairs.has(a) && pairs.get(a) !== b)) return null;
+      pairs.set(a, b);
+      [a, b] = [a.parentNode, b.parentNode];
+    }
+    if (b !== fresh) return null;
+  }
+  const inOrder = (live) => {
+    const places = [...live.childNodes].filter((n) => pairs.has(n))
+      .map((n) => [...pairs.get(n).parentNode.childNodes].indexOf(pairs.get(n)));
+    return places.every((p, i) => !i || p > places[i - 1]);
+  };
+  return [root, ...pairs.keys()].every(inOrder) ? pairs : null;
+}
+
+function sameAttributes(live, fresh) {
+  for (const { name } of [...live.attributes]) if (!fresh.hasAttribute(name)) live.removeAttribute(name);
+  for (const { name, value } of fresh.attributes) if (live.getAttribute(name) !== value) live.setAttribute(name, value);
+}
+
+/**
+ * Make `live` show `fresh`, leaving the kept elements (and so their ancestors) in place:
+ * a node that holds focus is never moved, so focus, caret and typed values stay.
+ */
+function graft(live, fresh, pairs, keep) {
+  for (const node of [...live.childNodes]) if (!pairs.has(node)) node.remove();
+  const twins = new Map([...live.childNodes].map((node) => [pairs.get(node), node]));
+  let next = live.firstChild;
+  for (const node of [...fresh.childNodes]) {
+    const mine = twins.get(node);
+    if (!mine) { live.insertBefore(node, next); continue; }
+    next = mine.nextSibling;
+    if (!keep.has(mine)) {
+      sameAttributes(mine, node);
+      graft(mine, node, pairs, keep);
+    }
+  }
+}
+
+/** Draw `html` around what the learner is editing; false when it cannot be done safely. */
+function drawAround(html, keep) {
+  const fresh = document.createElement('div');
+  fresh.innerHTML = html;
+  const pairs = pairUp(keep, fresh);
+  if (!pairs) return false;
+  const active = document.activeElement;
+  const top = root.contains(active) ? active.getBoundingClientRect().top : null;
+  graft(root, fresh, pairs, keep);
+  if (top !== null) window.scrollBy(0, active.getBoundingClientRect().top - top); // it stays under the thumb
+  return true;
+}
+
+function mountView(view, state, params) {
+  current?.unmount?.();
+  listening?.abort();
+  listening = new AbortController();
+  current = state.bundle ? view : null;
+  current?.mount?.(root, { state, params, redraw, signal: listening.signal });
+}
+
 async function draw(navigation, force = navigation) {
+  navigating ||= navigation;
   const seq = ++drawing;
   const { route, params } = match(location.hash);
   markNav(route);
   const [view, state] = await Promise.all([route.load(), loadState()]);
   if (seq !== drawing) return; // a later draw is under way
-  if (!force && (dirty || editing())) {
-    root.dataset.stale = 'true'; // the learner chose something while this was loading: keep it
-    return;
-  }
+  if (navigating) [navigation, force, navigating] = [true, true, false];
   let html;
   if (!state.bundle) html = assess.empty(navigator.onLine);
   else {
@@ -83,13 +173,23 @@ async function draw(navigation, force = navigation) {
     showWho(state.bundle.person);
     html = profileFor(state, params.role) ? view.render(state, params) : assess.noProfile();
   }
-  if (html === null) { location.replace('#/'); return; }
-  current?.unmount?.();
-  root.innerHTML = html;
-  dirty = false;
+  const keep = force ? new Set() : inHand();
+  if (keep.size && view === current && view.redrawnAroundEdits !== false) {
+    // The learner is choosing or typing: what they hold stays, the rest is drawn anew.
+    if (html === null || !drawAround(html, keep)) {
+      root.dataset.stale = 'true'; // it cannot be drawn around: the next navigation draws it
+      return;
+    }
+  } else if (keep.size) {
+    root.dataset.stale = 'true'; // it draws itself as they go, or another view loaded: keep what they chose
+    return;
+  } else {
+    if (html === null) { location.replace('#/'); return; }
+    root.innerHTML = html;
+    touched = new Set();
+  }
   delete root.dataset.stale;
-  current = state.bundle ? view : null;
-  current?.mount?.(root, { state, params });
+  mountView(view, state, params);
   if (navigation) {
     window.scrollTo(0, 0);
     root.querySelector('h1')?.focus({ preventScroll: true });
@@ -100,29 +200,17 @@ async function draw(navigation, force = navigation) {
   }
 }
 
-const editing = () => root.contains(document.activeElement)
-  && document.activeElement.matches('input, textarea, select');
-
-/**
- * Redraw after a background change, unless the learner is choosing or typing: then
- * the view stays as it is (marked stale) and the next navigation draws it afresh.
- */
-export function refresh() {
-  if (dirty || editing()) {
-    root.dataset.stale = 'true';
-    return Promise.resolve();
-  }
-  return draw(false);
-}
+/** Redraw after a background change (a sync finished), around what the learner is editing. */
+export const refresh = () => draw(false);
 
 /** Draw the current view again after a deliberate save, even while a form was touched. */
 export const redraw = () => draw(false, true);
 
 export function start(main) {
   root = main;
-  const touched = () => { dirty = true; };
-  root.addEventListener('input', touched);
-  root.addEventListener('change', touched);
+  const changed = (event) => { if (event.target !== root) touched.add(holder(event.target)); };
+  root.addEventListener('input', changed);
+  root.addEventListener('change', changed);
   window.addEventListener('hashchange', () => draw(true));
   return draw(false);
 }

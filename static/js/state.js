@@ -1,28 +1,78 @@
-// The learner's state: the bootstrap bundle merged with what waits in the outbox,
-// and the selectors every view uses, so no view works out the same thing twice.
+// The learner's state: the bootstrap bundle merged with what waits in the outbox (each
+// event applied once, by its type's module in events/), and the selectors every view
+// uses, so no view works out the same thing twice.
 
 import { get } from './data/idb.js';
 import { pending } from './data/outbox.js';
+import { events } from './events/index.js';
 
 /** The one key of a rating: a competency of a role ("store-associate/greet"). */
 export const ratingKey = (role, competency) => `${role}/${competency}`;
 
 const byTime = (a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at);
 
-/** The bundle with pending events applied: what the learner did counts at once. */
-export function build(bundle, outbox) {
-  const history = [...(bundle?.ratings?.history ?? [])];
-  const submissions = [...(bundle?.submissions ?? [])];
-  for (const e of outbox) {
-    const entry = { ...e.data, occurred_at: e.occurred_at, pending: true };
-    if (e.type === 'rating.set') history.push(entry);
-    else if (e.type === 'assessment.submitted') submissions.push(entry);
+/** Fill each week up to the weekly minutes, in order; a long item has a week to itself. */
+function weeks(lines, weekly) {
+  let week = 1;
+  let used = 0;
+  return lines.map((line) => {
+    if (used && used + line.minutes > weekly) { week += 1; used = 0; }
+    used += line.minutes;
+    return { ...line, week };
+  });
+}
+
+/** What the server last said, before any waiting event is applied to it. */
+function fromBundle(bundle) {
+  const plan = bundle?.plan;
+  const m = bundle?.mentoring;
+  return {
+    bundle: bundle ?? null,
+    history: [...(bundle?.ratings?.history ?? [])],
+    submissions: [...(bundle?.submissions ?? [])],
+    plan: plan ? { ...plan, settings: { ...plan.settings }, goals: new Set(plan.goals), droppedAt: new Map() } : null,
+    mentoring: m ? { ...m, offer: m.offer ? { ...m.offer } : null, languages: null } : null,
+  };
+}
+
+/**
+ * Apply `event` through its type's module. An event of a type this client does not
+ * know (or one it cannot read) changes nothing shown; it stays in the outbox all the same.
+ */
+function applied(shown, event) {
+  const known = events.get(event.type);
+  if (!known) return shown;
+  try {
+    return known.apply(shown, event) ?? shown;
+  } catch (error) {
+    console.warn(`Event ${event.id} (${event.type}) is not shown`, error);
+    return shown;
   }
-  history.sort(byTime);
-  submissions.sort(byTime);
+}
+
+const primary = (tag) => tag.split('-')[0].toLowerCase(); // 'es-MX' speaks 'es'
+
+/** The bundle with pending events applied, each once: what the learner did counts at once. */
+export function build(bundle, outbox) {
+  const shown = outbox.reduce(applied, fromBundle(bundle));
+  const history = shown.history.sort(byTime);
+  const submissions = shown.submissions.sort(byTime);
   const latest = new Map();
   for (const r of history) latest.set(ratingKey(r.role, r.competency), r);
-  return { bundle: bundle ?? null, outbox, history, latest, submissions };
+  let { plan, mentoring } = shown;
+  if (plan) {
+    const waiting = outbox.filter((e) => events.get(e.type)?.remakesPlan).length;
+    plan = { ...plan, lines: weeks(plan.lines, plan.settings.weekly_minutes), waiting };
+  }
+  if (mentoring) {
+    // What the learner said, waiting to sync: no mentor who shares none of their languages.
+    const spoken = mentoring.languages && new Set(mentoring.languages.map(primary));
+    const suggested = spoken
+      ? mentoring.suggested.filter((s) => s.languages.some((tag) => spoken.has(primary(tag))))
+      : mentoring.suggested;
+    mentoring = { ...mentoring, suggested, learning_languages: mentoring.languages ?? mentoring.learning_languages };
+  }
+  return { bundle: bundle ?? null, outbox, history, latest, submissions, plan, mentoring };
 }
 
 /** The bundle and the waiting events of its learner (never another's on a shared phone). */
@@ -77,3 +127,20 @@ export function submission(state, profile) {
     .map((r) => r.competency)).size;
   return { last, changed, current: !changed && last.version === profile.number };
 }
+
+/** The competencies the learner can plan for: their role's, then their future role's. */
+export function competencies(state) {
+  const seen = new Map();
+  for (const p of profiles(state)) for (const c of p.competencies) if (!seen.has(c.key)) seen.set(c.key, c.name);
+  return [...seen].map(([key, name]) => ({ key, name }));
+}
+
+/** The latest request the learner sent for `competency`, if it still says something. */
+export function requestFor(m, competency) {
+  const open = m.sent.filter((r) => r.competency === competency && !['withdrawn', 'ended'].includes(r.status));
+  return open.at(-1) ?? null;
+}
+
+/** The colleague suggested to mentor `competency`, while the learner wants suggestions. */
+export const suggestionFor = (m, competency) =>
+  (m.suggestions_on ? m.suggested.find((s) => s.competency === competency) : null) ?? null;

@@ -179,7 +179,7 @@ def test_a_batch_refused_whole_is_split_until_the_faulty_answer_is_found(
     phone.context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     status = page.get_by_role("status")
-    status.filter(has_text="1 answer could not be saved").wait_for(timeout=15_000)
+    status.filter(has_text="1 change could not be saved").wait_for(timeout=15_000)
     assert "nests more than 64 levels" in status.inner_text()
     assert rating_events(live_server) == (2, 2)  # the good answers went through
     assert [len(b["events"]) for b in bodies] == [3, 2, 1]  # halved until found
@@ -206,7 +206,7 @@ def test_a_server_error_keeps_every_answer_and_tries_again_later(phone, live_ser
     phone.context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     status = page.get_by_role("status")
-    status.filter(has_text="2 answers").wait_for(timeout=5_000)  # kept, not refused
+    status.filter(has_text="2 changes").wait_for(timeout=5_000)  # kept, not refused
     expect(status).not_to_contain_text("could not be saved")
     status.filter(has_text="All saved").wait_for(timeout=20_000)  # after 2 s, then 4 s
     assert len(answers) == 3 and rating_events(live_server) == (2, 2)
@@ -241,7 +241,7 @@ def test_a_refused_answer_is_shown_with_its_reason(phone, live_server, org):
                                   level: 3, note: null});
     }""")
     status = page.get_by_role("status")
-    status.filter(has_text="1 answer could not be saved").wait_for(timeout=15_000)
+    status.filter(has_text="1 change could not be saved").wait_for(timeout=15_000)
     assert "has no published version 9" in status.inner_text()
     phone.shot("24-refused")
     expect(page.locator("progress")).to_have_attribute("value", "0")  # it counts for nothing

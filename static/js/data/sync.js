@@ -16,9 +16,9 @@ let synced = false; // a sync finished on this page: we know who is signed in
 export const onStatus = (fn) => status.addEventListener('change', (e) => fn(e.detail));
 
 /**
- * What the status line should say now: only the learner's own waiting answers count.
+ * What the status line should say now: only the learner's own waiting changes count (of every kind).
  * With no bundle on the phone (a first start, or someone signed in after another) we
- * do not know whose answers these are until a sync has asked: "checking", not "saved".
+ * do not know whose changes these are until a sync has asked: "checking", not "saved".
  */
 export async function describe() {
   const bundle = await get('kv', 'bootstrap');
@@ -34,7 +34,7 @@ async function announce() {
 
 /**
  * Send the signed-in person's waiting events. Another person's (a shared phone, signed
- * out with answers waiting) stay until that person signs in here again; a bundle left
+ * out with changes waiting) stay until that person signs in here again; a bundle left
  * by someone else is forgotten before anything is shown or sent.
  */
 async function sendOutbox() {
@@ -82,7 +82,7 @@ async function sendBatch(batch, token) {
 /**
  * Move refused events to "could not be saved"; return the ids the server saved. Those
  * stay in the outbox until the bundle that holds them has arrived (syncOnce), so the
- * phone never shows a moment where an answer is neither waiting nor saved.
+ * phone never shows a moment where a change is neither waiting nor saved.
  */
 async function settle(batch, answer) {
   const byId = new Map(batch.map((e) => [e.id, e]));

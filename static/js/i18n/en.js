@@ -87,16 +87,16 @@ export default {
 
   'status.saved': 'All saved',
   'status.checking': 'Checking…',
-  'status.waiting': { one: '1 answer waiting to sync', other: '{count} answers waiting to sync' },
-  'status.waiting_retry': { one: '1 answer waiting to sync: Skillpath did not answer, trying again soon', other: '{count} answers waiting to sync: Skillpath did not answer, trying again soon' },
-  'status.offline': { zero: 'Offline — your answers will be kept on this phone', one: 'Offline — 1 answer kept on this phone', other: 'Offline — {count} answers kept on this phone' },
-  'status.signin': { zero: 'Sign in again to save your answers.', one: 'Sign in again to save your answer. It is kept on this phone.', other: 'Sign in again to save your {count} answers. They are kept on this phone.' },
+  'status.waiting': { one: '1 change waiting to sync', other: '{count} changes waiting to sync' },
+  'status.waiting_retry': { one: '1 change waiting to sync: Skillpath did not answer, trying again soon', other: '{count} changes waiting to sync: Skillpath did not answer, trying again soon' },
+  'status.offline': { zero: 'Offline — your changes will be kept on this phone', one: 'Offline — 1 change kept on this phone', other: 'Offline — {count} changes kept on this phone' },
+  'status.signin': { zero: 'Sign in again to save your changes.', one: 'Sign in again to save your change. It is kept on this phone.', other: 'Sign in again to save your {count} changes. They are kept on this phone.' },
   'status.signin_link': 'Sign in',
-  'status.refused': { one: '1 answer could not be saved: {reason}', other: '{count} answers could not be saved: {reason}' },
-  'status.refused_help': 'Answer it again if it still matters; the app team keeps a copy to fix the cause.',
+  'status.refused': { one: '1 change could not be saved: {reason}', other: '{count} changes could not be saved: {reason}' },
+  'status.refused_help': 'Make it again if it still matters; the app team keeps a copy to fix the cause.',
   'status.ok': 'OK',
 
-  'signout.confirm': { one: '1 answer has not been sent yet. It stays on this phone and is sent when you sign in here again. Sign out anyway?', other: '{count} answers have not been sent yet. They stay on this phone and are sent when you sign in here again. Sign out anyway?' },
+  'signout.confirm': { one: '1 change has not been sent yet. It stays on this phone and is sent when you sign in here again. Sign out anyway?', other: '{count} changes have not been sent yet. They stay on this phone and are sent when you sign in here again. Sign out anyway?' },
   'signout.failed': 'Signing out needs a connection. Try again when there is signal.',
 
   'update.ready': 'Update ready — tap to reload',

@@ -1,4 +1,4 @@
-// Sign out from the app, as the server pages do; answers still waiting are mentioned
+// Sign out from the app, as the server pages do; changes still waiting are mentioned
 // first, since they can only be sent while someone is signed in. Loaded on first use.
 
 import { signOut } from '../data/http.js';

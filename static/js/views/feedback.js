@@ -23,7 +23,7 @@ export function render(state, params) {
     </form>`;
 }
 
-export function mount(root, { state, params }) {
+export function mount(root, { state, params, signal }) {
   const profile = profileFor(state, params.role);
   const competency = profile.competencies.find((c) => c.key === params.key) ?? null;
   const form = root.querySelector('#feedback-form');
@@ -33,5 +33,5 @@ export function mount(root, { state, params }) {
     await record('feedback.created', { role: profile.role.slug, competency: competency?.key ?? null,
       kind: data.get('kind'), text: String(data.get('text')).trim() });
     history.back();
-  });
+  }, { signal });
 }

@@ -4,9 +4,7 @@
 import { record } from '../data/outbox.js';
 import { addWords, t } from '../i18n.js';
 import words from '../i18n/en-mentors.js';
-import { redraw } from '../router.js';
 import { esc } from '../ui/html.js';
-import { mentoring } from './mentoring-state.js';
 
 addWords(words);
 
@@ -39,7 +37,7 @@ function offerForm(m, person) {
 }
 
 export function render(state) {
-  const m = mentoring(state);
+  const m = state.mentoring;
   if (!m) return null;
   const waiting = (r) => (r.pending ? ` <span class="hint">${esc(t('mentor.waiting_sync'))}</span>` : '');
   const asked = m.received.filter((r) => r.status === 'pending').map((r) => row(`
@@ -88,14 +86,15 @@ function offerData(form, m, status) {
   };
 }
 
-export function mount(root, { state }) {
+export function mount(root, { state, redraw }) {
   unmount();
   listening = new AbortController();
+  const { signal } = listening;
   const form = root.querySelector('#offer');
   root.addEventListener('click', async (event) => {
     const btn = event.target.closest('button[data-act]');
     if (!btn) return;
-    const m = mentoring(state);
+    const m = state.mentoring;
     const id = btn.closest('[data-request]')?.dataset.request;
     const act = btn.dataset.act;
     if (id && (act === 'accepted' || act === 'declined')) await record('mentor.request.answered', { id, answer: act });
@@ -103,10 +102,10 @@ export function mount(root, { state }) {
     else if (form && ['active', 'paused', 'left'].includes(act)) await record('mentor.offer.changed', offerData(form, m, act));
     else return;
     redraw();
-  }, { signal: listening.signal });
+  }, { signal });
   form?.addEventListener('submit', async (event) => {
     event.preventDefault();
-    await record('mentor.offer.changed', offerData(form, mentoring(state), 'active'));
+    await record('mentor.offer.changed', offerData(form, state.mentoring, 'active'));
     redraw();
-  });
+  }, { signal });
 }

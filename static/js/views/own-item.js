@@ -4,8 +4,8 @@
 import { record } from '../data/outbox.js';
 import { addWords, t } from '../i18n.js';
 import words from '../i18n/en-plan.js';
+import { competencies } from '../state.js';
 import { esc } from '../ui/html.js';
-import { competencies } from './plan.js';
 
 addWords(words);
 
@@ -45,12 +45,12 @@ export function render(state) {
     <p><a href="#/plan">${esc(t('own.back'))}</a></p>`;
 }
 
-export function mount(root) {
+export function mount(root, { signal }) {
   const form = root.querySelector('#own-item');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const competency = new FormData(form).get('competency');
     await record('plan.item.added', { id: crypto.randomUUID(), ...described(form), competency });
     location.hash = '#/plan';
-  });
+  }, { signal });
 }

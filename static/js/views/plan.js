@@ -1,15 +1,14 @@
 // Your plan: this week, later, done, each item with why it is there. Every change is an
-// event in the outbox, shown at once over the last plan the server made; the server
-// makes the plan again when the events arrive, and never overrides what the learner chose.
+// event in the outbox, shown at once over the last plan the server made (state.js applies
+// it, through events/); the server makes the plan again when the events arrive, and never
+// overrides what the learner chose.
 
 import { record } from '../data/outbox.js';
 import { addWords, formatLanguages, t } from '../i18n.js';
 import mentorWords from '../i18n/en-mentors.js';
 import words from '../i18n/en-plan.js';
-import { redraw } from '../router.js';
-import { profiles, toAsk } from '../state.js';
+import { competencies, profiles, requestFor, suggestionFor, toAsk } from '../state.js';
 import { esc } from '../ui/html.js';
-import { mentoring, requestFor, suggestionFor } from './mentoring-state.js';
 
 addWords(words);
 addWords(mentorWords);
@@ -18,7 +17,7 @@ let asking = null; // the competency whose request form is open
 
 /** A gap no item covers: the colleague suggested for it, or the request already sent. */
 function uncoveredGap(state, u) {
-  const m = mentoring(state);
+  const m = state.mentoring;
   const head = `<p class="row-title">${esc(u.name)}</p><p class="hint">${esc(u.reasons.join(' · '))}</p>
     <p>${esc(t('mentor.no_course'))}</p>`;
   if (!m) return `<li class="row"><div>${head}</div></li>`;
@@ -47,79 +46,6 @@ function uncoveredGap(state, u) {
     <p class="meta">${esc(t('mentor.languages', { languages: formatLanguages(s.languages) }))}</p>
     ${s.availability ? `<p class="meta">${esc(t('mentor.availability', { availability: s.availability }))}</p>` : ''}
     ${form}</div></li>`;
-}
-
-const same = (d) => (line) => line.item === d.item && line.competency === d.competency;
-
-/** Fill each week up to the weekly minutes, in order; a long item has a week to itself. */
-function weeks(lines, weekly) {
-  let week = 1;
-  let used = 0;
-  return lines.map((line) => {
-    if (used && used + line.minutes > weekly) { week += 1; used = 0; }
-    used += line.minutes;
-    return { ...line, week };
-  });
-}
-
-/** The competencies the learner can plan for: their role's, then their future role's. */
-export function competencies(state) {
-  const seen = new Map();
-  for (const p of profiles(state)) for (const c of p.competencies) if (!seen.has(c.key)) seen.set(c.key, c.name);
-  return [...seen].map(([key, name]) => ({ key, name }));
-}
-
-/** The server's plan with the waiting events applied: what the learner did shows at once. */
-export function shaped(state) {
-  const plan = state.bundle.plan;
-  if (!plan) return null;
-  let { lines, done, dropped, suggestions } = plan;
-  const settings = { ...plan.settings };
-  const goals = new Set(plan.goals);
-  const names = new Map(competencies(state).map((c) => [c.key, c.name]));
-  const places = new Map(); // where a dropped line stood, for the item swapped in
-  let waiting = 0;
-  for (const e of state.outbox) {
-    const d = e.data;
-    if (e.type.startsWith('plan.') || e.type === 'rating.set' || e.type === 'assessment.submitted') waiting += 1;
-    if (e.type === 'plan.item.changed') {
-      const at = lines.findIndex(same(d));
-      let line = lines[at] ?? done.find(same(d)) ?? dropped.find(same(d));
-      let place = at;
-      if (!line) { // an alternative chosen in a swap
-        const parent = [...lines, ...dropped].find((l) => l.competency === d.competency
-          && l.alternatives.some((a) => a.item === d.item));
-        if (!parent) continue;
-        line = { ...parent, ...parent.alternatives.find((a) => a.item === d.item), alternatives: [] };
-        place = places.get(d.competency) ?? lines.indexOf(parent);
-      }
-      lines = lines.filter((l) => !same(d)(l));
-      done = done.filter((l) => !same(d)(l));
-      dropped = dropped.filter((l) => !same(d)(l));
-      const state2 = d.state === 'restored' ? (line.origin ? 'accepted' : 'suggested') : d.state;
-      line = { ...line, state: state2, pending: true };
-      if (d.state === 'dropped') { places.set(d.competency, at); dropped = [...dropped, line]; }
-      else if (d.state === 'done') done = [...done, line];
-      else {
-        const where = d.state === 'pinned' ? d.position : place >= 0 ? place : lines.length;
-        lines = [...lines.slice(0, where), line, ...lines.slice(where)];
-      }
-    } else if (e.type === 'plan.item.added' && ![...lines, ...done, ...dropped].some((l) => l.item === `own:${d.id}`)) {
-      lines = [...lines, { ...d, item: `own:${d.id}`, competency_name: names.get(d.competency) ?? d.competency,
-        offline: false, content: null, state: 'accepted', origin: 'own', reasons: [t('plan.you_added')],
-        alternatives: [], pending: true }];
-    } else if (e.type === 'plan.suggestion.answered') {
-      const s = suggestions.find((x) => x.id === d.id);
-      suggestions = suggestions.filter((x) => x.id !== d.id);
-      if (s && d.answer === 'accepted') {
-        lines = [...lines, { ...s, item: s.item ?? `sug:${s.id}`, state: 'accepted', origin: 'suggestion',
-          reasons: [t('plan.suggested_by', { name: s.from })], alternatives: [], pending: true }];
-      }
-    } else if (e.type === 'plan.settings.changed') Object.assign(settings, d);
-    else if (e.type === 'plan.goal.added') goals.add(d.competency);
-    else if (e.type === 'plan.goal.removed') goals.delete(d.competency);
-  }
-  return { ...plan, lines: weeks(lines, settings.weekly_minutes), done, dropped, suggestions, settings, goals, waiting };
 }
 
 const percent = (share) => Math.round(share * 100);
@@ -151,9 +77,17 @@ function swap(line) {
     <ul class="list">${options}</ul></details>`;
 }
 
+/** The server's reasons; a line still waiting to sync is there because of the learner. */
+function whyThere(line) {
+  if (line.reasons.length || !line.pending) return line.reasons;
+  if (line.origin === 'own') return [t('plan.you_added')];
+  if (line.origin === 'suggestion') return [t('plan.suggested_by', { name: line.from })];
+  return [];
+}
+
 function item(line, index, act = true, count = 0) {
   const actions = act && !line.item.startsWith('sug:'); // an accepted suggestion gets its id on sync
-  const reasons = line.reasons.map((r) => `<li>${esc(r)}</li>`).join('');
+  const reasons = whyThere(line).map((r) => `<li>${esc(r)}</li>`).join('');
   const pin = line.state === 'pinned'
     ? `<button type="button" class="button small" data-act="accepted">${esc(t('plan.unpin'))}</button>`
     : `<button type="button" class="button small" data-act="pinned" data-position="${index}">${esc(t('plan.pin'))}</button>`;
@@ -211,7 +145,7 @@ const languageName = (tag) => formatLanguages([tag]);
 function learningLanguages(state, plan) {
   const said = plan.settings.languages;
   if (said?.length) return { languages: said, said: true };
-  const guess = mentoring(state)?.learning_languages;
+  const guess = state.mentoring?.learning_languages;
   const locale = state.bundle.person?.locale?.split('-')[0]?.toLowerCase();
   return { languages: guess?.length ? guess : [...new Set([locale ?? 'en', 'en'])], said: false };
 }
@@ -219,7 +153,7 @@ function learningLanguages(state, plan) {
 function languagesField(state, plan) {
   const { languages, said } = learningLanguages(state, plan);
   // Mentors' languages by their language alone: matching never looks further than 'es'.
-  const mentors = (mentoring(state)?.suggested ?? []).flatMap((s) => s.languages.map((tag) => tag.split('-')[0]));
+  const mentors = (state.mentoring?.suggested ?? []).flatMap((s) => s.languages.map((tag) => tag.split('-')[0]));
   const others = [...new Set([...mentors, ...COMMON_LANGUAGES].map(spelt))].filter((tag) => !languages.includes(tag))
     .sort((a, b) => languageName(a).localeCompare(languageName(b)));
   const [first] = languages;
@@ -280,7 +214,7 @@ function settings(state, plan) {
 }
 
 export function render(state) {
-  const plan = shaped(state);
+  const { plan } = state;
   const title = `<h1 tabindex="-1">${esc(t('plan.title'))}</h1>`;
   if (!plan) return `${title}<p>${esc(t('plan.not_yet'))}</p>`;
   const notice = plan.waiting ? `<p class="notice" role="note">${esc(t('plan.will_update'))}</p>` : '';
@@ -320,9 +254,10 @@ export function unmount() {
   listening = null;
 }
 
-export function mount(root, { state }) {
+export function mount(root, { state, redraw }) {
   unmount();
   listening = new AbortController();
+  const { signal } = listening;
   root.addEventListener('click', async (event) => {
     const button = event.target.closest('button');
     const line = button?.closest('[data-item]');
@@ -344,7 +279,7 @@ export function mount(root, { state }) {
       const id = button.closest('[data-suggestion]').dataset.suggestion;
       await record('plan.suggestion.answered', { id, answer: button.dataset.answer });
     }
-  }, { signal: listening.signal });
+  }, { signal });
   const ask = root.querySelector('form.ask-mentor');
   ask?.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -354,13 +289,13 @@ export function mount(root, { state }) {
       contact: String(data.get('contact') ?? ''), share_level: data.get('share') === 'on' });
     asking = null;
     redraw();
-  }, { signal: listening.signal });
-  root.querySelector('details.settings')?.addEventListener('toggle', (event) => { settingsOpen = event.target.open; });
+  }, { signal });
+  root.querySelector('details.settings')?.addEventListener('toggle', (event) => { settingsOpen = event.target.open; }, { signal });
   root.querySelector('#goals')?.addEventListener('change', async (event) => {
     const goal = event.target.dataset.goal;
     if (goal) await record(event.target.checked ? 'plan.goal.added' : 'plan.goal.removed', { competency: goal });
     redraw();
-  });
+  }, { signal });
   const form = root.querySelector('#plan-settings');
   // The language you learn best in is in the list: its box is ticked, and hidden.
   form?.querySelector('#lang-first')?.addEventListener('change', (event) => {
@@ -369,13 +304,13 @@ export function mount(root, { state }) {
       box.closest('.check').hidden = box.disabled;
       if (box.disabled) box.checked = true;
     }
-  });
+  }, { signal });
   const other = form?.querySelector('#lang-other');
-  other?.addEventListener('input', () => other.setCustomValidity(''));
+  other?.addEventListener('input', () => other.setCustomValidity(''), { signal });
   form?.addEventListener('submit', async (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const plan = shaped(state);
+    const { plan } = state;
     const chosen = chosenLanguages(form, state, plan);
     const error = form.querySelector('#languages-error');
     error.hidden = !chosen.error || Boolean(chosen.field);
@@ -389,5 +324,5 @@ export function mount(root, { state }) {
       mentor_suggestions: data.get('mentor_suggestions') === 'on',
       ...(chosen.languages ? { languages: chosen.languages } : {}) });
     redraw();
-  });
+  }, { signal });
 }

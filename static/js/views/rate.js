@@ -43,7 +43,7 @@ export function render(state, params) {
     <p><a href="#/feedback/${slug}/${esc(competency.key)}">${esc(t('rate.feedback'))}</a></p>`;
 }
 
-export function mount(root, { state, params }) {
+export function mount(root, { state, params, signal }) {
   const profile = profileFor(state, params.role);
   const form = root.querySelector('#rate-form');
   form.addEventListener('submit', async (event) => {
@@ -55,5 +55,5 @@ export function mount(root, { state, params }) {
     const after = await loadState();
     const next = toAsk(after, profile)[0];
     location.hash = next ? `#/rate/${profile.role.slug}/${next.key}` : `#/review/${profile.role.slug}`;
-  });
+  }, { signal });
 }

@@ -37,10 +37,10 @@ export function render(state, params) {
     ${action(state, profile)}`;
 }
 
-export function mount(root, { state, params }) {
+export function mount(root, { state, params, signal }) {
   const profile = profileFor(state, params.role);
   root.querySelector('#submit-assessment')?.addEventListener('click', async () => {
     await record('assessment.submitted', { role: profile.role.slug, version: profile.number });
     location.hash = '#/results';
-  });
+  }, { signal });
 }

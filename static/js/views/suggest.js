@@ -38,6 +38,9 @@ export function render(state) {
     <p><a href="#/plan">${esc(t('own.back'))}</a></p>`;
 }
 
+/** Mount builds this view as the learner goes: a background redraw waits while they edit it. */
+export const redrawnAroundEdits = false;
+
 export function mount(root) {
   const found = root.querySelector('#found');
   const form = root.querySelector('#suggest');
