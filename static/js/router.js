@@ -1,4 +1,4 @@
-// The route table: each hash route names its view and the navigation tab it belongs to.
+// The route table: each hash route names its view and the destination of the bar it belongs to.
 // A navigation always draws the view and opens it at its title; a background update
 // (a sync finished, a bundle arrived) redraws only a view the learner is not editing.
 
@@ -15,7 +15,7 @@ const routes = [
   { path: 'lesson/:key/:revision', nav: 'plan', load: () => import('./views/lesson.js') },
   { path: 'rate/:role/:key', nav: 'assess', load: () => import('./views/rate.js') },
   { path: 'review/:role', nav: 'assess', load: () => import('./views/review.js') },
-  { path: 'results', nav: 'results', load: () => import('./views/results.js') },
+  { path: 'results', nav: 'assess', load: () => import('./views/results.js') },
   { path: 'feedback/:role/:key?', nav: 'assess', load: () => import('./views/feedback.js') },
   { path: 'assess/:role', nav: 'assess', load: overview },
   { path: '', nav: 'assess', load: overview },
@@ -47,7 +47,7 @@ let current = null;
 let drawing = 0;
 let dirty = false;
 
-/** Mark the tab of `route` as the current page: links carry data-nav, the table says which. */
+/** Mark the destination of `route` as the current page: links carry data-nav, the table says which. */
 function markNav(route) {
   for (const link of document.querySelectorAll('[data-nav]')) {
     if (link.dataset.nav === route.nav) link.setAttribute('aria-current', 'page');

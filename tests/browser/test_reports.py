@@ -23,9 +23,9 @@ def test_ld_admin_sees_gaps_priorities_and_the_case_at_phone_size(phone, live_se
     enrol(phone, server, demo.LD_ADMIN[0], role=demo.LD_ADMIN[1], ld_admin=True)
     page = phone.page
     nav = page.get_by_role("navigation", name="Main")
-    nav.get_by_role("link", name="L&D").click()
+    nav.get_by_role("link", name="Account").click()
     page.get_by_role("link", name="Reports", exact=True).click()
-    expect(nav.get_by_role("link", name="L&D")).to_have_attribute("aria-current", "page")
+    expect(nav.get_by_role("link", name="Account")).to_have_attribute("aria-current", "page")
     page.get_by_role("link", name="Curriculum gaps").click()
     scanner = page.locator("li.gap[data-competency='scanner-systems']")
     expect(scanner).to_contain_text("Using the scanner and warehouse system")
