@@ -76,3 +76,34 @@ def test_a_radio_keeps_its_size_beside_its_label(phone, live_server, org, width)
         assert dot["width"] <= 32, dot
         assert 0 <= words["left"] - dot["right"] <= 20, (dot, words)
     phone.shot(f"81-feedback-radios-{width}")
+
+
+def test_links_that_stand_alone_are_a_thumb_high(phone, live_server, org):
+    seed_catalogue(live_server.app)
+    page = open_app_as(phone, live_server, "Priya N", ld_admin=True)
+    server = live_server.url
+    seen = {}
+
+    def measure(name, **kw):
+        link = page.get_by_role("link", name=name, **kw).first
+        link.wait_for()
+        seen[name] = box(link)
+
+    measure("See your results")
+    page.get_by_role("link", name="Start").click()
+    measure("Stop here and continue later")
+    measure("This description is off? Tell the authors")
+    page.goto(f"{server}/app#/results")
+    measure("Back to the self-assessment")
+    page.goto(f"{server}/app#/plan/add")
+    measure("Back to your plan")
+    page.goto(f"{server}/reports/priorities/store-associate")
+    measure("Reports", exact=True)
+    page.goto(f"{server}/admin/catalogue")
+    for title in ("Till basics", "Greeting well", "Pick paths"):
+        measure(title, exact=True)
+    page.goto(f"{server}/account")
+    measure("Your details")
+    small = {name: b for name, b in seen.items() if b["height"] < 44 or b["width"] < 44}
+    assert small == {}, small
+    phone.shot("83-catalogue-titles")

@@ -35,7 +35,7 @@ export function render(state) {
       <textarea id="sg-message" name="message" maxlength="${plan.options.max_message}" rows="3"></textarea>
       <button type="submit" class="button primary">${esc(t('suggest.send'))}</button>
     </form>
-    <p><a href="#/plan">${esc(t('own.back'))}</a></p>`;
+    <p><a class="standalone" href="#/plan">${esc(t('own.back'))}</a></p>`;
 }
 
 export function mount(root) {
