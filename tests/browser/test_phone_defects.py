@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import enrol, wait_for_app
+from pwa import demo
+from pwa.extensions import db
+from tests.browser.harness import SCREENSHOTS, enrol, wait_for_app
 from tests.factories import publish_profile, seed_catalogue
 
 pytestmark = pytest.mark.browser
@@ -76,6 +78,38 @@ def test_a_radio_keeps_its_size_beside_its_label(phone, live_server, org, width)
         assert dot["width"] <= 32, dot
         assert 0 <= words["left"] - dot["right"] <= 20, (dot, words)
     phone.shot(f"81-feedback-radios-{width}")
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_priorities_on_a_phone_are_cards_with_the_score_first(phone, live_server, width):
+    server = live_server
+    with server.app.app_context():
+        demo.seed()
+        db.session.commit()
+    enrol(phone, server, demo.LD_ADMIN[0], role=demo.LD_ADMIN[1], ld_admin=True)
+    page = phone.page
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"{server.url}/reports/priorities/store-associate")
+    expect(page.locator("table.report")).to_be_hidden()
+    cards = page.locator("li.priority")
+    expect(cards.first).to_be_visible()
+    count = cards.count()
+    assert count >= 5
+    first = cards.first
+    terms = first.locator("dl.figures").first.locator("dt")
+    assert terms.all_inner_texts()[:2] == ["Score", "Below target"]
+    wide = page.evaluate("""() => [...document.querySelectorAll('main *')]
+      .filter((el) => el.getBoundingClientRect().right > innerWidth + 0.5
+        || (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible'))
+      .map((el) => el.outerHTML.slice(0, 80))""")
+    assert wide == [], wide
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    for i in range(count):
+        for cell in cards.nth(i).locator("dt, dd").all():
+            assert box(cell)["right"] <= width, cell.inner_text()
+    phone.shot(f"82-priorities-cards-{width}")
+    first.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / f"82-priorities-cards-{width}-view.png"))
 
 
 def test_links_that_stand_alone_are_a_thumb_high(phone, live_server, org):
