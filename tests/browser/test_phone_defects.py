@@ -6,12 +6,15 @@ author's confirmation scrolled off screen."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from pwa import demo
+from pwa import clock, demo
 from pwa.extensions import db
+from pwa.models import Person, Role
+from pwa.store import feedback
 from tests.browser.harness import SCREENSHOTS, enrol, wait_for_app
-from tests.factories import publish_profile, seed_catalogue
+from tests.factories import make_invite, make_person, publish_profile, seed_catalogue
 
 pytestmark = pytest.mark.browser
 
@@ -141,3 +144,34 @@ def test_links_that_stand_alone_are_a_thumb_high(phone, live_server, org):
     small = {name: b for name, b in seen.items() if b["height"] < 44 or b["width"] < 44}
     assert small == {}, small
     phone.shot("83-catalogue-titles")
+
+
+def test_an_author_sees_the_confirmation_where_the_card_is(phone, live_server, org):
+    server = live_server
+    author_id = publish_profile(server.app)
+    learner_id = make_person(server.app, "Ana Ruiz")
+    with server.app.app_context():
+        ana = db.session.get(Person, learner_id)
+        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
+        for n in range(4):
+            feedback.give_feedback(ana, role, competency_key="tills", kind="unclear",
+                                   text=f"Note {n + 1}: the tills level 3 reads two ways.",
+                                   now=clock.now())
+        db.session.commit()
+    page = phone.page
+    page.goto(f"{server.url}/enrol/{make_invite(server.app, author_id)}")
+    page.get_by_role("button", name="Create my passkey").click()
+    page.wait_for_url(f"{server.url}/")
+    page.goto(f"{server.url}/author/store-associate")
+    card = page.locator("article", has_text="Note 4:")
+    card.get_by_label("Reply to the learner").fill("Thanks: clearer in the next version.")
+    card.get_by_role("button", name="Accept into the draft").click()
+    said = page.get_by_text("Accepted and linked to the draft.")
+    expect(said).to_be_visible()
+    page.wait_for_timeout(200)  # the jump to the card's anchor
+    where = box(said)
+    height = page.evaluate("innerHeight")
+    assert where["top"] >= 0 and where["bottom"] <= height - BAR, (where, height)
+    assert page.evaluate("scrollY") > 0  # the page opened at the card, not at its top
+    expect(card.get_by_text("Accepted", exact=True)).to_be_visible()
+    phone.shot("84-author-accepted")
