@@ -80,6 +80,7 @@ def test_a_radio_keeps_its_size_beside_its_label(phone, live_server, org, width)
         dot, words = box(radio), box(label)
         assert dot["width"] <= 32, dot
         assert 0 <= words["left"] - dot["right"] <= 20, (dot, words)
+        assert words["height"] >= 44, words  # the label takes the tap: a thumb high
     phone.shot(f"81-feedback-radios-{width}")
 
 
