@@ -1,4 +1,4 @@
-// The route table: each hash route names its view and the destination of the bar it belongs to.
+// The route table: each hash route names its view and the navigation tab it belongs to.
 // A navigation always draws the view and opens it at its title; a background update
 // (a sync finished, a bundle arrived) redraws only a view the learner is not editing.
 
