@@ -140,7 +140,7 @@ def walk(phone, server, role: str, size: tuple[int, int]) -> set[str]:
         check(page, page.url, problems)
         if kind in SHOTS:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            name = re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-") or "home"
+            name = re.sub(r"[^a-z0-9]+", "-", kind.replace("*", "one")).strip("-") or "home"
             page.evaluate("() => window.scrollTo(0, 0)")
             page.screenshot(path=str(SCREENSHOTS / f"70-nav-{role}-{size[0]}-{name}.png"))
         for link in page.evaluate(LINKS):
