@@ -31,8 +31,9 @@ JS = STATIC / "js"
 SERVICE_WORKER = ROOT / "service_worker" / "sw.js"
 TEMPLATES = ROOT / "pwa" / "templates"
 
-# The scripts app.html loads itself; everything else is found from their imports.
-ENTRIES = ("app.js", "register-sw.js", "install.js")
+# The scripts app.html loads itself, and sign-out's (the account page opens offline and
+# says what waits on the phone before signing out); the rest is found from their imports.
+ENTRIES = ("app.js", "register-sw.js", "install.js", "ui/signout.js")
 # Pages the shell serves from the cache: they hold no personal data.
 PAGES = ("/app", "/offline")
 # Templates of those pages: a change to them is a new version too.

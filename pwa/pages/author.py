@@ -52,20 +52,23 @@ def desk(slug: str) -> str:
 @bp.post("/<slug>/feedback/<id:feedback_id>")
 @login_required
 def answer_feedback(slug: str, feedback_id: int) -> Any:
+    """Answer one note; the page opens again at its card, and what happened is said there,
+    where the author is (a message at the top of the page would be scrolled away)."""
     note = feedback.feedback_in_role(_authored(slug), feedback_id)
     form = AnswerForm()
     accept = request.form.get("decision") == "accept"
+    card = f"feedback-{feedback_id}"  # the card's id, and the flash category it shows
     if form.validate_on_submit():
         try:
             feedback.answer_feedback(note, accept=accept, reply=form.reply.data or "",
                                      author=me(), now=clock.now())
         except DomainError as exc:
-            flash(translate_error(exc), "error")
+            flash(translate_error(exc), f"{card} error")
         else:
             db.session.commit()
             flash(gettext("Accepted and linked to the draft.") if accept
-                  else gettext("Declined; the learner will see your reply."))
-    return redirect(url_for("author.desk", slug=slug) + f"#feedback-{feedback_id}")
+                  else gettext("Declined; the learner will see your reply."), card)
+    return redirect(url_for("author.desk", slug=slug) + f"#{card}")
 
 
 @bp.post("/<slug>/draft")

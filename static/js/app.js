@@ -13,8 +13,5 @@ onStatus((status) => {
   lastWaiting = status.waiting;
 });
 onWrite(syncSoon);
-document.getElementById('sign-out')?.addEventListener('click', async () => {
-  (await import('./ui/signout.js')).signOutHere();
-});
 start(document.getElementById('app')).then(() => describe().then(showStatus));
 startSync(refresh);

@@ -18,7 +18,7 @@ const routes = [
   { path: 'lesson/:key/:revision', nav: 'plan', load: () => import('./views/lesson.js') },
   { path: 'rate/:role/:key', nav: 'assess', load: () => import('./views/rate.js') },
   { path: 'review/:role', nav: 'assess', load: () => import('./views/review.js') },
-  { path: 'results', nav: 'results', load: () => import('./views/results.js') },
+  { path: 'results', nav: 'assess', load: () => import('./views/results.js') },
   { path: 'feedback/:role/:key?', nav: 'assess', load: () => import('./views/feedback.js') },
   { path: 'assess/:role', nav: 'assess', load: overview },
   { path: '', nav: 'assess', load: overview },
@@ -52,7 +52,7 @@ let touched = new Set(); // what the learner changed since the view was drawn: f
 let listening = null; // ends the listeners of the mounted view
 let navigating = false; // a navigation's draw is under way: whichever draw comes last ends it
 
-/** Mark the tab of `route` as the current page: links carry data-nav, the table says which. */
+/** Mark the destination of `route` as the current page: links carry data-nav, the table says which. */
 function markNav(route) {
   for (const link of document.querySelectorAll('[data-nav]')) {
     if (link.dataset.nav === route.nav) link.setAttribute('aria-current', 'page');

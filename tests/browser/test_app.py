@@ -207,24 +207,32 @@ def test_rows_are_whole_tap_targets_and_words_are_plain(phone, live_server, org)
         .to_be_visible()
     expect(page.get_by_text("1 competency still to rate before you can submit.")).to_be_visible()
     phone.shot("35-review-choose-change")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Results").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Assess").click()
+    page.get_by_role("link", name="See your results").click()
     chart_text = page.locator(".chart text")
     expect(chart_text.first).to_be_visible()
     smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('.chart text')]
       .map((el) => parseFloat(getComputedStyle(el).fontSize) * el.getScreenCTM().a))""")
     assert smallest >= 12
-    expect(page.get_by_role("link", name="Results")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Assess")) \
+        .to_have_attribute("aria-current", "page")
     phone.shot("36-results")
 
 
 def test_sign_out_from_the_app_warns_about_waiting_answers(phone, live_server, org):
     page = open_app(phone, live_server)
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Account").click()  # seen once: the phone keeps it
+    page.get_by_role("heading", name="Your account").wait_for()
+    page.goto(f"{live_server.url}/app")
+    wait_for_app(page)
     phone.context.set_offline(True)
     page.get_by_role("link", name="Start").click()
     level(page, LEVEL_3).check()
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("status")).to_have_text("Offline — 1 change kept on this phone")
-    sign_out = page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out")
+    nav.get_by_role("link", name="Account").click()  # sign-out is inside Account
+    sign_out = page.get_by_role("button", name="Sign out")
     asked = []
 
     def answer(dialog, accept):
@@ -234,7 +242,7 @@ def test_sign_out_from_the_app_warns_about_waiting_answers(phone, live_server, o
     page.once("dialog", lambda d: answer(d, False))
     with page.expect_event("dialog"):
         sign_out.click()
-    expect(page.get_by_role("heading", name="Using the tills")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()  # still here
     assert asked and asked[0].startswith("1 change has not been sent yet.")
     page.once("dialog", lambda d: answer(d, True))
     with page.expect_event("dialog"):
@@ -243,8 +251,9 @@ def test_sign_out_from_the_app_warns_about_waiting_answers(phone, live_server, o
         "Signing out needs a connection. Try again when there is signal.")
 
     phone.context.set_offline(False)
-    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.goto(f"{live_server.url}/app")
     expect(page.get_by_role("status")).to_have_text("All saved", timeout=15_000)
+    nav.get_by_role("link", name="Account").click()
     sign_out.click()  # nothing waits now: no question asked
     page.wait_for_url(f"{live_server.url}/signin")
     assert len(asked) == 2
@@ -296,7 +305,8 @@ def test_home_and_own_pages_open_offline_nobody_elses(phone, live_server, org):
     phone.context.set_offline(False)
     page.goto(f"{live_server.url}/app")
     wait_for_app(page)
-    page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
+    page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server.url}/signin")
     phone.context.set_offline(True)
     page.goto(f"{live_server.url}/")  # signed out: the copy of Ana's home went with her
@@ -313,7 +323,8 @@ def test_a_shared_phone_keeps_each_persons_answers_for_them(phone, live_server, 
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("status")).to_contain_text("1 change")
     page.once("dialog", lambda dialog: dialog.accept())  # "1 change has not been sent yet"
-    page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
+    page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server.url}/signin")
 
     enrol(phone, live_server, "Ben Ode", device="Ben's phone")
@@ -329,7 +340,8 @@ def test_a_shared_phone_keeps_each_persons_answers_for_them(phone, live_server, 
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == 0
 
     page.once("dialog", lambda dialog: dialog.dismiss())  # none is expected: nothing of Ben's
-    page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
+    page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server.url}/signin")
     with live_server.app.app_context():
         ben = db.session.scalar(sa.select(Person).where(Person.display_name == "Ben Ode"))

@@ -19,7 +19,8 @@ def test_ld_admin_filters_searches_and_retires_at_phone_size(phone, live_server,
     seed_catalogue(server.app)
     enrol(phone, server, "Priya N", ld_admin=True)
     page = phone.page
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="L&D").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
+    page.get_by_role("link", name="Learning & development").click()
     page.get_by_role("link", name="Learning catalogue").click()
     rows = page.locator("li.row")
     expect(rows).to_have_count(3)

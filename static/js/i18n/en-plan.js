@@ -99,4 +99,5 @@ export default {
   'suggest.message': 'A word for them',
   'suggest.send': 'Send the suggestion',
   'suggest.sent': 'Sent. {name} will see it in their plan.',
+  'suggest.again': 'Suggest something else',
 };

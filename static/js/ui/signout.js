@@ -1,5 +1,6 @@
-// Sign out from the app, as the server pages do; changes still waiting are mentioned
-// first, since they can only be sent while someone is signed in. Loaded on first use.
+// Sign out from the account page, as its form does without scripts; changes still
+// waiting are mentioned first, since they can only be sent while someone is signed in.
+// The page loads this module itself; the service worker keeps it, for offline.
 
 import { signOut } from '../data/http.js';
 import { get } from '../data/idb.js';
@@ -21,3 +22,8 @@ export async function signOutHere() {
   await forgetBundle();
   window.location.assign('/signin');
 }
+
+document.getElementById('sign-out')?.addEventListener('submit', (event) => {
+  event.preventDefault();
+  signOutHere();
+});

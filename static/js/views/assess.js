@@ -15,7 +15,7 @@ export const privacy = (state) =>
 export function empty(online) {
   return `<h1 tabindex="-1">${esc(t('assess.title'))}</h1>
     <p>${esc(t(online ? 'app.loading' : 'app.not_loaded'))}</p>
-    <p><a href="/signin">${esc(t('app.sign_in'))}</a></p>`;
+    <p><a class="standalone" href="/signin">${esc(t('app.sign_in'))}</a></p>`;
 }
 
 export const noProfile = () =>
@@ -64,8 +64,8 @@ export function render(state, params) {
     <label for="progress"><strong>${esc(t('assess.progress', { done, total }))}</strong></label>
     <progress id="progress" max="${total}" value="${done}">${esc(t('assess.progress', { done, total }))}</progress>
     ${next(state, profile, ask, done)}
-    <p><a href="#/results">${esc(t('assess.see_results'))}</a></p>
-    ${others.map((p) => `<p><a href="#/assess/${esc(p.role.slug)}">${esc(t('assess.other_role', { role: p.role.name }))}</a></p>`).join('')}
+    <p><a class="standalone" href="#/results">${esc(t('assess.see_results'))}</a></p>
+    ${others.map((p) => `<p><a class="standalone" href="#/assess/${esc(p.role.slug)}">${esc(t('assess.other_role', { role: p.role.name }))}</a></p>`).join('')}
     <h2>${esc(t('assess.competencies'))}</h2>
     <ul class="list">${profile.competencies.map((c) => row(state, profile, c)).join('')}</ul>`;
 }

@@ -9,7 +9,7 @@ addWords(words);
 export function render(state, params) {
   return `<h1 tabindex="-1">${esc(t('lesson.loading'))}</h1>
     <div id="lesson" data-key="${esc(params.key)}" data-revision="${esc(params.revision)}"></div>
-    <p><a href="#/plan">${esc(t('lesson.back'))}</a></p>`;
+    <p><a class="standalone" href="#/plan">${esc(t('lesson.back'))}</a></p>`;
 }
 
 export async function mount(root, { params }) {

@@ -64,7 +64,7 @@ export function render(state) {
     <h2>${esc(t('mentoring.sent'))}</h2>
     ${sent ? `<ul class="list">${sent}</ul>` : `<p>${esc(t('mentoring.none_sent'))}</p>`}
     <h2>${esc(t('mentoring.offer'))}</h2>${offerForm(m, state.bundle.person)}
-    <p><a href="#/plan">${esc(t('mentoring.back'))}</a></p>`;
+    <p><a class="standalone" href="#/plan">${esc(t('mentoring.back'))}</a></p>`;
 }
 
 let listening = null;

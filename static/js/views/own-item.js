@@ -42,7 +42,7 @@ export function render(state) {
       ${fields(plan.options)}
       <button type="submit" class="button primary">${esc(t('own.add'))}</button>
     </form>
-    <p><a href="#/plan">${esc(t('own.back'))}</a></p>`;
+    <p><a class="standalone" href="#/plan">${esc(t('own.back'))}</a></p>`;
 }
 
 export function mount(root, { signal }) {

@@ -39,8 +39,8 @@ export function render(state, params) {
       <button type="submit" class="button primary">${esc(t('rate.save'))}</button>
     </form>
     ${earlier(historyOf(state, profile, competency.key))}
-    <p><a href="#/assess/${slug}">${esc(t('rate.stop'))}</a></p>
-    <p><a href="#/feedback/${slug}/${esc(competency.key)}">${esc(t('rate.feedback'))}</a></p>`;
+    <p><a class="standalone" href="#/assess/${slug}">${esc(t('rate.stop'))}</a></p>
+    <p><a class="standalone" href="#/feedback/${slug}/${esc(competency.key)}">${esc(t('rate.feedback'))}</a></p>`;
 }
 
 export function mount(root, { state, params, signal }) {

@@ -35,5 +35,5 @@ export function render(state) {
     ${sections}
     <h2>${esc(t('results.recent'))}</h2>
     ${recent(state, names)}
-    <p><a href="#/">${esc(t('results.back'))}</a></p>`;
+    <p><a class="standalone" href="#/">${esc(t('results.back'))}</a></p>`;
 }

@@ -35,13 +35,14 @@ export function render(state) {
       <textarea id="sg-message" name="message" maxlength="${plan.options.max_message}" rows="3"></textarea>
       <button type="submit" class="button primary">${esc(t('suggest.send'))}</button>
     </form>
-    <p><a href="#/plan">${esc(t('own.back'))}</a></p>`;
+    <p><a class="standalone" href="#/plan">${esc(t('own.back'))}</a></p>`;
 }
 
 /** Mount builds this view as the learner goes: a background redraw waits while they edit it. */
 export const redrawnAroundEdits = false;
 
 export function mount(root) {
+  const find = root.querySelector('#find');
   const found = root.querySelector('#found');
   const form = root.querySelector('#suggest');
   const own = root.querySelector('#sg-own');
@@ -63,7 +64,7 @@ export function mount(root) {
     own.hidden = true;
   };
 
-  root.querySelector('#find').addEventListener('submit', async (event) => {
+  find.addEventListener('submit', async (event) => {
     event.preventDefault();
     form.hidden = true;
     say(t('suggest.finding'));
@@ -104,8 +105,19 @@ export function mount(root) {
     const what = data.get('item') === 'own' ? { own: described(own.closest('form')) } : { item: data.get('item') };
     await record('plan.suggestion.sent', { id: crypto.randomUUID(), to: colleague.id, competency: data.get('competency'),
       message: String(data.get('message')).trim(), ...what });
+    // The sent form gives way to the confirmation, and the way to suggest something else.
     form.reset();
     form.hidden = true;
-    say(t('suggest.sent', { name: colleague.name }));
+    find.hidden = true;
+    found.innerHTML = `<div class="notice"><p id="sg-sent" tabindex="-1">${esc(t('suggest.sent', { name: colleague.name }))}</p>
+      <button type="button" class="button small" id="sg-again">${esc(t('suggest.again'))}</button></div>`;
+    found.querySelector('#sg-sent').focus();
+    found.querySelector('#sg-again').addEventListener('click', () => {
+      found.innerHTML = '';
+      colleague = null;
+      find.reset();
+      find.hidden = false;
+      find.querySelector('input').focus();
+    });
   });
 }
