@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, insert, or_, select
@@ -9,6 +10,7 @@ from sqlalchemy import Select, and_, insert, or_, select
 from engine import assessment as rules
 from engine import sync as sync_rules
 from engine.errors import N_
+from engine.profiles import Competency
 from pwa.extensions import db
 from pwa.models import (
     AssessmentSubmission,
@@ -39,6 +41,32 @@ def current(person: Person) -> list[dict[str, Any]]:
     return _read(_ratings().join(LatestRating, LatestRating.event_id == Rating.event_id)
                  .where(LatestRating.person_id == person.id)
                  .order_by(Role.slug, CompetencyIdentity.key))
+
+
+def standing(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
+             versions: Mapping[str, Sequence[Competency]] | None = None,
+             ) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """The rating that stands for each competency of the person's role and future role.
+
+    A competency the two current profiles share (``engine.assessment.shared``) carries
+    its rating across. ``latest`` are the current ratings and ``versions`` the
+    competencies of the current profiles by role slug, if already read.
+    """
+    if latest is None:
+        latest = current(person)
+    if versions is None:
+        versions = current_profiles(person)
+    return rules.standing(versions, {(r["role"], r["competency"]): r for r in latest})
+
+
+def current_profiles(person: Person) -> dict[str, list[Competency]]:
+    """Role slug -> the competencies of its current version, for the role and future role."""
+    found = {}
+    for role in (person.role, person.future_role):
+        version = profiles.current(role) if role is not None else None
+        if role is not None and version is not None:
+            found[role.slug] = profiles.competencies(version)
+    return found
 
 
 def _ratings() -> Select[Rating, str, str, int]:

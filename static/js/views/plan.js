@@ -298,8 +298,7 @@ export function render(state) {
     <p class="meta">${esc(l.competency_name)}</p></div><button type="button" class="button small" data-act="restored">${esc(t('plan.restore'))}</button></li>`).join('')}</ul>` : '';
   const notes = plan.notes.map((n) => `<p class="notice">${esc(n)}</p>`).join('');
   const future = profiles(state)[1];
-  const known = new Set([...state.latest.values()].map((r) => r.competency)); // one key, one skill
-  const unrated = future && rated ? toAsk(state, future).filter((c) => !known.has(c.key)).length : 0;
+  const unrated = future && rated ? toAsk(state, future).length : 0; // shared ones count as rated
   const rateFuture = unrated ? `<p class="notice"><a href="#/assess/${esc(future.role.slug)}">${esc(t('plan.rate_future', {
     count: unrated, role: future.role.name }))}</a></p>` : '';
   return `${title}${ready}${rateFuture}${notice}${notes}${suggestions(plan)}
