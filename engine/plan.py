@@ -33,8 +33,9 @@ The rules, in order:
    8-hour project in its place while a 5-minute one would do; a retired item
    leaves with a note and the next best takes its place. A line's alternatives
    (what a swap may pick) are likewise closest in length to it first, each
-   said to be about the same length (within ``SIMILAR_RATIO``) or not. Items of the learner's own, and suggestions they accepted,
-   are planned beside the catalogue's.
+   said to be about the same length (within ``SIMILAR_RATIO``) or not. Items of
+   the learner's own, and suggestions they accepted, are planned beside the
+   catalogue's.
 6. Order: by priority, then each pinned item is put back at the place the
    learner pinned it. Weeks: items fill each week up to the weekly minutes in
    order; an item longer than a week has a week to itself.
@@ -47,8 +48,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 
 from engine.catalogue import MAX_MINUTES, Format
