@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, insert, or_, select
@@ -103,6 +104,37 @@ def to_rerate(role: Role, version: ProfileVersion,
     older = {n: profiles.competencies(profiles.version(role, n))
              for n in set(rated_in.values()) if n != version.number}
     return rules.to_rerate(profiles.competencies(version), rated_in, version.number, older)
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """A profile of the learner's published anew since they rated it: what to look at again."""
+
+    role: Role
+    version: ProfileVersion
+    keys: list[str]  # competencies whose standing rating predates a change of their meaning
+
+
+def profile_changes(person: Person) -> list[ProfileChange]:
+    """The learner's role's and future role's profiles that changed since they rated them.
+
+    A competency counts while the rating that stands for it (``standing``: its own, or
+    a shared one's) was made in that profile before its meaning changed; once it is
+    rated again, it no longer does. The phone applies the same rule (state.js).
+    """
+    latest = rules.latest(history(person))
+    versions = current_profiles(person)
+    stands = standing(person, latest.values(), versions)
+    found = []
+    for role in (person.role, person.future_role):
+        version = profiles.current(role) if role is not None else None
+        if role is None or version is None:
+            continue
+        keys = [key for key in to_rerate(role, version, latest)
+                if stands.get((role.slug, key), {}).get("role") == role.slug]
+        if keys:
+            found.append(ProfileChange(role, version, keys))
+    return found
 
 
 def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:

@@ -89,6 +89,17 @@ export const changedSinceRated = (state, profile, competency) => {
   return rerate.includes(competency.key) && mine.version !== source.number;
 };
 
+/**
+ * `profile` was published anew since the learner rated it: its version, when, and the
+ * competencies to look at again (null once each is rated again). The server's home page
+ * says the same (pwa/store/assessment.py `profile_changes`).
+ */
+export function profileChange(state, profile) {
+  const again = profile.competencies.filter((c) => changedSinceRated(state, profile, c)
+    && ratingOf(state, profile, c.key).role === profile.role.slug);
+  return again.length ? { version: profile.number, published_at: profile.published_at, again } : null;
+}
+
 /** Competencies of `profile` still to answer: never rated (here or shared), or changed since. */
 export const toAsk = (state, profile) => profile.competencies
   .filter((c) => !ratingOf(state, profile, c.key) || changedSinceRated(state, profile, c));

@@ -7,8 +7,7 @@ import random
 import pytest
 
 from engine.errors import render
-from engine.plan import (Choice, Inputs, Item, Need, Plan, State, build, by_length, index,
-                         similar)
+from engine.plan import Choice, Inputs, Item, Need, Plan, State, build, by_length, index, similar
 
 COMPLAINTS = Need("complaints", "Handling complaints", 2, target=4, importance=5)
 TILLS = Need("tills", "Tills", 3, target=4, importance=3)
