@@ -172,9 +172,12 @@ function swap(line) {
     <ul class="list">${options}</ul></details>`;
 }
 
-/** Just dropped (still on the phone): what could take its place, nearest in length first. */
-function instead(line) {
-  if (!line.alternatives?.length) return '';
+/**
+ * Just dropped (still on the phone), with nothing yet in its place: what could take it,
+ * nearest in length first.
+ */
+function instead(line, lines) {
+  if (!line.alternatives?.length || lines.some((l) => l.competency === line.competency)) return '';
   return `<li class="plan-item instead" data-item="${esc(line.item)}" data-competency="${esc(line.competency)}">
     <p>${esc(t('plan.instead', { name: line.competency_name }))}</p>
     <ul class="list">${line.alternatives.map((a) => alternative(a, 'data-instead')).join('')}</ul></li>`;
@@ -324,7 +327,7 @@ export function render(state) {
   const done = plan.done.length ? `<h2>${esc(t('plan.done'))}</h2><ul class="list plan">${plan.done.map((l, i) => item(l, i, false)).join('')}</ul>` : '';
   const dropped = plan.dropped.length ? `<h2>${esc(t('plan.dropped'))}</h2><ul class="list">${plan.dropped.map((l) =>
     `<li class="row plan-item" data-item="${esc(l.item)}" data-competency="${esc(l.competency)}"><div><p class="row-title">${esc(l.title)}</p>
-    <p class="meta">${esc(l.competency_name)}</p></div><button type="button" class="button small" data-act="restored">${esc(t('plan.restore'))}</button></li>${instead(l)}`).join('')}</ul>` : '';
+    <p class="meta">${esc(l.competency_name)}</p></div><button type="button" class="button small" data-act="restored">${esc(t('plan.restore'))}</button></li>${instead(l, plan.lines)}`).join('')}</ul>` : '';
   const notes = plan.notes.map((n) => `<p class="notice">${esc(n)}</p>`).join('');
   const future = profiles(state)[1];
   const unrated = future && rated ? toAsk(state, future).length : 0; // shared ones count as rated
