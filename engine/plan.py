@@ -343,8 +343,7 @@ def _gap(need: Need, inputs: Inputs, done: int) -> _Gap | None:
     now = max(0, (need.target or 0) - need.level)
     toward = need.toward_future
     future = max(0, (need.future_target or 0) - toward) if toward is not None else 0
-    wanted = max(need.target or 0, need.future_target if toward is not None and
-                 need.future_target else 0)
+    wanted = max(need.target or 0, (need.future_target or 0) if future else 0)
     score = now * need.importance + FUTURE_WEIGHT * future * need.future_importance
     if grow and need.level < LEVEL_MAX:
         wanted = max(wanted, need.level + 1)

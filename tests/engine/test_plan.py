@@ -257,6 +257,12 @@ def test_a_competency_the_future_role_words_apart_is_judged_on_its_own_rating():
     p = plan(needs=(rated, complaints), items=(), future_role="shift lead")
     assert p.readiness is not None and p.readiness.now == pytest.approx((2.5 + 2) / 9)
     assert [u.competency for u in p.uncovered] == ["complaints", "tills"]  # 10 + 5 > 3 + 4
+    # Rated 5 there, 2 here: the future role's 5 is met; the plan aims at the role's 3.
+    met = Need("tills", "Tills", 2, target=3, importance=3, future_target=5,
+               future_importance=4, apart=True, future_level=5)
+    p = plan(needs=(met,), items=(), future_role="shift lead")
+    assert [(u.competency, u.needed) for u in p.uncovered] == [("tills", 3)]
+    assert p.readiness is not None and p.readiness.now == 1.0
 
 
 def test_same_input_same_plan_whatever_the_order_it_came_in():
