@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from engine import catalogue as catalogue_rules
 from engine import profiles as profile_rules
-from pwa import demo
+from pwa import clock, demo
 from pwa.extensions import db
 from pwa.models import Feedback, Item, Person, Role
 from pwa.store import catalogue, people
@@ -92,8 +92,10 @@ def test_a_store_associate_aiming_for_shift_lead_gets_real_items(app, runner):
     api = sign_in_as(app, "Liam Murphy")
     profiles = api.get("/api/v1/bootstrap").get_json()["profiles"]
     assert set(profiles) == {"store-associate", "shift-lead"}
+    # After the seed's own ratings of Liam (ten days ago): these are his latest.
+    at = clock.now().isoformat()
     ratings = [{"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
-                "occurred_at": "2026-11-16T08:30:00Z", "device_id": "phone-1",
+                "occurred_at": at, "device_id": "phone-1",
                 "data": {"role": slug, "competency": c["key"], "version": profile["number"],
                          "level": 2, "note": None}}
                for slug, profile in profiles.items() for c in profile["competencies"]]
