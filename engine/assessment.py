@@ -57,6 +57,49 @@ def latest(ratings: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Mappin
     return found
 
 
+def shared(one: profiles.Competency, other: profiles.Competency) -> bool:
+    """Whether two profiles' competencies are one skill: the same key and the same five
+    level descriptors, word for word.
+
+    A rating of one then stands for the other: the learner rated themselves against
+    exactly the words the other profile would show them. The same key with other
+    descriptors is a different yardstick, asked again.
+    """
+    return one.key == other.key and tuple(one.levels) == tuple(other.levels)
+
+
+Rated = Mapping[str, Any]  # a rating: role, competency, version, level, occurred_at, ...
+
+
+def standing(current: Mapping[str, Sequence[profiles.Competency]],
+             latest: Mapping[tuple[str, str], Rated]) -> dict[tuple[str, str], Rated]:
+    """The rating that stands for each competency of each profile the learner has.
+
+    Args:
+        current: role slug -> the competencies of its current version (the learner's
+            role and future role).
+        latest: (role slug, competency key) -> the learner's latest rating of it.
+
+    A competency's own rating, or the rating of a competency :func:`shared` with
+    it in another of these profiles, whichever was made last (its own on a tie).
+    A competency rated nowhere is left out.
+    """
+    found: dict[tuple[str, str], Rated] = {}
+    for role, comps in current.items():
+        for comp in comps:
+            best = latest.get((role, comp.key))
+            for other, others in current.items():
+                twin = next((c for c in others if c.key == comp.key), None)
+                rating = latest.get((other, comp.key))
+                if other == role or twin is None or rating is None or not shared(comp, twin):
+                    continue
+                if best is None or rating["occurred_at"] > best["occurred_at"]:
+                    best = rating
+            if best is not None:
+                found[(role, comp.key)] = best
+    return found
+
+
 def to_rerate(current: Sequence[profiles.Competency], rated_in: Mapping[str, int],
               current_number: int,
               older: Mapping[int, Sequence[profiles.Competency]]) -> list[str]:

@@ -27,9 +27,15 @@ The rules, in order:
 5. One item per competency at a time. The learner's choices stand: an accepted
    or pinned item stays while it exists (a swap is the new one accepted and the
    old one dropped); a dropped item never comes back unless restored (its
-   choice is then gone); a retired item leaves with a note and the next best
-   takes its place. Items of the learner's own, and suggestions they accepted,
-   are planned beside the catalogue's.
+   choice is then gone), and the item that takes its place is the suitable one
+   closest to it in length (by ratio: 8 minutes is as near 4 as 2 is; ties in
+   the order of rule 4), so that dropping a 4-minute lesson does not put an
+   8-hour project in its place while a 5-minute one would do; a retired item
+   leaves with a note and the next best takes its place. A line's alternatives
+   (what a swap may pick) are likewise closest in length to it first, each
+   said to be about the same length (within ``SIMILAR_RATIO``) or not. Items of
+   the learner's own, and suggestions they accepted, are planned beside the
+   catalogue's.
 6. Order: by priority, then each pinned item is put back at the place the
    learner pinned it. Weeks: items fill each week up to the weekly minutes in
    order; an item longer than a week has a week to itself.
@@ -40,9 +46,10 @@ The rules, in order:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 
 from engine.catalogue import MAX_MINUTES, Format
@@ -54,6 +61,7 @@ from engine.sync import Refused, is_uuid, only, whole
 INTEREST_WEIGHT = 1.5  # wanting to grow a competency raises it by half
 FUTURE_WEIGHT = 0.5  # a gap for the future role counts half a gap for today's
 HIGH_IMPORTANCE = 4  # importance 4 or 5 of 5 is "high importance"
+SIMILAR_RATIO = Fraction(3, 2)  # up to half as long again, either way: "about the same length"
 DEFAULT_WEEKLY_MINUTES = 60
 MIN_WEEKLY_MINUTES, MAX_WEEKLY_MINUTES = 10, 20 * 60
 MAX_LANGUAGES = 10  # languages a learner can learn in
@@ -81,7 +89,9 @@ class Need:
 
     ``target`` and ``importance`` are the role's (``target`` None: not in the
     role); ``future_target`` and ``future_importance`` the future role's.
-    ``level`` is the learner's latest self-rating (None: not rated yet).
+    ``level`` is the learner's latest self-rating (None: not rated yet). When the two
+    profiles word the competency apart (``apart``: not ``assessment.shared``), the
+    future role's needs are judged on ``future_level``, its own rating there.
     """
 
     key: str
@@ -91,6 +101,13 @@ class Need:
     importance: int = 0
     future_target: int | None = None
     future_importance: int = 0
+    apart: bool = False
+    future_level: int | None = None
+
+    @property
+    def toward_future(self) -> int | None:
+        """The level the future role's target is measured from."""
+        return self.future_level if self.apart else self.level
 
 
 @dataclass(frozen=True)
@@ -141,7 +158,9 @@ class Inputs:
 class Line:
     """One item of the plan, with its reasons and the alternatives a swap may pick.
 
-    ``aim`` is the level the item builds toward (the learner's level plus one).
+    ``aim`` is the level the item builds toward (the learner's level plus one);
+    ``replaces`` the item the learner dropped last for this competency, when the
+    plan put this one in its place.
     """
 
     competency: str
@@ -151,6 +170,7 @@ class Line:
     reasons: tuple[Reason, ...]
     alternatives: tuple[str, ...] = ()
     aim: int | None = None
+    replaces: Item | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +241,7 @@ def build(inputs: Inputs, by_competency: Mapping[str, list[Item]] | None = None)
     uncovered: list[Uncovered] = []
     notes: list[Reason] = []
     names = {n.key: n.name for n in inputs.needs}
+    gone = _last_dropped(inputs.choices, choices, items)
     for gap in gaps:
         why = _why(gap, inputs)
         key = gap.need.key
@@ -241,10 +262,14 @@ def build(inputs: Inputs, by_competency: Mapping[str, list[Item]] | None = None)
                     and i.id not in dropped and i.id not in done_here and i.id not in beside]
         ranked, fallback = _rank(suitable, inputs.formats)
         aim = min(LEVEL_MAX, gap.level + 1)
+        replaces = None
         if chosen:
             choice = chosen[0]
             pick, state = items[choice.item], choice.state
         elif ranked and gap.level < gap.wanted:
+            replaces = gone.get(key)
+            if replaces is not None:
+                ranked = by_length(ranked, replaces.minutes)
             pick, state = ranked[0], State.SUGGESTED
         else:
             pick, state = None, State.SUGGESTED
@@ -252,7 +277,8 @@ def build(inputs: Inputs, by_competency: Mapping[str, list[Item]] | None = None)
             extra = (Reason(N_("Not in your preferred formats: no item in them covers this "
                                "yet.")),) if fallback and pick in ranked else ()
             lines.append(Line(key, pick, state, None, (*why, *extra),
-                              tuple(i.id for i in ranked if i.id != pick.id), aim))
+                              tuple(i.id for i in by_length(ranked, pick.minutes)
+                                    if i.id != pick.id), aim, replaces))
         for c in own:
             lines.append(Line(key, items[c.item], c.state, None, (_origin(c), *why), (), aim))
         if pick is None and not own and gap.level < gap.wanted:
@@ -281,14 +307,43 @@ def _latest(choices: Iterable[Choice]) -> dict[tuple[str, str], Choice]:
     return found
 
 
+def _last_dropped(given: Iterable[Choice], latest: Mapping[tuple[str, str], Choice],
+                  items: Mapping[str, Item]) -> dict[str, Item]:
+    """Per competency, the item the learner dropped last that is still dropped."""
+    found: dict[str, Item] = {}
+    for c in given:
+        still = latest.get((c.item, c.competency))
+        if c.state is State.DROPPED and still is not None and still.state is State.DROPPED \
+                and c.item in items:
+            found[c.competency] = items[c.item]
+    return found
+
+
+def _ratio(minutes: int, reference: int) -> Fraction:
+    low, high = sorted((max(minutes, 1), max(reference, 1)))
+    return Fraction(high, low)
+
+
+def similar(minutes: int, reference: int) -> bool:
+    """Whether an item of ``minutes`` is about as long as one of ``reference`` minutes."""
+    return _ratio(minutes, reference) <= SIMILAR_RATIO
+
+
+def by_length(items: Sequence[Item], reference: int) -> list[Item]:
+    """Items closest in length to ``reference`` minutes first, by ratio (8 is as near 4 as
+    2 is); items as near keep their order."""
+    return sorted(items, key=lambda i: _ratio(i.minutes, reference))
+
+
 def _gap(need: Need, inputs: Inputs, done: int) -> _Gap | None:
     if need.level is None:
         return None
     level = min(LEVEL_MAX, need.level + done)
     grow = need.key in inputs.interests
     now = max(0, (need.target or 0) - need.level)
-    future = max(0, (need.future_target or 0) - need.level)
-    wanted = max(need.target or 0, need.future_target or 0)
+    toward = need.toward_future
+    future = max(0, (need.future_target or 0) - toward) if toward is not None else 0
+    wanted = max(need.target or 0, (need.future_target or 0) if future else 0)
     score = now * need.importance + FUTURE_WEIGHT * future * need.future_importance
     if grow and need.level < LEVEL_MAX:
         wanted = max(wanted, need.level + 1)
@@ -315,8 +370,9 @@ def _why(gap: _Gap, inputs: Inputs) -> tuple[Reason, ...]:
         out.append(Reason(N_("high importance")))
     if gap.grow:
         out.append(Reason(N_("you want to grow this")))
-    if need.future_target is not None and inputs.future_role and \
-            need.future_target > gap.rated:
+    toward = need.toward_future
+    if need.future_target is not None and inputs.future_role and toward is not None and \
+            need.future_target > toward:
         out.append(Reason(N_("your future role (%(role)s) needs %(target)s"),
                           {"role": inputs.future_role, "target": need.future_target}))
     if gap.level > gap.rated:
@@ -374,8 +430,7 @@ def _weeks(lines: list[Line], weekly: int) -> list[Line]:
     for line in lines:
         if used and used + line.item.minutes > weekly:
             week, used = week + 1, 0
-        out.append(Line(line.competency, line.item, line.state, week, line.reasons,
-                        line.alternatives, line.aim))
+        out.append(replace(line, week=week))
         used += line.item.minutes
     return out
 
@@ -392,7 +447,8 @@ def _readiness(inputs: Inputs, progress: Mapping[str, int], lines: list[Line]) -
     def share(extra: Mapping[str, int]) -> float:
         met = 0.0
         for n in future:
-            level = min(LEVEL_MAX, (n.level or 0) + progress.get(n.key, 0) + extra.get(n.key, 0))
+            level = min(LEVEL_MAX, (n.toward_future or 0) + progress.get(n.key, 0)
+                        + extra.get(n.key, 0))
             met += max(n.future_importance, 1) * min(level, n.future_target or 1) / \
                 (n.future_target or 1)
         return met / weight

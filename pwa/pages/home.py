@@ -14,7 +14,7 @@ from pwa.extensions import limiter
 from pwa.i18n import translate, translate_error
 from pwa.pages.forms import ConfirmForm
 from pwa.session import current_person, login_required, me, sign_out
-from pwa.store import invites, plans
+from pwa.store import assessment, invites, plans
 
 bp = Blueprint("home", __name__)
 
@@ -35,7 +35,8 @@ def home() -> str:
     plan = plans.plan_for(me(), translate)
     week = [line for line in plan["lines"] if line["week"] == 1]
     formats = {f.value: gettext(label) for f, label in FORMAT_LABELS.items()}
-    return render_template("home/home.html", week=week, plan=plan, formats=formats)
+    return render_template("home/home.html", week=week, plan=plan, formats=formats,
+                           changes=assessment.profile_changes(me()))
 
 
 @bp.get("/signin")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, insert, or_, select
@@ -9,6 +11,7 @@ from sqlalchemy import Select, and_, insert, or_, select
 from engine import assessment as rules
 from engine import sync as sync_rules
 from engine.errors import N_
+from engine.profiles import Competency
 from pwa.extensions import db
 from pwa.models import (
     AssessmentSubmission,
@@ -39,6 +42,32 @@ def current(person: Person) -> list[dict[str, Any]]:
     return _read(_ratings().join(LatestRating, LatestRating.event_id == Rating.event_id)
                  .where(LatestRating.person_id == person.id)
                  .order_by(Role.slug, CompetencyIdentity.key))
+
+
+def standing(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
+             versions: Mapping[str, Sequence[Competency]] | None = None,
+             ) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """The rating that stands for each competency of the person's role and future role.
+
+    A competency the two current profiles share (``engine.assessment.shared``) carries
+    its rating across. ``latest`` are the current ratings and ``versions`` the
+    competencies of the current profiles by role slug, if already read.
+    """
+    if latest is None:
+        latest = current(person)
+    if versions is None:
+        versions = current_profiles(person)
+    return rules.standing(versions, {(r["role"], r["competency"]): r for r in latest})
+
+
+def current_profiles(person: Person) -> dict[str, list[Competency]]:
+    """Role slug -> the competencies of its current version, for the role and future role."""
+    found = {}
+    for role in (person.role, person.future_role):
+        version = profiles.current(role) if role is not None else None
+        if role is not None and version is not None:
+            found[role.slug] = profiles.competencies(version)
+    return found
 
 
 def _ratings() -> Select[Rating, str, str, int]:
@@ -75,6 +104,37 @@ def to_rerate(role: Role, version: ProfileVersion,
     older = {n: profiles.competencies(profiles.version(role, n))
              for n in set(rated_in.values()) if n != version.number}
     return rules.to_rerate(profiles.competencies(version), rated_in, version.number, older)
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """A profile of the learner's published anew since they rated it: what to look at again."""
+
+    role: Role
+    version: ProfileVersion
+    keys: list[str]  # competencies whose standing rating predates a change of their meaning
+
+
+def profile_changes(person: Person) -> list[ProfileChange]:
+    """The learner's role's and future role's profiles that changed since they rated them.
+
+    A competency counts while the rating that stands for it (``standing``: its own, or
+    a shared one's) was made in that profile before its meaning changed; once it is
+    rated again, it no longer does. The phone applies the same rule (state.js).
+    """
+    latest = rules.latest(history(person))
+    versions = current_profiles(person)
+    stands = standing(person, latest.values(), versions)
+    found = []
+    for role in (person.role, person.future_role):
+        version = profiles.current(role) if role is not None else None
+        if role is None or version is None:
+            continue
+        keys = [key for key in to_rerate(role, version, latest)
+                if stands.get((role.slug, key), {}).get("role") == role.slug]
+        if keys:
+            found.append(ProfileChange(role, version, keys))
+    return found
 
 
 def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:

@@ -51,7 +51,8 @@ def changes_assignment(types: Iterable[str]) -> bool:
 def _levels(person: Person) -> dict[str, int]:
     """The person's latest rating per competency of their role (their own, never shown)."""
     slug = person.role.slug
-    return {r["competency"]: r["level"] for r in assessment.current(person) if r["role"] == slug}
+    return {key: r["level"] for (role, key), r in assessment.standing(person).items()
+            if role == slug}
 
 
 def _targets(person: Person) -> dict[str, tuple[str, int]]:

@@ -19,6 +19,7 @@ from sqlalchemy import and_, delete, or_, select, update
 
 from engine import plan as rules
 from engine import sync as sync_rules
+from engine.assessment import shared
 from engine.catalogue import MAX_MINUTES, Format
 from engine.errors import N_
 from engine.levels import MAX_NUMBER
@@ -74,15 +75,14 @@ def _roles(person: Person) -> list[Role]:
 
 def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None) -> Gathered:
     """Everything the plan is made from; ``latest`` are the current ratings, if already read."""
-    if latest is None:
-        latest = assessment.current(person)
-    levels: dict[str, tuple[str, int]] = {}  # key -> (when, level): the latest of either role
-    slugs = {r.slug for r in _roles(person)}
-    for rating in latest:
-        if rating["role"] in slugs:
-            key = rating["competency"]
-            if key not in levels or levels[key][0] <= rating["occurred_at"]:
-                levels[key] = (rating["occurred_at"], rating["level"])
+    # One need per key: its level is the role's standing rating, else the future role's (a
+    # competency the two profiles share carries its rating across: assessment.standing).
+    versions = assessment.current_profiles(person)
+    standing = assessment.standing(person, latest, versions)
+    levels: dict[str, int] = {}
+    for (_, key), rating in sorted(standing.items(), key=lambda kv: kv[0][0] != person.role.slug):
+        levels.setdefault(key, rating["level"])
+    current = {slug: {c.key: c for c in comps} for slug, comps in versions.items()}
     needs: dict[str, dict[str, Any]] = {}
     names: dict[str, str] = {}
     identity_keys: dict[int, str] = {}
@@ -93,9 +93,14 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None) ->
             names.setdefault(key, line.name)
             identity_keys[line.competency_id] = key
             need = needs.setdefault(key, {"key": key, "name": names[key],
-                                          "level": levels.get(key, (None, None))[1]})
+                                          "level": levels.get(key)})
             need[f"{prefix}target"] = line.target
             need[f"{prefix}importance"] = line.importance
+            mine = current.get(person.role.slug, {}).get(key)
+            if prefix and role is not None and mine is not None and \
+                    not shared(mine, current[role.slug][key]):
+                need["apart"] = True  # the future role words it otherwise: its own rating
+                need["future_level"] = standing.get((role.slug, key), {}).get("level")
     settings = db.session.get(PlanSettings, person.id)
     goals = frozenset(db.session.scalars(select(PlanGoal.competency).where(
         PlanGoal.person_id == person.id, PlanGoal.wanted.is_(True))))
@@ -196,6 +201,12 @@ def plan_for(person: Person, words: Words,
         return {"item": i.id, "title": i.title, "format": i.format, "minutes": i.minutes,
                 "offline": i.offline, "url": g.urls.get(i.id), "content": content}
 
+    def length(i: rules.Item, other: rules.Item) -> dict[str, Any]:
+        """How much longer ``i`` is than ``other`` (minutes), and whether that is about the
+        same: the phone says it in the learner's words and units."""
+        return {"longer_by": i.minutes - other.minutes,
+                "similar": rules.similar(i.minutes, other.minutes)}
+
     def line(x: rules.Line) -> dict[str, Any]:
         choice = g.choices.get((x.item.id, x.competency))
         name = g.names.get(x.competency, x.competency)
@@ -205,8 +216,11 @@ def plan_for(person: Person, words: Words,
                 "origin": choice.origin if choice else None,
                 "reasons": [words(r) for r in x.reasons],
                 "alternatives": [{**item(items[a]),
-                                  "reason": words(rules.swap_reason(name, x.aim))}
-                                 for a in x.alternatives]}
+                                  "reason": words(rules.swap_reason(name, x.aim)),
+                                  **length(items[a], x.item)}
+                                 for a in x.alternatives],
+                "replaces": {"item": x.replaces.id, "title": x.replaces.title,
+                             **length(x.item, x.replaces)} if x.replaces else None}
 
     dropped = [line(rules.Line(c.competency, items[c.item], c.state, None, ()))
                for c in g.choices.values()

@@ -57,6 +57,15 @@ export function formatLanguages(tags) {
     .format(tags.map((tag) => { try { return names.of(tag) ?? tag; } catch { return tag; } }));
 }
 
+/** A length of time, e.g. 476 minutes -> "7 hr, 56 min", in the learner's locale. */
+export function formatDuration(minutes) {
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  const unit = (value, name) => new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'short' }).format(value);
+  const parts = [hours ? unit(hours, 'hour') : '', rest || !hours ? unit(rest, 'minute') : ''].filter(Boolean);
+  return new Intl.ListFormat(locale, { type: 'unit', style: 'short' }).format(parts);
+}
+
 /** A calendar day, e.g. "3 March 2025", in the learner's time zone. */
 export const formatDate = (iso) =>
   new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(new Date(iso));

@@ -93,25 +93,66 @@ export const profileFor = (state, role) =>
 
 export const limits = (state) => state.bundle.limits;
 
-export const ratingOf = (state, profile, key) => state.latest.get(ratingKey(profile.role.slug, key));
+/**
+ * Whether two profiles' competencies are one skill: the same key and the same five level
+ * descriptors, word for word (engine/assessment.py `shared`). A rating of one stands for
+ * the other; the same key with other descriptors is asked again.
+ */
+export const shared = (one, other) => one.key === other.key
+  && one.levels.length === other.levels.length && one.levels.every((text, i) => text === other.levels[i]);
 
-export const historyOf = (state, profile, key) =>
-  state.history.filter((r) => r.role === profile.role.slug && r.competency === key);
-
-/** Competencies of `profile` still to answer: never rated, or changed since. */
-export function toAsk(state, profile) {
-  const rerate = state.bundle.rerate?.[profile.role.slug] ?? [];
-  return profile.competencies.filter((c) => {
-    const mine = ratingOf(state, profile, c.key);
-    return !mine || (rerate.includes(c.key) && mine.version !== profile.number);
-  });
+/**
+ * The rating that stands for competency `key` of `profile`: its own, or that of a shared
+ * competency of the learner's other profile, whichever was made last (its own on a tie).
+ */
+export function ratingOf(state, profile, key) {
+  let best = state.latest.get(ratingKey(profile.role.slug, key));
+  const comp = profile.competencies.find((c) => c.key === key);
+  for (const other of profiles(state)) {
+    if (!comp || other.role.slug === profile.role.slug) continue;
+    const twin = other.competencies.find((c) => c.key === key);
+    const rating = twin && shared(comp, twin) ? state.latest.get(ratingKey(other.role.slug, key)) : null;
+    if (rating && (!best || Date.parse(rating.occurred_at) > Date.parse(best.occurred_at))) best = rating;
+  }
+  return best;
 }
 
+/** Every rating of competency `key` of `profile`, a shared one's in the other profile too. */
+export function historyOf(state, profile, key) {
+  const comp = profile.competencies.find((c) => c.key === key);
+  const roles = new Set([profile.role.slug, ...profiles(state).filter((p) => {
+    const twin = p.competencies.find((c) => c.key === key);
+    return comp && twin && shared(comp, twin);
+  }).map((p) => p.role.slug)]);
+  return state.history.filter((r) => roles.has(r.role) && r.competency === key);
+}
+
+/**
+ * Whether the rating that stands for `competency` was made before its profile changed
+ * what it means: judged in the profile the rating was made in (a shared one's too).
+ */
 export const changedSinceRated = (state, profile, competency) => {
   const mine = ratingOf(state, profile, competency.key);
-  const rerate = state.bundle.rerate?.[profile.role.slug] ?? [];
-  return Boolean(mine) && rerate.includes(competency.key) && mine.version !== profile.number;
+  if (!mine) return false;
+  const source = profiles(state).find((p) => p.role.slug === mine.role) ?? profile;
+  const rerate = state.bundle.rerate?.[source.role.slug] ?? [];
+  return rerate.includes(competency.key) && mine.version !== source.number;
 };
+
+/**
+ * `profile` was published anew since the learner rated it: its version, when, and the
+ * competencies to look at again (null once each is rated again). The server's home page
+ * says the same (pwa/store/assessment.py `profile_changes`).
+ */
+export function profileChange(state, profile) {
+  const again = profile.competencies.filter((c) => changedSinceRated(state, profile, c)
+    && ratingOf(state, profile, c.key).role === profile.role.slug);
+  return again.length ? { version: profile.number, published_at: profile.published_at, again } : null;
+}
+
+/** Competencies of `profile` still to answer: never rated (here or shared), or changed since. */
+export const toAsk = (state, profile) => profile.competencies
+  .filter((c) => !ratingOf(state, profile, c.key) || changedSinceRated(state, profile, c));
 
 /**
  * Where the self-assessment of `profile` stands: the last submission (from the server

@@ -351,3 +351,51 @@ def test_an_item_added_and_changed_at_the_same_instant_is_added_first(app, org):
     answer = sync(api, pinned, added)
     assert answer["refused"] == [] and len(answer["accepted"]) == 2
     assert the_plan(api)["lines"][0]["item"] == f"own:{own}"
+
+
+def test_a_shared_competency_carries_its_rating_to_the_future_role(app, org):
+    """greet is shared (same key, same descriptors); tills reads otherwise for pickers."""
+    from engine.profiles import Competency
+    from tests.factories import LEVELS, comp, publish_profile
+
+    publish_profile(app)  # store associate: greet 3, tills 2 (importance 4)
+    other = Competency("tills", "Using the tills", "", "Tills",
+                       ("Watches", *LEVELS[1:]), 4, 5)
+    publish_profile(app, "warehouse-picker", "Sam Lee",
+                    (comp("greet", "Greeting customers", 4, 4), other))
+    api = sign_in_as(app, "Ana Ruiz")
+    with app.app_context():
+        person = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
+        person.future_role_id = org["roles"]["warehouse-picker"]
+        db.session.commit()
+    sync(api, rate(2, "greet"), rate(1, "tills"))
+    plan = the_plan(api)
+    greet = next(x for x in plan["uncovered"] if x["competency"] == "greet")  # no items
+    assert "your future role (Warehouse picker) needs 4" in greet["reasons"]
+    tills = next(x for x in plan["uncovered"] if x["competency"] == "tills")
+    assert "your future role (Warehouse picker) needs 4" not in tills["reasons"]
+    # Readiness counts greet at 2 of 4 (importance 4); tills is not rated for pickers
+    # (its descriptors differ), so it counts nothing yet: 4 x 2/4 / (4 + 5) = 2/9.
+    assert plan["readiness"]["now"] == round(2 / 9, 4)
+
+
+def test_a_dropped_lesson_gives_way_to_the_nearest_length_and_says_how_long(app, org):
+    api = learner(app)
+    short = add_item(app, "Greeting in five", "course", "store-associate/greet",
+                     duration_minutes=4)
+    add_item(app, "Greeting project", "group_project", "store-associate/greet",
+             duration_minutes=480)
+    add_item(app, "Greeting in six", "course", "store-associate/greet",
+             duration_minutes=6)
+    first = the_plan(api)["lines"][0]
+    assert first["title"] == "Greeting in five"
+    # Nearest 4 minutes first: 6 (about the same), then 30 and 480 (longer).
+    assert [(a["title"], a["longer_by"], a["similar"]) for a in first["alternatives"]] == [
+        ("Greeting in six", 2, True), ("Greeting well", 26, False),
+        ("Greeting project", 476, False)]
+    assert first["replaces"] is None
+    sync(api, event("plan.item.changed", {"item": f"c:{short}", "competency": "greet",
+                                          "state": "dropped"}))
+    first = the_plan(api)["lines"][0]
+    assert (first["title"], first["replaces"]) == ("Greeting in six", {
+        "item": f"c:{short}", "title": "Greeting in five", "longer_by": 2, "similar": True})

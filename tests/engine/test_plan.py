@@ -7,7 +7,7 @@ import random
 import pytest
 
 from engine.errors import render
-from engine.plan import Choice, Inputs, Item, Need, Plan, State, build, index
+from engine.plan import Choice, Inputs, Item, Need, Plan, State, build, by_length, index, similar
 
 COMPLAINTS = Need("complaints", "Handling complaints", 2, target=4, importance=5)
 TILLS = Need("tills", "Tills", 3, target=4, importance=3)
@@ -121,6 +121,48 @@ def test_dropped_items_never_come_back_unless_restored():
     assert plan(items=items, choices=restored).active[0].item.id == "c1"
 
 
+def test_a_dropped_item_gives_way_to_the_one_closest_in_length():
+    # Packing, as issue 18 found it: a 4-minute lesson dropped, an 8-hour project, a
+    # 5-minute lesson and a 2-hour session cover the same gap. By ratio to 4 minutes:
+    # 5 (1.25), 120 (30), 480 (120). Preferred formats hold all three.
+    pack = Need("pack", "Packing", 2, target=3, importance=3)
+    items = (item("p4", "pack", minutes=4), item("p480", "pack", "group_project", 480),
+             item("p5", "pack", minutes=5), item("p120", "pack", "peer_session", 120))
+    dropped = (Choice("p4", "pack", State.DROPPED),)
+    line = plan(needs=(pack,), items=items, choices=dropped).active[0]
+    assert (line.item.id, line.replaces) == ("p5", items[0])
+    assert line.alternatives == ("p120", "p480")  # nearest 5 minutes first
+    # Only the 8-hour project left: it is offered, and it says what it replaces.
+    only = (items[0], items[1])
+    line = plan(needs=(pack,), items=only, choices=dropped).active[0]
+    assert (line.item.id, line.replaces, line.alternatives) == ("p480", items[0], ())
+    # Nothing dropped: the usual order (preferred formats, then shorter), nothing replaced.
+    line = plan(needs=(pack,), items=items).active[0]
+    assert (line.item.id, line.replaces, line.alternatives) == ("p4", None,
+                                                                 ("p5", "p120", "p480"))
+
+
+def test_after_two_drops_the_place_goes_by_the_last_one_dropped():
+    pack = Need("pack", "Packing", 2, target=3, importance=3)
+    items = (item("p4", "pack", minutes=4), item("p300", "pack", minutes=300),
+             item("p5", "pack", minutes=5), item("p240", "pack", minutes=240))
+    drops = (Choice("p4", "pack", State.DROPPED), Choice("p300", "pack", State.DROPPED))
+    line = plan(needs=(pack,), items=items, choices=drops).active[0]
+    assert (line.item.id, line.replaces.id if line.replaces else None) == ("p240", "p300")
+    # p300 restored afterwards: the 4-minute lesson is the last still dropped.
+    again = (*drops, Choice("p300", "pack", State.SUGGESTED))
+    line = plan(needs=(pack,), items=items, choices=again).active[0]
+    assert (line.item.id, line.replaces.id if line.replaces else None) == ("p5", "p4")
+
+
+def test_about_the_same_length_is_within_half_as_long_again():
+    assert similar(4, 4) and similar(6, 4) and similar(4, 6) and similar(20, 30)
+    assert not similar(7, 4) and not similar(480, 4) and not similar(4, 480)
+    items = [item("a", "x", minutes=2), item("b", "x", minutes=8), item("c", "x", minutes=3)]
+    # by ratio to 4: 3 (4/3), then 2 and 8 (both 2) in the order given.
+    assert [i.id for i in by_length(items, 4)] == ["c", "a", "b"]
+
+
 def test_a_swap_and_an_accepted_item_stand_against_the_recomputation():
     items = (*ITEMS, item("c2", "complaints", minutes=20))
     swapped = (Choice("c1", "complaints", State.DROPPED),
@@ -195,6 +237,32 @@ def test_readiness_for_the_next_role_by_hand():
     assert (p.readiness.role, p.readiness.now, p.readiness.after) == (
         "shift lead", pytest.approx(0.6), pytest.approx(0.775))
     assert plan(needs=needs, items=items).readiness is None  # no future role chosen
+
+
+def test_a_competency_the_future_role_words_apart_is_judged_on_its_own_rating():
+    # tills: the role's wording rated 3 (role needs 4); the shift lead's wording of it is
+    # another yardstick (apart), not rated yet: no future gap, and 0 of its 4 for readiness.
+    # complaints is shared: rated 2 counts for both. Now (5 x 2/4 + 4 x 0) / 9 = 2.5/9.
+    tills = Need("tills", "Tills", 3, target=4, importance=3, future_target=4,
+                 future_importance=4, apart=True)
+    complaints = Need("complaints", "Handling complaints", 2, 4, 5, future_target=4,
+                      future_importance=5)
+    p = plan(needs=(tills, complaints), items=(), future_role="shift lead")
+    assert p.readiness is not None and p.readiness.now == pytest.approx(2.5 / 9)
+    assert [(u.competency, u.needed) for u in p.uncovered] == [("complaints", 4), ("tills", 4)]
+    assert "future role" not in " ".join(r.template for r in p.uncovered[1].reasons)
+    # Rated 2 there: a future gap of 2 at importance 4 adds 0.5 x 2 x 4 = 4 to its 3.
+    rated = Need("tills", "Tills", 3, target=4, importance=3, future_target=4,
+                 future_importance=4, apart=True, future_level=2)
+    p = plan(needs=(rated, complaints), items=(), future_role="shift lead")
+    assert p.readiness is not None and p.readiness.now == pytest.approx((2.5 + 2) / 9)
+    assert [u.competency for u in p.uncovered] == ["complaints", "tills"]  # 10 + 5 > 3 + 4
+    # Rated 5 there, 2 here: the future role's 5 is met; the plan aims at the role's 3.
+    met = Need("tills", "Tills", 2, target=3, importance=3, future_target=5,
+               future_importance=4, apart=True, future_level=5)
+    p = plan(needs=(met,), items=(), future_role="shift lead")
+    assert [(u.competency, u.needed) for u in p.uncovered] == [("tills", 3)]
+    assert p.readiness is not None and p.readiness.now == 1.0
 
 
 def test_same_input_same_plan_whatever_the_order_it_came_in():

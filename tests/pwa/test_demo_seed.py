@@ -92,8 +92,10 @@ def test_a_store_associate_aiming_for_shift_lead_gets_real_items(app, runner):
     api = sign_in_as(app, "Liam Murphy")
     profiles = api.get("/api/v1/bootstrap").get_json()["profiles"]
     assert set(profiles) == {"store-associate", "shift-lead"}
+    # After the seed's own ratings of Liam (ten days ago): these are his latest.
+    at = clock.now().isoformat()
     ratings = [{"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
-                "occurred_at": clock.now().isoformat(), "device_id": "phone-1",
+                "occurred_at": at, "device_id": "phone-1",
                 "data": {"role": slug, "competency": c["key"], "version": profile["number"],
                          "level": 2, "note": None}}
                for slug, profile in profiles.items() for c in profile["competencies"]]

@@ -188,3 +188,48 @@ def test_invite_pages_are_rate_limited(app_factory, org):
     codes = [client.get(f"/enrol/guess-number-{i}").status_code for i in range(3)]
     assert codes == [404, 404, 429]
     assert b"Too many attempts" in client.get("/enrol/another").data
+
+
+def test_home_says_the_profile_changed_until_the_changed_competency_is_rated_again(app, org):
+    import uuid
+    from datetime import UTC, datetime
+
+    from engine.profiles import Competency
+    from pwa import clock
+    from pwa.models import Role
+    from pwa.store import profiles as store
+    from tests.factories import publish_profile, sign_in_as
+
+    def rating(level, competency, version, at):
+        return {"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
+                "occurred_at": at, "device_id": "phone-1",
+                "data": {"role": "store-associate", "competency": competency,
+                         "version": version, "level": level, "note": None}}
+
+    author_id = publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    api.post("/api/v1/sync", {"events": [rating(3, "greet", 1, "2026-11-16T08:30:00Z"),
+                                         rating(2, "tills", 1, "2026-11-16T08:31:00Z")]})
+    assert "changed" not in api.get("/").get_data(as_text=True)
+    with app.app_context():
+        author = db.session.get(Person, author_id)
+        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
+        draft = store.open_draft(role, author, clock.now())
+        comps = store.competencies(draft)
+        tills = comps[1]
+        comps[1] = Competency(tills.key, tills.name, tills.description, tills.group,
+                              ("Watches a colleague use the till.", *tills.levels[1:]),
+                              tills.target, tills.importance)  # level 1 reworded
+        store.save_draft(draft, comps, expected_revision=draft.revision, author=author,
+                         now=clock.now())
+        store.publish(draft, "Clearer first level for tills.", expected_revision=draft.revision,
+                      author=author, now=datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
+        db.session.commit()
+    html = api.get("/").get_data(as_text=True)
+    assert "The profile of Store associate changed" in html
+    assert "Version 2 was published on December 3, 2026." in html
+    assert "Look again at 1 competency you rated before it changed." in html
+    assert '<a class="button primary" href="/app#/rate/store-associate/tills">Rate it again</a>' \
+        in html
+    api.post("/api/v1/sync", {"events": [rating(2, "tills", 2, "2026-12-04T08:30:00Z")]})
+    assert "The profile of Store associate changed" not in api.get("/").get_data(as_text=True)

@@ -27,6 +27,10 @@ export default {
   'assess.competencies': 'Competencies',
   'assess.not_rated': 'Not rated yet',
   'assess.rate_again': 'Changed since you rated it: please rate again',
+  'assess.profile_changed': 'The profile of {role} changed',
+  'assess.profile_published': 'Version {version} was published on {when}.',
+  'assess.look_again': { one: 'Look again at 1 competency you rated before it changed.', other: 'Look again at {count} competencies you rated before they changed.' },
+  'assess.look_again_link': { one: 'Rate it again', other: 'Rate them again' },
   'assess.your_level': 'You: level {level}',
   'assess.row_state': '{state} · target {target}',
 

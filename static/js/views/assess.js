@@ -1,8 +1,8 @@
 // The overview of the private self-assessment: progress, what the levels mean,
 // whether it was submitted, and every competency as one row to tap.
 
-import { formatDateTime, t } from '../i18n.js';
-import { changedSinceRated, limits, profileFor, profiles, ratingOf, submission,
+import { formatDate, formatDateTime, t } from '../i18n.js';
+import { changedSinceRated, limits, profileChange, profileFor, profiles, ratingOf, submission,
   toAsk } from '../state.js';
 import { esc } from '../ui/html.js';
 
@@ -40,6 +40,18 @@ function next(state, profile, ask, done) {
   return `${said}<p><a class="button" href="#/review/${slug}">${esc(t('assess.change_answer'))}</a></p>`;
 }
 
+/** A profile published anew since the learner rated it: which version, when, what to redo. */
+export function changedNotice(state, profile) {
+  const change = profileChange(state, profile);
+  if (!change) return '';
+  const when = change.published_at ? formatDate(change.published_at) : '';
+  return `<div class="notice profile-changed" role="note">
+    <p><strong>${esc(t('assess.profile_changed', { role: profile.role.name }))}</strong></p>
+    ${when ? `<p>${esc(t('assess.profile_published', { version: change.version, when }))}</p>` : ''}
+    <p>${esc(t('assess.look_again', { count: change.again.length }))}</p>
+    <p><a class="button primary" href="#/rate/${esc(profile.role.slug)}/${esc(change.again[0].key)}">${esc(t('assess.look_again_link', { count: change.again.length }))}</a></p></div>`;
+}
+
 function row(state, profile, c) {
   const mine = ratingOf(state, profile, c.key);
   const where = !mine ? t('assess.not_rated') : changedSinceRated(state, profile, c)
@@ -58,6 +70,7 @@ export function render(state, params) {
   const others = profiles(state).filter((p) => p !== profile);
   return `
     <h1 tabindex="-1">${esc(t('assess.title'))}</h1>
+    ${profiles(state).map((p) => changedNotice(state, p)).join('')}
     ${privacy(state)}
     <p class="meta">${esc(t('assess.meta', { role: profile.role.name, version: profile.number }))}</p>
     <p class="hint">${esc(t('assess.levels_explained', { min, max }))}</p>

@@ -4,7 +4,7 @@
 // overrides what the learner chose.
 
 import { record } from '../data/outbox.js';
-import { addWords, formatLanguages, t } from '../i18n.js';
+import { addWords, formatDuration, formatLanguages, t } from '../i18n.js';
 import mentorWords from '../i18n/en-mentors.js';
 import words from '../i18n/en-plan.js';
 import { competencies, profiles, requestFor, suggestionFor, toAsk } from '../state.js';
@@ -68,11 +68,32 @@ function open(line) {
   return '';
 }
 
+/** How an alternative's length compares with the item it would replace (the server judges). */
+function lengthWords(a) {
+  const duration = formatDuration(Math.abs(a.longer_by ?? 0));
+  if (a.similar || !a.longer_by) return t('plan.length_same');
+  return a.longer_by > 0 ? t('plan.length_longer', { duration }) : t('plan.length_shorter', { duration });
+}
+
+/** What the plan put in the place of an item the learner dropped, and how long it is beside it. */
+function replaced(line) {
+  const r = line.replaces;
+  if (!r || line.state !== 'suggested') return '';
+  const duration = formatDuration(Math.abs(r.longer_by));
+  const words = r.similar || !r.longer_by ? t('plan.replaces_same', { title: r.title })
+    : t(r.longer_by > 0 ? 'plan.replaces_longer' : 'plan.replaces_shorter', { title: r.title, duration });
+  return `<p class="note replaces">${esc(words)}</p>`;
+}
+
+function alternative(a, data) {
+  return `<li class="row"><div><p class="row-title">${esc(a.title)}</p>
+    <p class="meta">${esc(meta(a))}</p><p class="length">${esc(lengthWords(a))}</p><p class="hint">${esc(a.reason)}</p></div>
+    <button type="button" class="button small" ${data}="${esc(a.item)}">${esc(t('plan.choose'))}</button></li>`;
+}
+
 function swap(line) {
   if (!line.alternatives?.length) return '';
-  const options = line.alternatives.map((a) => `<li class="row"><div><p class="row-title">${esc(a.title)}</p>
-    <p class="meta">${esc(meta(a))}</p><p class="hint">${esc(a.reason)}</p></div>
-    <button type="button" class="button small" data-swap="${esc(a.item)}">${esc(t('plan.choose'))}</button></li>`).join('');
+  const options = line.alternatives.map((a) => alternative(a, 'data-swap')).join('');
   return `<details class="swap"><summary>${esc(t('plan.swap', { count: line.alternatives.length }))}</summary>
     <ul class="list">${options}</ul></details>`;
 }
@@ -83,6 +104,17 @@ function whyThere(line) {
   if (line.origin === 'own') return [t('plan.you_added')];
   if (line.origin === 'suggestion') return [t('plan.suggested_by', { name: line.from })];
   return [];
+}
+
+/**
+ * Just dropped (still on the phone), with nothing yet in its place: what could take it,
+ * nearest in length first.
+ */
+function instead(line, lines) {
+  if (!line.alternatives?.length || lines.some((l) => l.competency === line.competency)) return '';
+  return `<li class="plan-item instead" data-item="${esc(line.item)}" data-competency="${esc(line.competency)}">
+    <p>${esc(t('plan.instead', { name: line.competency_name }))}</p>
+    <ul class="list">${line.alternatives.map((a) => alternative(a, 'data-instead')).join('')}</ul></li>`;
 }
 
 function item(line, index, act = true, count = 0) {
@@ -100,7 +132,7 @@ function item(line, index, act = true, count = 0) {
       <button type="button" class="button small" data-act="dropped">${esc(t('plan.drop'))}</button></div>${swap(line)}` : '';
   return `<li class="plan-item" data-item="${esc(line.item)}" data-competency="${esc(line.competency)}">
     <p class="row-title">${esc(line.title)}</p>
-    <p class="meta">${esc(line.competency_name)} · ${esc(meta(line))}</p>
+    <p class="meta">${esc(line.competency_name)} · ${esc(meta(line))}</p>${replaced(line)}
     <ul class="reasons">${reasons}</ul>${buttons}</li>`;
 }
 
@@ -229,11 +261,10 @@ export function render(state) {
   const done = plan.done.length ? `<h2>${esc(t('plan.done'))}</h2><ul class="list plan">${plan.done.map((l, i) => item(l, i, false)).join('')}</ul>` : '';
   const dropped = plan.dropped.length ? `<h2>${esc(t('plan.dropped'))}</h2><ul class="list">${plan.dropped.map((l) =>
     `<li class="row plan-item" data-item="${esc(l.item)}" data-competency="${esc(l.competency)}"><div><p class="row-title">${esc(l.title)}</p>
-    <p class="meta">${esc(l.competency_name)}</p></div><button type="button" class="button small" data-act="restored">${esc(t('plan.restore'))}</button></li>`).join('')}</ul>` : '';
+    <p class="meta">${esc(l.competency_name)}</p></div><button type="button" class="button small" data-act="restored">${esc(t('plan.restore'))}</button></li>${instead(l, plan.lines)}`).join('')}</ul>` : '';
   const notes = plan.notes.map((n) => `<p class="notice">${esc(n)}</p>`).join('');
   const future = profiles(state)[1];
-  const known = new Set([...state.latest.values()].map((r) => r.competency)); // one key, one skill
-  const unrated = future && rated ? toAsk(state, future).filter((c) => !known.has(c.key)).length : 0;
+  const unrated = future && rated ? toAsk(state, future).length : 0; // shared ones count as rated
   const rateFuture = unrated ? `<p class="notice"><a href="#/assess/${esc(future.role.slug)}">${esc(t('plan.rate_future', {
     count: unrated, role: future.role.name }))}</a></p>` : '';
   return `${title}${ready}${rateFuture}${notice}${notes}${suggestions(plan)}
@@ -269,6 +300,8 @@ export function mount(root, { state, redraw }) {
       const { item, competency } = line.dataset;
       await record('plan.item.changed', { item, competency, state: 'dropped', position: null });
       await record('plan.item.changed', { item: button.dataset.swap, competency, state: 'accepted', position: null });
+    } else if (button?.dataset.instead && line) {
+      await record('plan.item.changed', { item: button.dataset.instead, competency: line.dataset.competency, state: 'accepted', position: null });
     } else if (button?.dataset.ask) {
       asking = button.dataset.ask;
       redraw();
