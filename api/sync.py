@@ -19,7 +19,6 @@ from engine.errors import N_
 from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.i18n import translate
-from pwa.store import mentors
 from pwa.sync import bootstrap as bundle
 from pwa.sync import ingest, quarantine
 
@@ -64,9 +63,7 @@ def sync(body: SyncRequest) -> Response:
                         "events": len(body.events)}, limit=rules.MAX_BATCH)
     result = ingest.ingest(person, body.events, clock.now())
     db.session.commit()
-    accepted = set(result.accepted)
-    if mentors.changes_assignment(str(e.get("type")) for e in body.events
-                                  if isinstance(e, dict) and str(e.get("id")).lower() in accepted):
-        jobs.enqueue("mentors.assign", person.organisation_id)
+    for job in sorted(result.jobs):  # what the accepted events' types ask for
+        jobs.enqueue(job.name, *job.args)
     # The quarantine keeps the English reason; the phone gets it in the person's language.
     return no_store(result.to_dict(translate))
