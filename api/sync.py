@@ -43,10 +43,13 @@ def keep_unreadable(error: ApiError) -> None:
     """A body that cannot be read as a batch is kept whole in the quarantine, then refused.
 
     The phone then halves the batch until it finds the events at fault; the server
-    keeps each try, so nothing a phone sent is lost with it.
+    keeps each try, so nothing a phone sent is lost with it. Bytes that are not
+    UTF-8 are kept as surrogate escapes (``surrogateescape``): the kept text
+    encodes back to the very bytes that arrived.
     """
     person = signed_in(SIGN_IN_AGAIN)
-    quarantine.keep(person, request.get_data(as_text=True),
+    sent = request.get_data().decode("utf-8", "surrogateescape")
+    quarantine.keep(person, sent,
                     rules.Refusal(error.error, error.template, error.params), clock.now())
     db.session.commit()
 
