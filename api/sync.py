@@ -19,7 +19,6 @@ from engine.errors import N_
 from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.i18n import translate
-from pwa.store import mentors
 from pwa.sync import bootstrap as bundle
 from pwa.sync import ingest, quarantine
 
@@ -44,10 +43,13 @@ def keep_unreadable(error: ApiError) -> None:
     """A body that cannot be read as a batch is kept whole in the quarantine, then refused.
 
     The phone then halves the batch until it finds the events at fault; the server
-    keeps each try, so nothing a phone sent is lost with it.
+    keeps each try, so nothing a phone sent is lost with it. Bytes that are not
+    UTF-8 are kept as surrogate escapes (``surrogateescape``): the kept text
+    encodes back to the very bytes that arrived.
     """
     person = signed_in(SIGN_IN_AGAIN)
-    quarantine.keep(person, request.get_data(as_text=True),
+    sent = request.get_data().decode("utf-8", "surrogateescape")
+    quarantine.keep(person, sent,
                     rules.Refusal(error.error, error.template, error.params), clock.now())
     db.session.commit()
 
@@ -64,9 +66,7 @@ def sync(body: SyncRequest) -> Response:
                         "events": len(body.events)}, limit=rules.MAX_BATCH)
     result = ingest.ingest(person, body.events, clock.now())
     db.session.commit()
-    accepted = set(result.accepted)
-    if mentors.changes_assignment(str(e.get("type")) for e in body.events
-                                  if isinstance(e, dict) and str(e.get("id")).lower() in accepted):
-        jobs.enqueue("mentors.assign", person.organisation_id)
+    for job in sorted(result.jobs):  # what the accepted events' types ask for
+        jobs.enqueue(job.name, *job.args)
     # The quarantine keeps the English reason; the phone gets it in the person's language.
     return no_store(result.to_dict(translate))

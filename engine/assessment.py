@@ -7,15 +7,35 @@ what a new profile version asks them to look at again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from engine import profiles
 from engine.errors import N_
 from engine.levels import LEVEL_MAX, LEVEL_MIN, MAX_NOTE, is_level
-from engine.sync import Refused, counted, only
+from engine.sync import Data, Refused, counted, only
 
 
-def rating_data(data: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RatingData(Data):
+    """A ``rating.set``: the learner's level of one competency of a profile version."""
+
+    role: str
+    competency: str
+    version: int
+    level: int
+    note: str | None
+
+
+@dataclass(frozen=True)
+class SubmittedData(Data):
+    """An ``assessment.submitted``: the profile version the learner finished rating."""
+
+    role: str
+    version: int
+
+
+def rating_data(data: dict[str, Any]) -> RatingData:
     """The ``data`` of a ``rating.set`` event: role, competency, version, level, note."""
     only(data, {"role", "competency", "version", "level", "note"})
     role, competency = data.get("role"), data.get("competency")
@@ -34,11 +54,11 @@ def rating_data(data: dict[str, Any]) -> dict[str, Any]:
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
         raise Refused("invalid_data", N_("A note is text of at most %(limit)s characters."),
                       limit=MAX_NOTE)
-    return {"role": role, "competency": competency, "version": version, "level": level,
-            "note": note.strip() if isinstance(note, str) and note.strip() else None}
+    return RatingData(role, competency, version, level,
+                      note.strip() if isinstance(note, str) and note.strip() else None)
 
 
-def submitted_data(data: dict[str, Any]) -> dict[str, Any]:
+def submitted_data(data: dict[str, Any]) -> SubmittedData:
     """The ``data`` of an ``assessment.submitted`` event: the role and profile version."""
     only(data, {"role", "version"})
     role, version = data.get("role"), data.get("version")
@@ -46,7 +66,7 @@ def submitted_data(data: dict[str, Any]) -> dict[str, Any]:
         raise Refused("invalid_data", N_("A submitted assessment names its role."))
     if not counted(version):
         raise Refused("invalid_data", N_("A submitted assessment names its profile version."))
-    return {"role": role, "version": version}
+    return SubmittedData(role, version)
 
 
 def latest(ratings: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Mapping[str, Any]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.errors import N_, InvalidInput
 from engine.levels import FEEDBACK_KINDS, MAX_FEEDBACK
-from engine.sync import Refused, only
+from engine.sync import Data, Refused, only
 
 OPEN, ACCEPTED, DECLINED = "open", "accepted", "declined"
 
@@ -56,7 +56,17 @@ def answer(status: str, *, accept: bool, reply: str) -> tuple[str, str | None]:
     return (ACCEPTED if accept else DECLINED), reply or None
 
 
-def created_data(data: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CreatedData(Data):
+    """A ``feedback.created``: a learner's note on a role's profile or one competency of it."""
+
+    role: str
+    competency: str | None
+    kind: str
+    text: str
+
+
+def created_data(data: dict[str, Any]) -> CreatedData:
     """The ``data`` of a ``feedback.created`` event: role, competency, kind, text."""
     only(data, {"role", "competency", "kind", "text"})
     role, competency = data.get("role"), data.get("competency")
@@ -67,4 +77,4 @@ def created_data(data: dict[str, Any]) -> dict[str, Any]:
         raise Refused("invalid_data", N_("competency is a competency id, or null."))
     if not isinstance(kind, str) or not isinstance(text, str):
         raise Refused("invalid_data", N_("Feedback has a kind and a text."))
-    return {"role": role, "competency": competency or None, "kind": kind, "text": text}
+    return CreatedData(role, competency or None, kind, text)

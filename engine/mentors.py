@@ -40,7 +40,7 @@ from ortools.graph.python import min_cost_flow
 from engine.errors import N_
 from engine.languages import language as language  # the store compares through this module
 from engine.languages import tag
-from engine.sync import Refused, is_uuid, only, whole
+from engine.sync import Data, Refused, is_uuid, only, whole
 
 DEFAULT_CAPACITY = 2
 MIN_CAPACITY, MAX_CAPACITY = 1, 10
@@ -78,7 +78,46 @@ def _key(value: object) -> str:
     return value
 
 
-def offer_data(data: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OfferData(Data):
+    """A ``mentor.offer.changed``: the whole offer as it stands after the change."""
+
+    competencies: tuple[str, ...]
+    capacity: int
+    languages: tuple[str, ...]
+    status: str
+    availability: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class RequestedData(Data):
+    """A ``mentor.requested``: a learner's ask to one mentor about one competency."""
+
+    id: str
+    mentor: int
+    competency: str
+    message: str
+    contact: str
+    share_level: bool
+
+
+@dataclass(frozen=True)
+class AnsweredData(Data):
+    """A ``mentor.request.answered``: the mentor's answer to a request."""
+
+    id: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class EndedData(Data):
+    """A ``mentor.request.ended``: either side ends a request."""
+
+    id: str
+
+
+def offer_data(data: dict[str, Any]) -> OfferData:
     """``mentor.offer.changed``: what the person offers help with, how many at once, when."""
     only(data, {"competencies", "capacity", "languages", "availability", "contact", "status"})
     status = data.get("status", "active")
@@ -101,14 +140,15 @@ def offer_data(data: dict[str, Any]) -> dict[str, Any]:
         raise Refused("invalid_data", N_("List from %(low)s to %(high)s languages you speak."),
                       low=MIN_LANGUAGES, high=MAX_LANGUAGES)
     tags = list(dict.fromkeys(tag(t) for t in languages))
-    return {"competencies": keys, "capacity": capacity, "languages": tags, "status": status,
-            "availability": _text(data.get("availability"), MAX_AVAILABILITY, N_(
-                "When you are available is at most %(limit)s characters.")),
-            "contact": _text(data.get("contact"), MAX_CONTACT, N_(
-                "How to reach you is at most %(limit)s characters."))}
+    return OfferData(
+        competencies=tuple(keys), capacity=capacity, languages=tuple(tags), status=status,
+        availability=_text(data.get("availability"), MAX_AVAILABILITY, N_(
+            "When you are available is at most %(limit)s characters.")),
+        contact=_text(data.get("contact"), MAX_CONTACT, N_(
+            "How to reach you is at most %(limit)s characters.")))
 
 
-def requested_data(data: dict[str, Any]) -> dict[str, Any]:
+def requested_data(data: dict[str, Any]) -> RequestedData:
     """``mentor.requested``: a learner asks a mentor for help with one competency."""
     only(data, {"id", "mentor", "competency", "message", "contact", "share_level"})
     request_id, mentor, share = data.get("id"), data.get("mentor"), data.get("share_level", False)
@@ -118,12 +158,13 @@ def requested_data(data: dict[str, Any]) -> dict[str, Any]:
         raise Refused("invalid_data", N_("A request names the mentor it is for."))
     if not isinstance(share, bool):
         raise Refused("invalid_data", N_("Sharing your rating is yes or no."))
-    return {"id": request_id.lower(), "mentor": mentor, "competency": _key(data.get("competency")),
-            "message": _text(data.get("message"), MAX_MESSAGE, N_(
-                "A message is text of at most %(limit)s characters.")),
-            "contact": _text(data.get("contact"), MAX_CONTACT, N_(
-                "How to reach you is at most %(limit)s characters.")),
-            "share_level": share}
+    return RequestedData(
+        id=request_id.lower(), mentor=mentor, competency=_key(data.get("competency")),
+        message=_text(data.get("message"), MAX_MESSAGE, N_(
+            "A message is text of at most %(limit)s characters.")),
+        contact=_text(data.get("contact"), MAX_CONTACT, N_(
+            "How to reach you is at most %(limit)s characters.")),
+        share_level=share)
 
 
 def _request_id(data: Mapping[str, Any]) -> str:
@@ -133,18 +174,18 @@ def _request_id(data: Mapping[str, Any]) -> str:
     return request_id.lower()
 
 
-def answered_data(data: dict[str, Any]) -> dict[str, Any]:
+def answered_data(data: dict[str, Any]) -> AnsweredData:
     """``mentor.request.answered``: the mentor accepts or declines."""
     only(data, {"id", "answer"})
     if data.get("answer") not in ANSWERS:
         raise Refused("invalid_data", N_("A request is accepted or declined."))
-    return {"id": _request_id(data), "answer": data["answer"]}
+    return AnsweredData(_request_id(data), data["answer"])
 
 
-def ended_data(data: dict[str, Any]) -> dict[str, Any]:
+def ended_data(data: dict[str, Any]) -> EndedData:
     """``mentor.request.ended``: either side ends it; the learner ending a pending one withdraws."""
     only(data, {"id"})
-    return {"id": _request_id(data)}
+    return EndedData(_request_id(data))
 
 
 def may_offer(level: int | None, target: int | None) -> bool:

@@ -56,7 +56,7 @@ from engine.catalogue import MAX_MINUTES, Format
 from engine.errors import N_
 from engine.languages import tag
 from engine.levels import LEVEL_MAX
-from engine.sync import Refused, is_uuid, only, whole
+from engine.sync import Data, Refused, is_uuid, only, whole
 
 INTEREST_WEIGHT = 1.5  # wanting to grow a competency raises it by half
 FUTURE_WEIGHT = 0.5  # a gap for the future role counts half a gap for today's
@@ -483,7 +483,81 @@ def competency_key(value: object) -> str:
     return value
 
 
-def changed_data(data: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ChangedData(Data):
+    """A ``plan.item.changed``: the learner's choice about one item of one competency."""
+
+    item: str
+    competency: str
+    state: str
+    position: int | None
+
+
+@dataclass(frozen=True)
+class GoalData(Data):
+    """A ``plan.goal.added`` or ``plan.goal.removed``: a competency to grow, or no longer."""
+
+    competency: str
+
+
+@dataclass(frozen=True)
+class Described(Data):
+    """An item someone writes themselves: its title, format, minutes and link."""
+
+    title: str
+    format: str
+    minutes: int
+    url: str | None
+
+
+@dataclass(frozen=True)
+class OwnItemData(Data):
+    """A ``plan.item.added``: an item of the learner's own, for one competency."""
+
+    id: str
+    title: str
+    format: str
+    minutes: int
+    url: str | None
+    competency: str
+
+
+@dataclass(frozen=True)
+class SettingsData(Data):
+    """A ``plan.settings.changed``; ``None`` in the optional ones: not said, left as it was."""
+
+    weekly_minutes: int
+    formats: tuple[str, ...]
+    mentor_suggestions: bool | None
+    languages: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class SuggestionSentData(Data):
+    """A ``plan.suggestion.sent``: a catalogue ``item`` or an ``own`` one, one of the two."""
+
+    id: str
+    to: int
+    message: str
+    competency: str
+    item: str | None = None
+    own: Described | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """As sent: only the one of ``item`` and ``own`` that it is."""
+        return {k: v for k, v in super().to_dict().items()
+                if k not in ("item", "own") or v is not None}
+
+
+@dataclass(frozen=True)
+class SuggestionAnsweredData(Data):
+    """A ``plan.suggestion.answered``: accepted or dismissed."""
+
+    id: str
+    answer: str
+
+
+def changed_data(data: dict[str, Any]) -> ChangedData:
     """``plan.item.changed``: accept, pin (at a place), drop, restore or mark done an item."""
     only(data, {"item", "competency", "state", "position"})
     state = data.get("state")
@@ -496,27 +570,28 @@ def changed_data(data: dict[str, Any]) -> dict[str, Any]:
             raise Refused("invalid_data", N_("A pinned item has a place from 0 to 999."))
     elif position is not None:
         raise Refused("invalid_data", N_("Only a pinned item has a place."))
-    return {"item": item_ref(data.get("item")), "competency": competency_key(
-        data.get("competency")), "state": state, "position": position}
+    return ChangedData(item_ref(data.get("item")), competency_key(data.get("competency")),
+                       state, position)
 
 
-def goal_data(data: dict[str, Any]) -> dict[str, Any]:
+def goal_data(data: dict[str, Any]) -> GoalData:
     """``plan.goal.added`` / ``plan.goal.removed``: a competency the learner wants to grow."""
     only(data, {"competency"})
-    return {"competency": competency_key(data.get("competency"))}
+    return GoalData(competency_key(data.get("competency")))
 
 
-def own_item_data(data: dict[str, Any]) -> dict[str, Any]:
+def own_item_data(data: dict[str, Any]) -> OwnItemData:
     """``plan.item.added``: an item of the learner's own (a book, a video, shadowing)."""
     only(data, {"id", "title", "format", "minutes", "url", "competency"})
     own_id = data.get("id")
     if not isinstance(own_id, str) or not is_uuid(own_id):
         raise Refused("invalid_data", N_("Your own item needs an id made on the phone."))
-    return {"id": own_id.lower(), **described(data),
-            "competency": competency_key(data.get("competency"))}
+    item = described(data)
+    return OwnItemData(own_id.lower(), item.title, item.format, item.minutes, item.url,
+                       competency_key(data.get("competency")))
 
 
-def described(data: Mapping[str, Any]) -> dict[str, Any]:
+def described(data: Mapping[str, Any]) -> Described:
     """Title, format, minutes and link of an item someone writes themselves."""
     title, fmt, minutes, url = (data.get("title"), data.get("format"), data.get("minutes"),
                                 data.get("url"))
@@ -531,10 +606,10 @@ def described(data: Mapping[str, Any]) -> dict[str, Any]:
     if url is not None and (not isinstance(url, str) or len(url) > MAX_URL
                             or not url.lower().startswith(("https://", "http://"))):
         raise Refused("invalid_data", N_("A link must start with https:// or http://."))
-    return {"title": title.strip(), "format": fmt, "minutes": minutes, "url": url or None}
+    return Described(title.strip(), fmt, minutes, url or None)
 
 
-def settings_data(data: dict[str, Any]) -> dict[str, Any]:
+def settings_data(data: dict[str, Any]) -> SettingsData:
     """``plan.settings.changed``: weekly minutes, preferred formats in order, whether peer
     mentors may be suggested, and the languages the learner can learn in.
 
@@ -556,8 +631,9 @@ def settings_data(data: dict[str, Any]) -> dict[str, Any]:
     mentors = data.get("mentor_suggestions")
     if mentors is not None and not isinstance(mentors, bool):
         raise Refused("invalid_data", N_("Mentor suggestions are on or off (true or false)."))
-    return {"weekly_minutes": minutes, "formats": list(formats), "mentor_suggestions": mentors,
-            "languages": learning_languages(data.get("languages"))}
+    languages = learning_languages(data.get("languages"))
+    return SettingsData(minutes, tuple(formats), mentors,
+                        None if languages is None else tuple(languages))
 
 
 def learning_languages(value: object) -> list[str] | None:
@@ -583,7 +659,7 @@ def learning_languages(value: object) -> list[str] | None:
     return tags
 
 
-def suggestion_sent_data(data: dict[str, Any]) -> dict[str, Any]:
+def suggestion_sent_data(data: dict[str, Any]) -> SuggestionSentData:
     """``plan.suggestion.sent``: a colleague suggests a catalogue item or one of their own."""
     only(data, {"id", "to", "competency", "item", "own", "message"})
     suggestion_id, to, message = data.get("id"), data.get("to"), data.get("message", "")
@@ -598,23 +674,21 @@ def suggestion_sent_data(data: dict[str, Any]) -> dict[str, Any]:
     if (item is None) == (own is None):
         raise Refused("invalid_data", N_("A suggestion is a catalogue item or an item of your "
                                          "own, one of the two."))
-    out: dict[str, Any] = {"id": suggestion_id.lower(), "to": to, "message": message.strip(),
-                           "competency": competency_key(data.get("competency"))}
+    key = competency_key(data.get("competency"))
     if item is not None:
         ref = item_ref(item)
         if not ref.startswith("c:"):
             raise Refused("invalid_data", N_("Suggest a catalogue item by its 'c:<number>'."))
-        out["item"] = ref
-    else:
-        if not isinstance(own, dict):
-            raise Refused("invalid_data", N_("An item of your own has a title, format and "
-                                             "minutes."))
-        only(own, {"title", "format", "minutes", "url"})
-        out["own"] = described(own)
-    return out
+        return SuggestionSentData(suggestion_id.lower(), to, message.strip(), key, item=ref)
+    if not isinstance(own, dict):
+        raise Refused("invalid_data", N_("An item of your own has a title, format and "
+                                         "minutes."))
+    only(own, {"title", "format", "minutes", "url"})
+    return SuggestionSentData(suggestion_id.lower(), to, message.strip(), key,
+                              own=described(own))
 
 
-def suggestion_answered_data(data: dict[str, Any]) -> dict[str, Any]:
+def suggestion_answered_data(data: dict[str, Any]) -> SuggestionAnsweredData:
     """``plan.suggestion.answered``: the learner accepts or dismisses a suggestion."""
     only(data, {"id", "answer"})
     suggestion_id, answer = data.get("id"), data.get("answer")
@@ -622,5 +696,5 @@ def suggestion_answered_data(data: dict[str, Any]) -> dict[str, Any]:
         raise Refused("invalid_data", N_("An answer names the suggestion it is for."))
     if answer not in ("accepted", "dismissed"):
         raise Refused("invalid_data", N_("A suggestion is accepted or dismissed."))
-    return {"id": suggestion_id.lower(), "answer": answer}
+    return SuggestionAnsweredData(suggestion_id.lower(), answer)
 

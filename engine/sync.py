@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeGuard
+from typing import Any, Generic, TypeGuard, TypeVar
 
 from engine.errors import N_, render
 from engine.levels import MAX_NUMBER
@@ -28,15 +28,38 @@ EARLIEST = datetime(2020, 1, 1, tzinfo=UTC)  # nothing in this app happened befo
 
 
 @dataclass(frozen=True)
-class Event:
-    """A checked event; ``data`` has been validated for its type."""
+class Data:
+    """The checked ``data`` of one type of event: a frozen dataclass its data rule makes.
+
+    ``to_dict`` is what is stored and exported, as the phone would send it again:
+    tuples become lists, an inner ``Data`` a dict.
+    """
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Data):
+        return value.to_dict()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+D = TypeVar("D", bound=Data)
+
+
+@dataclass(frozen=True)
+class Event(Generic[D]):
+    """A checked event; ``data`` is its type's own typed data, made by the type's data rule."""
 
     id: str
     type: str
     schema: int
     occurred_at: datetime
     device_id: str
-    data: dict[str, Any]
+    data: D
 
 
 @dataclass(frozen=True)
@@ -64,10 +87,11 @@ class Refused(Exception):
         super().__init__(self.refusal.message)
 
 
-DataRule = Callable[[dict[str, Any]], dict[str, Any]]
+# A data rule: the raw ``data`` of one type of event -> its typed data, or Refused.
+DataRule = Callable[[dict[str, Any]], Data]
 
 
-def check(raw: object, now: datetime, data_rules: Mapping[str, DataRule]) -> Event:
+def check(raw: object, now: datetime, data_rules: Mapping[str, DataRule]) -> Event[Data]:
     """Validate one raw event envelope and its data, or raise :class:`Refused`.
 
     ``data_rules`` maps each event type to the rule of its ``data`` (each
@@ -149,7 +173,7 @@ def _text(text: str) -> None:
                                           "not).")) from exc
 
 
-def order(events: list[Event], rank: Mapping[str, int] | None = None) -> list[Event]:
+def order(events: list[Event[D]], rank: Mapping[str, int] | None = None) -> list[Event[D]]:
     """Apply order: by the time things happened, then id, whatever order they came in.
 
     ``rank`` orders the types of events made at the same instant (an item

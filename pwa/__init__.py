@@ -28,13 +28,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config_module.finish(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from api.http import signed_out_before_csrf
+    from api.http import Request, signed_out_before_csrf
     from pwa import session
     from pwa.extensions import csrf, db, limiter, migrate
     from pwa.params import refuse_nul
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    app.request_class = Request  # an API body is never read as a form (the CSRF check would)
     app.before_request(refuse_nul)
     app.before_request(signed_out_before_csrf)  # before csrf.init_app adds its check
     csrf.init_app(app)

@@ -25,10 +25,11 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from flask import Flask, Response, current_app, g, has_app_context, has_request_context
+from flask import Flask, Response, current_app, g, has_request_context
 from flask.cli import AppGroup
 
 QUEUE = "skillpath"
+WORKER_ENTRY = "pwa.worker.run"  # what an RQ worker calls: pwa/worker.py
 # name -> "module:function"; a job takes plain arguments (ids), never objects.
 JOBS: dict[str, str] = {
     "mentors.assign": "pwa.jobs.mentors:assign_organisation",
@@ -71,9 +72,10 @@ def _queue() -> Any:
 def _submit(name: str, args: tuple[Any, ...]) -> None:
     queue = _queue()
     if queue is not None:
-        queue.enqueue(run, name, *args)
+        # By its path: the worker's entry builds the app, which imports this package.
+        queue.enqueue(WORKER_ENTRY, name, *args)
     elif current_app.config.get("SKILLPATH_JOBS_INLINE"):
-        run(name, *args)
+        run_here(name, args)
     else:
         _runner(current_app._get_current_object()).submit(name, args)  # type: ignore[attr-defined]
 
@@ -114,7 +116,7 @@ class Runner:
                 self.busy = True
             try:
                 with self.app.app_context():
-                    _run_here(name, args)
+                    run_here(name, args)
             except Exception:  # logged; the next request that asks runs it again
                 log.exception("job %s%r failed", name, args)
             finally:
@@ -133,18 +135,8 @@ def _runner(app: Flask) -> Runner:
     return found
 
 
-def run(name: str, *args: Any) -> None:
-    """Run a job in an app context (a worker without one builds the app from the environment)."""
-    if has_app_context():
-        _run_here(name, args)
-        return
-    from pwa import create_app
-
-    with create_app().app_context():
-        _run_here(name, args)
-
-
-def _run_here(name: str, args: tuple[Any, ...]) -> None:
+def run_here(name: str, args: tuple[Any, ...]) -> None:
+    """Run job ``name`` in the app context at hand and commit what it wrote."""
     from pwa.extensions import db
 
     try:

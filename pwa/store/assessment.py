@@ -24,6 +24,7 @@ from pwa.models import (
 )
 from pwa.models.base import dialect_insert
 from pwa.store import profiles
+from pwa.store.batch import Batch
 
 
 def history(person: Person) -> list[dict[str, Any]]:
@@ -155,35 +156,46 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def check_rating(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RatingRow:
+    """What a checked rating will write besides its data: the ids its keys name."""
+
+    competency_id: int
+    version_id: int
+
+
+Rated = list[tuple[sync_rules.Event[rules.RatingData], RatingRow]]
+
+
+def check_rating(batch: Batch, event: sync_rules.Event[rules.RatingData]) -> RatingRow:
     """A ``rating.set`` event: the competency and version it rates, or Refused."""
     data = event.data
-    version_id, competencies = batch.version(data["role"], data["version"])
-    competency_id = competencies.get(data["competency"])
+    version_id, competencies = batch.version(data.role, data.version)
+    competency_id = competencies.get(data.competency)
     if competency_id is None:
         raise sync_rules.Refused(
             "unknown_competency",
             N_("Version %(version)s of '%(role)s' has no competency '%(competency)s'."),
-            version=data["version"], role=data["role"], competency=data["competency"])
+            version=data.version, role=data.role, competency=data.competency)
     # Later checks of the same batch (an offer to mentor) see this rating; checks run in time order.
-    batch.scratch.setdefault(("ratings", data["role"]), {})[data["competency"]] = data["level"]
-    return {"competency_id": competency_id, "version_id": version_id}
+    batch.rated.setdefault(data.role, {})[data.competency] = data.level
+    return RatingRow(competency_id, version_id)
 
 
-def apply_ratings(person: Person, planned: list[tuple[sync_rules.Event, dict[str, Any]]]) -> None:
+def apply_ratings(person: Person, planned: Rated) -> None:
     db.session.execute(insert(Rating), [
-        {"person_id": person.id, "competency_id": plan["competency_id"],
-         "version_id": plan["version_id"], "level": e.data["level"], "note": e.data["note"],
+        {"person_id": person.id, "competency_id": row.competency_id,
+         "version_id": row.version_id, "level": e.data.level, "note": e.data.note,
          "occurred_at": e.occurred_at, "event_id": e.id}
-        for e, plan in planned])
-    latest: dict[int, tuple[sync_rules.Event, dict[str, Any]]] = {}
-    for e, plan in planned:
-        seen = latest.get(plan["competency_id"])
-        if seen is None or (e.occurred_at, e.id) > (seen[0].occurred_at, seen[0].id):
-            latest[plan["competency_id"]] = (e, plan)
-    keep_latest([{"person_id": person.id, "competency_id": competency, "level": e.data["level"],
+        for e, row in planned])
+    latest: dict[int, sync_rules.Event[rules.RatingData]] = {}
+    for e, row in planned:
+        seen = latest.get(row.competency_id)
+        if seen is None or (e.occurred_at, e.id) > (seen.occurred_at, seen.id):
+            latest[row.competency_id] = e
+    keep_latest([{"person_id": person.id, "competency_id": competency, "level": e.data.level,
                   "occurred_at": e.occurred_at, "event_id": e.id}
-                 for competency, (e, _) in latest.items()])
+                 for competency, e in latest.items()])
 
 
 def keep_latest(rows: list[dict[str, Any]]) -> None:
@@ -205,18 +217,18 @@ def keep_latest(rows: list[dict[str, Any]]) -> None:
         rows)
 
 
-def check_submission(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
-    """An ``assessment.submitted`` event: the version it submits, or Refused."""
-    version_id, _ = batch.version(event.data["role"], event.data["version"])
-    return {"version_id": version_id}
+def check_submission(batch: Batch, event: sync_rules.Event[rules.SubmittedData]) -> int:
+    """An ``assessment.submitted`` event: the id of the version it submits, or Refused."""
+    version_id, _ = batch.version(event.data.role, event.data.version)
+    return version_id
 
 
 def apply_submissions(person: Person,
-                      planned: list[tuple[sync_rules.Event, dict[str, Any]]]) -> None:
+                      planned: list[tuple[sync_rules.Event[rules.SubmittedData], int]]) -> None:
     db.session.execute(insert(AssessmentSubmission), [
-        {"person_id": person.id, "version_id": plan["version_id"],
+        {"person_id": person.id, "version_id": version_id,
          "occurred_at": e.occurred_at, "event_id": e.id}
-        for e, plan in planned])
+        for e, version_id in planned])
 
 
 def export_ratings(person: Person) -> list[dict[str, Any]]:

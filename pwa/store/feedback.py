@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from engine import sync as sync_rules
 from engine.errors import N_, DomainError, NotFound
 from pwa.extensions import db
 from pwa.models import Feedback, Person, Role, as_dict
+from pwa.store.batch import Batch
 from pwa.store.people import require_author
 from pwa.store.profiles import open_draft, published_version
 
@@ -21,23 +23,32 @@ def give_feedback(person: Person, role: Role, *, competency_key: str | None, kin
     """Store a learner's feedback on ``role``'s current profile (or one competency of it)."""
     target = feedback_target(person, role, competency_key=competency_key, kind=kind, text=text)
     feedback = Feedback(person_id=person.id, role_id=role.id, created_at=now,
-                        status=rules.OPEN, **target)
+                        status=rules.OPEN, **asdict(target))
     db.session.add(feedback)
     db.session.flush()
     return feedback
 
 
+@dataclass(frozen=True)
+class Target:
+    """Checked feedback: the columns it will have (the version it is about, and its words)."""
+
+    version_id: int
+    competency_id: int | None
+    kind: str
+    text: str
+
+
 def feedback_target(person: Person, role: Role, *, competency_key: str | None, kind: str,
-                    text: str) -> dict[str, Any]:
+                    text: str) -> Target:
     """Check feedback before it is stored: the columns it will have, or a DomainError."""
     if role.organisation_id != person.organisation_id:
         raise NotFound(N_("There is no such role."))
     version_now = published_version(role, None)
     ids = {line.competency.key: line.competency_id for line in version_now.lines}
     note = rules.check(kind, text, competency_key, known_keys=ids, role_name=role.name)
-    return {"version_id": version_now.id,
-            "competency_id": ids[note.competency_key] if note.competency_key else None,
-            "kind": note.kind, "text": note.text}
+    return Target(version_now.id, ids[note.competency_key] if note.competency_key else None,
+                  note.kind, note.text)
 
 
 def feedback_in_role(role: Role, feedback_id: int) -> Feedback:
@@ -83,22 +94,24 @@ def my_feedback(person: Person) -> list[Feedback]:
     ))
 
 
-def check_created(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
-    """A ``feedback.created`` event: the row it will add, or Refused."""
+def check_created(batch: Batch,
+                  event: sync_rules.Event[rules.CreatedData]) -> tuple[int, Target]:
+    """A ``feedback.created`` event: its role's id and the row it will add, or Refused."""
     data = event.data
-    role = batch.role(data["role"])
+    role = batch.role(data.role)
     try:
-        return {"role_id": role.id, **feedback_target(
-            batch.person, role, competency_key=data["competency"], kind=data["kind"],
-            text=data["text"])}
+        return role.id, feedback_target(batch.person, role, competency_key=data.competency,
+                                        kind=data.kind, text=data.text)
     except DomainError as exc:
         raise sync_rules.Refused("invalid_feedback", exc.template, **exc.params) from exc
 
 
-def apply_created(person: Person, planned: list[tuple[sync_rules.Event, dict[str, Any]]]) -> None:
+def apply_created(person: Person, planned: list[tuple[sync_rules.Event[rules.CreatedData],
+                                                     tuple[int, Target]]]) -> None:
     db.session.execute(insert(Feedback), [
-        {"person_id": person.id, "status": rules.OPEN, "created_at": e.occurred_at, **plan}
-        for e, plan in planned])
+        {"person_id": person.id, "status": rules.OPEN, "created_at": e.occurred_at,
+         "role_id": role_id, **asdict(target)}
+        for e, (role_id, target) in planned])
 
 
 def export(person: Person) -> list[dict[str, Any]]:

@@ -33,18 +33,7 @@ from pwa.models import (
     Role,
 )
 from pwa.store import assessment, plans, profiles
-
-Planned = list[tuple[sync_rules.Event, dict[str, Any]]]
-
-# A sync that accepted one of these may change who is suggested to whom.
-REASSIGN_AFTER = frozenset({"rating.set", "plan.settings.changed", "mentor.offer.changed",
-                            "mentor.requested", "mentor.request.answered",
-                            "mentor.request.ended"})
-
-
-def changes_assignment(types: Iterable[str]) -> bool:
-    return not REASSIGN_AFTER.isdisjoint(types)
-
+from pwa.store.batch import Batch, SeenRequest
 
 # What a person rated, and what their role needs -----------------------------------------
 
@@ -98,38 +87,35 @@ def _gap_languages(languages: list[str]) -> tuple[frozenset[str], str]:
 
 # Checking the events ----------------------------------------------------------------------
 
-def _scratch(batch: Any) -> dict[str, Any]:
-    mine: dict[str, Any] = batch.scratch.setdefault(("mentors",), {"requests": {}})
-    return mine
-
-
-def check_offer(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+def check_offer(batch: Batch, event: sync_rules.Event[rules.OfferData]) -> None:
     """``mentor.offer.changed``: only competencies of the role rated at or above target.
 
     The reason names the competencies, never a number: only the offer's author reads it.
     """
-    person, wanted = batch.person, event.data["competencies"]
+    person, wanted = batch.person, event.data.competencies
     targets = _targets(person)
     unknown = sorted(set(wanted) - set(targets))
     if unknown:
         raise sync_rules.Refused("unknown_competency", N_(
             "'%(competency)s' is not a competency of your role."), competency=unknown[0])
-    levels = {**_levels(person), **batch.scratch.get(("ratings", person.role.slug), {})}
+    levels = {**_levels(person), **batch.rated.get(person.role.slug, {})}
     below = rules.ineligible(wanted, levels, {k: t for k, (_, t) in targets.items()})
     if below:
         raise sync_rules.Refused("below_target", N_(
             "You can offer help only with what you rated at or above your role's target; "
             "not yet with: %(names)s."), names=", ".join(targets[k][0] for k in below))
-    return {}
 
 
-def check_requested(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
-    """``mentor.requested``: to a colleague with an active offer for that competency."""
+def check_requested(batch: Batch, event: sync_rules.Event[rules.RequestedData]) -> int | None:
+    """``mentor.requested``: to a colleague with an active offer for that competency.
+
+    Returns the level the learner shares with the mentor (None: not shared).
+    """
     data, me = event.data, batch.person
-    if data["mentor"] == me.id:
+    if data.mentor == me.id:
         raise sync_rules.Refused("not_yourself", N_("You cannot ask yourself to mentor you."))
-    mentor = db.session.get(Person, data["mentor"])
-    offer = db.session.get(MentorOffer, data["mentor"]) if mentor is not None else None
+    mentor = db.session.get(Person, data.mentor)
+    offer = db.session.get(MentorOffer, data.mentor) if mentor is not None else None
     if mentor is None or mentor.organisation_id != me.organisation_id or offer is None \
             or offer.status == "left":
         raise sync_rules.Refused("not_a_mentor", N_(
@@ -138,86 +124,84 @@ def check_requested(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
         raise sync_rules.Refused("mentor_paused", N_(
             "%(name)s has paused mentoring for now: ask again later or choose someone else."),
             name=mentor.display_name)
-    offered = db.session.get(MentorCompetency, (offer.person_id, data["competency"]))
+    offered = db.session.get(MentorCompetency, (offer.person_id, data.competency))
     if offered is None:
         raise sync_rules.Refused("not_offered", N_(
             "%(name)s does not offer help with this competency."), name=mentor.display_name)
-    if data["competency"] not in plans.competencies(me):
+    if data.competency not in plans.competencies(me):
         raise sync_rules.Refused("unknown_competency", N_(
             "'%(competency)s' is not a competency of your role or your future role."),
-            competency=data["competency"])
-    seen = _scratch(batch)["requests"]
-    if data["id"] in seen or db.session.get(MentorRequest, data["id"]) is not None:
+            competency=data.competency)
+    seen = batch.mentor_requests
+    if data.id in seen or db.session.get(MentorRequest, data.id) is not None:
         raise sync_rules.Refused("id_taken", N_("A request with this id was already sent."))
     open_one = db.session.scalar(select(MentorRequest.id).where(
         MentorRequest.learner_id == me.id, MentorRequest.mentor_id == mentor.id,
-        MentorRequest.competency == data["competency"],
+        MentorRequest.competency == data.competency,
         MentorRequest.status.in_(rules.HOLDING)).limit(1))
     if open_one is not None or any(
-            r["mentor"] == mentor.id and r["competency"] == data["competency"]
-            and r["learner"] == me.id for r in seen.values()):
+            r.mentor == mentor.id and r.competency == data.competency and r.learner == me.id
+            for r in seen.values()):
         raise sync_rules.Refused("already_asked", N_(
             "You already asked %(name)s for help with this."), name=mentor.display_name)
-    seen[data["id"]] = {"learner": me.id, "mentor": mentor.id, "competency": data["competency"],
-                        "status": "pending"}
-    level = None
-    if data["share_level"]:
-        level = _levels(me).get(data["competency"])
+    seen[data.id] = SeenRequest(me.id, mentor.id, data.competency, "pending")
+    level: int | None = None
+    if data.share_level:
+        level = _levels(me).get(data.competency)
         if level is None:  # rated for the future role only
             level = max(((r["occurred_at"], r["event_id"], r["level"])
-                         for r in assessment.current(me) if r["competency"] == data["competency"]),
+                         for r in assessment.current(me) if r["competency"] == data.competency),
                         default=(None, None, None))[2]
-    return {"shared_level": level}
+    return level
 
 
-def _request(batch: Any, request_id: str) -> dict[str, Any] | None:
-    found = _scratch(batch)["requests"].get(request_id)
+def _request(batch: Batch, request_id: str) -> SeenRequest | None:
+    found = batch.mentor_requests.get(request_id)
     if found is not None:
-        return dict(found)
+        return found
     row = db.session.get(MentorRequest, request_id)
     if row is None:
         return None
-    return {"learner": row.learner_id, "mentor": row.mentor_id, "competency": row.competency,
-            "status": row.status}
+    return SeenRequest(row.learner_id, row.mentor_id, row.competency, row.status)
 
 
-def check_answered(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+def check_answered(batch: Batch, event: sync_rules.Event[rules.AnsweredData]) -> None:
     """``mentor.request.answered``: by its mentor, while it waits (or the same answer again)."""
-    found = _request(batch, event.data["id"])
-    if found is None or found["mentor"] != batch.person.id:
+    found = _request(batch, event.data.id)
+    if found is None or found.mentor != batch.person.id:
         raise sync_rules.Refused("unknown_request", N_("There is no such request for you."))
-    if found["status"] not in ("pending", event.data["answer"]):
+    if found.status not in ("pending", event.data.answer):
         raise sync_rules.Refused("not_pending", N_(
             "This request is no longer waiting for an answer: it was %(status)s."),
-            status=found["status"])
-    return {}
+            status=found.status)
 
 
-def check_ended(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+def check_ended(batch: Batch, event: sync_rules.Event[rules.EndedData]) -> None:
     """``mentor.request.ended``: by either side; the learner ending a waiting one withdraws it."""
-    found = _request(batch, event.data["id"])
+    found = _request(batch, event.data.id)
     me = batch.person.id
-    if found is None or me not in (found["learner"], found["mentor"]):
+    if found is None or me not in (found.learner, found.mentor):
         raise sync_rules.Refused("unknown_request", N_("There is no such request of yours."))
-    if found["status"] == "pending" and me != found["learner"]:
+    if found.status == "pending" and me != found.learner:
         raise sync_rules.Refused("answer_first", N_(
             "Accept or decline this request; it has not started yet."))
-    if found["status"] not in ("pending", "accepted", "ended", "withdrawn"):
+    if found.status not in ("pending", "accepted", "ended", "withdrawn"):
         raise sync_rules.Refused("not_open", N_("This request is already closed: it was "
-                                                "%(status)s."), status=found["status"])
-    return {}
+                                                "%(status)s."), status=found.status)
 
 
 # Applying them ------------------------------------------------------------------------------
 
-def apply_offers(person: Person, planned: Planned) -> None:
+def apply_offers(person: Person,
+                 planned: list[tuple[sync_rules.Event[rules.OfferData], None]]) -> None:
     """The last offer to happen stands; the places already taken stay taken."""
     for e, _ in planned:  # in time order
         offer = db.session.get(MentorOffer, person.id)
         if offer is not None and offer.occurred_at > e.occurred_at:
             continue
-        values = {k: e.data[k] for k in ("status", "capacity", "languages", "availability",
-                                         "contact")}
+        values = {"status": e.data.status, "capacity": e.data.capacity,
+                  "languages": list(e.data.languages), "availability": e.data.availability,
+                  "contact": e.data.contact}
         if offer is None:
             db.session.add(MentorOffer(person_id=person.id, load=0,
                                        occurred_at=e.occurred_at, **values))
@@ -228,10 +212,10 @@ def apply_offers(person: Person, planned: Planned) -> None:
                                .execution_options(synchronize_session=False))
         db.session.execute(delete(MentorCompetency).where(MentorCompetency.person_id ==
                                                           person.id))
-        if e.data["competencies"]:
+        if e.data.competencies:
             db.session.execute(insert(MentorCompetency), [
-                {"person_id": person.id, "competency": key} for key in e.data["competencies"]])
-        if e.data["status"] == "left":
+                {"person_id": person.id, "competency": key} for key in e.data.competencies])
+        if e.data.status == "left":
             _decline_waiting(person.id, e.occurred_at)
     db.session.expire_all()
 
@@ -268,13 +252,15 @@ def _give_back(mentor_id: int) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def apply_requested(person: Person, planned: Planned) -> None:
-    for e, plan in planned:
-        status = "pending" if _take_place(e.data["mentor"]) else "full"
+def apply_requested(
+        person: Person,
+        planned: list[tuple[sync_rules.Event[rules.RequestedData], int | None]]) -> None:
+    for e, shared_level in planned:
+        status = "pending" if _take_place(e.data.mentor) else "full"
         db.session.execute(insert(MentorRequest), [{
-            "id": e.data["id"], "learner_id": person.id, "mentor_id": e.data["mentor"],
-            "competency": e.data["competency"], "message": e.data["message"],
-            "contact": e.data["contact"], "shared_level": plan["shared_level"],
+            "id": e.data.id, "learner_id": person.id, "mentor_id": e.data.mentor,
+            "competency": e.data.competency, "message": e.data.message,
+            "contact": e.data.contact, "shared_level": shared_level,
             "status": status, "occurred_at": e.occurred_at}])
 
 
@@ -288,27 +274,29 @@ def _close(request_id: str, status: str, by: Any, **values: Any) -> int | None:
     return None if row is None else int(row[0])
 
 
-def apply_answered(person: Person, planned: Planned) -> None:
+def apply_answered(person: Person,
+                   planned: list[tuple[sync_rules.Event[rules.AnsweredData], None]]) -> None:
     for e, _ in planned:
-        if e.data["answer"] == "accepted":
+        if e.data.answer == "accepted":
             db.session.execute(update(MentorRequest).where(
-                MentorRequest.id == e.data["id"], MentorRequest.mentor_id == person.id,
+                MentorRequest.id == e.data.id, MentorRequest.mentor_id == person.id,
                 MentorRequest.status == "pending").values(status="accepted",
                                                           answered_at=e.occurred_at))
             continue
-        mentor = _close(e.data["id"], "declined", (MentorRequest.mentor_id == person.id) &
+        mentor = _close(e.data.id, "declined", (MentorRequest.mentor_id == person.id) &
                         (MentorRequest.status == "pending"), answered_at=e.occurred_at)
         if mentor is not None:
             _give_back(mentor)
 
 
-def apply_ended(person: Person, planned: Planned) -> None:
+def apply_ended(person: Person,
+                planned: list[tuple[sync_rules.Event[rules.EndedData], None]]) -> None:
     for e, _ in planned:
         mine = (MentorRequest.learner_id == person.id)
-        withdrawn = _close(e.data["id"], "withdrawn", mine & (MentorRequest.status == "pending"),
+        withdrawn = _close(e.data.id, "withdrawn", mine & (MentorRequest.status == "pending"),
                            ended_at=e.occurred_at)
         mentor = withdrawn if withdrawn is not None else _close(
-            e.data["id"], "ended", (mine | (MentorRequest.mentor_id == person.id))
+            e.data.id, "ended", (mine | (MentorRequest.mentor_id == person.id))
             & (MentorRequest.status == "accepted"), ended_at=e.occurred_at)
         if mentor is not None:
             _give_back(mentor)

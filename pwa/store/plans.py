@@ -38,9 +38,9 @@ from pwa.models import (
 )
 from pwa.models.base import dialect_insert
 from pwa.store import assessment, profiles
+from pwa.store.batch import Batch
 
 Words = Callable[[rules.Reason], str]
-Planned = list[tuple[sync_rules.Event, dict[str, Any]]]
 RESTORED = "restored"  # a choice row that undid a drop: no choice, or back to "accepted"
 
 
@@ -276,27 +276,26 @@ def pending_suggestions(person: Person, names: Mapping[str, str]) -> list[dict[s
     return out
 
 
-def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
-    """The plan, from the ratings the bundle already holds."""
-    from pwa.i18n import translate
-
+def bootstrap_part(person: Person, bundle: dict[str, Any], words: Words) -> dict[str, Any]:
+    """The plan, from the ratings the bundle already holds; ``words`` puts its reasons in the
+    person's language (the store speaks none: the registry passes the translation in)."""
     latest = bundle.get("ratings", {}).get("current")
-    return {"plan": plan_for(person, translate, latest)}
+    return {"plan": plan_for(person, words, latest)}
 
 
 # Checking the plan's events --------------------------------------------------------------
 
-def _scratch(batch: Any, person: Person) -> dict[str, Any]:
-    """What the checks of one batch learn about a person once: their competency keys."""
-    mine: dict[str, Any] = batch.scratch.setdefault(("plans", person.id), {})
-    if "keys" not in mine:
-        mine["keys"] = competencies(person)
-        mine["own"] = {}  # own item id -> competency, added earlier in this batch
-    return mine
+def _keys(batch: Batch, person: Person) -> dict[str, tuple[int, ...]]:
+    """The person's competency keys, read once per batch."""
+    found = batch.competency_keys.get(person.id)
+    if found is None:
+        found = batch.competency_keys[person.id] = competencies(person)
+    return found
 
 
-def _competency(batch: Any, person: Person, key: str, *, yours: bool = True) -> tuple[int, ...]:
-    found: tuple[int, ...] | None = _scratch(batch, person)["keys"].get(key)
+def _competency(batch: Batch, person: Person, key: str, *, yours: bool = True
+                ) -> tuple[int, ...]:
+    found = _keys(batch, person).get(key)
     if found is None:
         if yours:
             raise sync_rules.Refused("unknown_competency", N_(
@@ -308,7 +307,7 @@ def _competency(batch: Any, person: Person, key: str, *, yours: bool = True) -> 
     return found
 
 
-def _catalogue_item(batch: Any, ref: str, identities: tuple[int, ...], key: str) -> int:
+def _catalogue_item(batch: Batch, ref: str, identities: tuple[int, ...], key: str) -> int:
     """The catalogue item ``c:<id>`` of the organisation, if it develops the competency."""
     item_id = int(ref[2:])
     item = db.session.get(Item, item_id) if item_id <= MAX_NUMBER else None
@@ -325,81 +324,85 @@ def _catalogue_item(batch: Any, ref: str, identities: tuple[int, ...], key: str)
     return item_id
 
 
-def check_changed(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+def check_changed(batch: Batch, event: sync_rules.Event[rules.ChangedData]) -> None:
     """``plan.item.changed``: the item must be one the learner can plan for that competency."""
     data, person = event.data, batch.person
-    identities = _competency(batch, person, data["competency"])
-    ref = data["item"]
+    identities = _competency(batch, person, data.competency)
+    ref = data.item
     if ref.startswith("c:"):
-        _catalogue_item(batch, ref, identities, data["competency"])
-        return {}
+        _catalogue_item(batch, ref, identities, data.competency)
+        return
     own_id = ref[4:]
-    competency = _scratch(batch, person)["own"].get(own_id) or db.session.scalar(
+    competency = batch.own_items.get(own_id) or db.session.scalar(
         select(OwnItem.competency).where(OwnItem.id == own_id, OwnItem.person_id == person.id))
     if competency is None:
         raise sync_rules.Refused("unknown_item", N_("There is no item '%(item)s' in your plan."),
                                  item=ref)
-    if competency != data["competency"]:
+    if competency != data.competency:
         raise sync_rules.Refused("wrong_competency", N_(
             "Item '%(item)s' does not develop '%(competency)s'."), item=ref,
-            competency=data["competency"])
-    return {}
+            competency=data.competency)
 
 
-def check_goal(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+def check_goal(batch: Batch, event: sync_rules.Event[rules.GoalData]) -> None:
     """``plan.goal.added`` / ``removed``: a competency of the learner's role or future role."""
-    _competency(batch, batch.person, event.data["competency"])
-    return {}
+    _competency(batch, batch.person, event.data.competency)
 
 
-def check_own_item(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+def check_own_item(batch: Batch, event: sync_rules.Event[rules.OwnItemData]) -> None:
     """``plan.item.added``: for a competency of theirs, under an id not used before."""
     data, person = event.data, batch.person
-    _competency(batch, person, data["competency"])
-    pending = _scratch(batch, person)["own"]
-    if data["id"] in pending or db.session.get(OwnItem, data["id"]) is not None:
+    _competency(batch, person, data.competency)
+    if data.id in batch.own_items or db.session.get(OwnItem, data.id) is not None:
         raise sync_rules.Refused("id_taken", N_("An item with this id was already added."))
-    pending[data["id"]] = data["competency"]
-    return {}
+    batch.own_items[data.id] = data.competency
 
 
-def check_settings(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
-    return {}  # the data rule judged it all
+def check_settings(batch: Batch, event: sync_rules.Event[rules.SettingsData]) -> None:
+    """``plan.settings.changed``: the data rule judged it all."""
 
 
-def check_suggestion_sent(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SuggestionRow:
+    """What a checked suggestion will write besides its data: to whom, and which item."""
+
+    person_id: int
+    item_id: int | None
+
+
+def check_suggestion_sent(batch: Batch,
+                          event: sync_rules.Event[rules.SuggestionSentData]) -> SuggestionRow:
     """``plan.suggestion.sent``: to a colleague of the organisation, for a competency of theirs.
 
     Nothing in the answer depends on the colleague's ratings or plan.
     """
     data, me = event.data, batch.person
-    if data["to"] == me.id:
+    if data.to == me.id:
         raise sync_rules.Refused("not_a_colleague", N_(
             "Suggestions are for colleagues; add an item of your own to your plan instead."))
-    to = db.session.get(Person, data["to"])
+    to = db.session.get(Person, data.to)
     if to is None or to.organisation_id != me.organisation_id:
         raise sync_rules.Refused("unknown_colleague", N_(
             "There is no colleague with this id in your organisation."))
-    identities = _competency(batch, to, data["competency"], yours=False)
-    taken = batch.scratch.setdefault(("plans", "suggestions"), set())
-    if data["id"] in taken or db.session.get(PlanSuggestion, data["id"]) is not None:
+    identities = _competency(batch, to, data.competency, yours=False)
+    if data.id in batch.suggestions or db.session.get(PlanSuggestion, data.id) is not None:
         raise sync_rules.Refused("id_taken", N_("A suggestion with this id was already sent."))
-    taken.add(data["id"])
-    item_id = _catalogue_item(batch, data["item"], identities, data["competency"]) \
-        if "item" in data else None
-    return {"person_id": to.id, "item_id": item_id}
+    batch.suggestions.add(data.id)
+    item_id = _catalogue_item(batch, data.item, identities, data.competency) \
+        if data.item is not None else None
+    return SuggestionRow(to.id, item_id)
 
 
-def check_suggestion_answered(batch: Any, event: sync_rules.Event) -> dict[str, Any]:
+def check_suggestion_answered(batch: Batch,
+                              event: sync_rules.Event[rules.SuggestionAnsweredData]) -> None:
     """``plan.suggestion.answered``: a suggestion to this learner, answered once."""
-    found = db.session.get(PlanSuggestion, event.data["id"])
+    found = db.session.get(PlanSuggestion, event.data.id)
     if found is None or found.person_id != batch.person.id:
         raise sync_rules.Refused("unknown_suggestion", N_(
             "There is no such suggestion for you (it may have been withdrawn)."))
-    if found.status not in ("pending", event.data["answer"]):
+    if found.status not in ("pending", event.data.answer):
         raise sync_rules.Refused("already_answered", N_(
             "You already answered this suggestion: it was %(answer)s."), answer=found.status)
-    return {}
 
 
 # Applying them, in bulk; the last to happen wins -----------------------------------------
@@ -417,49 +420,57 @@ def _latest_wins(model: Any, rows: list[dict[str, Any]], keys: list[str],
     db.session.execute(statement, unique)
 
 
-def _choice_rows(person: Person, planned: Planned) -> list[dict[str, Any]]:
-    return [{"person_id": person.id, "item": e.data["item"], "competency": e.data["competency"],
-             "state": RESTORED if e.data["state"] == "restored" else e.data["state"],
-             "position": e.data["position"], "origin": None, "suggestion_id": None,
+def _choice_rows(person: Person,
+                 planned: list[tuple[sync_rules.Event[rules.ChangedData], None]]
+                 ) -> list[dict[str, Any]]:
+    return [{"person_id": person.id, "item": e.data.item, "competency": e.data.competency,
+             "state": RESTORED if e.data.state == "restored" else e.data.state,
+             "position": e.data.position, "origin": None, "suggestion_id": None,
              "occurred_at": e.occurred_at} for e, _ in planned]
 
 
-def apply_changed(person: Person, planned: Planned) -> None:
+def apply_changed(person: Person,
+                  planned: list[tuple[sync_rules.Event[rules.ChangedData], None]]) -> None:
     _latest_wins(PlanChoice, _choice_rows(person, planned), ["person_id", "item", "competency"],
                  ["state", "position", "occurred_at"])
 
 
-def apply_goals_added(person: Person, planned: Planned) -> None:
+Goals = list[tuple[sync_rules.Event[rules.GoalData], None]]
+
+
+def apply_goals_added(person: Person, planned: Goals) -> None:
     _apply_goals(person, planned, wanted=True)
 
 
-def apply_goals_removed(person: Person, planned: Planned) -> None:
+def apply_goals_removed(person: Person, planned: Goals) -> None:
     _apply_goals(person, planned, wanted=False)
 
 
-def _apply_goals(person: Person, planned: Planned, *, wanted: bool) -> None:
-    _latest_wins(PlanGoal, [{"person_id": person.id, "competency": e.data["competency"],
+def _apply_goals(person: Person, planned: Goals, *, wanted: bool) -> None:
+    _latest_wins(PlanGoal, [{"person_id": person.id, "competency": e.data.competency,
                              "wanted": wanted, "occurred_at": e.occurred_at}
                             for e, _ in planned],
                  ["person_id", "competency"], ["wanted", "occurred_at"])
 
 
-def apply_own_items(person: Person, planned: Planned) -> None:
-    rows = [{"id": e.data["id"], "person_id": person.id, "competency": e.data["competency"],
-             "title": e.data["title"], "format": e.data["format"], "minutes": e.data["minutes"],
-             "url": e.data["url"], "suggestion_id": None, "created_at": e.occurred_at}
+def apply_own_items(person: Person,
+                    planned: list[tuple[sync_rules.Event[rules.OwnItemData], None]]) -> None:
+    rows = [{"id": e.data.id, "person_id": person.id, "competency": e.data.competency,
+             "title": e.data.title, "format": e.data.format, "minutes": e.data.minutes,
+             "url": e.data.url, "suggestion_id": None, "created_at": e.occurred_at}
             for e, _ in planned]
     db.session.execute(dialect_insert(OwnItem).on_conflict_do_nothing(index_elements=["id"]),
                        rows)
     _latest_wins(PlanChoice, [
-        {"person_id": person.id, "item": f"own:{e.data['id']}",
-         "competency": e.data["competency"], "state": rules.State.ACCEPTED.value,
+        {"person_id": person.id, "item": f"own:{e.data.id}",
+         "competency": e.data.competency, "state": rules.State.ACCEPTED.value,
          "position": None, "origin": "own", "suggestion_id": None,
          "occurred_at": e.occurred_at} for e, _ in planned],
         ["person_id", "item", "competency"], ["state", "origin", "occurred_at"])
 
 
-def apply_settings(person: Person, planned: Planned) -> None:
+def apply_settings(person: Person,
+                   planned: list[tuple[sync_rules.Event[rules.SettingsData], None]]) -> None:
     """The last change wins; one that does not say whether mentors may be suggested, or in
     which languages the learner can learn, keeps what was stored (older phones send
     neither). An empty list of languages takes them back: stored as not said (NULL)."""
@@ -468,38 +479,43 @@ def apply_settings(person: Person, planned: Planned) -> None:
     languages = None if stored is None else stored.languages
     rows = []
     for e, _ in planned:  # in time order
-        if e.data.get("mentor_suggestions") is not None:
-            mentors = e.data["mentor_suggestions"]
-        if e.data.get("languages") is not None:
-            languages = e.data["languages"] or None
-        rows.append({"person_id": person.id, "weekly_minutes": e.data["weekly_minutes"],
-                     "formats": e.data["formats"], "mentor_suggestions": mentors,
+        if e.data.mentor_suggestions is not None:
+            mentors = e.data.mentor_suggestions
+        if e.data.languages is not None:
+            languages = list(e.data.languages) or None
+        rows.append({"person_id": person.id, "weekly_minutes": e.data.weekly_minutes,
+                     "formats": list(e.data.formats), "mentor_suggestions": mentors,
                      "languages": languages, "occurred_at": e.occurred_at})
     _latest_wins(PlanSettings, rows, ["person_id"],
                  ["weekly_minutes", "formats", "mentor_suggestions", "languages", "occurred_at"])
 
 
-def apply_suggestions_sent(person: Person, planned: Planned) -> None:
+def apply_suggestions_sent(
+        person: Person,
+        planned: list[tuple[sync_rules.Event[rules.SuggestionSentData], SuggestionRow]]) -> None:
     db.session.execute(dialect_insert(PlanSuggestion).on_conflict_do_nothing(
         index_elements=["id"]), [
-        {"id": e.data["id"], "person_id": plan["person_id"], "from_person_id": person.id,
-         "from_name": person.display_name, "competency": e.data["competency"],
-         "item_id": plan["item_id"], "own": e.data.get("own"), "message": e.data["message"],
-         "status": "pending", "sent_at": e.occurred_at, "answered_at": None}
-        for e, plan in planned])
+        {"id": e.data.id, "person_id": row.person_id, "from_person_id": person.id,
+         "from_name": person.display_name, "competency": e.data.competency,
+         "item_id": row.item_id, "own": None if e.data.own is None else e.data.own.to_dict(),
+         "message": e.data.message, "status": "pending", "sent_at": e.occurred_at,
+         "answered_at": None}
+        for e, row in planned])
 
 
-def apply_suggestions_answered(person: Person, planned: Planned) -> None:
+def apply_suggestions_answered(
+        person: Person,
+        planned: list[tuple[sync_rules.Event[rules.SuggestionAnsweredData], None]]) -> None:
     """Answer each suggestion once; an accepted one joins the plan as the learner's choice."""
     for e, _ in planned:
         answered = db.session.execute(
             update(PlanSuggestion)
-            .where(PlanSuggestion.id == e.data["id"], PlanSuggestion.person_id == person.id,
+            .where(PlanSuggestion.id == e.data.id, PlanSuggestion.person_id == person.id,
                    PlanSuggestion.status == "pending")
-            .values(status=e.data["answer"], answered_at=e.occurred_at)
+            .values(status=e.data.answer, answered_at=e.occurred_at)
             .returning(PlanSuggestion.item_id, PlanSuggestion.own,
                        PlanSuggestion.competency)).first()
-        if answered is None or e.data["answer"] != "accepted":
+        if answered is None or e.data.answer != "accepted":
             continue  # already answered the same way: nothing more to do
         item_id, own, competency = answered
         ref = f"c:{item_id}"
@@ -508,13 +524,13 @@ def apply_suggestions_answered(person: Person, planned: Planned) -> None:
             db.session.execute(dialect_insert(OwnItem), [{
                 "id": own_id, "person_id": person.id, "competency": competency,
                 "title": own["title"], "format": own["format"], "minutes": own["minutes"],
-                "url": own.get("url"), "suggestion_id": e.data["id"],
+                "url": own.get("url"), "suggestion_id": e.data.id,
                 "created_at": e.occurred_at}])
             ref = f"own:{own_id}"
         _latest_wins(PlanChoice, [
             {"person_id": person.id, "item": ref, "competency": competency,
              "state": rules.State.ACCEPTED.value, "position": None, "origin": "suggestion",
-             "suggestion_id": e.data["id"], "occurred_at": e.occurred_at}],
+             "suggestion_id": e.data.id, "occurred_at": e.occurred_at}],
             ["person_id", "item", "competency"],
             ["state", "position", "origin", "suggestion_id", "occurred_at"])
 

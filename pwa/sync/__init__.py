@@ -1,1 +1,2 @@
-"""Sync: ingest (envelope, idempotency, quarantine), the registry, the bootstrap, the export."""
+"""Sync: ingest (envelope, idempotency, quarantine), the registry, a person's event log
+(events), the bootstrap, the export."""

@@ -15,26 +15,34 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from engine import sync as rules
 from engine.errors import N_
 from pwa.extensions import db
-from pwa.models import Event, Person, Role
+from pwa.models import Event, Person
 from pwa.models.base import dialect_insert
-from pwa.store import profiles
+from pwa.store.batch import Batch
 from pwa.sync import quarantine
-from pwa.sync.registry import registry
+from pwa.sync.events import as_sent
+from pwa.sync.registry import Job, registry
+
+# A checked event and what its check found for its apply (its type's own ``P``).
+Planned = tuple[rules.Event[rules.Data], object]
 
 
 @dataclass
 class Result:
-    """What became of a batch; each refusal keeps its id and its translatable reason."""
+    """What became of a batch; each refusal keeps its id and its translatable reason.
+
+    ``jobs`` are the follow-ups the accepted events' types ask for, to queue once
+    the batch is committed.
+    """
 
     accepted: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     refused: list[tuple[str, rules.Refusal]] = field(default_factory=list)
+    jobs: set[Job] = field(default_factory=set)
 
     def to_dict(self, words: Callable[[rules.Refusal], str]) -> dict[str, Any]:
         """The answer to the phone; ``words`` turns a refusal into the person's language."""
@@ -43,55 +51,11 @@ class Result:
                             for event_id, refusal in self.refused]}
 
 
-class Batch:
-    """What the checks of one batch share: the person, and lookups made once per batch.
-
-    A published version never changes, so what it maps (competency key to id)
-    is kept for the life of the app process: most batches then cost no lookup.
-    """
-
-    def __init__(self, person: Person) -> None:
-        self.person = person
-        self.scratch: dict[Any, Any] = {}  # what a concept's checks learn once per batch
-        self._roles: dict[str, Role] | None = None
-        cache = current_app.extensions.setdefault("skillpath_published_versions", {})
-        self.versions: dict[tuple[int, str, int], tuple[int, dict[str, int]] | None] = cache
-
-    @property
-    def roles(self) -> dict[str, Role]:
-        if self._roles is None:
-            self._roles = {r.slug: r for r in db.session.scalars(
-                select(Role).where(Role.organisation_id == self.person.organisation_id))}
-        return self._roles
-
-    def role(self, slug: str) -> Role:
-        found = self.roles.get(slug)
-        if found is None:
-            raise rules.Refused("unknown_role", N_("There is no role '%(slug)s'."), slug=slug)
-        return found
-
-    def version(self, role_slug: str, number: int) -> tuple[int, dict[str, int]]:
-        """A published version's id and its competency ids by key, or Refused."""
-        key = (self.person.organisation_id, role_slug, number)
-        if self.versions.get(key) is None:
-            role = self.roles.get(role_slug)
-            if role is not None:
-                found = profiles.published_competency_ids(role, number)
-                if found is not None:
-                    self.versions[key] = found  # published versions never change
-        found = self.versions.get(key)
-        if found is None:
-            raise rules.Refused("unknown_version",
-                                N_("'%(role)s' has no published version %(number)s."),
-                                role=role_slug, number=number)
-        return found
-
-
 def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
     """Check, store and apply ``raw_events`` for ``person``; the caller commits."""
     result = Result()
-    checked: list[rules.Event] = []
-    first: dict[str, tuple[rules.Event, Any]] = {}  # each id's first event in this batch
+    checked: list[rules.Event[rules.Data]] = []
+    first: dict[str, tuple[rules.Event[rules.Data], Any]] = {}  # each id's first in this batch
     events = registry().events
     data_rules = registry().data_rules
 
@@ -114,14 +78,14 @@ def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
         first[event.id] = (event, raw)
         checked.append(event)
     batch = Batch(person)
-    planned: list[tuple[rules.Event, dict[str, Any]]] = []
+    planned: list[Planned] = []
     rank = {name: n for n, name in enumerate(events)}  # the registry's order, at one instant
     for event in rules.order(checked, rank):
         try:
             planned.append((event, events[event.type].check(batch, event)))
         except rules.Refused as refused:
             refuse(first[event.id][1], refused.refusal)
-    stored_now = _write(person, planned, now)
+    stored_now = _write(person, planned, now, result.jobs)
     # An id not stored now was stored before: a re-sent event (a duplicate), the same id
     # with another payload (a conflict), or, if it is someone else's, an id this device
     # may not use.
@@ -135,10 +99,10 @@ def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
         elif stored is None or stored.person_id != person.id:
             refuse(first[event.id][1], rules.Refusal(
                 "id_taken", N_("This event id belongs to someone else's event.")))
-        elif _same(_checked(stored), event):
+        elif _same_as_stored(stored, event):
             result.duplicates.append(event.id)
         else:
-            refuse({"sent": first[event.id][1], "stored": _as_sent(stored)}, CONFLICT,
+            refuse({"sent": first[event.id][1], "stored": as_sent(stored)}, CONFLICT,
                    event.id)
     position = {event.id: index for index, event in enumerate(checked)}
     result.accepted.sort(key=position.__getitem__)  # answer in the order they came
@@ -150,21 +114,16 @@ CONFLICT = rules.Refusal("id_conflict", N_(
     "An event with this id was already saved with different content; the first one stands."))
 
 
-def _same(a: rules.Event, b: rules.Event) -> bool:
+def _same(a: rules.Event[rules.Data], b: rules.Event[rules.Data]) -> bool:
     """The same event sent again: every field but the id equal (a moment is an instant)."""
     return (a.type, a.schema, a.occurred_at, a.device_id, a.data) == \
         (b.type, b.schema, b.occurred_at, b.device_id, b.data)
 
 
-def _checked(row: Event) -> rules.Event:
-    return rules.Event(row.id, row.type, row.schema, row.occurred_at, row.device_id, row.data)
-
-
-def _as_sent(row: Event) -> dict[str, Any]:
-    """A stored event as a phone sends it (the export adds when it arrived)."""
-    return {"id": row.id, "type": row.type, "schema": row.schema,
-            "occurred_at": row.occurred_at.isoformat(), "device_id": row.device_id,
-            "data": row.data}
+def _same_as_stored(row: Event, event: rules.Event[rules.Data]) -> bool:
+    """:func:`_same` against a stored event, whose data is stored as its ``to_dict``."""
+    return (row.type, row.schema, row.occurred_at, row.device_id, row.data) == \
+        (event.type, event.schema, event.occurred_at, event.device_id, event.data.to_dict())
 
 
 def _for_me(person: Person, raw: Any) -> Any:
@@ -177,20 +136,23 @@ def _for_me(person: Person, raw: Any) -> Any:
     return raw
 
 
-def _write(person: Person, planned: list[tuple[rules.Event, dict[str, Any]]],
-           now: datetime) -> set[str]:
-    """Store the events (once each) and apply those stored now; returns their ids."""
+def _write(person: Person, planned: list[Planned], now: datetime, jobs: set[Job]) -> set[str]:
+    """Store the events (once each) and apply those stored now; returns their ids.
+
+    The follow-ups of each type applied now are added to ``jobs``.
+    """
     if not planned:
         return set()
     inserted = _insert_new_events([
         {"id": e.id, "person_id": person.id, "type": e.type, "schema": e.schema,
          "occurred_at": e.occurred_at, "received_at": now, "device_id": e.device_id,
-         "data": e.data} for e, _ in planned])
+         "data": e.data.to_dict()} for e, _ in planned])
     applied = [(e, plan) for e, plan in planned if e.id in inserted]
     for type_, event_type in registry().events.items():
         mine = [(e, plan) for e, plan in applied if e.type == type_]
         if mine:
             event_type.apply(person, mine)
+            jobs.update(follow_up(person) for follow_up in event_type.jobs)
     return inserted
 
 
@@ -202,10 +164,3 @@ def _insert_new_events(rows: list[dict[str, Any]]) -> set[str]:
     """
     statement = dialect_insert(Event).on_conflict_do_nothing(index_elements=["id"])
     return set(db.session.scalars(statement.returning(Event.id), rows))
-
-
-def export_events(person: Person) -> list[dict[str, Any]]:
-    """Every event the person's devices sent, as it arrived."""
-    rows = db.session.scalars(select(Event).where(Event.person_id == person.id)
-                              .order_by(Event.occurred_at, Event.id))
-    return [{**_as_sent(e), "received_at": e.received_at.isoformat()} for e in rows]

@@ -1,10 +1,16 @@
 """The one registry of what each concept contributes to sync, the bootstrap and your data.
 
-A concept that owns events, bundle data or personal data adds one line here for
-each: an event type (its data rule from ``engine``, the store's check and
-apply), a part of the bootstrap bundle, and each table of personal data with
-its part of "Download my data" and what deleting the account removes. A test
-fails when a table that refers to a person is missing here.
+A concept that owns events, bundle data or personal data adds one declaration
+here for each. An event type is declared once, whole: its typed data (the data
+rule from ``engine`` that makes it), the store's check and apply for that data,
+and the follow-up jobs a sync that accepted one asks for; the order of the
+declarations is the order events made at one instant are applied in. Besides:
+a part of the bootstrap bundle, and each table of personal data with its part
+of "Download my data" and what deleting the account removes. A test fails when
+a table that refers to a person is missing here.
+
+Nothing this module imports imports it back: ingest, the bootstrap and the
+export read it; it reads the store, the engine's rules and the event log.
 """
 
 from __future__ import annotations
@@ -12,25 +18,66 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from engine import assessment as assessment_rules
+from engine import feedback as feedback_rules
+from engine import mentors as mentor_rules
+from engine import plan as plan_rules
 from engine import sync as rules
 from engine.errors import N_
+from pwa.i18n import translate
 from pwa.models import Person
+from pwa.store import (
+    assessment,
+    catalogue,
+    feedback,
+    invites,
+    mentors,
+    passkeys,
+    people,
+    plans,
+    profiles,
+    sessions,
+)
+from pwa.store.batch import Batch
+from pwa.sync import events, quarantine
 
-# check(batch, event) -> what applying will write, or raises rules.Refused.
-Check = Callable[[Any, rules.Event], dict[str, Any]]
-# apply(person, [(event, planned)]) writes the events stored now, in bulk.
-Apply = Callable[[Person, list[tuple[rules.Event, dict[str, Any]]]], None]
+D = TypeVar("D", bound=rules.Data)
+P = TypeVar("P")
+
 # part(person, bundle so far) -> keys to add to the bootstrap bundle.
 BootstrapPart = Callable[[Person, dict[str, Any]], dict[str, Any]]
 
 
+@dataclass(frozen=True, order=True)
+class Job:
+    """A follow-up job: its name (one of ``pwa.jobs.JOBS``) and its arguments."""
+
+    name: str
+    args: tuple[int | str, ...] = ()
+
+
+# follow_up(person who synced) -> the job to queue once the batch is committed.
+FollowUp = Callable[[Person], Job]
+
+
 @dataclass(frozen=True)
-class EventType:
-    data: rules.DataRule
-    check: Check
-    apply: Apply
+class EventType(Generic[D, P]):
+    """One type of event, declared whole.
+
+    ``data`` turns the raw data into the typed ``D`` (or raises Refused);
+    ``check`` judges one event against the database and the batch in hand and
+    returns what ``apply`` needs besides the data (``P``), or raises Refused;
+    ``apply`` writes the events of this type stored now, in bulk and in time
+    order; ``jobs`` are the follow-ups a sync that accepted one queues.
+    """
+
+    type: str
+    data: Callable[[dict[str, Any]], D]
+    check: Callable[[Batch, rules.Event[D]], P]
+    apply: Callable[[Person, list[tuple[rules.Event[D], P]]], None]
+    jobs: tuple[FollowUp, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,14 +98,18 @@ class PersonalData:
 
 @dataclass
 class Registry:
-    events: dict[str, EventType] = field(default_factory=dict)
+    events: dict[str, EventType[Any, Any]] = field(default_factory=dict)
     bootstrap: list[BootstrapPart] = field(default_factory=list)
     personal: dict[str, PersonalData] = field(default_factory=dict)
 
-    def event(self, type_: str, data: rules.DataRule, check: Check, apply: Apply) -> None:
+    def event(self, type_: str, data: Callable[[dict[str, Any]], D],
+              check: Callable[[Batch, rules.Event[D]], P],
+              apply: Callable[[Person, list[tuple[rules.Event[D], P]]], None], *,
+              jobs: tuple[FollowUp, ...] = ()) -> None:
+        """Declare ``type_``; mypy checks that its data, check and apply fit one another."""
         if type_ in self.events:
             raise ValueError(f"event type {type_!r} is registered twice")
-        self.events[type_] = EventType(data, check, apply)
+        self.events[type_] = EventType(type_, data, check, apply, jobs)
 
     def personal_data(self, table: str, *, export: Callable[[Person], Any] | None = None,
                       key: str | None = None, title: str | None = None,
@@ -75,37 +126,30 @@ class Registry:
         return {name: e.data for name, e in self.events.items()}
 
 
+def assign_mentors(person: Person) -> Job:
+    """Who is suggested to whom may change: the person's organisation is assigned again."""
+    return Job("mentors.assign", (person.organisation_id,))
+
+
+def plan_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
+    """The plan's part of the bundle, its reasons in the person's language."""
+    return plans.bootstrap_part(person, bundle, translate)
+
+
 @cache
 def registry() -> Registry:
     """Every concept's contributions, in one list each."""
-    from engine import assessment as assessment_rules
-    from engine import feedback as feedback_rules
-    from engine import mentors as mentor_rules
-    from engine import plan as plan_rules
-    from pwa.store import (
-        assessment,
-        catalogue,
-        feedback,
-        invites,
-        mentors,
-        passkeys,
-        people,
-        plans,
-        profiles,
-        sessions,
-    )
-    from pwa.sync import ingest, quarantine
-
     r = Registry()
+    mentors_again = (assign_mentors,)
     r.event("rating.set", assessment_rules.rating_data, assessment.check_rating,
-            assessment.apply_ratings)
+            assessment.apply_ratings, jobs=mentors_again)
     r.event("assessment.submitted", assessment_rules.submitted_data,
             assessment.check_submission, assessment.apply_submissions)
     r.event("feedback.created", feedback_rules.created_data, feedback.check_created,
             feedback.apply_created)
     # Applied in this order: own items and accepted suggestions before the changes naming them.
     r.event("plan.settings.changed", plan_rules.settings_data, plans.check_settings,
-            plans.apply_settings)
+            plans.apply_settings, jobs=mentors_again)
     r.event("plan.goal.added", plan_rules.goal_data, plans.check_goal, plans.apply_goals_added)
     r.event("plan.goal.removed", plan_rules.goal_data, plans.check_goal,
             plans.apply_goals_removed)
@@ -120,16 +164,16 @@ def registry() -> Registry:
 
     # Offers before the requests to them, requests before their answers and ends.
     r.event("mentor.offer.changed", mentor_rules.offer_data, mentors.check_offer,
-            mentors.apply_offers)
+            mentors.apply_offers, jobs=mentors_again)
     r.event("mentor.requested", mentor_rules.requested_data, mentors.check_requested,
-            mentors.apply_requested)
+            mentors.apply_requested, jobs=mentors_again)
     r.event("mentor.request.answered", mentor_rules.answered_data, mentors.check_answered,
-            mentors.apply_answered)
+            mentors.apply_answered, jobs=mentors_again)
     r.event("mentor.request.ended", mentor_rules.ended_data, mentors.check_ended,
-            mentors.apply_ended)
+            mentors.apply_ended, jobs=mentors_again)
 
     r.bootstrap += [people.bootstrap_part, profiles.bootstrap_part, assessment.bootstrap_part,
-                    catalogue.bootstrap_part, plans.bootstrap_part, mentors.bootstrap_part]
+                    catalogue.bootstrap_part, plan_part, mentors.bootstrap_part]
 
     r.personal_data("people", export=people.export_person, key="person",
                     title=N_("About you"))
@@ -165,7 +209,7 @@ def registry() -> Registry:
                     title=N_("Mentoring you asked for or were asked for"))
     r.personal_data("mentor_suggestions", export=mentors.export_suggestions,
                     title=N_("Mentors suggested to you"))
-    r.personal_data("events", export=ingest.export_events, title=N_("What your phone sent"))
+    r.personal_data("events", export=events.export, title=N_("What your phone sent"))
     r.personal_data("quarantined_events", export=quarantine.export,
                     title=N_("What your phone sent that could not be saved"))
     r.personal_data("profile_versions")  # who drafted or published a version: nulled

@@ -262,3 +262,25 @@ def test_a_submitted_assessment_is_in_the_bootstrap(app, org):
     assert api.get("/api/v1/bootstrap").get_json()["submissions"] == [
         {"role": "store-associate", "version": 1,
          "occurred_at": (RECENT_MORNING + timedelta(minutes=30)).isoformat()}]
+
+
+def test_the_result_names_the_follow_ups_of_the_types_it_accepted(app, org):
+    """The jobs come from the declarations of the types accepted now, not from the raw batch."""
+    from pwa.sync.ingest import ingest
+    from pwa.sync.registry import Job
+    from tests.factories import make_person
+
+    publish_profile(app)
+    person_id = make_person(app, "Ana Ruiz")
+    feedback = {"id": str(uuid.uuid4()), "type": "feedback.created", "schema": 1,
+                "occurred_at": moment(), "device_id": "phone-1",
+                "data": {"role": "store-associate", "competency": None, "kind": "unclear",
+                         "text": "Level 5 is vague."}}
+    batch = [rating(3)]
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        assert ingest(person, batch, MONDAY).jobs == {
+            Job("mentors.assign", (person.organisation_id,))}
+        assert ingest(person, batch, MONDAY).jobs == set()  # a duplicate asks for nothing
+        assert ingest(person, [rating(9)], MONDAY).jobs == set()  # nor does a refusal
+        assert ingest(person, [feedback], MONDAY).jobs == set()  # a type that asks for none

@@ -34,9 +34,12 @@ def pairs(assignments):
 def test_an_offer_defaults_to_two_places_and_keeps_its_words():
     data = m.offer_data({"competencies": ["scan", "pick", "scan"], "languages": ["en-us", "ES"],
                          "availability": " Mornings ", "contact": "Desk 4"})
-    assert data == {"competencies": ["pick", "scan"], "capacity": 2, "status": "active",
-                    "languages": ["en-US", "es"], "availability": "Mornings",
-                    "contact": "Desk 4"}
+    assert data == m.OfferData(competencies=("pick", "scan"), capacity=2, status="active",
+                               languages=("en-US", "es"), availability="Mornings",
+                               contact="Desk 4")
+    assert data.to_dict() == {"competencies": ["pick", "scan"], "capacity": 2,
+                              "status": "active", "languages": ["en-US", "es"],
+                              "availability": "Mornings", "contact": "Desk 4"}
 
 
 @pytest.mark.parametrize("capacity", [0, 11, 1000, -1, True, 2.5, "2"])
@@ -66,7 +69,7 @@ def test_a_bad_offer_is_refused(data):
 def test_an_offer_spells_its_languages_as_a_learner_does_and_lets_no_newline_through():
     from engine.plan import learning_languages
 
-    assert m.offer_data({"competencies": ["scan"], "languages": ["PT-br"]})["languages"] == \
+    assert list(m.offer_data({"competencies": ["scan"], "languages": ["PT-br"]}).languages) == \
         learning_languages(["PT-br"]) == ["pt-BR"]
     with pytest.raises(Refused) as refused:
         m.offer_data({"competencies": ["scan"], "languages": ["en\n"]})
@@ -74,17 +77,16 @@ def test_an_offer_spells_its_languages_as_a_learner_does_and_lets_no_newline_thr
 
 
 def test_a_paused_offer_may_list_nothing():
-    assert m.offer_data({"status": "left", "languages": ["en"]})["competencies"] == []
+    assert m.offer_data({"status": "left", "languages": ["en"]}).competencies == ()
 
 
 def test_a_request_and_its_answers():
     rid = str(uuid.uuid4())
-    assert m.requested_data({"id": rid.upper(), "mentor": 7, "competency": "scan"}) == {
-        "id": rid, "mentor": 7, "competency": "scan", "message": "", "contact": "",
-        "share_level": False}
-    assert m.answered_data({"id": rid, "answer": "declined"}) == {"id": rid,
-                                                                  "answer": "declined"}
-    assert m.ended_data({"id": rid}) == {"id": rid}
+    assert m.requested_data({"id": rid.upper(), "mentor": 7, "competency": "scan"}) == \
+        m.RequestedData(id=rid, mentor=7, competency="scan", message="", contact="",
+                        share_level=False)
+    assert m.answered_data({"id": rid, "answer": "declined"}) == m.AnsweredData(rid, "declined")
+    assert m.ended_data({"id": rid}).to_dict() == {"id": rid}
     for bad in [{"id": "x", "mentor": 7, "competency": "scan"},
                 {"id": rid, "mentor": 0, "competency": "scan"},
                 {"id": rid, "mentor": 7, "competency": "scan", "message": "x" * 501},

@@ -309,13 +309,13 @@ def test_a_plan_change_that_makes_no_sense_is_refused(data, code_word):
 
 
 def test_a_plan_change_is_kept_in_one_form():
-    from engine.plan import changed_data
+    from engine.plan import ChangedData, changed_data
 
     assert changed_data({"item": "c:007", "competency": "tills", "state": "pinned",
-                         "position": 2}) == {"item": "c:7", "competency": "tills",
-                                             "state": "pinned", "position": 2}
+                         "position": 2}) == ChangedData(item="c:7", competency="tills",
+                                                        state="pinned", position=2)
     assert changed_data({"item": f"own:{OWN_ID.upper()}", "competency": "tills",
-                         "state": "done"})["item"] == f"own:{OWN_ID}"
+                         "state": "done"}).item == f"own:{OWN_ID}"
 
 
 @pytest.mark.parametrize("change, word", [
@@ -334,7 +334,7 @@ def test_an_own_item_with_a_bad_field_is_refused(change, word):
 
     good = {"id": OWN_ID, "title": "Shadow Sam on the Tuesday shift", "format": "on_the_job",
             "minutes": 60, "url": None, "competency": "complaints"}
-    assert own_item_data(good)["title"] == good["title"]
+    assert own_item_data(good).title == good["title"]
     with pytest.raises(Refused) as refused:
         own_item_data({**good, **change})
     assert word in refused.value.refusal.message
@@ -345,7 +345,7 @@ def test_weekly_minutes_stay_within_reason(minutes):
     from engine.plan import settings_data
     from engine.sync import Refused
 
-    assert settings_data({"weekly_minutes": 60, "formats": ["course"]})["weekly_minutes"] == 60
+    assert settings_data({"weekly_minutes": 60, "formats": ["course"]}).weekly_minutes == 60
     with pytest.raises(Refused):
         settings_data({"weekly_minutes": minutes, "formats": []})
     with pytest.raises(Refused):
@@ -357,8 +357,8 @@ def test_mentor_suggestions_are_on_or_off_or_left_as_they_were():
     from engine.sync import Refused
 
     base = {"weekly_minutes": 60, "formats": []}
-    assert settings_data(base)["mentor_suggestions"] is None
-    assert settings_data({**base, "mentor_suggestions": False})["mentor_suggestions"] is False
+    assert settings_data(base).mentor_suggestions is None
+    assert settings_data({**base, "mentor_suggestions": False}).mentor_suggestions is False
     for bad in (0, "no", None.__class__.__name__):
         with pytest.raises(Refused):
             settings_data({**base, "mentor_suggestions": bad})
@@ -368,14 +368,14 @@ def test_languages_to_learn_in_are_said_taken_back_or_left_as_they_were():
     from engine.plan import settings_data
 
     base = {"weekly_minutes": 60, "formats": []}
-    assert settings_data(base)["languages"] is None  # an event from before: left as it was
-    assert settings_data({**base, "languages": None})["languages"] is None
-    assert settings_data({**base, "languages": []})["languages"] == []  # taken back
+    assert settings_data(base).languages is None  # an event from before: left as it was
+    assert settings_data({**base, "languages": None}).languages is None
+    assert settings_data({**base, "languages": []}).languages == ()  # taken back
     # Spelt as an offer spells them, in the learner's order: the first is their own.
-    assert settings_data({**base, "languages": ["ES", "en-gb", "pt-br"]})["languages"] == [
-        "es", "en-GB", "pt-BR"]
+    assert settings_data({**base, "languages": ["ES", "en-gb", "pt-br"]}).languages == (
+        "es", "en-GB", "pt-BR")
     ten = ["en", "es", "fr", "de", "it", "pt", "ro", "pl", "uk", "ar"]
-    assert settings_data({**base, "languages": ten})["languages"] == ten
+    assert settings_data({**base, "languages": ten}).to_dict()["languages"] == ten
 
 
 @pytest.mark.parametrize(("languages", "message"), [
@@ -410,15 +410,20 @@ def test_a_suggestion_is_a_catalogue_item_or_an_own_item_never_both():
     from engine.sync import Refused
 
     base = {"id": OWN_ID, "to": 7, "competency": "tills", "message": "Helped me a lot"}
-    assert suggestion_sent_data({**base, "item": "c:3"})["item"] == "c:3"
+    assert suggestion_sent_data({**base, "item": "c:3"}).item == "c:3"
     own = {"title": "Till guide", "format": "book_study", "minutes": 20}
-    assert suggestion_sent_data({**base, "own": own})["own"]["url"] is None
+    sent = suggestion_sent_data({**base, "own": own})
+    assert sent.own is not None and sent.own.url is None
+    # Stored as sent: the one of item and own that it is, an own item as a dict.
+    assert sent.to_dict() == {"id": OWN_ID, "to": 7, "competency": "tills",
+                              "message": "Helped me a lot",
+                              "own": {**own, "url": None}}
     for bad in ({**base}, {**base, "item": "c:3", "own": own},
                 {**base, "item": f"own:{OWN_ID}"}, {**base, "to": 2 ** 40, "item": "c:3"},
                 {**base, "item": "c:3", "message": "x" * 501},
                 {**base, "own": {**own, "url": "javascript:x"}}):
         with pytest.raises(Refused):
             suggestion_sent_data(bad)
-    assert suggestion_answered_data({"id": OWN_ID, "answer": "accepted"})["answer"] == "accepted"
+    assert suggestion_answered_data({"id": OWN_ID, "answer": "accepted"}).answer == "accepted"
     with pytest.raises(Refused):
         suggestion_answered_data({"id": OWN_ID, "answer": "maybe"})

@@ -30,8 +30,8 @@ def test_a_good_rating_is_normalised():
     assert event == sync.Event(
         id=ID, type="rating.set", schema=1,
         occurred_at=datetime(2026, 11, 18, 7, 15, tzinfo=UTC), device_id="pixel-8",
-        data={"role": "store-associate", "competency": "till-payments", "version": 2,
-              "level": 3, "note": "Busy Saturday helped"})
+        data=assessment.RatingData(role="store-associate", competency="till-payments",
+                                   version=2, level=3, note="Busy Saturday helped"))
 
 
 def test_uppercase_uuid_is_accepted_and_lowered():
@@ -88,7 +88,8 @@ def test_order_is_by_occurrence_then_id():
 def test_other_types():
     submitted = sync.check(raw(type="assessment.submitted",
                                data={"role": "store-associate", "version": 2}), NOW, RULES)
-    assert submitted.data == {"role": "store-associate", "version": 2}
+    assert submitted.data == assessment.SubmittedData(role="store-associate", version=2)
+    assert submitted.data.to_dict() == {"role": "store-associate", "version": 2}
     feedback = sync.check(raw(type="feedback.created", data={
         "role": "store-associate", "competency": "", "kind": "missing", "text": "t"}), NOW, RULES)
-    assert feedback.data["competency"] is None
+    assert feedback.data.competency is None

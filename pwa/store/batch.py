@@ -1,0 +1,92 @@
+"""The batch in hand: what the checks of one batch of events share, each under its own name.
+
+Checks run in the order events are applied, so a later check sees what an
+earlier one in the same batch let through (a rating, then an offer to mentor
+that needs it). Each concept keeps what it learns here in a typed member of
+its own rather than under a key of a shared dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import cast
+
+from flask import current_app
+from sqlalchemy import select
+
+from engine import sync as rules
+from engine.errors import N_
+from pwa.extensions import db
+from pwa.models import Person, Role
+from pwa.store import profiles
+
+# (organisation, role slug, number) -> the version's id and its competency ids by key.
+Versions = dict[tuple[int, str, int], tuple[int, dict[str, int]] | None]
+
+
+@dataclass
+class SeenRequest:
+    """A mentor request as the checks know it: stored before, or sent earlier in the batch."""
+
+    learner: int
+    mentor: int
+    competency: str
+    status: str
+
+
+@dataclass
+class Batch:
+    """One person's batch of events, with the lookups its checks make once.
+
+    A published version never changes, so what it maps (competency key to id)
+    is kept for the life of the app process: most batches then cost no lookup.
+    """
+
+    person: Person
+    # role slug -> competency key -> level, rated earlier in this batch
+    rated: dict[str, dict[str, int]] = field(default_factory=dict)
+    # person id -> their competency keys (role and future role) -> identity ids
+    competency_keys: dict[int, dict[str, tuple[int, ...]]] = field(default_factory=dict)
+    # own item id -> its competency, added earlier in this batch
+    own_items: dict[str, str] = field(default_factory=dict)
+    # ids of the suggestions sent earlier in this batch
+    suggestions: set[str] = field(default_factory=set)
+    # id -> the mentor requests sent earlier in this batch
+    mentor_requests: dict[str, SeenRequest] = field(default_factory=dict)
+    _roles: dict[str, Role] | None = None
+
+    @property
+    def versions(self) -> Versions:
+        return cast(Versions, current_app.extensions.setdefault(
+            "skillpath_published_versions", {}))
+
+    @property
+    def roles(self) -> dict[str, Role]:
+        if self._roles is None:
+            self._roles = {r.slug: r for r in db.session.scalars(
+                select(Role).where(Role.organisation_id == self.person.organisation_id))}
+        return self._roles
+
+    def role(self, slug: str) -> Role:
+        """The organisation's role ``slug``, or Refused."""
+        found = self.roles.get(slug)
+        if found is None:
+            raise rules.Refused("unknown_role", N_("There is no role '%(slug)s'."), slug=slug)
+        return found
+
+    def version(self, role_slug: str, number: int) -> tuple[int, dict[str, int]]:
+        """A published version's id and its competency ids by key, or Refused."""
+        versions = self.versions
+        key = (self.person.organisation_id, role_slug, number)
+        if versions.get(key) is None:
+            role = self.roles.get(role_slug)
+            if role is not None:
+                found = profiles.published_competency_ids(role, number)
+                if found is not None:
+                    versions[key] = found  # published versions never change
+        known = versions.get(key)
+        if known is None:
+            raise rules.Refused("unknown_version",
+                                N_("'%(role)s' has no published version %(number)s."),
+                                role=role_slug, number=number)
+        return known
