@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -144,6 +144,23 @@ def publish_profile(app, role_slug="store-associate", author="Grace Okafor",
                       now=clock.now())
         db.session.commit()
     return author_id
+
+
+def publish_change(app, author_id: int, index: int, change: Callable[[Competency], Competency],
+                   summary: str, at: datetime | None = None,
+                   role_slug: str = "store-associate") -> None:
+    """Publish the role's next version, its competency at ``index`` changed by ``change``."""
+    with app.app_context():
+        author = db.session.get(Person, author_id)
+        role = db.session.scalar(sa.select(Role).where(Role.slug == role_slug))
+        draft = store.open_draft(role, author, clock.now())
+        comps = store.competencies(draft)
+        comps[index] = change(comps[index])
+        store.save_draft(draft, comps, expected_revision=draft.revision, author=author,
+                         now=clock.now())
+        store.publish(draft, summary, expected_revision=draft.revision, author=author,
+                      now=at or clock.now())
+        db.session.commit()
 
 
 def sign_in_as(app, name, role="store-associate", **kw):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -11,7 +12,14 @@ from pwa import clock
 from pwa.extensions import db
 from pwa.models import Event, Feedback, Person, QuarantinedEvent, Rating
 from pwa.sync.quarantine import payload_of
-from tests.factories import RECENT_MORNING, Api, moment, publish_profile, sign_in_as
+from tests.factories import (
+    RECENT_MORNING,
+    Api,
+    moment,
+    publish_change,
+    publish_profile,
+    sign_in_as,
+)
 
 MONDAY = RECENT_MORNING
 
@@ -176,27 +184,12 @@ def test_bootstrap_has_profile_ratings_history_and_content_with_an_etag(app, org
 
 
 def test_after_a_new_version_only_changed_competencies_are_asked_again(app, org):
-    from engine.profiles import Competency
-    from pwa import clock
-    from pwa.models import Role
-    from pwa.store import profiles as store
 
     author_id = publish_profile(app)
     api = sign_in_as(app, "Ana Ruiz")
     api.post("/api/v1/sync", {"events": [rating(3), rating(2, competency="tills")]})
-    with app.app_context():
-        author = db.session.get(Person, author_id)
-        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
-        draft = store.open_draft(role, author, clock.now())
-        comps = store.competencies(draft)
-        tills = comps[1]
-        comps[1] = Competency(tills.key, tills.name, tills.description, tills.group,
-                              tills.levels, 4, tills.importance)  # target 2 -> 4
-        store.save_draft(draft, comps, expected_revision=draft.revision, author=author,
-                         now=clock.now())
-        store.publish(draft, "Higher till target.", expected_revision=draft.revision,
-                      author=author, now=clock.now())
-        db.session.commit()
+    publish_change(app, author_id, 1, lambda tills: replace(tills, target=4),  # 2 -> 4
+                   "Higher till target.")
     assert api.get("/api/v1/bootstrap").get_json()["rerate"] == {"store-associate": ["tills"]}
 
 

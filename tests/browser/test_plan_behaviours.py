@@ -3,7 +3,7 @@ profiles, and the notice that a role's profile changed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -14,9 +14,8 @@ from pwa import clock
 from pwa.extensions import db
 from pwa.models import Organisation, Person, Role
 from pwa.store import catalogue
-from pwa.store import profiles as store
 from tests.browser.harness import enrol, open_phone, wait_for_app
-from tests.factories import ITEM_BASE, LEVELS, comp, publish_profile
+from tests.factories import ITEM_BASE, LEVELS, comp, publish_change, publish_profile
 
 pytestmark = pytest.mark.browser
 
@@ -153,25 +152,16 @@ def test_a_new_version_of_the_profile_is_said_plainly_until_rated_again(
     page = ana.page
     rate_all(page, ("Greeting customers", "Using the tills"))
     all_saved(page)
-    with app.app_context():
-        author = db.session.get(Person, author_id)
-        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
-        draft = store.open_draft(role, author, clock.now())
-        comps = store.competencies(draft)
-        tills = comps[1]
-        comps[1] = Competency(tills.key, tills.name, tills.description, tills.group,
-                              ("Watches a colleague use the till.", *tills.levels[1:]),
-                              tills.target, tills.importance)
-        store.save_draft(draft, comps, expected_revision=draft.revision, author=author,
-                         now=clock.now())
-        store.publish(draft, "Clearer first level for tills.", expected_revision=draft.revision,
-                      author=author, now=datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
-        db.session.commit()
+    published = clock.now()  # after her ratings
+    publish_change(app, author_id, 1, lambda tills: replace(
+        tills, levels=("Watches a colleague use the till.", *tills.levels[1:])),
+        "Clearer first level for tills.", at=published)
 
     page.goto(f"{live_server.url}/")
     notice = page.locator(".profile-changed")
     expect(notice.get_by_role("heading")).to_have_text("The profile of Store associate changed")
-    expect(notice).to_contain_text("Version 2 was published on December 3, 2026.")
+    expect(notice).to_contain_text(  # her time zone is UTC
+        f"Version 2 was published on {published:%B} {published.day}, {published.year}.")
     expect(notice).to_contain_text("Look again at 1 competency you rated before it changed.")
     ana.shot("95-home-profile-changed")
     notice.get_by_role("link", name="Rate it again").click()

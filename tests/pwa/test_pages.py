@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from pwa.extensions import db
 from pwa.models import Invite, Passkey, Person
-from tests.factories import RECENT_MORNING, enrol, make_invite, make_person, moment
+from tests.factories import (
+    RECENT_MORNING,
+    enrol,
+    make_invite,
+    make_person,
+    moment,
+    publish_change,
+)
 
 PUBLISHED = RECENT_MORNING + timedelta(days=5, minutes=30)  # after the first ratings
 
@@ -195,10 +203,6 @@ def test_invite_pages_are_rate_limited(app_factory, org):
 def test_home_says_the_profile_changed_until_the_changed_competency_is_rated_again(app, org):
     import uuid
 
-    from engine.profiles import Competency
-    from pwa import clock
-    from pwa.models import Role
-    from pwa.store import profiles as store
     from tests.factories import publish_profile, sign_in_as
 
     def rating(level, competency, version, at):
@@ -212,20 +216,9 @@ def test_home_says_the_profile_changed_until_the_changed_competency_is_rated_aga
     api.post("/api/v1/sync", {"events": [rating(3, "greet", 1, moment()),
                                          rating(2, "tills", 1, moment(1))]})
     assert "changed" not in api.get("/").get_data(as_text=True)
-    with app.app_context():
-        author = db.session.get(Person, author_id)
-        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
-        draft = store.open_draft(role, author, clock.now())
-        comps = store.competencies(draft)
-        tills = comps[1]
-        comps[1] = Competency(tills.key, tills.name, tills.description, tills.group,
-                              ("Watches a colleague use the till.", *tills.levels[1:]),
-                              tills.target, tills.importance)  # level 1 reworded
-        store.save_draft(draft, comps, expected_revision=draft.revision, author=author,
-                         now=clock.now())
-        store.publish(draft, "Clearer first level for tills.", expected_revision=draft.revision,
-                      author=author, now=PUBLISHED)
-        db.session.commit()
+    publish_change(app, author_id, 1, lambda tills: replace(  # level 1 reworded
+        tills, levels=("Watches a colleague use the till.", *tills.levels[1:])),
+        "Clearer first level for tills.", at=PUBLISHED)
     html = api.get("/").get_data(as_text=True)
     assert "The profile of Store associate changed" in html
     assert (f"Version 2 was published on {PUBLISHED:%B} {PUBLISHED.day}, {PUBLISHED.year}."
