@@ -51,6 +51,7 @@ let drawing = 0;
 let touched = new Set(); // what the learner changed since the view was drawn: form or field
 let listening = null; // ends the listeners of the mounted view
 let navigating = false; // a navigation's draw is under way: whichever draw comes last ends it
+let forcing = false; // a deliberate save's draw is under way: a later background draw keeps it
 
 /** Mark the destination of `route` as the current page: links carry data-nav, the table says which. */
 function markNav(route) {
@@ -160,12 +161,14 @@ function mountView(view, state, params) {
 
 async function draw(navigation, force = navigation) {
   navigating ||= navigation;
+  forcing ||= force;
   const seq = ++drawing;
   const { route, params } = match(location.hash);
   markNav(route);
   const [view, state] = await Promise.all([route.load(), loadState()]);
   if (seq !== drawing) return; // a later draw is under way
   if (navigating) [navigation, force, navigating] = [true, true, false];
+  if (forcing) [force, forcing] = [true, false];
   let html;
   if (!state.bundle) html = assess.empty(navigator.onLine);
   else {

@@ -4,7 +4,7 @@
 
 import { get } from './data/idb.js';
 import { pending } from './data/outbox.js';
-import { events } from './events/index.js';
+import { modulesFor } from './events/index.js';
 
 /** The one key of a rating: a competency of a role ("store-associate/greet"). */
 export const ratingKey = (role, competency) => `${role}/${competency}`;
@@ -39,11 +39,11 @@ function fromBundle(bundle) {
  * Apply `event` through its type's module. An event of a type this client does not
  * know (or one it cannot read) changes nothing shown; it stays in the outbox all the same.
  */
-function applied(shown, event) {
-  const known = events.get(event.type);
-  if (!known) return shown;
+function applied(known, shown, event) {
+  const module = known.get(event.type);
+  if (!module) return shown;
   try {
-    return known.apply(shown, event) ?? shown;
+    return module.apply(shown, event) ?? shown;
   } catch (error) {
     console.warn(`Event ${event.id} (${event.type}) is not shown`, error);
     return shown;
@@ -52,16 +52,19 @@ function applied(shown, event) {
 
 const primary = (tag) => tag.split('-')[0].toLowerCase(); // 'es-MX' speaks 'es'
 
-/** The bundle with pending events applied, each once: what the learner did counts at once. */
-export function build(bundle, outbox) {
-  const shown = outbox.reduce(applied, fromBundle(bundle));
+/**
+ * The bundle with pending events applied, each once, by the modules `known` of their types
+ * (see events/index.js): what the learner did counts at once.
+ */
+export function build(bundle, outbox, known) {
+  const shown = outbox.reduce((soFar, event) => applied(known, soFar, event), fromBundle(bundle));
   const history = shown.history.sort(byTime);
   const submissions = shown.submissions.sort(byTime);
   const latest = new Map();
   for (const r of history) latest.set(ratingKey(r.role, r.competency), r);
   let { plan, mentoring } = shown;
   if (plan) {
-    const waiting = outbox.filter((e) => events.get(e.type)?.remakesPlan).length;
+    const waiting = outbox.filter((e) => known.get(e.type)?.remakesPlan).length;
     plan = { ...plan, lines: weeks(plan.lines, plan.settings.weekly_minutes), waiting };
   }
   if (mentoring) {
@@ -78,7 +81,8 @@ export function build(bundle, outbox) {
 /** The bundle and the waiting events of its learner (never another's on a shared phone). */
 export async function loadState() {
   const bundle = await get('kv', 'bootstrap');
-  return build(bundle, await pending(bundle?.person?.id));
+  const outbox = await pending(bundle?.person?.id);
+  return build(bundle, outbox, await modulesFor(outbox.map((e) => e.type)));
 }
 
 /** The learner's profiles: their role's first, then the role they are aiming for. */

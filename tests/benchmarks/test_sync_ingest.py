@@ -128,6 +128,11 @@ def _floor(engine: sa.Engine, person_id: int, competency_id: int, version_id: in
     """
     now = clock.now()
     latest = LatestRating.__table__.c
+    upsert = dialect_insert(LatestRating)  # made here: the threads have no app context
+    keep_latest = upsert.on_conflict_do_update(
+        index_elements=["person_id", "competency_id"],
+        set_={c: upsert.excluded[c] for c in ("level", "occurred_at", "event_id")},
+        where=upsert.excluded.occurred_at > latest.occurred_at)
 
     def write(offsets: list[int]) -> None:
         for offset in offsets:
@@ -144,11 +149,7 @@ def _floor(engine: sa.Engine, person_id: int, competency_id: int, version_id: in
                      "version_id": version_id, "level": e["data"]["level"], "note": None,
                      "occurred_at": datetime.fromisoformat(e["occurred_at"]),
                      "event_id": e["id"]} for e in rows])
-                upsert = dialect_insert(LatestRating)
-                conn.execute(upsert.on_conflict_do_update(
-                    index_elements=["person_id", "competency_id"],
-                    set_={c: upsert.excluded[c] for c in ("level", "occurred_at", "event_id")},
-                    where=upsert.excluded.occurred_at > latest.occurred_at), [
+                conn.execute(keep_latest, [
                     {"person_id": person_id, "competency_id": competency_id,
                      "level": last["data"]["level"],
                      "occurred_at": datetime.fromisoformat(last["occurred_at"]),

@@ -96,8 +96,11 @@ def test_the_status_line_counts_changes_of_every_kind(browser, live_server, org)
 
 def test_each_waiting_event_is_shown_once_and_an_unknown_one_is_kept(browser, live_server, org):
     ana, page = plan_page(browser, live_server)
-    known = page.evaluate("""async () =>
-      [...(await import('/static/js/events/index.js')).events.keys()]""")
+    known = page.evaluate("""async () => {  // every module loads, and says its own type
+      const { TYPES, modulesFor } = await import('/static/js/events/index.js');
+      const modules = await modulesFor(TYPES);
+      return TYPES.filter((type) => modules.get(type)?.type === type);
+    }""")
     assert sorted(known) == sorted(registry().events)  # the client and the server agree
     ana.context.set_offline(True)
     page.get_by_role("link", name="Add your own item").click()
