@@ -17,10 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import ThreadedWSGIServer
 
 from pwa import clock
-from tests.factories import make_invite, make_person
+from pwa.extensions import db
+from pwa.models import Organisation
+from pwa.store import catalogue
+from tests.factories import ITEM_BASE, comp, make_invite, make_person, publish_profile
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -230,3 +234,56 @@ def rate_first_competency(page: Any) -> None:
     page.get_by_text("Greets every customer within ten seconds").click()
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_role("heading", name="Using the tills").wait_for()
+
+
+# A store associate with a plan: three competencies, four catalogue items, all rated 1.
+COMPS = (comp("greet", "Greeting customers"), comp("tills", "Using the tills", 2, 4, "Tills"),
+         comp("stock", "Filling shelves", 3, 2, "Stock"))
+ITEMS = [("Greeting book", "book_study", 20, "greet"), ("Greeting well", "classroom", 30, "greet"),
+         ("Till basics", "course", 30, "tills"), ("Shelf basics", "on_the_job", 20, "stock")]
+
+
+def seed(app: Any) -> None:
+    """Publish the store associate's profile of :data:`COMPS` and the :data:`ITEMS`."""
+    publish_profile(app, comps=COMPS)
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        for title, fmt, minutes, key in ITEMS:
+            catalogue.save(org_id, {**ITEM_BASE, "title": title, "format": fmt,
+                                    "duration_minutes": minutes,
+                                    "competencies": [f"store-associate/{key}"]},
+                           by=None, now=clock.now())
+        db.session.commit()
+
+
+def assess(page: Any) -> None:
+    """Rate every competency level 1 and submit."""
+    page.get_by_role("link", name="Start").click()
+    for name in ("Greeting customers", "Using the tills", "Filling shelves"):
+        page.get_by_role("heading", name=name).wait_for()
+        page.get_by_text("Watches others greet customers").click()
+        page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("heading", name="Review your answers").wait_for()
+    page.get_by_role("button", name="Submit my self-assessment").click()
+    page.get_by_role("heading", name="Your results").wait_for()
+
+
+def plan_page(browser: Any, live_server: LiveServer) -> tuple[Phone, Any]:
+    """Ana, assessed and synced, on her plan."""
+    seed(live_server.app)
+    ana = open_phone(browser)
+    page = ana.page
+    enrol(ana, live_server, "Ana Ruiz")
+    page.goto(f"{live_server.url}/app")
+    wait_for_app(page)
+    assess(page)
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    page.get_by_role("link", name="Plan", exact=True).click()
+    page.get_by_role("heading", name="Your plan").wait_for()
+    return ana, page
+
+
+def item(page: Any, title: str) -> Any:
+    """The plan line titled ``title`` (not an alternative a swap offers)."""
+    return page.locator("#app .plan-item").filter(
+        has=page.locator("xpath=./p[contains(@class, 'row-title')]", has_text=title))

@@ -8,27 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from pwa.sync.registry import registry
-from tests.browser.harness import enrol, open_phone, wait_for_app
-from tests.browser.test_plan import assess, item, seed
+from tests.browser.harness import item, plan_page
 
 pytestmark = pytest.mark.browser
 
 WAITING = "waiting to sync"
-
-
-def plan_page(browser, live_server):
-    """Ana, assessed and synced, on her plan."""
-    seed(live_server.app)
-    ana = open_phone(browser)
-    page = ana.page
-    enrol(ana, live_server, "Ana Ruiz")
-    page.goto(f"{live_server.url}/app")
-    wait_for_app(page)
-    assess(page)
-    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
-    page.get_by_role("link", name="Plan", exact=True).click()
-    page.get_by_role("heading", name="Your plan").wait_for()
-    return ana, page
 
 
 def test_a_sync_finishing_while_the_learner_types_refreshes_the_rest_of_the_plan(

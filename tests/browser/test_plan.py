@@ -10,40 +10,10 @@ from pwa import clock
 from pwa.extensions import db
 from pwa.models import Event, Organisation, Person, PlanChoice
 from pwa.store import catalogue
-from tests.browser.harness import enrol, open_phone, wait_for_app
+from tests.browser.harness import enrol, item, open_phone, plan_page, wait_for_app
 from tests.factories import ITEM_BASE, comp, publish_profile
 
 pytestmark = pytest.mark.browser
-
-COMPS = (comp("greet", "Greeting customers"), comp("tills", "Using the tills", 2, 4, "Tills"),
-         comp("stock", "Filling shelves", 3, 2, "Stock"))
-ITEMS = [("Greeting book", "book_study", 20, "greet"), ("Greeting well", "classroom", 30, "greet"),
-         ("Till basics", "course", 30, "tills"), ("Shelf basics", "on_the_job", 20, "stock")]
-
-
-def seed(app):
-    publish_profile(app, comps=COMPS)
-    with app.app_context():
-        org_id = db.session.scalar(sa.select(Organisation.id))
-        for title, fmt, minutes, key in ITEMS:
-            catalogue.save(org_id, {**ITEM_BASE, "title": title, "format": fmt,
-                                    "duration_minutes": minutes,
-                                    "competencies": [f"store-associate/{key}"]},
-                           by=None, now=clock.now())
-        db.session.commit()
-
-
-def assess(page):
-    """Rate every competency level 1 and submit."""
-    page.get_by_role("link", name="Start").click()
-    for name in ("Greeting customers", "Using the tills", "Filling shelves"):
-        page.get_by_role("heading", name=name).wait_for()
-        page.get_by_text("Watches others greet customers").click()
-        page.get_by_role("button", name="Save and continue").click()
-    page.get_by_role("heading", name="Review your answers").wait_for()
-    page.get_by_role("button", name="Submit my self-assessment").click()
-    page.get_by_role("heading", name="Your results").wait_for()
-
 
 def titles(page, section):
     """Item titles under the heading ``section`` (up to the next h2)."""
@@ -62,22 +32,8 @@ def titles(page, section):
 LINES = "#app .plan > .plan-item > .row-title"  # not the alternatives a swap offers
 
 
-def item(page, title):
-    return page.locator("#app .plan-item").filter(
-        has=page.locator("xpath=./p[contains(@class, 'row-title')]", has_text=title))
-
-
 def test_a_plan_made_shaped_offline_synced_and_suggested_to(browser, live_server, org):
-    seed(live_server.app)
-    ana = open_phone(browser)
-    page = ana.page
-    enrol(ana, live_server, "Ana Ruiz")
-    page.goto(f"{live_server.url}/app")
-    wait_for_app(page)
-    assess(page)
-    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
-    page.get_by_role("link", name="Plan", exact=True).click()
-    page.get_by_role("heading", name="Your plan").wait_for()
+    ana, page = plan_page(browser, live_server)
     # greeting 2 x 3 = 6 first; stock 2 x 2 = 4 and tills 1 x 4 = 4 tie: key order.
     expect(page.locator(LINES)).to_have_text(["Greeting book", "Shelf basics", "Till basics"])
     expect(item(page, "Till basics").locator(".reasons")).to_contain_text(
