@@ -287,3 +287,14 @@ def item(page: Any, title: str) -> Any:
     """The plan line titled ``title`` (not an alternative a swap offers)."""
     return page.locator("#app .plan-item").filter(
         has=page.locator("xpath=./p[contains(@class, 'row-title')]", has_text=title))
+
+
+def add_own_item(page: Any) -> None:
+    """From her plan, Ana adds "Shadow Grace on the Tuesday shift" (on the job, 45 minutes)."""
+    page.get_by_role("link", name="Add your own item").click()
+    page.get_by_label("What it helps you grow").select_option(label="Greeting customers")
+    page.get_by_label("What is it?").fill("Shadow Grace on the Tuesday shift")
+    page.get_by_label("Format").select_option(label="On the job")
+    page.get_by_label("Minutes it takes").fill("45")
+    page.get_by_role("button", name="Add to my plan").click()
+    page.get_by_role("heading", name="Your plan").wait_for()

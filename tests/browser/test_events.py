@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pwa.sync.registry import registry
-from tests.browser.harness import item, plan_page
+from tests.browser.harness import add_own_item, item, plan_page
 
 pytestmark = pytest.mark.browser
 
@@ -87,13 +87,7 @@ def test_each_waiting_event_is_shown_once_and_an_unknown_one_is_kept(browser, li
     }""")
     assert sorted(known) == sorted(registry().events)  # the client and the server agree
     ana.context.set_offline(True)
-    page.get_by_role("link", name="Add your own item").click()
-    page.get_by_label("What it helps you grow").select_option(label="Greeting customers")
-    page.get_by_label("What is it?").fill("Shadow Grace on the Tuesday shift")
-    page.get_by_label("Format").select_option(label="On the job")
-    page.get_by_label("Minutes it takes").fill("45")
-    page.get_by_role("button", name="Add to my plan").click()
-    page.get_by_role("heading", name="Your plan").wait_for()
+    add_own_item(page)
     # A newer app's event, or one this client never knew: it waits, it breaks nothing.
     page.evaluate("""async () => {
       const { get, put } = await import('/static/js/data/idb.js');

@@ -10,7 +10,7 @@ from pwa import clock
 from pwa.extensions import db
 from pwa.models import Event, Organisation, Person, PlanChoice
 from pwa.store import catalogue
-from tests.browser.harness import enrol, item, open_phone, plan_page, wait_for_app
+from tests.browser.harness import add_own_item, enrol, item, open_phone, plan_page, wait_for_app
 from tests.factories import ITEM_BASE, comp, publish_profile
 
 pytestmark = pytest.mark.browser
@@ -52,13 +52,7 @@ def test_a_plan_made_shaped_offline_synced_and_suggested_to(browser, live_server
     expect(page.locator(LINES)).to_have_text(["Greeting book", "Shelf basics", "Till basics"])
     item(page, "Greeting book").get_by_role("button", name="Drop").click()
     item(page, "Till basics").get_by_role("button", name="Done").click()
-    page.get_by_role("link", name="Add your own item").click()
-    page.get_by_label("What it helps you grow").select_option(label="Greeting customers")
-    page.get_by_label("What is it?").fill("Shadow Grace on the Tuesday shift")
-    page.get_by_label("Format").select_option(label="On the job")
-    page.get_by_label("Minutes it takes").fill("45")
-    page.get_by_role("button", name="Add to my plan").click()
-    page.get_by_role("heading", name="Your plan").wait_for()
+    add_own_item(page)
     page.reload()  # offline: served by the service worker, the changes from the outbox
     page.get_by_role("heading", name="Your plan").wait_for()
     expect(page.get_by_text("This is your last plan with your changes")).to_be_visible()
