@@ -14,9 +14,6 @@ LEVEL_MIN = 1
 LEVEL_MAX = 5
 LEVELS = tuple(range(LEVEL_MIN, LEVEL_MAX + 1))
 
-# Aggregates are shown for groups of at least this many people, never fewer.
-K_ANONYMITY = 5
-
 # Ids, version and revision numbers live in 32-bit columns: a larger number names nothing.
 MAX_NUMBER = 2**31 - 1
 
@@ -49,5 +46,4 @@ def limits() -> dict[str, Any]:
         "max_note": MAX_NOTE,
         "max_feedback": MAX_FEEDBACK,
         "feedback_kinds": list(FEEDBACK_KINDS),
-        "k_anonymity": K_ANONYMITY,
     }

@@ -1,103 +1,114 @@
-"""Role-wide priorities: every self-assessment of a role, counted by the database, judged here.
+"""Role-wide priorities: a release's counts of a role's self-ratings, judged here.
 
-A report view offers filters (all, each site, each future role, each site
-and future role together); every number any of them shows is a :class:`Cell`
-over the atoms the database counted, (competency, site, future role, level),
-and all of them go through ``protect`` at once, so no filter can be
-subtracted from another to recover a suppressed count. The priority score is
-computed from the published numbers only.
+Everything comes from one :class:`~engine.releases.RoleRelease`: the level
+counts of each competency under the filter asked for (everyone, a site, a
+future role, or both), each with its margin. The priority score is computed
+from those released numbers only, so it carries no more about anyone than they
+do; a count below the threshold is withheld ("too few people to show") and
+takes what is computed from it along.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from engine.analytics import Cell, priority, shown_gap
-from engine.gaps import Atom, Line
-from engine.levels import LEVELS
+from engine.levels import LEVELS, is_level
+from engine.releases import ALL, THRESHOLD, Estimate, RoleRelease, Where, shown
 
-ALL = ""  # a filter that keeps everyone (never a site: a site has a name)
-Filter = tuple[str, str]  # (site, future role), each a value or ALL
+
+@dataclass(frozen=True)
+class Line:
+    """A competency of a role's profile, as a release recorded it."""
+
+    key: str
+    name: str
+    target: int
+    importance: int
 
 
 @dataclass(frozen=True)
 class Row:
-    """One competency of the role as one filter sees it.
+    """One competency of the role as one filter sees it (None: too few people to show).
 
-    ``levels`` holds the count at each level 1-5 (None: not shown);
-    ``score`` is :func:`priority` of the mean gap of those below target
-    whose level is shown (1, the least a gap can be, when none is), the
-    importance and the people below target; ``estimate`` says the mean gap
-    leaves out levels whose counts are hidden.
+    ``score`` is :func:`priority` of the mean gap of those below target, the
+    importance and the people below target, all as released.
     """
 
     key: str
     name: str
     target: int
     importance: int
-    assessed: int | None
-    levels: tuple[int | None, ...]
-    below: int | None
+    assessed: Estimate | None
+    levels: tuple[Estimate | None, ...]
+    below: Estimate | None
     share: float | None
     score: float | None
-    estimate: bool
+    band: tuple[float, float] | None = None  # the score with below target at its margins
 
 
-def filters(sites: Iterable[str], future_roles: Iterable[str]) -> list[Filter]:
-    """Every filter combination the view offers."""
-    s, f = sorted(set(sites) - {ALL}), sorted(set(future_roles) - {ALL})
-    return [(ALL, ALL), *((x, ALL) for x in s), *((ALL, y) for y in f),
-            *((x, y) for x in s for y in f)]
+def priority(gap: float, importance: int, affected: int) -> float:
+    """Where learning and development should invest first: gap x importance x people affected.
+
+    ``gap`` is the average number of levels the affected learners are below
+    target, ``importance`` the role's 1-5 importance of the competency,
+    ``affected`` how many learners have the gap (as released).
+
+    Raises:
+        ValueError: a negative or non-finite gap, an importance off the 1-5
+            scale, or a negative or non-whole number of people.
+    """
+    if isinstance(gap, bool) or not isinstance(gap, int | float) or not math.isfinite(gap) \
+            or gap < 0:
+        raise ValueError(f"a gap is a finite number >= 0, not {gap!r}")
+    if not is_level(importance):
+        raise ValueError(f"an importance is a whole number from 1 to 5, not {importance!r}")
+    if not isinstance(affected, int) or isinstance(affected, bool) or affected < 0:
+        raise ValueError(f"people affected is a whole number >= 0, not {affected!r}")
+    return float(gap) * importance * affected
 
 
-def cells(lines: Iterable[Line], atoms: Iterable[Atom], offered: Sequence[Filter]) -> list[Cell]:
-    """Every number the view shows under every filter it offers."""
-    # Each atom once under each filter it falls in: everyone, its site, its future
-    # role, both (a person with no site or future role is only ever under "everyone").
-    under: dict[tuple[str, str | None, str | None], list[Atom]] = {}
-    for atom in atoms:
-        key, site, future, _ = atom
-        for s in (ALL,) if site == ALL else (ALL, site):
-            for f in (ALL,) if future == ALL else (ALL, future):
-                under.setdefault((key, s, f), []).append(atom)
-    out = []
-    for line in lines:
-        for where in offered:
-            here = under.get((line.key, *where), [])
-            by_level: dict[int, list[Atom]] = {}
-            for a in here:
-                by_level.setdefault(a[3], []).append(a)
-            out.append(Cell(("assessed", line.key, *where), frozenset(here)))
-            out.append(Cell(("below", line.key, *where),
-                            frozenset(a for a in here if a[3] < line.target)))
-            for level in LEVELS:
-                out.append(Cell(("level", line.key, *where, level),
-                                frozenset(by_level.get(level, ()))))
-    return out
+def mean_gap(target: int, counts: Iterable[tuple[int, int]]) -> float:
+    """The mean gap below ``target`` of (level, people) counts; one level when nobody is short."""
+    short = [(level, n) for level, n in counts if level < target and n > 0]
+    if not short:
+        return 1.0
+    return sum((target - level) * n for level, n in short) / sum(n for _, n in short)
 
 
-def report(lines: Iterable[Line], published: Mapping[object, int | None],
-           where: Filter) -> list[Row]:
+def row(line: Line, release: RoleRelease, where: Where = (ALL, ALL),
+        threshold: int = THRESHOLD) -> Row:
+    """One competency under one filter, as released."""
+    assessed = shown(release.count(line.key, where), threshold)
+    counts = [release.count(line.key, where, [level]) for level in LEVELS]
+    below_levels = [level for level in LEVELS if level < line.target]
+    below = release.count(line.key, where, below_levels) if below_levels else Estimate(0, 0)
+    if assessed is None:
+        return Row(line.key, line.name, line.target, line.importance, None,
+                   (None,) * len(LEVELS), None, None, None)
+    # With a target of 1 nobody can be below it: an exact 0, not a released count.
+    below_shown = shown(below, threshold) if below_levels else below
+    score = priority(mean_gap(line.target, [(lv, c.value) for lv, c in zip(
+        LEVELS, counts, strict=True)]), line.importance, below.value) if below.value else 0.0
+    share = below.value / assessed.value if assessed.value else None
+    if below_shown is None and below.value:
+        return Row(line.key, line.name, line.target, line.importance, assessed,
+                   tuple(shown(c, threshold) for c in counts), None, share, None)
+    per_person = score / below.value if below.value else 0.0
+    band = (per_person * max(0, below.value - below.margin),
+            per_person * (below.value + below.margin))
+    return Row(line.key, line.name, line.target, line.importance, assessed,
+               tuple(shown(c, threshold) for c in counts), below_shown, share, score, band)
+
+
+def report(lines: Iterable[Line], release: RoleRelease, where: Where = (ALL, ALL),
+           threshold: int = THRESHOLD) -> list[Row]:
     """The role's competencies under one filter, highest priority first."""
-    rows = []
-    for line in lines:
-        assessed = published.get(("assessed", line.key, *where))
-        below = published.get(("below", line.key, *where))
-        levels = tuple(published.get(("level", line.key, *where, level)) for level in LEVELS)
-        if assessed is None:
-            # A withheld group shows nothing else: a 0 beside it ("no one below target")
-            # would say something true of every one of its few people.
-            below, levels = None, (None,) * len(LEVELS)
-        short = [(level, n) for level, n in zip(LEVELS, levels, strict=True)
-                 if level < line.target]
-        score = None
-        if below:
-            # Those whose level is hidden are at least one level short: the least a gap is.
-            score = priority(shown_gap(line.target, short), line.importance, below)
-        elif below == 0:
-            score = 0.0
-        share = below / assessed if below is not None and assessed else None
-        rows.append(Row(line.key, line.name, line.target, line.importance, assessed, levels,
-                        below, share, score, any(n is None for _, n in short) and bool(below)))
+    rows = [row(line, release, where, threshold) for line in lines]
     return sorted(rows, key=lambda r: (r.score is None, -(r.score or 0), -r.importance, r.key))
+
+
+def top(lines: Iterable[Line], release: RoleRelease, n: int = 3) -> list[str]:
+    """The keys of the role's ``n`` highest priorities in a release (for the leaders' trend)."""
+    return [r.key for r in report(lines, release) if r.score is not None][:n]

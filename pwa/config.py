@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.releases import Budget
+
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("production", "development", "testing")
 
@@ -51,6 +53,18 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SKILLPATH_SESSION_ABSOLUTE_DAYS": 90,
         # The session's data is stored when it changes, not on every request.
         "SESSION_REFRESH_EACH_REQUEST": False,
+        # Reports: releases and their privacy budget, in one place (engine/releases.py says
+        # what each means). A release every 7 days (1 at least: daily at most); each spends
+        # rho 0.5 of zero-concentrated differential privacy (epsilon 5.2 at delta 1e-6), and
+        # the releases of any 365 days at most rho 26 (epsilon 62.3 at delta 1e-6): one
+        # release a week, and a release past that budget is refused. One person's plan
+        # counts for at most 20 hours and 250 in fees.
+        "SKILLPATH_RELEASE_DAYS": 7,
+        "SKILLPATH_RELEASE_RHO": 0.5,
+        "SKILLPATH_RELEASE_RHO_YEAR": 26.0,
+        "SKILLPATH_RELEASE_DELTA": 1e-6,
+        "SKILLPATH_RELEASE_HOURS_CAP": 20.0,
+        "SKILLPATH_RELEASE_FEE_CAP": 250.0,
     }
 
 
@@ -59,6 +73,8 @@ def _coerce(raw: str, like: Any) -> Any:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(like, int):
         return int(raw)
+    if isinstance(like, float):
+        return float(raw)
     return raw
 
 
@@ -105,6 +121,20 @@ def finish(config: dict[str, Any]) -> None:
     if not 0 < idle <= absolute:
         raise RuntimeError("SKILLPATH_SESSION_IDLE_DAYS must be more than 0 and at most "
                            "SKILLPATH_SESSION_ABSOLUTE_DAYS")
+    try:
+        budget(config)
+    except ValueError as exc:
+        raise RuntimeError(f"The release settings (SKILLPATH_RELEASE_*) do not fit: {exc}") \
+            from exc
     # The cookie and the stored data of a signed-in session last as long as it may.
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=absolute)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+
+
+def budget(config: dict[str, Any]) -> Budget:
+    """The reports' privacy budget and schedule, from the ``SKILLPATH_RELEASE_*`` settings."""
+    return Budget(rho=config["SKILLPATH_RELEASE_RHO"],
+                  rho_year=config["SKILLPATH_RELEASE_RHO_YEAR"],
+                  delta=config["SKILLPATH_RELEASE_DELTA"], days=config["SKILLPATH_RELEASE_DAYS"],
+                  hours_cap=config["SKILLPATH_RELEASE_HOURS_CAP"],
+                  fee_cap=config["SKILLPATH_RELEASE_FEE_CAP"])

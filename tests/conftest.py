@@ -125,6 +125,11 @@ def org(app: Flask) -> dict[str, Any]:
 
     No app context stays open: requests must each get their own, as in production.
     """
+    return make_org(app)
+
+
+def make_org(app: Flask) -> dict[str, Any]:
+    """The ``org`` fixture's organisation, in any app."""
     with app.app_context():
         organisation = Organisation(slug="acme", name="Acme Stores")
         db.session.add(organisation)

@@ -7,7 +7,7 @@ each other.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -17,7 +17,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Map, Rule
 
-from engine.analytics import Cell
 from engine.profiles import Competency
 from pwa import clock, create_app
 from pwa.extensions import db
@@ -271,57 +270,3 @@ def person_named(app: Flask, name: str) -> int:
     with app.app_context():
         found: int = db.session.scalar(sa.select(Person.id).where(Person.display_name == name))
         return found
-
-
-def role_report_cells(targets: Mapping[str, int], sites: Sequence[str], futures: Sequence[str],
-                      periods: Sequence[str] = ("before", "after"),
-                      groups: Sequence[str] = ("all", "site", "future", "site-future", "period"),
-                      numbers: Sequence[str] = ("assessed", "below", "level")) -> list[Cell]:
-    """Every cell a role's report view offers, for the analytics tests and benchmark.
-
-    An atom is ``(competency, site, future role, period, level)``, level 0 for
-    not assessed. Per competency and filter group: learners assessed, below
-    the target, and at each level 1-5; and once for the role, its learners
-    (in the first competency's atoms: each learner once).
-    """
-    cells = []
-    for number, comp in enumerate(sorted(targets)):
-        atoms = [(comp, s, f, p, level) for s in sites for f in futures for p in periods
-                 for level in range(6)]
-        if number == 0:
-            cells.append(Cell(("role", "learners"), frozenset(atoms)))
-        filters: list[tuple[tuple[str, ...], Callable[[tuple[Any, ...]], bool]]] = []
-        if "all" in groups:
-            filters.append((("all",), lambda a: True))
-        if "site" in groups:
-            filters += [(("site", s), lambda a, s=s: a[1] == s) for s in sites]
-        if "future" in groups:
-            filters += [(("future", f), lambda a, f=f: a[2] == f) for f in futures]
-        if "site-future" in groups:
-            filters += [(("site-future", s, f), lambda a, s=s, f=f: a[1:3] == (s, f))
-                        for s in sites for f in futures]
-        if "period" in groups:
-            filters += [(("period", p), lambda a, p=p: a[3] == p) for p in periods]
-        kinds: list[tuple[tuple[Any, ...], Callable[[int], bool]]] = []
-        if "assessed" in numbers:
-            kinds.append((("assessed",), lambda v: v >= 1))
-        if "below" in numbers:
-            kinds.append((("below",), lambda v, t=targets[comp]: 1 <= v < t))
-        if "level" in numbers:
-            kinds += [(("level", n), lambda v, n=n: v == n) for n in range(1, 6)]
-        for name, keep in filters:
-            for kind, counts in kinds:
-                cells.append(Cell((comp, *name, *kind),
-                                  frozenset(a for a in atoms if keep(a) and counts(a[4]))))
-    return cells
-
-
-def role_report_counts(people: Iterable[tuple[str, str, str, Mapping[str, int]]]
-                       ) -> dict[tuple[Any, ...], int]:
-    """Learners per atom of :func:`role_report_cells`, from (site, future, period, levels)."""
-    counts: dict[tuple[Any, ...], int] = {}
-    for site, future, period, levels in people:
-        for comp, level in levels.items():
-            atom = (comp, site, future, period, level)
-            counts[atom] = counts.get(atom, 0) + 1
-    return counts

@@ -17,7 +17,7 @@ from pwa import clock
 from pwa.demo import assessments
 from pwa.extensions import db
 from pwa.models import Item, Organisation, Person, Role
-from pwa.store import catalogue, feedback, invites, people
+from pwa.store import catalogue, feedback, invites, people, releases
 from pwa.store import profiles as store
 
 ORGANISATION = ("northwind", "Northwind Retail & Care")
@@ -174,10 +174,14 @@ def seed() -> str:
     from pwa.demo import mentors
 
     mentoring = mentors.seed(org, clock.now())
+    db.session.flush()
+    # The reports read releases: the first one now, the next when a period has passed.
+    release = releases.publish_if_due(org.id, clock.now())
+    published = "" if release is None else f" Reports: release {release.sequence} published."
     total = len(PEOPLE) + 1
     return (f"Demo organisation '{org.name}': {len(roles)} roles, {total} people "
             f"({created} new), 1 L&D admin, 2 authors per frontline role. {content} "
-            f"{assessed} {mentoring}")
+            f"{assessed} {mentoring}{published}")
 
 
 def invites_for_demo_people() -> list[tuple[str, str]]:

@@ -33,6 +33,7 @@ WORKER_ENTRY = "pwa.worker.run"  # what an RQ worker calls: pwa/worker.py
 # name -> "module:function"; a job takes plain arguments (ids), never objects.
 JOBS: dict[str, str] = {
     "mentors.assign": "pwa.jobs.mentors:assign_organisation",
+    "releases.publish": "pwa.jobs.releases:publish_due",
 }
 
 log = logging.getLogger(__name__)

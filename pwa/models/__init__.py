@@ -13,6 +13,7 @@ from pwa.models.passkeys import Passkey, WebAuthnChallenge
 from pwa.models.people import Organisation, Person, Role, RoleAuthor
 from pwa.models.plans import OwnItem, PlanChoice, PlanGoal, PlanSettings, PlanSuggestion
 from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompetency
+from pwa.models.releases import Release
 from pwa.models.sessions import Session, SessionData
 from pwa.models.sync import Event, QuarantinedEvent
 
@@ -38,6 +39,7 @@ __all__ = [
     "PlanGoal",
     "PlanSettings",
     "PlanSuggestion",
+    "Release",
     "ProfileVersion",
     "QuarantinedEvent",
     "Rating",

@@ -1,8 +1,10 @@
-"""L&D reports: curriculum gaps, role-wide priorities, the case for leaders.
+"""L&D reports: curriculum gaps, role-wide priorities, the case for leaders, read from releases.
 
-Every number comes from ``pwa.store.analytics``, which hands all the cells a
-view can show to ``protect`` at once; a number it withholds reads "fewer
-than 5" here and nothing is computed from it.
+Every number comes from the organisation's latest release
+(``pwa.store.releases``); no page reads anyone's ratings or plans. A number
+below the threshold reads "too few people to show", the others "about 24 (±3)".
+When a release is due, a page asks for one as a background job and goes on
+showing the last one until it is stored.
 """
 
 from __future__ import annotations
@@ -10,25 +12,49 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from flask_babel import format_decimal, format_percent, gettext
+from flask_babel import format_currency, format_decimal, format_percent, gettext
 
-from engine.analytics import K_ANONYMITY
+from engine import gaps as gap_rules
+from engine import leaders as leader_rules
+from engine import priorities as priority_rules
 from engine.errors import DomainError
+from engine.leaders import Amount
 from engine.levels import LEVELS
+from engine.releases import THRESHOLD, Estimate
+from pwa import clock, jobs
 from pwa.i18n import translate_error
+from pwa.models import Organisation
 from pwa.session import ld_admin_required, me
-from pwa.store import analytics, people
+from pwa.store import people, releases
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 BAR = 220  # the widest bar of a chart, in SVG units
 
 
-def count(value: int | None) -> str:
-    """A published count, or the words for one that is withheld."""
+def count(value: Estimate | None) -> str:
+    """A released count with its margin, or the words for one too small to show."""
     if value is None:
-        return str(gettext("fewer than %(k)s", k=K_ANONYMITY))
-    return str(format_decimal(value))
+        return str(gettext("too few people to show"))
+    return str(gettext("about %(n)s (±%(margin)s)", n=format_decimal(value.value),
+                       margin=format_decimal(value.margin)))
+
+
+def hours(value: Amount | None) -> str:
+    if value is None:
+        return "—"
+    return str(gettext("about %(n)s hours (±%(margin)s)", n=format_decimal(round(value.value)),
+                       margin=format_decimal(max(1, round(value.margin)))))
+
+
+def money(value: Amount | float | None, currency: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Amount):
+        return str(gettext("about %(n)s (±%(margin)s)",
+                           n=format_currency(round(value.value), currency),
+                           margin=format_currency(round(value.margin), currency)))
+    return str(format_currency(round(value), currency))
 
 
 def percent(value: float | None) -> str:
@@ -39,46 +65,93 @@ def number(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else str(format_decimal(round(value, digits)))
 
 
-HELPERS = {"count": count, "percent": percent, "number": number, "levels": LEVELS,
-           "bar": BAR, "k": K_ANONYMITY}
+HELPERS = {"count": count, "hours": hours, "money": money, "percent": percent,
+           "number": number, "levels": LEVELS, "bar": BAR, "threshold": THRESHOLD}
+
+
+def _release_context() -> dict[str, Any]:
+    """The latest release and what the page says about it; asks for the next one when due."""
+    org = me().organisation_id
+    now = clock.now()
+    if releases.due(org, now):
+        jobs.enqueue("releases.publish", org)
+    view = releases.latest(org)
+    attempt = releases.last_attempt(org)
+    refused = attempt if attempt is not None and attempt.status == releases.REFUSED else None
+    limits = releases.budget()
+    return {"release": view, "refused": refused, "next_at": releases.next_at(org, now),
+            "budget": limits, "year_epsilon": limits.epsilon(limits.rho_year),
+            "spent_epsilon": limits.epsilon(releases.spent(org, now)) if view else 0.0}
+
+
+def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    return render_template(template, **_release_context(), **HELPERS, **context), status
 
 
 @bp.get("")
 @ld_admin_required
-def index() -> str:
-    roles = [r for r in people.roles(me().organisation_id) if analytics.lines(r)]
-    return render_template("reports/index.html", roles=roles)
+def index() -> tuple[str, int]:
+    roles = [r for r in people.roles(me().organisation_id)]
+    return _page("reports/index.html", roles=roles)
 
 
 @bp.get("/gaps")
 @ld_admin_required
-def gaps() -> str:
-    found = analytics.curriculum_gaps(me().organisation_id)
-    return render_template("reports/gaps.html", found=found, **HELPERS)
+def gaps() -> tuple[str, int]:
+    view = releases.latest(me().organisation_id)
+    found: list[tuple[releases.RoleView, list[gap_rules.CurriculumGap]]] = []
+    if view is not None:
+        found = releases.curriculum_gaps(me().organisation_id, view)
+    return _page("reports/gaps.html", found=found)
 
 
 @bp.get("/priorities/<role_slug>")
 @ld_admin_required
-def priorities(role_slug: str) -> Any:
-    role = people.role_in_org(me().organisation_id, role_slug)
+def priorities(role_slug: str) -> tuple[str, int]:
+    org = me().organisation_id
+    role = people.role_in_org(org, role_slug)
+    view = releases.latest(org)
+    part = view.role(role.slug) if view is not None else None
     site = request.args.get("site") or None
     future = request.args.get("future_role") or None
-    error = None
-    try:
-        view, rows = analytics.priorities(role, site, future)
-    except DomainError as exc:
-        error = translate_error(exc)
-        view, rows = analytics.priorities(role)
-        site = future = None
-    top = max((r.score or 0 for r in rows), default=0) or 1
-    return render_template("reports/priorities.html", role=role, view=view, rows=rows,
-                           site=site, future=future, error=error, top=top,
-                           **HELPERS), 422 if error else 200
+    error, rows, offered = None, [], None
+    if part is not None:
+        offered = releases.filters(org, part)
+        try:
+            where = releases.check_filter(part, site, future)
+        except DomainError as exc:
+            error = translate_error(exc)
+            where, site, future = (None, None), None, None
+        rows = priority_rules.report(part.lines, part.numbers, where)
+    top = max((r.band[1] if r.band else r.score or 0 for r in rows), default=0) or 1
+    return _page("reports/priorities.html", 422 if error else 200, role=role, part=part,
+                 offered=offered, rows=rows, site=site, future=future, error=error, top=top)
 
 
 @bp.get("/case/<role_slug>")
 @ld_admin_required
-def case(role_slug: str) -> str:
-    role = people.role_in_org(me().organisation_id, role_slug)
-    return render_template("reports/case.html", role=role, view=analytics.case_for(role),
-                           **HELPERS)
+def case(role_slug: str) -> tuple[str, int]:
+    org = me().organisation_id
+    role = people.role_in_org(org, role_slug)
+    organisation = people.organisation(org)
+    hourly = organisation_hourly_cost(organisation)
+    view = releases.latest(org)
+    part = view.role(role.slug) if view is not None else None
+    history = releases.releases_of(org, role.slug)
+    context: dict[str, Any] = {"role": role, "part": part, "currency": currency(organisation),
+                               "hourly": hourly}
+    if part is not None:
+        context["case"] = leader_rules.case(part.numbers, hourly)
+        context["trends"] = leader_rules.trends(part.lines, history)
+        context["top_trend"] = leader_rules.top_trend(part.lines, history)
+        context["history"] = history
+    return _page("reports/case.html", **context)
+
+
+def organisation_hourly_cost(organisation: Organisation) -> float | None:
+    cents = getattr(organisation, "hourly_cost_cents", None)
+    return None if cents is None else cents / 100
+
+
+def currency(organisation: Organisation) -> str:
+    return str(getattr(organisation, "currency", None) or "GBP")

@@ -1,30 +1,24 @@
-"""Counting self-assessments for L&D: the database groups, nothing is counted in Python.
+"""Counting self-assessments and plans for a release: the truth, read by the release job only.
 
 Every count is over the latest rating of each person and competency (the
-``latest_ratings`` read model the sync applier keeps, so no report sorts the
+``latest_ratings`` read model the sync applier keeps, so nothing sorts the
 whole history), of people who hold the role the competency belongs to; it
 comes back as atoms, the finest groups any report shows: (competency key,
-site, future role, level). Only the leaders' trend before a date reads the
-history, as the latest rating before then is no one's latest any more.
+site, future role, level). Nothing here is shown to anyone: ``engine.releases``
+adds the noise, and pages read the stored release (``pwa.store.releases``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from engine import gaps as gap_rules
-from engine import leaders as leader_rules
-from engine import priorities as priority_rules
-from engine.analytics import Cell, protect
-from engine.errors import N_, InvalidInput
-from engine.gaps import Atom, Line
-from engine.leaders import AFTER, BEFORE, Load, TrendAtom
+from engine.gaps import Line
+from engine.releases import NONE, Atom, Load, RoleCounts
 from pwa.extensions import db
 from pwa.models import (
     CompetencyIdentity,
@@ -33,11 +27,10 @@ from pwa.models import (
     ItemRevision,
     LatestRating,
     Person,
-    Rating,
     Role,
 )
 from pwa.models.mentors import MentorCompetency, MentorOffer
-from pwa.store import people, plans, profiles
+from pwa.store import plans, profiles
 
 
 def lines(role: Role) -> list[Line]:
@@ -45,25 +38,6 @@ def lines(role: Role) -> list[Line]:
     version = profiles.current(role)
     return [Line(x.competency.key, x.name, x.target, x.importance)
             for x in (version.lines if version is not None else ())]
-
-
-def _history_latest(role: Role, until: datetime) -> Any:
-    """Each person's latest rating before ``until`` of each of the role's competencies.
-
-    A window over the history (the index on person, competency and time): the
-    read model holds only what is latest now.
-    """
-    rank = func.row_number().over(
-        partition_by=(Rating.person_id, Rating.competency_id),
-        order_by=(Rating.occurred_at.desc(), Rating.event_id.desc()))
-    ranked = select(Rating.person_id, Rating.competency_id, Rating.level,
-                    rank.label("rank")).where(
-        Rating.occurred_at < until,
-        Rating.competency_id.in_(
-            select(CompetencyIdentity.id).where(CompetencyIdentity.role_id == role.id)),
-    ).subquery("ranked")
-    return select(ranked.c.person_id, ranked.c.competency_id, ranked.c.level).where(
-        ranked.c.rank == 1).subquery("latest")
 
 
 def _latest(role: Role, since: datetime | None = None) -> Any:
@@ -104,24 +78,25 @@ def atoms_query(role: Role) -> Any:
 
 
 def atoms(role: Role) -> dict[Atom, int]:
-    """Learners per (competency key, site, future role slug, level) of the role."""
-    return {(key, site, future, level): n
+    """Learners per (competency key, site, future role slug, level) of the role (NONE: none)."""
+    return {(key, site or NONE, future or NONE, level): n
             for key, site, future, level, n in db.session.execute(atoms_query(role))}
 
 
-def filter_values(role: Role) -> tuple[list[str], list[tuple[str, str]]]:
-    """The sites and future roles (slug, name) of the role's people: what a report filters by.
+def sites(role: Role) -> list[str]:
+    """The sites where the role's people work (what L&D knows of them, whoever assessed)."""
+    return sorted(site for site in db.session.scalars(
+        select(Person.site).distinct().where(Person.role_id == role.id)) if site)
 
-    One pass over the role's people: each pair of site and future role there is.
+
+def future_roles(role: Role) -> list[str]:
+    """Every other role of the organisation: any of them may be someone's future role.
+
+    Which one a learner chose is theirs, so the groups a release measures are
+    all of them, not only those chosen.
     """
-    future = aliased(Role)
-    pairs = db.session.execute(
-        select(Person.site, future.slug, future.name).distinct()
-        .outerjoin(future, future.id == Person.future_role_id)
-        .where(Person.role_id == role.id)).all()
-    sites = sorted({site for site, _, _ in pairs if site})
-    futures = sorted({(slug, name) for _, slug, name in pairs if slug is not None})
-    return sites, futures
+    return sorted(db.session.scalars(select(Role.slug).where(
+        Role.organisation_id == role.organisation_id, Role.id != role.id)))
 
 
 def item_ranges(role: Role) -> dict[str, list[tuple[int, int]]]:
@@ -165,6 +140,8 @@ def programme_minutes(role: Role) -> int:
     return int(total or 0)
 
 
+
+
 def assessed(role: Role) -> list[Person]:
     """The role's people who rated at least one of its competencies."""
     rated = select(LatestRating.person_id).join(
@@ -174,131 +151,23 @@ def assessed(role: Role) -> list[Person]:
         Person.role_id == role.id, Person.id.in_(rated)).order_by(Person.id)))
 
 
-def loads(role: Role) -> list[Load]:
-    """Each assessed learner's current plan, as they would see it, reduced to its size."""
+def loads(people_: Sequence[Person]) -> list[Load]:
+    """Each learner's current plan, as they would see it, reduced to its size and fees."""
     out = []
-    for person in assessed(role):
+    for person in people_:
         plan = plans.built(person)
         gaps = {line.competency for line in plan.active if line.aim is not None}
-        out.append(Load(sum(line.item.minutes for line in plan.active), len(gaps),
-                        len(plan.uncovered)))
+        out.append(Load(sum(line.item.minutes for line in plan.active),
+                        sum(getattr(line.item, "fee_cents", 0) for line in plan.active),
+                        len(gaps), len(plan.uncovered)))
     return out
 
 
-def version_published(role: Role) -> datetime | None:
-    """When the role's current profile version was published (None: there is only one)."""
-    versions = profiles.published(role)
-    if len(versions) < 2:
-        return None
-    return versions[-1].published_at
-
-
-def trend_atoms(role: Role, since: datetime) -> dict[TrendAtom, int]:
-    """Learners per (competency, period, level): latest rating before ``since`` and after it."""
-    found: dict[TrendAtom, int] = {}
-    for period, latest in ((BEFORE, _history_latest(role, until=since)),
-                           (AFTER, _latest(role, since=since))):
-        rows = db.session.execute(
-            select(CompetencyIdentity.key, latest.c.level, func.count())
-            .select_from(latest)
-            .join(Person, Person.id == latest.c.person_id)
-            .join(CompetencyIdentity, CompetencyIdentity.id == latest.c.competency_id)
-            .where(Person.role_id == role.id)
-            .group_by(CompetencyIdentity.key, latest.c.level))
-        for key, level, n in rows:
-            found[(key, period, level)] = n
-    return found
-
-
-
-# The views: every cell of every filter through ``protect`` at once ---------------------------
-
-@dataclass(frozen=True)
-class RoleView:
-    """A role's priorities under every filter and its curriculum gaps, as published."""
-
-    role: Role
-    lines: list[Line]
-    sites: list[str]
-    future_roles: list[tuple[str, str]]
-    ranges: dict[str, list[tuple[int, int]]]
-    cells: list[Cell]
-    published: dict[Hashable, int | None]
-
-
-def role_view(role: Role) -> RoleView:
-    """One protect call over everything the role's reports can show.
-
-    The gap report's cells are unions of the same atoms as the priorities'
-    level cells, so they are protected together: no report can be subtracted
-    from the other.
-    """
-    role_lines = lines(role)
-    counts = atoms(role)
-    sites, futures = filter_values(role)
-    ranges = item_ranges(role)
-    offered = priority_rules.filters(sites, [slug for slug, _ in futures])
-    cells = [*priority_rules.cells(role_lines, counts, offered),
-             *gap_rules.cells(role_lines, ranges, counts)]
-    published = protect(cast(Mapping[Hashable, int], counts), cells)
-    return RoleView(role, role_lines, sites, futures, ranges, cells, published)
-
-
-def check_filter(view: RoleView, site: str | None, future_role: str | None
-                 ) -> priority_rules.Filter:
-    """The filter asked for, or InvalidInput naming what this role's report offers."""
-    if site and site not in view.sites:
-        raise InvalidInput(N_("No one in %(role)s works at '%(site)s'."), {"field": "site"},
-                           role=view.role.name, site=site)
-    if future_role and future_role not in {slug for slug, _ in view.future_roles}:
-        raise InvalidInput(N_("No one in %(role)s has chosen the future role '%(future)s'."),
-                           {"field": "future_role"}, role=view.role.name, future=future_role)
-    return (site or priority_rules.ALL, future_role or priority_rules.ALL)
-
-
-def priorities(role: Role, site: str | None = None, future_role: str | None = None
-               ) -> tuple[RoleView, list[priority_rules.Row]]:
-    view = role_view(role)
-    where = check_filter(view, site, future_role)
-    return view, priority_rules.report(view.lines, view.published, where)
-
-
-def curriculum_gaps(organisation_id: int) -> list[tuple[Role, list[gap_rules.CurriculumGap]]]:
-    """Each role's curriculum gaps, highest impact first; roles without any are left out."""
-    out = []
-    for role in people.roles(organisation_id):
-        view = role_view(role)
-        if not view.lines:
-            continue
-        keys = [line.key for line in view.lines]
-        found = gap_rules.report(view.lines, view.ranges, view.published,
-                                 mentors_available(organisation_id, keys))
-        if found:
-            out.append((role, found))
-    return out
-
-
-@dataclass(frozen=True)
-class CaseView:
-    case: leader_rules.Case
-    since: datetime | None
-    trends: list[leader_rules.Trend]
-
-
-def case_for(role: Role) -> CaseView:
-    """The leaders' page of a role: plans against one programme, and the trend since the
-    current profile version."""
-    role_lines = lines(role)
-    role_loads = loads(role)
-    learners = protect({"learners": len(role_loads)},
-                       [Cell("learners", frozenset({"learners"}))])["learners"]
-    case = leader_rules.case(role_loads, learners, programme_minutes(role))
-    since = version_published(role)
-    trends: list[leader_rules.Trend] = []
-    if since is not None:
-        counts = trend_atoms(role, since)
-        cells = leader_rules.trend_cells(role_lines, counts)
-        trends = leader_rules.trends(role_lines,
-                                      protect(cast(Mapping[Hashable, int], counts), cells))
-    return CaseView(case, since, trends)
-
+def role_counts(role: Role, role_lines: Sequence[Line]) -> RoleCounts:
+    """Everything a release measures of one role, as the database has it now."""
+    learners = assessed(role)
+    return RoleCounts(
+        role=role.slug, competencies=tuple(line.key for line in role_lines),
+        sites=tuple(sites(role)), futures=tuple(future_roles(role)), atoms=atoms(role),
+        learners=len(learners), loads=loads(learners),
+        programme_minutes=programme_minutes(role), programme_fees_cents=0)

@@ -14,6 +14,14 @@ from pwa.extensions import db
 from pwa.models import Organisation, Person, Role, RoleAuthor
 
 
+def organisation(organisation_id: int) -> Organisation:
+    """The organisation with this id (someone signed in belongs to it)."""
+    found: Organisation | None = db.session.get(Organisation, organisation_id)
+    if found is None:
+        raise NotFound(N_("There is no organisation '%(slug)s'."), slug=str(organisation_id))
+    return found
+
+
 def the_organisation(slug: str | None = None) -> Organisation:
     """The organisation named by ``slug``, or the only one there is."""
     if slug:

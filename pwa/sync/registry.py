@@ -38,6 +38,7 @@ from pwa.store import (
     people,
     plans,
     profiles,
+    releases,
     sessions,
 )
 from pwa.store.batch import Batch
@@ -173,7 +174,8 @@ def registry() -> Registry:
             mentors.apply_ended, jobs=mentors_again)
 
     r.bootstrap += [people.bootstrap_part, profiles.bootstrap_part, assessment.bootstrap_part,
-                    catalogue.bootstrap_part, plan_part, mentors.bootstrap_part]
+                    catalogue.bootstrap_part, plan_part, mentors.bootstrap_part,
+                    releases.bootstrap_part]
 
     r.personal_data("people", export=people.export_person, key="person",
                     title=N_("About you"))

@@ -174,9 +174,9 @@ def test_bootstrap_has_profile_ratings_history_and_content_with_an_etag(app, org
     assert body["submissions"] == []
     assert body["limits"] == {"level_min": 1, "level_max": 5, "max_note": 1000,
                               "max_feedback": 2000,
-                              "feedback_kinds": ["outdated", "unclear", "missing", "other"],
-                              "k_anonymity": 5}
+                              "feedback_kinds": ["outdated", "unclear", "missing", "other"]}
     assert body["content"] == {"items": []}  # the profile is in the bundle, not fetched again
+    assert body["reports"] == {"last_release_at": None, "days": 7, "threshold": 5}
     etag = response.headers["ETag"]
     assert api.get("/api/v1/bootstrap", headers={"If-None-Match": etag}).status_code == 304
     api.post("/api/v1/sync", {"events": [rating(5)]})

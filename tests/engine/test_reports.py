@@ -1,69 +1,89 @@
-"""Golden tests of the report rules, worked by hand from the published numbers."""
+"""Golden tests of the report rules, worked by hand from a release's numbers."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from engine import gaps, leaders, priorities
-from engine.gaps import Line
+from engine.priorities import Line
+from engine.releases import Estimate, RoleRelease
 
 GREET = Line("greet", "Greeting", target=3, importance=4)
-ALL = (priorities.ALL, priorities.ALL)
+T1, T2 = datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 12, tzinfo=UTC)
 
 
-def published(key, assessed, below, levels, where=ALL):
-    out = {("assessed", key, *where): assessed, ("below", key, *where): below}
-    out.update({("level", key, *where, n): c for n, c in enumerate(levels, start=1)})
-    return out
+def release(levels, *, sigma=1.0, learners=20, minutes=1200, fee_cents=5000,
+            programme_minutes=600, programme_fees_cents=2000):
+    """One role with no sites or future roles (one group), ``levels`` of greet at 1-5."""
+    return RoleRelease(
+        role="store-associate", competencies=("greet",), sites=(), futures=(),
+        levels={"greet": tuple((n,) for n in levels)}, sigma=sigma, learners=learners,
+        learners_sigma=1.0, minutes=minutes, minutes_sigma=60.0, fee_cents=fee_cents,
+        fee_cents_sigma=100.0, covered=7, covered_sigma=1.0, uncovered=2, uncovered_sigma=1.0,
+        programme_minutes=programme_minutes, programme_fees_cents=programme_fees_cents)
 
 
 def test_score_is_mean_gap_times_importance_times_people_below():
     # 6 at level 1 (gap 2), 5 at level 2 (gap 1): mean gap 17/11, 11 below, importance 4.
-    [row] = priorities.report([GREET], published("greet", 20, 11, [6, 5, 9, 0, 0]), ALL)
+    [row] = priorities.report([GREET], release([6, 5, 9, 0, 0]))
+    assert row.assessed == Estimate(20, 4)  # 5 levels of sigma 1, one group: 1.96 * sqrt(5 / 2), up
+    assert row.below == Estimate(11, 2)  # two levels: 1.96 * sqrt(2 / 2), up
     assert row.score == 17 / 11 * 4 * 11 == 68
-    assert row.share == 11 / 20 and not row.estimate
+    assert row.share == 11 / 20
+    assert row.band == (68 / 11 * 9, 68 / 11 * 13)
+    # Counts under 5 are withheld, whatever they are (0 too): judged on the released number.
+    assert row.levels == (Estimate(6, 2), Estimate(5, 2), Estimate(9, 2), None, None)
 
 
-def test_hidden_levels_count_the_least_gap_and_say_estimate():
-    # Level 1 withheld, 6 at level 2: the mean gap is read from level 2 only (1).
-    [row] = priorities.report([GREET], published("greet", 20, 9, [None, 6, 11, 0, 0]), ALL)
-    assert row.score == 1 * 4 * 9 and row.estimate
-    [row] = priorities.report([GREET], published("greet", 20, 7, [None, None, 13, 0, 0]), ALL)
-    assert row.score == 1 * 4 * 7 and row.estimate
+def test_a_group_too_small_shows_nothing_and_nothing_is_computed_from_it():
+    [row] = priorities.report([GREET], release([1, 1, 1, 0, 0]))
+    assert row.assessed is None and row.below is None and row.score is None
+    assert row.levels == (None,) * 5
+    # Below target too few to show, the rest shown: no score beside a hidden count.
+    [row] = priorities.report([GREET], release([2, 2, 9, 0, 0]))
+    assert row.assessed == Estimate(13, 4) and row.below is None and row.score is None
 
 
-def test_a_withheld_group_shows_nothing_else():
-    [row] = priorities.report([GREET], published("greet", None, 0, [0, 0, None, 0, 0]), ALL)
-    assert (row.assessed, row.below, row.levels, row.score) == (None, None, (None,) * 5, None)
+def test_nobody_below_target_scores_zero_and_sorts_last():
+    other = Line("tills", "Tills", target=1, importance=5)
+    numbers = release([6, 5, 9, 0, 0])
+    numbers = RoleRelease(**{**numbers.__dict__, "competencies": ("greet", "tills"),
+                             "levels": {**numbers.levels, "tills": ((8,), (0,), (0,), (0,),
+                                                                    (0,))}})
+    rows = priorities.report([other, GREET], numbers)
+    assert [r.key for r in rows] == ["greet", "tills"]
+    assert rows[1].score == 0.0 and rows[1].below == Estimate(0, 0)
+    assert priorities.top([other, GREET], numbers, 1) == ["greet"]
 
 
-def test_filters_are_every_combination():
-    every = priorities.ALL
-    assert priorities.filters(["B", "A"], ["lead"]) == [
-        (every, every), ("A", every), ("B", every), (every, "lead"), ("A", "lead"),
-        ("B", "lead")]
-    # A site named like a wildcard is a site like any other; "everyone" is not a site.
-    assert priorities.filters(["*", every], []) == [(every, every), ("*", every)]
+def test_a_curriculum_gap_counts_the_levels_no_item_covers():
+    # Items cover level 3 only: those at level 1 need level 2, which nothing teaches.
+    [gap] = gaps.report([GREET], release([6, 5, 9, 0, 0]), {"greet": [(3, 3)]}, {"greet": 1})
+    assert gap.learners == Estimate(6, 2) and gap.levels == ((2, Estimate(6, 2)),)
+    assert gap.impact == 2 * 4 * 6 and gap.mentors
+    assert gaps.report([GREET], release([6, 5, 9, 0, 0]), {"greet": [(2, 3)]}, {}) == []
+    [small] = gaps.report([GREET], release([3, 5, 9, 0, 0]), {"greet": [(3, 3)]}, {})
+    assert small.learners is None and small.impact is None and not small.mentors
 
 
-def test_uncovered_levels_need_an_item_holding_the_next_level():
-    assert gaps.uncovered_levels(4, []) == (1, 2, 3)
-    assert gaps.uncovered_levels(4, [(1, 2)]) == (2, 3)  # level 1 needs 2: covered
-    assert gaps.uncovered_levels(3, [(2, 3)]) == ()
-    assert gaps.uncovered_levels(1, []) == ()
+def test_the_case_adds_cost_from_released_hours_and_fees():
+    case = leaders.case(release([6, 5, 9, 0, 0]), hourly_cost=12.5)
+    assert case.learners == Estimate(20, 2)
+    assert case.hours.value == 20 and case.mean_hours == 1.0
+    assert case.fees.value == 50
+    assert case.cost.value == 20 * 12.5 + 50 == 300
+    assert case.programme_hours == 10 and case.programme_total_hours == 200
+    assert case.programme_cost == (10 * 12.5 + 20) * 20 == 2900
+    assert leaders.case(release([6, 5, 9, 0, 0]), hourly_cost=None).cost is None
+    small = leaders.case(release([6, 5, 9, 0, 0], learners=4), hourly_cost=12.5)
+    assert small.learners is None and small.hours is None and small.programme_hours == 10
 
 
-def test_gap_report_reads_only_shown_counts():
-    scan = Line("scan", "Scanner", target=3, importance=3)
-    shown = {("gap", "scan"): 6, ("gap", "scan", 1): None, ("gap", "scan", 2): None}
-    [gap] = gaps.report([scan], {}, shown, {"scan": 0})
-    assert gap.learners == 6 and gap.levels == ((2, None), (3, None))
-    assert gap.impact == 1 * 3 * 6 and gap.mentors is False
-    assert gaps.report([scan], {}, {("gap", "scan"): 0}, {}) == []
-
-
-def test_case_needs_a_group_of_five():
-    loads = [leaders.Load(60 * h, 2, 1) for h in (1, 2, 3, 4, 10)]
-    case = leaders.case(loads, 5, 600)
-    assert (case.total_hours, case.median_hours, case.covered, case.uncovered) == (20, 3, 10, 5)
-    assert case.programme_total_hours == 50
-    small = leaders.case(loads[:4], None, 600)
-    assert small.learners is None and small.total_hours is None and small.programme_hours == 10
+def test_the_trend_reads_the_top_priorities_share_below_target_first_release_to_last():
+    first, last = release([6, 5, 9, 0, 0]), release([3, 4, 13, 0, 0])
+    [trend] = leaders.trends([GREET], [(T1, first), (T2, last)])
+    assert [s.value for s in trend.shares] == [11 / 20, 7 / 20]
+    keys, before, after = leaders.top_trend([GREET], [(T1, first), (T2, last)])
+    assert keys == ["greet"] and (before.at, before.value) == (T1, 11 / 20)
+    assert (after.at, after.value) == (T2, 7 / 20)
+    assert leaders.top_trend([GREET], [(T1, first)]) is None

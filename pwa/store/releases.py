@@ -1,0 +1,245 @@
+"""Releases: computing, storing and reading the noisy snapshots every report shows.
+
+:func:`publish` is the only code that reads people's ratings and plans for a
+report (through ``pwa.store.analytics``), and it runs as a job or a command,
+never inside a page. Pages and the API read what :func:`latest` returns. A
+release past the yearly budget is stored as refused (it spends nothing) and
+the last published release goes on being shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from engine import gaps as gap_rules
+from engine import releases as rules
+from engine.errors import N_, InvalidInput
+from engine.gaps import Line
+from pwa.config import budget as configured_budget
+from pwa.extensions import db
+from pwa.models import Release, Role
+from pwa.store import analytics, people
+
+PUBLISHED, REFUSED = "published", "refused"
+
+
+def budget() -> rules.Budget:
+    """The privacy budget and schedule this app is configured with."""
+    return configured_budget(current_app.config)
+
+
+@dataclass(frozen=True)
+class RoleView:
+    """One role as a release shows it: its competencies then, and its numbers."""
+
+    slug: str
+    name: str
+    lines: list[Line]
+    numbers: rules.RoleRelease
+
+
+@dataclass(frozen=True)
+class View:
+    """A published release, read back: when, what it cost, and each role's numbers."""
+
+    sequence: int
+    computed_at: datetime
+    next_at: datetime
+    rho: float
+    epsilon: float
+    delta: float
+    roles: dict[str, RoleView]
+
+    def role(self, slug: str) -> RoleView | None:
+        return self.roles.get(slug)
+
+
+def _view(release: Release) -> View:
+    roles = {}
+    for part in release.data.get("roles", []):
+        lines = [Line(*line) for line in part["lines"]]
+        roles[part["slug"]] = RoleView(part["slug"], part["name"], lines,
+                                       rules.RoleRelease.from_dict(part["numbers"]))
+    return View(release.sequence, release.computed_at,
+                rules.next_release(release.computed_at, release.computed_at, budget()),
+                release.rho, release.epsilon, release.delta, roles)
+
+
+def _attempts(organisation_id: int) -> Any:
+    return select(Release).where(Release.organisation_id == organisation_id)
+
+
+def latest(organisation_id: int) -> View | None:
+    """The organisation's latest published release, or None before the first."""
+    found = db.session.scalars(_attempts(organisation_id).where(Release.status == PUBLISHED)
+                               .order_by(Release.sequence.desc()).limit(1)).first()
+    return None if found is None else _view(found)
+
+
+def published(organisation_id: int) -> list[View]:
+    """Every published release of the organisation, oldest first (for trends)."""
+    return [_view(r) for r in db.session.scalars(
+        _attempts(organisation_id).where(Release.status == PUBLISHED)
+        .order_by(Release.sequence))]
+
+
+def last_attempt(organisation_id: int) -> Release | None:
+    """The latest release attempt, published or refused."""
+    found: Release | None = db.session.scalars(
+        _attempts(organisation_id).order_by(Release.sequence.desc()).limit(1)).first()
+    return found
+
+
+def last_published_at(organisation_id: int) -> datetime | None:
+    """When the organisation's latest release was published (for the learner's privacy page)."""
+    found: datetime | None = db.session.scalar(
+        select(func.max(Release.computed_at)).where(
+            Release.organisation_id == organisation_id, Release.status == PUBLISHED))
+    return found
+
+
+def next_at(organisation_id: int, now: datetime) -> datetime:
+    """When the next release is due: a period after the last attempt (now if none)."""
+    last = last_attempt(organisation_id)
+    return rules.next_release(None if last is None else last.computed_at, now, budget())
+
+
+def due(organisation_id: int, now: datetime) -> bool:
+    return next_at(organisation_id, now) <= now
+
+
+def spent(organisation_id: int, now: datetime) -> float:
+    """The rho the organisation's releases spent in the 365 days before ``now``."""
+    return rules.spent(_history(organisation_id), now)
+
+
+def _history(organisation_id: int) -> list[tuple[datetime, float]]:
+    return [(at, rho) for at, rho in db.session.execute(
+        select(Release.computed_at, Release.rho).where(
+            Release.organisation_id == organisation_id, Release.status == PUBLISHED))]
+
+
+def _lines(role: Role) -> list[Line]:
+    return analytics.lines(role)
+
+
+def publish(organisation_id: int, now: datetime) -> Release:
+    """Compute, check against the budget, and store the organisation's next release.
+
+    Refused (stored, spending nothing) when it would take the last 365 days
+    past the yearly budget. The caller commits. Two callers at once: the
+    second one's insert breaks the unique sequence and is rolled back.
+    """
+    limits = budget()
+    parts = []
+    for role in people.roles(organisation_id):
+        role_lines = _lines(role)
+        if role_lines:
+            parts.append((role, role_lines, analytics.role_counts(role, role_lines)))
+    cost = rules.loss(rules.scales(limits, len(lines)) for _, lines, _ in parts)
+    sequence = (db.session.scalar(select(func.max(Release.sequence)).where(
+        Release.organisation_id == organisation_id)) or 0) + 1
+    release = Release(organisation_id=organisation_id, sequence=sequence, computed_at=now,
+                      delta=limits.delta, days=limits.days, data={})
+    if not rules.allowed(_history(organisation_id), now, cost, limits):
+        release.status, release.rho, release.epsilon = REFUSED, 0.0, 0.0
+        release.reason = (f"spent {spent(organisation_id, now):.3f} of rho "
+                          f"{limits.rho_year:g} in the last 365 days; this release needs "
+                          f"{cost:.3f}")
+    else:
+        release.status, release.rho, release.epsilon = PUBLISHED, cost, limits.epsilon(cost)
+        release.data = {"roles": [
+            {"slug": role.slug, "name": role.name,
+             "lines": [[x.key, x.name, x.target, x.importance] for x in role_lines],
+             "numbers": rules.measure(counts, limits).to_dict()}
+            for role, role_lines, counts in parts]}
+    db.session.add(release)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise
+    return release
+
+
+def publish_if_due(organisation_id: int, now: datetime) -> Release | None:
+    """:func:`publish` when a period has passed since the last attempt; else None."""
+    if not due(organisation_id, now):
+        return None
+    return publish(organisation_id, now)
+
+
+# --- reading the reports out of the latest release ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a role's priorities can be filtered by: its sites, and the future roles with
+    enough released learners to show (slug, name)."""
+
+    sites: list[str]
+    future_roles: list[tuple[str, str]]
+
+
+def filters(organisation_id: int, part: RoleView) -> Filters:
+    names = {r.slug: r.name for r in people.roles(organisation_id)}
+    first = part.lines[0].key if part.lines else None
+    futures = [(slug, names.get(slug, slug)) for slug in part.numbers.futures
+               if first is not None and rules.shown(
+                   part.numbers.count(first, (rules.ALL, slug))) is not None]
+    return Filters(list(part.numbers.sites), futures)
+
+
+def check_filter(part: RoleView, site: str | None, future_role: str | None) -> rules.Where:
+    """The filter asked for, or InvalidInput naming what this role's release holds."""
+    if site and site not in part.numbers.sites:
+        raise InvalidInput(N_("No one in %(role)s works at '%(site)s'."), {"field": "site"},
+                           role=part.name, site=site)
+    if future_role and future_role not in part.numbers.futures:
+        raise InvalidInput(N_("'%(future)s' is not a role of this organisation."),
+                           {"field": "future_role"}, future=future_role)
+    return (site or rules.ALL, future_role or rules.ALL)
+
+
+def curriculum_gaps(organisation_id: int, view: View) -> list[tuple[RoleView, list[
+        gap_rules.CurriculumGap]]]:
+    """Each role's curriculum gaps in the release, highest impact first.
+
+    Which levels no item covers is read from the catalogue now: public data,
+    applied to the released counts.
+    """
+    out = []
+    roles = {r.slug: r for r in people.roles(organisation_id)}
+    for part in view.roles.values():
+        role = roles.get(part.slug)
+        ranges = analytics.item_ranges(role) if role is not None else {}
+        keys = [line.key for line in part.lines]
+        found = gap_rules.report(part.lines, part.numbers, ranges,
+                                 analytics.mentors_available(organisation_id, keys))
+        if found:
+            out.append((part, found))
+    return out
+
+
+def releases_of(organisation_id: int, slug: str) -> list[tuple[datetime, rules.RoleRelease]]:
+    """A role's numbers in every published release that holds it, oldest first."""
+    out = []
+    for view in published(organisation_id):
+        part = view.role(slug)
+        if part is not None:
+            out.append((view.computed_at, part.numbers))
+    return out
+
+
+def bootstrap_part(person: Any, bundle: dict[str, Any]) -> dict[str, Any]:
+    """What the learner's privacy page says of the reports: when the last release was made,
+    how often they come, and the smallest group shown."""
+    last = last_published_at(person.organisation_id)
+    return {"reports": {"last_release_at": None if last is None else last.isoformat(),
+                        "days": budget().days, "threshold": rules.THRESHOLD}}

@@ -1,0 +1,239 @@
+"""Releases: the noise's accounting, its post-processing, and attacks on the promise.
+
+The golden numbers are worked by hand from the rules in engine/releases.py.
+The attacks are the adversary's: one who knows everyone's ratings but one
+person's, and reads releases before and after that person did something.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import releases as rules
+from engine.releases import NONE, Budget, Load, RoleCounts
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+KEYS = ("greet", "tills", "safety")
+
+
+# --- post-processing (golden) ------------------------------------------------------------
+
+def test_apportion_projects_then_gives_the_largest_remainders():
+    # Onto {x >= 0, sum 6}: [2.5, 0, 3.5]; floors 5, the one left to the first of two halves.
+    assert rules.apportion([2.5, -1.0, 3.5], 6) == [3, 0, 3]
+    assert rules.apportion([-3.0, -1.0], 0) == [0, 0]
+    assert rules.apportion([-3.0, -1.0], 2) == [0, 2]
+    assert rules.apportion([], 0) == []
+    with pytest.raises(ValueError):
+        rules.apportion([1.0], -1)
+
+
+def test_consistent_combines_the_total_and_its_parts_by_least_squares():
+    # Parts 4, 5, 3 (sum 12) and a total of 11: each part gets (11 - 12) / 4 = -0.25, so
+    # 3.75, 4.75, 2.75, sum 11.25 -> 11; apportioned: 4, 5, 2.
+    assert rules.consistent(11.0, [4.0, 5.0, 3.0]) == [4, 5, 2]
+    assert rules.consistent(-7.0, [-1.0, -2.0]) == [0, 0]
+
+
+def test_margin_follows_the_least_squares_variance():
+    # sigma 2, 3 parts: one part or all of them have variance 4 * 3 / 4 = 3: 1.96 * 1.73 -> 4.
+    assert rules.margin(2.0, 3, 1) == rules.margin(2.0, 3, 3) == 4
+    assert rules.margin(2.0, 3, 3, levels=2) == 5  # variance 6: 1.96 * 2.45 = 4.8 -> 5
+    assert rules.margin(2.0, 3, 0) == 0
+    assert rules.plus_minus(0.01) == 1  # no released number is exact
+
+
+# --- the budget ---------------------------------------------------------------------------
+
+def test_the_guarantee_in_numbers():
+    budget = Budget()
+    assert budget.rho == 0.5 and budget.rho_year == 26 and budget.days == 7
+    assert budget.epsilon() == pytest.approx(5.2215, abs=1e-3)
+    assert budget.epsilon(budget.rho_year) == pytest.approx(62.283, abs=1e-2)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"rho": 0}, {"rho": -1}, {"rho": math.nan}, {"rho_year": math.inf}, {"days": 0},
+    {"days": 1.5}, {"delta": 0.0}, {"delta": 1.0}, {"rho": 2.0, "rho_year": 1.0},
+    {"hours_cap": 0}, {"fee_cap": True},
+])
+def test_a_budget_that_makes_no_sense_is_refused(kwargs):
+    with pytest.raises(ValueError):
+        Budget(**kwargs)
+
+
+@given(st.integers(1, 60), st.floats(0.01, 5))
+def test_a_release_never_spends_more_than_its_rho_whatever_one_person_does(competencies, rho):
+    budget = Budget(rho=rho, rho_year=rho * 52)
+    one = rules.scales(budget, competencies)
+    other = rules.scales(budget, max(1, competencies // 2))
+    # Within a role: a change costs 0.75 of rho; joining or leaving, 0.5; a move between
+    # two roles is a leaving and a joining: 1.0. OpenDP's maps say so, never more.
+    assert one.change <= 0.75 * rho * (1 + 1e-9)
+    assert one.presence <= 0.5 * rho * (1 + 1e-9)
+    assert rules.loss([one, other]) <= rho * (1 + 1e-9)
+    assert rules.loss([one]) <= rho * (1 + 1e-9)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.integers(0, 800), st.sampled_from([0.25, 0.5, 1.0])),
+                max_size=60))
+def test_no_sequence_of_releases_exceeds_the_yearly_budget(attempts):
+    """Attempts at any days, any order of sizes: the published ones of any 365 days fit."""
+    budget = Budget(rho=1.0, rho_year=4.0)
+    history: list[tuple[datetime, float]] = []
+    for day, rho in sorted(attempts):
+        now = T0 + timedelta(days=day)
+        if rules.allowed(history, now, rho, budget):
+            history.append((now, rho))
+        else:
+            assert rules.spent(history, now) + rho > budget.rho_year
+    for at, _ in history:
+        window = [r for t, r in history if at - rules.YEAR < t <= at]
+        assert sum(window) <= budget.rho_year * (1 + 1e-9)
+
+
+def test_a_release_past_the_budget_is_refused_until_the_year_has_passed():
+    budget = Budget(rho=0.5, rho_year=1.0)
+    history = [(T0, 0.5), (T0 + timedelta(days=7), 0.5)]
+    assert not rules.allowed(history, T0 + timedelta(days=14), 0.5, budget)
+    assert not rules.allowed(history, T0 + timedelta(days=364), 0.5, budget)
+    assert rules.allowed(history, T0 + timedelta(days=365), 0.5, budget)  # the first aged out
+    assert rules.next_release(None, T0, budget) == T0
+    assert rules.next_release(T0, T0, Budget(days=7)) == T0 + timedelta(days=7)
+
+
+# --- what one person can move ---------------------------------------------------------------
+
+People = list[tuple[str, str, tuple[int, ...]]]  # (site, future, a level per competency)
+SITES, FUTURES = ("North", "South"), ("shift-lead",)
+
+
+def counts(people: People, keys=KEYS) -> RoleCounts:
+    atoms: dict[rules.Atom, int] = {}
+    for site, future, levels in people:
+        for key, level in zip(keys, levels, strict=True):
+            atom = (key, site, future, level)
+            atoms[atom] = atoms.get(atom, 0) + 1
+    return RoleCounts("store-associate", keys, SITES, FUTURES, atoms, len(people),
+                      [Load(600, 0, 1, 0)] * len(people), 600, 0)
+
+
+person = st.tuples(st.sampled_from((NONE, *SITES)), st.sampled_from((NONE, *FUTURES)),
+                   st.tuples(*(st.integers(1, 5) for _ in KEYS)))
+
+
+@given(st.lists(person, max_size=12), person, person)
+def test_the_tables_move_no_more_than_the_sensitivity_the_noise_is_made_for(others, a, b):
+    """One person changing anything (levels, site, future role) moves the true tables by at
+    most 2 sqrt(C) in L2; joining or leaving, by sqrt(2C)."""
+    c = len(KEYS)
+    before = rules.truth(counts([*others, a]))
+    changed = rules.truth(counts([*others, b]))
+    absent = rules.truth(counts(others))
+    assert np.linalg.norm((before - changed).ravel()) <= 2 * math.sqrt(c) + 1e-9
+    assert np.linalg.norm((before - absent).ravel()) <= math.sqrt(2 * c) + 1e-9
+
+
+# --- a release behaves ------------------------------------------------------------------------
+
+def population(n: int, seed: int = 7) -> People:
+    rng = np.random.default_rng(seed)
+    return [(str(rng.choice([NONE, *SITES])), str(rng.choice([NONE, *FUTURES])),
+             tuple(int(x) for x in rng.integers(1, 6, len(KEYS)))) for _ in range(n)]
+
+
+def test_released_counts_are_whole_non_negative_and_add_up_across_every_filter():
+    release = rules.measure(counts(population(80)), Budget())
+    for key in KEYS:
+        total = release.count(key)
+        assert total.value >= 0
+        assert sum(release.count(key, levels=[lv]).value for lv in range(1, 6)) == total.value
+        for site in (NONE, *SITES):
+            assert all(release.count(key, (site, None), [lv]).value >= 0
+                       for lv in range(1, 6))
+        assert sum(release.count(key, (s, None)).value for s in (NONE, *SITES)) == total.value
+        assert sum(release.count(key, (None, f)).value for f in (NONE, *FUTURES)) == total.value
+        assert sum(release.count(key, (s, f)).value for s in (NONE, *SITES)
+                   for f in (NONE, *FUTURES)) == total.value
+    assert release.learners >= 0 and release.minutes >= 0
+    again = rules.RoleRelease.from_dict(release.to_dict())
+    assert again == release
+    assert "store-associate" == again.role  # the release holds groups, never a person
+
+
+def test_the_noise_is_what_the_margin_says():
+    """Over many releases of the same people, about 95% of the totals fall within margin."""
+    people = population(60)
+    truth = sum(1 for *_, levels in people if levels[0] == 3)
+    inside = 0
+    runs = 300
+    for _ in range(runs):
+        estimate = rules.measure(counts(people), Budget()).count("greet", levels=[3])
+        inside += abs(estimate.value - truth) <= estimate.margin
+    assert 0.88 <= inside / runs <= 1.0
+
+
+# --- the attacks --------------------------------------------------------------------------------
+
+def _balanced_accuracy(guess_right: list[bool]) -> float:
+    return sum(guess_right) / len(guess_right)
+
+
+def _phi(x: float) -> float:
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def _attack(others: People, her_site: str, one: int, other: int, releases_after: int,
+            runs: int, budget: Budget) -> float:
+    """How often an attacker who knows everyone else tells her rating ``one`` from ``other``.
+
+    She self-assesses (greet at ``one`` or ``other``, the rest at 3) between two releases;
+    the attacker reads the releases after, subtracts what everyone else contributes, and
+    guesses the level whose cells rose the more (the likelihood ratio test on the two cells).
+    """
+    known = counts(others)
+    right = []
+    for run in range(runs):
+        level = one if run % 2 == 0 else other
+        her = (her_site, NONE, (level, 3, 3))
+        seen = [rules.measure(counts([*others, her]), budget) for _ in range(releases_after)]
+        rise = {}
+        for candidate in (one, other):
+            base = sum(n for (key, _, _, lv), n in known.atoms.items()
+                       if key == "greet" and lv == candidate)
+            rise[candidate] = statistics.fmean(
+                r.count("greet", levels=[candidate]).value for r in seen) - base
+        guess = one if rise[one] > rise[other] else other
+        if rise[one] == rise[other]:
+            guess = one if run % 4 < 2 else other  # a coin, fairly
+        right.append(guess == level)
+    return _balanced_accuracy(right)
+
+
+def _bound(rho: float) -> float:
+    """The best any test can do against a Gaussian mechanism of loss rho (mu = sqrt(2 rho)
+    Gaussian DP): tell two neighbours apart with accuracy Phi(mu / 2)."""
+    return _phi(math.sqrt(2 * rho) / 2)
+
+
+@pytest.mark.parametrize("releases_after", [1, 4])
+def test_an_attacker_who_knows_everyone_else_learns_no_more_than_the_budget_allows(
+        releases_after, record_property):
+    budget = Budget()
+    others = population(40, seed=11)
+    runs = 400
+    accuracy = _attack(others, "North", 1, 5, releases_after, runs, budget)
+    bound = _bound(budget.rho * releases_after)
+    error = 3 * math.sqrt(0.25 / runs)  # three standard errors of a proportion
+    record_property("attacker_accuracy", accuracy)
+    print(f"attacker, {releases_after} release(s) after: right {accuracy:.1%} of the time; "
+          f"a coin 50.0%; the guarantee allows at most {bound:.1%}")
+    assert accuracy <= bound + error
