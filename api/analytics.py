@@ -79,8 +79,8 @@ def priorities(query: PrioritiesQuery) -> Response:
     part = view.role(role.slug) if view is not None else None
     rows: list[rules.Row] = []
     offered = releases.Filters([], [])
+    where = releases.check_filter(role, part, query.site or None, query.future_role or None)
     if part is not None:
-        where = releases.check_filter(part, query.site or None, query.future_role or None)
         rows = rules.report(part.lines, part.numbers, where)
         offered = releases.filters(admin.organisation_id, part)
     return no_store({

@@ -7,7 +7,8 @@ each other.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -21,8 +22,9 @@ from engine.profiles import Competency
 from pwa import clock, create_app
 from pwa.extensions import db
 from pwa.models import Organisation, Person, Role
-from pwa.store import catalogue, invites, people
+from pwa.store import catalogue, invites, people, releases
 from pwa.store import profiles as store
+from pwa.sync.ingest import ingest
 from tests.softauthn import SoftAuthenticator
 
 
@@ -270,3 +272,89 @@ def person_named(app: Flask, name: str) -> int:
     with app.app_context():
         found: int = db.session.scalar(sa.select(Person.id).where(Person.display_name == name))
         return found
+
+
+# Reports: people who rate, releases, and what an L&D admin reads -----------------------
+
+# Noise so small that every released count is the true one: the pipeline can be checked
+# number by number (the privacy tests use the configured budget).
+EXACT = {"SKILLPATH_RELEASE_RHO": 1000.0, "SKILLPATH_RELEASE_RHO_YEAR": 1e6}
+
+
+def rate(app, name, role, ratings, *, site=None, future=None, when=None, holds=None):
+    """``name`` (who ``holds`` a role, created if new, at ``site``) rates ``ratings``
+    {key: level} of ``role``'s profile through sync."""
+    when = when or clock.now() - timedelta(days=1)
+    with app.app_context():
+        org = db.session.scalars(sa.select(Organisation)).first()
+        person, _ = people.ensure_person(org, name, people.role_by_slug(org, holds or role),
+                                         site=site)
+        if future:
+            person.future_role_id = people.role_by_slug(org, future).id
+        stamp = when.isoformat().replace("+00:00", "Z")
+        events = [{"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
+                   "occurred_at": stamp, "device_id": "t",
+                   "data": {"role": role, "competency": key, "version": 1, "level": level,
+                            "note": None}} for key, level in ratings.items()]
+        result = ingest(person, events, clock.now())
+        assert not result.refused, result.refused
+        db.session.commit()
+
+
+def publish(app, *, days_later=0):
+    """Publish the organisation's next release, ``days_later`` days from now."""
+    with app.app_context():
+        org = db.session.scalars(sa.select(Organisation)).first()
+        release = releases.publish(org.id, clock.now() + timedelta(days=days_later))
+        db.session.commit()
+        return release.status
+
+
+def populate(app):
+    """Store associates: 6 at North, 4 at South (two of them want to pick in the warehouse)."""
+    publish_profile(app)
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=(comp("pick", "Picking"),))
+    levels = [1, 2, 2, 3, 4, 2, 1, 3, 2, 5]
+    for n, level in enumerate(levels):
+        rate(app, f"Learner {n:02d}", "store-associate", {"greet": level, "tills": 1 + n % 3},
+             site="North" if n < 6 else "South",
+             future="warehouse-picker" if n in (7, 8) else None)
+    return levels
+
+
+REPORT_PAGES = ["/reports", "/reports/gaps", "/reports/priorities/store-associate",
+                "/reports/priorities/store-associate?site=North",
+                "/reports/priorities/store-associate?future_role=warehouse-picker",
+                "/reports/case/store-associate", "/reports/case/warehouse-picker",
+                "/api/v1/gaps", "/api/v1/analytics/priorities?role=store-associate",
+                "/api/v1/analytics/priorities?role=store-associate&site=South",
+                "/api/v1/analytics/priorities?role=store-associate&site=North"
+                "&future_role=warehouse-picker", "/api/v1/releases/latest"]
+
+
+def report_snapshot(admin: Any, paths: Sequence[str] = tuple(REPORT_PAGES)) -> list[str]:
+    """Every report page and answer, as text, with the page's per-request token taken out."""
+    out = []
+    for path in paths:
+        answer = admin.get(path)
+        assert answer.status_code == 200, (path, answer.status_code)
+        out.append(re.sub(r'<meta name="csrf-token" content="[^"]+">', "",
+                          answer.get_data(as_text=True)))
+    return out
+
+
+def make_org(app: Flask) -> dict[str, Any]:
+    """The ``org`` fixture's organisation, in any app."""
+    with app.app_context():
+        organisation = Organisation(slug="acme", name="Acme Stores")
+        db.session.add(organisation)
+        db.session.flush()
+        roles = {}
+        for slug, name in [("store-associate", "Store associate"),
+                           ("warehouse-picker", "Warehouse picker")]:
+            role = Role(organisation_id=organisation.id, slug=slug, name=name, description="")
+            db.session.add(role)
+            db.session.flush()
+            roles[slug] = role.id
+        db.session.commit()
+        return {"id": organisation.id, "roles": roles}

@@ -115,13 +115,13 @@ def priorities(role_slug: str) -> tuple[str, int]:
     site = request.args.get("site") or None
     future = request.args.get("future_role") or None
     error, rows, offered = None, [], None
+    try:
+        where = releases.check_filter(role, part, site, future)
+    except DomainError as exc:
+        error = translate_error(exc)
+        where, site, future = (None, None), None, None
     if part is not None:
         offered = releases.filters(org, part)
-        try:
-            where = releases.check_filter(part, site, future)
-        except DomainError as exc:
-            error = translate_error(exc)
-            where, site, future = (None, None), None, None
         rows = priority_rules.report(part.lines, part.numbers, where)
     top = max((r.band[1] if r.band else r.score or 0 for r in rows), default=0) or 1
     return _page("reports/priorities.html", 422 if error else 200, role=role, part=part,

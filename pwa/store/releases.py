@@ -75,10 +75,17 @@ def _attempts(organisation_id: int) -> Any:
     return select(Release).where(Release.organisation_id == organisation_id)
 
 
+def latest_stored(organisation_id: int) -> Release | None:
+    """The organisation's latest published release as stored, or None before the first."""
+    found: Release | None = db.session.scalars(
+        _attempts(organisation_id).where(Release.status == PUBLISHED)
+        .order_by(Release.sequence.desc()).limit(1)).first()
+    return found
+
+
 def latest(organisation_id: int) -> View | None:
     """The organisation's latest published release, or None before the first."""
-    found = db.session.scalars(_attempts(organisation_id).where(Release.status == PUBLISHED)
-                               .order_by(Release.sequence.desc()).limit(1)).first()
+    found = latest_stored(organisation_id)
     return None if found is None else _view(found)
 
 
@@ -196,12 +203,16 @@ def filters(organisation_id: int, part: RoleView) -> Filters:
     return Filters(list(part.numbers.sites), futures)
 
 
-def check_filter(part: RoleView, site: str | None, future_role: str | None) -> rules.Where:
-    """The filter asked for, or InvalidInput naming what this role's release holds."""
-    if site and site not in part.numbers.sites:
+def check_filter(role: Role, part: RoleView | None, site: str | None,
+                 future_role: str | None) -> rules.Where:
+    """The filter asked for, or InvalidInput naming what this role's release holds (before
+    the role's first release: its sites and the organisation's roles now)."""
+    sites = part.numbers.sites if part is not None else analytics.sites(role)
+    futures = part.numbers.futures if part is not None else analytics.future_roles(role)
+    if site and site not in sites:
         raise InvalidInput(N_("No one in %(role)s works at '%(site)s'."), {"field": "site"},
-                           role=part.name, site=site)
-    if future_role and future_role not in part.numbers.futures:
+                           role=role.name, site=site)
+    if future_role and future_role not in futures:
         raise InvalidInput(N_("'%(future)s' is not a role of this organisation."),
                            {"field": "future_role"}, future=future_role)
     return (site or rules.ALL, future_role or rules.ALL)

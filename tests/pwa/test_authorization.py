@@ -145,6 +145,7 @@ GET    /api/v1/catalog/items/{item}                   401  200     200   200    
 GET    /api/v1/analytics/priorities?role={role}       401  403     403   403    403     200
 GET    /api/v1/analytics/priorities?role={role}&site=x 401 403     403   403    403     422
 GET    /api/v1/gaps                                   401  403     403   403    403     200
+GET    /api/v1/releases/latest                        401  403     403   403    403     200
 """
 
 BODIES: dict[str, Any] = {

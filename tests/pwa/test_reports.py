@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,36 +10,21 @@ from flask import Flask
 
 from pwa import clock, demo
 from pwa.extensions import db
-from pwa.models import Organisation, Role
-from pwa.store import analytics, people, releases
-from pwa.sync.ingest import ingest
-from tests.conftest import make_org
-from tests.factories import comp, publish_profile, sign_in_as
+from pwa.models import Role
+from pwa.store import analytics, releases
+from tests.factories import (
+    EXACT,
+    comp,
+    make_org,
+    populate,
+    publish,
+    publish_profile,
+    rate,
+    report_snapshot,
+    sign_in_as,
+)
 
 TOO_FEW = "too few people to show"
-# Noise so small that every released count is the true one: the pipeline can be checked
-# number by number (the privacy tests use the configured budget).
-EXACT = {"SKILLPATH_RELEASE_RHO": 1000.0, "SKILLPATH_RELEASE_RHO_YEAR": 1e6}
-
-
-def rate(app, name, role, ratings, *, site=None, future=None, when=None, holds=None):
-    """``name`` (who ``holds`` a role, created if new, at ``site``) rates ``ratings``
-    {key: level} of ``role``'s profile through sync."""
-    when = when or clock.now() - timedelta(days=1)
-    with app.app_context():
-        org = db.session.scalars(sa.select(Organisation)).first()
-        person, _ = people.ensure_person(org, name, people.role_by_slug(org, holds or role),
-                                         site=site)
-        if future:
-            person.future_role_id = people.role_by_slug(org, future).id
-        stamp = when.isoformat().replace("+00:00", "Z")
-        events = [{"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
-                   "occurred_at": stamp, "device_id": "t",
-                   "data": {"role": role, "competency": key, "version": 1, "level": level,
-                            "note": None}} for key, level in ratings.items()]
-        result = ingest(person, events, clock.now())
-        assert not result.refused, result.refused
-        db.session.commit()
 
 
 def role(slug):
@@ -82,27 +66,6 @@ def test_a_tie_in_time_counts_one_rating(app, org):
 @pytest.fixture
 def exact(app_factory) -> Flask:
     return app_factory(**EXACT)
-
-
-def publish(app, *, days_later=0):
-    """Publish the organisation's next release, ``days_later`` days from now."""
-    with app.app_context():
-        org = db.session.scalars(sa.select(Organisation)).first()
-        release = releases.publish(org.id, clock.now() + timedelta(days=days_later))
-        db.session.commit()
-        return release.status
-
-
-def populate(app):
-    """Store associates: 6 at North, 4 at South (two of them want to pick in the warehouse)."""
-    publish_profile(app)
-    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=(comp("pick", "Picking"),))
-    levels = [1, 2, 2, 3, 4, 2, 1, 3, 2, 5]
-    for n, level in enumerate(levels):
-        rate(app, f"Learner {n:02d}", "store-associate", {"greet": level, "tills": 1 + n % 3},
-             site="North" if n < 6 else "South",
-             future="warehouse-picker" if n in (7, 8) else None)
-    return levels
 
 
 @pytest.fixture
@@ -161,13 +124,10 @@ def test_learners_get_the_error_shape(crafted):
 
 def test_nothing_changes_within_a_period_and_the_next_release_sees_the_change(crafted):
     admin = sign_in_as(crafted, "Priya Nair", "warehouse-picker", ld_admin=True)
-    paths = ["/api/v1/analytics/priorities?role=store-associate", "/api/v1/gaps",
-             "/reports/priorities/store-associate", "/reports/case/store-associate",
-             "/reports/gaps"]
-    before = [admin.get(p).get_data() for p in paths]
+    before = report_snapshot(admin)
     rate(crafted, "Learner 10", "store-associate", {"greet": 1, "tills": 1}, site="North")
     rate(crafted, "Learner 00", "store-associate", {"greet": 5})
-    assert [admin.get(p).get_data() for p in paths] == before
+    assert report_snapshot(admin) == before
     assert publish(crafted, days_later=7) == releases.PUBLISHED
     body = admin.get("/api/v1/analytics/priorities?role=store-associate").get_json()
     greet = next(r for r in body["competencies"] if r["competency"] == "greet")
