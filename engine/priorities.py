@@ -78,34 +78,41 @@ def mean_gap(target: int, counts: Iterable[tuple[int, int]]) -> float:
 
 
 def row(line: Line, release: RoleRelease, where: Where = (ALL, ALL),
-        threshold: int = THRESHOLD) -> Row:
-    """One competency under one filter, as released."""
-    assessed = shown(release.count(line.key, where), threshold)
-    counts = [release.count(line.key, where, [level]) for level in LEVELS]
+        threshold: int = THRESHOLD, counts: tuple[int, ...] | None = None) -> Row:
+    """One competency under one filter, as released (``counts``: its levels, if at hand)."""
+    if counts is None:
+        counts = release.by_level(where).get(line.key, (0,) * len(LEVELS))
     below_levels = [level for level in LEVELS if level < line.target]
-    below = release.count(line.key, where, below_levels) if below_levels else Estimate(0, 0)
+    assessed = shown(Estimate(sum(counts), release.margin_of(where, len(LEVELS))), threshold)
     if assessed is None:
         return Row(line.key, line.name, line.target, line.importance, None,
                    (None,) * len(LEVELS), None, None, None)
+    one = release.margin_of(where, 1)
+    levels = tuple(shown(Estimate(n, one), threshold) for n in counts)
+    below = Estimate(sum(counts[level - 1] for level in below_levels),
+                     release.margin_of(where, len(below_levels))) if below_levels \
+        else Estimate(0, 0)
     # With a target of 1 nobody can be below it: an exact 0, not a released count.
     below_shown = shown(below, threshold) if below_levels else below
-    score = priority(mean_gap(line.target, [(lv, c.value) for lv, c in zip(
-        LEVELS, counts, strict=True)]), line.importance, below.value) if below.value else 0.0
     share = below.value / assessed.value if assessed.value else None
     if below_shown is None and below.value:
-        return Row(line.key, line.name, line.target, line.importance, assessed,
-                   tuple(shown(c, threshold) for c in counts), None, share, None)
+        return Row(line.key, line.name, line.target, line.importance, assessed, levels, None,
+                   share, None)
+    score = priority(mean_gap(line.target, list(zip(LEVELS, counts, strict=True))),
+                     line.importance, below.value) if below.value else 0.0
     per_person = score / below.value if below.value else 0.0
     band = (per_person * max(0, below.value - below.margin),
             per_person * (below.value + below.margin))
-    return Row(line.key, line.name, line.target, line.importance, assessed,
-               tuple(shown(c, threshold) for c in counts), below_shown, share, score, band)
+    return Row(line.key, line.name, line.target, line.importance, assessed, levels,
+               below_shown, share, score, band)
 
 
 def report(lines: Iterable[Line], release: RoleRelease, where: Where = (ALL, ALL),
            threshold: int = THRESHOLD) -> list[Row]:
     """The role's competencies under one filter, highest priority first."""
-    rows = [row(line, release, where, threshold) for line in lines]
+    counts = release.by_level(where)
+    rows = [row(line, release, where, threshold, counts.get(line.key, (0,) * len(LEVELS)))
+            for line in lines]
     return sorted(rows, key=lambda r: (r.score is None, -(r.score or 0), -r.importance, r.key))
 
 

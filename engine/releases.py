@@ -57,6 +57,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -186,17 +187,36 @@ class RoleRelease:
     def groups(self) -> list[tuple[str, str]]:
         return _groups(self.sites, self.futures)
 
+    @cached_property
+    def _table(self) -> NDArray[np.int64]:
+        """``levels`` as one array: [competency, level - 1, group]."""
+        groups = len(self.groups())
+        return np.array([self.levels.get(k, ((0,) * groups,) * len(LEVELS))
+                         for k in self.competencies], dtype=np.int64).reshape(
+            len(self.competencies), len(LEVELS), groups)
+
+    def chosen(self, where: Where) -> list[int]:
+        """The groups a filter keeps."""
+        return [g for g, (site, future) in enumerate(self.groups())
+                if where[0] in (ALL, site) and where[1] in (ALL, future)]
+
+    def by_level(self, where: Where = (ALL, ALL)) -> dict[str, tuple[int, ...]]:
+        """Each competency's learners at levels 1-5 under the filter ``where`` (one sum)."""
+        sums = self._table[:, :, self.chosen(where)].sum(axis=2)
+        return {key: tuple(int(n) for n in row) for key, row in zip(
+            self.competencies, sums, strict=True)}
+
+    def margin_of(self, where: Where, levels: int) -> int:
+        """The margin of a sum of ``levels`` level counts under the filter ``where``."""
+        return margin(self.sigma, len(self.groups()), len(self.chosen(where)), levels)
+
     def count(self, key: str, where: Where = (ALL, ALL),
               levels: Iterable[int] = LEVELS) -> Estimate:
         """Learners of competency ``key`` at ``levels`` under the filter ``where``."""
         levels = list(levels)
-        groups = self.groups()
-        chosen = [g for g, (site, future) in enumerate(groups)
-                  if where[0] in (ALL, site) and where[1] in (ALL, future)]
-        table = self.levels.get(key)
-        value = 0 if table is None else sum(table[level - 1][g] for level in levels
-                                            for g in chosen)
-        return Estimate(value, margin(self.sigma, len(groups), len(chosen), len(levels)))
+        counts = self.by_level(where).get(key, (0,) * len(LEVELS))
+        return Estimate(sum(counts[level - 1] for level in levels),
+                        self.margin_of(where, len(levels)))
 
     def to_dict(self) -> dict[str, Any]:
         return {

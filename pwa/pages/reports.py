@@ -25,7 +25,7 @@ from pwa import clock, jobs
 from pwa.i18n import translate_error
 from pwa.models import Organisation
 from pwa.session import ld_admin_required, me
-from pwa.store import people, releases
+from pwa.store import people, profiles, releases
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -91,7 +91,7 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
 @bp.get("")
 @ld_admin_required
 def index() -> tuple[str, int]:
-    roles = [r for r in people.roles(me().organisation_id)]
+    roles = [r for r in people.roles(me().organisation_id) if profiles.current(r) is not None]
     return _page("reports/index.html", roles=roles)
 
 

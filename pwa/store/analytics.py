@@ -171,3 +171,12 @@ def role_counts(role: Role, role_lines: Sequence[Line]) -> RoleCounts:
         sites=tuple(sites(role)), futures=tuple(future_roles(role)), atoms=atoms(role),
         learners=len(learners), loads=loads(learners),
         programme_minutes=programme_minutes(role), programme_fees_cents=0)
+
+
+def statements(role: Role, budget: Any = None) -> list[Any]:
+    """The counting statements a release runs for one role (what its benchmark's floor runs)."""
+    rated = select(LatestRating.person_id).join(
+        CompetencyIdentity, CompetencyIdentity.id == LatestRating.competency_id).where(
+        CompetencyIdentity.role_id == role.id)
+    return [atoms_query(role), select(func.count()).select_from(Person).where(
+        Person.role_id == role.id, Person.id.in_(rated))]
