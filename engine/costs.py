@@ -20,9 +20,10 @@ CURRENCIES = ("GBP", "EUR", "USD", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DK
               "RON")
 DEFAULT_CURRENCY = "GBP"
 
-# More than this is a mistyped amount, not a price (and both fit a 32-bit column).
-MAX_FEE_CENTS = 10_000_000  # 100,000.00
-MAX_HOURLY_COST_CENTS = 100_000  # 1,000.00 an hour
+# More than this is a mistyped amount, not a price, in any currency offered (a krona is
+# about a tenth of a pound); both fit a 32-bit column.
+MAX_FEE_CENTS = 100_000_000  # 1,000,000.00
+MAX_HOURLY_COST_CENTS = 1_000_000  # 10,000.00 an hour
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def test_costs_may_leave_the_hourly_cost_unset():
     assert costs.check(None, "GBP") == costs.Costs(None, "GBP")
     assert costs.check(1250, "EUR") == costs.Costs(1250, "EUR")
     assert costs.check(0, "USD") == costs.Costs(0, "USD")
-    assert costs.check(costs.MAX_HOURLY_COST_CENTS, "GBP").hourly_cost_cents == 100_000
+    assert costs.check(costs.MAX_HOURLY_COST_CENTS, "GBP").hourly_cost_cents == 1_000_000
 
 
 @pytest.mark.parametrize(("hourly", "currency", "problems"), [

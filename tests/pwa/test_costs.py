@@ -3,6 +3,8 @@ hourly cost of learning time and currency, kept by the store and set by L&D."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -12,7 +14,7 @@ from pwa import clock
 from pwa.extensions import db
 from pwa.models import Organisation, Person, Role
 from pwa.store import analytics, catalogue, people, plans
-from tests.factories import ITEM_BASE, comp, publish_profile, sign_in_as
+from tests.factories import ITEM_BASE, comp, publish_profile, sign_in_as, token
 
 
 def add(org_id, title, competencies, fee_cents=None, fmt="course", minutes=30):
@@ -97,3 +99,86 @@ def test_the_organisations_costs_start_unset_in_pounds_and_are_checked(app, org)
             "hourly_cost_cents", "currency"]
         assert people.costs(acme) == Costs(1250, "EUR")  # nothing half-kept
         assert people.set_costs(acme, None, "GBP") == Costs(None, "GBP")  # unset again
+
+
+# The L&D page ---------------------------------------------------------------------------
+
+def costs_form(html, **changes):
+    return {"csrf_token": token(html), "hourly_cost": "", "currency": "GBP", **changes}
+
+
+def saved(app, org):
+    with app.app_context():
+        acme = db.session.get(Organisation, org["id"])
+        return acme.hourly_cost_cents, acme.currency
+
+
+def test_ld_sets_the_hourly_cost_and_the_currency(app, org):
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    assert 'href="/admin/costs"' in admin.get("/admin").get_data(as_text=True)
+    page = admin.get("/admin/costs").get_data(as_text=True)
+    assert "Saved: no hourly cost yet; fees in GBP." in page
+    assert re.search(r'<input [^>]*id="hourly_cost"[^>]*value=""', page)
+    assert '<option selected value="GBP">GBP · British Pound</option>' in page
+    done = admin.client.post("/admin/costs", data=costs_form(page, hourly_cost="12.5"),
+                             follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200 and "Costs saved." in html
+    assert "Saved: £12.50 an hour; fees in GBP." in html and 'value="12.50"' in html
+    assert saved(app, org) == (1250, "GBP")
+    # Another currency, and the hourly cost emptied: not set any more.
+    admin.client.post("/admin/costs", data=costs_form(page, currency="EUR"))
+    assert saved(app, org) == (None, "EUR")
+
+
+@pytest.mark.parametrize(("typed", "currency", "message"), [
+    ("-3", "GBP", "The hourly cost cannot be less than zero."),
+    ("10000.01", "GBP", "That hourly cost is too large: check the amount."),
+    ("twelve", "GBP", "Write an amount of money, such as 25.00."),
+    ("12,50", "GBP", "Write an amount of money, such as 25.00."),
+    ("1e3", "GBP", "Write an amount of money, such as 25.00."),
+    ("NaN", "GBP", "Write an amount of money, such as 25.00."),
+    ("9" * 40, "GBP", "Write an amount of money, such as 25.00."),
+    ("12.505", "GBP", "Write the amount with at most two decimal places, such as 25.00."),
+    ("12.50", "XXX", "Not a valid choice."),
+    ("12.50", "", "This field is required."),
+])
+def test_bad_costs_are_said_at_their_field_and_keep_what_was_typed(app, org, typed, currency,
+                                                                   message):
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    page = admin.get("/admin/costs").get_data(as_text=True)
+    answer = admin.client.post("/admin/costs",
+                               data=costs_form(page, hourly_cost=typed, currency=currency))
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    field = "currency" if currency != "GBP" else "hourly_cost"
+    assert re.search(rf'<p class="field-error" id="{field}-error">{re.escape(message)}</p>',
+                     html), html
+    assert f'value="{typed}"' in html  # kept as typed, to correct
+    assert saved(app, org) == (None, "GBP")
+
+
+def test_the_costs_page_reads_and_writes_amounts_as_the_reader_does(app, org):
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    with app.app_context():
+        priya = db.session.scalar(sa.select(Person).where(Person.display_name == "Priya N"))
+        priya.locale = "de-DE"  # English words (no German catalogue), German numbers
+        db.session.commit()
+    page = admin.get("/admin/costs").get_data(as_text=True)
+    admin.client.post("/admin/costs", data=costs_form(page, hourly_cost="1.012,50"))
+    assert saved(app, org) == (101250, "GBP")
+    html = admin.get("/admin/costs").get_data(as_text=True)
+    assert 'value="1012,50"' in html and "Saved: 1.012,50\xa0£ an hour" in html
+    answer = admin.client.post("/admin/costs", data=costs_form(page, hourly_cost="12.50"))
+    assert answer.status_code == 422 and "such as 25,00." in answer.get_data(as_text=True)
+
+
+def test_only_ld_admins_see_or_set_the_costs(app, org):
+    publish_profile(app)  # Grace, an author, is no L&D admin either
+    for name in ("Ana Ruiz", "Grace Okafor"):
+        person = sign_in_as(app, name)
+        assert person.get("/admin/costs").status_code == 403
+        html = person.get("/").get_data(as_text=True)
+        assert person.client.post("/admin/costs", data=costs_form(
+            html, hourly_cost="1.00")).status_code == 403
+    assert saved(app, org) == (None, "GBP")
