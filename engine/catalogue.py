@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from engine.costs import fee_problems
 from engine.errors import N_, InvalidInput
 from engine.errors import problem as problem_entry
 
@@ -69,7 +70,11 @@ class Question:
 
 @dataclass(frozen=True)
 class ItemContent:
-    """Everything an item revision says; what ``validate`` checks."""
+    """Everything an item revision says; what ``validate`` checks.
+
+    ``fee_cents`` is what the item costs the organisation per learner, in minor units
+    of its currency (0: nothing to pay, as for a micro-lesson).
+    """
 
     title: str
     format: str
@@ -83,6 +88,7 @@ class ItemContent:
     summary: str = ""
     cards: tuple[Card, ...] = field(default=())
     questions: tuple[Question, ...] = field(default=())
+    fee_cents: int = 0
 
 
 def validate(item: ItemContent) -> None:
@@ -106,6 +112,8 @@ def validate(item: ItemContent) -> None:
             problem(name, N_("Levels are whole numbers from 1 to 5."))
     if _whole(item.level_from) and _whole(item.level_to) and item.level_from > item.level_to:
         problem("level_to", N_("The level range must run from low to high."))
+    for template in fee_problems(item.fee_cents):
+        problem("fee_cents", template)
     if not item.competency_keys:
         problem("competencies", N_("Choose at least one competency this item develops."))
     if item.url is not None and not item.url.startswith(("https://", "http://")):

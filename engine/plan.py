@@ -112,7 +112,11 @@ class Need:
 
 @dataclass(frozen=True)
 class Item:
-    """A learning item: the catalogue's (``c:<id>``) or the learner's own (``own:<id>``)."""
+    """A learning item: the catalogue's (``c:<id>``) or the learner's own (``own:<id>``).
+
+    ``fee_cents`` is the catalogue's fee for it (``engine.costs``); the plan never
+    weighs it, reports add it up. A learner's own item has none the catalogue knows.
+    """
 
     id: str
     title: str
@@ -123,6 +127,7 @@ class Item:
     level_to: int = LEVEL_MAX
     offline: bool = False
     retired: bool = False
+    fee_cents: int = 0
 
 
 @dataclass(frozen=True)

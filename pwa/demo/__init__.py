@@ -21,6 +21,9 @@ from pwa.store import catalogue, feedback, invites, people, releases
 from pwa.store import profiles as store
 
 ORGANISATION = ("northwind", "Northwind Retail & Care")
+# What an hour of a learner's time costs Northwind, a UK retailer and care provider: the
+# pay of an hour of frontline work, in pounds (minor units). Fees are in pounds too.
+HOURLY_COST = (1250, "GBP")
 
 ROLES = [
     (
@@ -141,6 +144,8 @@ def seed() -> str:
         org = Organisation(slug=slug, name=name)
         db.session.add(org)
         db.session.flush()
+    if org.hourly_cost_cents is None:
+        people.set_costs(org, *HOURLY_COST)
     roles: dict[str, Role] = {}
     for role_slug, role_name, description in ROLES:
         role = db.session.scalar(

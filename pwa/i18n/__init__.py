@@ -10,13 +10,23 @@ place that turns such an error into the words a person reads.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.lists import format_list
+from babel.numbers import NumberFormatError, get_currency_name, parse_decimal
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_time, get_locale, gettext
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_decimal,
+    format_time,
+    get_locale,
+    gettext,
+)
 
+from engine import costs
 from engine.errors import DomainError, Message
 
 DEFAULT_LOCALE = "en"
@@ -38,7 +48,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["and_list"] = and_list
+    app.jinja_env.filters["money"] = money
     app.jinja_env.globals["html_lang"] = html_lang
+    app.jinja_env.globals["currency_name"] = currency_name
 
 
 def _parse(tag: str | None) -> Locale | None:
@@ -133,6 +145,46 @@ def moment(value: datetime | None) -> str:
 def and_list(names: list[str]) -> str:
     """Names joined as the locale joins a list ("A, B and C"), never with a hard-coded "and"."""
     return str(format_list(list(names), locale=get_locale() or DEFAULT_LOCALE))
+
+
+def money(cents: int | None, currency: str) -> str:
+    """Minor units of ``currency`` as the reader's locale writes money ("£1,200.50")."""
+    if cents is None:
+        return ""
+    return str(format_currency(costs.amount(cents), currency))
+
+
+def currency_name(code: str) -> str:
+    """A currency's name in the reader's language ("British Pound")."""
+    return str(get_currency_name(code, locale=get_locale() or DEFAULT_LOCALE))
+
+
+# Longer than any amount a person types: the parse never builds a number of a million digits.
+MAX_AMOUNT_TEXT = 32
+
+
+def amount_text(cents: int) -> str:
+    """Minor units as an amount to edit, in the reader's digits ("12.50", "12,50")."""
+    return str(format_decimal(costs.amount(cents), format="0.00"))
+
+
+def parse_amount(text: str) -> Decimal:
+    """An amount typed as the reader's locale writes numbers, or ``ValueError``.
+
+    Group separators must sit where the locale puts them ("1,200.50" in English,
+    "1.200,50" in German), so a decimal comma is never read as a thousands one;
+    exponents, NaN and infinities are not amounts anyone types.
+    """
+    if len(text) > MAX_AMOUNT_TEXT:
+        raise ValueError(text)
+    try:
+        value = parse_decimal(text, locale=get_locale() or DEFAULT_LOCALE, strict=True)
+    except NumberFormatError as exc:
+        raise ValueError(text) from exc
+    exponent = value.as_tuple().exponent
+    if not value.is_finite() or not isinstance(exponent, int) or exponent > 0:
+        raise ValueError(text)
+    return value
 
 
 def translate(message: Message) -> str:

@@ -54,6 +54,8 @@ class ItemRevision(db.Model):  # type: ignore[name-defined,misc]
     level_to: Mapped[int] = mapped_column(Integer)
     offline: Mapped[bool] = mapped_column(Boolean, default=False)
     url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # What the item costs per learner, in minor units of the organisation's currency.
+    fee_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cards: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

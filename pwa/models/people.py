@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engine.costs import DEFAULT_CURRENCY
 from pwa.extensions import db
 from pwa.models.base import UTCDateTime, utcnow
 
@@ -21,6 +22,11 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # What an hour of a learner's time costs, in minor units of ``currency`` (NULL: not
+    # set yet); the currency (ISO 4217) of this and of every item's fee.
+    hourly_cost_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY,
+                                          server_default=DEFAULT_CURRENCY)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     roles: Mapped[list[Role]] = relationship(back_populates="organisation", order_by="Role.name")

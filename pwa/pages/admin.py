@@ -1,4 +1,4 @@
-"""L&D admin pages: invites, authors, the learning catalogue."""
+"""L&D admin pages: invites, authors, the learning catalogue, the costs of learning."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from flask_babel import gettext
 from markupsafe import escape
 
 from engine import catalogue as catalogue_rules
+from engine import costs as costs_rules
 from engine.errors import DomainError
 from pwa import clock
 from pwa.extensions import db
-from pwa.i18n import translate_error, translate_problems
+from pwa.i18n import currency_name, translate_error, translate_problems
 from pwa.models import Person
-from pwa.pages.forms import ConfirmForm, InviteForm, ItemForm, NominateForm
+from pwa.pages.forms import ConfirmForm, CostsForm, InviteForm, ItemForm, NominateForm
 from pwa.params import int_field
 from pwa.session import ld_admin_required, me
 from pwa.store import catalogue, invites, people, profiles
@@ -156,7 +157,8 @@ def catalogue_list() -> Any:
                            filtered=any(filters.values()),
                            formats={f.value: gettext(label) for f, label
                                     in catalogue_rules.FORMAT_LABELS.items()},
-                           roles=people.roles(admin.organisation_id)), 422 if error else 200
+                           roles=people.roles(admin.organisation_id),
+                           currency=admin.role.organisation.currency), 422 if error else 200
 
 
 @bp.route("/catalogue/new", methods=["GET", "POST"])
@@ -188,6 +190,7 @@ def item_form(key: str | None = None) -> Any:
                 "level_from": int(form.level_from.data), "level_to": int(form.level_to.data),
                 "competencies": form.competencies.data, "offline": form.offline.data,
                 "url": (form.url.data or "").strip() or None,
+                "fee_cents": form.fee.data if form.fee.data is not None else 0,
                 "cards": [c.to_dict() for c in catalogue_rules.parse_cards(form.cards.data or "")],
                 "questions": [q.to_dict() for q in
                               catalogue_rules.parse_questions(form.questions.data or "")],
@@ -204,8 +207,8 @@ def item_form(key: str | None = None) -> Any:
                           revision=saved.revision))
             return redirect(url_for("admin.catalogue_list"))
     status = 422 if problems or form.errors else 200
-    return render_template("admin/item_form.html", form=form, item=item,
-                           problems=problems), status
+    return render_template("admin/item_form.html", form=form, item=item, problems=problems,
+                           currency=admin.role.organisation.currency), status
 
 
 @bp.route("/catalogue/<key>/retire", methods=["GET", "POST"])
@@ -235,6 +238,38 @@ def retire(key: str) -> Any:
     return redirect(url_for("admin.catalogue_list"))
 
 
+@bp.route("/costs", methods=["GET", "POST"])
+@ld_admin_required
+def costs() -> Any:
+    """The hourly cost of a learner's time and the currency fees are in.
+
+    With each item's fee, they let reports put a cost beside the hours learning
+    takes. A problem is said at its field, and what was typed stays there.
+    """
+    org = me().role.organisation
+    form = CostsForm()
+    form.currency.choices = [(code, gettext("%(code)s · %(name)s", code=code,
+                                            name=currency_name(code)))
+                             for code in costs_rules.CURRENCIES]
+    if request.method == "GET":
+        current = people.costs(org)
+        form.hourly_cost.data, form.currency.data = current.hourly_cost_cents, current.currency
+    elif form.validate_on_submit():
+        try:
+            people.set_costs(org, form.hourly_cost.data, form.currency.data)
+        except DomainError as exc:
+            db.session.rollback()
+            fields = {"hourly_cost_cents": form.hourly_cost, "currency": form.currency}
+            for p in translate_problems(exc.details.get("problems", [])):
+                fields[p["field"]].errors = [*fields[p["field"]].errors, p["message"]]
+        else:
+            db.session.commit()
+            flash(gettext("Costs saved."))
+            return redirect(url_for("admin.costs"))
+    status = 422 if form.errors else 200
+    return render_template("admin/costs.html", form=form, costs=people.costs(org)), status
+
+
 def _competency_choices(admin: Person) -> dict[str, str]:
     choices = {}
     for role in admin.role.organisation.roles:
@@ -253,6 +288,7 @@ def _fill(form: ItemForm, r: Any) -> None:
     form.level_from.data, form.level_to.data = str(r.level_from), str(r.level_to)
     form.competencies.data = [catalogue.ref(c) for c in r.competencies]
     form.offline.data, form.url.data = r.offline, r.url or ""
+    form.fee.data = r.fee_cents or None
     form.cards.data = catalogue_rules.format_cards(catalogue_rules.cards_from(r.cards))
     form.questions.data = catalogue_rules.format_questions(
         catalogue_rules.questions_from(r.questions))

@@ -5,7 +5,9 @@ Labels and messages are lazy: they are translated when a page is drawn, for its 
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext
+from typing import Any
+
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,7 +21,44 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from engine.costs import CURRENCIES, minor_units
 from engine.levels import LEVELS, MAX_FEEDBACK, MAX_REPLY
+from pwa.i18n import amount_text, parse_amount
+
+
+class MoneyField(StringField):  # type: ignore[misc]
+    """An amount of money typed as the reader writes numbers; its data is whole minor units.
+
+    Empty is None. What is not an amount (or has finer decimals than cents) is this
+    field's error; a negative or too large amount is left to the engine's rules, which
+    say it once for the pages and for every other way in. What was typed is shown again.
+    """
+
+    EXAMPLE_CENTS = 2500
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        if not text:
+            return
+        try:
+            cents = minor_units(parse_amount(text))
+        except ValueError as exc:
+            raise ValueError(gettext("Write an amount of money, such as %(example)s.",
+                                     example=amount_text(self.EXAMPLE_CENTS))) from exc
+        if cents is None:
+            raise ValueError(gettext("Write the amount with at most two decimal places, such "
+                                     "as %(example)s.", example=amount_text(self.EXAMPLE_CENTS)))
+        self.data = cents
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return amount_text(self.data) if self.data is not None else ""
 
 
 class InviteForm(FlaskForm):  # type: ignore[misc]
@@ -109,5 +148,12 @@ class ItemForm(FlaskForm):  # type: ignore[misc]
         DataRequired(message=lazy_gettext("Choose at least one competency."))])
     offline = BooleanField(lazy_gettext("Works offline (on the phone, no signal needed)"))
     url = StringField(lazy_gettext("Link (optional)"), validators=[Optional(), Length(max=500)])
+    fee = MoneyField(lazy_gettext("Fee (optional)"))
     cards = TextAreaField(lazy_gettext("Cards (micro-lessons)"), render_kw={"rows": 12})
     questions = TextAreaField(lazy_gettext("Questions (micro-lessons)"), render_kw={"rows": 12})
+
+
+class CostsForm(FlaskForm):  # type: ignore[misc]
+    hourly_cost = MoneyField(lazy_gettext("Hourly cost of a learner's time (optional)"))
+    currency = SelectField(lazy_gettext("Currency"), choices=list(CURRENCIES),
+                           validators=[DataRequired()])

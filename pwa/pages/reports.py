@@ -23,7 +23,6 @@ from engine.levels import LEVELS
 from engine.releases import THRESHOLD, Estimate
 from pwa import clock, jobs
 from pwa.i18n import translate_error
-from pwa.models import Organisation
 from pwa.session import ld_admin_required, me
 from pwa.store import people, profiles, releases
 
@@ -133,12 +132,12 @@ def priorities(role_slug: str) -> tuple[str, int]:
 def case(role_slug: str) -> tuple[str, int]:
     org = me().organisation_id
     role = people.role_in_org(org, role_slug)
-    organisation = people.organisation(org)
-    hourly = organisation_hourly_cost(organisation)
+    costs = people.costs(people.organisation(org))
+    hourly = None if costs.hourly_cost_cents is None else costs.hourly_cost_cents / 100
     view = releases.latest(org)
     part = view.role(role.slug) if view is not None else None
     history = releases.releases_of(org, role.slug)
-    context: dict[str, Any] = {"role": role, "part": part, "currency": currency(organisation),
+    context: dict[str, Any] = {"role": role, "part": part, "currency": costs.currency,
                                "hourly": hourly}
     if part is not None:
         context["case"] = leader_rules.case(part.numbers, hourly)
@@ -146,12 +145,3 @@ def case(role_slug: str) -> tuple[str, int]:
         context["top_trend"] = leader_rules.top_trend(part.lines, history)
         context["history"] = history
     return _page("reports/case.html", **context)
-
-
-def organisation_hourly_cost(organisation: Organisation) -> float | None:
-    cents = getattr(organisation, "hourly_cost_cents", None)
-    return None if cents is None else cents / 100
-
-
-def currency(organisation: Organisation) -> str:
-    return str(getattr(organisation, "currency", None) or "GBP")

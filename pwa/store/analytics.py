@@ -30,7 +30,7 @@ from pwa.models import (
     Role,
 )
 from pwa.models.mentors import MentorCompetency, MentorOffer
-from pwa.store import plans, profiles
+from pwa.store import catalogue, plans, profiles
 
 
 def lines(role: Role) -> list[Line]:
@@ -158,7 +158,7 @@ def loads(people_: Sequence[Person]) -> list[Load]:
         plan = plans.built(person)
         gaps = {line.competency for line in plan.active if line.aim is not None}
         out.append(Load(sum(line.item.minutes for line in plan.active),
-                        sum(getattr(line.item, "fee_cents", 0) for line in plan.active),
+                        sum(line.item.fee_cents for line in plan.active),
                         len(gaps), len(plan.uncovered)))
     return out
 
@@ -170,7 +170,8 @@ def role_counts(role: Role, role_lines: Sequence[Line]) -> RoleCounts:
         role=role.slug, competencies=tuple(line.key for line in role_lines),
         sites=tuple(sites(role)), futures=tuple(future_roles(role)), atoms=atoms(role),
         learners=len(learners), loads=loads(learners),
-        programme_minutes=programme_minutes(role), programme_fees_cents=0)
+        programme_minutes=programme_minutes(role),
+        programme_fees_cents=catalogue.programme_fees_cents(role))
 
 
 def statements(role: Role, budget: Any = None) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from engine import catalogue as rules
 from engine import people as people_rules
@@ -107,6 +107,7 @@ def item_dict(r: ItemRevision, *, full: bool = False) -> dict[str, Any]:
         "format": r.format,
         "summary": r.summary, "duration_minutes": r.duration_minutes, "language": r.language,
         "level_from": r.level_from, "level_to": r.level_to, "offline": r.offline, "url": r.url,
+        "fee_cents": r.fee_cents,
         "competencies": [ref(c) for c in r.competencies],
         "retired": r.item.retired_at is not None if not full else None,
         "cards": len(r.cards), "questions": len(r.questions),
@@ -119,7 +120,7 @@ def item_dict(r: ItemRevision, *, full: bool = False) -> dict[str, Any]:
 
 
 def content_from(data: dict[str, Any]) -> rules.ItemContent:
-    """Engine view of submitted item fields (from a form or a seed file)."""
+    """Engine view of submitted item fields (from a form or a seed file); no fee is 0."""
     return rules.ItemContent(
         title=" ".join(str(data.get("title", "")).split()),
         format=str(data.get("format", "")),
@@ -133,6 +134,7 @@ def content_from(data: dict[str, Any]) -> rules.ItemContent:
         summary=str(data.get("summary", "")).strip(),
         cards=rules.cards_from(data.get("cards", [])),
         questions=rules.questions_from(data.get("questions", [])),
+        fee_cents=0 if data.get("fee_cents") is None else data["fee_cents"],
     )
 
 
@@ -157,7 +159,7 @@ def save(organisation_id: int, data: dict[str, Any], *, item: Item | None = None
         item=item, revision=item.current_revision, title=content.title, format=content.format,
         summary=content.summary, duration_minutes=content.duration_minutes,
         language=content.language, level_from=content.level_from, level_to=content.level_to,
-        offline=content.offline, url=content.url,
+        offline=content.offline, url=content.url, fee_cents=content.fee_cents,
         cards=[c.to_dict() for c in content.cards],
         questions=[q.to_dict() for q in content.questions],
         created_at=now, created_by_id=by.id if by else None,
@@ -166,6 +168,23 @@ def save(organisation_id: int, data: dict[str, Any], *, item: Item | None = None
     db.session.add(revision_row)
     db.session.flush()
     return revision_row
+
+
+def programme_fees_cents(role: Role) -> int:
+    """Fees of one programme for all: every active item mapped to the role's competencies.
+
+    The same items as ``analytics.programme_minutes`` (each current revision once, however
+    many of the role's competencies it develops), so fees and hours describe one programme.
+    """
+    current = and_(ItemRevision.item_id == Item.id, ItemRevision.revision == Item.current_revision)
+    mapped = (select(ItemCompetency.item_revision_id)
+              .join(CompetencyIdentity, CompetencyIdentity.id == ItemCompetency.competency_id)
+              .where(CompetencyIdentity.role_id == role.id))
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(ItemRevision.fee_cents), 0))
+        .select_from(Item).join(ItemRevision, current)
+        .where(Item.retired_at.is_(None), ItemRevision.id.in_(mapped)))
+    return int(total or 0)
 
 
 def retire(item: Item, now: datetime) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine import costs as costs_rules
 from engine import levels
 from engine import people as people_rules
 from engine.errors import N_, InvalidInput, NotFound
@@ -37,6 +38,20 @@ def the_organisation(slug: str | None = None) -> Organisation:
     if len(orgs) > 1:
         raise InvalidInput(N_("There is more than one organisation: name one."))
     return orgs[0]
+
+
+def costs(org: Organisation) -> costs_rules.Costs:
+    """What an hour of a learner's time costs the organisation (None: not set), and its
+    currency, which every item's fee is in too."""
+    return costs_rules.Costs(org.hourly_cost_cents, org.currency)
+
+
+def set_costs(org: Organisation, hourly_cost_cents: int | None,
+              currency: str) -> costs_rules.Costs:
+    """Check and keep the organisation's costs; fees keep their amounts in a new currency."""
+    checked = costs_rules.check(hourly_cost_cents, currency)
+    org.hourly_cost_cents, org.currency = checked.hourly_cost_cents, checked.currency
+    return checked
 
 
 def role_by_slug(org: Organisation, slug: str) -> Role:

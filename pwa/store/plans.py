@@ -152,7 +152,7 @@ def _catalogue(identity_keys: Mapping[int, str], chosen: set[int]) -> tuple[
     columns = (Item.id, Item.key, Item.retired_at, ItemRevision.revision, ItemRevision.title,
                ItemRevision.format, ItemRevision.duration_minutes, ItemRevision.level_from,
                ItemRevision.level_to, ItemRevision.offline, ItemRevision.url,
-               ItemCompetency.competency_id)
+               ItemRevision.fee_cents, ItemCompetency.competency_id)
     current = and_(ItemRevision.item_id == Item.id, ItemRevision.revision == Item.current_revision)
     rows = list(db.session.execute(
         select(*columns).join(ItemRevision, current)
@@ -175,7 +175,7 @@ def _catalogue(identity_keys: Mapping[int, str], chosen: set[int]) -> tuple[
         ref = f"c:{item_id}"
         items.append(rules.Item(ref, row.title, tuple(sorted(keys.get(item_id, ()))), row.format,
                                 row.duration_minutes, row.level_from, row.level_to, row.offline,
-                                row.retired_at is not None))
+                                row.retired_at is not None, row.fee_cents))
         where[ref] = (row.key, row.revision)
         urls[ref] = row.url
     return items, where, urls

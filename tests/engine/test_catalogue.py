@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from engine import catalogue as cat
+from engine.costs import MAX_FEE_CENTS
 from engine.errors import InvalidInput
 
 QUESTIONS = """? What do you do first if you smell smoke?
@@ -86,6 +87,31 @@ def test_bad_items_are_refused(changes, field):
     with pytest.raises(InvalidInput) as caught:
         cat.validate(item(**changes))
     assert [p["field"] for p in caught.value.details["problems"]] == [field]
+
+
+def test_a_fee_is_optional_and_kept_in_whole_minor_units():
+    assert item().fee_cents == 0
+    cat.validate(item(format="classroom", cards=(), questions=(), fee_cents=12000))
+    cat.validate(item(fee_cents=MAX_FEE_CENTS))
+
+
+@pytest.mark.parametrize(("fee", "message"), [
+    (-1, "A fee cannot be less than zero."),
+    (1250.5, "A fee is an amount with at most two decimal places."),
+    ("1200", "A fee is an amount with at most two decimal places."),
+    (None, "A fee is an amount with at most two decimal places."),
+    (True, "A fee is an amount with at most two decimal places."),
+    (MAX_FEE_CENTS + 1, "That fee is too large: check the amount."),
+    (10**12, "That fee is too large: check the amount."),
+])
+def test_a_bad_fee_is_one_problem_of_the_one_error_shape(fee, message):
+    with pytest.raises(InvalidInput) as caught:
+        cat.validate(item(fee_cents=fee, title=" "))
+    assert caught.value.template == "This item has problems to fix before it can be saved."
+    problems = caught.value.details["problems"]
+    assert [(p["field"], p["message"]) for p in problems] == [
+        ("title", "An item needs a title."), ("fee_cents", message)]
+    assert problems[1]["template"] == message and problems[1]["params"] == {}
 
 
 def test_covers():

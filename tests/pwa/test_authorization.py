@@ -104,6 +104,8 @@ GET    /admin/catalogue/{item}                        302  403     403   403    
 POST   /admin/catalogue/{item}                        302  403     403   403    403     422
 GET    /admin/catalogue/{item}/retire                 302  403     403   403    403     200
 POST   /admin/catalogue/{item}/retire                 302  403     403   403    403     302
+GET    /admin/costs                                   302  403     403   403    403     200
+POST   /admin/costs                                   302  403     403   403    403     422
 # Reports: L&D only (aggregates, never a rating)
 GET    /reports                                       302  403     403   403    403     200
 GET    /reports/gaps                                  302  403     403   403    403     200

@@ -139,3 +139,56 @@ def test_the_bundle_lists_the_offline_items_of_the_learners_competencies_only(ap
             Role.slug == "warehouse-picker"))
         db.session.commit()
     assert len(api.get("/api/v1/bootstrap").get_json()["content"]["items"]) == 2
+
+
+def test_an_items_fee_is_typed_as_money_kept_per_revision_and_shown_in_the_currency(app, org):
+    publish_profile(app)
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    page = admin.get("/admin/catalogue/new").get_data(as_text=True)
+    assert "in British Pound. Leave it empty if it is free." in page
+    admin.client.post("/admin/catalogue/new", data=item_form(
+        page, title="Fire marshal training", format="classroom", cards="", questions="",
+        fee="120"))
+    key = "fire-marshal-training"
+    edit = admin.get(f"/admin/catalogue/{key}").get_data(as_text=True)
+    assert re.search(r'<input [^>]*id="fee"[^>]*value="120.00"', edit)
+    assert "£120.00" in admin.get("/admin/catalogue").get_data(as_text=True)
+    # A new revision may change the fee; emptied, the item is free. The old one keeps its own.
+    admin.client.post(f"/admin/catalogue/{key}", data=item_form(
+        edit, title="Fire marshal training", format="classroom", cards="", questions="",
+        fee=""))
+    learner = sign_in_as(app, "Ana Ruiz")
+    assert [learner.get(f"/api/v1/catalog/items/{key}?revision={n}").get_json()["fee_cents"]
+            for n in (1, 2)] == [12000, 0]
+    assert re.search(r'<input [^>]*id="fee"[^>]*value=""',
+                     admin.get(f"/admin/catalogue/{key}").get_data(as_text=True))
+    assert "£" not in admin.get("/admin/catalogue").get_data(as_text=True)
+    with app.app_context():  # the organisation's currency is the fees' currency
+        db.session.scalar(sa.select(Organisation)).currency = "EUR"
+        db.session.commit()
+    admin.client.post(f"/admin/catalogue/{key}", data=item_form(
+        edit, title="Fire marshal training", format="classroom", cards="", questions="",
+        fee="1,200.5"))
+    listing = admin.get("/admin/catalogue").get_data(as_text=True)
+    assert "€1,200.50" in listing
+    assert "in Euro." in admin.get(f"/admin/catalogue/{key}").get_data(as_text=True)
+
+
+def test_a_bad_fee_saves_nothing_and_keeps_what_was_typed(app, org):
+    publish_profile(app)
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    page = admin.get("/admin/catalogue/new").get_data(as_text=True)
+    for fee, message in [
+        ("-5", "A fee cannot be less than zero."),  # the engine's rule, in the problems
+        ("1000000.01", "That fee is too large: check the amount."),
+        ("free", "Write an amount of money, such as 25.00."),  # the field's own
+        ("£12", "Write an amount of money, such as 25.00."),
+        ("12.345", "Write the amount with at most two decimal places, such as 25.00."),
+    ]:
+        answer = admin.client.post("/admin/catalogue/new", data=item_form(page, fee=fee))
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 422, fee
+        assert message in html, fee
+        assert re.search(rf'<input [^>]*id="fee"[^>]*value="{re.escape(fee)}"', html), fee
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 0

@@ -35,7 +35,8 @@ FORMATS = {"micro_lesson", "course", "classroom", "group_project", "book_study",
 QUESTION_KINDS = {"single_choice", "multiple_choice", "true_false"}
 COMPETENCY_FIELDS = {"key", "name", "description", "group", "target", "importance", "levels"}
 ITEM_FIELDS = {"key", "title", "format", "summary", "duration_minutes", "language",
-               "competencies", "level_from", "level_to", "offline", "url", "cards", "questions"}
+               "competencies", "level_from", "level_to", "offline", "url", "fee_cents", "cards",
+               "questions"}
 
 KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A sentence ends with . ! or ?, perhaps inside a closing quote, before a space or the end.
@@ -259,6 +260,19 @@ def test_catalogue_shape_and_size(catalogue):
         assert item["level_from"] <= item["level_to"], at
         assert isinstance(item["offline"], bool), at
         assert item["url"] is None or item["url"].startswith("https://"), at
+
+
+def test_fees_are_what_a_place_or_a_book_costs_and_lessons_at_work_are_free(catalogue):
+    for item in catalogue:
+        fee = item["fee_cents"]
+        assert isinstance(fee, int) and not isinstance(fee, bool) and fee >= 0, item["key"]
+        if item["format"] not in {"course", "classroom", "book_study"}:
+            assert fee == 0, item["key"]  # made in-house, or learnt on the job
+    fees = {i["key"]: i["fee_cents"] for i in catalogue}
+    assert fees["fire-marshal-course"] == 12000 and fees["being-mortal"] == 1099
+    paid = Counter(i["format"] for i in catalogue if i["fee_cents"])
+    assert paid["classroom"] >= 4 and paid["course"] >= 2 and paid["book_study"] >= 2
+    assert all(fee <= 20000 for fee in fees.values())  # nothing beyond a day's place
 
 
 def test_all_seven_formats_with_several_of_the_bigger_ones(catalogue):

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from engine import catalogue as catalogue_rules
 from engine import profiles as profile_rules
+from engine.costs import Costs
 from pwa import clock, demo
 from pwa.extensions import db
-from pwa.models import Feedback, Item, Person, Role
+from pwa.models import Feedback, Item, ItemRevision, Person, Role
 from pwa.store import catalogue, people
 from pwa.store import profiles as store
 from tests.factories import sign_in_as
@@ -79,6 +80,23 @@ def test_seed_builds_profiles_feedback_and_catalogue(app, runner):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Feedback).where(
             Feedback.status == "open")) == 7
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 59
+        org = people.the_organisation("northwind")
+        assert people.costs(org) == Costs(1250, "GBP")
+        fees = dict(db.session.execute(sa.select(Item.key, ItemRevision.fee_cents).join(
+            ItemRevision, ItemRevision.item_id == Item.id)).all())
+        assert fees["fire-marshal-course"] == 12000 and fees["being-mortal"] == 1099
+        assert fees["click-collect-handover"] == 0
+        # The role's programme pays each of its items' fees once, as the content says.
+        content = load("catalogue")
+        assert catalogue.programme_fees_cents(sa_role) == sum(
+            i["fee_cents"] for i in content
+            if any(c.startswith("store-associate/") for c in i["competencies"])) > 0
+        # L&D's own figure stays: seeding again adds what is missing, never overwrites.
+        people.set_costs(org, 1500, "GBP")
+        db.session.commit()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        assert people.costs(people.the_organisation("northwind")) == Costs(1500, "GBP")
 
 
 def test_a_store_associate_aiming_for_shift_lead_gets_real_items(app, runner):

@@ -1,18 +1,31 @@
-"""Migrations that change a table people already have rows in keep those rows.
+"""The migrations build what the models describe, and keep the rows people already have.
 
-The suite's database is built by the migrations (``tests/conftest.py``); here a
-migration is taken down and up again over rows, on SQLite (where a column is
-added or dropped by copying the table) and on PostgreSQL alike.
+The suite's database is built by the migrations (``tests/conftest.py``); here the
+models are compared with it, and a migration is taken down and up again over rows,
+on SQLite (where a column may be dropped by copying the table, and a copied parent
+table must not take its children's rows with it) and on PostgreSQL alike.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from pwa import clock
 from pwa.extensions import db
-from pwa.models import PlanSettings
-from tests.factories import make_person, moment, sign_in_as
+from pwa.models import ItemCompetency, ItemRevision, Organisation, Person, PlanSettings, Role
+from pwa.store import catalogue
+from tests.factories import ITEM_BASE, make_person, moment, publish_profile, sign_in_as
+
+
+def test_the_migrations_build_the_schema_the_models_describe(app):
+    """A model changed without its migration (or the other way round) fails here."""
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "compare_server_default": True})
+        assert compare_metadata(context, db.metadata) == []
 
 
 def test_0010_adds_the_languages_to_learn_in_as_not_said_and_keeps_the_settings(app, org):
@@ -49,3 +62,33 @@ def test_0010_adds_the_languages_to_learn_in_as_not_said_and_keeps_the_settings(
                       if c["name"] == "languages")
         assert column["nullable"] and column["default"] is None
         assert db.session.get(PlanSettings, ben) is None
+
+
+def test_0012_adds_fees_as_nothing_to_pay_and_costs_as_not_set_in_pounds(app, org):
+    publish_profile(app)
+    with app.app_context():
+        catalogue.save(org["id"], {**ITEM_BASE, "title": "Till basics", "format": "course",
+                                   "competencies": ["store-associate/tills"]},
+                       by=None, now=clock.now())
+        db.session.commit()
+
+        def rows():
+            return (db.session.execute(sa.select(ItemRevision.title, ItemRevision.fee_cents))
+                    .all(), db.session.execute(sa.select(
+                        Organisation.name, Organisation.hourly_cost_cents, Organisation.currency))
+                    .all())
+
+        db.session.remove()
+        try:
+            downgrade(revision="0011")
+            inspector = sa.inspect(db.engine)
+            assert "fee_cents" not in {c["name"] for c in inspector.get_columns("item_revisions")}
+            assert {c["name"] for c in inspector.get_columns("organisations")}.isdisjoint(
+                {"hourly_cost_cents", "currency"})
+            upgrade(revision="0012")
+        finally:
+            upgrade()
+        assert rows() == ([("Till basics", 0)], [("Acme Stores", None, "GBP")])
+        # Nothing that hangs from the two tables went with their columns.
+        assert [db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in (
+            Role, Person, ItemCompetency)] == [2, 1, 1]
