@@ -47,13 +47,17 @@ def hours(value: Amount | None) -> str:
 
 
 def money(value: Amount | float | None, currency: str) -> str:
+    """An amount of money: a released one in whole units with its margin, a rate exactly."""
     if value is None:
         return "—"
     if isinstance(value, Amount):
-        return str(gettext("about %(n)s (±%(margin)s)",
-                           n=format_currency(round(value.value), currency),
-                           margin=format_currency(round(value.margin), currency)))
-    return str(format_currency(round(value), currency))
+        def whole(x: float) -> str:
+            return str(format_currency(round(x), currency, format="¤#,##0",
+                                       currency_digits=False))
+
+        return str(gettext("about %(n)s (±%(margin)s)", n=whole(value.value),
+                           margin=whole(max(1.0, value.margin))))
+    return str(format_currency(value, currency))
 
 
 def percent(value: float | None) -> str:

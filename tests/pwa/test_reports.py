@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -175,6 +176,8 @@ def test_demo_reports_come_from_its_first_release(app, demo_admin):
             assert name not in text
     case = demo_admin.get("/reports/case/warehouse-picker").get_data(as_text=True)
     assert "Print or save as PDF" in case and "A trend needs two releases" in case
+    assert "Time is costed at £12.50 an hour" in case  # the demo's hourly cost
+    assert re.search(r'class="case-cost">about £[\d,]+ \(±£[\d,]+\)', case), case
     store = demo_admin.get("/api/v1/analytics/priorities?role=store-associate").get_json()
     assert store["filters"]["sites"] == [demo.HIGH_STREET, demo.RIVERSIDE]
     scores = [r["priority"] for r in store["competencies"] if r["priority"] is not None]
