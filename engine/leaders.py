@@ -87,13 +87,14 @@ def share_below(lines: Iterable[Line], release: RoleRelease, keys: Iterable[str]
                 threshold: int = THRESHOLD) -> float | None:
     """Of the learners' ratings of the competencies ``keys``, the share below target."""
     wanted = set(keys)
-    assessed = below = 0
+    assessed = below = margin = 0
     for line in lines:
         if line.key not in wanted:
             continue
-        assessed += release.count(line.key).value
+        count = release.count(line.key)
+        assessed, margin = assessed + count.value, margin + count.margin
         below += release.count(line.key, levels=range(1, line.target)).value
-    if assessed < threshold:
+    if shown(Estimate(assessed, margin), threshold) is None:
         return None
     return below / assessed
 

@@ -96,8 +96,9 @@ def row(line: Line, release: RoleRelease, where: Where = (ALL, ALL),
     below_shown = shown(below, threshold) if below_levels else below
     share = below.value / assessed.value if assessed.value else None
     if below_shown is None and below.value:
+        # A share beside a withheld count would print the count (share x assessed).
         return Row(line.key, line.name, line.target, line.importance, assessed, levels, None,
-                   share, None)
+                   None, None)
     score = priority(mean_gap(line.target, list(zip(LEVELS, counts, strict=True))),
                      line.importance, below.value) if below.value else 0.0
     per_person = score / below.value if below.value else 0.0

@@ -47,8 +47,8 @@ filter shows, and every filter adds up to everyone. What is shown is a sum of
 atoms; its margin follows from the least-squares variance (:func:`margin`).
 
 A small noisy count is withheld (:data:`THRESHOLD`, "too few people to show"):
-the threshold is applied to the released number, never to the true one,
-which would itself leak.
+the threshold is applied to the released number less its margin, never to the
+true one, which would itself leak.
 """
 
 from __future__ import annotations
@@ -468,5 +468,10 @@ def plus_minus(sigma: float) -> int:
 
 
 def shown(estimate: Estimate, threshold: int = THRESHOLD) -> Estimate | None:
-    """The estimate, or None when it is too small to show (judged on the released number)."""
-    return estimate if estimate.value >= threshold else None
+    """The estimate, or None when it may be a group too small to show.
+
+    Judged on the released number and its margin, never the true one: shown when
+    even the low end of its margin is ``threshold`` people or more. A group of 3
+    released as "about 33 (±32)" says nothing true enough to print.
+    """
+    return estimate if estimate.value - estimate.margin >= threshold else None

@@ -24,15 +24,17 @@ def release(levels, *, sigma=1.0, learners=20, minutes=1200, fee_cents=5000,
 
 
 def test_score_is_mean_gap_times_importance_times_people_below():
-    # 6 at level 1 (gap 2), 5 at level 2 (gap 1): mean gap 17/11, 11 below, importance 4.
-    [row] = priorities.report([GREET], release([6, 5, 9, 0, 0]))
-    assert row.assessed == Estimate(20, 4)  # 5 levels of sigma 1, one group: 1.96 * sqrt(5 / 2), up
-    assert row.below == Estimate(11, 2)  # two levels: 1.96 * sqrt(2 / 2), up
-    assert row.score == 17 / 11 * 4 * 11 == 68
-    assert row.share == 11 / 20
-    assert row.band == (68 / 11 * 9, 68 / 11 * 13)
-    # Counts under 5 are withheld, whatever they are (0 too): judged on the released number.
-    assert row.levels == (Estimate(6, 2), Estimate(5, 2), Estimate(9, 2), None, None)
+    # 16 at level 1 (gap 2), 15 at level 2 (gap 1): mean gap 47/31, 31 below, importance 4.
+    [row] = priorities.report([GREET], release([16, 15, 19, 0, 0]))
+    assert row.assessed == Estimate(50, 4)  # 5 levels of sigma 1, one group: 1.96 * sqrt(5 / 2), up
+    assert row.below == Estimate(31, 2)  # two levels: 1.96 * sqrt(2 / 2), up
+    assert row.score == 47 / 31 * 4 * 31 == 188
+    assert row.share == 31 / 50
+    assert row.band == (188 / 31 * 29, 188 / 31 * 33)
+    # A count whose margin reaches under 5 is withheld (0 too): judged on the released number.
+    assert row.levels == (Estimate(16, 2), Estimate(15, 2), Estimate(19, 2), None, None)
+    [row] = priorities.report([GREET], release([6, 7, 19, 0, 0]))
+    assert row.levels[:2] == (None, Estimate(7, 2))  # 6 - 2 < 5 <= 7 - 2
 
 
 def test_a_group_too_small_shows_nothing_and_nothing_is_computed_from_it():
@@ -42,13 +44,14 @@ def test_a_group_too_small_shows_nothing_and_nothing_is_computed_from_it():
     # Below target too few to show, the rest shown: no score beside a hidden count.
     [row] = priorities.report([GREET], release([2, 2, 9, 0, 0]))
     assert row.assessed == Estimate(13, 4) and row.below is None and row.score is None
+    assert row.share is None  # a share beside it would print it: share x assessed
 
 
 def test_nobody_below_target_scores_zero_and_sorts_last():
     other = Line("tills", "Tills", target=1, importance=5)
-    numbers = release([6, 5, 9, 0, 0])
+    numbers = release([16, 15, 19, 0, 0])
     numbers = RoleRelease(**{**numbers.__dict__, "competencies": ("greet", "tills"),
-                             "levels": {**numbers.levels, "tills": ((8,), (0,), (0,), (0,),
+                             "levels": {**numbers.levels, "tills": ((18,), (0,), (0,), (0,),
                                                                     (0,))}})
     rows = priorities.report([other, GREET], numbers)
     assert [r.key for r in rows] == ["greet", "tills"]
@@ -58,10 +61,11 @@ def test_nobody_below_target_scores_zero_and_sorts_last():
 
 def test_a_curriculum_gap_counts_the_levels_no_item_covers():
     # Items cover level 3 only: those at level 1 need level 2, which nothing teaches.
-    [gap] = gaps.report([GREET], release([6, 5, 9, 0, 0]), {"greet": [(3, 3)]}, {"greet": 1})
-    assert gap.learners == Estimate(6, 2) and gap.levels == ((2, Estimate(6, 2)),)
-    assert gap.impact == 2 * 4 * 6 and gap.mentors
-    assert gaps.report([GREET], release([6, 5, 9, 0, 0]), {"greet": [(2, 3)]}, {}) == []
+    [gap] = gaps.report([GREET], release([16, 15, 19, 0, 0]), {"greet": [(3, 3)]},
+                        {"greet": 1})
+    assert gap.learners == Estimate(16, 2) and gap.levels == ((2, Estimate(16, 2)),)
+    assert gap.impact == 2 * 4 * 16 and gap.mentors
+    assert gaps.report([GREET], release([16, 15, 19, 0, 0]), {"greet": [(2, 3)]}, {}) == []
     [small] = gaps.report([GREET], release([3, 5, 9, 0, 0]), {"greet": [(3, 3)]}, {})
     assert small.learners is None and small.impact is None and not small.mentors
 
@@ -80,10 +84,10 @@ def test_the_case_adds_cost_from_released_hours_and_fees():
 
 
 def test_the_trend_reads_the_top_priorities_share_below_target_first_release_to_last():
-    first, last = release([6, 5, 9, 0, 0]), release([3, 4, 13, 0, 0])
+    first, last = release([16, 15, 19, 0, 0]), release([8, 9, 33, 0, 0])
     [trend] = leaders.trends([GREET], [(T1, first), (T2, last)])
-    assert [s.value for s in trend.shares] == [11 / 20, 7 / 20]
+    assert [s.value for s in trend.shares] == [31 / 50, 17 / 50]
     keys, before, after = leaders.top_trend([GREET], [(T1, first), (T2, last)])
-    assert keys == ["greet"] and (before.at, before.value) == (T1, 11 / 20)
-    assert (after.at, after.value) == (T2, 7 / 20)
+    assert keys == ["greet"] and (before.at, before.value) == (T1, 31 / 50)
+    assert (after.at, after.value) == (T2, 17 / 50)
     assert leaders.top_trend([GREET], [(T1, first)]) is None
