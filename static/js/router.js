@@ -20,6 +20,7 @@ const routes = [
   { path: 'review/:role', nav: 'assess', load: () => import('./views/review.js') },
   { path: 'results', nav: 'assess', load: () => import('./views/results.js') },
   { path: 'feedback/:role/:key?', nav: 'assess', load: () => import('./views/feedback.js') },
+  { path: 'privacy', nav: 'assess', load: () => import('./views/privacy.js') },
   { path: 'assess/:role', nav: 'assess', load: overview },
   { path: '', nav: 'assess', load: overview },
 ];

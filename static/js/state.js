@@ -98,6 +98,13 @@ export const profileFor = (state, role) =>
 export const limits = (state) => state.bundle.limits;
 
 /**
+ * What the learner is told of L&D's releases: `last_release_at` (null before the first),
+ * `days` between them, and the `threshold` under which a group is not shown. Null in a
+ * bundle kept from before the server said.
+ */
+export const reports = (state) => state.bundle.reports ?? null;
+
+/**
  * Whether two profiles' competencies are one skill: the same key and the same five level
  * descriptors, word for word (engine/assessment.py `shared`). A rating of one stands for
  * the other; the same key with other descriptors is asked again.

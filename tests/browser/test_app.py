@@ -184,8 +184,8 @@ def test_the_status_stays_in_view_and_counts_what_waits(phone, live_server, org)
 
 def test_rows_are_whole_tap_targets_and_words_are_plain(phone, live_server, org):
     page = open_app(phone, live_server)
-    expect(page.get_by_text("Only you see your ratings. L&D sees averages of 5 or more "
-                            "people, never yours.")).to_be_visible()
+    expect(page.get_by_text("Only you see your ratings.")).to_be_visible()
+    expect(page.get_by_role("link", name="Who sees your ratings")).to_be_visible()
     expect(page.get_by_text("levels from 1 (just starting) to 5")).to_be_visible()
     expect(page.get_by_text("The target is the level your role needs.")).to_be_visible()
     rows = page.locator("#app .list a")

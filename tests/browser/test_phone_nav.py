@@ -29,7 +29,7 @@ WORDS = {"", "account", "settings", "passkeys", "sessions", "data", "print", "ro
          "versions", "changes", "feedback", "author", "draft", "competency", "preview",
          "admin", "invites", "authors", "catalogue", "new", "retire", "reports", "gaps",
          "priorities", "case", "app", "plan", "add", "suggest", "mentoring", "lesson", "rate",
-         "review", "results", "assess"}
+         "review", "results", "assess", "privacy"}
 SHOTS = {"/", "/account", "/app#/", "/app#/plan", "/app#/results", "/app#/plan/suggest",
          "/roles/*", "/author/*", "/admin/catalogue", "/reports/priorities/*"}
 

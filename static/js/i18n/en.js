@@ -7,7 +7,8 @@ export default {
   'app.not_loaded': 'This phone has not loaded your profile yet. Connect once to the internet, then it works without signal.',
   'app.sign_in': 'Sign in',
 
-  'privacy.ratings': 'Only you see your ratings. L&D sees averages of {k} or more people, never yours.',
+  'privacy.ratings': 'Only you see your ratings.',
+  'privacy.title': 'Who sees your ratings',
 
   'assess.title': 'Your self-assessment',
   'assess.no_profile': 'Your role has no Success Profile yet.',

@@ -6,10 +6,9 @@ import { changedSinceRated, limits, profileChange, profileFor, profiles, ratingO
   toAsk } from '../state.js';
 import { esc } from '../ui/html.js';
 
-/** Who sees what, in the words of the promise (DESIGN: trust). */
-/** Who sees what, with the group size the server's aggregates never go below. */
-export const privacy = (state) =>
-  `<p class="privacy">${esc(t('privacy.ratings', { k: limits(state).k_anonymity }))}</p>`;
+/** The promise in one sentence, and the way to the whole of it (views/privacy.js). */
+export const privacy = () => `<p class="privacy">${esc(t('privacy.ratings'))}
+    <a class="standalone" href="#/privacy">${esc(t('privacy.title'))}</a></p>`;
 
 /** Before the first bundle: nothing to show but how to get it. */
 export function empty(online) {
@@ -71,7 +70,7 @@ export function render(state, params) {
   return `
     <h1 tabindex="-1">${esc(t('assess.title'))}</h1>
     ${profiles(state).map((p) => changedNotice(state, p)).join('')}
-    ${privacy(state)}
+    ${privacy()}
     <p class="meta">${esc(t('assess.meta', { role: profile.role.name, version: profile.number }))}</p>
     <p class="hint">${esc(t('assess.levels_explained', { min, max }))}</p>
     <label for="progress"><strong>${esc(t('assess.progress', { done, total }))}</strong></label>

@@ -30,7 +30,7 @@ export function render(state, params) {
     <p class="meta">${esc(t('rate.position', { index: index + 1, total: profile.competencies.length, role: profile.role.name }))}</p>
     <h1 tabindex="-1">${esc(competency.name)}</h1>
     <p>${esc(competency.description)}</p>
-    ${privacy(state)}
+    ${privacy()}
     <form id="rate-form" class="stack">
       <fieldset class="descriptors"><legend>${esc(t('rate.question'))}</legend>${options}</fieldset>
       <label for="note">${esc(t('rate.note'))} <span class="hint">${esc(t('rate.optional'))}</span></label>

@@ -31,7 +31,7 @@ export function render(state) {
   const names = new Map(mine.flatMap((p) => p.competencies.map((c) => [ratingKey(p.role.slug, c.key), c.name])));
   return `
     <h1 tabindex="-1">${esc(t('results.title'))}</h1>
-    ${privacy(state)}
+    ${privacy()}
     ${sections}
     <h2>${esc(t('results.recent'))}</h2>
     ${recent(state, names)}

@@ -32,7 +32,7 @@ export function render(state, params) {
   return `
     <h1 tabindex="-1">${esc(t('review.title'))}</h1>
     <p class="meta">${esc(profile.role.name)}</p>
-    ${privacy(state)}
+    ${privacy()}
     <ul class="list">${profile.competencies.map((c) => row(state, profile, c)).join('')}</ul>
     ${action(state, profile)}`;
 }
