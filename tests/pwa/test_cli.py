@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from pwa.extensions import db
 from pwa.models import Invite, Person, Role, RoleAuthor
+from tests.factories import make_org, populate
 
 
 def test_seed_demo_is_idempotent_and_complete(app, runner):
@@ -67,3 +69,27 @@ def test_invite_create_explains_bad_input(runner, org):
 def test_invite_create_without_an_organisation(runner):
     result = runner.invoke(args=["invite", "create", "--name", "A", "--role", "x"])
     assert result.exit_code != 0 and "seed-demo" in result.output
+
+
+def test_releases_publish_follows_the_schedule_and_the_budget(app_factory):
+    app = app_factory(SKILLPATH_RELEASE_RHO=0.5, SKILLPATH_RELEASE_RHO_YEAR=1.0)
+    runner = app.test_cli_runner()
+    make_org(app)
+    populate(app)
+    first = runner.invoke(args=["releases", "publish"])
+    assert first.exit_code == 0 and "release 1 published, rho 0.500" in first.output, first.output
+    assert "not due (next " in runner.invoke(args=["releases", "publish"]).output
+    forced = runner.invoke(args=["releases", "publish", "--now"])
+    assert "release 2 published" in forced.output, forced.output
+    refused = runner.invoke(args=["releases", "publish", "--now"])
+    assert "refused: spent 1.000 of rho 1" in refused.output, refused.output
+    budget = runner.invoke(args=["releases", "budget"])
+    assert "Per release: rho 0.5 (epsilon 5.22 at delta 1e-06); every 7 days." in budget.output
+    assert "Acme Stores: spent rho 1.000 in the last 365 days." in budget.output
+
+
+def test_settings_that_make_no_sense_stop_the_app(app_factory):
+    for bad in ({"SKILLPATH_RELEASE_DAYS": 0}, {"SKILLPATH_RELEASE_RHO": -1.0},
+                {"SKILLPATH_RELEASE_RHO": 30.0, "SKILLPATH_RELEASE_RHO_YEAR": 26.0}):
+        with pytest.raises(RuntimeError, match="SKILLPATH_RELEASE_"):
+            app_factory(**bad)
