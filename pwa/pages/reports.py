@@ -68,7 +68,12 @@ def number(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else str(format_decimal(round(value, digits)))
 
 
-HELPERS = {"count": count, "hours": hours, "money": money, "percent": percent,
+def tiny(value: float) -> str:
+    """A small probability written out (delta: 0.000001), never as 1e-06."""
+    return str(format_decimal(value, format="0.############"))
+
+
+HELPERS = {"tiny": tiny, "count": count, "hours": hours, "money": money, "percent": percent,
            "number": number, "levels": LEVELS, "bar": BAR, "threshold": THRESHOLD}
 
 
