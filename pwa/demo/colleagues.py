@@ -16,6 +16,7 @@ seeded before keeps the old ones beside the new, so start that one afresh.
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -205,7 +206,7 @@ def generate(headcounts: Iterable[Headcount], named: Iterable[tuple[str, str, st
     """
     named = list(named)
     rng = random.Random(SEED)
-    taken = {name for name, *_ in named}
+    taken = {_folded(name) for name, *_ in named}
     waiting = set(not_assessed)
     out: list[Colleague] = []
     for wanted in headcounts:
@@ -225,7 +226,7 @@ def generate(headcounts: Iterable[Headcount], named: Iterable[tuple[str, str, st
         for index, site in enumerate(places):
             _, zone, locale = rng.choice(mine)
             name = _name(rng, locale, taken)
-            taken.add(name)
+            taken.add(_folded(name))
             out.append(Colleague(name, wanted.role, zone, locale, site,
                                  wanted.future_role if index in future else None,
                                  index not in unrated))
@@ -233,12 +234,19 @@ def generate(headcounts: Iterable[Headcount], named: Iterable[tuple[str, str, st
 
 
 def _name(rng: random.Random, locale: str, taken: set[str]) -> str:
-    """A name of ``locale`` nobody in the organisation has yet."""
+    """A name of ``locale`` nobody in the organisation has yet, or one that differs only
+    in accents or case (two such people would be hard to tell apart in a list)."""
     groups = NAMES[locale]
     for _ in range(1000):
         firsts, lasts = rng.choice(groups)
         first, last = rng.choice(firsts), rng.choice(lasts)
         name = f"{last} {first}" if locale in FAMILY_FIRST else f"{first} {last}"
-        if name not in taken:
+        if _folded(name) not in taken:
             return name
     raise ValueError(f"too few {locale} names for the demo's headcount")
+
+
+def _folded(name: str) -> str:
+    """The name without accents or case: "Ana Sánchez" and "Ana Sanchez" are one."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name)
+                   if not unicodedata.combining(c)).casefold()
