@@ -1,5 +1,9 @@
 """The demo organisation: four frontline roles, their people, authors and L&D.
 
+The people the demo's story names (``PEOPLE``) are joined by made-up colleagues
+(``colleagues``) up to each role's ``HEADCOUNT``: hundreds per role, as at a real
+frontline employer, so the reports have numbers to show.
+
 ``seed`` is idempotent: it looks everything up by its natural key (slug or
 name) and only adds what is missing, so ``make run`` can call it every time.
 """
@@ -8,13 +12,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import select
 
 from engine.profiles import Competency
 from pwa import clock
-from pwa.demo import assessments
+from pwa.demo import assessments, colleagues
 from pwa.extensions import db
 from pwa.models import Item, Organisation, Person, Role
 from pwa.store import catalogue, feedback, invites, people, releases
@@ -96,21 +101,22 @@ PEOPLE = [
 
 LD_ADMIN = ("Priya Natarajan", "learning-development", "Europe/London", "en-GB")
 
-# Where each person works: two stores' associates, a shift lead per store, one
-# distribution centre, two home care teams. Reports filter by it.
+# Where each person works: the named associates at two stores, a named shift lead per
+# store, one distribution centre, two home care teams. Reports filter by it.
 RIVERSIDE, HIGH_STREET, DOCKLANDS = "Riverside store", "High Street store", "Docklands store"
+MIDLANDS, NORTHERN = "Midlands distribution centre", "Northern distribution centre"
+NORTH_CARE, SOUTH_CARE = "North care team", "South care team"
 SITES = {
     **dict.fromkeys(("Ana Ruiz", "Grace Okafor", "Tomasz Nowak", "Mei Lin", "Jamal Ibrahim",
                      "Carmen Vidal"), RIVERSIDE),
     **dict.fromkeys(("Sofia Rossi", "Liam Murphy", "Fatima Zahra", "Daniel Costa",
                      "Hannah Becker", "David Clarke"), HIGH_STREET),
     "Niamh Byrne": DOCKLANDS,
-    **{name: "Midlands distribution centre" for name, role, *_ in PEOPLE
-       if role == "warehouse-picker"},
+    **{name: MIDLANDS for name, role, *_ in PEOPLE if role == "warehouse-picker"},
     **dict.fromkeys(("Maria Santos", "Joy Mwangi", "Patrick O'Brien", "Aisha Khan",
-                     "Rosa Martinez"), "North care team"),
+                     "Rosa Martinez"), NORTH_CARE),
     **dict.fromkeys(("Bernadette Walsh", "Yusuf Demir", "Chloe Dubois", "Ingrid Larsen",
-                     "Emmanuel Boateng"), "South care team"),
+                     "Emmanuel Boateng"), SOUTH_CARE),
     LD_ADMIN[0]: "Head office",
 }
 
@@ -134,6 +140,25 @@ DEMO_INVITES = (
      "Lucia Fernandez"),
     ("Mentor (Marcus Johnson, warehouse picker)", "Marcus Johnson"),
 )
+
+
+# Each role's headcount per site, named people included, as at a real frontline employer:
+# about 15% have not rated yet, and one store associate in eight aims to lead a shift.
+HEADCOUNT = (
+    colleagues.Headcount("store-associate", {RIVERSIDE: 80, HIGH_STREET: 80, DOCKLANDS: 80},
+                    not_assessed=36, future=30, future_role="shift-lead"),
+    colleagues.Headcount("shift-lead", {RIVERSIDE: 13, HIGH_STREET: 13, DOCKLANDS: 14},
+                    not_assessed=6),
+    colleagues.Headcount("warehouse-picker", {MIDLANDS: 90, NORTHERN: 70}, not_assessed=24),
+    colleagues.Headcount("home-care-assistant", {NORTH_CARE: 80, SOUTH_CARE: 80}, not_assessed=24),
+)
+
+
+@cache
+def generated() -> tuple[colleagues.Colleague, ...]:
+    """The named people's made-up colleagues; the same ones every time."""
+    return tuple(colleagues.generate(HEADCOUNT, PEOPLE, SITES, FUTURE_ROLES,
+                                     not_assessed={DEMO_INVITES[0][1]}))
 
 
 def seed() -> str:
@@ -172,21 +197,43 @@ def seed() -> str:
         person, _ = people.ensure_person(org, person_name, roles[SITES_ROLE[person_name]])
         if person.future_role_id is None:
             person.future_role_id = roles[future].id
+    created += _seed_colleagues(org, roles)
     db.session.flush()
     content = seed_content(org, clock.now())
-    assessed = assessments.seed(org, clock.now(), skip={DEMO_INVITES[0][1]})
+    waiting = {DEMO_INVITES[0][1]} | {c.name for c in generated() if not c.assessed}
+    assessed = assessments.seed(org, clock.now(), skip=waiting)
     db.session.flush()
     from pwa.demo import mentors
 
-    mentoring = mentors.seed(org, clock.now())
+    mentoring = mentors.seed(org, clock.now(), changed=bool(created or assessed))
     db.session.flush()
     # The reports read releases: the first one now, the next when a period has passed.
     release = releases.publish_if_due(org.id, clock.now())
     published = "" if release is None else f" Reports: release {release.sequence} published."
-    total = len(PEOPLE) + 1
+    total = len(PEOPLE) + 1 + len(generated())
     return (f"Demo organisation '{org.name}': {len(roles)} roles, {total} people "
             f"({created} new), 1 L&D admin, 2 authors per frontline role. {content} "
-            f"{assessed} {mentoring}{published}")
+            f"{assessed} people's self-assessments added. {mentoring}{published}")
+
+
+def _seed_colleagues(org: Organisation, roles: dict[str, Role]) -> int:
+    """Add the colleagues not there yet; returns how many.
+
+    One query finds who is there already, so a second run costs one query.
+    """
+    there = set(db.session.scalars(
+        select(Person.display_name).where(Person.organisation_id == org.id)))
+    created = 0
+    for colleague in generated():
+        if colleague.name in there:
+            continue
+        person, _ = people.ensure_person(
+            org, colleague.name, roles[colleague.role], time_zone=colleague.time_zone,
+            locale=colleague.locale, site=colleague.site)
+        if colleague.future_role is not None:
+            person.future_role_id = roles[colleague.future_role].id
+        created += 1
+    return created
 
 
 def invites_for_demo_people() -> list[tuple[str, str]]:

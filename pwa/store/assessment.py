@@ -61,12 +61,18 @@ def standing(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
     return rules.standing(versions, {(r["role"], r["competency"]): r for r in latest})
 
 
-def current_profiles(person: Person) -> dict[str, list[Competency]]:
-    """Role slug -> the competencies of its current version, for the role and future role."""
+def current_profiles(person: Person, read: Mapping[str, ProfileVersion | None] | None = None,
+                     ) -> dict[str, list[Competency]]:
+    """Role slug -> the competencies of its current version, for the role and future role.
+
+    ``read``: the current versions by role slug, if already read.
+    """
     found = {}
     for role in (person.role, person.future_role):
-        version = profiles.current(role) if role is not None else None
-        if role is not None and version is not None:
+        if role is None:
+            continue
+        version = read[role.slug] if read is not None else profiles.current(role)
+        if version is not None:
             found[role.slug] = profiles.competencies(version)
     return found
 

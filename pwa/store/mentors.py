@@ -447,12 +447,14 @@ def reassign(organisation_id: int, now: datetime) -> int:
         .where(Person.organisation_id == organisation_id,
                MentorRequest.status.in_(rules.HOLDING)))}
     offered = _offered(offers)
+    published = {role.id: profiles.current(role) for role in db.session.scalars(
+        select(Role).where(Role.organisation_id == organisation_id))}  # once, not per plan
     gaps = []
     for p in people:
         if p.id in off:
             continue
         languages, own = _gap_languages(learner_languages(p, offers.get(p.id), said.get(p.id)))
-        for u in plans.built(p).uncovered:
+        for u in plans.built(p, published).uncovered:
             if (p.id, u.competency) not in holding:
                 gaps.append(rules.Gap(p.id, u.competency, p.role.slug, p.site, languages, own))
     by_id = {p.id: p for p in people}

@@ -34,6 +34,7 @@ from pwa.models import (
     PlanGoal,
     PlanSettings,
     PlanSuggestion,
+    ProfileVersion,
     Role,
 )
 from pwa.models.base import dialect_insert
@@ -73,11 +74,17 @@ def _roles(person: Person) -> list[Role]:
     return [r for r in (person.role, person.future_role) if r is not None]
 
 
-def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None) -> Gathered:
-    """Everything the plan is made from; ``latest`` are the current ratings, if already read."""
+def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
+           published: Mapping[int, ProfileVersion | None] | None = None) -> Gathered:
+    """Everything the plan is made from; ``latest`` are the current ratings and
+    ``published`` the current profile versions by role id, if already read (by whoever
+    builds many plans).
+    """
+    read = {role.slug: published[role.id] if published is not None else profiles.current(role)
+            for role in _roles(person)}
     # One need per key: its level is the role's standing rating, else the future role's (a
     # competency the two profiles share carries its rating across: assessment.standing).
-    versions = assessment.current_profiles(person)
+    versions = assessment.current_profiles(person, read)
     standing = assessment.standing(person, latest, versions)
     levels: dict[str, int] = {}
     for (_, key), rating in sorted(standing.items(), key=lambda kv: kv[0][0] != person.role.slug):
@@ -87,7 +94,7 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None) ->
     names: dict[str, str] = {}
     identity_keys: dict[int, str] = {}
     for role, prefix in ((person.role, ""), (person.future_role, "future_")):
-        version = profiles.current(role) if role is not None else None
+        version = read[role.slug] if role is not None else None
         for line in version.lines if version is not None else ():
             key = line.competency.key
             names.setdefault(key, line.name)
@@ -183,9 +190,13 @@ def _catalogue(identity_keys: Mapping[int, str], chosen: set[int]) -> tuple[
 
 # The plan, as the phone receives it ------------------------------------------------------
 
-def built(person: Person) -> rules.Plan:
-    """The learner's plan as the rules make it, without the words the phone is sent."""
-    return rules.build(gather(person).inputs)
+def built(person: Person, published: Mapping[int, ProfileVersion | None] | None = None,
+          ) -> rules.Plan:
+    """The learner's plan as the rules make it, without the words the phone is sent.
+
+    ``published``: the current profile versions by role id, if already read.
+    """
+    return rules.build(gather(person, published=published).inputs)
 
 
 def plan_for(person: Person, words: Words,

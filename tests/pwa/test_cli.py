@@ -14,9 +14,9 @@ def test_seed_demo_is_idempotent_and_complete(app, runner):
     first = runner.invoke(args=["seed-demo"])
     second = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "(34 new)" in first.output and "(0 new)" in second.output
+    assert "(601 new)" in first.output and "(0 new)" in second.output
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 34
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 601
         roles = db.session.scalars(sa.select(Role)).all()
         frontline = [r for r in roles if r.slug != "learning-development"]
         assert len(frontline) == 4

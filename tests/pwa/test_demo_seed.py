@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 import uuid
 from collections import Counter
 
@@ -12,6 +13,7 @@ from engine import catalogue as catalogue_rules
 from engine import profiles as profile_rules
 from engine.costs import Costs
 from pwa import clock, demo
+from pwa.demo import colleagues
 from pwa.extensions import db
 from pwa.models import Feedback, Item, ItemRevision, Person, Role
 from pwa.store import catalogue, people
@@ -167,7 +169,7 @@ def test_marcus_offers_help_with_the_scanner_and_is_suggested_to_lucia(app, runn
         assert levels[people["Marcus Johnson"]] == 4 and levels[people["Lucia Fernandez"]] == 2
         suggested = [(s.learner_id, s.competency, s.mentor_id)
                      for s in db.session.scalars(sa.select(MentorSuggestion))]
-        # Lucia speaks Spanish, as Marcus does; six places for six pickers below target.
+        # Six places for the many pickers below target; Lucia (Spanish, as Marcus) has one.
         assert (people["Lucia Fernandez"], "scanner-systems", people["Marcus Johnson"]) in \
             suggested
         assert len(suggested) == 6
@@ -178,20 +180,23 @@ def test_marcus_offers_help_with_the_scanner_and_is_suggested_to_lucia(app, runn
 
 
 def test_seed_gives_sites_future_roles_and_self_assessments_through_sync(app, runner):
-    from pwa.models import AssessmentSubmission, Event, Rating
-    from pwa.store import assessment
+    from pwa.models import AssessmentSubmission, CompetencyIdentity, Event, LatestRating, Rating
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():
         everyone = db.session.scalars(sa.select(Person)).all()
-        assert all(p.site == demo.SITES[p.display_name] for p in everyone)
-        by_site = Counter(p.site for p in everyone if p.role.slug == "store-associate")
+        sites = {**demo.SITES, **{c.name: c.site for c in demo.generated()}}
+        assert all(p.site == sites[p.display_name] for p in everyone)
+        named = [p for p in everyone if p.display_name in demo.SITES]
+        by_site = Counter(p.site for p in named if p.role.slug == "store-associate")
         assert by_site == {demo.RIVERSIDE: 5, demo.HIGH_STREET: 5}
-        assert sorted(p.display_name for p in everyone if p.future_role is not None) == \
+        assert sorted(p.display_name for p in named if p.future_role is not None) == \
             ["Jamal Ibrahim", "Mei Lin"]
-        rated = {p.display_name for p in everyone if assessment.history(p)}
+        rated = set(db.session.scalars(sa.select(Person.display_name).where(
+            Person.id.in_(sa.select(Rating.person_id)))))
         frontline = {name for name, role, *_ in demo.PEOPLE}
-        assert rated == frontline - {"Ana Ruiz"}
+        assert rated & frontline == frontline - {"Ana Ruiz"}
+        assert rated - frontline == {c.name for c in demo.generated() if c.assessed}
         # Through the real sync path: every rating has its stored event, every person a
         # submission of their role's current version.
         ratings = db.session.scalar(sa.select(sa.func.count()).select_from(Rating))
@@ -199,16 +204,108 @@ def test_seed_gives_sites_future_roles_and_self_assessments_through_sync(app, ru
             Event.type == "rating.set"))
         assert db.session.scalar(sa.select(sa.func.count(sa.distinct(
             AssessmentSubmission.person_id)))) == len(rated)
-        latest = {}
-        for p in everyone:
-            for r in assessment.history(p):
-                latest[(p.display_name, r["competency"])] = r["level"]
+        # The latest rating of each (kept by the sync, as test_latest_ratings checks).
+        latest = {(name, key): level for name, key, level in db.session.execute(
+            sa.select(Person.display_name, CompetencyIdentity.key, LatestRating.level)
+            .join(LatestRating, LatestRating.person_id == Person.id)
+            .join(CompetencyIdentity, CompetencyIdentity.id == LatestRating.competency_id))}
         scanner = {name: level for (name, key), level in latest.items()
                    if key == "scanner-systems"}
         assert scanner["Marcus Johnson"] >= 4 and scanner["Elena Popescu"] >= 4
         assert scanner["Lucia Fernandez"] == 2
-        assert sum(level < 3 for level in scanner.values()) >= 5
+        assert sum(scanner[name] < 3 for name in frontline if name in scanner) == 6
+        # Their colleagues are as weak in it: about six in ten below target.
+        below = [level < 3 for name, level in scanner.items() if name not in frontline]
+        assert 0.5 <= sum(below) / len(below) <= 0.7
         assert all(1 <= level <= 5 for level in latest.values())
     assert runner.invoke(args=["seed-demo"]).exit_code == 0  # idempotent
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == ratings
+
+
+def test_the_demo_has_a_frontline_employers_headcount_and_participation(app, runner):
+    """Hundreds per role, about 85% of them assessed, named people's invites only; a second
+    run adds nothing."""
+    from pwa.models import (
+        AssessmentSubmission,
+        Event,
+        Invite,
+        LatestRating,
+        MentorOffer,
+        MentorSuggestion,
+        Rating,
+    )
+
+    def counts():
+        return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                for model in (Person, Rating, LatestRating, Event, AssessmentSubmission,
+                              MentorOffer, MentorSuggestion, Invite)}
+
+    first = runner.invoke(args=["seed-demo", "--print-invites"])
+    assert first.exit_code == 0, first.output
+    with app.app_context():
+        people_roles = db.session.execute(sa.select(Person, Role.slug).join(
+            Role, Role.id == Person.role_id)).all()
+        assert Counter(slug for _, slug in people_roles) == {
+            "store-associate": 240, "shift-lead": 40, "warehouse-picker": 160,
+            "home-care-assistant": 160, "learning-development": 1}
+        assert Counter((slug, p.site) for p, slug in people_roles if p.site) == {
+            ("store-associate", demo.RIVERSIDE): 80, ("store-associate", demo.HIGH_STREET): 80,
+            ("store-associate", demo.DOCKLANDS): 80, ("shift-lead", demo.RIVERSIDE): 13,
+            ("shift-lead", demo.HIGH_STREET): 13, ("shift-lead", demo.DOCKLANDS): 14,
+            ("warehouse-picker", demo.MIDLANDS): 90, ("warehouse-picker", demo.NORTHERN): 70,
+            ("home-care-assistant", demo.NORTH_CARE): 80,
+            ("home-care-assistant", demo.SOUTH_CARE): 80,
+            ("learning-development", "Head office"): 1}
+        assert Counter((slug, p.future_role.slug) for p, slug in people_roles
+                       if p.future_role) == {("store-associate", "shift-lead"): 30}
+        # 85% have assessed their role's current profile, the rest not yet (nothing at all).
+        submitted = db.session.execute(
+            sa.select(Role.slug, sa.func.count(sa.distinct(AssessmentSubmission.person_id)))
+            .join(Person, Person.id == AssessmentSubmission.person_id)
+            .join(Role, Role.id == Person.role_id).group_by(Role.slug)).all()
+        assert dict(submitted) == {"store-associate": 204, "shift-lead": 34,
+                                   "warehouse-picker": 136, "home-care-assistant": 136}
+        assert db.session.scalar(sa.select(sa.func.count(sa.distinct(Rating.person_id)))) == 510
+        # Store associates rated version 1 as well, before version 2 came out.
+        versions = db.session.execute(
+            sa.select(Person.id, sa.func.count(sa.distinct(AssessmentSubmission.version_id)))
+            .join(AssessmentSubmission, AssessmentSubmission.person_id == Person.id)
+            .join(Role, Role.id == Person.role_id).where(Role.slug == "store-associate")
+            .group_by(Person.id)).all()
+        assert len(versions) == 204 and {n for _, n in versions} == {2}
+        # Each colleague has the time zone and locale of a named person of the role.
+        named = {(role, zone, locale) for _, role, zone, locale in demo.PEOPLE}
+        assert all((p.role.slug, p.time_zone, p.locale) in named
+                   for p, _ in people_roles if p.display_name not in demo.SITES)
+        # No two names alike, not even but for accents ("Ana Sánchez", "Ana Sanchez").
+        def plain(name):
+            return "".join(c for c in unicodedata.normalize("NFKD", name)
+                           if not unicodedata.combining(c)).casefold()
+
+        assert len({plain(p.display_name) for p, _ in people_roles}) == 601
+        # Nobody signs in as a colleague: the only invites are the named people's.
+        invited = set(db.session.scalars(sa.select(Person.display_name).join(
+            Invite, Invite.person_id == Person.id)))
+        assert invited == {name for _, name in demo.DEMO_INVITES}
+        before = counts()
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "(0 new)" in second.output, second.output
+    with app.app_context():
+        assert counts() == before
+
+
+def test_the_colleagues_are_the_same_on_every_run():
+    """A changed list of names or seed would add new people to every existing demo database."""
+    again = colleagues.generate(demo.HEADCOUNT, demo.PEOPLE, demo.SITES, demo.FUTURE_ROLES,
+                                not_assessed={"Ana Ruiz"})
+    assert tuple(again) == demo.generated()
+    first = {}
+    for c in demo.generated():
+        first.setdefault(c.role, (c.name, c.site, c.locale))
+    assert first == {  # pinned: a change here renames hundreds of people
+        "store-associate": ("Lukas Becker", demo.HIGH_STREET, "de-DE"),
+        "shift-lead": ("Alejandro Jiménez", demo.HIGH_STREET, "es-ES"),
+        "warehouse-picker": ("Brian Kamau", demo.MIDLANDS, "en-GB"),
+        "home-care-assistant": ("Yusuf Kılıç", demo.SOUTH_CARE, "tr-TR"),
+    }
