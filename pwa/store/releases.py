@@ -187,8 +187,9 @@ def publish_if_due(organisation_id: int, now: datetime) -> Release | None:
 
 @dataclass(frozen=True)
 class Filters:
-    """What a role's priorities can be filtered by: its sites, and the future roles with
-    enough released learners to show (slug, name)."""
+    """What a role's priorities can be filtered by: its sites, and every other role of the
+    organisation as a future role (slug, name). All of them, whatever the release holds:
+    offering only the future roles with enough learners would say which ones people chose."""
 
     sites: list[str]
     future_roles: list[tuple[str, str]]
@@ -196,11 +197,8 @@ class Filters:
 
 def filters(organisation_id: int, part: RoleView) -> Filters:
     names = {r.slug: r.name for r in people.roles(organisation_id)}
-    first = part.lines[0].key if part.lines else None
-    futures = [(slug, names.get(slug, slug)) for slug in part.numbers.futures
-               if first is not None and rules.shown(
-                   part.numbers.count(first, (rules.ALL, slug))) is not None]
-    return Filters(list(part.numbers.sites), futures)
+    return Filters(list(part.numbers.sites),
+                   [(slug, names.get(slug, slug)) for slug in part.numbers.futures])
 
 
 def check_filter(role: Role, part: RoleView | None, site: str | None,
