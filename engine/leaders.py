@@ -77,8 +77,9 @@ def case(release: RoleRelease, hourly_cost: float | None,
                       hours.margin * hourly_cost + fees.margin)
         programme_cost = (programme_hours * hourly_cost + programme_fees) * learners.value
     return Case(learners, hours, hours.value / learners.value,
-                Estimate(release.covered, plus_minus(release.covered_sigma)),
-                Estimate(release.uncovered, plus_minus(release.uncovered_sigma)), fees, cost,
+                shown(Estimate(release.covered, plus_minus(release.covered_sigma)), threshold),
+                shown(Estimate(release.uncovered, plus_minus(release.uncovered_sigma)),
+                      threshold), fees, cost,
                 programme_hours, programme_fees, programme_hours * learners.value,
                 programme_cost)
 

@@ -23,7 +23,7 @@ What one release measures, per role (``C`` = the competencies of its profile):
 * ``learners``: the role's people who have self-assessed at all;
 * the plans: minutes, fees, gaps the plans cover and gaps only a mentor can
   close, summed over the learners, each person's share clipped (minutes and
-  fees to a cap, gaps to ``C``).
+  fees and gaps to caps).
 
 Privacy accounting, with rho the release's budget. The two count tables share
 one Gaussian measurement whose L2 sensitivity to one person changing is
@@ -76,9 +76,9 @@ Z95 = 1.96  # a margin covers about 95% of the noise: "about 24 (±3)"
 SHARE_TABLES = 0.6  # for a change; a presence costs half as much
 SHARE_LEARNERS = 0.05
 SHARE_MINUTES = 0.06
-SHARE_FEES = 0.03
-SHARE_COVERED = 0.03
-SHARE_UNCOVERED = 0.03
+SHARE_FEES = 0.04
+SHARE_COVERED = 0.025
+SHARE_UNCOVERED = 0.025
 
 Atom = tuple[str, str, str, int]  # (competency key, site or NONE, future role or NONE, level)
 Where = tuple[str | None, str | None]  # (site, future role), each a value or ALL
@@ -91,16 +91,19 @@ class Budget:
     ``rho`` is one release's loss (zCDP), ``rho_year`` the most any 365 days
     may spend, ``delta`` the delta at which the loss is also stated as epsilon,
     ``days`` the time between releases (at least 1: daily at most).
-    ``hours_cap`` and ``fee_cap`` clip one person's plan hours and fees (in the
-    organisation's currency) before they are summed.
+    ``hours_cap``, ``fee_cap`` and ``gaps_cap`` clip one person's plan hours, fees
+    (in the organisation's currency) and gaps before they are summed: the noise
+    of a sum is as wide as one person's most, so a cap near what a plan
+    usually asks keeps it narrow.
     """
 
     rho: float = 0.5
     rho_year: float = 26.0
     delta: float = 1e-6
     days: int = 7
-    hours_cap: float = 20.0
-    fee_cap: float = 250.0
+    hours_cap: float = 10.0
+    fee_cap: float = 100.0
+    gaps_cap: int = 5
 
     def __post_init__(self) -> None:
         for name in ("rho", "rho_year", "hours_cap", "fee_cap"):
@@ -110,6 +113,9 @@ class Budget:
                 raise ValueError(f"the release {name} is a positive number, not {value!r}")
         if not (isinstance(self.delta, float) and 0 < self.delta < 1):
             raise ValueError(f"delta is a number between 0 and 1, not {self.delta!r}")
+        if isinstance(self.gaps_cap, bool) or not isinstance(self.gaps_cap, int) \
+                or self.gaps_cap < 1:
+            raise ValueError(f"the gaps cap is a whole number >= 1, not {self.gaps_cap!r}")
         if isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 1:
             raise ValueError(f"releases are at least a day apart, not {self.days!r} days")
         if self.rho > self.rho_year:
@@ -294,7 +300,8 @@ def epsilon(rho: float, delta: float) -> float:
 
 def caps(budget: Budget, competencies: int) -> tuple[int, int, int]:
     """How much one person can add to the plan sums: minutes, fees in cents, gaps."""
-    return round(budget.hours_cap * 60), round(budget.fee_cap * 100), competencies
+    return round(budget.hours_cap * 60), round(budget.fee_cap * 100), min(competencies,
+                                                                          budget.gaps_cap)
 
 
 def scales(budget: Budget, competencies: int) -> Scales:

@@ -58,13 +58,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # rho 0.5 of zero-concentrated differential privacy (epsilon 5.2 at delta 1e-6), and
         # the releases of any 365 days at most rho 26 (epsilon 62.3 at delta 1e-6): one
         # release a week, and a release past that budget is refused. One person's plan
-        # counts for at most 20 hours and 250 in fees.
+        # counts for at most 10 hours, 100 in fees and 5 gaps.
         "SKILLPATH_RELEASE_DAYS": 7,
         "SKILLPATH_RELEASE_RHO": 0.5,
         "SKILLPATH_RELEASE_RHO_YEAR": 26.0,
         "SKILLPATH_RELEASE_DELTA": 1e-6,
-        "SKILLPATH_RELEASE_HOURS_CAP": 20.0,
-        "SKILLPATH_RELEASE_FEE_CAP": 250.0,
+        "SKILLPATH_RELEASE_HOURS_CAP": 10.0,
+        "SKILLPATH_RELEASE_FEE_CAP": 100.0,
+        "SKILLPATH_RELEASE_GAPS_CAP": 5,
     }
 
 
@@ -137,4 +138,5 @@ def budget(config: dict[str, Any]) -> Budget:
                   rho_year=config["SKILLPATH_RELEASE_RHO_YEAR"],
                   delta=config["SKILLPATH_RELEASE_DELTA"], days=config["SKILLPATH_RELEASE_DAYS"],
                   hours_cap=config["SKILLPATH_RELEASE_HOURS_CAP"],
-                  fee_cap=config["SKILLPATH_RELEASE_FEE_CAP"])
+                  fee_cap=config["SKILLPATH_RELEASE_FEE_CAP"],
+                  gaps_cap=config["SKILLPATH_RELEASE_GAPS_CAP"])
