@@ -237,3 +237,46 @@ def test_an_attacker_who_knows_everyone_else_learns_no_more_than_the_budget_allo
     print(f"attacker, {releases_after} release(s) after: right {accuracy:.1%} of the time; "
           f"a coin 50.0%; the guarantee allows at most {bound:.1%}")
     assert accuracy <= bound + error
+
+
+def test_an_attacker_who_knows_her_old_rating_cannot_tell_her_new_one(record_property):
+    """One re-rating between two releases: greet 3 -> 1 or 3 -> 5. The attacker reads both
+    releases and knows everyone else; the change costs at most the release's rho."""
+    budget = Budget()
+    others = population(40, seed=5)
+    runs, right = 400, []
+    for run in range(runs):
+        new = 1 if run % 2 == 0 else 5
+        before = rules.measure(counts([*others, ("South", NONE, (3, 3, 3))]), budget)
+        after = rules.measure(counts([*others, ("South", NONE, (new, 3, 3))]), budget)
+        moved = {lv: after.count("greet", levels=[lv]).value
+                 - before.count("greet", levels=[lv]).value for lv in (1, 5)}
+        guess = 1 if moved[1] > moved[5] else 5 if moved[5] > moved[1] else (
+            1 if run % 4 < 2 else 5)
+        right.append(guess == new)
+    accuracy = _balanced_accuracy(right)
+    # Two releases, but only the second depends on what she chose: the bound of one.
+    bound = _bound(budget.rho)
+    record_property("attacker_accuracy", accuracy)
+    print(f"re-rating: right {accuracy:.1%}; a coin 50.0%; the guarantee allows {bound:.1%}")
+    assert accuracy <= bound + 3 * math.sqrt(0.25 / runs)
+
+
+def test_guessing_her_level_among_five_is_barely_better_than_chance(record_property):
+    """Her first self-assessment, any level 1-5: the attacker guesses the level whose count
+    rose most against what everyone else contributes. Chance is 20%."""
+    budget = Budget()
+    others = population(40, seed=13)
+    known = counts(others)
+    base = {lv: sum(n for (key, _, _, level), n in known.atoms.items()
+                    if key == "greet" and level == lv) for lv in range(1, 6)}
+    runs, right = 500, []
+    for run in range(runs):
+        level = 1 + run % 5
+        seen = rules.measure(counts([*others, ("North", NONE, (level, 3, 3))]), budget)
+        rise = {lv: seen.count("greet", levels=[lv]).value - base[lv] for lv in range(1, 6)}
+        right.append(max(rise, key=lambda lv: (rise[lv], -lv)) == level)
+    accuracy = sum(right) / runs
+    record_property("attacker_accuracy", accuracy)
+    print(f"five levels: right {accuracy:.1%}; chance 20.0%")
+    assert accuracy <= 0.35
