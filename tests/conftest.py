@@ -21,8 +21,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from api.openapi import declared_statuses
 from pwa import create_app
 from pwa.extensions import db, limiter
-from pwa.models import Organisation, Role
-from tests.factories import Api
+from tests.factories import Api, make_org
 
 collect_ignore = [] if os.environ.get("SKILLPATH_BENCH") else ["benchmarks"]
 
@@ -126,23 +125,6 @@ def org(app: Flask) -> dict[str, Any]:
     No app context stays open: requests must each get their own, as in production.
     """
     return make_org(app)
-
-
-def make_org(app: Flask) -> dict[str, Any]:
-    """The ``org`` fixture's organisation, in any app."""
-    with app.app_context():
-        organisation = Organisation(slug="acme", name="Acme Stores")
-        db.session.add(organisation)
-        db.session.flush()
-        roles = {}
-        for slug, name in [("store-associate", "Store associate"),
-                           ("warehouse-picker", "Warehouse picker")]:
-            role = Role(organisation_id=organisation.id, slug=slug, name=name, description="")
-            db.session.add(role)
-            db.session.flush()
-            roles[slug] = role.id
-        db.session.commit()
-        return {"id": organisation.id, "roles": roles}
 
 
 

@@ -270,3 +270,20 @@ def person_named(app: Flask, name: str) -> int:
     with app.app_context():
         found: int = db.session.scalar(sa.select(Person.id).where(Person.display_name == name))
         return found
+
+
+def make_org(app: Flask) -> dict[str, Any]:
+    """The ``org`` fixture's organisation, in any app."""
+    with app.app_context():
+        organisation = Organisation(slug="acme", name="Acme Stores")
+        db.session.add(organisation)
+        db.session.flush()
+        roles = {}
+        for slug, name in [("store-associate", "Store associate"),
+                           ("warehouse-picker", "Warehouse picker")]:
+            role = Role(organisation_id=organisation.id, slug=slug, name=name, description="")
+            db.session.add(role)
+            db.session.flush()
+            roles[slug] = role.id
+        db.session.commit()
+        return {"id": organisation.id, "roles": roles}

@@ -15,8 +15,7 @@ from pwa.extensions import db
 from pwa.models import Organisation, Role
 from pwa.store import analytics, people, releases
 from pwa.sync.ingest import ingest
-from tests.conftest import make_org
-from tests.factories import comp, publish_profile, sign_in_as
+from tests.factories import comp, make_org, publish_profile, sign_in_as
 
 TOO_FEW = "too few people to show"
 # Noise so small that every released count is the true one: the pipeline can be checked
