@@ -8,6 +8,8 @@ added or dropped by copying the table) and on PostgreSQL alike.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from pwa.extensions import db
@@ -49,3 +51,11 @@ def test_0010_adds_the_languages_to_learn_in_as_not_said_and_keeps_the_settings(
                       if c["name"] == "languages")
         assert column["nullable"] and column["default"] is None
         assert db.session.get(PlanSettings, ben) is None
+
+
+def test_the_models_and_the_migrations_agree(app):
+    """The schema the migrations build is the one the models declare: a model changed without
+    its migration (or a migration without its model) shows up here, on either database."""
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
