@@ -16,17 +16,20 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from pwa import jobs
+from pwa import clock, jobs
 from pwa.extensions import db
-from pwa.models import Item, Person, PlanSummary
+from pwa.models import Item, Person, PlanSummary, ProfileVersion, Role
 from pwa.store import plans
+from pwa.store import profiles as store
 from tests.factories import (
     RECENT_MORNING,
+    comp,
     device,
     person_named,
     seed_catalogue,
     session_cookie,
     sign_in_as,
+    token,
 )
 
 MONDAY = RECENT_MORNING
@@ -210,7 +213,75 @@ def test_two_phones_syncing_at_once_leave_the_summary_of_the_plan_they_made(app,
     assert summary(app) == (75, 0, 1, 1) == from_the_plan(app)
 
 
-# The command ------------------------------------------------------------------------------
+# The organisation's changes: the catalogue, a profile, a future role ---------------------------
+
+def test_a_catalogue_change_summarises_everyone_again(app, org):
+    seed_catalogue(app)
+    learner(app)
+    learner(app, "Ben Carter", rate(1, "greet"))
+    admin = sign_in_as(app, "Priya Nair", ld_admin=True)
+    page = admin.get("/admin/catalogue/greeting-well/retire").get_data(as_text=True)
+    assert admin.client.post("/admin/catalogue/greeting-well/retire",
+                             data={"csrf_token": token(page)}).status_code == 302
+    assert summary(app) == (30, 0, 1, 1) and summary(app, "Ben Carter") == (0, 0, 0, 1)
+    admin.client.post("/admin/catalogue/greeting-well/retire",
+                      data={"csrf_token": token(page), "restore": "y"})
+    assert summary(app) == (60, 0, 2, 0) and summary(app, "Ben Carter") == (30, 0, 1, 0)
+    edit = admin.get("/admin/catalogue/greeting-well").get_data(as_text=True)
+    saved = admin.client.post("/admin/catalogue/greeting-well", data={
+        "csrf_token": token(edit), "title": "Greeting well", "format": "classroom",
+        "summary": "Welcome every customer within 10 seconds.", "duration_minutes": "50",
+        "language": "en", "level_from": "1", "level_to": "5",
+        "competencies": ["store-associate/greet"], "url": "", "cards": "", "questions": ""})
+    assert saved.status_code == 302
+    assert summary(app) == (80, 0, 2, 0) and summary(app, "Ben Carter") == (50, 0, 1, 0)
+    assert summary(app, "Priya Nair") == (0, 0, 0, 0)  # everyone: she has rated nothing
+
+
+def test_a_published_profile_summarises_everyone_again(app, org):
+    seed_catalogue(app)
+    learner(app)
+    learner(app, "Ben Carter", rate(1, "tills"))
+    grace = sign_in_as(app, "Grace Okafor")  # the store's author
+    with app.app_context():
+        author = db.session.get(Person, person_named(app, "Grace Okafor"))
+        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
+        draft = store.open_draft(role, author, clock.now())
+        comps = store.competencies(draft)
+        comps[1] = comp("tills", "Using the tills", 1, 4, "Tills")  # the target: 2 -> 1
+        store.save_draft(draft, comps, expected_revision=draft.revision, author=author,
+                         now=clock.now())
+        db.session.commit()
+        revision, role_id = draft.revision, role.id
+    assert summary(app) == (60, 0, 2, 0) and summary(app, "Ben Carter") == (30, 0, 1, 0)
+    page = grace.get("/author/store-associate/draft").get_data(as_text=True)
+    published = grace.client.post("/author/store-associate/draft/publish", data={
+        "csrf_token": token(page), "revision": str(revision), "summary": "Tills: level 1."})
+    assert published.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ProfileVersion).where(
+            ProfileVersion.status == "published", ProfileVersion.role_id == role_id)) == 2
+    # At level 1 the tills meet the role's new target: no item is asked for them.
+    assert summary(app) == (30, 0, 1, 0) == from_the_plan(app)
+    assert summary(app, "Ben Carter") == (0, 0, 0, 0) == from_the_plan(app, "Ben Carter")
+
+
+def test_choosing_a_future_role_summarises_the_plan_again(app, org):
+    seed_catalogue(app)
+    ana = learner(app)
+    page = ana.get("/account/settings").get_data(as_text=True)
+
+    def aim_for(future):
+        return ana.client.post("/account/settings", data={
+            "csrf_token": token(page), "future_role": future, "time_zone": "UTC",
+            "locale": "en"}).status_code
+
+    assert aim_for("warehouse-picker") == 302
+    sync(ana, rate(1, "pick", role="warehouse-picker"))
+    assert summary(app) == (90, 0, 3, 0)  # and Pick paths
+    assert aim_for("") == 302  # no future role: picking is no longer in her plan
+    assert summary(app) == (60, 0, 2, 0) == from_the_plan(app)
+
 
 def test_the_command_summarises_every_organisation(app, org, runner):
     seed_catalogue(app)
