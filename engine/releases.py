@@ -23,7 +23,11 @@ What one release measures, per role (``C`` = the competencies of its profile):
 * ``learners``: the role's people who have self-assessed at all;
 * the plans: minutes, fees, gaps the plans cover and gaps only a mentor can
   close, summed over the learners, each person's share clipped (minutes and
-  fees and gaps to caps).
+  fees and gaps to caps: :func:`caps`). The clipping is done where the
+  sums are counted (the database, over each learner's plan summary), so
+  :class:`RoleCounts` carries the clipped sums; :func:`measure` refuses sums
+  no clipped shares could add up to, since the noise is only as wide as one
+  person's clipped share.
 
 Privacy accounting, with rho the release's budget. The two count tables share
 one Gaussian measurement whose L2 sensitivity to one person changing is
@@ -127,21 +131,14 @@ class Budget:
 
 
 @dataclass(frozen=True)
-class Load:
-    """One learner's current plan, reduced to what the case for leaders adds up."""
-
-    minutes: int
-    fee_cents: int
-    covered: int
-    uncovered: int
-
-
-@dataclass(frozen=True)
 class RoleCounts:
     """What the database counted for one role: the truth, never stored or shown.
 
     ``atoms``: learners per :data:`Atom` (an atom not given has 0); an atom's
     site must be in ``sites`` or NONE, its future role in ``futures`` or NONE.
+    ``minutes``, ``fee_cents``, ``covered`` and ``uncovered``: the sums over the
+    ``learners`` of their plans, each learner's share already clipped to
+    :func:`caps` (and at least 0).
     """
 
     role: str
@@ -150,7 +147,10 @@ class RoleCounts:
     futures: tuple[str, ...]
     atoms: Mapping[Atom, int]
     learners: int
-    loads: Sequence[Load]
+    minutes: int
+    fee_cents: int
+    covered: int
+    uncovered: int
     programme_minutes: int
     programme_fees_cents: int
 
@@ -392,10 +392,7 @@ def measure(counts: RoleCounts, budget: Budget) -> RoleRelease:
     m = tables.shape[2] - 1
     noisy = np.array(_vector(found.tables)(tables.ravel().tolist()),
                      dtype=np.float64).reshape(tables.shape)
-    minutes_cap, fee_cap, gaps_cap = caps(budget, len(keys))
-    clipped = [(min(x.minutes, minutes_cap), min(x.fee_cents, fee_cap), min(x.covered, gaps_cap),
-                min(x.uncovered, gaps_cap)) for x in counts.loads]
-    sums = [sum(c[i] for c in clipped) for i in range(4)]
+    sums = clipped_sums(counts, budget)
     minutes, fees, covered, uncovered = (
         max(0, int(_scalar(s)(total))) for s, total in zip(
             (found.minutes, found.fees, found.covered, found.uncovered), sums, strict=True))
@@ -410,6 +407,23 @@ def measure(counts: RoleCounts, budget: Budget) -> RoleRelease:
         uncovered=uncovered, uncovered_sigma=found.uncovered,
         programme_minutes=counts.programme_minutes,
         programme_fees_cents=counts.programme_fees_cents)
+
+
+def clipped_sums(counts: RoleCounts, budget: Budget) -> tuple[int, int, int, int]:
+    """The plan sums, checked to be what shares clipped to :func:`caps` can add up to.
+
+    The noise of a sum is calibrated to one person's clipped share: a sum
+    counted without the clipping would be released with too little of it.
+    """
+    minutes_cap, fee_cap, gaps_cap = caps(budget, len(counts.competencies))
+    limits = {"minutes": minutes_cap, "fee_cents": fee_cap, "covered": gaps_cap,
+              "uncovered": gaps_cap}
+    for name, cap in limits.items():
+        total = getattr(counts, name)
+        if not 0 <= total <= counts.learners * cap:
+            raise ValueError(f"the {name} of {counts.role!r} ({total}) are no sum of "
+                             f"{counts.learners} shares each between 0 and {cap}")
+    return counts.minutes, counts.fee_cents, counts.covered, counts.uncovered
 
 
 # --- post-processing -----------------------------------------------------------------------

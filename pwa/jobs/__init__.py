@@ -33,6 +33,8 @@ WORKER_ENTRY = "pwa.worker.run"  # what an RQ worker calls: pwa/worker.py
 # name -> "module:function"; a job takes plain arguments (ids), never objects.
 JOBS: dict[str, str] = {
     "mentors.assign": "pwa.jobs.mentors:assign_organisation",
+    "plans.summarise": "pwa.jobs.plans:summarise_person",
+    "plans.summarise_organisation": "pwa.jobs.plans:summarise_organisation",
     "releases.publish": "pwa.jobs.releases:publish_due",
 }
 

@@ -11,7 +11,14 @@ from pwa.models.invites import Invite
 from pwa.models.mentors import MentorCompetency, MentorOffer, MentorRequest, MentorSuggestion
 from pwa.models.passkeys import Passkey, WebAuthnChallenge
 from pwa.models.people import Organisation, Person, Role, RoleAuthor
-from pwa.models.plans import OwnItem, PlanChoice, PlanGoal, PlanSettings, PlanSuggestion
+from pwa.models.plans import (
+    OwnItem,
+    PlanChoice,
+    PlanGoal,
+    PlanSettings,
+    PlanSuggestion,
+    PlanSummary,
+)
 from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompetency
 from pwa.models.releases import Release
 from pwa.models.sessions import Session, SessionData
@@ -39,6 +46,7 @@ __all__ = [
     "PlanGoal",
     "PlanSettings",
     "PlanSuggestion",
+    "PlanSummary",
     "Release",
     "ProfileVersion",
     "QuarantinedEvent",

@@ -118,3 +118,28 @@ class PlanSuggestion(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PlanSummary(db.Model):  # type: ignore[name-defined,misc]
+    """Each learner's current plan, reduced to its size: the read model a release sums.
+
+    The plan is computed, never stored, and computing it takes a dozen queries
+    per person: too many for a release over a whole organisation. So a job
+    (``plans.summarise``) computes it again whenever what it is made of
+    changes, and keeps here what the case for leaders adds up: its minutes,
+    its fees, the competencies its lines aim to grow (``covered``) and the
+    gaps no item covers (``uncovered``). ``computed_at`` is when that
+    computation began: a row is replaced only by one begun later, so a slow
+    job never writes an older plan over a newer one. Derived from the
+    learner's own rows; never shown on its own.
+    """
+
+    __tablename__ = "plan_summaries"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer)
+    fee_cents: Mapped[int] = mapped_column(Integer)
+    covered: Mapped[int] = mapped_column(Integer)
+    uncovered: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from engine import people as people_rules
 from engine.errors import DomainError
 from engine.levels import FEEDBACK_KINDS
-from pwa import clock
+from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.i18n import moment, translate_error
 from pwa.models import Role, Session
@@ -64,9 +64,13 @@ def settings() -> Any:
             form.locale.errors = [translate_error(exc)]
         else:
             by_slug = {r.slug: r for r in roles}
-            person.future_role_id = by_slug[form.future_role.data].id \
+            future_role_id = by_slug[form.future_role.data].id \
                 if form.future_role.data else None
+            aiming_elsewhere = future_role_id != person.future_role_id
+            person.future_role_id = future_role_id
             db.session.commit()
+            if aiming_elsewhere:  # the future role's profile is part of the plan
+                jobs.enqueue("plans.summarise", person.id)
             flash(gettext("Your details are saved."))
             return redirect(url_for("account.settings"))
     return render_template("account/settings.html", form=form), 422 if form.errors else 200

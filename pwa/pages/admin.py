@@ -13,7 +13,7 @@ from markupsafe import escape
 from engine import catalogue as catalogue_rules
 from engine import costs as costs_rules
 from engine.errors import DomainError
-from pwa import clock
+from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.i18n import currency_name, translate_error, translate_problems
 from pwa.models import Person
@@ -203,6 +203,8 @@ def item_form(key: str | None = None) -> Any:
                         ] or [translate_error(exc)]
         else:
             db.session.commit()
+            # Any learner's plan may hold the item or want it now: summarised again.
+            jobs.enqueue("plans.summarise_organisation", admin.organisation_id)
             flash(gettext("Saved “%(title)s” (revision %(revision)s).", title=saved.title,
                           revision=saved.revision))
             return redirect(url_for("admin.catalogue_list"))
@@ -235,6 +237,7 @@ def retire(key: str) -> Any:
         flash(gettext("“%(title)s” is retired: plans that hold it keep it, marked.",
                       title=item.revisions[-1].title))
     db.session.commit()
+    jobs.enqueue("plans.summarise_organisation", admin.organisation_id)
     return redirect(url_for("admin.catalogue_list"))
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from engine import profiles as rules
 from engine.errors import Conflict, DomainError
 from engine.levels import FEEDBACK_KINDS, LEVELS
-from pwa import clock
+from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.i18n import translate_error, translate_problems
 from pwa.models import ProfileVersion, Role
@@ -227,6 +227,8 @@ def publish(slug: str) -> Any:
         flash(_problems_text(exc), "error")
         return redirect(url_for("author.draft", slug=slug))
     db.session.commit()
+    # The plans of the role's people, and of those who aim for it, are made from it now.
+    jobs.enqueue("plans.summarise_organisation", role.organisation_id)
     flash(gettext("Version %(number)s is published. Learners now see it.", number=draft.number))
     return redirect(url_for("profiles.changes", slug=slug, number=draft.number))
 

@@ -4,8 +4,11 @@ Every count is over the latest rating of each person and competency (the
 ``latest_ratings`` read model the sync applier keeps, so nothing sorts the
 whole history), of people who hold the role the competency belongs to; it
 comes back as atoms, the finest groups any report shows: (competency key,
-site, future role, level). Nothing here is shown to anyone: ``engine.releases``
-adds the noise, and pages read the stored release (``pwa.store.releases``).
+site, future role, level). The plans' sums are one aggregate over the
+``plan_summaries`` read model the plan jobs keep, so no plan is computed
+here but those not summarised yet. Nothing here is shown to anyone:
+``engine.releases`` adds the noise, and pages read the stored release
+(``pwa.store.releases``).
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from engine.gaps import Line
-from engine.releases import NONE, Atom, Load, RoleCounts
+from engine.releases import NONE, Atom, Budget, RoleCounts, caps
 from pwa.extensions import db
 from pwa.models import (
     CompetencyIdentity,
@@ -27,6 +30,7 @@ from pwa.models import (
     ItemRevision,
     LatestRating,
     Person,
+    PlanSummary,
     Role,
 )
 from pwa.models.mentors import MentorCompetency, MentorOffer
@@ -140,44 +144,61 @@ def programme_minutes(role: Role) -> int:
     return int(total or 0)
 
 
-
-
-def assessed(role: Role) -> list[Person]:
-    """The role's people who rated at least one of its competencies."""
+def _assessed(role: Role) -> Any:
+    """The ids of the role's people who rated at least one of its competencies."""
     rated = select(LatestRating.person_id).join(
         CompetencyIdentity, CompetencyIdentity.id == LatestRating.competency_id).where(
         CompetencyIdentity.role_id == role.id)
-    return list(db.session.scalars(select(Person).where(
-        Person.role_id == role.id, Person.id.in_(rated)).order_by(Person.id)))
+    return select(Person.id).where(Person.role_id == role.id, Person.id.in_(rated))
 
 
-def loads(people_: Sequence[Person]) -> list[Load]:
-    """Each learner's current plan, as they would see it, reduced to its size and fees."""
-    out = []
-    for person in people_:
-        plan = plans.built(person)
-        gaps = {line.competency for line in plan.active if line.aim is not None}
-        out.append(Load(sum(line.item.minutes for line in plan.active),
-                        sum(line.item.fee_cents for line in plan.active),
-                        len(gaps), len(plan.uncovered)))
-    return out
+def _clipped(column: Any, cap: int) -> Any:
+    """One person's share of a sum, clipped to [0, cap] (a CASE: the same on every database)."""
+    return case((column > cap, cap), (column < 0, 0), else_=column)
 
 
-def role_counts(role: Role, role_lines: Sequence[Line]) -> RoleCounts:
+def plan_sums_query(role: Role, limits: tuple[int, int, int]) -> Any:
+    """The aggregate behind :func:`plan_sums`: one row of the count and the clipped sums."""
+    minutes_cap, fee_cap, gaps_cap = limits
+    return select(func.count(), *(func.coalesce(func.sum(_clipped(column, cap)), 0)
+                                  for column, cap in (
+        (PlanSummary.minutes, minutes_cap), (PlanSummary.fee_cents, fee_cap),
+        (PlanSummary.covered, gaps_cap), (PlanSummary.uncovered, gaps_cap)))).where(
+        PlanSummary.person_id.in_(_assessed(role)))
+
+
+def plan_sums(role: Role, limits: tuple[int, int, int]) -> tuple[int, int, int, int, int]:
+    """The role's assessed learners, and the sums of their plans' minutes, fees, covered and
+    uncovered gaps, each person's share clipped to ``limits`` (minutes, fees, gaps: what
+    ``engine.releases.caps`` gives).
+
+    One aggregate over the ``plan_summaries`` read model, which jobs keep
+    current as plans change (``pwa.store.plans.summarise``). An assessed
+    learner who has no summary yet (a database that had learners before the
+    read model did, people the demo seed synced without the jobs) is
+    summarised first, here, so that nobody is left out of the sums.
+    """
+    assessed = _assessed(role)
+    plans.summarise_people(list(db.session.scalars(assessed.where(~exists().where(
+        PlanSummary.person_id == Person.id)))))
+    learners, minutes, fees, covered, uncovered = db.session.execute(
+        plan_sums_query(role, limits)).one()
+    return int(learners), int(minutes), int(fees), int(covered), int(uncovered)
+
+
+def role_counts(role: Role, role_lines: Sequence[Line], budget: Budget) -> RoleCounts:
     """Everything a release measures of one role, as the database has it now."""
-    learners = assessed(role)
+    learners, minutes, fees, covered, uncovered = plan_sums(role, caps(budget, len(role_lines)))
     return RoleCounts(
         role=role.slug, competencies=tuple(line.key for line in role_lines),
         sites=tuple(sites(role)), futures=tuple(future_roles(role)), atoms=atoms(role),
-        learners=len(learners), loads=loads(learners),
-        programme_minutes=programme_minutes(role),
+        learners=learners, minutes=minutes, fee_cents=fees, covered=covered,
+        uncovered=uncovered, programme_minutes=programme_minutes(role),
         programme_fees_cents=catalogue.programme_fees_cents(role))
 
 
-def statements(role: Role, budget: Any = None) -> list[Any]:
-    """The counting statements a release runs for one role (what its benchmark's floor runs)."""
-    rated = select(LatestRating.person_id).join(
-        CompetencyIdentity, CompetencyIdentity.id == LatestRating.competency_id).where(
-        CompetencyIdentity.role_id == role.id)
-    return [atoms_query(role), select(func.count()).select_from(Person).where(
-        Person.role_id == role.id, Person.id.in_(rated))]
+def statements(role: Role, budget: Budget) -> list[Any]:
+    """The counting statements a release runs for one role (what its benchmark's floor runs):
+    the ratings' GROUP BY and the plans' aggregate."""
+    lines_ = lines(role)
+    return [atoms_query(role), plan_sums_query(role, caps(budget, len(lines_)))]

@@ -23,6 +23,7 @@ from engine.assessment import shared
 from engine.catalogue import MAX_MINUTES, Format
 from engine.errors import N_
 from engine.levels import MAX_NUMBER
+from pwa import clock
 from pwa.extensions import db
 from pwa.models import (
     Item,
@@ -34,6 +35,7 @@ from pwa.models import (
     PlanGoal,
     PlanSettings,
     PlanSuggestion,
+    PlanSummary,
     ProfileVersion,
     Role,
 )
@@ -292,6 +294,92 @@ def bootstrap_part(person: Person, bundle: dict[str, Any], words: Words) -> dict
     person's language (the store speaks none: the registry passes the translation in)."""
     latest = bundle.get("ratings", {}).get("current")
     return {"plan": plan_for(person, words, latest)}
+
+
+# The plan's size, for the reports (the read model ``plan_summaries``) --------------------
+
+SUMMARY_BATCH = 500  # people summarised per commit when a whole organisation is
+
+
+def _summary_row(person: Person) -> dict[str, Any]:
+    """The person's plan, reduced to what a release adds up, stamped with when it was begun.
+
+    The stamp is read before the plan is: whatever was committed by then is in it.
+    """
+    began = clock.now()
+    plan = built(person)
+    return {"person_id": person.id,
+            "minutes": sum(line.item.minutes for line in plan.active),
+            "fee_cents": sum(getattr(line.item, "fee_cents", 0) for line in plan.active),
+            "covered": len({line.competency for line in plan.active if line.aim is not None}),
+            "uncovered": len(plan.uncovered),
+            "computed_at": began}
+
+
+def _store_summaries(rows: list[dict[str, Any]]) -> None:
+    """Insert or replace each row, unless the stored one was begun later.
+
+    Two jobs for one person can run at once; the one begun later saw every
+    change committed before it began, the earlier one perhaps not. Whichever
+    writes last, the row ends as the later one computed it.
+    """
+    if not rows:
+        return
+    statement = dialect_insert(PlanSummary)
+    statement = statement.on_conflict_do_update(
+        index_elements=["person_id"],
+        set_={c: statement.excluded[c] for c in
+              ("minutes", "fee_cents", "covered", "uncovered", "computed_at")},
+        where=PlanSummary.__table__.c.computed_at <= statement.excluded.computed_at)
+    db.session.execute(statement, rows)
+
+
+def summarise(person: Person) -> PlanSummary:
+    """Compute the person's plan again and keep its size in ``plan_summaries``.
+
+    Runs as the job ``plans.summarise`` after anything the plan is made of
+    changed; returns the row as stored (a job begun later may have written it).
+    The caller commits.
+    """
+    _store_summaries([_summary_row(person)])
+    found: PlanSummary = db.session.scalars(
+        select(PlanSummary).where(PlanSummary.person_id == person.id)
+        .execution_options(populate_existing=True)).one()
+    return found
+
+
+def summarise_people(person_ids: Iterable[int]) -> int:
+    """Summarise these people's plans (those still in the database); returns how many.
+
+    Reads and writes :data:`SUMMARY_BATCH` people at a time. The caller commits.
+    """
+    ids = sorted(set(person_ids))
+    count = 0
+    for start in range(0, len(ids), SUMMARY_BATCH):
+        chunk = ids[start:start + SUMMARY_BATCH]
+        people = db.session.scalars(select(Person).where(Person.id.in_(chunk))
+                                    .order_by(Person.id)).all()
+        _store_summaries([_summary_row(p) for p in people])
+        count += len(people)
+    return count
+
+
+def summarise_organisation(organisation_id: int) -> int:
+    """Summarise the plan of everyone in the organisation; returns how many.
+
+    After a catalogue item or a profile changed, any plan may have: each is
+    computed again. Commits after every :data:`SUMMARY_BATCH` people, so a
+    large organisation holds no long transaction, and a learner's own summary
+    job never waits for the whole of it to write their row. Call it from a
+    job or a command, with nothing else uncommitted.
+    """
+    ids = list(db.session.scalars(select(Person.id).where(
+        Person.organisation_id == organisation_id).order_by(Person.id)))
+    count = 0
+    for start in range(0, len(ids), SUMMARY_BATCH):
+        count += summarise_people(ids[start:start + SUMMARY_BATCH])
+        db.session.commit()
+    return count
 
 
 # Checking the plan's events --------------------------------------------------------------

@@ -140,7 +140,9 @@ def publish(organisation_id: int, now: datetime) -> Release:
     """Compute, check against the budget, and store the organisation's next release.
 
     Refused (stored, spending nothing) when it would take the last 365 days
-    past the yearly budget. The caller commits. Two callers at once: the
+    past the yearly budget. The plans' sums come from the ``plan_summaries``
+    read model; an assessed learner without a row yet is summarised first,
+    in this transaction. The caller commits. Two callers at once: the
     second one's insert breaks the unique sequence and is rolled back.
     """
     limits = budget()
@@ -148,7 +150,7 @@ def publish(organisation_id: int, now: datetime) -> Release:
     for role in people.roles(organisation_id):
         role_lines = _lines(role)
         if role_lines:
-            parts.append((role, role_lines, analytics.role_counts(role, role_lines)))
+            parts.append((role, role_lines, analytics.role_counts(role, role_lines, limits)))
     cost = rules.loss(rules.scales(limits, len(lines)) for _, lines, _ in parts)
     sequence = (db.session.scalar(select(func.max(Release.sequence)).where(
         Release.organisation_id == organisation_id)) or 0) + 1

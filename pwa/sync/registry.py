@@ -132,6 +132,11 @@ def assign_mentors(person: Person) -> Job:
     return Job("mentors.assign", (person.organisation_id,))
 
 
+def summarise_plan(person: Person) -> Job:
+    """What the person's plan is made of changed: its size is summarised again for the reports."""
+    return Job("plans.summarise", (person.id,))
+
+
 def plan_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """The plan's part of the bundle, its reasons in the person's language."""
     return plans.bootstrap_part(person, bundle, translate)
@@ -142,26 +147,31 @@ def registry() -> Registry:
     """Every concept's contributions, in one list each."""
     r = Registry()
     mentors_again = (assign_mentors,)
+    # The plan is made of the learner's latest ratings and plan rows (settings, goals, own
+    # items, accepted suggestions, choices): a type that writes one of them summarises it
+    # again. Submissions, feedback, suggestions sent and mentoring are not in it.
+    plan_again = (summarise_plan,)
     r.event("rating.set", assessment_rules.rating_data, assessment.check_rating,
-            assessment.apply_ratings, jobs=mentors_again)
+            assessment.apply_ratings, jobs=(*mentors_again, *plan_again))
     r.event("assessment.submitted", assessment_rules.submitted_data,
             assessment.check_submission, assessment.apply_submissions)
     r.event("feedback.created", feedback_rules.created_data, feedback.check_created,
             feedback.apply_created)
     # Applied in this order: own items and accepted suggestions before the changes naming them.
     r.event("plan.settings.changed", plan_rules.settings_data, plans.check_settings,
-            plans.apply_settings, jobs=mentors_again)
-    r.event("plan.goal.added", plan_rules.goal_data, plans.check_goal, plans.apply_goals_added)
+            plans.apply_settings, jobs=(*mentors_again, *plan_again))
+    r.event("plan.goal.added", plan_rules.goal_data, plans.check_goal, plans.apply_goals_added,
+            jobs=plan_again)
     r.event("plan.goal.removed", plan_rules.goal_data, plans.check_goal,
-            plans.apply_goals_removed)
+            plans.apply_goals_removed, jobs=plan_again)
     r.event("plan.item.added", plan_rules.own_item_data, plans.check_own_item,
-            plans.apply_own_items)
+            plans.apply_own_items, jobs=plan_again)
     r.event("plan.suggestion.sent", plan_rules.suggestion_sent_data,
             plans.check_suggestion_sent, plans.apply_suggestions_sent)
     r.event("plan.suggestion.answered", plan_rules.suggestion_answered_data,
-            plans.check_suggestion_answered, plans.apply_suggestions_answered)
+            plans.check_suggestion_answered, plans.apply_suggestions_answered, jobs=plan_again)
     r.event("plan.item.changed", plan_rules.changed_data, plans.check_changed,
-            plans.apply_changed)
+            plans.apply_changed, jobs=plan_again)
 
     # Offers before the requests to them, requests before their answers and ends.
     r.event("mentor.offer.changed", mentor_rules.offer_data, mentors.check_offer,
@@ -202,6 +212,9 @@ def registry() -> Registry:
                     title=N_("Items you added to your plan"))
     r.personal_data("plan_choices", export=plans.export_choices,
                     title=N_("What you chose in your plan"))
+    # The size of the person's plan, kept for the reports: computed from the rows above,
+    # whose parts of the export say what it is made of.
+    r.personal_data("plan_summaries")
     r.personal_data("plan_suggestions", export=plans.export_suggestions,
                     forget=plans.forget_sent_suggestions,
                     title=N_("Suggestions you received and sent"))

@@ -273,7 +273,8 @@ def test_the_result_names_the_follow_ups_of_the_types_it_accepted(app, org):
     with app.app_context():
         person = db.session.get(Person, person_id)
         assert ingest(person, batch, MONDAY).jobs == {
-            Job("mentors.assign", (person.organisation_id,))}
+            Job("mentors.assign", (person.organisation_id,)),
+            Job("plans.summarise", (person.id,))}
         assert ingest(person, batch, MONDAY).jobs == set()  # a duplicate asks for nothing
         assert ingest(person, [rating(9)], MONDAY).jobs == set()  # nor does a refusal
         assert ingest(person, [feedback], MONDAY).jobs == set()  # a type that asks for none

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import releases as rules
-from engine.releases import NONE, Budget, Load, RoleCounts
+from engine.releases import NONE, Budget, RoleCounts
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 KEYS = ("greet", "tills", "safety")
@@ -122,8 +123,10 @@ def counts(people: People, keys=KEYS) -> RoleCounts:
         for key, level in zip(keys, levels, strict=True):
             atom = (key, site, future, level)
             atoms[atom] = atoms.get(atom, 0) + 1
-    return RoleCounts("store-associate", keys, SITES, FUTURES, atoms, len(people),
-                      [Load(600, 0, 1, 0)] * len(people), 600, 0)
+    n = len(people)  # each with a plan of 600 minutes, no fees, one gap covered
+    return RoleCounts("store-associate", keys, SITES, FUTURES, atoms, n,
+                      minutes=600 * n, fee_cents=0, covered=n, uncovered=0,
+                      programme_minutes=600, programme_fees_cents=0)
 
 
 person = st.tuples(st.sampled_from((NONE, *SITES)), st.sampled_from((NONE, *FUTURES)),
@@ -140,6 +143,17 @@ def test_the_tables_move_no_more_than_the_sensitivity_the_noise_is_made_for(othe
     absent = rules.truth(counts(others))
     assert np.linalg.norm((before - changed).ravel()) <= 2 * math.sqrt(c) + 1e-9
     assert np.linalg.norm((before - absent).ravel()) <= math.sqrt(2 * c) + 1e-9
+
+
+def test_plan_sums_are_taken_clipped_and_one_that_cannot_be_is_refused():
+    """The noise of a plan sum is made for one person moving it by at most a cap: a sum
+    more than the learners' clipped shares can add up to was counted unclipped."""
+    budget = Budget(hours_cap=1.0)  # 60 minutes a person
+    fair = counts(population(3))
+    assert rules.clipped_sums(replace(fair, minutes=180), budget) == (180, 0, 3, 0)
+    for wrong in ({"minutes": 181}, {"covered": 3 * len(KEYS) + 1}, {"uncovered": -1}):
+        with pytest.raises(ValueError, match="shares each between 0 and"):
+            rules.measure(replace(fair, **wrong), budget)
 
 
 # --- a release behaves ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from rq import Queue, SimpleWorker
 
 from pwa import jobs
 from pwa.extensions import db
-from pwa.models import MentorSuggestion, Organisation
+from pwa.models import MentorSuggestion, Organisation, PlanSummary
 from tests.factories import PICKER_COMPS as PICKER
 from tests.factories import mentor_offer as offer
 from tests.factories import person_named, publish_profile
@@ -28,6 +28,11 @@ def suggestions(app):
     with app.app_context():
         return [(s.learner_id, s.competency, s.mentor_id)
                 for s in db.session.scalars(sa.select(MentorSuggestion))]
+
+
+def summarised(app):
+    with app.app_context():
+        return set(db.session.scalars(sa.select(PlanSummary.person_id)))
 
 
 def test_a_job_runs_after_the_request_once_however_often_it_was_asked(app_factory, monkeypatch):
@@ -82,13 +87,15 @@ def test_with_redis_the_job_goes_to_rq_and_a_worker_runs_it(app_factory, org, ap
     queue.empty()
     picker(queued, "Marcus Johnson", rate(4), offer())
     picker(queued, "Lucia Fernandez", rate(2))
-    assert suggestions(app) == []  # waiting for a worker
-    assert queue.count == 2  # one per sync that changed what is suggested
+    assert suggestions(app) == [] and summarised(app) == set()  # waiting for a worker
+    # Per sync that changed them: the mentors assigned again, the learner's plan summarised.
+    assert queue.count == 4
     with queued.app_context():
         org_id = db.session.scalar(sa.select(Organisation.id))
         SimpleWorker([queue], connection=redis).work(burst=True)
     assert queue.count == 0
     assert [(m, c) for _, c, m in suggestions(app)] == [(marcus_id(app), "scan")] and org_id
+    assert summarised(app) == {marcus_id(app), person_named(app, "Lucia Fernandez")}
 
 
 def test_without_inline_jobs_run_on_one_thread_after_the_answer_and_a_waiting_job_once(
