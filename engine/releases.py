@@ -191,7 +191,15 @@ class RoleRelease:
     programme_fees_cents: int
 
     def groups(self) -> list[tuple[str, str]]:
+        return self._groups
+
+    @cached_property
+    def _groups(self) -> list[tuple[str, str]]:
         return _groups(self.sites, self.futures)
+
+    @cached_property
+    def _chosen(self) -> dict[Where, list[int]]:
+        return {}
 
     @cached_property
     def _table(self) -> NDArray[np.int64]:
@@ -203,8 +211,12 @@ class RoleRelease:
 
     def chosen(self, where: Where) -> list[int]:
         """The groups a filter keeps."""
-        return [g for g, (site, future) in enumerate(self.groups())
+        found = self._chosen.get(where)
+        if found is None:
+            found = self._chosen[where] = [
+                g for g, (site, future) in enumerate(self._groups)
                 if where[0] in (ALL, site) and where[1] in (ALL, future)]
+        return found
 
     def by_level(self, where: Where = (ALL, ALL)) -> dict[str, tuple[int, ...]]:
         """Each competency's learners at levels 1-5 under the filter ``where`` (one sum)."""
@@ -214,7 +226,7 @@ class RoleRelease:
 
     def margin_of(self, where: Where, levels: int) -> int:
         """The margin of a sum of ``levels`` level counts under the filter ``where``."""
-        return margin(self.sigma, len(self.groups()), len(self.chosen(where)), levels)
+        return margin(self.sigma, len(self._groups), len(self.chosen(where)), levels)
 
     def count(self, key: str, where: Where = (ALL, ALL),
               levels: Iterable[int] = LEVELS) -> Estimate:

@@ -16,6 +16,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from engine import gaps as gap_rules
 from engine import releases as rules
@@ -83,23 +84,47 @@ def latest_stored(organisation_id: int) -> Release | None:
     return found
 
 
+CACHED = 64  # releases kept parsed per app (a release never changes once stored)
+
+
+def _cached(release_id: int, computed_at: datetime) -> View:
+    """The release read back, parsed once per app: stored releases are never changed, so a
+    page reads its row's id and time, not its numbers, after the first time."""
+    cache: dict[tuple[int, datetime], View] = current_app.extensions.setdefault(
+        "skillpath_releases", {})
+    key = (release_id, computed_at)
+    found = cache.get(key)
+    if found is None:
+        release = db.session.get(Release, release_id)
+        assert release is not None
+        found = cache[key] = _view(release)
+        while len(cache) > CACHED:
+            cache.pop(next(iter(cache)))
+    return found
+
+
 def latest(organisation_id: int) -> View | None:
     """The organisation's latest published release, or None before the first."""
-    found = latest_stored(organisation_id)
-    return None if found is None else _view(found)
+    row = db.session.execute(
+        select(Release.id, Release.computed_at).where(
+            Release.organisation_id == organisation_id, Release.status == PUBLISHED)
+        .order_by(Release.sequence.desc()).limit(1)).first()
+    return None if row is None else _cached(row.id, row.computed_at)
 
 
 def published(organisation_id: int) -> list[View]:
     """Every published release of the organisation, oldest first (for trends)."""
-    return [_view(r) for r in db.session.scalars(
-        _attempts(organisation_id).where(Release.status == PUBLISHED)
+    return [_cached(row.id, row.computed_at) for row in db.session.execute(
+        select(Release.id, Release.computed_at).where(
+            Release.organisation_id == organisation_id, Release.status == PUBLISHED)
         .order_by(Release.sequence))]
 
 
 def last_attempt(organisation_id: int) -> Release | None:
     """The latest release attempt, published or refused."""
     found: Release | None = db.session.scalars(
-        _attempts(organisation_id).order_by(Release.sequence.desc()).limit(1)).first()
+        _attempts(organisation_id).options(defer(Release.data))
+        .order_by(Release.sequence.desc()).limit(1)).first()
     return found
 
 

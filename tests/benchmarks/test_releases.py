@@ -47,6 +47,7 @@ from pwa.models import (
     Event,
     LatestRating,
     Person,
+    PlanSummary,
     ProfileVersion,
     Rating,
     Role,
@@ -67,7 +68,8 @@ def settle(app: Any) -> None:
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text("VACUUM (ANALYZE) people, events, ratings, latest_ratings, "
-                                     "competencies, version_competencies, profile_versions"))
+                                     "competencies, version_competencies, profile_versions, "
+                                     "plan_summaries"))
 
 
 def medians_s(*runs: Callable[[], Any]) -> list[float]:
@@ -119,6 +121,13 @@ def rating_rows(first_person: int, count: int, competencies: list[int], version_
                    (person, c, version_id, level, when, event_id))
 
 
+def summary_rows(first_person: int, count: int, now: datetime) -> Iterator[tuple[Any, ...]]:
+    """Each learner's plan summary, as the jobs keep it: a plan of 1 to 10 hours."""
+    for n in range(count):
+        yield (first_person + n, 60 + (n * 37) % 540, (n % 7) * 1099, n % 9, n % 3, now)
+
+
+SUMMARY_COLS = ("person_id", "minutes", "fee_cents", "covered", "uncovered", "computed_at")
 PEOPLE_COLS = ("id", "organisation_id", "display_name", "role_id", "future_role_id", "site",
                "time_zone", "locale", "is_ld_admin", "user_handle", "created_at")
 EVENT_COLS = ("id", "person_id", "type", "schema", "occurred_at", "received_at", "device_id",
@@ -142,8 +151,9 @@ def grow(app: Any, org: dict[str, Any], learners: int) -> None:
         futures = [org["roles"]["warehouse-picker"], extra.id]
         persons = people_rows(org["id"], role_id, futures, learners, first, now)
         pairs = rating_rows(first, learners, competencies, version_id, now)
+        summaries = summary_rows(first, learners, now)
         if db.engine.dialect.name == "postgresql":
-            copy_all(persons, pairs)
+            copy_all(persons, pairs, summaries)
         else:
             with db.engine.begin() as conn:
                 conn.execute(sa.insert(Person), [dict(zip(PEOPLE_COLS, r, strict=True))
@@ -155,6 +165,8 @@ def grow(app: Any, org: dict[str, Any], learners: int) -> None:
                         write_sqlite(conn, batch)
                         batch = []
                 write_sqlite(conn, batch)
+                conn.execute(sa.insert(PlanSummary), [dict(zip(SUMMARY_COLS, r, strict=True))
+                                                      for r in summaries])
     settle(app)
 
 
@@ -171,7 +183,8 @@ def write_sqlite(conn: sa.Connection, pairs: list[tuple[Any, ...]]) -> None:
 
 
 def copy_all(persons: Iterator[tuple[Any, ...]],
-             pairs: Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]]) -> None:
+             pairs: Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]],
+             summaries: Iterator[tuple[Any, ...]]) -> None:
     """People, events, ratings and latest ratings with COPY, the events and ratings in one
     pass (each learner rates each competency once: every rating is also the latest)."""
     raw = db.engine.raw_connection()
@@ -196,6 +209,9 @@ def copy_all(persons: Iterator[tuple[Any, ...]],
                 with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     while chunk := text.read(1 << 20):
                         copy.write(chunk)
+            with cur.copy(f"COPY plan_summaries ({', '.join(SUMMARY_COLS)}) FROM STDIN") as copy:
+                for row in summaries:
+                    copy.write_row(row)
             cur.execute("SELECT setval(pg_get_serial_sequence('people', 'id'), "
                         "(SELECT max(id) FROM people))")
         conn.commit()
