@@ -178,9 +178,12 @@ def plan_sums(role: Role, limits: tuple[int, int, int]) -> tuple[int, int, int, 
     read model did, people the demo seed synced without the jobs) is
     summarised first, here, so that nobody is left out of the sums.
     """
-    assessed = _assessed(role)
-    plans.summarise_people(list(db.session.scalars(assessed.where(~exists().where(
-        PlanSummary.person_id == Person.id)))))
+    # The role's people without a summary first (usually nobody: one index probe each),
+    # then whether they rated anything: no second pass over everyone's ratings.
+    plans.summarise_people(list(db.session.scalars(select(Person.id).where(
+        Person.role_id == role.id,
+        ~exists().where(PlanSummary.person_id == Person.id),
+        exists().where(LatestRating.person_id == Person.id)))))
     learners, minutes, fees, covered, uncovered = db.session.execute(
         plan_sums_query(role, limits)).one()
     return int(learners), int(minutes), int(fees), int(covered), int(uncovered)
