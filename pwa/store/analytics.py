@@ -131,19 +131,6 @@ def mentors_available(organisation_id: int, keys: Sequence[str]) -> dict[str, in
     return {key: n for key, n in rows}
 
 
-def programme_minutes(role: Role) -> int:
-    """Minutes of one programme for all: every active item mapped to the role's competencies."""
-    current = and_(ItemRevision.item_id == Item.id, ItemRevision.revision == Item.current_revision)
-    mapped = (select(ItemCompetency.item_revision_id)
-              .join(CompetencyIdentity, CompetencyIdentity.id == ItemCompetency.competency_id)
-              .where(CompetencyIdentity.role_id == role.id))
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(ItemRevision.duration_minutes), 0))
-        .select_from(Item).join(ItemRevision, current)
-        .where(Item.retired_at.is_(None), ItemRevision.id.in_(mapped)))
-    return int(total or 0)
-
-
 def _assessed(role: Role) -> Any:
     """The ids of the role's people who rated at least one of its competencies."""
     rated = select(LatestRating.person_id).join(
@@ -192,12 +179,12 @@ def plan_sums(role: Role, limits: tuple[int, int, int]) -> tuple[int, int, int, 
 def role_counts(role: Role, role_lines: Sequence[Line], budget: Budget) -> RoleCounts:
     """Everything a release measures of one role, as the database has it now."""
     learners, minutes, fees, covered, uncovered = plan_sums(role, caps(budget, len(role_lines)))
+    minutes_all, fees_all = catalogue.programme(role)
     return RoleCounts(
         role=role.slug, competencies=tuple(line.key for line in role_lines),
         sites=tuple(sites(role)), futures=tuple(future_roles(role)), atoms=atoms(role),
         learners=learners, minutes=minutes, fee_cents=fees, covered=covered,
-        uncovered=uncovered, programme_minutes=programme_minutes(role),
-        programme_fees_cents=catalogue.programme_fees_cents(role))
+        uncovered=uncovered, programme_minutes=minutes_all, programme_fees_cents=fees_all)
 
 
 def statements(role: Role, budget: Budget) -> list[Any]:

@@ -170,21 +170,24 @@ def save(organisation_id: int, data: dict[str, Any], *, item: Item | None = None
     return revision_row
 
 
-def programme_fees_cents(role: Role) -> int:
-    """Fees of one programme for all: every active item mapped to the role's competencies.
-
-    The same items as ``analytics.programme_minutes`` (each current revision once, however
-    many of the role's competencies it develops), so fees and hours describe one programme.
-    """
+def programme(role: Role) -> tuple[int, int]:
+    """Minutes and fees of one programme for all: every active item mapped to the role's
+    competencies, each current revision once however many of them it develops."""
     current = and_(ItemRevision.item_id == Item.id, ItemRevision.revision == Item.current_revision)
     mapped = (select(ItemCompetency.item_revision_id)
               .join(CompetencyIdentity, CompetencyIdentity.id == ItemCompetency.competency_id)
               .where(CompetencyIdentity.role_id == role.id))
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(ItemRevision.fee_cents), 0))
+    minutes, fees = db.session.execute(
+        select(func.coalesce(func.sum(ItemRevision.duration_minutes), 0),
+               func.coalesce(func.sum(ItemRevision.fee_cents), 0))
         .select_from(Item).join(ItemRevision, current)
-        .where(Item.retired_at.is_(None), ItemRevision.id.in_(mapped)))
-    return int(total or 0)
+        .where(Item.retired_at.is_(None), ItemRevision.id.in_(mapped))).one()
+    return int(minutes or 0), int(fees or 0)
+
+
+def programme_fees_cents(role: Role) -> int:
+    """Fees of one programme for all (:func:`programme`)."""
+    return programme(role)[1]
 
 
 def retire(item: Item, now: datetime) -> None:

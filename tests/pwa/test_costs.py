@@ -13,7 +13,7 @@ from engine.errors import InvalidInput
 from pwa import clock
 from pwa.extensions import db
 from pwa.models import Organisation, Person, Role
-from pwa.store import analytics, catalogue, people, plans
+from pwa.store import catalogue, people, plans
 from tests.factories import ITEM_BASE, comp, publish_profile, sign_in_as, token
 
 
@@ -46,7 +46,7 @@ def test_a_programme_costs_the_fees_of_the_roles_active_items_each_once(app, org
         assert catalogue.programme_fees_cents(associate) == 2500 + 12000
         assert catalogue.programme_fees_cents(picker) == 40000
         # The same items as the programme's minutes: fees and hours describe one programme.
-        assert analytics.programme_minutes(associate) == 30 + 60 + 30
+        assert catalogue.programme(associate) == (30 + 60 + 30, 2500 + 12000)
         # Only the current revision counts: a new revision may change the fee.
         catalogue.save(org["id"], {**ITEM_BASE, "title": "Service at the till",
                                    "format": "course", "duration_minutes": 60,
