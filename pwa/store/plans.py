@@ -310,7 +310,7 @@ def _summary_row(person: Person) -> dict[str, Any]:
     plan = built(person)
     return {"person_id": person.id,
             "minutes": sum(line.item.minutes for line in plan.active),
-            "fee_cents": sum(getattr(line.item, "fee_cents", 0) for line in plan.active),
+            "fee_cents": sum(line.item.fee_cents for line in plan.active),
             "covered": len({line.competency for line in plan.active if line.aim is not None}),
             "uncovered": len(plan.uncovered),
             "computed_at": began}
