@@ -39,10 +39,11 @@ def release_info(admin: Person) -> tuple[releases.View | None, dict[str, Any]]:
     """The latest release and what a reader needs to know of it; asks for one when due."""
     org = admin.organisation_id
     now = clock.now()
-    if releases.due(org, now):
+    planned = releases.schedule(org, now)
+    if planned.due:
         jobs.enqueue("releases.publish", org)
     view = releases.latest(org)
-    info = {"threshold": THRESHOLD, "next_release_at": releases.next_at(org, now).isoformat(),
+    info = {"threshold": THRESHOLD, "next_release_at": planned.next_at.isoformat(),
             "release": None if view is None else {
                 "sequence": view.sequence, "published_at": view.computed_at.isoformat(),
                 "rho": view.rho, "delta": view.delta,

@@ -27,7 +27,7 @@ releases_cli = AppGroup("releases", help="The reports' releases and their privac
 
 def _describe(org: Organisation, release: Release | None) -> str:
     if release is None:
-        upcoming = releases.next_at(org.id, clock.now())
+        upcoming = releases.schedule(org.id, clock.now()).next_at
         return f"{org.name}: not due (next {upcoming:%Y-%m-%d %H:%M} UTC)."
     if release.status == releases.REFUSED:
         return f"{org.name}: refused: {release.reason}."

@@ -81,13 +81,12 @@ def _release_context() -> dict[str, Any]:
     """The latest release and what the page says about it; asks for the next one when due."""
     org = me().organisation_id
     now = clock.now()
-    if releases.due(org, now):
+    planned = releases.schedule(org, now)
+    if planned.due:
         jobs.enqueue("releases.publish", org)
     view = releases.latest(org)
-    attempt = releases.last_attempt(org)
-    refused = attempt if attempt is not None and attempt.status == releases.REFUSED else None
     limits = releases.budget()
-    return {"release": view, "refused": refused, "next_at": releases.next_at(org, now),
+    return {"release": view, "refused": planned.refused, "next_at": planned.next_at,
             "budget": limits, "year_epsilon": limits.epsilon(limits.rho_year),
             "spent_epsilon": limits.epsilon(releases.spent(org, now)) if view else 0.0}
 

@@ -14,7 +14,6 @@ here but those not summarised yet. Nothing here is shown to anyone:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select
@@ -44,17 +43,12 @@ def lines(role: Role) -> list[Line]:
             for x in (version.lines if version is not None else ())]
 
 
-def _latest(role: Role, since: datetime | None = None) -> Any:
-    """Each person's latest rating of each of the role's competencies (made since ``since``).
-
-    The latest rating made since a date is the latest one, if it was made since then.
-    """
-    query = select(LatestRating.person_id, LatestRating.competency_id,
-                   LatestRating.level).where(LatestRating.competency_id.in_(
-                       select(CompetencyIdentity.id).where(CompetencyIdentity.role_id == role.id)))
-    if since is not None:
-        query = query.where(LatestRating.occurred_at >= since)
-    return query.subquery("latest")
+def _latest(role: Role) -> Any:
+    """Each person's latest rating of each of the role's competencies."""
+    return select(LatestRating.person_id, LatestRating.competency_id,
+                  LatestRating.level).where(LatestRating.competency_id.in_(
+                      select(CompetencyIdentity.id).where(CompetencyIdentity.role_id == role.id))
+                  ).subquery("latest")
 
 
 def atoms_query(role: Role) -> Any:

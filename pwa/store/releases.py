@@ -136,14 +136,29 @@ def last_published_at(organisation_id: int) -> datetime | None:
     return found
 
 
-def next_at(organisation_id: int, now: datetime) -> datetime:
-    """When the next release is due: a period after the last attempt (now if none)."""
+@dataclass(frozen=True)
+class Schedule:
+    """The latest attempt (published or refused), when the next release is due, and whether
+    it is due now: what every report page needs, read once."""
+
+    last: Release | None
+    next_at: datetime
+    due: bool
+
+    @property
+    def refused(self) -> Release | None:
+        return self.last if self.last is not None and self.last.status == REFUSED else None
+
+
+def schedule(organisation_id: int, now: datetime) -> Schedule:
+    """The next release is due a period after the last attempt (now if there is none)."""
     last = last_attempt(organisation_id)
-    return rules.next_release(None if last is None else last.computed_at, now, budget())
+    upcoming = rules.next_release(None if last is None else last.computed_at, now, budget())
+    return Schedule(last, upcoming, upcoming <= now)
 
 
 def due(organisation_id: int, now: datetime) -> bool:
-    return next_at(organisation_id, now) <= now
+    return schedule(organisation_id, now).due
 
 
 def spent(organisation_id: int, now: datetime) -> float:
@@ -155,10 +170,6 @@ def _history(organisation_id: int) -> list[tuple[datetime, float]]:
     return [(at, rho) for at, rho in db.session.execute(
         select(Release.computed_at, Release.rho).where(
             Release.organisation_id == organisation_id, Release.status == PUBLISHED))]
-
-
-def _lines(role: Role) -> list[Line]:
-    return analytics.lines(role)
 
 
 def publish(organisation_id: int, now: datetime) -> Release:
@@ -173,7 +184,7 @@ def publish(organisation_id: int, now: datetime) -> Release:
     limits = budget()
     parts = []
     for role in people.roles(organisation_id):
-        role_lines = _lines(role)
+        role_lines = analytics.lines(role)
         if role_lines:
             parts.append((role, role_lines, analytics.role_counts(role, role_lines, limits)))
     cost = rules.loss(rules.scales(limits, len(lines)) for _, lines, _ in parts)
