@@ -41,7 +41,9 @@ def test_a_sync_finishing_while_the_learner_types_refreshes_the_rest_of_the_plan
     ana.shot("60-plan-synced-while-typing")
     ana.cdp.send("Network.emulateNetworkConditions", {
         "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
-    page.get_by_role("button", name="Save", exact=True).click()
+    # The status already says "All saved": wait for the save itself to reach the server.
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/sync") and r.ok, timeout=15_000):
+        page.get_by_role("button", name="Save", exact=True).click()
     expect(status).to_have_text("All saved", timeout=15_000)
     page.reload()
     page.get_by_role("heading", name="Your plan").wait_for()
