@@ -36,6 +36,9 @@ from zoneinfo import ZoneInfo
 
 import fsrs
 
+from engine.errors import N_
+from engine.sync import Data, Refused, counted, only, whole
+
 # Grading: the thresholds, in one place.
 SLOW_MS = 20_000  # right but slower than this: Hard (recalled with effort)
 FAST_MS = 8_000  # right and faster than this on a mature question: Easy
@@ -573,3 +576,77 @@ def week(now: datetime, tz: str | None, practised: Iterable[date], goal: int) ->
     end = start + timedelta(days=7)
     count = len({d for d in practised if start <= d < end})
     return Week(start, count, goal, count >= goal)
+
+
+# The events of practice --------------------------------------------------------------------
+
+MAX_QUESTIONS = 1000  # a question's place in its lesson is below this
+MAX_ITEM_KEY = 80  # an item's key, as the catalogue makes it
+MAX_OPTIONS = 100
+
+
+@dataclass(frozen=True)
+class ReviewedData(Data):
+    """A ``card.reviewed``: one answer to question ``question`` (its place, from 0) of a
+    lesson's revision, the options chosen, how the phone judged and graded it."""
+
+    item: str
+    revision: int
+    question: int
+    answer: tuple[int, ...]
+    correct: bool
+    hinted: bool
+    grade: int
+    response_ms: int
+
+
+@dataclass(frozen=True)
+class CompletedData(Data):
+    """A ``lesson.completed``: the learner went through a lesson's revision to its end."""
+
+    item: str
+    revision: int
+
+
+def _lesson_ref(data: dict[str, Any]) -> tuple[str, int]:
+    item, revision = data.get("item"), data.get("revision")
+    if not isinstance(item, str) or not item or len(item) > MAX_ITEM_KEY:
+        raise Refused("invalid_data", N_("A practice event names its lesson."))
+    if not counted(revision):
+        raise Refused("invalid_data", N_("A practice event names the lesson's revision."))
+    return item, revision
+
+
+def reviewed_data(data: dict[str, Any]) -> ReviewedData:
+    """``card.reviewed``: a right answer has a grade from Hard to Easy, a wrong one Again."""
+    only(data, {"item", "revision", "question", "answer", "correct", "hinted", "grade",
+                "response_ms"})
+    item, revision = _lesson_ref(data)
+    question, answer = data.get("question"), data.get("answer")
+    if not whole(question) or not 0 <= question < MAX_QUESTIONS:
+        raise Refused("invalid_data", N_("An answer names its question by place, from 0."))
+    if not isinstance(answer, list) or not answer or len(answer) > MAX_OPTIONS or any(
+            not whole(a) or not 0 <= a < MAX_OPTIONS for a in answer) or \
+            len(set(answer)) != len(answer):
+        raise Refused("invalid_data", N_("An answer is the list of options chosen, each once."))
+    correct, hinted = data.get("correct"), data.get("hinted", False)
+    if not isinstance(correct, bool) or not isinstance(hinted, bool):
+        raise Refused("invalid_data", N_("Whether the answer was right, and whether a hint was "
+                                         "seen, are true or false."))
+    grade_, ms = data.get("grade"), data.get("response_ms")
+    if not whole(grade_) or grade_ not in {g.value for g in Grade}:
+        raise Refused("invalid_grade", N_("A grade is 1 (Again), 2 (Hard), 3 (Good) or "
+                                          "4 (Easy)."))
+    if correct != (grade_ != Grade.AGAIN):
+        raise Refused("invalid_grade", N_("A wrong answer is graded Again, a right one Hard, "
+                                          "Good or Easy."))
+    if not whole(ms) or not 0 <= ms <= MAX_RESPONSE_MS:
+        raise Refused("invalid_data", N_("A response time is a whole number of milliseconds "
+                                         "from 0 to %(limit)s."), limit=MAX_RESPONSE_MS)
+    return ReviewedData(item, revision, question, tuple(answer), correct, hinted, grade_, ms)
+
+
+def completed_data(data: dict[str, Any]) -> CompletedData:
+    """``lesson.completed``: the lesson and its revision."""
+    only(data, {"item", "revision"})
+    return CompletedData(*_lesson_ref(data))
