@@ -212,6 +212,11 @@ def review(state: CardState | None, r: Review, *, card_id: int,
            scheduler: fsrs.Scheduler) -> CardState:
     """``state`` after one more review, ``r``, which happened after those already in it.
 
+    Only for a review that sorts last: one earlier than the state's last review is
+    refused, and one at the same instant is ordered by event id, which the state does
+    not keep, so the caller replays on a tie too (:func:`replay` is always right;
+    this is the cheap path for the usual, in-order case).
+
     Args:
         state: The question's state so far; None for a question never reviewed.
         r: The review.
