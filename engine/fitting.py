@@ -56,6 +56,7 @@ training has a fixed seed (:data:`SEED`), and the reviews are put in one order
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -77,6 +78,8 @@ TEST_SHARE = 0.2  # the later share of the reviews that judges a fit
 SEED = 2023  # fsrs-rs' training seed (its own default, fixed here so that a fit repeats)
 DECIMALS = 6  # fitted weights are kept to this many decimals (fsrs-rs computes in 32 bits)
 DEFAULT_PARAMETERS: tuple[float, ...] = tuple(FSRS_DEFAULTS)
+
+Bin = tuple[float, int, int]  # the srs-benchmark's bin of a review: days, reviews, lapses
 
 TOO_FEW = N_("Too few reviews yet: %(logs)s of %(needed)s.")
 NOTHING_TO_JUDGE = N_("None of the later %(test)s reviews can be predicted yet: each needs an "
@@ -222,22 +225,22 @@ def fit(logs: Sequence[Log], current: Sequence[float] | None, *, min_logs: int =
         return Fit(logs=n, train=0, test=0, old=old, new=None, old_metrics=None,
                    new_metrics=None, adopted=False, reason=TOO_FEW,
                    params={"logs": n, "needed": min_logs})
-    ordered = _ordered(logs)
+    ordered = sorted(logs, key=lambda log: log.occurred_at)  # stable: ties keep their order
     since = ordered[n - max(1, round(n * test_share))].occurred_at
     train = sum(1 for log in ordered if log.occurred_at < since)
     counts: dict[str, Any] = {"logs": n, "train": train, "test": n - train, "old": old}
-    histories = _histories(ordered)
-    old_metrics = _measure(histories, old, since)
-    if old_metrics is None:
+    questions = _questions(ordered)
+    later = _later(questions, since)
+    if later is None:
         return Fit(**counts, new=None, old_metrics=None, new_metrics=None, adopted=False,
                    reason=NOTHING_TO_JUDGE, params={"test": n - train})
+    old_metrics = _metrics(later, old)
     try:
-        new = _optimize(histories, since)
+        new = _optimize(questions, since)
     except ValueError as error:
         return Fit(**counts, new=None, old_metrics=old_metrics, new_metrics=None,
                    adopted=False, reason=FAILED, params={"error": str(error)})
-    new_metrics = _measure(histories, new, since)
-    assert new_metrics is not None  # the same reviews as old_metrics'
+    new_metrics = _metrics(later, new)
     adopted = new_metrics.log_loss < old_metrics.log_loss
     return Fit(**counts, new=new, old_metrics=old_metrics, new_metrics=new_metrics,
                adopted=adopted, reason=ADOPTED if adopted else KEPT,
@@ -255,10 +258,11 @@ def evaluate(logs: Sequence[Log], parameters: Sequence[float], *, since: datetim
     Raises:
         ValueError: the parameters are not py-fsrs 6's, or no review could be predicted.
     """
-    metrics = _measure(_histories(_ordered(logs)), _checked(parameters), since)
-    if metrics is None:
+    checked = _checked(parameters)
+    later = _later(_questions(sorted(logs, key=lambda log: log.occurred_at)), since)
+    if later is None:
         raise ValueError("no review at or after `since` can be predicted from earlier ones")
-    return metrics
+    return _metrics(later, checked)
 
 
 def log_loss(p: Sequence[float] | NDArray[np.float64], y: Sequence[int] | NDArray[Any]) -> float:
@@ -289,9 +293,6 @@ def auc(p: Sequence[float] | NDArray[np.float64], y: Sequence[int] | NDArray[Any
     ranks = (ends - (counts - 1) / 2.0)[inverse]
     u = float(ranks[ya == 1].sum()) - positives * (positives + 1) / 2
     return u / (positives * negatives)
-
-
-Bin = tuple[float, int, int]
 
 
 def bin_of(days: int, reviews: int, lapses: int) -> Bin:
@@ -327,7 +328,35 @@ def rmse_bins(p: Sequence[float] | NDArray[np.float64], y: Sequence[int] | NDArr
 
 # --- the parts ------------------------------------------------------------------------------
 
-History = list[tuple[datetime, int]]  # one question's reviews: (time, grade), in time order
+@dataclass(frozen=True)
+class _Question:
+    """One question's reviews in time order: when, the grade, whole days since the one before.
+
+    Days count as py-fsrs counts them (whole days elapsed, floored); the first
+    review's is 0. ``reviews`` is the same history in fsrs-rs' form.
+    """
+
+    times: list[datetime]
+    grades: list[int]
+    days: list[int]
+    reviews: list[fsrs_rs_python.FSRSReview]
+
+
+@dataclass(frozen=True)
+class _Later:
+    """The reviews from the cut on that can be predicted, and all that predicting them needs.
+
+    ``items`` holds, per question, its reviews up to its last predicted one; ``at``
+    says, per predicted review, which item and which of its memory states (the one
+    after the review before) predicts it. ``days``, ``recalled`` and ``bins`` do not
+    depend on the parameters, so they are worked out once for old and new.
+    """
+
+    items: list[fsrs_rs_python.FSRSItem]
+    at: list[tuple[int, int]]
+    days: NDArray[np.float64]
+    recalled: NDArray[np.float64]
+    bins: list[Bin]
 
 
 def _arrays(p: Sequence[float] | NDArray[np.float64],
@@ -346,30 +375,22 @@ def _checked(parameters: Sequence[float]) -> tuple[float, ...]:
     return values
 
 
-def _ordered(logs: Sequence[Log]) -> list[Log]:
-    return sorted(logs, key=lambda log: log.occurred_at)  # stable: ties keep the given order
-
-
-def _histories(ordered: Sequence[Log]) -> dict[int, History]:
-    """Each question's reviews in time order, questions in the order of their first review."""
-    histories: dict[int, History] = {}
+def _questions(ordered: Sequence[Log]) -> list[_Question]:
+    """Each question's history, questions in the order of their first review."""
+    found: dict[int, tuple[list[datetime], list[int]]] = {}
     for log in ordered:
-        histories.setdefault(log.card, []).append((log.occurred_at, log.grade))
-    return histories
+        times, grades = found.setdefault(log.card, ([], []))
+        times.append(log.occurred_at)
+        grades.append(log.grade)
+    questions = []
+    for times, grades in found.values():
+        days = [0] + [(b - a).days for a, b in zip(times, times[1:], strict=False)]
+        questions.append(_Question(times, grades, days, [
+            fsrs_rs_python.FSRSReview(g, d) for g, d in zip(grades, days, strict=True)]))
+    return questions
 
 
-def _days(history: History, k: int) -> int:
-    """Whole days between review ``k`` and the one before, as py-fsrs counts them."""
-    return (history[k][0] - history[k - 1][0]).days
-
-
-def _reviews(history: History, upto: int) -> list[fsrs_rs_python.FSRSReview]:
-    """fsrs-rs' form of the first ``upto`` reviews: grade and days since the one before."""
-    return [fsrs_rs_python.FSRSReview(history[k][1], 0 if k == 0 else _days(history, k))
-            for k in range(upto)]
-
-
-def _optimize(histories: Mapping[int, History], since: datetime) -> tuple[float, ...]:
+def _optimize(questions: Sequence[_Question], since: datetime) -> tuple[float, ...]:
     """fsrs-rs' parameters for the reviews before ``since``, made usable by py-fsrs.
 
     Each review a day or more after its question's previous one is one training
@@ -379,11 +400,10 @@ def _optimize(histories: Mapping[int, History], since: datetime) -> tuple[float,
     per batch, not once per item).
     """
     items: list[tuple[datetime, int, fsrs_rs_python.FSRSItem]] = []
-    for number, history in enumerate(histories.values()):
-        before = sum(1 for at, _ in history if at < since)
-        reviews = _reviews(history, before)
-        items += [(history[k][0], number, fsrs_rs_python.FSRSItem(reviews[:k + 1]))
-                  for k in range(1, before) if _days(history, k) > 0]
+    for number, q in enumerate(questions):
+        before = bisect.bisect_left(q.times, since)
+        items += [(q.times[k], number, fsrs_rs_python.FSRSItem(q.reviews[:k + 1]))
+                  for k in range(1, before) if q.days[k] > 0]
     items.sort(key=lambda item: item[0])
     raw = fsrs_rs_python.FSRS([]).compute_parameters(  # starts from FSRS' defaults
         [item for _, _, item in items], card_ids=[number for _, number, _ in items],
@@ -402,36 +422,42 @@ def _usable(raw: Sequence[float]) -> tuple[float, ...]:
                                          strict=True))
 
 
-def _measure(histories: Mapping[int, History], parameters: tuple[float, ...],
-             since: datetime) -> Metrics | None:
-    """The metrics of ``parameters`` on the reviews from ``since`` on; None if none is predicted."""
-    wanted: list[tuple[History, int]] = []  # (history, reviews to replay) per question
-    for history in histories.values():
-        last = max((k for k in range(1, len(history))
-                    if history[k][0] >= since and _days(history, k) >= 1), default=0)
-        if last:
-            wanted.append((history, last))
-    if not wanted:
+def _later(questions: Sequence[_Question], since: datetime) -> _Later | None:
+    """The reviews from ``since`` on that can be predicted; None if there are none."""
+    items: list[fsrs_rs_python.FSRSItem] = []
+    at: list[tuple[int, int]] = []
+    days: list[int] = []
+    recalled: list[int] = []
+    bins: list[Bin] = []
+    for q in questions:
+        reviews, lapses, found, last = 1, 0, len(at), 0
+        for k in range(1, len(q.times)):
+            if q.days[k] < 1:
+                continue  # the same day: FSRS' curve in days says nothing about it
+            reviews += 1
+            if q.times[k] >= since:
+                at.append((len(items), k - 1))
+                days.append(q.days[k])
+                recalled.append(int(q.grades[k] > 1))
+                bins.append(bin_of(q.days[k], reviews, lapses))
+                last = k
+            if q.grades[k] == 1:
+                lapses += 1
+        if len(at) > found:
+            items.append(fsrs_rs_python.FSRSItem(q.reviews[:last]))
+    if not at:
         return None
-    states = fsrs_rs_python.FSRS(list(parameters)).historical_memory_state_batch(
-        [fsrs_rs_python.FSRSItem(_reviews(history, last)) for history, last in wanted])
+    return _Later(items, at, np.asarray(days, dtype=np.float64),
+                  np.asarray(recalled, dtype=np.float64), bins)
+
+
+def _metrics(later: _Later, parameters: tuple[float, ...]) -> Metrics:
+    """How ``parameters`` predict the later reviews: memory states, then FSRS-6's curve."""
+    states = fsrs_rs_python.FSRS(list(parameters)).historical_memory_state_batch(later.items)
+    stability = np.asarray([states[i][j].stability for i, j in later.at], dtype=np.float64)
     decay = parameters[20]
     factor = 0.9 ** (-1 / decay) - 1
-    p: list[float] = []
-    y: list[int] = []
-    bins: list[Bin] = []
-    for (history, last), memory in zip(wanted, states, strict=True):
-        reviews, lapses = 1, 0
-        for k in range(1, last + 1):
-            days = _days(history, k)
-            if days >= 1:
-                reviews += 1
-                if history[k][0] >= since:
-                    stability = memory[k - 1].stability
-                    p.append((1 + factor * days / stability) ** -decay)
-                    y.append(int(history[k][1] > 1))
-                    bins.append(bin_of(days, reviews, lapses))
-                if history[k][1] == 1:
-                    lapses += 1
-    return Metrics(log_loss=log_loss(p, y), rmse_bins=rmse_bins(p, y, bins), auc=auc(p, y),
-                   reviews=len(p))
+    p = (1 + factor * later.days / stability) ** -decay
+    return Metrics(log_loss=log_loss(p, later.recalled),
+                   rmse_bins=rmse_bins(p, later.recalled, later.bins),
+                   auc=auc(p, later.recalled), reviews=len(p))

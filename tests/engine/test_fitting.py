@@ -2,16 +2,15 @@
 
 The golden numbers are worked from the definitions (the srs-benchmark's bins, FSRS-6's
 forgetting curve), not copied from the code. The fits run on reviews simulated from
-known memory parameters: people who forget faster than FSRS' defaults expect, scheduled
-as the app schedules them (with the defaults, in days), recalling with the probability
-their true memory gives.
+known memory parameters (``tests.factories.simulated_reviews``): people who forget faster
+than FSRS' defaults expect, scheduled as the app schedules them (with the defaults, in
+days), recalling with the probability their true memory gives.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import random
 from datetime import UTC, datetime, timedelta
 
 import fsrs
@@ -19,47 +18,14 @@ import pytest
 
 from engine import fitting
 from engine.fitting import DEFAULT_PARAMETERS, Fit, Log, Metrics
+from tests.factories import FORGETFUL, day_scheduler, simulated_reviews
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-# Lower initial stabilities, slower growth (w8) and a steeper curve (w20) than the defaults.
-TRUE = (0.05, 0.2, 0.5, 1.5, 7.2, 0.6, 2.4, 0.01, 0.9, 0.25, 1.1, 1.8, 0.05, 0.35, 1.9, 0.5,
-        2.2, 0.5, 0.09, 0.07, 0.3)
-
-
-def scheduler(parameters):
-    return fsrs.Scheduler(parameters, desired_retention=0.9, learning_steps=(),
-                          relearning_steps=(), enable_fuzzing=False)
-
-
-def simulate(cards: int, days: int, seed: int, true=TRUE) -> list[Log]:
-    """Each question starts in the first half of ``days`` and is reviewed whenever it is due.
-
-    The app's scheduler (the defaults) picks the day; the grade is drawn from the true
-    memory's retrievability at that moment (Again when forgotten; Hard, Good or Easy
-    when recalled). The first answer's grade has a fixed distribution.
-    """
-    rng = random.Random(seed)
-    app, truth = scheduler(DEFAULT_PARAMETERS), scheduler(true)
-    end = T0 + timedelta(days=days)
-    logs = []
-    for card in range(cards):
-        at = T0 + timedelta(days=rng.randrange(days // 2), hours=rng.uniform(0, 10))
-        scheduled, remembered = fsrs.Card(card_id=card + 1), fsrs.Card(card_id=card + 1)
-        grade = rng.choices((1, 2, 3, 4), (0.25, 0.15, 0.45, 0.15))[0]
-        while at < end:
-            logs.append(Log(card, at, grade))
-            scheduled, _ = app.review_card(scheduled, fsrs.Rating(grade), at)
-            remembered, _ = truth.review_card(remembered, fsrs.Rating(grade), at)
-            at = scheduled.due + timedelta(hours=rng.uniform(0, 10))
-            recalled = rng.random() < truth.get_card_retrievability(remembered, at)
-            grade = rng.choices((2, 3, 4), (0.15, 0.75, 0.1))[0] if recalled else 1
-    rng.shuffle(logs)  # the store's order is not the fit's business
-    return logs
 
 
 @pytest.fixture(scope="module")
 def logs() -> list[Log]:
-    return simulate(cards=400, days=240, seed=1)
+    return simulated_reviews(cards=400, days=240, seed=1)
 
 
 # --- the metrics (golden) --------------------------------------------------------------------
@@ -126,8 +92,8 @@ def test_evaluate_gives_the_numbers_the_app_s_scheduler_gives(logs):
     # fsrs-rs' memory states and FSRS-6's curve, against py-fsrs replaying each question.
     ordered = sorted(logs, key=lambda log: log.occurred_at)
     since = ordered[len(ordered) * 3 // 4].occurred_at
-    for parameters in (DEFAULT_PARAMETERS, TRUE):
-        app = scheduler(parameters)
+    for parameters in (DEFAULT_PARAMETERS, FORGETFUL):
+        app = day_scheduler(parameters)
         cards: dict[int, fsrs.Card] = {}
         last: dict[int, datetime] = {}
         p, y = [], []
@@ -159,13 +125,13 @@ def test_parameters_fitted_to_the_reviews_predict_the_later_ones_better(logs):
     assert result.message == ("Adopted: log loss on the later reviews improved from "
                               f"{round(result.old_metrics.log_loss, 4)} to "
                               f"{round(result.new_metrics.log_loss, 4)}.")
-    scheduler(result.new)  # py-fsrs 6 schedules with them
+    day_scheduler(result.new)  # py-fsrs 6 schedules with them
     # The same reviews in another order: the same fit.
     assert fitting.fit(list(reversed(logs)), None) == result
 
 
 def test_with_too_few_reviews_nothing_is_fitted_and_nothing_changes(logs):
-    current = TRUE
+    current = FORGETFUL
     result = fitting.fit(logs[:999], current)
     assert result == Fit(logs=999, train=0, test=0, old=current, new=None, old_metrics=None,
                          new_metrics=None, adopted=False, reason=fitting.TOO_FEW,
@@ -192,10 +158,10 @@ def test_a_worse_fit_is_never_adopted(logs, monkeypatch):
 def test_adopted_exactly_when_log_loss_improves_even_against_the_truth(logs, test_share):
     # With the true parameters in use, a fit can still come out ahead on a finite sample
     # (or not); whichever it is, only a lower log loss is adopted.
-    result = fitting.fit(logs, TRUE, test_share=test_share)
-    assert result.old == TRUE and result.new_metrics and result.old_metrics
+    result = fitting.fit(logs, FORGETFUL, test_share=test_share)
+    assert result.old == FORGETFUL and result.new_metrics and result.old_metrics
     assert result.adopted == (result.new_metrics.log_loss < result.old_metrics.log_loss)
-    assert result.parameters == (result.new if result.adopted else TRUE)
+    assert result.parameters == (result.new if result.adopted else FORGETFUL)
 
 
 def test_an_optimizer_that_fails_adopts_nothing(logs, monkeypatch):
@@ -222,7 +188,7 @@ def test_fsrs_rs_weights_become_weights_py_fsrs_takes():
            0.8000000119209290]
     usable = fitting._usable(raw)
     assert usable[0] == 0.212 and usable[19] == usable[20] == 0.8
-    scheduler(usable)
+    day_scheduler(usable)
     with pytest.raises(ValueError):
         fitting._usable(raw[:19])
     with pytest.raises(ValueError):
