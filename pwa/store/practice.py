@@ -42,6 +42,7 @@ from pwa.models import (
     PracticeReview,
 )
 from pwa.models.base import dialect_insert
+from pwa.store import fitting
 from pwa.store.batch import Batch
 
 MICRO_LESSON = "micro_lesson"
@@ -51,7 +52,7 @@ RECENT_REVIEWS = 500  # the latest answers mastery reads (20 per competency are 
 def scheduler(organisation_id: int) -> Any:
     """The organisation's FSRS scheduler: its fitted parameters once adopted, else FSRS's."""
     retention = float(current_app.config["SKILLPATH_DESIRED_RETENTION"])
-    return rules.make_scheduler(None, retention)
+    return rules.make_scheduler(fitting.current_parameters(organisation_id), retention)
 
 
 # Checking and applying answers ------------------------------------------------------------
