@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import fitting as rules
 from engine import practice
@@ -80,11 +80,26 @@ def run(organisation_id: int, now: datetime) -> PracticeFit:
 
 
 def due(organisation_id: int, now: datetime) -> bool:
-    """Whether a fit is due: none has run, or the last ran :data:`EVERY` or longer ago."""
-    last_at = db.session.scalar(
-        select(PracticeFit.fitted_at).where(PracticeFit.organisation_id == organisation_id)
-        .order_by(PracticeFit.fitted_at.desc()).limit(1))
-    return last_at is None or now - last_at >= EVERY
+    """Whether a fit is due: none has run, the last ran :data:`EVERY` or longer ago, or it
+    had too few answers and the organisation has enough now.
+
+    Every sync that stores answers asks for the job; this is what makes most of those
+    runs one indexed read.
+    """
+    last_at, last_logs = db.session.execute(
+        select(PracticeFit.fitted_at, PracticeFit.logs)
+        .where(PracticeFit.organisation_id == organisation_id)
+        .order_by(PracticeFit.fitted_at.desc(), PracticeFit.id.desc()).limit(1)).first() \
+        or (None, 0)
+    if last_at is None or now - last_at >= EVERY:
+        return True
+    if last_logs >= min_logs():
+        return False
+    answers = db.session.scalar(
+        select(func.count()).select_from(PracticeReview)
+        .join(Person, Person.id == PracticeReview.person_id)
+        .where(Person.organisation_id == organisation_id))
+    return (answers or 0) >= min_logs()
 
 
 def run_if_due(organisation_id: int, now: datetime) -> PracticeFit | None:

@@ -182,6 +182,32 @@ def test_the_job_fits_when_due(app, org, answers):
     assert [f.adopted for f in fits(app)] == [True]
 
 
+def test_a_fit_with_too_few_answers_is_due_again_once_there_are_enough(app, org, answers):
+    from pwa.jobs import fitting as job
+
+    org_id = store(app, answers[:500])
+    with app.app_context():
+        first = job.fit_due(org_id)
+        assert first is not None and first.new_parameters is None  # too few: nothing fitted
+        db.session.commit()
+        assert job.fit_due(org_id) is None  # still too few
+    store(app, answers[500:], organisation_id=org_id)
+    with app.app_context():
+        assert job.fit_due(org_id) is not None  # enough now, though not a week later
+        db.session.commit()
+        assert job.fit_due(org_id) is None
+
+
+def test_every_sync_that_stores_answers_asks_for_the_fit(app, org):
+    from pwa.sync.registry import Job, registry
+
+    person = make_person(app, "Ana Ruiz")
+    with app.app_context():
+        p = db.session.get(Person, person)
+        assert [f(p) for f in registry().events["card.reviewed"].jobs] == [
+            Job("practice.fit", (p.organisation_id,))]
+
+
 def test_practice_fit_and_evaluation_print_the_verdict(app, org, runner, answers):
     org_id = store(app, answers)
     other = another_organisation(app)
