@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_babel import format_currency, format_decimal, format_percent, gettext
 
+from engine import fitting as fitting_rules
 from engine import gaps as gap_rules
 from engine import leaders as leader_rules
 from engine import priorities as priority_rules
@@ -184,9 +185,13 @@ def practice() -> tuple[str, int]:
     found = fitting.last(org)
     verdict = None
     if found is not None:
-        verdict = str(gettext(found.fit.reason, **{
-            k: figure(hundreds(v) if k in ("logs", "test") else v)
-            for k, v in found.fit.params.items()}))
+        if found.fit.reason == fitting_rules.TOO_FEW:  # no count, however coarse, below 100
+            verdict = str(gettext("Too few answers yet: a fit needs %(needed)s.",
+                                  needed=figure(found.fit.params["needed"])))
+        else:
+            verdict = str(gettext(found.fit.reason, **{
+                k: figure(hundreds(v) if k in ("logs", "test") else v)
+                for k, v in found.fit.params.items()}))
     return render_template("reports/practice.html", evaluation=found, verdict=verdict,
                            adopted_at=fitting.adopted_at(org), min_logs=fitting.min_logs(),
                            every=fitting.EVERY.days, figure=figure, hundreds=hundreds,

@@ -271,5 +271,5 @@ def test_the_page_before_enough_answers(app, org, answers):
     assert "No fit has run yet. The first one is being prepared" in first
     html = admin.get("/reports/practice").get_data(as_text=True)
     assert "Practice is scheduled with the standard FSRS parameters." in html
-    assert "Too few reviews yet: 20 of 1,000." in html
+    assert "Too few answers yet: a fit needs 1,000." in html
     assert "practice-metrics" not in html
