@@ -24,7 +24,7 @@ from pwa import clock
 from pwa.demo import assessments, colleagues, practice
 from pwa.extensions import db
 from pwa.models import Item, Organisation, Person, Role
-from pwa.store import catalogue, feedback, invites, people, releases
+from pwa.store import catalogue, feedback, fitting, invites, people, releases
 from pwa.store import profiles as store
 
 ORGANISATION = ("northwind", "Northwind Retail & Care")
@@ -211,6 +211,8 @@ def seed() -> str:
     db.session.flush()
     practising, answers = practice.seed(org, clock.now(), skip={DEMO_INVITES[0][1]})
     db.session.flush()
+    # FSRS fitted to those answers, so that L&D's practice page has a verdict to show.
+    fitting.run_if_due(org.id, clock.now())
     # The reports read releases: the first one now, the next when a period has passed.
     release = releases.publish_if_due(org.id, clock.now())
     published = "" if release is None else f" Reports: release {release.sequence} published."

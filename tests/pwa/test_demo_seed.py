@@ -350,6 +350,11 @@ def test_the_demo_learners_have_practice_due_new_and_a_mastery_to_look_at(app, r
         assert count == db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(
             Event.type == "card.reviewed"))
         assert db.session.scalar(sa.select(sa.func.count()).select_from(QuarantinedEvent)) == 0
+        # FSRS was fitted to them once, so L&D's practice page has a verdict.
+        from pwa.models import PracticeFit
+
+        fits = list(db.session.scalars(sa.select(PracticeFit)))
+        assert len(fits) == 1 and fits[0].logs == count and fits[0].old_metrics is not None
         learners = db.session.scalar(sa.select(sa.func.count(sa.distinct(
             PracticeReview.person_id))))
         assert 150 <= learners <= 400
