@@ -53,8 +53,6 @@ class Batch:
     suggestions: set[str] = field(default_factory=set)
     # id -> the mentor requests sent earlier in this batch
     mentor_requests: dict[str, SeenRequest] = field(default_factory=dict)
-    # (item key, revision) -> the micro-lesson as the practice checks need it
-    lessons: dict[tuple[str, int], Any] = field(default_factory=dict)
     # the competency identities of the person's role and future role, once asked
     practice_competencies: frozenset[int] | None = None
     _roles: dict[str, Role] | None = None
@@ -63,6 +61,16 @@ class Batch:
     def versions(self) -> Versions:
         return cast(Versions, current_app.extensions.setdefault(
             "skillpath_published_versions", {}))
+
+    @property
+    def lessons(self) -> dict[tuple[int, str, int], Any]:
+        """(organisation, item key, revision) -> the micro-lesson as the practice checks need it.
+
+        A revision never changes (a save makes the next one) and items are never
+        deleted, so a lesson found is kept for the life of the app process.
+        """
+        return cast(dict[tuple[int, str, int], Any], current_app.extensions.setdefault(
+            "skillpath_practice_lessons", {}))
 
     @property
     def roles(self) -> dict[str, Role]:

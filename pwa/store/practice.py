@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, func, insert, select, tuple_
 
 from engine import practice as rules
 from engine import sync as sync_rules
@@ -70,7 +70,7 @@ class Lesson:
 
 def _lesson(batch: Batch, key: str, revision: int) -> Lesson:
     """The organisation's micro-lesson ``key`` at ``revision``, or Refused."""
-    found = batch.lessons.get((key, revision))
+    found = batch.lessons.get((batch.person.organisation_id, key, revision))
     if found is None:
         row = db.session.execute(
             select(Item.id, ItemRevision.id, ItemRevision.format, ItemRevision.created_at,
@@ -90,7 +90,7 @@ def _lesson(batch: Batch, key: str, revision: int) -> Lesson:
             select(ItemCompetency.competency_id)
             .where(ItemCompetency.item_revision_id == revision_id)))
         found = Lesson(item_id, revision, created_at, tuple(questions or ()), competencies)
-        batch.lessons[(key, revision)] = found
+        batch.lessons[(batch.person.organisation_id, key, revision)] = found
     return found
 
 
@@ -145,8 +145,12 @@ def check_reviewed(batch: Batch, event: sync_rules.Event[rules.ReviewedData]) ->
 
 def apply_reviewed(person: Person,
                    planned: list[tuple[sync_rules.Event[rules.ReviewedData], int]]) -> None:
-    """Store the answers, then bring each answered question's FSRS state up to date."""
-    db.session.execute(insert(PracticeReview), [
+    """Store the answers, then bring each answered question's FSRS state up to date.
+
+    Core statements on the tables, not ORM objects: a batch is a hundred answers, and
+    the states are read and written as rows.
+    """
+    db.session.execute(insert(PracticeReview.__table__), [
         {"id": e.id, "person_id": person.id, "item_id": item_id, "revision": e.data.revision,
          "question": e.data.question, "answer": list(e.data.answer), "correct": e.data.correct,
          "hinted": e.data.hinted, "grade": e.data.grade, "response_ms": e.data.response_ms,
@@ -160,29 +164,38 @@ def apply_reviewed(person: Person,
     for e, item_id in planned:
         new[(item_id, e.data.question)].append(
             rules.Review(e.occurred_at, rules.Grade(e.data.grade), e.data.response_ms, e.id))
-    stored = {(c.item_id, c.question): c for c in db.session.scalars(
-        select(PracticeCard).where(PracticeCard.person_id == person.id,
-                                   PracticeCard.item_id.in_({k[0] for k in new})))}
+    cards = PracticeCard.__table__.c
+    stored = {(item_id, question): rules.CardState(*state) for item_id, question, *state in
+              db.session.execute(select(cards.item_id, cards.question,
+                                        *[cards[c] for c in _STATE_COLUMNS])
+                                 .where(cards.person_id == person.id,
+                                        cards.item_id.in_({k[0] for k in new})))}
     fsrs = scheduler(person.organisation_id)
-    rows = []
-    for (item_id, question), reviews in new.items():
-        card = rules.card_id(person.id, item_id, question)
-        row = stored.get((item_id, question))
-        state = _state(row) if row is not None else None
+    states: dict[tuple[int, int], rules.CardState] = {}
+    late = []
+    for key, reviews in new.items():
+        state = stored.get(key)
         if state is None or (state.last_review is not None and
                              min(r.occurred_at for r in reviews) > state.last_review):
             for r in sorted(reviews, key=lambda r: (r.occurred_at, r.event_id)):
-                state = rules.review(state, r, card_id=card, scheduler=fsrs)
-        else:  # a late answer: the question's answers again, in the order they were given
-            state = rules.replay(_reviews(person.id, item_id, question), card_id=card,
-                                 scheduler=fsrs)
-        assert state is not None
-        rows.append({"person_id": person.id, "item_id": item_id, "question": question,
-                     **_columns(state)})
-    statement = dialect_insert(PracticeCard)
+                state = rules.review(state, r, card_id=rules.card_id(person.id, *key),
+                                     scheduler=fsrs)
+            assert state is not None
+            states[key] = state
+        else:
+            late.append(key)
+    if late:  # a late answer: the question's answers again, in the order they were given
+        for key, reviews in _reviews(person.id, late).items():
+            replayed = rules.replay(reviews, card_id=rules.card_id(person.id, *key),
+                                    scheduler=fsrs)
+            assert replayed is not None
+            states[key] = replayed
+    statement = dialect_insert(PracticeCard.__table__)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["person_id", "item_id", "question"],
-        set_={c: statement.excluded[c] for c in _STATE_COLUMNS}), rows)
+        set_={c: statement.excluded[c] for c in _STATE_COLUMNS}),
+        [{"person_id": person.id, "item_id": item_id, "question": question, **_columns(state)}
+         for (item_id, question), state in states.items()])
 
 
 _STATE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps",
@@ -198,13 +211,18 @@ def _columns(state: rules.CardState) -> dict[str, Any]:
     return {c: getattr(state, c) for c in _STATE_COLUMNS}
 
 
-def _reviews(person_id: int, item_id: int, question: int) -> list[rules.Review]:
-    return [rules.Review(at, rules.Grade(grade), ms, event_id)
-            for event_id, at, grade, ms in db.session.execute(
-                select(PracticeReview.id, PracticeReview.occurred_at, PracticeReview.grade,
-                       PracticeReview.response_ms)
-                .where(PracticeReview.person_id == person_id, PracticeReview.item_id == item_id,
-                       PracticeReview.question == question))]
+def _reviews(person_id: int,
+             questions: list[tuple[int, int]]) -> dict[tuple[int, int], list[rules.Review]]:
+    """Every answer of the learner's ``questions`` (item, question), in one query."""
+    out: dict[tuple[int, int], list[rules.Review]] = defaultdict(list)
+    reviews = PracticeReview.__table__.c
+    for item_id, question, event_id, at, grade, ms in db.session.execute(
+            select(reviews.item_id, reviews.question, reviews.id, reviews.occurred_at,
+                   reviews.grade, reviews.response_ms)
+            .where(reviews.person_id == person_id,
+                   tuple_(reviews.item_id, reviews.question).in_(questions))):
+        out[(item_id, question)].append(rules.Review(at, rules.Grade(grade), ms, event_id))
+    return out
 
 
 def check_completed(batch: Batch, event: sync_rules.Event[rules.CompletedData]) -> int:
@@ -326,9 +344,9 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     wanted = {(e.item_key) for d in days for e in d.entries}
     by_key = {key: (key, r, comps) for key, r, comps in lessons.values()}
     fsrs = scheduler(person.organisation_id)
-    week_start = today - timedelta(days=today.weekday())
+    week_start = rules.day_start(today - timedelta(days=today.weekday()), tz)
     practised = {rules.local_day(a.occurred_at, tz) for a in recent
-                 if a.occurred_at >= rules.day_start(week_start, tz)}
+                 if a.occurred_at >= week_start}
     return {"practice": {
         "settings": {"daily_minutes": daily, "weekly_goal": goal},
         "today": {"day": today.isoformat(), "done_seconds": done_seconds,

@@ -162,5 +162,5 @@ def _insert_new_events(rows: list[dict[str, Any]]) -> set[str]:
     Two syncs of the same outbox at once (two tabs, a retry racing the first
     try) then store each event once, with no savepoints and no retries.
     """
-    statement = dialect_insert(Event).on_conflict_do_nothing(index_elements=["id"])
-    return set(db.session.scalars(statement.returning(Event.id), rows))
+    statement = dialect_insert(Event.__table__).on_conflict_do_nothing(index_elements=["id"])
+    return set(db.session.scalars(statement.returning(Event.__table__.c.id), rows))

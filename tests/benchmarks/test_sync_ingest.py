@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -28,8 +25,9 @@ from pwa.extensions import db
 from pwa.models import Event, LatestRating, Person, Rating
 from pwa.models.base import dialect_insert
 from tests.benchmarks.goals import goal
+from tests.benchmarks.serving import session_headers, start_gunicorn, stop
 from tests.browser.harness import free_port
-from tests.factories import Api, publish_profile, sign_in_as
+from tests.factories import publish_profile, sign_in_as
 
 TOTAL, BATCH = 20_000, 100
 START = clock.now() - timedelta(days=30)
@@ -44,37 +42,6 @@ def events(offset: int, count: int) -> list[dict]:
             for i in range(count)]
 
 
-def session_headers(api: Api) -> dict[str, str]:
-    cookie = api.client.get_cookie("skillpath_session")
-    return {"Cookie": f"skillpath_session={cookie.value}", "X-CSRFToken": api.csrf(),
-            "Content-Type": "application/json"}
-
-
-def start_gunicorn(app, port: int) -> subprocess.Popen:
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    env = {**os.environ, "SECRET_KEY": app.config["SECRET_KEY"], "DATABASE_URL": url,
-           "SKILLPATH_ENV": "production", "SKILLPATH_ORIGIN": "http://localhost"}
-    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}).get("options")
-    if options:
-        env["PGOPTIONS"] = options
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "pwa:create_app()"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(100):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.1)
-        finally:
-            conn.close()
-    process.kill()
-    raise AssertionError("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
-
-
 @pytest.mark.benchmark
 def test_sync_ingest_against_core_executemany(app, org, capsys):
     publish_profile(app)
@@ -82,7 +49,7 @@ def test_sync_ingest_against_core_executemany(app, org, capsys):
     headers = session_headers(api)
     batches = [json.dumps({"events": events(i, BATCH)}) for i in range(0, TOTAL, BATCH)]
     port = free_port()
-    server = start_gunicorn(app, port)
+    server = start_gunicorn(app, port, workers=2)
     try:
         def post(chunk: list[str]) -> None:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -100,9 +67,7 @@ def test_sync_ingest_against_core_executemany(app, org, capsys):
             list(pool.map(post, [batches[0::2], batches[1::2]]))
         ours = TOTAL / (time.perf_counter() - started)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stderr.close()
+        stop(server)
 
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == TOTAL

@@ -1,0 +1,55 @@
+"""The real app under gunicorn for the HTTP benchmarks, and a signed-in session's headers."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import subprocess
+import sys
+import time
+
+from flask import Flask
+
+from tests.factories import Api
+
+
+def session_headers(api: Api) -> dict[str, str]:
+    """What a signed-in phone sends with each sync: its session cookie and CSRF token."""
+    cookie = api.client.get_cookie("skillpath_session")
+    assert cookie is not None, "sign in first"
+    return {"Cookie": f"skillpath_session={cookie.value}", "X-CSRFToken": api.csrf(),
+            "Content-Type": "application/json"}
+
+
+def start_gunicorn(app: Flask, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """gunicorn with ``workers`` sync workers serving ``app``'s database on ``port``, once up."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    env = {**os.environ, "SECRET_KEY": app.config["SECRET_KEY"], "DATABASE_URL": url,
+           "SKILLPATH_ENV": "production", "SKILLPATH_ORIGIN": "http://localhost"}
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}).get("options")
+    if options:
+        env["PGOPTIONS"] = options
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "pwa:create_app()"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(100):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            conn.close()
+    process.kill()
+    assert process.stderr is not None
+    raise AssertionError("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+    if process.stderr is not None:
+        process.stderr.close()
