@@ -64,6 +64,11 @@ HIGH_IMPORTANCE = 4  # importance 4 or 5 of 5 is "high importance"
 SIMILAR_RATIO = Fraction(3, 2)  # up to half as long again, either way: "about the same length"
 DEFAULT_WEEKLY_MINUTES = 60
 MIN_WEEKLY_MINUTES, MAX_WEEKLY_MINUTES = 10, 20 * 60
+# Daily practice: minutes a day (a few, before the commute) and days a week to aim for.
+DEFAULT_DAILY_MINUTES = 5
+MIN_DAILY_MINUTES, MAX_DAILY_MINUTES = 1, 60
+DEFAULT_WEEKLY_GOAL = 3
+MIN_WEEKLY_GOAL, MAX_WEEKLY_GOAL = 1, 7
 MAX_LANGUAGES = 10  # languages a learner can learn in
 
 
@@ -535,6 +540,8 @@ class SettingsData(Data):
     formats: tuple[str, ...]
     mentor_suggestions: bool | None
     languages: tuple[str, ...] | None
+    daily_minutes: int | None = None
+    weekly_goal: int | None = None
 
 
 @dataclass(frozen=True)
@@ -616,14 +623,17 @@ def described(data: Mapping[str, Any]) -> Described:
 
 def settings_data(data: dict[str, Any]) -> SettingsData:
     """``plan.settings.changed``: weekly minutes, preferred formats in order, whether peer
-    mentors may be suggested, and the languages the learner can learn in.
+    mentors may be suggested, the languages the learner can learn in, and the daily
+    practice's minutes a day and days a week.
 
-    ``mentor_suggestions`` and ``languages`` are optional (events from before they
-    existed stay valid): absent or null, the stored choice is left as it was. The
-    languages are what the mentor assignment requires a mentor to share, the first
-    the learner's own; an empty list takes back what they said (the app guesses again).
+    ``mentor_suggestions``, ``languages``, ``daily_minutes`` and ``weekly_goal`` are
+    optional (events from before they existed stay valid): absent or null, the stored
+    choice is left as it was. The languages are what the mentor assignment requires a
+    mentor to share, the first the learner's own; an empty list takes back what they said
+    (the app guesses again).
     """
-    only(data, {"weekly_minutes", "formats", "mentor_suggestions", "languages"})
+    only(data, {"weekly_minutes", "formats", "mentor_suggestions", "languages",
+                "daily_minutes", "weekly_goal"})
     minutes, formats = data.get("weekly_minutes"), data.get("formats")
     if not whole(minutes) or not MIN_WEEKLY_MINUTES <= minutes <= MAX_WEEKLY_MINUTES:
         raise Refused("invalid_data", N_("Minutes a week are a whole number from %(low)s to "
@@ -637,8 +647,18 @@ def settings_data(data: dict[str, Any]) -> SettingsData:
     if mentors is not None and not isinstance(mentors, bool):
         raise Refused("invalid_data", N_("Mentor suggestions are on or off (true or false)."))
     languages = learning_languages(data.get("languages"))
+    daily, goal = data.get("daily_minutes"), data.get("weekly_goal")
+    if daily is not None and (not whole(daily) or
+                              not MIN_DAILY_MINUTES <= daily <= MAX_DAILY_MINUTES):
+        raise Refused("invalid_data", N_("Practice minutes a day are a whole number from "
+                                         "%(low)s to %(high)s."),
+                      low=MIN_DAILY_MINUTES, high=MAX_DAILY_MINUTES)
+    if goal is not None and (not whole(goal) or not MIN_WEEKLY_GOAL <= goal <= MAX_WEEKLY_GOAL):
+        raise Refused("invalid_data", N_("Practice days a week are a whole number from "
+                                         "%(low)s to %(high)s."),
+                      low=MIN_WEEKLY_GOAL, high=MAX_WEEKLY_GOAL)
     return SettingsData(minutes, tuple(formats), mentors,
-                        None if languages is None else tuple(languages))
+                        None if languages is None else tuple(languages), daily, goal)
 
 
 def learning_languages(value: object) -> list[str] | None:

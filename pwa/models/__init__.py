@@ -19,6 +19,7 @@ from pwa.models.plans import (
     PlanSuggestion,
     PlanSummary,
 )
+from pwa.models.practice import LessonCompletion, PracticeCard, PracticeReview
 from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompetency
 from pwa.models.releases import Release
 from pwa.models.sessions import Session, SessionData
@@ -34,6 +35,7 @@ __all__ = [
     "ItemCompetency",
     "ItemRevision",
     "LatestRating",
+    "LessonCompletion",
     "MentorCompetency",
     "MentorOffer",
     "MentorRequest",
@@ -47,6 +49,8 @@ __all__ = [
     "PlanSettings",
     "PlanSuggestion",
     "PlanSummary",
+    "PracticeCard",
+    "PracticeReview",
     "Release",
     "ProfileVersion",
     "QuarantinedEvent",

@@ -20,8 +20,8 @@ from pwa.models.base import UTCDateTime
 
 
 class PlanSettings(db.Model):  # type: ignore[name-defined,misc]
-    """Minutes a week, preferred formats in order, peer mentors on or off, and the languages
-    the learner can learn in."""
+    """Minutes a week, preferred formats in order, peer mentors on or off, the languages
+    the learner can learn in, and the daily practice's minutes and weekly goal."""
 
     __tablename__ = "plan_settings"
 
@@ -35,6 +35,9 @@ class PlanSettings(db.Model):  # type: ignore[name-defined,misc]
     # The languages the learner can learn in (tags, their own first); NULL: not said,
     # and the mentor assignment guesses from their locale.
     languages: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    # Daily practice: minutes a day and days a week the learner aims for; NULL: the defaults.
+    daily_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    weekly_goal: Mapped[int | None] = mapped_column(Integer, nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -9,7 +9,7 @@ its own rather than under a key of a shared dict.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import select
@@ -53,6 +53,10 @@ class Batch:
     suggestions: set[str] = field(default_factory=set)
     # id -> the mentor requests sent earlier in this batch
     mentor_requests: dict[str, SeenRequest] = field(default_factory=dict)
+    # (item key, revision) -> the micro-lesson as the practice checks need it
+    lessons: dict[tuple[str, int], Any] = field(default_factory=dict)
+    # the competency identities of the person's role and future role, once asked
+    practice_competencies: frozenset[int] | None = None
     _roles: dict[str, Role] | None = None
 
     @property

@@ -576,17 +576,23 @@ def apply_settings(person: Person,
     stored = db.session.get(PlanSettings, person.id)
     mentors = True if stored is None else stored.mentor_suggestions
     languages = None if stored is None else stored.languages
+    daily = None if stored is None else stored.daily_minutes
+    goal = None if stored is None else stored.weekly_goal
     rows = []
     for e, _ in planned:  # in time order
         if e.data.mentor_suggestions is not None:
             mentors = e.data.mentor_suggestions
         if e.data.languages is not None:
             languages = list(e.data.languages) or None
+        daily = e.data.daily_minutes if e.data.daily_minutes is not None else daily
+        goal = e.data.weekly_goal if e.data.weekly_goal is not None else goal
         rows.append({"person_id": person.id, "weekly_minutes": e.data.weekly_minutes,
                      "formats": list(e.data.formats), "mentor_suggestions": mentors,
-                     "languages": languages, "occurred_at": e.occurred_at})
+                     "languages": languages, "daily_minutes": daily, "weekly_goal": goal,
+                     "occurred_at": e.occurred_at})
     _latest_wins(PlanSettings, rows, ["person_id"],
-                 ["weekly_minutes", "formats", "mentor_suggestions", "languages", "occurred_at"])
+                 ["weekly_minutes", "formats", "mentor_suggestions", "languages",
+                  "daily_minutes", "weekly_goal", "occurred_at"])
 
 
 def apply_suggestions_sent(
@@ -641,6 +647,8 @@ def export_settings(person: Person) -> dict[str, Any] | None:
     return None if s is None else {"weekly_minutes": s.weekly_minutes, "formats": s.formats,
                                    "mentor_suggestions": s.mentor_suggestions,
                                    "languages": s.languages,
+                                   "daily_minutes": s.daily_minutes,
+                                   "weekly_goal": s.weekly_goal,
                                    "changed_at": s.occurred_at.isoformat()}
 
 

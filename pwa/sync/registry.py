@@ -24,6 +24,7 @@ from engine import assessment as assessment_rules
 from engine import feedback as feedback_rules
 from engine import mentors as mentor_rules
 from engine import plan as plan_rules
+from engine import practice as practice_rules
 from engine import sync as rules
 from engine.errors import N_
 from pwa.i18n import translate
@@ -37,6 +38,7 @@ from pwa.store import (
     passkeys,
     people,
     plans,
+    practice,
     profiles,
     releases,
     sessions,
@@ -183,9 +185,16 @@ def registry() -> Registry:
     r.event("mentor.request.ended", mentor_rules.ended_data, mentors.check_ended,
             mentors.apply_ended, jobs=mentors_again)
 
+    # A completed lesson counts toward its plan item; an answer is practice, not the plan.
+    r.event("lesson.completed", practice_rules.completed_data, practice.check_completed,
+            practice.apply_completed)
+    r.event("card.reviewed", practice_rules.reviewed_data, practice.check_reviewed,
+            practice.apply_reviewed)
+
+    # The practice part reads the plan's lines: after it.
     r.bootstrap += [people.bootstrap_part, profiles.bootstrap_part, assessment.bootstrap_part,
-                    catalogue.bootstrap_part, plan_part, mentors.bootstrap_part,
-                    releases.bootstrap_part]
+                    catalogue.bootstrap_part, plan_part, practice.bootstrap_part,
+                    mentors.bootstrap_part, releases.bootstrap_part]
 
     r.personal_data("people", export=people.export_person, key="person",
                     title=N_("About you"))
@@ -224,6 +233,12 @@ def registry() -> Registry:
                     title=N_("Mentoring you asked for or were asked for"))
     r.personal_data("mentor_suggestions", export=mentors.export_suggestions,
                     title=N_("Mentors suggested to you"))
+    r.personal_data("practice_reviews", export=practice.export_reviews,
+                    title=N_("Your answers in daily practice"))
+    r.personal_data("practice_cards", export=practice.export_cards,
+                    title=N_("When each practice question is due again"))
+    r.personal_data("lesson_completions", export=practice.export_completions,
+                    title=N_("Lessons you finished"))
     r.personal_data("events", export=events.export, title=N_("What your phone sent"))
     r.personal_data("quarantined_events", export=quarantine.export,
                     title=N_("What your phone sent that could not be saved"))

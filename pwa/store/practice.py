@@ -1,0 +1,460 @@
+"""Daily practice: answers applied to each question's FSRS state, and the days ahead.
+
+A ``card.reviewed`` event is one answer to one question of a micro-lesson. It is
+stored once (its id is the key) and applied to that question's state in
+``occurred_at`` order: an answer later than everything applied so far is one
+more FSRS step; an earlier one (made offline on Monday, synced on Wednesday)
+replays that question's answers from the start, so the state is exactly what
+answering in order would have given. Two phones of one learner syncing at once
+take turns on the learner's row (PostgreSQL; SQLite has one writer anyway), so
+neither replays without the other's answers.
+
+Scheduling, the local day, the queue and mastery are ``engine.practice``; this
+module loads what they need and stores what they decide.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, func, insert, select
+
+from engine import practice as rules
+from engine import sync as sync_rules
+from engine.errors import N_
+from engine.plan import DEFAULT_DAILY_MINUTES, DEFAULT_WEEKLY_GOAL
+from pwa import clock
+from pwa.extensions import db
+from pwa.models import (
+    CompetencyIdentity,
+    Item,
+    ItemCompetency,
+    ItemRevision,
+    LessonCompletion,
+    Person,
+    PlanSettings,
+    PracticeCard,
+    PracticeReview,
+)
+from pwa.models.base import dialect_insert
+from pwa.store.batch import Batch
+
+MICRO_LESSON = "micro_lesson"
+RECENT_REVIEWS = 500  # the latest answers mastery reads (20 per competency are used)
+
+
+def scheduler(organisation_id: int) -> Any:
+    """The organisation's FSRS scheduler: its fitted parameters once adopted, else FSRS's."""
+    retention = float(current_app.config.get("DESIRED_RETENTION", rules.DEFAULT_RETENTION))
+    return rules.make_scheduler(None, retention)
+
+
+# Checking and applying answers ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Lesson:
+    """A micro-lesson's revision as the checks need it."""
+
+    item_id: int
+    revision: int
+    created_at: datetime
+    questions: tuple[dict[str, Any], ...]
+    competencies: frozenset[int]
+
+
+def _lesson(batch: Batch, key: str, revision: int) -> Lesson:
+    """The organisation's micro-lesson ``key`` at ``revision``, or Refused."""
+    found = batch.lessons.get((key, revision))
+    if found is None:
+        row = db.session.execute(
+            select(Item.id, ItemRevision.id, ItemRevision.format, ItemRevision.created_at,
+                   ItemRevision.questions)
+            .join(ItemRevision, ItemRevision.item_id == Item.id)
+            .where(Item.organisation_id == batch.person.organisation_id, Item.key == key,
+                   ItemRevision.revision == revision)).first()
+        if row is None:
+            raise sync_rules.Refused("unknown_item", N_(
+                "There is no lesson '%(item)s' in revision %(revision)s."),
+                item=key, revision=revision)
+        item_id, revision_id, format_, created_at, questions = row
+        if format_ != MICRO_LESSON:
+            raise sync_rules.Refused("not_a_lesson", N_(
+                "'%(item)s' is not a micro-lesson: it has nothing to practise."), item=key)
+        competencies = frozenset(db.session.scalars(
+            select(ItemCompetency.competency_id)
+            .where(ItemCompetency.item_revision_id == revision_id)))
+        found = Lesson(item_id, revision, created_at, tuple(questions or ()), competencies)
+        batch.lessons[(key, revision)] = found
+    return found
+
+
+def _mine(batch: Batch, lesson: Lesson) -> bool:
+    """Is the lesson in the learner's practice: for a competency of their role or future role,
+    or one they already practise (from before a move to another role)?"""
+    if batch.practice_competencies is None:
+        roles = [r.id for r in (batch.person.role, batch.person.future_role) if r is not None]
+        batch.practice_competencies = frozenset(db.session.scalars(
+            select(CompetencyIdentity.id).where(CompetencyIdentity.role_id.in_(roles))))
+    if lesson.competencies & batch.practice_competencies:
+        return True
+    return db.session.scalar(select(func.count()).select_from(PracticeCard).where(
+        PracticeCard.person_id == batch.person.id,
+        PracticeCard.item_id == lesson.item_id)) != 0
+
+
+def _started_lesson(batch: Batch, event: sync_rules.Event[Any]) -> Lesson:
+    data = event.data
+    lesson = _lesson(batch, data.item, data.revision)
+    if event.occurred_at < lesson.created_at:
+        raise sync_rules.Refused("before_lesson", N_(
+            "This answer is dated before revision %(revision)s of '%(item)s' existed."),
+            revision=data.revision, item=data.item)
+    if not _mine(batch, lesson):
+        raise sync_rules.Refused("not_in_practice", N_(
+            "'%(item)s' is not a lesson for a competency of your role."), item=data.item)
+    return lesson
+
+
+def check_reviewed(batch: Batch, event: sync_rules.Event[rules.ReviewedData]) -> int:
+    """``card.reviewed``: a question of a lesson in the learner's practice, judged as the
+    lesson judges it; returns the item's id."""
+    data = event.data
+    lesson = _started_lesson(batch, event)
+    if data.question >= len(lesson.questions):
+        raise sync_rules.Refused("unknown_question", N_(
+            "Revision %(revision)s of '%(item)s' has no question %(number)s."),
+            revision=data.revision, item=data.item, number=data.question + 1)
+    question = lesson.questions[data.question]
+    if any(choice >= len(question.get("options", ())) for choice in data.answer):
+        raise sync_rules.Refused("invalid_answer", N_(
+            "The answer chooses an option question %(number)s does not have."),
+            number=data.question + 1)
+    right = sorted(data.answer) == sorted(question.get("correct", ()))
+    if right != data.correct:
+        raise sync_rules.Refused("wrong_judgement", N_(
+            "The phone judged the answer to question %(number)s otherwise than the lesson's "
+            "answer key does."), number=data.question + 1)
+    return lesson.item_id
+
+
+def apply_reviewed(person: Person,
+                   planned: list[tuple[sync_rules.Event[rules.ReviewedData], int]]) -> None:
+    """Store the answers, then bring each answered question's FSRS state up to date."""
+    db.session.execute(insert(PracticeReview), [
+        {"id": e.id, "person_id": person.id, "item_id": item_id, "revision": e.data.revision,
+         "question": e.data.question, "answer": list(e.data.answer), "correct": e.data.correct,
+         "hinted": e.data.hinted, "grade": e.data.grade, "response_ms": e.data.response_ms,
+         "occurred_at": e.occurred_at} for e, item_id in planned])
+    # Another sync of this learner waits here until this one commits (PostgreSQL): it then
+    # reads the states and answers this one wrote.
+    db.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    new: dict[tuple[int, int], list[rules.Review]] = defaultdict(list)
+    for e, item_id in planned:
+        new[(item_id, e.data.question)].append(
+            rules.Review(e.occurred_at, rules.Grade(e.data.grade), e.data.response_ms, e.id))
+    stored = {(c.item_id, c.question): c for c in db.session.scalars(
+        select(PracticeCard).where(PracticeCard.person_id == person.id,
+                                   PracticeCard.item_id.in_({k[0] for k in new})))}
+    fsrs = scheduler(person.organisation_id)
+    rows = []
+    for (item_id, question), reviews in new.items():
+        card = rules.card_id(person.id, item_id, question)
+        row = stored.get((item_id, question))
+        state = _state(row) if row is not None else None
+        if state is None or (state.last_review is not None and
+                             min(r.occurred_at for r in reviews) > state.last_review):
+            for r in sorted(reviews, key=lambda r: (r.occurred_at, r.event_id)):
+                state = rules.review(state, r, card_id=card, scheduler=fsrs)
+        else:  # a late answer: the question's answers again, in the order they were given
+            state = rules.replay(_reviews(person.id, item_id, question), card_id=card,
+                                 scheduler=fsrs)
+        assert state is not None
+        rows.append({"person_id": person.id, "item_id": item_id, "question": question,
+                     **_columns(state)})
+    statement = dialect_insert(PracticeCard)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["person_id", "item_id", "question"],
+        set_={c: statement.excluded[c] for c in _STATE_COLUMNS}), rows)
+
+
+_STATE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps",
+                  "lapses")
+
+
+def _state(row: PracticeCard) -> rules.CardState:
+    return rules.CardState(row.state, row.step, row.stability, row.difficulty, row.due,
+                           row.last_review, row.reps, row.lapses)
+
+
+def _columns(state: rules.CardState) -> dict[str, Any]:
+    return {c: getattr(state, c) for c in _STATE_COLUMNS}
+
+
+def _reviews(person_id: int, item_id: int, question: int) -> list[rules.Review]:
+    return [rules.Review(at, rules.Grade(grade), ms, event_id)
+            for event_id, at, grade, ms in db.session.execute(
+                select(PracticeReview.id, PracticeReview.occurred_at, PracticeReview.grade,
+                       PracticeReview.response_ms)
+                .where(PracticeReview.person_id == person_id, PracticeReview.item_id == item_id,
+                       PracticeReview.question == question))]
+
+
+def check_completed(batch: Batch, event: sync_rules.Event[rules.CompletedData]) -> int:
+    """``lesson.completed``: a lesson in the learner's practice; returns the item's id."""
+    return _started_lesson(batch, event).item_id
+
+
+def apply_completed(person: Person,
+                    planned: list[tuple[sync_rules.Event[rules.CompletedData], int]]) -> None:
+    """The first completion of a lesson counts (the earliest, whatever order they arrive in)."""
+    rows = [{"person_id": person.id, "item_id": item_id, "revision": e.data.revision,
+             "event_id": e.id, "occurred_at": e.occurred_at} for e, item_id in planned]
+    statement = dialect_insert(LessonCompletion)
+    stored = LessonCompletion.__table__.c
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["person_id", "item_id"],
+        set_={c: statement.excluded[c] for c in ("revision", "event_id", "occurred_at")},
+        where=statement.excluded.occurred_at < stored.occurred_at), rows)
+
+
+# The days ahead, for the bundle -----------------------------------------------------------
+
+def settings(person: Person) -> tuple[int, int]:
+    """Minutes a day and days a week the learner chose (the defaults until they do)."""
+    s = db.session.get(PlanSettings, person.id)
+    daily = s.daily_minutes if s is not None and s.daily_minutes is not None else None
+    goal = s.weekly_goal if s is not None and s.weekly_goal is not None else None
+    return daily or DEFAULT_DAILY_MINUTES, goal or DEFAULT_WEEKLY_GOAL
+
+
+@dataclass(frozen=True)
+class Started:
+    """A started question with what the bundle says about it."""
+
+    key: str
+    item_id: int
+    question: int
+    state: rules.CardState
+    retired: bool
+
+
+def _started(person: Person) -> list[Started]:
+    rows = db.session.execute(
+        select(PracticeCard, Item.key, Item.retired_at)
+        .join(Item, Item.id == PracticeCard.item_id)
+        .where(PracticeCard.person_id == person.id)).all()
+    return [Started(key, c.item_id, c.question, _state(c), retired is not None)
+            for c, key, retired in rows]
+
+
+def _current_lessons(item_ids: Iterable[int]) -> dict[int, tuple[str, ItemRevision, list[str]]]:
+    """Each item's key, current revision and competency keys, in two queries."""
+    ids = set(item_ids)
+    if not ids:
+        return {}
+    found = {item.id: (item.key, r) for item, r in db.session.execute(
+        select(Item, ItemRevision).join(ItemRevision, and_(
+            ItemRevision.item_id == Item.id, ItemRevision.revision == Item.current_revision))
+        .where(Item.id.in_(ids)))}
+    keys: dict[int, list[str]] = defaultdict(list)
+    for revision_id, key in db.session.execute(
+            select(ItemCompetency.item_revision_id, CompetencyIdentity.key)
+            .join(CompetencyIdentity, CompetencyIdentity.id == ItemCompetency.competency_id)
+            .where(ItemCompetency.item_revision_id.in_([r.id for _, r in found.values()]))
+            .order_by(CompetencyIdentity.key)):
+        keys[revision_id].append(key)
+    return {i: (key, r, keys[r.id]) for i, (key, r) in found.items()}
+
+
+def _content(key: str, r: ItemRevision, competencies: list[str]) -> dict[str, Any]:
+    return {"key": key, "revision": r.revision, "title": r.title, "summary": r.summary,
+            "minutes": r.duration_minutes, "competencies": competencies,
+            "level_to": r.level_to, "cards": r.cards, "questions": r.questions}
+
+
+def _plan_lessons(bundle: dict[str, Any]) -> list[int]:
+    """The micro-lessons of the plan, in its order (highest priority first), once each."""
+    out: list[int] = []
+    for line in bundle.get("plan", {}).get("lines", []):
+        ref = line.get("item") or ""
+        if line.get("format") == MICRO_LESSON and ref.startswith("c:"):
+            item_id = int(ref[2:])
+            if item_id not in out:
+                out.append(item_id)
+    return out
+
+
+def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
+    """Today's practice and the next days', with every lesson they need, and how it goes.
+
+    Runs after the plan's part: new lessons come from its lines, in its order.
+    """
+    now = clock.now()
+    tz = person.time_zone
+    daily, goal = settings(person)
+    started = _started(person)
+    completed = dict(db.session.execute(
+        select(LessonCompletion.item_id, LessonCompletion.occurred_at)
+        .where(LessonCompletion.person_id == person.id)).all())
+    plan_items = _plan_lessons(bundle)
+    lessons = _current_lessons({s.item_id for s in started} | set(plan_items) | set(completed))
+    live = [s for s in started if not s.retired and s.item_id in lessons
+            and s.question < len(lessons[s.item_id][1].questions or ())]
+    begun = {s.item_id for s in started} | set(completed)
+    new = []
+    for item_id in plan_items:
+        if item_id in begun or item_id not in lessons:
+            continue
+        key, r, comps = lessons[item_id]
+        if r.questions:
+            new.append(rules.NewLesson(key, r.revision, comps[0] if comps else "",
+                                       r.duration_minutes, len(r.questions)))
+    today = rules.local_day(now, tz)
+    start = rules.day_start(today, tz)
+    recent = _recent_answers(person)
+    done_seconds = _done_seconds(recent, completed, lessons, start)
+    days = rules.plan_days(now, tz, [rules.Scheduled(s.key, s.question, s.state.due)
+                                     for s in live], new, daily, done_seconds=done_seconds)
+    wanted = {(e.item_key) for d in days for e in d.entries}
+    by_key = {key: (key, r, comps) for key, r, comps in lessons.values()}
+    fsrs = scheduler(person.organisation_id)
+    week_start = today - timedelta(days=today.weekday())
+    practised = {rules.local_day(a.occurred_at, tz) for a in recent
+                 if a.occurred_at >= rules.day_start(week_start, tz)}
+    return {"practice": {
+        "settings": {"daily_minutes": daily, "weekly_goal": goal},
+        "today": {"day": today.isoformat(), "done_seconds": done_seconds,
+                  "answered": sum(1 for a in recent if a.occurred_at >= start)},
+        "days": [d.to_dict() for d in days],
+        "cards": {f"{s.key}:{s.question}": {"stability": s.state.stability,
+                                             "due": s.state.due.isoformat(),
+                                             "reps": s.state.reps}
+                  for s in live if s.key in wanted},
+        "lessons": {key: _content(*by_key[key]) for key in sorted(wanted) if key in by_key},
+        "progress": _progress(started, completed, lessons),
+        "mastery": _mastery(person, bundle, live, recent, lessons, fsrs, now),
+        "week": _week(now, tz, practised, goal),
+        "thresholds": {"slow_ms": rules.SLOW_MS, "fast_ms": rules.FAST_MS,
+                       "mature_days": rules.MATURE_DAYS,
+                       "review_seconds": rules.REVIEW_SECONDS},
+    }}
+
+
+@dataclass(frozen=True)
+class RecentAnswer:
+    item_id: int
+    question: int
+    correct: bool
+    occurred_at: datetime
+    first: bool  # the first answer to this question: part of a new lesson, not a review
+
+
+def _recent_answers(person: Person) -> list[RecentAnswer]:
+    """The learner's latest answers, newest first, each marked if it was the question's first."""
+    first = select(PracticeReview.item_id, PracticeReview.question,
+                   func.min(PracticeReview.occurred_at).label("at")) \
+        .where(PracticeReview.person_id == person.id) \
+        .group_by(PracticeReview.item_id, PracticeReview.question).subquery()
+    rows = db.session.execute(
+        select(PracticeReview.item_id, PracticeReview.question, PracticeReview.correct,
+               PracticeReview.occurred_at, first.c.at)
+        .join(first, and_(first.c.item_id == PracticeReview.item_id,
+                          first.c.question == PracticeReview.question))
+        .where(PracticeReview.person_id == person.id)
+        .order_by(PracticeReview.occurred_at.desc(), PracticeReview.id.desc())
+        .limit(RECENT_REVIEWS)).all()
+    return [RecentAnswer(i, q, c, at, at == first_at) for i, q, c, at, first_at in rows]
+
+
+def _done_seconds(recent: Sequence[RecentAnswer], completed: dict[int, datetime],
+                  lessons: dict[int, tuple[str, ItemRevision, list[str]]],
+                  start: datetime) -> int:
+    """What the learner practised today: reviews at their cost, new lessons at their length."""
+    reviews = sum(1 for a in recent if a.occurred_at >= start and not a.first)
+    fresh = {a.item_id for a in recent if a.occurred_at >= start and a.first}
+    fresh |= {i for i, at in completed.items() if at >= start}
+    minutes = sum(lessons[i][1].duration_minutes for i in fresh if i in lessons)
+    return reviews * rules.REVIEW_SECONDS + minutes * 60
+
+
+def _progress(started: Sequence[Started], completed: dict[int, datetime],
+              lessons: dict[int, tuple[str, ItemRevision, list[str]]]) -> dict[str, Any]:
+    """Per lesson begun: questions started of all, and whether it was gone through."""
+    count: dict[int, int] = defaultdict(int)
+    for s in started:
+        count[s.item_id] += 1
+    out = {}
+    for item_id in set(count) | set(completed):
+        if item_id in lessons:
+            key, r, _ = lessons[item_id]
+            out[f"c:{item_id}"] = {"key": key, "started": count[item_id],
+                                   "questions": len(r.questions or ()),
+                                   "completed": item_id in completed}
+    return out
+
+
+def _mastery(person: Person, bundle: dict[str, Any], live: Sequence[Started],
+             recent: Sequence[RecentAnswer],
+             lessons: dict[int, tuple[str, ItemRevision, list[str]]], fsrs: Any,
+             now: datetime) -> list[dict[str, Any]]:
+    """Per competency practised: mastery beside the learner's own rating, and whether the two
+    disagree enough to ask them to look at the rating again (never to change it)."""
+    role = person.role.slug
+    rated = {r["competency"]: r["level"] for r in bundle.get("ratings", {}).get("current", [])
+             if r.get("role") == role}
+    names = {c["key"]: c["name"] for c in
+             bundle.get("profiles", {}).get(role, {}).get("competencies", [])}
+    states: dict[str, list[rules.CardState]] = defaultdict(list)
+    level_to: dict[str, int] = {}
+    for s in live:
+        for comp in lessons[s.item_id][2]:
+            states[comp].append(s.state)
+            level_to[comp] = max(level_to.get(comp, 0), lessons[s.item_id][1].level_to)
+    answers: dict[str, list[rules.Answer]] = defaultdict(list)
+    for a in recent:
+        for comp in lessons.get(a.item_id, ("", None, []))[2]:
+            answers[comp].append(rules.Answer(a.occurred_at, a.correct))
+    out = []
+    for comp in sorted(states, key=lambda c: (c not in names, names.get(c, c))):
+        if comp not in names:
+            continue  # a competency of another role's lesson: not on this profile
+        m = rules.mastery(comp, states[comp], answers[comp], now, fsrs)
+        out.append({**m.to_dict(), "name": names[comp], "rating": rated.get(comp),
+                    "level_to": level_to[comp],
+                    "disagreement": rules.disagreement(m, rated.get(comp), level_to[comp])})
+    return out
+
+
+def _week(now: datetime, tz: str | None, practised: set[date], goal: int) -> dict[str, Any]:
+    w = rules.week(now, tz, practised, goal)
+    return {"start": w.start.isoformat(), "days_practised": w.days_practised, "goal": w.goal,
+            "met": w.met}
+
+
+# The learner's data -----------------------------------------------------------------------
+
+def export_reviews(person: Person) -> list[dict[str, Any]]:
+    return [{"id": r.id, "item": key, "revision": r.revision, "question": r.question + 1,
+             "answer": r.answer, "correct": r.correct, "hinted": r.hinted, "grade": r.grade,
+             "response_ms": r.response_ms, "answered_at": r.occurred_at.isoformat()}
+            for r, key in db.session.execute(
+                select(PracticeReview, Item.key).join(Item, Item.id == PracticeReview.item_id)
+                .where(PracticeReview.person_id == person.id)
+                .order_by(PracticeReview.occurred_at, PracticeReview.id))]
+
+
+def export_cards(person: Person) -> list[dict[str, Any]]:
+    return [{"item": s.key, "question": s.question + 1, **s.state.to_dict()}
+            for s in sorted(_started(person), key=lambda s: (s.key, s.question))]
+
+
+def export_completions(person: Person) -> list[dict[str, Any]]:
+    return [{"item": key, "revision": c.revision, "completed_at": c.occurred_at.isoformat()}
+            for c, key in db.session.execute(
+                select(LessonCompletion, Item.key).join(Item, Item.id == LessonCompletion.item_id)
+                .where(LessonCompletion.person_id == person.id).order_by(Item.key))]
