@@ -153,12 +153,17 @@ export function practiceToday(state, now = new Date(), answeredIn = undefined) {
 }
 
 /**
- * Started questions for an extra round on a day with nothing due: the soonest due first,
- * only those whose lesson is on the phone.
+ * Questions for an extra round on a day with nothing due: the server's choice
+ * (`practice.extra`, closest to forgotten first) when the bundle has one, else the started
+ * questions due soonest; only those whose lesson is on the phone.
  */
 export function extraRound(state, limit = 5) {
   const p = state.practice;
   if (!p) return [];
+  if (Array.isArray(p.extra)) {
+    return p.extra.filter((e) => !p.cards[`${e.item_key}:${e.question}`]?.pending
+      && p.lessons[e.item_key]?.questions?.[e.question]);
+  }
   return Object.entries(p.cards)
     .map(([id, card]) => {
       const cut = id.lastIndexOf(':');

@@ -168,8 +168,10 @@ export function render(state, params) {
 }
 
 /** Time on the question on screen, the time the app was hidden left out. */
+const MAX_RESPONSE_MS = 3_600_000; // as the server takes it (engine/practice.py)
+
 function responseMs() {
-  return Math.max(0, Math.round(performance.now() - shown.at));
+  return Math.min(MAX_RESPONSE_MS, Math.max(0, Math.round(performance.now() - shown.at)));
 }
 
 function startClock() {
@@ -211,7 +213,7 @@ export function mount(root, { state, params, signal }) {
       run.hinted = false;
     } else {
       if (run.entry.kind === 'lesson') {
-        await record('lesson.completed', { item: run.entry.item_key, revision: run.entry.revision });
+        await record('lesson.completed', { item: run.entry.item_key, revision: lesson.revision });
       }
       run.done.push(idOf(run.entry));
       run.entry = null;
@@ -235,12 +237,13 @@ export function mount(root, { state, params, signal }) {
     const right = [...question.correct].sort((a, b) => a - b);
     const correct = chosen.length === right.length && chosen.every((c, i) => c === right[i]);
     const hinted = run.hinted;
-    const grade = gradeOf(current, correct, hinted, ms, `${lesson.key ?? run.entry.item_key}:${index}`);
+    const grade = gradeOf(current, correct, hinted, ms, `${run.entry.item_key}:${index}`);
     run.feedback = { chosen, correct };
     run.answered += 1;
     if (run.entry.kind === 'lesson') run.lessonAnswered[run.entry.item_key] = (run.lessonAnswered[run.entry.item_key] ?? 0) + 1;
     keep(current);
-    await record('card.reviewed', { item: run.entry.item_key, revision: run.entry.revision, question: index,
+    // The revision is the lesson's the learner saw (a review's entry names none).
+    await record('card.reviewed', { item: run.entry.item_key, revision: lesson.revision, question: index,
       answer: chosen, correct, hinted, grade, response_ms: ms });
     if (signal.aborted) return;
     paint({ focus: 'play-next' });
