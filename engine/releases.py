@@ -298,6 +298,8 @@ def _scalar(scale: float) -> Any:
 
 def epsilon(rho: float, delta: float) -> float:
     """A zCDP loss ``rho`` as (epsilon, ``delta``)-DP, by OpenDP's conversion."""
+    if rho <= 0:  # a release that measured nothing (no role has a profile yet) lost nothing
+        return 0.0
     _enable()
     # A Gaussian mechanism of loss exactly rho at distance 1 carries the conversion.
     mechanism = dp.m.make_gaussian(dp.atom_domain(T=float, nan=False),

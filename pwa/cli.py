@@ -64,11 +64,13 @@ def seed_demo_command(print_invites: bool) -> None:
 
 def _groups() -> list[Any]:
     from pwa.jobs import jobs_cli
+    from pwa.jobs.fitting import practice_cli
     from pwa.jobs.mentors import mentors_cli
     from pwa.jobs.plans import plans_cli
     from pwa.jobs.releases import releases_cli
 
-    return [invite_cli, seed_demo_command, jobs_cli, mentors_cli, plans_cli, releases_cli]
+    return [invite_cli, seed_demo_command, jobs_cli, mentors_cli, plans_cli, practice_cli,
+            releases_cli]
 
 
 GROUPS = _groups()

@@ -66,6 +66,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SKILLPATH_RELEASE_HOURS_CAP": 10.0,
         "SKILLPATH_RELEASE_FEE_CAP": 100.0,
         "SKILLPATH_RELEASE_GAPS_CAP": 5,
+        # Daily practice: FSRS schedules a question for when the learner's chance of
+        # recalling it falls to this (0.7 to 0.97: lower is fewer reviews, more forgetting).
+        "SKILLPATH_DESIRED_RETENTION": 0.9,
+        # Practice: FSRS' parameters are fitted to an organisation's own answers once it
+        # has this many (engine/fitting.py), and adopted only if they predict better.
+        "SKILLPATH_FIT_MIN_LOGS": 1000,
     }
 
 
@@ -127,6 +133,11 @@ def finish(config: dict[str, Any]) -> None:
     except ValueError as exc:
         raise RuntimeError(f"The release settings (SKILLPATH_RELEASE_*) do not fit: {exc}") \
             from exc
+    if not 0.7 <= config["SKILLPATH_DESIRED_RETENTION"] <= 0.97:
+        raise RuntimeError("SKILLPATH_DESIRED_RETENTION must be from 0.7 to 0.97")
+    fit_min = config["SKILLPATH_FIT_MIN_LOGS"]
+    if isinstance(fit_min, bool) or not isinstance(fit_min, int) or fit_min < 1:
+        raise RuntimeError("SKILLPATH_FIT_MIN_LOGS must be a whole number of answers, at least 1")
     # The cookie and the stored data of a signed-in session last as long as it may.
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=absolute)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

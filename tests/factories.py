@@ -6,18 +6,22 @@ each other.
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+import fsrs
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Map, Rule
 
+from engine.fitting import DEFAULT_PARAMETERS as FSRS_DEFAULTS
+from engine.fitting import Log
 from engine.profiles import Competency
 from pwa import clock, create_app
 from pwa.extensions import db
@@ -358,3 +362,45 @@ def make_org(app: Flask) -> dict[str, Any]:
             roles[slug] = role.id
         db.session.commit()
         return {"id": organisation.id, "roles": roles}
+
+
+# People who forget faster than FSRS' defaults expect: lower first stabilities, slower
+# growth (w8) and a steeper forgetting curve (w20).
+FORGETFUL = (0.05, 0.2, 0.5, 1.5, 7.2, 0.6, 2.4, 0.01, 0.9, 0.25, 1.1, 1.8, 0.05, 0.35, 1.9,
+             0.5, 2.2, 0.5, 0.09, 0.07, 0.3)
+REVIEWS_FROM = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+
+def day_scheduler(parameters: Sequence[float]) -> fsrs.Scheduler:
+    """FSRS as the app schedules with it: in whole days, no steps, no fuzz."""
+    return fsrs.Scheduler(parameters, desired_retention=0.9, learning_steps=(),
+                          relearning_steps=(), enable_fuzzing=False)
+
+
+def simulated_reviews(cards: int, days: int, seed: int,
+                      true: Sequence[float] = FORGETFUL) -> list[Log]:
+    """Reviews of ``cards`` questions over ``days``, by people whose memory follows ``true``.
+
+    Each question starts in the first half of the days and is reviewed whenever it is
+    due. The app's scheduler (FSRS' defaults) picks the day; the grade is drawn from the
+    true memory's retrievability at that moment (Again when forgotten; Hard, Good or Easy
+    when recalled); the first answer's grade has a fixed distribution. Shuffled: the
+    order a store reads them in is not the fit's business.
+    """
+    rng = random.Random(seed)
+    app, truth = day_scheduler(FSRS_DEFAULTS), day_scheduler(true)
+    end = REVIEWS_FROM + timedelta(days=days)
+    logs = []
+    for card in range(cards):
+        at = REVIEWS_FROM + timedelta(days=rng.randrange(days // 2), hours=rng.uniform(0, 10))
+        scheduled, remembered = fsrs.Card(card_id=card + 1), fsrs.Card(card_id=card + 1)
+        grade = rng.choices((1, 2, 3, 4), (0.25, 0.15, 0.45, 0.15))[0]
+        while at < end:
+            logs.append(Log(card, at, grade))
+            scheduled, _ = app.review_card(scheduled, fsrs.Rating(grade), at)
+            remembered, _ = truth.review_card(remembered, fsrs.Rating(grade), at)
+            at = scheduled.due + timedelta(hours=rng.uniform(0, 10))
+            recalled = rng.random() < truth.get_card_retrievability(remembered, at)
+            grade = rng.choices((2, 3, 4), (0.15, 0.75, 0.1))[0] if recalled else 1
+    rng.shuffle(logs)
+    return logs

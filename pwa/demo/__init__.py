@@ -2,7 +2,9 @@
 
 The people the demo's story names (``PEOPLE``) are joined by made-up colleagues
 (``colleagues``) up to each role's ``HEADCOUNT``: hundreds per role, as at a real
-frontline employer, so the reports have numbers to show.
+frontline employer, so the reports have numbers to show. Their self-assessments
+(``assessments``), mentor offers (``mentors``) and weeks of daily practice
+(``practice``) go through the sync, as a phone's would.
 
 ``seed`` is idempotent: it looks everything up by its natural key (slug or
 name) and only adds what is missing, so ``make run`` can call it every time.
@@ -19,10 +21,10 @@ from sqlalchemy import select
 
 from engine.profiles import Competency
 from pwa import clock
-from pwa.demo import assessments, colleagues
+from pwa.demo import assessments, colleagues, practice
 from pwa.extensions import db
 from pwa.models import Item, Organisation, Person, Role
-from pwa.store import catalogue, feedback, invites, people, releases
+from pwa.store import catalogue, feedback, fitting, invites, people, releases
 from pwa.store import profiles as store
 
 ORGANISATION = ("northwind", "Northwind Retail & Care")
@@ -207,13 +209,18 @@ def seed() -> str:
 
     mentoring = mentors.seed(org, clock.now(), changed=bool(created or assessed))
     db.session.flush()
+    practising, answers = practice.seed(org, clock.now(), skip={DEMO_INVITES[0][1]})
+    db.session.flush()
+    # FSRS fitted to those answers, so that L&D's practice page has a verdict to show.
+    fitting.run_if_due(org.id, clock.now())
     # The reports read releases: the first one now, the next when a period has passed.
     release = releases.publish_if_due(org.id, clock.now())
     published = "" if release is None else f" Reports: release {release.sequence} published."
     total = len(PEOPLE) + 1 + len(generated())
     return (f"Demo organisation '{org.name}': {len(roles)} roles, {total} people "
             f"({created} new), 1 L&D admin, 2 authors per frontline role. {content} "
-            f"{assessed} people's self-assessments added. {mentoring}{published}")
+            f"{assessed} people's self-assessments added. {mentoring} {practising} people's "
+            f"practice added ({answers} answers).{published}")
 
 
 def _seed_colleagues(org: Organisation, roles: dict[str, Role]) -> int:
@@ -286,6 +293,8 @@ def seed_content(org: Organisation, now: datetime) -> str:
         for spec in json.loads(catalogue_path.read_text(encoding="utf-8")):
             if spec["key"] in existing:
                 continue
-            catalogue.save(org.id, spec, key=spec["key"], by=None, now=now - timedelta(days=20))
+            # Before the practice history begins: its answers are to these revisions.
+            catalogue.save(org.id, spec, key=spec["key"], by=None,
+                           now=now - timedelta(weeks=practice.WEEKS + 2))
             items += 1
     return f"{versions} profile versions and {items} catalogue items added."

@@ -35,6 +35,7 @@ JOBS: dict[str, str] = {
     "mentors.assign": "pwa.jobs.mentors:assign_organisation",
     "plans.summarise": "pwa.jobs.plans:summarise_person",
     "plans.summarise_organisation": "pwa.jobs.plans:summarise_organisation",
+    "practice.fit": "pwa.jobs.fitting:fit_due",
     "releases.publish": "pwa.jobs.releases:publish_due",
 }
 

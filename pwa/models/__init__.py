@@ -7,6 +7,7 @@ from pwa.models.assessment import AssessmentSubmission, LatestRating, Rating
 from pwa.models.base import UTCDateTime, as_dict, utcnow
 from pwa.models.catalogue import Item, ItemCompetency, ItemRevision
 from pwa.models.feedback import Feedback
+from pwa.models.fitting import PracticeFit
 from pwa.models.invites import Invite
 from pwa.models.mentors import MentorCompetency, MentorOffer, MentorRequest, MentorSuggestion
 from pwa.models.passkeys import Passkey, WebAuthnChallenge
@@ -50,6 +51,7 @@ __all__ = [
     "PlanSuggestion",
     "PlanSummary",
     "PracticeCard",
+    "PracticeFit",
     "PracticeReview",
     "Release",
     "ProfileVersion",

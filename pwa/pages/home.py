@@ -14,7 +14,7 @@ from pwa.extensions import limiter
 from pwa.i18n import translate, translate_error
 from pwa.pages.forms import ConfirmForm
 from pwa.session import current_person, login_required, me, sign_out
-from pwa.store import assessment, invites, plans
+from pwa.store import assessment, invites, plans, practice
 
 bp = Blueprint("home", __name__)
 
@@ -31,12 +31,13 @@ def inject_person() -> dict[str, Any]:
 @bp.get("/")
 @login_required
 def home() -> str:
-    """Who you are, and this week's plan at a glance."""
+    """Who you are, today's practice and this week's plan at a glance."""
     plan = plans.plan_for(me(), translate)
     week = [line for line in plan["lines"] if line["week"] == 1]
     formats = {f.value: gettext(label) for f, label in FORMAT_LABELS.items()}
+    today = practice.bootstrap_part(me(), {"plan": plan})["practice"]
     return render_template("home/home.html", week=week, plan=plan, formats=formats,
-                           changes=assessment.profile_changes(me()))
+                           practice=today, changes=assessment.profile_changes(me()))
 
 
 @bp.get("/signin")

@@ -1,4 +1,5 @@
-"""L&D reports: curriculum gaps, role-wide priorities, the case for leaders, read from releases.
+"""L&D reports: curriculum gaps, role-wide priorities, the case for leaders, read from releases;
+and how practice is scheduled (the last fit of FSRS to the organisation's answers).
 
 Every number comes from the organisation's latest release
 (``pwa.store.releases``); no page reads anyone's ratings or plans. A number
@@ -14,6 +15,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_babel import format_currency, format_decimal, format_percent, gettext
 
+from engine import fitting as fitting_rules
 from engine import gaps as gap_rules
 from engine import leaders as leader_rules
 from engine import priorities as priority_rules
@@ -24,7 +26,7 @@ from engine.releases import THRESHOLD, Estimate
 from pwa import clock, jobs
 from pwa.i18n import translate_error
 from pwa.session import ld_admin_required, me
-from pwa.store import people, profiles, releases
+from pwa.store import fitting, people, profiles, releases
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -153,3 +155,44 @@ def case(role_slug: str) -> tuple[str, int]:
         context["top_trend"] = leader_rules.top_trend(part.lines, history)
         context["history"] = history
     return _page("reports/case.html", **context)
+
+
+def figure(value: Any) -> Any:
+    """A fit's number in the reader's locale: a metric to four decimals, a count whole."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return format_decimal(value, format="#,##0.0000" if isinstance(value, float) else "#,##0")
+
+
+def hundreds(count: int) -> int:
+    """Everyone's answers counted to the hundred: one person's practice between two fits
+    does not show in a figure the page prints."""
+    return int(round(count, -2))
+
+
+@bp.get("/practice")
+@ld_admin_required
+def practice() -> tuple[str, int]:
+    """The last fit of FSRS to the organisation's answers: old against new, and the verdict.
+
+    Asks for a fit as a background job when one is due (a week after the last).
+    """
+    org = me().organisation_id
+    if fitting.due(org, clock.now()):
+        jobs.enqueue("practice.fit", org)
+    found = fitting.last(org)
+    verdict = None
+    if found is not None:
+        if found.fit.reason == fitting_rules.TOO_FEW:  # no count, however coarse, below 100
+            verdict = str(gettext("Too few answers yet: a fit needs %(needed)s.",
+                                  needed=figure(found.fit.params["needed"])))
+        else:
+            verdict = str(gettext(found.fit.reason, **{
+                k: figure(hundreds(v) if k in ("logs", "test") else v)
+                for k, v in found.fit.params.items()}))
+    return render_template("reports/practice.html", evaluation=found, verdict=verdict,
+                           adopted_at=fitting.adopted_at(org), min_logs=fitting.min_logs(),
+                           every=fitting.EVERY.days, figure=figure, hundreds=hundreds,
+                           **HELPERS), 200

@@ -42,6 +42,7 @@ from pwa.models import (
     PracticeReview,
 )
 from pwa.models.base import dialect_insert
+from pwa.store import fitting
 from pwa.store.batch import Batch
 
 MICRO_LESSON = "micro_lesson"
@@ -50,8 +51,8 @@ RECENT_REVIEWS = 500  # the latest answers mastery reads (20 per competency are 
 
 def scheduler(organisation_id: int) -> Any:
     """The organisation's FSRS scheduler: its fitted parameters once adopted, else FSRS's."""
-    retention = float(current_app.config.get("DESIRED_RETENTION", rules.DEFAULT_RETENTION))
-    return rules.make_scheduler(None, retention)
+    retention = float(current_app.config["SKILLPATH_DESIRED_RETENTION"])
+    return rules.make_scheduler(fitting.current_parameters(organisation_id), retention)
 
 
 # Checking and applying answers ------------------------------------------------------------
@@ -151,8 +152,10 @@ def apply_reviewed(person: Person,
          "hinted": e.data.hinted, "grade": e.data.grade, "response_ms": e.data.response_ms,
          "occurred_at": e.occurred_at} for e, item_id in planned])
     # Another sync of this learner waits here until this one commits (PostgreSQL): it then
-    # reads the states and answers this one wrote.
-    db.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    # reads the states and answers this one wrote. FOR NO KEY UPDATE, since both hold the
+    # key-share lock their inserts' foreign keys took on this row: FOR UPDATE would deadlock.
+    db.session.execute(select(Person.id).where(Person.id == person.id)
+                       .with_for_update(key_share=True))
     new: dict[tuple[int, int], list[rules.Review]] = defaultdict(list)
     for e, item_id in planned:
         new[(item_id, e.data.question)].append(
@@ -330,7 +333,7 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
         "settings": {"daily_minutes": daily, "weekly_goal": goal},
         "today": {"day": today.isoformat(), "done_seconds": done_seconds,
                   "answered": sum(1 for a in recent if a.occurred_at >= start)},
-        "days": [d.to_dict() for d in days],
+        "days": [_with_revisions(d.to_dict(), by_key) for d in days],
         "cards": {f"{s.key}:{s.question}": {"stability": s.state.stability,
                                              "due": s.state.due.isoformat(),
                                              "reps": s.state.reps}
@@ -343,6 +346,14 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
                        "mature_days": rules.MATURE_DAYS,
                        "review_seconds": rules.REVIEW_SECONDS},
     }}
+
+
+def _with_revisions(day: dict[str, Any], by_key: dict[str, Any]) -> dict[str, Any]:
+    """A review is answered against the lesson's current revision: the phone sends that one."""
+    for entry in day["entries"]:
+        if entry["revision"] is None and entry["item_key"] in by_key:
+            entry["revision"] = by_key[entry["item_key"]][1].revision
+    return day
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,11 @@ def summarise_plan(person: Person) -> Job:
     return Job("plans.summarise", (person.id,))
 
 
+def fit_practice(person: Person) -> Job:
+    """More answers: the organisation's FSRS parameters may be due a fit (the job checks)."""
+    return Job("practice.fit", (person.organisation_id,))
+
+
 def plan_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """The plan's part of the bundle, its reasons in the person's language."""
     return plans.bootstrap_part(person, bundle, translate)
@@ -189,7 +194,7 @@ def registry() -> Registry:
     r.event("lesson.completed", practice_rules.completed_data, practice.check_completed,
             practice.apply_completed)
     r.event("card.reviewed", practice_rules.reviewed_data, practice.check_reviewed,
-            practice.apply_reviewed)
+            practice.apply_reviewed, jobs=(fit_practice,))
 
     # The practice part reads the plan's lines: after it.
     r.bootstrap += [people.bootstrap_part, profiles.bootstrap_part, assessment.bootstrap_part,

@@ -49,7 +49,9 @@ def event(type_, data, at=MONDAY, id_=None):
 
 def answer(question=0, *, right=True, at=MONDAY, grade=None, ms=4000, hinted=False,
            item="till-safety", revision=1, **extra):
-    chosen = QUESTIONS[question]["correct"] if right else [2]
+    q = QUESTIONS[question]
+    chosen = q["correct"] if right else [next(i for i in range(len(q["options"]))
+                                              if i not in q["correct"])]
     data = {"item": item, "revision": revision, "question": question, "answer": chosen,
             "correct": right, "hinted": hinted, "grade": grade or (3 if right else 1),
             "response_ms": ms, **extra}
@@ -222,3 +224,64 @@ def test_practice_is_the_learner_s_data_to_download(app, org):
         assert store.export_cards(person)[0]["reps"] == 1
         assert db.session.scalar(sa.select(Item.key).where(Item.id == sa.select(
             PracticeCard.item_id).scalar_subquery())) == "till-safety"
+
+
+def test_home_shows_today_s_practice_and_then_what_was_done(app, org):
+    api = setup(app)
+    page = api.get("/").get_data(as_text=True)
+    assert "Today&#39;s practice" in page or "Today's practice" in page
+    assert "3 minutes" in page and "1 new lesson" in page
+    # Just after the learner's (UTC) midnight today: today whatever the hour of the run
+    # (the sync takes what happened up to a day ahead of its clock).
+    start = rules.day_start(rules.local_day(clock.now(), "UTC"), "UTC")
+    sync(api, *[answer(q, at=start + timedelta(minutes=q)) for q in range(3)],
+         event("lesson.completed", {"item": "till-safety", "revision": 1},
+               start + timedelta(minutes=4)))
+    page = api.get("/").get_data(as_text=True)
+    assert "Done for today: you answered 3 questions." in page
+    assert "This week: 1 of 3 days you aimed for." in page
+
+
+def test_two_phones_syncing_a_week_of_answers_at_once_lose_and_double_nothing(app, org):
+    import threading
+
+    from tests.factories import Api
+
+    api = setup(app)
+    # A week of practice on two phones, interleaved in time: each phone's answers are late
+    # for the other's, whichever sync goes first.
+    answers = [answer(q % 3, right=(q % 4 != 0), grade=3 if q % 4 else 1,
+                      at=MONDAY + timedelta(days=q // 3, minutes=q)) for q in range(21)]
+    phones = [answers[0::2], answers[1::2]]
+    clones = []
+    for _ in phones:
+        clone = Api(app.test_client())
+        clone.client.set_cookie("skillpath_session",
+                                api.client.get_cookie("skillpath_session").value)
+        clone.token = api.csrf()
+        clones.append(clone)
+    start, got = threading.Barrier(2), []
+
+    def send(client, batch):
+        start.wait()
+        got.append(client.post("/api/v1/sync", {"events": batch}).get_json())
+
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(clones, phones,
+                                                                         strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r for a in got for r in a["refused"]] == []
+    assert sorted(i for a in got for i in a["accepted"]) == sorted(e["id"] for e in answers)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PracticeReview)) == 21
+    fsrs = rules.make_scheduler()
+    states = cards(app)
+    for q in range(3):
+        mine = [rules.Review(MONDAY + timedelta(days=i // 3, minutes=i), rules.Grade(
+            3 if i % 4 else 1), 4000, answers[i]["id"]) for i in range(21) if i % 3 == q]
+        expected = rules.replay(mine, card_id=0, scheduler=fsrs)
+        got_state = states[q]
+        assert (got_state.stability, got_state.due, got_state.reps, got_state.lapses) == (
+            expected.stability, expected.due, expected.reps, expected.lapses)

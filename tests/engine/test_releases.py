@@ -58,6 +58,7 @@ def test_the_guarantee_in_numbers():
     assert budget.rho == 0.5 and budget.rho_year == 26 and budget.days == 7
     assert budget.epsilon() == pytest.approx(5.2215, abs=1e-3)
     assert budget.epsilon(budget.rho_year) == pytest.approx(62.283, abs=1e-2)
+    assert rules.epsilon(0.0, 1e-6) == 0.0  # a release of an organisation with no profile yet
 
 
 @pytest.mark.parametrize("kwargs", [

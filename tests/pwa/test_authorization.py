@@ -112,6 +112,7 @@ GET    /reports/gaps                                  302  403     403   403    
 GET    /reports/priorities/{role}                     302  403     403   403    403     200
 GET    /reports/priorities/{role}?site=nowhere        302  403     403   403    403     422
 GET    /reports/case/{role}                           302  403     403   403    403     200
+GET    /reports/practice                              302  403     403   403    403     200
 # API: sign-in
 GET    /api/v1/openapi.json                           200  200     200   200    200     200
 GET    /api/v1/auth/csrf                              200  200     200   200    200     200

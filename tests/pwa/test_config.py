@@ -112,3 +112,11 @@ def test_an_app_without_rate_limits_does_not_switch_them_off_for_the_next(app_fa
     assert limiter.enabled is False
     app_factory()
     assert limiter.enabled is True
+
+
+@pytest.mark.parametrize("retention", [0.5, 0.99, 1.0])
+def test_a_desired_retention_fsrs_cannot_keep_is_refused(retention):
+    with pytest.raises(RuntimeError, match="SKILLPATH_DESIRED_RETENTION"):
+        create_app({"SKILLPATH_ENV": "testing", "SECRET_KEY": "x",
+                    "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                    "SKILLPATH_DESIRED_RETENTION": retention})

@@ -309,3 +309,72 @@ def test_the_colleagues_are_the_same_on_every_run():
         "warehouse-picker": ("Brian Kamau", demo.MIDLANDS, "en-GB"),
         "home-care-assistant": ("Yusuf Kılıç", demo.SOUTH_CARE, "tr-TR"),
     }
+
+
+def test_the_demo_learners_have_practice_due_new_and_a_mastery_to_look_at(app, runner):
+    """Issue 20's demo: through the bootstrap, Lucia (the learner with a plan) has a question
+    due today, a lesson of her plan not started yet, and a mastery that disagrees with her own
+    rating; Grace has something due and something new too. The organisation's colleagues have
+    weeks of reviews, enough to fit FSRS' parameters on, all sent through the sync."""
+    from datetime import time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from engine import practice as rules
+    from pwa.models import Event, PracticeCard, PracticeReview, QuarantinedEvent
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    for name, role in (("Lucia Fernandez", "warehouse-picker"),
+                       ("Grace Okafor", "store-associate")):
+        bundle = sign_in_as(app, name, role).get("/api/v1/bootstrap").get_json()
+        practice = bundle["practice"]
+        today = practice["days"][0]
+        assert today["day"] == practice["today"]["day"] and today["reviews"] >= 1, name
+        started = {p["key"] for p in practice["progress"].values()}
+        assert started, name
+        new = {e["item_key"] for day in practice["days"] for e in day["entries"]
+               if e["kind"] == "lesson"}
+        planned = {line["title"] for line in bundle["plan"]["lines"]
+                   if line["format"] == "micro_lesson"}
+        assert new and not new & started, name
+        assert {practice["lessons"][key]["title"] for key in new} <= planned, name
+        if name == "Lucia Fernandez":
+            assert "void-fill-packing" in new
+            mastery = {m["competency_key"]: m for m in practice["mastery"]}
+            trucks = mastery["powered-equipment"]
+            assert trucks["answers"] >= rules.MIN_ANSWERS and trucks["rating"] == 2
+            assert trucks["disagreement"] == "higher", trucks
+    with app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(PracticeReview))
+        assert 1_000 <= count <= 10_000
+        # Through the sync path: every answer is its event, and nothing was refused.
+        assert count == db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(
+            Event.type == "card.reviewed"))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(QuarantinedEvent)) == 0
+        # FSRS was fitted to them once, so L&D's practice page has a verdict.
+        from pwa.models import PracticeFit
+
+        fits = list(db.session.scalars(sa.select(PracticeFit)))
+        assert len(fits) == 1 and fits[0].logs == count and fits[0].old_metrics is not None
+        learners = db.session.scalar(sa.select(sa.func.count(sa.distinct(
+            PracticeReview.person_id))))
+        assert 150 <= learners <= 400
+        # Over the last eight weeks, up to yesterday, relative to the app's clock.
+        first, last = db.session.execute(sa.select(sa.func.min(PracticeReview.occurred_at),
+                                                   sa.func.max(PracticeReview.occurred_at))).one()
+        now = clock.now()
+        assert timedelta(weeks=7) <= now - first <= timedelta(weeks=9) and last < now
+        # Lapses and early and late answers: something for a fit to learn from.
+        grades = Counter(db.session.scalars(sa.select(PracticeReview.grade)))
+        assert set(grades) == {1, 2, 3, 4} and 0.05 <= grades[1] / count <= 0.4, grades
+        assert db.session.scalar(sa.select(sa.func.max(PracticeCard.reps))) >= 4
+        # At the learner's habitual local time: Lucia practises before her morning shift.
+        lucia = db.session.scalar(sa.select(Person).where(
+            Person.display_name == "Lucia Fernandez"))
+        zone = ZoneInfo(lucia.time_zone)
+        times = {at.astimezone(zone).time() for at in db.session.scalars(
+            sa.select(PracticeReview.occurred_at).where(PracticeReview.person_id == lucia.id))}
+        assert all(time(6, 30) <= t <= time(7, 30) for t in times), times
+        # Ana rates herself live: no practice before she has a plan.
+        ana = db.session.scalar(sa.select(Person.id).where(Person.display_name == "Ana Ruiz"))
+        assert not db.session.scalar(sa.select(sa.func.count()).select_from(
+            PracticeReview).where(PracticeReview.person_id == ana))

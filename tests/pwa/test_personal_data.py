@@ -7,6 +7,7 @@ registered one whose rows outlive the account.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -52,6 +53,14 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
                                    "duration_minutes": 30, "level_from": 1, "level_to": 3,
                                    "competencies": ["store-associate/greet"]},
                        by=person, now=clock.now())  # item_revisions
+        catalogue.save(org["id"], {"title": "Greeting in ten seconds", "format": "micro_lesson",
+                                   "duration_minutes": 3, "level_from": 1, "level_to": 3,
+                                   "competencies": ["store-associate/greet"],
+                                   "cards": [{"text": "Look up and smile."}],
+                                   "questions": [{"kind": "true_false", "prompt": "Wait?",
+                                                  "options": ["True", "False"], "correct": [1],
+                                                  "explanation": "Greet at once."}]},
+                       by=None, now=clock.now() - timedelta(days=30))
         db.session.commit()
     api = sign_in_as(app, "Grace Okafor")  # an invite used and a passkey
     ana = sign_in_as(app, "Ana Ruiz")
@@ -73,6 +82,10 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
         event("plan.settings.changed", {"weekly_minutes": 90, "formats": ["course"],
                                         "languages": ["es", "en-GB"]}),
         event("plan.goal.added", {"competency": "greet"}),
+        event("card.reviewed", {"item": "greeting-in-ten-seconds", "revision": 1, "question": 0,
+                                "answer": [1], "correct": True, "hinted": False, "grade": 3,
+                                "response_ms": 5000}),
+        event("lesson.completed", {"item": "greeting-in-ten-seconds", "revision": 1}),
         event("plan.item.added", {"id": own, "title": "A book", "format": "book_study",
                                   "minutes": 60, "url": None, "competency": "greet"}),
         event("plan.item.changed", {"item": f"own:{own}", "competency": "greet",
@@ -82,7 +95,7 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
                                        "competency": "greet", "item": f"c:{item}",
                                        "message": "Try this."}),
     ]}).get_json()
-    assert len(sent["accepted"]) == 6, sent
+    assert len(sent["accepted"]) == 8, sent
     sent = api.post("/api/v1/sync", {"events": [
         event("rating.set", {"role": "store-associate", "competency": "greet", "version": 1,
                              "level": 4, "note": "Fine"}),

@@ -191,3 +191,9 @@ def test_demo_reports_come_from_its_first_release(app, demo_admin):
         assert abs(r["assessed"]["value"] - 204) <= 3 * r["assessed"]["margin"]
     scores = [r["priority"] for r in store["competencies"] if r["priority"] is not None]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_an_organisation_with_no_profile_yet_has_reports_that_say_so(app, org):
+    admin = sign_in_as(app, "Priya Nair", ld_admin=True)
+    for path in ("/reports", "/reports/practice"):
+        assert admin.get(path).status_code == 200, path
