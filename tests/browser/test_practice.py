@@ -276,5 +276,13 @@ def test_practice_fits_320_pixels(browser, live_server, org):
       .filter((el) => el.offsetParent && el.getBoundingClientRect().height < 44)
       .map((el) => el.textContent.trim())""")
     assert small == []
+    # A phone short of space is told so plainly.
+    ana.context.add_init_script("""
+      navigator.storage.estimate = async () => ({ quota: 100e6, usage: 92e6 });
+    """)
+    page.goto(f"{live_server.url}/app#/practice")
+    page.reload()
+    expect(page.get_by_text("This phone is short of space: about 8 MB left.")).to_be_visible()
+    ana.shot("95-practice-short-of-space-320")
     assert ana.csp_violations() == []
     ana.context.close()
