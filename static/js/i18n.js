@@ -70,6 +70,15 @@ export function formatDuration(minutes) {
 export const formatDate = (iso) =>
   new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(new Date(iso));
 
+/** A calendar day of the learner's ("2026-12-08"), e.g. "Tuesday 8 December". */
+export const formatDay = (day) =>
+  new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' })
+    .format(new Date(`${day}T12:00:00Z`));
+
+/** An amount of storage in megabytes, e.g. 12.5 MB, in the learner's locale. */
+export const formatMegabytes = (bytes) =>
+  new Intl.NumberFormat(locale, { style: 'unit', unit: 'megabyte', maximumFractionDigits: 0 }).format(bytes / 1e6);
+
 /** A day and a time of day, in the learner's time zone. */
 export const formatDateTime = (iso) =>
   new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone }).format(new Date(iso));

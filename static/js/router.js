@@ -11,6 +11,8 @@ import * as assess from './views/assess.js';
 
 const overview = async () => assess;
 const routes = [
+  { path: 'practice/:mode', nav: 'practice', load: () => import('./views/practice-play.js') },
+  { path: 'practice', nav: 'practice', load: () => import('./views/practice.js') },
   { path: 'plan/add', nav: 'plan', load: () => import('./views/own-item.js') },
   { path: 'plan/suggest', nav: 'plan', load: () => import('./views/suggest.js') },
   { path: 'plan', nav: 'plan', load: () => import('./views/plan.js') },
@@ -170,6 +172,9 @@ async function draw(navigation, force = navigation) {
   if (seq !== drawing) return; // a later draw is under way
   if (navigating) [navigation, force, navigating] = [true, true, false];
   if (forcing) [force, forcing] = [true, false];
+  // A view that draws itself as the learner goes (the practice player) is left alone by a
+  // background change: it reads the state again when it moves on.
+  if (!force && view === current && view.drawsItself) return;
   let html;
   if (!state.bundle) html = assess.empty(navigator.onLine);
   else {

@@ -29,9 +29,9 @@ WORDS = {"", "account", "settings", "passkeys", "sessions", "data", "print", "ro
          "versions", "changes", "feedback", "author", "draft", "competency", "preview",
          "admin", "invites", "authors", "catalogue", "new", "retire", "reports", "gaps",
          "priorities", "case", "app", "plan", "add", "suggest", "mentoring", "lesson", "rate",
-         "review", "results", "assess", "privacy"}
-SHOTS = {"/", "/account", "/app#/", "/app#/plan", "/app#/results", "/app#/plan/suggest",
-         "/roles/*", "/author/*", "/admin/catalogue", "/reports/priorities/*"}
+         "review", "results", "assess", "privacy", "practice", "play", "extra"}
+SHOTS = {"/", "/account", "/app#/", "/app#/practice", "/app#/plan", "/app#/results",
+         "/app#/plan/suggest", "/roles/*", "/author/*", "/admin/catalogue", "/reports/priorities/*"}
 
 
 def shape(url: str) -> str:
@@ -45,12 +45,14 @@ def shape(url: str) -> str:
 
 
 def expected(url: str) -> str:
-    """The destination a page belongs to: Home, Plan, Assess (the app's views), or Account
-    (the account and what is reached from it)."""
+    """The destination a page belongs to: Home, Practice, Plan, Assess (the app's views), or
+    Account (the account and what is reached from it)."""
     base, fragment = urldefrag(url)
     path = urlsplit(base).path
     if path == "/":
         return "home"
+    if path == "/app" and re.match(r"/?practice\b", fragment):
+        return "practice"
     if path == "/app":
         return "plan" if re.match(r"/?(plan|mentoring|lesson)\b", fragment) else "assess"
     return "account"
@@ -167,8 +169,8 @@ def test_every_page_and_view_has_one_bar_that_fits_a_phone(phone, live_server, r
     assert kinds[0] == kinds[1]  # the same pages at both widths
     walked = kinds[0]
     # Nothing was lost when the bar shrank to its destinations: each is reached.
-    must = {"/", "/app#/", "/app#/plan", "/app#/results", "/account", "/roles", "/roles/*",
-            "/account/sessions", "/account/passkeys"}
+    must = {"/", "/app#/", "/app#/practice", "/app#/plan", "/app#/results", "/account",
+            "/roles", "/roles/*", "/account/sessions", "/account/passkeys"}
     if role == "author":
         must |= {"/author", "/author/*"}
     if role == "ld-admin":

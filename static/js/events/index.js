@@ -23,6 +23,8 @@ const LOADERS = {
   'mentor.requested': () => import('./mentor.requested.js'),
   'mentor.request.answered': () => import('./mentor.request.answered.js'),
   'mentor.request.ended': () => import('./mentor.request.ended.js'),
+  'lesson.completed': () => import('./lesson.completed.js'),
+  'card.reviewed': () => import('./card.reviewed.js'),
 };
 
 /** The types this client knows. */

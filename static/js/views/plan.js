@@ -7,7 +7,7 @@ import { record } from '../data/outbox.js';
 import { addWords, formatDuration, formatLanguages, t } from '../i18n.js';
 import mentorWords from '../i18n/en-mentors.js';
 import words from '../i18n/en-plan.js';
-import { competencies, profiles, requestFor, suggestionFor, toAsk } from '../state.js';
+import { competencies, profiles, requestFor, settingsData, suggestionFor, toAsk } from '../state.js';
 import { esc } from '../ui/html.js';
 
 addWords(words);
@@ -353,9 +353,9 @@ export function mount(root, { state, redraw }) {
       other.reportValidity();
     }
     if (chosen.error) return;
-    await record('plan.settings.changed', { weekly_minutes: Number(data.get('weekly')), formats: data.getAll('formats'),
-      mentor_suggestions: data.get('mentor_suggestions') === 'on',
-      ...(chosen.languages ? { languages: chosen.languages } : {}) });
+    await record('plan.settings.changed', settingsData(plan, { weekly_minutes: Number(data.get('weekly')),
+      formats: data.getAll('formats'), mentor_suggestions: data.get('mentor_suggestions') === 'on',
+      ...(chosen.languages ? { languages: chosen.languages } : {}) }));
     redraw();
   }, { signal });
 }
