@@ -326,10 +326,11 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     lessons = _current_lessons({s.item_id for s in started} | set(plan_items) | set(completed))
     live = [s for s in started if not s.retired and s.item_id in lessons
             and s.question < len(lessons[s.item_id][1].questions or ())]
-    begun = {s.item_id for s in started} | set(completed)
+    # A lesson paused half-way stays on offer until it is gone through (the phone resumes it
+    # at its first unanswered question); its answered questions are reviews meanwhile.
     new = []
     for item_id in plan_items:
-        if item_id in begun or item_id not in lessons:
+        if item_id in completed or item_id not in lessons:
             continue
         key, r, comps = lessons[item_id]
         if r.questions:
@@ -341,9 +342,12 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     done_seconds = _done_seconds(recent, completed, lessons, start)
     days = rules.plan_days(now, tz, [rules.Scheduled(s.key, s.question, s.state.due)
                                      for s in live], new, daily, done_seconds=done_seconds)
-    wanted = {(e.item_key) for d in days for e in d.entries}
-    by_key = {key: (key, r, comps) for key, r, comps in lessons.values()}
     fsrs = scheduler(person.organisation_id)
+    # The optional extra round of a day with nothing due: started questions not due yet,
+    # the likeliest to be forgotten first, within the daily minutes.
+    extra = rules.extra_round(now, [(s.key, s.question, s.state) for s in live], fsrs, daily)
+    wanted = {e.item_key for d in days for e in d.entries} | {e.item_key for e in extra}
+    by_key = {key: (key, r, comps) for key, r, comps in lessons.values()}
     week_start = rules.day_start(today - timedelta(days=today.weekday()), tz)
     practised = {rules.local_day(a.occurred_at, tz) for a in recent
                  if a.occurred_at >= week_start}
@@ -352,6 +356,7 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
         "today": {"day": today.isoformat(), "done_seconds": done_seconds,
                   "answered": sum(1 for a in recent if a.occurred_at >= start)},
         "days": [_with_revisions(d.to_dict(), by_key) for d in days],
+        "extra": _with_revisions({"entries": [e.to_dict() for e in extra]}, by_key)["entries"],
         "cards": {f"{s.key}:{s.question}": {"stability": s.state.stability,
                                              "due": s.state.due.isoformat(),
                                              "reps": s.state.reps}

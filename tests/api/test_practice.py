@@ -285,3 +285,25 @@ def test_two_phones_syncing_a_week_of_answers_at_once_lose_and_double_nothing(ap
         got_state = states[q]
         assert (got_state.stability, got_state.due, got_state.reps, got_state.lapses) == (
             expected.stability, expected.due, expected.reps, expected.lapses)
+
+
+def test_a_lesson_paused_half_way_stays_on_offer_and_a_done_day_offers_an_extra_round(app, org):
+    api = setup(app)
+    start = rules.day_start(rules.local_day(clock.now(), "UTC"), "UTC")  # today, any hour
+    sync(api, answer(0, at=start))  # one question of three, then the phone went away
+    practice = api.get("/api/v1/bootstrap").get_json()["practice"]
+    lessons = [e for d in practice["days"] for e in d["entries"] if e["kind"] == "lesson"]
+    assert [e["item_key"] for e in lessons] == ["till-safety"]
+    assert next(iter(practice["progress"].values()))["started"] == 1
+    sync(api, answer(1, at=start + timedelta(minutes=1)),
+         answer(2, at=start + timedelta(minutes=2)),
+         event("lesson.completed", {"item": "till-safety", "revision": 1},
+               start + timedelta(minutes=3)))
+    practice = api.get("/api/v1/bootstrap").get_json()["practice"]
+    assert practice["days"][0]["entries"] == []  # nothing due today: the day is done
+    # The three questions, none due yet, can be practised again as an extra round.
+    extra = practice["extra"]
+    assert sorted((e["item_key"], e["question"], e["revision"]) for e in extra) == [
+        ("till-safety", q, 1) for q in range(3)]
+    assert {f"till-safety:{q}" for q in range(3)} <= set(practice["cards"])
+    assert "till-safety" in practice["lessons"]

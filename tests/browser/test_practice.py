@@ -197,6 +197,10 @@ def test_practice_offline_after_a_cold_start_syncs_once(browser, live_server, or
     page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
     with live_server.app.app_context():
         assert len(server_practice()["reviews"]) == 3
+    page.get_by_role("link", name="Plan", exact=True).click()  # the lesson counts in the plan
+    expect(page.get_by_text("Lesson gone through: its questions come back in your daily "
+                            "practice")).to_be_visible()
+    ana.shot("93-practice-in-the-plan")
     assert ana.csp_violations() == []
     ana.context.close()
 
@@ -236,7 +240,7 @@ def test_two_phones_practise_offline_and_end_alike_whichever_syncs_first(
         person = db.session.scalar(sa.select(PracticeReview.person_id))
         item = db.session.scalar(sa.select(PracticeReview.item_id))
         for question, state in states.items():
-            replayed = rules.replay(store._reviews(person, item, question),
+            replayed = rules.replay(store._reviews(person, [(item, question)])[(item, question)],
                                     card_id=rules.card_id(person, item, question),
                                     scheduler=store.scheduler(org["id"]))
             assert state == (replayed.state, round(replayed.stability, 6),

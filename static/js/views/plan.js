@@ -117,6 +117,17 @@ function instead(line, lines) {
     <ul class="list">${line.alternatives.map((a) => alternative(a, 'data-instead')).join('')}</ul></li>`;
 }
 
+let progress = {}; // per micro-lesson begun: questions answered, gone through (from practice)
+
+/** How far the learner is with a micro-lesson of their plan, in daily practice. */
+function lessonProgress(line) {
+  const p = progress[line.item];
+  if (!p) return '';
+  const words = p.completed ? t('plan.lesson_done')
+    : t('plan.lesson_started', { count: p.started, total: p.questions });
+  return `<p class="meta lesson-progress">${esc(words)}</p>`;
+}
+
 function item(line, index, act = true, count = 0) {
   const actions = act && !line.item.startsWith('sug:'); // an accepted suggestion gets its id on sync
   const reasons = whyThere(line).map((r) => `<li>${esc(r)}</li>`).join('');
@@ -132,7 +143,7 @@ function item(line, index, act = true, count = 0) {
       <button type="button" class="button small" data-act="dropped">${esc(t('plan.drop'))}</button></div>${swap(line)}` : '';
   return `<li class="plan-item" data-item="${esc(line.item)}" data-competency="${esc(line.competency)}">
     <p class="row-title">${esc(line.title)}</p>
-    <p class="meta">${esc(line.competency_name)} · ${esc(meta(line))}</p>${replaced(line)}
+    <p class="meta">${esc(line.competency_name)} · ${esc(meta(line))}</p>${lessonProgress(line)}${replaced(line)}
     <ul class="reasons">${reasons}</ul>${buttons}</li>`;
 }
 
@@ -247,6 +258,7 @@ function settings(state, plan) {
 
 export function render(state) {
   const { plan } = state;
+  progress = state.practice?.progress ?? {};
   const title = `<h1 tabindex="-1">${esc(t('plan.title'))}</h1>`;
   if (!plan) return `${title}<p>${esc(t('plan.not_yet'))}</p>`;
   const notice = plan.waiting ? `<p class="notice" role="note">${esc(t('plan.will_update'))}</p>` : '';
