@@ -66,6 +66,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SKILLPATH_RELEASE_HOURS_CAP": 10.0,
         "SKILLPATH_RELEASE_FEE_CAP": 100.0,
         "SKILLPATH_RELEASE_GAPS_CAP": 5,
+        "SKILLPATH_RELEASE_QUESTIONS_CAP": 10,
     }
 
 
@@ -139,4 +140,5 @@ def budget(config: dict[str, Any]) -> Budget:
                   delta=config["SKILLPATH_RELEASE_DELTA"], days=config["SKILLPATH_RELEASE_DAYS"],
                   hours_cap=config["SKILLPATH_RELEASE_HOURS_CAP"],
                   fee_cap=config["SKILLPATH_RELEASE_FEE_CAP"],
-                  gaps_cap=config["SKILLPATH_RELEASE_GAPS_CAP"])
+                  gaps_cap=config["SKILLPATH_RELEASE_GAPS_CAP"],
+                  questions_cap=config["SKILLPATH_RELEASE_QUESTIONS_CAP"])

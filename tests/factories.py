@@ -326,6 +326,7 @@ REPORT_PAGES = ["/reports", "/reports/gaps", "/reports/priorities/store-associat
                 "/reports/priorities/store-associate?site=North",
                 "/reports/priorities/store-associate?future_role=warehouse-picker",
                 "/reports/case/store-associate", "/reports/case/warehouse-picker",
+                "/reports/questions/store-associate", "/reports/questions/warehouse-picker",
                 "/api/v1/gaps", "/api/v1/analytics/priorities?role=store-associate",
                 "/api/v1/analytics/priorities?role=store-associate&site=South",
                 "/api/v1/analytics/priorities?role=store-associate&site=North"
@@ -358,3 +359,48 @@ def make_org(app: Flask) -> dict[str, Any]:
             roles[slug] = role.id
         db.session.commit()
         return {"id": organisation.id, "roles": roles}
+
+
+# Practice: a micro-lesson and learners who answer its questions ---------------------------
+
+LESSON_PROMPTS = ("Where does the float go?", "May you leave a till open?",
+                  "Who checks a void?")
+
+
+def add_lesson(app: Flask, title: str = "Till safety",
+               competency: str = "store-associate/tills") -> str:
+    """A micro-lesson of three single-choice questions (the first option is right), made a
+    month before :data:`RECENT_MORNING`; returns its key."""
+    lesson = {**ITEM_BASE, "title": title, "format": "micro_lesson", "duration_minutes": 3,
+              "summary": "Three habits.", "cards": [{"text": "Count the float."}],
+              "competencies": [competency],
+              "questions": [{"kind": "single_choice", "prompt": prompt,
+                             "options": ["Right", "Wrong", "Also wrong"], "correct": [0],
+                             "explanation": "The first option."} for prompt in LESSON_PROMPTS]}
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        key: str = catalogue.save(org_id, lesson, by=None,
+                                  now=RECENT_MORNING - timedelta(days=30)).item.key
+        db.session.commit()
+        return key
+
+
+def practise(app: Flask, name: str, item: str, answers: Sequence[tuple[int, bool, datetime]],
+             role: str = "store-associate", future: str | None = None) -> None:
+    """``name`` (of ``role``, created if new) answers questions of ``item`` through sync:
+    (place, right?, when) each."""
+    with app.app_context():
+        org = db.session.scalars(sa.select(Organisation)).first()
+        person, _ = people.ensure_person(org, name, people.role_by_slug(org, role))
+        if future:
+            person.future_role_id = people.role_by_slug(org, future).id
+        events = [{"id": str(uuid.uuid4()), "type": "card.reviewed", "schema": 1,
+                   "occurred_at": when.isoformat().replace("+00:00", "Z"), "device_id": "t",
+                   "data": {"item": item, "revision": 1, "question": place,
+                            "answer": [0] if right else [1], "correct": right,
+                            "hinted": False, "grade": 3 if right else 1,
+                            "response_ms": 5000}}
+                  for place, right, when in answers]
+        result = ingest(person, events, clock.now())
+        assert not result.refused, result.refused
+        db.session.commit()
