@@ -13,7 +13,7 @@ from pwa.extensions import db
 from pwa.models import Role
 from pwa.store import analytics, releases
 from tests.factories import (
-    EXACT,
+    EXACT_QUESTIONS,
     RECENT_MORNING,
     add_lesson,
     make_org,
@@ -72,7 +72,7 @@ def test_the_truth_counts_the_first_answer_the_first_a_week_later_and_caps_each_
 def practised(app_factory):
     """Ten store associates; nine answered question 1 (three wrong), four question 2 (all
     wrong), and of the nine, eight question 1 again a week later (two wrong)."""
-    app = app_factory(**EXACT)
+    app = app_factory(**EXACT_QUESTIONS)
     make_org(app)
     populate(app)
     lesson = add_lesson(app)
@@ -105,10 +105,10 @@ def test_the_pages_show_the_released_shares_and_withhold_small_groups(practised)
         page = answer.get_data(as_text=True)
         assert "Where does the float go?" in page and "These numbers come from" in page
         first = card(page, lesson, 0)
-        # 9 answered (margin 2: noise this small), 3 wrong; 8 a week later, 2 wrong. The
-        # share's margin: 1.96 * sigma * sqrt(6² + 3²) / 9², sigma = sqrt(40 / 300): 6%.
-        assert "about 9 (±2)" in first and "about 33% (±6%)" in first
-        assert "about 8 (±2)" in first and "about 25% (±7%)" in first
+        # 9 answered, 3 wrong; 8 a week later, 2 wrong. With noise this small, every margin
+        # is the least one: 1, and 1%.
+        assert "about 9 (±1)" in first and "about 33% (±1%)" in first
+        assert "about 8 (±1)" in first and "about 25% (±1%)" in first
         # Four learners: too few, and no share of them either; nobody answered question 3.
         for place in (1, 2):
             withheld = card(page, lesson, place)
