@@ -28,17 +28,30 @@ What one release measures, per role (``C`` = the competencies of its profile):
   :class:`RoleCounts` carries the clipped sums; :func:`measure` refuses sums
   no clipped shares could add up to, since the noise is only as wide as one
   person's clipped share.
+* ``answers``: the question analysis. Per question of the role's micro-lessons
+  (:data:`Question`), the role's learners whose first answer was right and
+  wrong, and, of those who answered it again 7 or more days after the first
+  time, whose first such answer was right and wrong: four cells, a learner in
+  at most one of the first two and one of the last two. Each learner counts
+  for at most :attr:`Budget.questions_cap` questions (K) per release, the ones
+  of their latest answers (chosen where the answers are counted).
 
 Privacy accounting, with rho the release's budget. The two count tables share
 one Gaussian measurement whose L2 sensitivity to one person changing is
 ``2 * sqrt(C)`` (per competency one cell down and one up, in both tables), and
 to one person appearing or leaving ``sqrt(2C)``; it gets :data:`SHARE_TABLES`
-of rho for a change, so half that for a presence. The learners count (changed
-only by presence) and each plan sum (changed by at most its cap either way)
-get their own shares. A change within a role costs ``0.6 + 0.15`` of rho; a
-presence ``0.3 + 0.05 + 0.15 = 0.5`` of it; a move between roles is a presence
-in two roles: at most rho. The realised loss is computed from OpenDP's own
-privacy maps (:func:`loss`), never assumed.
+of rho for a change, so half that for a presence. The question cells are
+measured the same way with K in place of C: one person is in at most two cells
+of each of at most K questions, so changing anything (other answers, other
+questions) moves at most 4K cells by one (``2 * sqrt(K)``) and appearing or
+leaving 2K (``sqrt(2K)``); they get :data:`SHARE_QUESTIONS` for a change. The
+learners count (changed only by presence) and each plan sum (changed by at
+most its cap either way) get their own shares. A change within a role costs
+``0.45 + 0.15 + 0.15 = 0.75`` of rho; a presence ``0.225 + 0.075 + 0.05 + 0.15
+= 0.5`` of it; a move between roles is a presence in two roles: at most rho.
+The realised loss is computed from OpenDP's own privacy maps (:func:`loss`),
+never assumed; the questions' share is counted whether or not a role has
+lessons yet.
 
 Post-processing costs no privacy, and makes the numbers behave: the total and
 the atoms of a (competency, level) are combined by least squares (a parent and
@@ -49,6 +62,9 @@ onto the non-negative numbers with that sum, then rounded by largest
 remainder). So counts are whole and non-negative, levels add up to what each
 filter shows, and every filter adds up to everyone. What is shown is a sum of
 atoms; its margin follows from the least-squares variance (:func:`margin`).
+The question cells are rounded to whole numbers >= 0 (so the wrong answers
+are never more than the answers), and the cells of the week after are
+apportioned to no more learners than answered the question at all.
 
 A small noisy count is withheld (:data:`THRESHOLD`, "too few people to show"):
 the threshold is applied to the released number less its margin, never to the
@@ -59,7 +75,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -77,7 +93,8 @@ YEAR = timedelta(days=365)
 Z95 = 1.96  # a margin covers about 95% of the noise: "about 24 (±3)"
 
 # The shares of a release's rho (see the module's docstring for why they fit).
-SHARE_TABLES = 0.6  # for a change; a presence costs half as much
+SHARE_TABLES = 0.45  # for a change; a presence costs half as much
+SHARE_QUESTIONS = 0.15  # for a change; a presence costs half as much
 SHARE_LEARNERS = 0.05
 SHARE_MINUTES = 0.06
 SHARE_FEES = 0.04
@@ -86,6 +103,11 @@ SHARE_UNCOVERED = 0.025
 
 Atom = tuple[str, str, str, int]  # (competency key, site or NONE, future role or NONE, level)
 Where = tuple[str | None, str | None]  # (site, future role), each a value or ALL
+Question = tuple[str, int]  # (lesson's item key, the question's place from 0)
+# A question's four cells: learners whose first answer was right, wrong; of those who
+# answered it again a week or more later, whose first such answer was right, wrong.
+Cells = tuple[int, int, int, int]
+WEEK = timedelta(days=7)  # "after a week": 7 or more days after the first answer
 
 
 @dataclass(frozen=True)
@@ -98,7 +120,9 @@ class Budget:
     ``hours_cap``, ``fee_cap`` and ``gaps_cap`` clip one person's plan hours, fees
     (in the organisation's currency) and gaps before they are summed: the noise
     of a sum is as wide as one person's most, so a cap near what a plan
-    usually asks keeps it narrow.
+    usually asks keeps it narrow. ``questions_cap`` (K) is how many questions
+    one learner counts for in a release's question analysis: the noise grows
+    with sqrt(K), the counts with K while learners have that many questions.
     """
 
     rho: float = 0.5
@@ -108,6 +132,7 @@ class Budget:
     hours_cap: float = 10.0
     fee_cap: float = 100.0
     gaps_cap: int = 5
+    questions_cap: int = 10
 
     def __post_init__(self) -> None:
         for name in ("rho", "rho_year", "hours_cap", "fee_cap"):
@@ -117,9 +142,10 @@ class Budget:
                 raise ValueError(f"the release {name} is a positive number, not {value!r}")
         if not (isinstance(self.delta, float) and 0 < self.delta < 1):
             raise ValueError(f"delta is a number between 0 and 1, not {self.delta!r}")
-        if isinstance(self.gaps_cap, bool) or not isinstance(self.gaps_cap, int) \
-                or self.gaps_cap < 1:
-            raise ValueError(f"the gaps cap is a whole number >= 1, not {self.gaps_cap!r}")
+        for name in ("gaps_cap", "questions_cap"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"the {name} is a whole number >= 1, not {value!r}")
         if isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 1:
             raise ValueError(f"releases are at least a day apart, not {self.days!r} days")
         if self.rho > self.rho_year:
@@ -138,7 +164,10 @@ class RoleCounts:
     site must be in ``sites`` or NONE, its future role in ``futures`` or NONE.
     ``minutes``, ``fee_cents``, ``covered`` and ``uncovered``: the sums over the
     ``learners`` of their plans, each learner's share already clipped to
-    :func:`caps` (and at least 0).
+    :func:`caps` (and at least 0). ``questions``: every question of the role's
+    lessons (from the catalogue: public), and ``answers`` their :data:`Cells`
+    (a question not given has none), each learner in at most ``questions_cap``
+    questions.
     """
 
     role: str
@@ -153,6 +182,8 @@ class RoleCounts:
     uncovered: int
     programme_minutes: int
     programme_fees_cents: int
+    questions: tuple[Question, ...] = ()
+    answers: Mapping[Question, Cells] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -164,11 +195,31 @@ class Estimate:
 
 
 @dataclass(frozen=True)
+class Share:
+    """A released share (0 to 1) and the margin its noise leaves (about 95%), both fractions."""
+
+    value: float
+    margin: float
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a question (first sight, or a week later) as a release shows it:
+    the learners who answered, and the share of them who got it wrong. ``answered`` is
+    None when it may be a group too small to show, and then so is ``wrong``."""
+
+    answered: Estimate | None
+    wrong: Share | None
+
+
+@dataclass(frozen=True)
 class RoleRelease:
     """One role's released numbers, and the noise each carries. Holds nobody's row.
 
     ``levels[key][level - 1][g]``: learners at that level in group ``g`` of
     :meth:`groups` (sites, then future roles, each with NONE first).
+    ``answers[question]``: its released :data:`Cells`, each measured with noise
+    ``questions_sigma``.
     """
 
     role: str
@@ -189,6 +240,9 @@ class RoleRelease:
     uncovered_sigma: float
     programme_minutes: int
     programme_fees_cents: int
+    questions: tuple[Question, ...] = ()
+    answers: Mapping[Question, Cells] = field(default_factory=dict)
+    questions_sigma: float = 0.0
 
     def groups(self) -> list[tuple[str, str]]:
         return self._groups
@@ -236,6 +290,17 @@ class RoleRelease:
         return Estimate(sum(counts[level - 1] for level in levels),
                         self.margin_of(where, len(levels)))
 
+    def first_sight(self, question: Question) -> Stage:
+        """Who answered the question, and the share whose first answer was wrong."""
+        right, wrong, _, _ = self.answers.get(question, (0, 0, 0, 0))
+        return stage(right, wrong, self.questions_sigma)
+
+    def after_a_week(self, question: Question) -> Stage:
+        """Who answered it again a week or more after the first time, and the share whose
+        first answer then was wrong."""
+        _, _, right, wrong = self.answers.get(question, (0, 0, 0, 0))
+        return stage(right, wrong, self.questions_sigma)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "role": self.role, "competencies": list(self.competencies),
@@ -249,11 +314,18 @@ class RoleRelease:
             "uncovered_sigma": self.uncovered_sigma,
             "programme_minutes": self.programme_minutes,
             "programme_fees_cents": self.programme_fees_cents,
+            "questions_sigma": self.questions_sigma,
+            "answers": [[key, place, *self.answers.get((key, place), (0, 0, 0, 0))]
+                        for key, place in self.questions],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RoleRelease:
+        answers = {(key, place): (a, b, c, d)  # none in a release from before the analysis
+                   for key, place, a, b, c, d in data.get("answers", [])}
         return cls(
+            questions=tuple(answers), answers=answers,
+            questions_sigma=data.get("questions_sigma", 0.0),
             role=data["role"], competencies=tuple(data["competencies"]),
             sites=tuple(data["sites"]), futures=tuple(data["futures"]),
             levels={k: tuple(tuple(row) for row in v) for k, v in data["levels"].items()},
@@ -268,6 +340,7 @@ class Scales:
     """The noise of one role's measurements (standard deviations) and what they cost."""
 
     tables: float
+    questions: float
     learners: float
     minutes: float
     fees: float
@@ -318,29 +391,40 @@ def caps(budget: Budget, competencies: int) -> tuple[int, int, int]:
                                                                           budget.gaps_cap)
 
 
+def distances(count: int) -> tuple[float, float]:
+    """The L2 sensitivity of cells in which one person is in two cells for each of ``count``
+    things (a competency: its total and its atom; a question: its first sight and its week
+    after): to that person changing anything (each of their cells down one, as many up one:
+    ``4 * count`` cells) and to them joining or leaving (``2 * count`` cells)."""
+    return 2 * math.sqrt(count), math.sqrt(2 * count)
+
+
 def scales(budget: Budget, competencies: int) -> Scales:
     """The noise for a role of ``competencies`` competencies, and its loss by OpenDP's maps."""
     if competencies < 1:
         raise ValueError("a role without competencies has nothing to release")
     minutes_cap, fee_cap, gaps_cap = caps(budget, competencies)
-    change_distance = 2 * math.sqrt(competencies)
-    presence_distance = math.sqrt(2 * competencies)
+    change_distance, presence_distance = distances(competencies)
+    question_change, question_presence = distances(budget.questions_cap)
 
     def scale(distance: float, share: float) -> float:
         return distance / math.sqrt(2 * share * budget.rho)
 
     tables = scale(change_distance, SHARE_TABLES)
+    questions = scale(question_change, SHARE_QUESTIONS)
     learners = scale(1, SHARE_LEARNERS)
     sums = [(scale(minutes_cap, SHARE_MINUTES), minutes_cap), (scale(fee_cap, SHARE_FEES), fee_cap),
             (scale(gaps_cap, SHARE_COVERED), gaps_cap),
             (scale(gaps_cap, SHARE_UNCOVERED), gaps_cap)]
-    table_measure = _vector(tables)
+    table_measure, question_measure = _vector(tables), _vector(questions)
     sums_loss = sum(float(_scalar(s).map(float(d))) for s, d in sums)
-    change = float(table_measure.map(change_distance)) + sums_loss
+    change = float(table_measure.map(change_distance)) + float(
+        question_measure.map(question_change)) + sums_loss
     presence = float(table_measure.map(presence_distance)) + float(
-        _scalar(learners).map(1.0)) + sums_loss
-    return Scales(tables=tables, learners=learners, minutes=sums[0][0], fees=sums[1][0],
-                  covered=sums[2][0], uncovered=sums[3][0], change=change, presence=presence)
+        question_measure.map(question_presence)) + float(_scalar(learners).map(1.0)) + sums_loss
+    return Scales(tables=tables, questions=questions, learners=learners, minutes=sums[0][0],
+                  fees=sums[1][0], covered=sums[2][0], uncovered=sums[3][0], change=change,
+                  presence=presence)
 
 
 def loss(role_scales: Iterable[Scales]) -> float:
@@ -411,6 +495,9 @@ def measure(counts: RoleCounts, budget: Budget) -> RoleRelease:
         max(0, int(_scalar(s)(total))) for s, total in zip(
             (found.minutes, found.fees, found.covered, found.uncovered), sums, strict=True))
     learners = max(0, int(_scalar(found.learners)(counts.learners)))
+    cells = question_truth(counts)
+    noisy_cells = (np.array(_vector(found.questions)(cells.ravel().tolist()), dtype=np.float64)
+                   .reshape(cells.shape) if len(cells) else cells.astype(np.float64))
     return RoleRelease(
         role=counts.role, competencies=keys, sites=counts.sites, futures=counts.futures,
         levels={key: tuple(tuple(consistent(noisy[i, j, m], noisy[i, j, :m]))
@@ -420,7 +507,28 @@ def measure(counts: RoleCounts, budget: Budget) -> RoleRelease:
         fee_cents_sigma=found.fees, covered=covered, covered_sigma=found.covered,
         uncovered=uncovered, uncovered_sigma=found.uncovered,
         programme_minutes=counts.programme_minutes,
-        programme_fees_cents=counts.programme_fees_cents)
+        programme_fees_cents=counts.programme_fees_cents,
+        questions=counts.questions,
+        answers={q: tidy_cells(row) for q, row in zip(counts.questions, noisy_cells,
+                                                       strict=True)},
+        questions_sigma=found.questions)
+
+
+def question_truth(counts: RoleCounts) -> NDArray[np.int64]:
+    """The true question cells, one row of :data:`Cells` per question of ``questions``.
+
+    Every question of the role's lessons is measured, answered or not: which ones
+    the release holds must not say whether anybody answered them.
+    """
+    unknown = set(counts.answers) - set(counts.questions)
+    if unknown:
+        raise ValueError(f"answers to questions {sorted(unknown)!r} not among the role's")
+    rows = np.array([counts.answers.get(q, (0, 0, 0, 0)) for q in counts.questions],
+                    dtype=np.int64).reshape(len(counts.questions), 4)
+    if (rows < 0).any() or (rows[:, 2] + rows[:, 3] > rows[:, 0] + rows[:, 1]).any():
+        raise ValueError("a question's cells are counts, and who answered a week later "
+                         "answered it first")
+    return rows
 
 
 def clipped_sums(counts: RoleCounts, budget: Budget) -> tuple[int, int, int, int]:
@@ -482,6 +590,32 @@ def apportion(values: Sequence[float] | NDArray[np.float64], total: int) -> list
     for i in order[:short]:
         floors[i] += 1
     return [int(v) for v in floors]
+
+
+def tidy_cells(noisy: Sequence[float] | NDArray[np.float64]) -> Cells:
+    """A question's noisy cells as whole numbers >= 0, the week after's no more in all than
+    the first sight's (who answered a week later answered first): post-processing."""
+    first = [max(0, round(float(x))) for x in noisy[:2]]
+    week = [max(0, round(float(x))) for x in noisy[2:]]
+    if sum(week) > sum(first):
+        week = apportion(week, sum(first))
+    return first[0], first[1], week[0], week[1]
+
+
+def stage(right: int, wrong: int, sigma: float, threshold: int = THRESHOLD) -> Stage:
+    """One stage of a question from its released cells: who answered, and the share wrong.
+
+    The answered count is a sum of two cells (its margin: both noises); withheld
+    like any count by :func:`shown`, and then the share is too: a share of a group
+    too small to show would show it. The share's margin is the delta method's, for
+    the noise of both cells: ``sigma * sqrt(right**2 + wrong**2) / answered**2``.
+    """
+    answered = shown(Estimate(right + wrong, plus_minus(sigma * math.sqrt(2))), threshold)
+    if answered is None:
+        return Stage(None, None)
+    n = answered.value
+    spread = Z95 * sigma * math.sqrt(right**2 + wrong**2) / n**2
+    return Stage(answered, Share(wrong / n, spread))
 
 
 def margin(sigma: float, groups: int, chosen: int, levels: int = 1) -> int:

@@ -72,6 +72,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Practice: FSRS' parameters are fitted to an organisation's own answers once it
         # has this many (engine/fitting.py), and adopted only if they predict better.
         "SKILLPATH_FIT_MIN_LOGS": 1000,
+        "SKILLPATH_RELEASE_QUESTIONS_CAP": 10,
     }
 
 
@@ -150,4 +151,5 @@ def budget(config: dict[str, Any]) -> Budget:
                   delta=config["SKILLPATH_RELEASE_DELTA"], days=config["SKILLPATH_RELEASE_DAYS"],
                   hours_cap=config["SKILLPATH_RELEASE_HOURS_CAP"],
                   fee_cap=config["SKILLPATH_RELEASE_FEE_CAP"],
-                  gaps_cap=config["SKILLPATH_RELEASE_GAPS_CAP"])
+                  gaps_cap=config["SKILLPATH_RELEASE_GAPS_CAP"],
+                  questions_cap=config["SKILLPATH_RELEASE_QUESTIONS_CAP"])

@@ -283,6 +283,8 @@ def person_named(app: Flask, name: str) -> int:
 # Noise so small that every released count is the true one: the pipeline can be checked
 # number by number (the privacy tests use the configured budget).
 EXACT = {"SKILLPATH_RELEASE_RHO": 1000.0, "SKILLPATH_RELEASE_RHO_YEAR": 1e6}
+# The question cells' noise is wider (K = 10 questions a learner): exact needs more still.
+EXACT_QUESTIONS = {"SKILLPATH_RELEASE_RHO": 1e5, "SKILLPATH_RELEASE_RHO_YEAR": 1e8}
 
 
 def rate(app, name, role, ratings, *, site=None, future=None, when=None, holds=None):
@@ -330,6 +332,7 @@ REPORT_PAGES = ["/reports", "/reports/gaps", "/reports/priorities/store-associat
                 "/reports/priorities/store-associate?site=North",
                 "/reports/priorities/store-associate?future_role=warehouse-picker",
                 "/reports/case/store-associate", "/reports/case/warehouse-picker",
+                "/reports/questions/store-associate", "/reports/questions/warehouse-picker",
                 "/api/v1/gaps", "/api/v1/analytics/priorities?role=store-associate",
                 "/api/v1/analytics/priorities?role=store-associate&site=South",
                 "/api/v1/analytics/priorities?role=store-associate&site=North"
@@ -404,3 +407,46 @@ def simulated_reviews(cards: int, days: int, seed: int,
             grade = rng.choices((2, 3, 4), (0.15, 0.75, 0.1))[0] if recalled else 1
     rng.shuffle(logs)
     return logs
+# Practice: a micro-lesson and learners who answer its questions ---------------------------
+
+LESSON_PROMPTS = ("Where does the float go?", "May you leave a till open?",
+                  "Who checks a void?")
+
+
+def add_lesson(app: Flask, title: str = "Till safety",
+               competency: str = "store-associate/tills") -> str:
+    """A micro-lesson of three single-choice questions (the first option is right), made a
+    month before :data:`RECENT_MORNING`; returns its key."""
+    lesson = {**ITEM_BASE, "title": title, "format": "micro_lesson", "duration_minutes": 3,
+              "summary": "Three habits.", "cards": [{"text": "Count the float."}],
+              "competencies": [competency],
+              "questions": [{"kind": "single_choice", "prompt": prompt,
+                             "options": ["Right", "Wrong", "Also wrong"], "correct": [0],
+                             "explanation": "The first option."} for prompt in LESSON_PROMPTS]}
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        key: str = catalogue.save(org_id, lesson, by=None,
+                                  now=RECENT_MORNING - timedelta(days=30)).item.key
+        db.session.commit()
+        return key
+
+
+def practise(app: Flask, name: str, item: str, answers: Sequence[tuple[int, bool, datetime]],
+             role: str = "store-associate", future: str | None = None) -> None:
+    """``name`` (of ``role``, created if new) answers questions of ``item`` through sync:
+    (place, right?, when) each."""
+    with app.app_context():
+        org = db.session.scalars(sa.select(Organisation)).first()
+        person, _ = people.ensure_person(org, name, people.role_by_slug(org, role))
+        if future:
+            person.future_role_id = people.role_by_slug(org, future).id
+        events = [{"id": str(uuid.uuid4()), "type": "card.reviewed", "schema": 1,
+                   "occurred_at": when.isoformat().replace("+00:00", "Z"), "device_id": "t",
+                   "data": {"item": item, "revision": 1, "question": place,
+                            "answer": [0] if right else [1], "correct": right,
+                            "hinted": False, "grade": 3 if right else 1,
+                            "response_ms": 5000}}
+                  for place, right, when in answers]
+        result = ingest(person, events, clock.now())
+        assert not result.refused, result.refused
+        db.session.commit()

@@ -1,2 +1,2 @@
 """Server-rendered pages, one blueprint per navigation section; no module imports another
-(but ``forms``)."""
+(but the helpers ``forms`` and ``figures``)."""

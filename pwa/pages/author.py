@@ -1,4 +1,5 @@
-"""The author's desk: answer feedback, draft, preview and publish a role's profile."""
+"""The author's desk: answer feedback, draft, preview and publish a role's profile, and see
+which questions of the role's lessons do not work (from the latest release)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.i18n import translate_error, translate_problems
 from pwa.models import ProfileVersion, Role
+from pwa.pages.figures import page
 from pwa.pages.forms import AnswerForm, CompetencyForm, PublishForm, RevisionForm
 from pwa.params import int_field
 from pwa.session import login_required, me
-from pwa.store import feedback, people, profiles
+from pwa.store import feedback, people, profiles, releases
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 
@@ -47,6 +49,17 @@ def desk(slug: str) -> str:
     return render_template("author/desk.html", role=role, draft=profiles.draft(role),
                            latest=profiles.current(role), queue=feedback.queue(role),
                            kinds=FEEDBACK_KINDS, answer_form=AnswerForm())
+
+
+@bp.get("/<slug>/questions")
+@login_required
+def questions(slug: str) -> tuple[str, int]:
+    """The question analysis of the author's own role, as L&D sees it: from the release."""
+    role = _authored(slug)
+    view = releases.latest(role.organisation_id)
+    part = view.role(role.slug) if view is not None else None
+    found = releases.question_analysis(part) if part is not None else []
+    return page("author/questions.html", role=role, part=part, lessons=found)
 
 
 @bp.post("/<slug>/feedback/<id:feedback_id>")

@@ -1,5 +1,6 @@
-"""L&D reports: curriculum gaps, role-wide priorities, the case for leaders, read from releases;
-and how practice is scheduled (the last fit of FSRS to the organisation's answers).
+"""L&D reports: curriculum gaps, role-wide priorities, the case for leaders, the question
+analysis, read from releases; and how practice is scheduled (the last fit of FSRS to the
+organisation's answers).
 
 Every number comes from the organisation's latest release
 (``pwa.store.releases``); no page reads anyone's ratings or plans. A number
@@ -13,95 +14,27 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from flask_babel import format_currency, format_decimal, format_percent, gettext
+from flask_babel import format_decimal, gettext
 
 from engine import fitting as fitting_rules
 from engine import gaps as gap_rules
 from engine import leaders as leader_rules
 from engine import priorities as priority_rules
 from engine.errors import DomainError
-from engine.leaders import Amount
-from engine.levels import LEVELS
-from engine.releases import THRESHOLD, Estimate
 from pwa import clock, jobs
 from pwa.i18n import translate_error
+from pwa.pages.figures import HELPERS, page
 from pwa.session import ld_admin_required, me
 from pwa.store import fitting, people, profiles, releases
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-BAR = 220  # the widest bar of a chart, in SVG units
-
-
-def count(value: Estimate | None) -> str:
-    """A released count with its margin, or the words for one too small to show."""
-    if value is None:
-        return str(gettext("too few people to show"))
-    return str(gettext("about %(n)s (±%(margin)s)", n=format_decimal(value.value),
-                       margin=format_decimal(value.margin)))
-
-
-def hours(value: Amount | None) -> str:
-    if value is None:
-        return "—"
-    return str(gettext("about %(n)s hours (±%(margin)s)", n=format_decimal(round(value.value)),
-                       margin=format_decimal(max(1, round(value.margin)))))
-
-
-def money(value: Amount | float | None, currency: str) -> str:
-    """An amount of money: a released one in whole units with its margin, a rate exactly."""
-    if value is None:
-        return "—"
-    if isinstance(value, Amount):
-        def whole(x: float) -> str:
-            return str(format_currency(round(x), currency, format="¤#,##0",
-                                       currency_digits=False))
-
-        return str(gettext("about %(n)s (±%(margin)s)", n=whole(value.value),
-                           margin=whole(max(1.0, value.margin))))
-    return str(format_currency(value, currency))
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else str(format_percent(value))
-
-
-def number(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else str(format_decimal(round(value, digits)))
-
-
-def tiny(value: float) -> str:
-    """A small probability written out (delta: 0.000001), never as 1e-06."""
-    return str(format_decimal(value, format="0.############"))
-
-
-HELPERS = {"tiny": tiny, "count": count, "hours": hours, "money": money, "percent": percent,
-           "number": number, "levels": LEVELS, "bar": BAR, "threshold": THRESHOLD}
-
-
-def _release_context() -> dict[str, Any]:
-    """The latest release and what the page says about it; asks for the next one when due."""
-    org = me().organisation_id
-    now = clock.now()
-    planned = releases.schedule(org, now)
-    if planned.due:
-        jobs.enqueue("releases.publish", org)
-    view = releases.latest(org)
-    limits = releases.budget()
-    return {"release": view, "refused": planned.refused, "next_at": planned.next_at,
-            "budget": limits, "year_epsilon": limits.epsilon(limits.rho_year),
-            "spent_epsilon": limits.epsilon(releases.spent(org, now)) if view else 0.0}
-
-
-def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    return render_template(template, **_release_context(), **HELPERS, **context), status
 
 
 @bp.get("")
 @ld_admin_required
 def index() -> tuple[str, int]:
     roles = [r for r in people.roles(me().organisation_id) if profiles.current(r) is not None]
-    return _page("reports/index.html", roles=roles)
+    return page("reports/index.html", roles=roles)
 
 
 @bp.get("/gaps")
@@ -111,7 +44,7 @@ def gaps() -> tuple[str, int]:
     found: list[tuple[releases.RoleView, list[gap_rules.CurriculumGap]]] = []
     if view is not None:
         found = releases.curriculum_gaps(me().organisation_id, view)
-    return _page("reports/gaps.html", found=found)
+    return page("reports/gaps.html", found=found)
 
 
 @bp.get("/priorities/<role_slug>")
@@ -133,7 +66,7 @@ def priorities(role_slug: str) -> tuple[str, int]:
         offered = releases.filters(org, part)
         rows = priority_rules.report(part.lines, part.numbers, where)
     top = max((r.band[1] if r.band else r.score or 0 for r in rows), default=0) or 1
-    return _page("reports/priorities.html", 422 if error else 200, role=role, part=part,
+    return page("reports/priorities.html", 422 if error else 200, role=role, part=part,
                  offered=offered, rows=rows, site=site, future=future, error=error, top=top)
 
 
@@ -154,7 +87,21 @@ def case(role_slug: str) -> tuple[str, int]:
         context["trends"] = leader_rules.trends(part.lines, history)
         context["top_trend"] = leader_rules.top_trend(part.lines, history)
         context["history"] = history
-    return _page("reports/case.html", **context)
+    return page("reports/case.html", **context)
+
+
+@bp.get("/questions/<role_slug>")
+@ld_admin_required
+def questions(role_slug: str) -> tuple[str, int]:
+    """Per question of the role's micro-lessons: how often it is answered wrong on first sight
+    and a week or more later (what the authors of the role see on their desk too)."""
+    org = me().organisation_id
+    role = people.role_in_org(org, role_slug)
+    view = releases.latest(org)
+    part = view.role(role.slug) if view is not None else None
+    found = releases.question_analysis(part) if part is not None else []
+    return page("reports/questions.html", role=role, part=part, lessons=found)
+
 
 
 def figure(value: Any) -> Any:

@@ -6,7 +6,10 @@ whole history), of people who hold the role the competency belongs to; it
 comes back as atoms, the finest groups any report shows: (competency key,
 site, future role, level). The plans' sums are one aggregate over the
 ``plan_summaries`` read model the plan jobs keep, so no plan is computed
-here but those not summarised yet. Nothing here is shown to anyone:
+here but those not summarised yet. The question analysis is one aggregate over
+``practice_reviews``: per question, whose first answer was right or wrong,
+and whose first answer a week or more later, each learner in at most K
+questions. Nothing here is shown to anyone:
 ``engine.releases`` adds the noise, and pages read the stored release
 (``pwa.store.releases``).
 """
@@ -14,13 +17,14 @@ here but those not summarised yet. Nothing here is shown to anyone:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, literal_column, select
 from sqlalchemy.orm import aliased
 
 from engine.gaps import Line
-from engine.releases import NONE, Atom, Budget, RoleCounts, caps
+from engine.releases import NONE, Atom, Budget, Cells, Question, RoleCounts, caps
 from pwa.extensions import db
 from pwa.models import (
     CompetencyIdentity,
@@ -30,6 +34,7 @@ from pwa.models import (
     LatestRating,
     Person,
     PlanSummary,
+    PracticeReview,
     Role,
 )
 from pwa.models.mentors import MentorCompetency, MentorOffer
@@ -170,7 +175,117 @@ def plan_sums(role: Role, limits: tuple[int, int, int]) -> tuple[int, int, int, 
     return int(learners), int(minutes), int(fees), int(covered), int(uncovered)
 
 
-def role_counts(role: Role, role_lines: Sequence[Line], budget: Budget) -> RoleCounts:
+MICRO_LESSON = "micro_lesson"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A micro-lesson of the role as the catalogue has it now (public): its questions'
+    prompts, in their places."""
+
+    key: str
+    revision: int
+    title: str
+    prompts: tuple[str, ...]
+
+
+def _role_lessons(role: Role) -> Any:
+    """The role's active micro-lessons at their current revision: item id and revision."""
+    current = and_(ItemRevision.item_id == Item.id, ItemRevision.revision == Item.current_revision)
+    mapped = select(ItemCompetency.item_revision_id).join(
+        CompetencyIdentity, CompetencyIdentity.id == ItemCompetency.competency_id).where(
+        CompetencyIdentity.role_id == role.id)
+    return (select(Item.id.label("item_id"), ItemRevision.revision, ItemRevision.title,
+                   Item.key, ItemRevision.questions)
+            .join(ItemRevision, current)
+            .where(Item.organisation_id == role.organisation_id, Item.retired_at.is_(None),
+                   ItemRevision.format == MICRO_LESSON, ItemRevision.id.in_(mapped)))
+
+
+def lessons(role: Role) -> list[Lesson]:
+    """The micro-lessons mapped to the role's competencies, by title: what the question
+    analysis measures, every question of them, answered or not."""
+    rows = db.session.execute(_role_lessons(role).order_by(ItemRevision.title, Item.key))
+    return [Lesson(key, revision, title, tuple(str(q.get("prompt", "")) for q in questions or ()))
+            for _, revision, title, key, questions in rows]
+
+
+def _a_week_after(later: Any, first: Any) -> Any:
+    """``later`` is 7 days or more after ``first`` (both UTC), on either database."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # Both sides from whole milliseconds the same way: exact at the boundary.
+        return func.julianday(later) >= func.julianday(first, "+7 days")
+    return later >= first + literal_column("interval '7 days'")
+
+
+def answers_query(role: Role, cap: int) -> Any:
+    """The GROUP BY behind the question analysis: per question, the four cells.
+
+    For each learner of the role and question of its lessons (current revision):
+    the first answer, and the first answer 7 or more days after it. Each learner
+    counts for the ``cap`` questions of their latest such answers (ties: the
+    lesson, then the place): how much one person can move the cells is bounded
+    by it, whatever they did.
+    """
+    lesson = _role_lessons(role).subquery("lesson")
+    review = PracticeReview
+    answered = (
+        select(review.person_id, review.item_id, review.question, review.correct,
+               review.occurred_at,
+               func.row_number().over(
+                   partition_by=(review.person_id, review.item_id, review.question),
+                   order_by=(review.occurred_at, review.id)).label("n"))
+        .join(lesson, and_(lesson.c.item_id == review.item_id,
+                           lesson.c.revision == review.revision))
+        .join(Person, Person.id == review.person_id)
+        .where(Person.role_id == role.id)
+        .subquery("answered"))
+    first = select(answered).where(answered.c.n == 1).subquery("first")
+    again = aliased(answered, name="again")
+    same = and_(again.c.person_id == first.c.person_id, again.c.item_id == first.c.item_id,
+                again.c.question == first.c.question)
+    later = (
+        select(again.c.person_id, again.c.item_id, again.c.question, again.c.correct,
+               again.c.occurred_at,
+               func.row_number().over(
+                   partition_by=(again.c.person_id, again.c.item_id, again.c.question),
+                   order_by=again.c.n).label("m"))
+        .join(first, same)
+        .where(_a_week_after(again.c.occurred_at, first.c.occurred_at))
+        .subquery("later"))
+    week = and_(later.c.person_id == first.c.person_id, later.c.item_id == first.c.item_id,
+                later.c.question == first.c.question, later.c.m == 1)
+    ranked = (
+        select(first.c.item_id, first.c.question, first.c.correct.label("first_correct"),
+               later.c.correct.label("week_correct"),
+               func.row_number().over(
+                   partition_by=first.c.person_id,
+                   order_by=(func.coalesce(later.c.occurred_at, first.c.occurred_at).desc(),
+                             first.c.item_id, first.c.question)).label("rank"))
+        .select_from(first).outerjoin(later, week)
+        .subquery("ranked"))
+
+    def cell(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    counted = (
+        select(ranked.c.item_id, ranked.c.question,
+               cell(ranked.c.first_correct), cell(~ranked.c.first_correct),
+               cell(ranked.c.week_correct), cell(~ranked.c.week_correct))
+        .where(ranked.c.rank <= cap)
+        .group_by(ranked.c.item_id, ranked.c.question)
+        .subquery("counted"))
+    return select(Item.key, *list(counted.c)[1:]).join(Item, Item.id == counted.c.item_id)
+
+
+def answers(role: Role, cap: int) -> dict[Question, Cells]:
+    """The question analysis's cells of the role, each learner in at most ``cap`` questions."""
+    return {(key, question): (int(a), int(b), int(c), int(d))
+            for key, question, a, b, c, d in db.session.execute(answers_query(role, cap))}
+
+
+def role_counts(role: Role, role_lines: Sequence[Line], budget: Budget,
+                role_lessons: Sequence[Lesson] = ()) -> RoleCounts:
     """Everything a release measures of one role, as the database has it now."""
     learners, minutes, fees, covered, uncovered = plan_sums(role, caps(budget, len(role_lines)))
     minutes_all, fees_all = catalogue.programme(role)
@@ -178,11 +293,14 @@ def role_counts(role: Role, role_lines: Sequence[Line], budget: Budget) -> RoleC
         role=role.slug, competencies=tuple(line.key for line in role_lines),
         sites=tuple(sites(role)), futures=tuple(future_roles(role)), atoms=atoms(role),
         learners=learners, minutes=minutes, fee_cents=fees, covered=covered,
-        uncovered=uncovered, programme_minutes=minutes_all, programme_fees_cents=fees_all)
+        uncovered=uncovered, programme_minutes=minutes_all, programme_fees_cents=fees_all,
+        questions=tuple((x.key, place) for x in role_lessons for place in range(len(x.prompts))),
+        answers=answers(role, budget.questions_cap) if role_lessons else {})
 
 
 def statements(role: Role, budget: Budget) -> list[Any]:
     """The counting statements a release runs for one role (what its benchmark's floor runs):
-    the ratings' GROUP BY and the plans' aggregate."""
+    the ratings' GROUP BY, the plans' aggregate and the question analysis's."""
     lines_ = lines(role)
-    return [atoms_query(role), plan_sums_query(role, caps(budget, len(lines_)))]
+    return [atoms_query(role), plan_sums_query(role, caps(budget, len(lines_))),
+            answers_query(role, budget.questions_cap)]

@@ -9,7 +9,7 @@ the last published release goes on being shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +43,7 @@ class RoleView:
     name: str
     lines: list[Line]
     numbers: rules.RoleRelease
+    lessons: list[analytics.Lesson] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,10 @@ def _view(release: Release) -> View:
     roles = {}
     for part in release.data.get("roles", []):
         lines = [Line(*line) for line in part["lines"]]
+        lessons = [analytics.Lesson(key, revision, title, tuple(prompts))
+                   for key, revision, title, prompts in part.get("lessons", [])]
         roles[part["slug"]] = RoleView(part["slug"], part["name"], lines,
-                                       rules.RoleRelease.from_dict(part["numbers"]))
+                                       rules.RoleRelease.from_dict(part["numbers"]), lessons)
     return View(release.sequence, release.computed_at,
                 rules.next_release(release.computed_at, release.computed_at, budget()),
                 release.rho, release.epsilon, release.delta, roles)
@@ -186,8 +189,10 @@ def publish(organisation_id: int, now: datetime) -> Release:
     for role in people.roles(organisation_id):
         role_lines = analytics.lines(role)
         if role_lines:
-            parts.append((role, role_lines, analytics.role_counts(role, role_lines, limits)))
-    cost = rules.loss(rules.scales(limits, len(lines)) for _, lines, _ in parts)
+            role_lessons = analytics.lessons(role)
+            parts.append((role, role_lines, role_lessons,
+                          analytics.role_counts(role, role_lines, limits, role_lessons)))
+    cost = rules.loss(rules.scales(limits, len(lines)) for _, lines, _, _ in parts)
     sequence = (db.session.scalar(select(func.max(Release.sequence)).where(
         Release.organisation_id == organisation_id)) or 0) + 1
     release = Release(organisation_id=organisation_id, sequence=sequence, computed_at=now,
@@ -202,8 +207,9 @@ def publish(organisation_id: int, now: datetime) -> Release:
         release.data = {"roles": [
             {"slug": role.slug, "name": role.name,
              "lines": [[x.key, x.name, x.target, x.importance] for x in role_lines],
+             "lessons": [[x.key, x.revision, x.title, list(x.prompts)] for x in role_lessons],
              "numbers": rules.measure(counts, limits).to_dict()}
-            for role, role_lines, counts in parts]}
+            for role, role_lines, role_lessons, counts in parts]}
     db.session.add(release)
     try:
         db.session.flush()
@@ -272,6 +278,33 @@ def curriculum_gaps(organisation_id: int, view: View) -> list[tuple[RoleView, li
         if found:
             out.append((part, found))
     return out
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """One question of a lesson as the question analysis shows it."""
+
+    place: int  # from 0
+    prompt: str
+    first: rules.Stage
+    week: rules.Stage
+
+
+@dataclass(frozen=True)
+class LessonRows:
+    key: str
+    title: str
+    questions: list[QuestionRow]
+
+
+def question_analysis(part: RoleView) -> list[LessonRows]:
+    """Per lesson of the role (as the release has them) and question: who answered it, and
+    the share wrong, on first sight and a week or more later; withheld when too few."""
+    numbers = part.numbers
+    return [LessonRows(lesson.key, lesson.title, [
+        QuestionRow(place, prompt, numbers.first_sight((lesson.key, place)),
+                    numbers.after_a_week((lesson.key, place)))
+        for place, prompt in enumerate(lesson.prompts)]) for lesson in part.lessons]
 
 
 def releases_of(organisation_id: int, slug: str) -> list[tuple[datetime, rules.RoleRelease]]:

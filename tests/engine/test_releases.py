@@ -64,16 +64,41 @@ def test_the_guarantee_in_numbers():
 @pytest.mark.parametrize("kwargs", [
     {"rho": 0}, {"rho": -1}, {"rho": math.nan}, {"rho_year": math.inf}, {"days": 0},
     {"days": 1.5}, {"delta": 0.0}, {"delta": 1.0}, {"rho": 2.0, "rho_year": 1.0},
-    {"hours_cap": 0}, {"fee_cap": True},
+    {"hours_cap": 0}, {"fee_cap": True}, {"questions_cap": 0}, {"questions_cap": 2.5},
 ])
 def test_a_budget_that_makes_no_sense_is_refused(kwargs):
     with pytest.raises(ValueError):
         Budget(**kwargs)
 
 
-@given(st.integers(1, 60), st.floats(0.01, 5))
-def test_a_release_never_spends_more_than_its_rho_whatever_one_person_does(competencies, rho):
-    budget = Budget(rho=rho, rho_year=rho * 52)
+def test_the_shares_of_rho_add_up_to_what_a_change_a_presence_and_a_move_may_cost():
+    """Tables and questions are paid for a change, half for a presence (half the cells
+    move); the learners only by a presence; the plan sums by both."""
+    sums = rules.SHARE_MINUTES + rules.SHARE_FEES + rules.SHARE_COVERED + rules.SHARE_UNCOVERED
+    assert sums == pytest.approx(0.15)
+    change = rules.SHARE_TABLES + rules.SHARE_QUESTIONS + sums
+    presence = (rules.SHARE_TABLES + rules.SHARE_QUESTIONS) / 2 + rules.SHARE_LEARNERS + sums
+    assert change == pytest.approx(0.75)
+    assert presence == pytest.approx(0.5)  # so a move between two roles: 1.0
+    # OpenDP's maps agree: 3 competencies, K = 10 at rho 0.5.
+    found = rules.scales(Budget(), 3)
+    assert found.change == pytest.approx(0.375, rel=1e-6)
+    assert found.presence == pytest.approx(0.25, rel=1e-6)
+
+
+def test_the_question_cells_are_as_sensitive_as_2k_cells_can_be():
+    # K = 10: a change moves 4K = 40 cells by one (sqrt 40 = 2 sqrt 10), a presence 20.
+    assert rules.distances(10) == pytest.approx((math.sqrt(40), math.sqrt(20)))
+    # Their share of rho 0.5 for a change: 0.075 = d^2 / (2 sigma^2), so sigma = sqrt(40 / 0.15).
+    assert rules.scales(Budget(), 3).questions == pytest.approx(math.sqrt(40 / 0.15))
+    assert rules.scales(Budget(questions_cap=5), 3).questions == pytest.approx(
+        math.sqrt(20 / 0.15))
+
+
+@given(st.integers(1, 60), st.floats(0.01, 5), st.integers(1, 50))
+def test_a_release_never_spends_more_than_its_rho_whatever_one_person_does(competencies, rho,
+                                                                          k):
+    budget = Budget(rho=rho, rho_year=rho * 52, questions_cap=k)
     one = rules.scales(budget, competencies)
     other = rules.scales(budget, max(1, competencies // 2))
     # Within a role: a change costs 0.75 of rho; joining or leaving, 0.5; a move between
@@ -295,3 +320,106 @@ def test_guessing_her_level_among_five_is_barely_better_than_chance(record_prope
     record_property("attacker_accuracy", accuracy)
     print(f"five levels: right {accuracy:.1%}; chance 20.0%")
     assert accuracy <= 0.35
+
+
+# --- the question analysis ---------------------------------------------------------------------
+
+QUESTIONS = tuple(("till-safety", place) for place in range(4)) + (("greeting", 0),)
+K = 3
+# A learner's answers: per question (first answer right?, a week later: None, right?, ...)
+Answers = dict[rules.Question, tuple[bool, bool | None]]
+
+
+def question_counts(learners: list[Answers], people: People | None = None) -> RoleCounts:
+    cells: dict[rules.Question, list[int]] = {}
+    for answers in learners:
+        for q, (first, week) in answers.items():
+            row = cells.setdefault(q, [0, 0, 0, 0])
+            row[0 if first else 1] += 1
+            if week is not None:
+                row[2 if week else 3] += 1
+    base = counts(people or population(3))
+    return replace(base, questions=QUESTIONS,
+                   answers={q: (a, b, c, d) for q, (a, b, c, d) in cells.items()})
+
+
+answers_of = st.dictionaries(st.sampled_from(QUESTIONS),
+                             st.tuples(st.booleans(), st.none() | st.booleans()), max_size=K)
+
+
+@given(st.lists(answers_of, max_size=8), answers_of, answers_of)
+def test_the_question_cells_move_no_more_than_their_sensitivity(others, a, b):
+    """One learner of at most K questions, answering anything else (other questions, other
+    answers), moves the true cells by at most 2 sqrt(K); joining or leaving, sqrt(2K)."""
+    change, presence = rules.distances(K)
+    before = rules.question_truth(question_counts([*others, a]))
+    changed = rules.question_truth(question_counts([*others, b]))
+    absent = rules.question_truth(question_counts(others))
+    assert np.linalg.norm((before - changed).ravel()) <= change + 1e-9
+    assert np.linalg.norm((before - absent).ravel()) <= presence + 1e-9
+
+
+def test_question_cells_that_cannot_be_counts_are_refused():
+    fair = question_counts([])
+    for wrong in ({("elsewhere", 0): (1, 0, 0, 0)}, {QUESTIONS[0]: (1, 0, 1, 1)},
+                  {QUESTIONS[0]: (-1, 0, 0, 0)}):
+        with pytest.raises(ValueError):
+            rules.measure(replace(fair, answers=wrong), Budget())
+
+
+def test_tidy_cells_are_whole_non_negative_and_the_week_no_more_than_the_first():
+    assert rules.tidy_cells([4.0, -2.0, 1.0, 0.0]) == (4, 0, 1, 0)
+    # The week after (6 + 3 = 9) cannot be more learners than answered at all (5): 9 is
+    # apportioned to 5 by projection: [6, 3] - 2 = [4, 1].
+    assert rules.tidy_cells([3.0, 2.0, 6.0, 3.0]) == (3, 2, 4, 1)
+    assert rules.tidy_cells([-1.0, -3.0, 2.0, 1.0]) == (0, 0, 0, 0)
+
+
+def test_a_stage_is_withheld_under_the_threshold_and_its_share_with_it():
+    # sigma 2: the answered count (two cells) has margin 1.96 * 2 * sqrt 2 = 5.5 -> 6.
+    assert rules.stage(8, 2, 2.0) == rules.Stage(None, None)  # 10 - 6 = 4 < 5
+    found = rules.stage(8, 3, 2.0)  # 11 - 6 = 5: shown
+    assert found.answered == rules.Estimate(11, 6)
+    assert found.wrong is not None and found.wrong.value == pytest.approx(3 / 11)
+    # The share's margin: 1.96 * 2 * sqrt(64 + 9) / 121 = 0.2762.
+    assert found.wrong.margin == pytest.approx(1.96 * 2 * math.sqrt(73) / 121)
+
+
+def test_released_questions_behave_and_survive_the_round_trip():
+    rng = np.random.default_rng(3)
+    learners = [{QUESTIONS[i]: (bool(rng.random() < 0.7),
+                                None if rng.random() < 0.5 else bool(rng.random() < 0.8))
+                 for i in rng.permutation(len(QUESTIONS))[:K].tolist()} for _ in range(60)]
+    release = rules.measure(question_counts(learners), Budget())
+    assert release.questions == QUESTIONS and set(release.answers) == set(QUESTIONS)
+    for right, wrong, week_right, week_wrong in release.answers.values():
+        assert min(right, wrong, week_right, week_wrong) >= 0
+        assert week_right + week_wrong <= right + wrong
+    again = rules.RoleRelease.from_dict(release.to_dict())
+    assert again == release
+    old = release.to_dict()
+    del old["answers"], old["questions_sigma"]  # a release stored before the analysis
+    assert rules.RoleRelease.from_dict(old).first_sight(QUESTIONS[0]) == rules.Stage(None, None)
+
+
+def test_an_attacker_cannot_tell_whether_she_got_a_question_wrong(record_property):
+    """She answers one question for the first time between two releases, right or wrong;
+    the attacker knows everyone else's answers and reads the release after."""
+    budget = Budget()
+    rng = np.random.default_rng(17)
+    others = [{QUESTIONS[0]: (bool(rng.random() < 0.7), None)} for _ in range(40)]
+    known = rules.question_truth(question_counts(others))[0]
+    runs, right = 400, []
+    for run in range(runs):
+        wrong = run % 2 == 0
+        seen = rules.measure(question_counts([*others, {QUESTIONS[0]: (not wrong, None)}]),
+                             budget).answers[QUESTIONS[0]]
+        rose_wrong, rose_right = seen[1] - known[1], seen[0] - known[0]
+        guess = rose_wrong > rose_right if rose_wrong != rose_right else run % 4 < 2
+        right.append(guess == wrong)
+    accuracy = _balanced_accuracy(right)
+    bound = _bound(budget.rho)
+    record_property("attacker_accuracy", accuracy)
+    print(f"a question's answer: right {accuracy:.1%}; a coin 50.0%; the guarantee allows "
+          f"{bound:.1%}")
+    assert accuracy <= bound + 3 * math.sqrt(0.25 / runs)

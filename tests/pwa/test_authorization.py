@@ -87,6 +87,7 @@ POST   /author/{role}/draft/move                      302  403     403   302    
 GET    /author/{role}/draft/competency/{competency}   302  403     403   200    403     403
 POST   /author/{role}/draft/competency/{competency}   302  403     403   422    403     403
 GET    /author/{role}/draft/preview                   302  403     403   200    403     403
+GET    /author/{role}/questions                       302  403     403   200    403     403
 POST   /author/{role}/draft/publish                   302  403     403   302    403     403
 POST   /author/{role}/draft/discard                   302  403     403   302    403     403
 # L&D: admins only
@@ -113,6 +114,7 @@ GET    /reports/priorities/{role}                     302  403     403   403    
 GET    /reports/priorities/{role}?site=nowhere        302  403     403   403    403     422
 GET    /reports/case/{role}                           302  403     403   403    403     200
 GET    /reports/practice                              302  403     403   403    403     200
+GET    /reports/questions/{role}                      302  403     403   403    403     200
 # API: sign-in
 GET    /api/v1/openapi.json                           200  200     200   200    200     200
 GET    /api/v1/auth/csrf                              200  200     200   200    200     200
