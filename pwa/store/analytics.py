@@ -239,7 +239,7 @@ def answers_query(role: Role, cap: int) -> Any:
                            lesson.c.revision == review.revision))
         .join(Person, Person.id == review.person_id)
         .where(Person.role_id == role.id)
-        .subquery("answered"))
+        .cte("answered"))
     first = select(answered).where(answered.c.n == 1).subquery("first")
     again = aliased(answered, name="again")
     same = and_(again.c.person_id == first.c.person_id, again.c.item_id == first.c.item_id,
