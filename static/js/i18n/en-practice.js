@@ -25,7 +25,7 @@ export default {
   'practice.week_met': 'You reached your goal for this week.',
   'practice.mastery': 'What practice shows',
   'practice.mastery_private': 'Only you see this, beside your own rating.',
-  'practice.mastery_value': 'Practice: {percent}% of level {level}',
+  'practice.mastery_value': 'Practice at level {level}: {percent}% remembered',
   'practice.mastery_unknown': 'Practice: not enough answers yet',
   'practice.your_rating': 'Your rating: level {level}',
   'practice.not_rated': 'Your rating: not rated yet',
