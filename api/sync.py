@@ -19,6 +19,7 @@ from engine.errors import N_
 from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.i18n import translate
+from pwa.session import current_session_id
 from pwa.sync import bootstrap as bundle
 from pwa.sync import ingest, quarantine
 
@@ -33,7 +34,11 @@ class SyncRequest(Schema):
 @responds(200, 401, etag=True)
 def bootstrap() -> Response:
     """Everything the phone needs to work offline: revalidate it with its ETag."""
-    return content_response(bundle.bundle(signed_in()), immutable=False)
+    found = bundle.bundle(signed_in())
+    # Which of the person's devices this one is: known to the request, not to the bundle.
+    if "push" in found:
+        found["push"] = {**found["push"], "this_session": current_session_id()}
+    return content_response(found, immutable=False)
 
 
 SIGN_IN_AGAIN = N_("Please sign in again. Your answers are kept on this phone meanwhile.")

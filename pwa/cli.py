@@ -67,10 +67,12 @@ def _groups() -> list[Any]:
     from pwa.jobs.fitting import practice_cli
     from pwa.jobs.mentors import mentors_cli
     from pwa.jobs.plans import plans_cli
+    from pwa.jobs.push import push_cli
     from pwa.jobs.releases import releases_cli
+    from pwa.vapid import vapid_cli
 
     return [invite_cli, seed_demo_command, jobs_cli, mentors_cli, plans_cli, practice_cli,
-            releases_cli]
+            push_cli, releases_cli, vapid_cli]
 
 
 GROUPS = _groups()

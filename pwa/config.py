@@ -73,6 +73,17 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # has this many (engine/fitting.py), and adopted only if they predict better.
         "SKILLPATH_FIT_MIN_LOGS": 1000,
         "SKILLPATH_RELEASE_QUESTIONS_CAP": 10,
+        # Push: the key pair (pwa/vapid.py; the environment's VAPID_* override the file in
+        # instance/), the contact the push services may write to about our pushes (a
+        # mailto: or https: address; empty: the origin when it is https), the push services
+        # we post to besides the browsers' own (comma-separated hosts, or origins such as
+        # http://localhost:8123 for a test's local service), and how long one post may take.
+        "VAPID_PRIVATE_KEY": None,
+        "SKILLPATH_VAPID_FILE": os.path.join(instance_path, "vapid_private.pem"),
+        "VAPID_PUBLIC_KEY": None,
+        "SKILLPATH_PUSH_CONTACT": "",
+        "SKILLPATH_PUSH_SERVICES": "",
+        "SKILLPATH_PUSH_TIMEOUT": 10.0,
     }
 
 
@@ -98,6 +109,9 @@ def from_environment(
         found["SECRET_KEY"] = environ["SECRET_KEY"]
     if environ.get("DATABASE_URL"):
         found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+    for key in ("VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY"):
+        if environ.get(key):
+            found[key] = environ[key]
     if environ.get("REDIS_URL"):
         found["REDIS_URL"] = environ["REDIS_URL"]
         found["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
@@ -139,6 +153,16 @@ def finish(config: dict[str, Any]) -> None:
     fit_min = config["SKILLPATH_FIT_MIN_LOGS"]
     if isinstance(fit_min, bool) or not isinstance(fit_min, int) or fit_min < 1:
         raise RuntimeError("SKILLPATH_FIT_MIN_LOGS must be a whole number of answers, at least 1")
+    contact = config["SKILLPATH_PUSH_CONTACT"] or (
+        config["SKILLPATH_ORIGIN"] if config["SKILLPATH_ORIGIN"].startswith("https://")
+        else "mailto:push@localhost")
+    if not contact.startswith(("mailto:", "https://")) or len(contact) < 10:
+        raise RuntimeError("SKILLPATH_PUSH_CONTACT must be a mailto: or https: address")
+    config["SKILLPATH_PUSH_CONTACT"] = contact
+    timeout = config["SKILLPATH_PUSH_TIMEOUT"]
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+            or not 0 < timeout <= 60:
+        raise RuntimeError("SKILLPATH_PUSH_TIMEOUT must be more than 0 and at most 60 seconds")
     # The cookie and the stored data of a signed-in session last as long as it may.
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=absolute)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

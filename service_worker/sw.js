@@ -169,6 +169,85 @@ async function askPagesToSync() {
   for (const page of pages) page.postMessage({ type: 'sync-now' });
 }
 
+// Push: the server sends each notification already in the learner's language, as JSON
+// {kind, title, body, url}. One that is empty or unreadable still shows a plain reminder,
+// and a tap only ever opens a page of this app.
+const PUSH_FALLBACK = {
+  en: { title: 'Skillpath', body: 'A few minutes of learning are waiting for you.' },
+};
+
+function pushMessage(event) {
+  let data = null;
+  try {
+    data = event.data ? event.data.json() : null;
+  } catch {
+    data = null;
+  }
+  const text = (value, limit) => (typeof value === 'string' && value.trim() ? value.slice(0, limit) : null);
+  const fallback = PUSH_FALLBACK[(self.navigator.language || 'en').slice(0, 2)] ?? PUSH_FALLBACK.en;
+  const kind = text(data?.kind, 32)?.replace(/[^a-z0-9._-]/gi, '-') ?? 'reminder';
+  return {
+    title: text(data?.title, 200) ?? fallback.title,
+    body: text(data?.body, 600) ?? (data ? '' : fallback.body),
+    url: appUrl(data?.url),
+    kind,
+  };
+}
+
+/** A path of this app, or the app's start: a payload never sends anyone elsewhere. */
+function appUrl(value) {
+  try {
+    const url = new URL(typeof value === 'string' ? value : '/app', self.location.origin);
+    if (url.origin === self.location.origin) return url.pathname + url.search + url.hash;
+  } catch {
+    // not a URL at all
+  }
+  return '/app';
+}
+
+async function showPush(event) {
+  const note = pushMessage(event);
+  await self.registration.showNotification(note.title, {
+    body: note.body,
+    icon: '/static/icons/icon-192.png',
+    badge: '/static/icons/badge-96.png',
+    tag: `skillpath-${note.kind}`, // one per kind: a new one replaces the unread one
+    data: { url: note.url, kind: note.kind },
+  });
+}
+
+async function openFromNotification(event) {
+  event.notification.close();
+  const url = new URL(appUrl(event.notification.data?.url), self.location.origin).href;
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+  if (open) {
+    // Always navigated: a client's url can lag behind the page's own hash changes.
+    const shown = (await open.navigate(url)) ?? open;
+    // Focusing needs the tap itself; should the browser refuse it, the page is there anyway.
+    await shown.focus().catch(() => {});
+    return;
+  }
+  await self.clients.openWindow(url);
+}
+
+/** The browser renewed the subscription: tell the server, which forgets the old endpoint. */
+async function renewSubscription(event) {
+  const old = event.oldSubscription;
+  const fresh = event.newSubscription
+    ?? (old ? await self.registration.pushManager.subscribe(old.options) : null);
+  if (!fresh) return;
+  const who = await fetch('/api/v1/auth/csrf', { credentials: 'same-origin', cache: 'no-store' });
+  if (!who.ok) return;
+  const { csrf_token: token } = await who.json();
+  await fetch('/api/v1/push/subscriptions', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token },
+    body: JSON.stringify({ ...fresh.toJSON(), replaces: old?.endpoint ?? null }),
+  });
+}
+
 self.addEventListener('install', (event) => event.waitUntil(precacheShell()));
 self.addEventListener('activate', (event) => event.waitUntil(deleteStaleCaches()));
 self.addEventListener('fetch', onFetch);
@@ -179,3 +258,6 @@ self.addEventListener('message', (event) => {
   if (event.data?.type === 'skip-waiting') self.skipWaiting();
   if (event.data?.type === 'cache-content') event.waitUntil(warmContent(event.data.urls ?? []));
 });
+self.addEventListener('push', (event) => event.waitUntil(showPush(event)));
+self.addEventListener('notificationclick', (event) => event.waitUntil(openFromNotification(event)));
+self.addEventListener('pushsubscriptionchange', (event) => event.waitUntil(renewSubscription(event)));

@@ -65,6 +65,8 @@ def base_config(settings: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         "SKILLPATH_ORIGIN": "http://localhost",
         "SKILLPATH_RP_ID": "localhost",
         "SKILLPATH_JOBS_INLINE": True,
+        # Push is off unless a test gives a key: never the developer's instance/ key file.
+        "SKILLPATH_VAPID_FILE": "",
         **settings,
         **overrides,
     }

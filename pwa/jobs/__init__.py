@@ -36,6 +36,7 @@ JOBS: dict[str, str] = {
     "plans.summarise": "pwa.jobs.plans:summarise_person",
     "plans.summarise_organisation": "pwa.jobs.plans:summarise_organisation",
     "practice.fit": "pwa.jobs.fitting:fit_due",
+    "push.send": "pwa.jobs.push:send_due",
     "releases.publish": "pwa.jobs.releases:publish_due",
 }
 

@@ -22,6 +22,7 @@ from pwa.models.plans import (
 )
 from pwa.models.practice import LessonCompletion, PracticeCard, PracticeReview
 from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompetency
+from pwa.models.push import Notification, PushDelivery, PushSubscription
 from pwa.models.releases import Release
 from pwa.models.sessions import Session, SessionData
 from pwa.models.sync import Event, QuarantinedEvent
@@ -38,6 +39,9 @@ __all__ = [
     "LatestRating",
     "LessonCompletion",
     "MentorCompetency",
+    "Notification",
+    "PushDelivery",
+    "PushSubscription",
     "MentorOffer",
     "MentorRequest",
     "MentorSuggestion",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, TypeDecorator
@@ -55,5 +55,5 @@ def as_dict(row: Any, *fields: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in fields:
         value = getattr(row, name)
-        out[name] = value.isoformat() if isinstance(value, datetime) else value
+        out[name] = value.isoformat() if isinstance(value, date) else value
     return out

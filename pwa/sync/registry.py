@@ -40,6 +40,7 @@ from pwa.store import (
     plans,
     practice,
     profiles,
+    push,
     releases,
     sessions,
 )
@@ -149,6 +150,16 @@ def plan_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     return plans.bootstrap_part(person, bundle, translate)
 
 
+def push_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
+    """The key to subscribe with (None: push is not set up here) and the devices that get
+    the person's notifications (the API marks which one asks)."""
+    from pwa import vapid
+
+    keys = vapid.keys()
+    return {"push": {"public_key": keys.public if keys else None,
+                     "devices": push.devices(person)}}
+
+
 @cache
 def registry() -> Registry:
     """Every concept's contributions, in one list each."""
@@ -199,7 +210,7 @@ def registry() -> Registry:
     # The practice part reads the plan's lines: after it.
     r.bootstrap += [people.bootstrap_part, profiles.bootstrap_part, assessment.bootstrap_part,
                     catalogue.bootstrap_part, plan_part, practice.bootstrap_part,
-                    mentors.bootstrap_part, releases.bootstrap_part]
+                    mentors.bootstrap_part, releases.bootstrap_part, push_part]
 
     r.personal_data("people", export=people.export_person, key="person",
                     title=N_("About you"))
@@ -244,6 +255,12 @@ def registry() -> Registry:
                     title=N_("When each practice question is due again"))
     r.personal_data("lesson_completions", export=practice.export_completions,
                     title=N_("Lessons you finished"))
+    r.personal_data("push_subscriptions", export=push.export_subscriptions,
+                    title=N_("Devices that get your notifications"))
+    r.personal_data("notifications", export=push.export_notifications,
+                    title=N_("Notifications sent to you"))
+    r.personal_data("push_deliveries", export=push.export_deliveries,
+                    title=N_("Which device each notification reached"))
     r.personal_data("events", export=events.export, title=N_("What your phone sent"))
     r.personal_data("quarantined_events", export=quarantine.export,
                     title=N_("What your phone sent that could not be saved"))

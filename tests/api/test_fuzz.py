@@ -22,7 +22,7 @@ import schemathesis
 import sqlalchemy as sa
 
 from pwa.extensions import db
-from pwa.models import Item, Passkey
+from pwa.models import Item, Passkey, PushSubscription, Session
 from tests.factories import Api, enrol, make_invite, make_person, seed_catalogue, sign_in
 from tests.softauthn import SoftAuthenticator
 
@@ -47,6 +47,11 @@ REFUSED: dict[str, dict[int, set[tuple[str, str | None]]]] = {
     "GET /api/v1/catalog": {422: {("invalid_input", "competency")}},
     # Feedback about a competency key that the role's current profile does not have.
     "POST /api/v1/feedback": {422: {("invalid_input", "competency")}},
+    # A push subscription whose endpoint is no push service we post to, or whose keys are
+    # not a P-256 point and a 16-byte secret: the document cannot say which hosts those are.
+    "POST /api/v1/push/subscriptions": {422: {("invalid_input", "endpoint"),
+                                              ("invalid_input", "p256dh"),
+                                              ("invalid_input", "auth")}},
 }
 
 
@@ -64,6 +69,7 @@ def config(names: dict[str, list[Any]]) -> schemathesis.Config:
             "body.role": {"dictionary": "roles", "probability": half},
             "path.key": {"dictionary": "items", "probability": half},
             "path.passkey_id": {"dictionary": "passkeys", "probability": half},
+            "path.subscription_id": {"dictionary": "subscriptions", "probability": half},
             "query.competency": {"dictionary": "competencies", "probability": half},
             **{f"query.{n}": {"dictionary": "versions", "probability": half}
                for n in ("version", "from", "to", "revision")},
@@ -118,6 +124,13 @@ def keep_session(app: Any, api: Api) -> None:
     LEARNER["token"] = api.csrf()
     LEARNER["session"] = next(s["id"] for s in api.get("/api/v1/me/sessions").get_json()[
         "sessions"] if s["current"])
+    with app.app_context():  # devices that get the learner's notifications, to remove
+        session = db.session.get(Session, LEARNER["session"])
+        db.session.add_all(PushSubscription(
+            person_id=session.person_id, session_id=session.id, device=f"Phone {n}",
+            endpoint=f"https://fcm.googleapis.com/fcm/send/{session.id}-{n}", p256dh="k",
+            auth="a") for n in range(5))
+        db.session.commit()
 
 
 def as_the_learner_now(case: schemathesis.Case) -> None:
@@ -148,7 +161,10 @@ NEVER_SUCCEED = {"POST /api/v1/auth/login/verify", "POST /api/v1/auth/register/v
                  # L&D only: the fuzzer's learner is refused (403) however the query reads;
                  # their 200s are asked for in tests/pwa/test_reports.py.
                  "GET /api/v1/analytics/priorities", "GET /api/v1/gaps",
-                 "GET /api/v1/releases/latest"}
+                 "GET /api/v1/releases/latest",
+                 # Random keys are never a browser's P-256 key: tests/api/test_push.py
+                 # subscribes real ones.
+                 "POST /api/v1/push/subscriptions"}
 
 
 @pytest.fixture
@@ -176,10 +192,13 @@ def api_document(fuzzed_app):
     with fuzzed_app.app_context():
         first = db.session.scalar(sa.select(sa.func.min(Passkey.id)))
         items = db.session.scalars(sa.select(Item.key)).all()
+        first_subscription = db.session.scalar(sa.select(sa.func.min(PushSubscription.id)))
     # The learner's passkeys, and those of the learners who replace a deleted one.
     passkeys = list(range(first, first + 20))
+    # Each session the learner signs in with gets five devices: these and those to come.
+    subscriptions = list(range(first_subscription, first_subscription + 200))
     names = {"roles": ["store-associate", "warehouse-picker"], "items": list(items),
-             "passkeys": passkeys, "versions": [1],
+             "passkeys": passkeys, "versions": [1], "subscriptions": list(subscriptions),
              "competencies": ["store-associate/greet", "warehouse-picker/pick"]}
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzzed_app,
                                           config=config(names))

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Feedback, Invite, Item, Passkey, Person, Role, Session
+from pwa.models import Feedback, Invite, Item, Passkey, Person, PushSubscription, Role, Session
 from pwa.store import profiles
 from tests.factories import (
     Api,
@@ -139,6 +139,10 @@ GET    /api/v1/feedback                               401  200     200   200    
 GET    /api/v1/plan                                   401  200     200   200    200     200
 GET    /api/v1/colleagues?q=an                        401  200     200   200    200     200
 GET    /api/v1/mentors                                401  200     200   200    200     200
+GET    /api/v1/push                                   401  200     200   200    200     200
+POST   /api/v1/push/subscriptions                     401  422     422   422    422     422  pushsub
+POST   /api/v1/push/unsubscribe                       401  200     200   200    200     200   unsub
+DELETE /api/v1/push/subscriptions/{subscription}      401  200     404   404    404     404
 POST   /api/v1/feedback                               401  201     201   201    201     201   note
 # API: content for everyone signed in
 GET    /api/v1/roles                                  401  200     200   200    200     200
@@ -157,6 +161,9 @@ BODIES: dict[str, Any] = {
     "cred": {"credential": {}},
     "sync": {"events": []},
     "note": {"role": "{role}", "kind": "unclear", "text": "Level 4 reads like level 3."},
+    # A push service nobody may ask the server to post to.
+    "pushsub": {"endpoint": "https://evil.example/push", "keys": {"p256dh": "x", "auth": "y"}},
+    "unsub": {"endpoint": "https://fcm.googleapis.com/fcm/send/x"},
 }
 
 
@@ -189,7 +196,8 @@ ROWS = parse(MATRIX)
 # Values that match each placeholder's route, to find which route a row is.
 SHAPES = {"role": "store-associate", "token": "x", "passkey": "1", "session": "1",
           "feedback": "1",
-          "competency": "greet", "invite": "1", "author_id": "1", "item": "x"}
+          "competency": "greet", "invite": "1", "author_id": "1", "item": "x",
+          "subscription": "1"}
 
 
 def test_every_route_has_a_row_and_every_row_a_route():
@@ -274,6 +282,12 @@ def world(app, org) -> World:
         profiles.open_draft(role, grace, clock.now())
         db.session.commit()
         ana = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
+        ana_session = db.session.scalar(sa.select(Session.id).where(Session.person_id == ana.id))
+        subscription = PushSubscription(
+            person_id=ana.id, session_id=ana_session, device="Work phone",
+            endpoint="https://fcm.googleapis.com/fcm/send/ana", p256dh="x", auth="y")
+        db.session.add(subscription)
+        db.session.flush()
         world.values = {
             "role": "store-associate", "competency": "greet", "token": token,
             "passkey": str(db.session.scalar(sa.select(Passkey.id)
@@ -285,7 +299,9 @@ def world(app, org) -> World:
                                             .where(Invite.used_at.is_(None)))),
             "author_id": str(grace.id),
             "item": db.session.scalar(sa.select(Item.key).order_by(Item.id)),
+            "subscription": str(subscription.id),
         }
+        db.session.commit()
     return world
 
 

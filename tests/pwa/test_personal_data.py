@@ -11,10 +11,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from engine import push as push_rules
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import MentorSuggestion, Person, PlanSuggestion
-from pwa.store import catalogue, people
+from pwa.models import MentorSuggestion, Person, PlanSuggestion, Session
+from pwa.store import catalogue, people, push
 from pwa.sync.registry import registry
 from tests.factories import Api, moment, publish_profile, sign_in_as
 
@@ -132,6 +133,23 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
     with app.app_context():
         assert [(s.learner_id, s.competency, s.mentor_id) for s in db.session.scalars(
             sa.select(MentorSuggestion))] == [(author_id, "tills", ana_id)]
+
+    with app.app_context():  # Grace's phone gets notifications; one reached it
+        grace = db.session.get(Person, author_id)
+        session_id = db.session.scalar(sa.select(Session.id).where(
+            Session.person_id == author_id).limit(1))
+        subscription = push_rules.Subscription("https://fcm.googleapis.com/fcm/send/grace",
+                                               "p256dh-key", "auth-secret")
+        push.subscribe(grace, session_id, subscription, clock.now())
+        push.claim([push.Claim(author_id, "plan", clock.now().date(),
+                               push_rules.Message("plan", "Time to learn", "5 minutes", "/app"),
+                               clock.now() + timedelta(hours=1))], clock.now())
+        [taken] = push.take_due(clock.now())
+        note = push.outgoing(taken)
+        assert note is not None
+        push.record(note, [(note.targets[0][0], note.targets[0][1], 201,
+                            push_rules.Outcome.DELIVERED)], clock.now())
+        db.session.commit()
 
     with app.app_context():
         columns = person_columns()

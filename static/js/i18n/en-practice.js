@@ -31,6 +31,7 @@ export default {
   'practice.not_rated': 'Your rating: not rated yet',
   'practice.look_again': 'Want to look at your rating for {name} again?',
   'practice.settings': 'Practice settings',
+  'practice.reminders': 'Reminders on this phone',
   'practice.daily_minutes': 'Minutes of practice a day',
   'practice.weekly_goal': 'Days a week you aim to practise',
   'practice.save_settings': 'Save practice settings',

@@ -81,11 +81,12 @@ function settings(state) {
 
 export function render(state) {
   const title = `<h1 tabindex="-1">${esc(t('practice.title'))}</h1>`;
-  if (!state.practice) return `${title}<p>${esc(t('practice.none'))}</p>`;
+  const reminders = `<p><a class="standalone" href="#/reminders">${esc(t('practice.reminders'))}</a></p>`;
+  if (!state.practice) return `${title}<p>${esc(t('practice.none'))}</p>${reminders}`;
   return `${title}${today(state)}
     <p class="hint">${esc(t('practice.offline_ready'))}</p>
     <p class="notice" id="storage-short" role="status" hidden></p>
-    ${week(state)}${mastery(state)}${state.plan ? settings(state) : ''}`;
+    ${week(state)}${mastery(state)}${state.plan ? settings(state) : ''}${reminders}`;
 }
 
 /** Ask once that the phone keep what the app stored; say plainly when space runs short. */

@@ -1,0 +1,257 @@
+"""Push subscriptions, notifications claimed once, and the log of what reached which device.
+
+The rules (which endpoints, what a push service's answer means, when to try
+again) are ``engine.push``'s; this module keeps the rows. The sender itself is
+``pwa.jobs.push``: it is the only place that posts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine import push as rules
+from engine.errors import N_, NotFound
+from pwa.extensions import db
+from pwa.models import Notification, Passkey, Person, PushDelivery, PushSubscription, Session
+from pwa.models.base import as_dict, dialect_insert
+
+LEASE = timedelta(minutes=5)  # a sender that took a notification and died: retried after this
+LOG_DAYS = 30  # how far back the account page's delivery log reaches
+
+
+def extra_services(config: dict[str, Any]) -> tuple[str, ...]:
+    """The push services an operator added (``SKILLPATH_PUSH_SERVICES``)."""
+    return tuple(s.strip() for s in str(config.get("SKILLPATH_PUSH_SERVICES") or "").split(",")
+                 if s.strip())
+
+
+def subscribe(person: Person, session_id: int, subscription: rules.Subscription,
+              now: datetime) -> PushSubscription:
+    """Keep ``subscription`` for this device; the same endpoint again replaces the old row.
+
+    A browser that signed in as someone else before keeps its endpoint: the
+    row moves to whoever subscribed last, so it never reaches two people.
+    """
+    session = db.session.get(Session, session_id)
+    if session is None or session.person_id != person.id:
+        raise NotFound(N_("This device is not signed in any more."))
+    passkey = db.session.get(Passkey, session.passkey_id)
+    device = (passkey.name if passkey is not None else "")[:120]
+    values = {"person_id": person.id, "session_id": session_id,
+              "endpoint": subscription.endpoint, "p256dh": subscription.p256dh,
+              "auth": subscription.auth, "device": device, "created_at": now}
+    insert = dialect_insert(PushSubscription).values(**values)
+    db.session.execute(insert.on_conflict_do_update(
+        index_elements=["endpoint"],
+        set_={k: insert.excluded[k] for k in ("person_id", "session_id", "p256dh", "auth",
+                                              "device", "created_at")}))
+    row = db.session.execute(sa.select(PushSubscription).where(
+        PushSubscription.endpoint == subscription.endpoint)).scalar_one()
+    return row
+
+
+def devices(person: Person) -> list[dict[str, Any]]:
+    """The person's subscribed devices, newest first (what the app lists, with "Remove")."""
+    rows = db.session.execute(
+        sa.select(PushSubscription.id, PushSubscription.device, PushSubscription.session_id,
+                  PushSubscription.created_at, PushSubscription.last_sent_at)
+        .where(PushSubscription.person_id == person.id)
+        .order_by(PushSubscription.created_at.desc(), PushSubscription.id.desc())).all()
+    return [{"id": r.id, "device": r.device, "session_id": r.session_id,
+             "created_at": r.created_at.isoformat(),
+             "last_sent_at": r.last_sent_at.isoformat() if r.last_sent_at else None}
+            for r in rows]
+
+
+def remove(person: Person, subscription_id: int) -> None:
+    """Remove one of the person's devices; someone else's is not found, as if it never was."""
+    removed = db.session.execute(sa.delete(PushSubscription).where(
+        PushSubscription.id == subscription_id, PushSubscription.person_id == person.id))
+    if not removed.rowcount:  # type: ignore[attr-defined]
+        raise NotFound(N_("That device is not getting notifications."))
+
+
+def remove_endpoint(person: Person, endpoint: str) -> bool:
+    """Remove the person's subscription of this endpoint (the browser unsubscribed)."""
+    removed = db.session.execute(sa.delete(PushSubscription).where(
+        PushSubscription.endpoint == endpoint, PushSubscription.person_id == person.id))
+    return bool(removed.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What to send one person, decided for one kind and local date."""
+
+    person_id: int
+    kind: str
+    local_date: date
+    message: rules.Message
+    expires_at: datetime
+
+
+def claim(claims: list[Claim], now: datetime) -> int:
+    """Insert each claim unless its (person, kind, local date) was claimed already.
+
+    Returns how many were new. Two ticks deciding the same minute, in two
+    processes, insert the same rows: the unique constraint keeps one of each.
+    """
+    if not claims:
+        return 0
+    for c in claims:
+        c.message.payload()  # refuse a message too long before anything is stored
+    rows = [{"person_id": c.person_id, "kind": c.kind, "local_date": c.local_date,
+             "title": c.message.title, "body": c.message.body, "url": c.message.url,
+             "state": "pending", "attempts": 0, "claimed_at": now, "next_attempt_at": now,
+             "expires_at": c.expires_at} for c in claims]
+    insert = dialect_insert(Notification).on_conflict_do_nothing(
+        index_elements=["person_id", "kind", "local_date"])
+    result = db.session.execute(insert.returning(Notification.id), rows)
+    return len(result.all())
+
+
+def take_due(now: datetime, limit: int = 500) -> list[int]:
+    """Take up to ``limit`` notifications due now, each leased to this sender.
+
+    A row is taken by moving its ``next_attempt_at`` a lease ahead, guarded by
+    the value read: of two senders racing for a row, one updates it and the
+    other updates nothing and leaves it. Commit before posting, so the lease
+    holds while the posts are under way.
+    """
+    rows = db.session.execute(
+        sa.select(Notification.id, Notification.next_attempt_at)
+        .where(Notification.state == "pending", Notification.next_attempt_at <= now)
+        .order_by(Notification.next_attempt_at, Notification.id).limit(limit)).all()
+    taken = []
+    for row in rows:
+        updated = db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id == row.id, Notification.state == "pending",
+                   Notification.next_attempt_at == row.next_attempt_at)
+            .values(next_attempt_at=now + LEASE, attempts=Notification.attempts + 1))
+        if updated.rowcount:  # type: ignore[attr-defined]
+            taken.append(row.id)
+    return taken
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A notification being sent, with the devices it has not reached yet."""
+
+    id: int
+    person_id: int
+    kind: str
+    message: rules.Message
+    attempts: int
+    expires_at: datetime
+    targets: list[tuple[int, str, rules.Subscription]]  # (subscription id, device, it)
+
+
+def outgoing(notification_id: int) -> Outgoing | None:
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.state != "pending":
+        return None
+    reached = sa.select(PushDelivery.subscription_id).where(
+        PushDelivery.notification_id == row.id, PushDelivery.outcome == "delivered",
+        PushDelivery.subscription_id.is_not(None))
+    subs = db.session.execute(
+        sa.select(PushSubscription.id, PushSubscription.device, PushSubscription.endpoint,
+                  PushSubscription.p256dh, PushSubscription.auth)
+        .where(PushSubscription.person_id == row.person_id,
+               PushSubscription.id.not_in(reached))
+        .order_by(PushSubscription.id)).all()
+    return Outgoing(row.id, row.person_id, row.kind,
+                    rules.Message(row.kind, row.title, row.body, row.url), row.attempts,
+                    row.expires_at,
+                    [(s.id, s.device, rules.Subscription(s.endpoint, s.p256dh, s.auth))
+                     for s in subs])
+
+
+def record(note: Outgoing, results: list[tuple[int, str, int, rules.Outcome]],
+           now: datetime, retry_after: str | None = None, *, expired: bool = False) -> str:
+    """Store what each post answered and settle the notification; its new state.
+
+    ``results``: (subscription id, device, HTTP status or 0, outcome). A gone
+    subscription is removed. The notification is ``sent`` once any device
+    took it (now or before), retried while some device asked for a retry and
+    time is left, and otherwise ``failed``, ``nowhere`` or ``expired``.
+    """
+    if results:
+        db.session.execute(sa.insert(PushDelivery), [
+            {"notification_id": note.id, "person_id": note.person_id, "subscription_id": sid,
+             "device": device, "status": status, "outcome": outcome.value, "at": now}
+            for sid, device, status, outcome in results])
+    gone = [sid for sid, _, _, outcome in results if outcome is rules.Outcome.GONE]
+    if gone:
+        db.session.execute(sa.delete(PushSubscription).where(PushSubscription.id.in_(gone)))
+    delivered = [sid for sid, _, _, outcome in results if outcome is rules.Outcome.DELIVERED]
+    if delivered:
+        db.session.execute(sa.update(PushSubscription).where(
+            PushSubscription.id.in_(delivered)).values(last_sent_at=now))
+    reached_before = db.session.execute(sa.select(sa.func.count()).where(
+        PushDelivery.notification_id == note.id,
+        PushDelivery.outcome == "delivered")).scalar_one()
+    retry = [sid for sid, _, _, outcome in results if outcome is rules.Outcome.RETRY]
+    values: dict[str, Any] = {}
+    later = rules.retry_at(note.attempts, now, retry_after) if retry else None
+    if later is not None and later < note.expires_at and not expired:
+        state = "pending"
+        values["next_attempt_at"] = later
+    elif reached_before:
+        state = "sent"
+    elif expired:
+        state = "expired"
+    elif not results:
+        state = "nowhere"
+    else:
+        state = "failed"
+    values["state"] = state
+    if state == "sent":
+        values["sent_at"] = now
+    if state != "pending" and not reached_before and results:
+        last = results[-1]
+        values["detail"] = f"{last[3].value} {last[2]}"[:200]
+    db.session.execute(sa.update(Notification).where(Notification.id == note.id)
+                       .values(**values))
+    return state
+
+
+def log(person: Person, now: datetime) -> list[dict[str, Any]]:
+    """The person's notifications of the last ``LOG_DAYS`` days, newest first, with devices."""
+    since = now - timedelta(days=LOG_DAYS)
+    notes = db.session.execute(
+        sa.select(Notification.id, Notification.kind, Notification.title, Notification.state,
+                  Notification.claimed_at, Notification.sent_at)
+        .where(Notification.person_id == person.id, Notification.claimed_at >= since)
+        .order_by(Notification.claimed_at.desc(), Notification.id.desc())).all()
+    reached: dict[int, list[str]] = {}
+    for nid, device in db.session.execute(
+            sa.select(PushDelivery.notification_id, PushDelivery.device)
+            .where(PushDelivery.person_id == person.id, PushDelivery.at >= since,
+                   PushDelivery.outcome == "delivered")
+            .order_by(PushDelivery.at, PushDelivery.id)):
+        reached.setdefault(nid, []).append(device)
+    return [{"kind": n.kind, "title": n.title, "state": n.state, "claimed_at": n.claimed_at,
+             "sent_at": n.sent_at, "devices": reached.get(n.id, [])} for n in notes]
+
+
+def export_subscriptions(person: Person) -> list[dict[str, Any]]:
+    rows = db.session.execute(sa.select(PushSubscription).where(
+        PushSubscription.person_id == person.id).order_by(PushSubscription.id)).scalars()
+    return [as_dict(r, "device", "endpoint", "created_at", "last_sent_at") for r in rows]
+
+
+def export_notifications(person: Person) -> list[dict[str, Any]]:
+    rows = db.session.execute(sa.select(Notification).where(
+        Notification.person_id == person.id).order_by(Notification.id)).scalars()
+    return [as_dict(r, "kind", "local_date", "title", "body", "url", "state", "attempts",
+                    "claimed_at", "sent_at", "opened_at") for r in rows]
+
+
+def export_deliveries(person: Person) -> list[dict[str, Any]]:
+    rows = db.session.execute(sa.select(PushDelivery).where(
+        PushDelivery.person_id == person.id).order_by(PushDelivery.id)).scalars()
+    return [as_dict(r, "device", "status", "outcome", "at") for r in rows]
