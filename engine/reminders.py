@@ -386,7 +386,8 @@ def decide(now: datetime, prefs: Preferences, due: Due,
             that was down; at least one tick.
 
     Raises:
-        ValueError: ``now`` is naive, or ``catch_up`` is not positive.
+        ValueError: ``now`` or ``due.last_practised`` is naive, or ``catch_up`` is not
+            positive.
     """
     kinds = prefs.kinds
     plan = due.plan and Kind.PLAN in kinds
@@ -492,7 +493,8 @@ def expires(now: datetime, prefs: Preferences) -> datetime:
     if (end - _TICK).astimezone(z).utcoffset() == offset:
         return _first_quiet(now, local.time(), end, quiet)
     # The clocks change before the day ends: the wall clock runs straight up to the
-    # change and straight on from it. Changes fall on whole seconds.
+    # change and straight on from it. Changes fall on whole seconds, and no zone of the
+    # tz database has changed its offset twice within 26 hours since 1970.
     lo, hi = int(now.timestamp()), int((end - _TICK).timestamp())
     while hi - lo > 1:
         mid = (lo + hi) // 2

@@ -335,6 +335,34 @@ def test_a_day_begins_at_its_first_local_instant(day, tz):
     assert timedelta(hours=22) <= day_end(day, tz) - start <= timedelta(hours=26)
 
 
+CHANGES = [("America/New_York", date(2024, 3, 10)), ("America/New_York", date(2024, 11, 3)),
+           ("Europe/London", date(2024, 3, 31)), ("Europe/London", date(2024, 10, 27)),
+           ("Australia/Lord_Howe", date(2024, 4, 7)), ("Australia/Lord_Howe", date(2024, 10, 6)),
+           ("Australia/Adelaide", date(2024, 4, 7)), ("America/Santiago", date(2024, 9, 8)),
+           ("America/Santiago", date(2024, 4, 6)), ("Pacific/Apia", date(2011, 12, 29)),
+           ("Pacific/Apia", date(2011, 12, 30)), ("Pacific/Apia", date(2011, 12, 31))]
+
+
+@given(st.sampled_from(CHANGES) | st.tuples(st.sampled_from(ZONES),
+                                             st.dates(date(2000, 1, 1), date(2040, 12, 31))),
+       st.integers(0, 4 * 60) | st.integers(0, 24 * 60 - 1))
+def test_wall_clock_is_the_first_instant_that_reads_the_time_or_later(zone_day, minute):
+    tz, day = zone_day
+    at, z = time(minute // 60, minute % 60), zone(tz)
+    target = datetime.combine(day, at)
+    found = wall_clock(day, at, z)
+
+    def reads(moment: datetime) -> datetime:
+        return moment.astimezone(z).replace(tzinfo=None)
+
+    assert reads(found) >= target
+    moment = day_start(day, tz)
+    while moment < found:  # nothing before it that day reads as late
+        assert reads(moment) < target
+        moment += timedelta(minutes=15)
+    assert reads(found - timedelta(seconds=1)) < target
+
+
 # The queue: a Wednesday in New York (EDT, -4), 10:00 local.
 
 NOW = utc(2024, 6, 12, 14)

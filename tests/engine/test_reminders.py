@@ -484,7 +484,13 @@ minutes = st.integers(0, 24 * 60 - 1).map(lambda m: time(m // 60, m % 60))
 def valid_prefs(draw) -> Preferences:
     quiet = draw(st.none() | st.tuples(minutes, minutes).filter(lambda q: q[0] != q[1])
                  .map(lambda q: Quiet(*q)))
-    at = draw(minutes.filter(lambda t: quiet is None or t not in quiet))
+    if quiet is None:
+        at = draw(minutes)
+    else:  # a time outside quiet hours: from their end, less than the gap to their start
+        end = quiet.end.hour * 60 + quiet.end.minute
+        gap = (quiet.start.hour * 60 + quiet.start.minute - end) % (24 * 60)
+        m = (end + draw(st.integers(0, gap - 1))) % (24 * 60)
+        at = time(m // 60, m % 60)
     return Preferences(draw(st.sampled_from(ZONES)), at,
                        draw(st.frozensets(st.integers(1, 7), min_size=1)), quiet,
                        draw(st.frozensets(st.sampled_from(list(Kind)))),
@@ -545,6 +551,35 @@ def test_never_in_quiet_hours_never_twice_a_day_and_the_ttl_stays_inside(now, p,
         if d.expires > now:
             last_instant = d.expires - timedelta(microseconds=1)
             assert local_date(last_instant, p) == d.day and not in_quiet(last_instant, p)
+        # And not a moment shorter: it ends where quiet hours begin or the day does.
+        assert in_quiet(d.expires, p) or local_date(d.expires, p) > d.day
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(TRANSITIONS), st.integers(-3 * 3600, 3 * 3600), st.sampled_from(ZONES),
+       st.integers(-120, 120), st.integers(-120, 120))
+def test_expiry_around_a_dst_change_with_quiet_hours_beside_it(change, before, tz, s, e):
+    """Quiet hours starting and ending near the wall-clock time of a change."""
+    wall = change.astimezone(ZoneInfo(tz))
+    base = wall.hour * 60 + wall.minute
+
+    def near(shift: int) -> time:
+        m = (base + shift) % (24 * 60)
+        return time(m // 60, m % 60)
+
+    if near(s) == near(e):
+        return
+    p = Preferences(tz, quiet=Quiet(near(s), near(e)))
+    now = change + timedelta(seconds=before)
+    end = expires(now, p)
+    day = local_date(now, p)
+    moment = now
+    while moment < end:
+        assert local_date(moment, p) == day and not in_quiet(moment, p), moment
+        moment += timedelta(minutes=1)
+    if end > now:
+        assert not in_quiet(end - timedelta(microseconds=1), p)
+    assert in_quiet(end, p) or local_date(end, p) > day
 
 
 @settings(max_examples=40, deadline=None)
