@@ -329,9 +329,13 @@ def wall_clock(day: date, at: time, z: tzinfo) -> datetime:
         at: The local time of day (naive; its ``fold`` is ignored).
         z: The zone (:func:`zone` gives one from a name).
     """
-    wall = datetime.combine(day, at.replace(fold=0, tzinfo=None))
-    local = wall.replace(tzinfo=z)
+    if at.tzinfo is not None or at.fold:
+        at = at.replace(fold=0, tzinfo=None)
+    local = datetime.combine(day, at, tzinfo=z)
     a, b = local.astimezone(UTC), local.replace(fold=1).astimezone(UTC)
+    if a == b:  # the usual case: the time happens once
+        return a
+    wall = datetime.combine(day, at)
     low, high = (a, b) if a <= b else (b, a)
 
     def reached(moment: datetime) -> bool:
