@@ -68,6 +68,7 @@ ALL_DAYS = frozenset(range(1, 8))  # ISO weekdays: 1 is Monday, 7 Sunday
 _MIDNIGHT = time()
 _DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
+_ZERO = timedelta(0)
 _HH_MM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
@@ -389,16 +390,16 @@ def decide(now: datetime, prefs: Preferences, due: Due,
         ValueError: ``now`` or ``due.last_practised`` is naive, or ``catch_up`` is not
             positive.
     """
+    if now.tzinfo is None:
+        raise ValueError(f"now must be timezone-aware, got {now!r}")
+    if catch_up <= _ZERO:
+        raise ValueError(f"catch_up must be positive, got {catch_up}")
     kinds = prefs.kinds
     plan = due.plan and Kind.PLAN in kinds
     practice = due.practice and Kind.PRACTICE in kinds
     news = due.news & kinds if due.news else due.news
     if not (plan or practice or news):
         return ()
-    if now.tzinfo is None:
-        raise ValueError(f"now must be timezone-aware, got {now!r}")
-    if catch_up <= timedelta(0):
-        raise ValueError(f"catch_up must be positive, got {catch_up}")
     z = _zone(prefs.time_zone)
     local = now.astimezone(z)
     quiet = prefs.quiet

@@ -377,6 +377,11 @@ def test_bad_calls_are_refused():
         decide(datetime(2026, 6, 3, 7, 30), prefs(), PLAN)
     with pytest.raises(ValueError):
         decide(utc(2026, 6, 3, 7, 30), prefs(), PLAN, catch_up=timedelta(0))
+    with pytest.raises(ValueError):  # even for someone with nothing due
+        decide(datetime(2026, 6, 3, 7, 30), prefs(), Due())
+    with pytest.raises(ValueError):
+        decide(utc(2026, 6, 3, 7, 30), prefs(), Due(practice=True,
+                                                     last_practised=datetime(2026, 6, 3)))
     with pytest.raises(ValueError):
         expires(datetime(2026, 6, 3, 7, 30), prefs())
 
