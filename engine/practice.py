@@ -15,8 +15,9 @@ The rules:
    replaying the same reviews always gives the same state. A late review (done
    offline on Monday, synced on Wednesday) is merged by replaying the question's
    reviews in the order they happened (:func:`replay`).
-3. The learner's day is their local day (:func:`local_day`, :func:`day_start`), in
-   their time zone, DST and half-hour offsets included; an unknown zone is UTC.
+3. The learner's day is their local day (:func:`local_day`, :func:`day_start`; any
+   time of it, :func:`wall_clock`), in their time zone, DST and half-hour offsets
+   included; an unknown zone is UTC.
 4. The queue (:func:`plan_days`): reviews due before the local day ends, most overdue
    first, then new lessons in the plan's order, never past the daily minutes. What
    does not fit waits for the next day.
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import IntEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -310,22 +311,44 @@ def day_start(day: date, tz: str | None) -> datetime:
     skipped altogether (Pacific/Apia, 30 December 2011) begins and ends when the next
     one begins.
     """
-    z = zone(tz)
-    midnight = datetime.combine(day, time(), tzinfo=z)
-    a, b = midnight.astimezone(UTC), midnight.replace(fold=1).astimezone(UTC)
-    low, high = min(a, b), max(a, b)
+    return wall_clock(day, time(), zone(tz))
 
-    def begun(moment: datetime) -> bool:
-        return moment.astimezone(z).date() >= day
 
-    if begun(low):
+def wall_clock(day: date, at: time, z: tzinfo) -> datetime:
+    """The first instant (aware, UTC) at which the clock on the wall in ``z`` reads ``at``
+    on ``day``, or later.
+
+    One rule for every day: usually the one instant that reads ``at``; where ``at``
+    happens twice (the clocks go back), the first; where it never happens (the clocks
+    jump over it), the moment of the jump, the first valid instant after it. A local
+    day skipped altogether gives the first instant of the day after. Reminders and
+    the start of the learner's day both need it, so it lives here, once.
+
+    Args:
+        day: The local date.
+        at: The local time of day (naive; its ``fold`` is ignored).
+        z: The zone (:func:`zone` gives one from a name).
+    """
+    if at.tzinfo is not None or at.fold:
+        at = at.replace(fold=0, tzinfo=None)
+    local = datetime.combine(day, at, tzinfo=z)
+    a, b = local.astimezone(UTC), local.replace(fold=1).astimezone(UTC)
+    if a == b:  # the usual case: the time happens once
+        return a
+    wall = datetime.combine(day, at)
+    low, high = (a, b) if a <= b else (b, a)
+
+    def reached(moment: datetime) -> bool:
+        return moment.astimezone(z).replace(tzinfo=None) >= wall
+
+    if reached(low):
         return low
-    # A gap: the answer is the transition, between the two readings of midnight.
-    # Transitions fall on whole seconds: search for the first second of the day.
+    # A gap: the answer is the transition, between the two readings of the wall time.
+    # Transitions fall on whole seconds: search for the first second that reads ``at``.
     lo, hi = int(low.timestamp()), int(high.timestamp())
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if begun(datetime.fromtimestamp(mid, UTC)):
+        if reached(datetime.fromtimestamp(mid, UTC)):
             hi = mid
         else:
             lo = mid

@@ -6,7 +6,7 @@ Every time is fixed: nothing here depends on today's date.
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import fsrs
@@ -43,6 +43,7 @@ from engine.practice import (
     replay,
     retrievability,
     review,
+    wall_clock,
     week,
     zone,
 )
@@ -307,6 +308,20 @@ def test_a_day_that_never_was_begins_and_ends_with_the_next():
     assert day_end(date(2011, 12, 30), "Pacific/Apia") == utc(2011, 12, 30, 10)
 
 
+@pytest.mark.parametrize("tz, day, at, instant", [
+    # New York, 10 March 2024: 02:30 never happens; the clocks jump at 07:00 UTC.
+    ("America/New_York", date(2024, 3, 10), time(2, 30), utc(2024, 3, 10, 7)),
+    # 3 November 2024: 01:30 happens twice, at 05:30 and 06:30 UTC; the first.
+    ("America/New_York", date(2024, 11, 3), time(1, 30), utc(2024, 11, 3, 5, 30)),
+    ("America/New_York", date(2024, 6, 12), time(7, 30), utc(2024, 6, 12, 11, 30)),
+    # Lord Howe moves 30 minutes: 02:15 never happens on 6 October 2024 (+10:30 -> +11).
+    ("Australia/Lord_Howe", date(2024, 10, 6), time(2, 15), utc(2024, 10, 5, 15, 30)),
+    ("Asia/Kolkata", date(2024, 6, 12), time(7, 30), utc(2024, 6, 12, 2)),
+])
+def test_wall_clock_reads_a_time_of_day_once_even_across_dst(tz, day, at, instant):
+    assert wall_clock(day, at, zone(tz)) == instant
+
+
 ZONES = ["America/New_York", "America/Santiago", "America/Havana", "Asia/Kolkata",
          "Australia/Adelaide", "Asia/Kathmandu", "Etc/GMT+12", "Pacific/Kiritimati",
          "Australia/Lord_Howe", "Europe/London", "Pacific/Chatham"]
@@ -318,6 +333,34 @@ def test_a_day_begins_at_its_first_local_instant(day, tz):
     assert local_day(start, tz) == day
     assert local_day(start - timedelta(seconds=1), tz) < day
     assert timedelta(hours=22) <= day_end(day, tz) - start <= timedelta(hours=26)
+
+
+CHANGES = [("America/New_York", date(2024, 3, 10)), ("America/New_York", date(2024, 11, 3)),
+           ("Europe/London", date(2024, 3, 31)), ("Europe/London", date(2024, 10, 27)),
+           ("Australia/Lord_Howe", date(2024, 4, 7)), ("Australia/Lord_Howe", date(2024, 10, 6)),
+           ("Australia/Adelaide", date(2024, 4, 7)), ("America/Santiago", date(2024, 9, 8)),
+           ("America/Santiago", date(2024, 4, 6)), ("Pacific/Apia", date(2011, 12, 29)),
+           ("Pacific/Apia", date(2011, 12, 30)), ("Pacific/Apia", date(2011, 12, 31))]
+
+
+@given(st.sampled_from(CHANGES) | st.tuples(st.sampled_from(ZONES),
+                                             st.dates(date(2000, 1, 1), date(2040, 12, 31))),
+       st.integers(0, 4 * 60) | st.integers(0, 24 * 60 - 1))
+def test_wall_clock_is_the_first_instant_that_reads_the_time_or_later(zone_day, minute):
+    tz, day = zone_day
+    at, z = time(minute // 60, minute % 60), zone(tz)
+    target = datetime.combine(day, at)
+    found = wall_clock(day, at, z)
+
+    def reads(moment: datetime) -> datetime:
+        return moment.astimezone(z).replace(tzinfo=None)
+
+    assert reads(found) >= target
+    moment = day_start(day, tz)
+    while moment < found:  # nothing before it that day reads as late
+        assert reads(moment) < target
+        moment += timedelta(minutes=15)
+    assert reads(found - timedelta(seconds=1)) < target
 
 
 # The queue: a Wednesday in New York (EDT, -4), 10:00 local.
