@@ -41,6 +41,7 @@ db: $(VENV)/.installed ## Create or upgrade the development database (SQLite in 
 	SKILLPATH_ENV=$${SKILLPATH_ENV:-development} $(FLASK) db upgrade
 
 run: db ## Seed the demo organisation and serve the app on http://localhost:5000
+	@SKILLPATH_ENV=$${SKILLPATH_ENV:-development} $(FLASK) vapid generate >/dev/null
 	@SKILLPATH_ORIGIN=$(ORIGIN) SKILLPATH_ENV=$${SKILLPATH_ENV:-development} \
 	  $(FLASK) seed-demo --print-invites
 	@echo "Serving on $(ORIGIN) (open the links above on this address)."
