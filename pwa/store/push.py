@@ -14,9 +14,24 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine import push as rules
+from engine import reminders as reminder_rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
-from pwa.models import Notification, Passkey, Person, PushDelivery, PushSubscription, Session
+from pwa.models import (
+    LatestRating,
+    MentorRequest,
+    MentorSuggestion,
+    Notification,
+    Passkey,
+    Person,
+    PlanSummary,
+    PracticeCard,
+    PracticeReview,
+    ProfileVersion,
+    PushDelivery,
+    PushSubscription,
+    Session,
+)
 from pwa.models.base import as_dict, dialect_insert
 
 LEASE = timedelta(minutes=5)  # a sender that took a notification and died: retried after this
@@ -255,3 +270,118 @@ def export_deliveries(person: Person) -> list[dict[str, Any]]:
     rows = db.session.execute(sa.select(PushDelivery).where(
         PushDelivery.person_id == person.id).order_by(PushDelivery.id)).scalars()
     return [as_dict(r, "device", "status", "outcome", "at") for r in rows]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the tick needs of one person besides their preferences."""
+
+    due: reminder_rules.Due
+    sent: dict[reminder_rules.Kind, reminder_rules.Sent]
+    locale: str
+    time_zone: str
+
+
+def inputs(person_ids: list[int], now: datetime) -> dict[int, Inputs]:
+    """For each person: what is due, what was sent of each kind, their locale and zone.
+
+    A handful of grouped queries for the whole list, whatever its length; the
+    database counts, the engine decides. "Practice due" is a practice question due
+    before the end of the next day (the engine asks only at the learner's time, in
+    their day); "plan due" is a plan with learning in it; news is what happened after
+    the last notification of its kind (or, never notified, after the person's last
+    use of the app).
+    """
+    if not person_ids:
+        return {}
+    ids = list(person_ids)
+    people = {r.id: r for r in db.session.execute(
+        sa.select(Person.id, Person.locale, Person.time_zone, Person.role_id)
+        .where(Person.id.in_(ids)))}
+    last_open = dict(db.session.execute(
+        sa.select(Session.person_id, sa.func.max(Session.last_seen_at))
+        .where(Session.person_id.in_(ids)).group_by(Session.person_id)).all())
+    claims: Claims = {}
+    for pid, kind, last_day, last_claim in db.session.execute(
+            sa.select(Notification.person_id, Notification.kind,
+                      sa.func.max(Notification.local_date), sa.func.max(Notification.claimed_at))
+            .where(Notification.person_id.in_(ids))
+            .group_by(Notification.person_id, Notification.kind)):
+        claims.setdefault(pid, {})[kind] = (last_day, last_claim)
+    ignored: dict[tuple[int, str], int] = {}
+    for pid, kind, sent_at in db.session.execute(
+            sa.select(Notification.person_id, Notification.kind, Notification.sent_at)
+            .where(Notification.person_id.in_(ids), Notification.state == "sent",
+                   Notification.sent_at >= now - timedelta(days=30))):
+        opened = last_open.get(pid)
+        if sent_at is not None and (opened is None or sent_at > opened):
+            ignored[(pid, kind)] = ignored.get((pid, kind), 0) + 1
+    plan = set(db.session.scalars(sa.select(PlanSummary.person_id).where(
+        PlanSummary.person_id.in_(ids), PlanSummary.minutes > 0)))
+    practice = set(db.session.scalars(
+        sa.select(PracticeCard.person_id).where(PracticeCard.person_id.in_(ids),
+                                                PracticeCard.due <= now + timedelta(days=1))
+        .distinct()))
+    practised = dict(db.session.execute(
+        sa.select(PracticeReview.person_id, sa.func.max(PracticeReview.occurred_at))
+        .where(PracticeReview.person_id.in_(ids)).group_by(PracticeReview.person_id)).all())
+    news = _news(ids, people, claims, last_open)
+    found = {}
+    for pid, person in people.items():
+        made = claims.get(pid, {})
+        sent = {kind: reminder_rules.Sent(made[kind.value][0], ignored.get((pid, kind.value), 0))
+                for kind in reminder_rules.Kind if kind.value in made}
+        found[pid] = Inputs(
+            reminder_rules.Due(plan=pid in plan, practice=pid in practice,
+                               last_practised=practised.get(pid),
+                               news=frozenset(news.get(pid, ()))),
+            sent, person.locale, person.time_zone)
+    return found
+
+
+Claims = dict[int, dict[str, tuple[date, datetime]]]
+
+
+def _news(ids: list[int], people: dict[int, Any], claims: Claims,
+          last_open: dict[int, datetime]) -> dict[int, set[reminder_rules.Kind]]:
+    """Which news kinds have something newer than the last notification of that kind."""
+    Kind = reminder_rules.Kind
+    found: dict[int, set[reminder_rules.Kind]] = {}
+
+    def since(pid: int, kind: reminder_rules.Kind) -> datetime | None:
+        made = claims.get(pid, {}).get(kind.value)
+        if made:
+            return made[1]
+        return last_open.get(pid)
+
+    def add(pid: int, kind: reminder_rules.Kind, when: datetime | None) -> None:
+        after = since(pid, kind)
+        if when is not None and (after is None or when > after):
+            found.setdefault(pid, set()).add(kind)
+
+    for pid, when in db.session.execute(
+            sa.select(MentorRequest.mentor_id, sa.func.max(MentorRequest.occurred_at))
+            .where(MentorRequest.mentor_id.in_(ids), MentorRequest.status == "pending")
+            .group_by(MentorRequest.mentor_id)):
+        add(pid, Kind.MENTOR_REQUEST, when)
+    for pid, answered in db.session.execute(
+            sa.select(MentorRequest.learner_id, sa.func.max(MentorRequest.answered_at))
+            .where(MentorRequest.learner_id.in_(ids), MentorRequest.answered_at.is_not(None))
+            .group_by(MentorRequest.learner_id)):
+        add(pid, Kind.MENTOR_ANSWER, answered)
+    for pid, assigned in db.session.execute(
+            sa.select(MentorSuggestion.learner_id, sa.func.max(MentorSuggestion.assigned_at))
+            .where(MentorSuggestion.learner_id.in_(ids))
+            .group_by(MentorSuggestion.learner_id)):
+        add(pid, Kind.MENTOR_SUGGESTION, assigned)
+    roles = {p.role_id for p in people.values()}
+    published = dict(db.session.execute(
+        sa.select(ProfileVersion.role_id, sa.func.max(ProfileVersion.published_at))
+        .where(ProfileVersion.role_id.in_(roles), ProfileVersion.published_at.is_not(None))
+        .group_by(ProfileVersion.role_id)).all())
+    rated = set(db.session.scalars(sa.select(LatestRating.person_id).where(
+        LatestRating.person_id.in_(ids)).distinct()))
+    for pid, person in people.items():
+        if pid in rated:  # a changed profile matters to someone who rated the old one
+            add(pid, Kind.PROFILE_CHANGED, published.get(person.role_id))
+    return found

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -12,11 +13,20 @@ import sqlalchemy as sa
 from flask import Flask
 from py_vapid import Vapid
 
+from engine import practice as practice_rules
 from engine import push as rules
+from engine import reminders
 from pwa import clock
 from pwa.extensions import db
 from pwa.jobs import push as sender
-from pwa.models import Notification, PushDelivery, PushSubscription
+from pwa.jobs import reminders as reminder_job
+from pwa.models import (
+    MentorRequest,
+    Notification,
+    PlanSummary,
+    PushDelivery,
+    PushSubscription,
+)
 from pwa.store import push as store
 from tests.factories import person_named, sign_in_as
 from tests.pushservice import PushService, running
@@ -87,13 +97,14 @@ def notification(app: Flask, person_id: int) -> Notification:
 def stopped_clock(monkeypatch: pytest.MonkeyPatch) -> list[timedelta]:
     """The app's clock, stopped at the test's start; ``later`` moves it on."""
     start = clock.now()
-    shift = [timedelta(0)]
+    shift = [timedelta(0), timedelta(0)]  # how far it is moved; where ``later`` counts from
     monkeypatch.setattr(clock, "now", lambda: start + shift[0])
     return shift
 
 
 def later(shift: list[timedelta], minutes: float) -> None:
-    shift[0] = timedelta(minutes=minutes)
+    """The clock ``minutes`` after the test's start (or its morning, once moved there)."""
+    shift[0] = shift[1] + timedelta(minutes=minutes)
 
 
 def test_a_claimed_notification_reaches_every_device_once_signed_and_decrypted(
@@ -286,3 +297,127 @@ def test_pywebpush_gets_fresh_claims_every_time(app: Flask, org: Any,
     audiences = {r.claims["aud"] for r in service.received}
     assert audiences == {service.origin}
     assert all(set(r.claims) == {"sub", "aud", "exp"} for r in service.received)
+
+
+MORNING = timedelta(hours=8, minutes=30)
+
+
+def at_morning(stopped_clock: list[timedelta]) -> datetime:
+    """08:30 UTC of the app's tomorrow, after anything the test did; the clock is moved there."""
+    tomorrow = practice_rules.day_start(
+        practice_rules.local_day(clock.now(), "UTC") + timedelta(days=1), "UTC")
+    stopped_clock[0] += tomorrow + MORNING - clock.now()
+    stopped_clock[1] = stopped_clock[0]
+    return clock.now()
+
+
+def prefs(*kinds: reminders.Kind, **changes: Any) -> reminders.Preferences:
+    settings: dict[str, Any] = {"time_zone": "UTC", "remind_at": time(8, 30), **changes}
+    return reminders.Preferences(kinds=frozenset(kinds), **settings)
+
+
+def with_plan(app: Flask, person: int) -> None:
+    with app.app_context():
+        db.session.add(PlanSummary(person_id=person, minutes=45, fee_cents=0, covered=1,
+                                   uncovered=0, computed_at=clock.now()))
+        db.session.commit()
+
+
+def tick(app: Flask, chosen: dict[int, reminders.Preferences]) -> int:
+    with app.app_context():
+        made = reminder_job.decide_for(chosen, clock.now())
+        db.session.commit()
+        return made
+
+
+def test_a_plan_reminder_at_the_chosen_time_is_claimed_once_and_sent(
+        app: Flask, org: Any, service: PushService, stopped_clock: list[timedelta]) -> None:
+    person, (sub,) = subscribed(app, service)
+    with_plan(app, person)
+    at_morning(stopped_clock)
+    chosen = {person: prefs(reminders.Kind.PLAN)}
+    assert tick(app, chosen) == 1
+    assert tick(app, chosen) == 0  # the next tick, the same minute or later: claimed already
+    assert send(app) == {"sent": 1}
+    [got] = service.to(sub["endpoint"])
+    assert got.payload == {"kind": "plan", "title": "Your learning plan",
+                           "body": "A few minutes for your plan, whenever suits you.",
+                           "url": "/app#/plan"}
+    # Until quiet hours begin (21:00 by default): 12.5 hours from 08:30.
+    assert int(got.headers["ttl"]) == 12 * 3600 + 30 * 60
+    later(stopped_clock, 24 * 60 - 5)  # the next morning at 08:25: not yet
+    assert tick(app, chosen) == 0
+
+
+def test_nothing_is_claimed_before_the_time_without_work_or_in_quiet_hours(
+        app: Flask, org: Any, service: PushService, stopped_clock: list[timedelta]) -> None:
+    person, _ = subscribed(app, service)
+    at_morning(stopped_clock)
+    assert tick(app, {person: prefs(reminders.Kind.PLAN)}) == 0  # no plan: nothing to do
+    with_plan(app, person)
+    assert tick(app, {person: prefs()}) == 0  # plan reminders are off
+    quiet = reminders.Quiet(time(6, 0), time(9, 0))
+    assert tick(app, {person: prefs(reminders.Kind.PLAN, remind_at=time(9, 0),
+                                    quiet=quiet)}) == 0  # 08:30 is quiet and not its time
+    later(stopped_clock, -1)
+    assert tick(app, {person: prefs(reminders.Kind.PLAN)}) == 0  # 08:29
+
+
+def test_a_mentor_hears_of_a_request_and_the_learner_of_its_answer(
+        app: Flask, org: Any, service: PushService, stopped_clock: list[timedelta]) -> None:
+    mentor, (to_mentor,) = subscribed(app, service, "Marcus Johnson")
+    learner, (to_learner,) = subscribed(app, service, "Lucia Fernandez")
+    at_morning(stopped_clock)
+    with app.app_context():
+        db.session.add(MentorRequest(id=str(uuid.uuid4()), learner_id=learner,
+                                     mentor_id=mentor, competency="greet", status="pending",
+                                     occurred_at=clock.now()))
+        db.session.commit()
+    later(stopped_clock, 1)
+    news = prefs(reminders.Kind.MENTOR_REQUEST, reminders.Kind.MENTOR_ANSWER)
+    assert tick(app, {mentor: news, learner: news}) == 1
+    send(app)
+    assert [r.payload["title"] for r in service.to(to_mentor["endpoint"])] == [
+        "Someone asked you to mentor them"]
+    with app.app_context():
+        request = db.session.scalars(sa.select(MentorRequest)).one()
+        request.status, request.answered_at = "accepted", clock.now()
+        db.session.commit()
+    later(stopped_clock, 2)
+    assert tick(app, {mentor: news, learner: news}) == 1
+    send(app)
+    assert [r.payload["title"] for r in service.to(to_learner["endpoint"])] == [
+        "Your mentoring request was answered"]
+    assert tick(app, {mentor: news, learner: news}) == 0
+
+
+def test_two_ticks_racing_claim_each_reminder_once(
+        app: Flask, org: Any, service: PushService, stopped_clock: list[timedelta]) -> None:
+    people = [subscribed(app, service, f"Learner {n}")[0] for n in range(6)]
+    for person in people:
+        with_plan(app, person)
+    at_morning(stopped_clock)
+    chosen = {person: prefs(reminders.Kind.PLAN) for person in people}
+    start = threading.Barrier(2)
+    made: list[int] = []
+
+    def run() -> None:
+        with app.app_context():
+            start.wait()
+            for _ in range(20):
+                try:
+                    made.append(reminder_job.decide_for(chosen, clock.now()))
+                    db.session.commit()
+                    return
+                except sa.exc.OperationalError:  # SQLite: the other tick holds the write lock
+                    db.session.rollback()
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(made) == 6
+    assert send(app) == {"sent": 6}
+    assert len(service.received) == 6

@@ -1,0 +1,65 @@
+"""The reminder tick: every minute, decide for everyone with reminders on, claim, then send.
+
+``decide_for`` is the tick's work for a set of people whose preferences are known:
+what is due and what was sent is counted by the database in a few grouped queries
+(``pwa.store.push.inputs``), ``engine.reminders.decide`` judges each person, and
+every decision becomes a claim of ``(person, kind, local date)`` with its words in
+the person's language. Claims already made are skipped by the database, so two
+ticks racing claim each notification once; ``push.send`` then posts what was
+claimed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import force_locale, gettext
+
+from engine import push as push_rules
+from engine import reminders as rules
+from engine.errors import N_
+from pwa.store import push as store
+
+# What each kind says, and where a tap leads. Never a count of what was missed, never
+# guilt: the learner chose to be reminded, and may have a good reason to skip a day.
+TEXTS: dict[rules.Kind, tuple[str, str, str]] = {
+    rules.Kind.PLAN: (N_("Your learning plan"),
+                      N_("A few minutes for your plan, whenever suits you."), "/app#/plan"),
+    rules.Kind.PRACTICE: (N_("Today's practice is ready"),
+                          N_("A few minutes of questions, whenever suits you."),
+                          "/app#/practice"),
+    rules.Kind.MENTOR_SUGGESTION: (
+        N_("A colleague could help you"),
+        N_("Someone who does it well offered to mentor what your plan needs."), "/app#/plan"),
+    rules.Kind.MENTOR_REQUEST: (N_("Someone asked you to mentor them"),
+                                N_("Open Mentoring to answer."), "/app#/mentoring"),
+    rules.Kind.MENTOR_ANSWER: (N_("Your mentoring request was answered"),
+                               N_("Open Mentoring to see the answer."), "/app#/mentoring"),
+    rules.Kind.MENTOR_ENDED: (N_("A mentoring has ended"),
+                              N_("Open Mentoring to see it."), "/app#/mentoring"),
+    rules.Kind.PROFILE_CHANGED: (
+        N_("Your role's profile changed"),
+        N_("See what changed, and look at your ratings again where it matters."), "/app#/"),
+}
+
+
+def message(kind: rules.Kind, locale: str) -> push_rules.Message:
+    """What a notification of ``kind`` says, in ``locale``."""
+    title, body, url = TEXTS[kind]
+    with force_locale(locale or "en"):
+        return push_rules.Message(kind.value, str(gettext(title)), str(gettext(body)), url)
+
+
+def decide_for(preferences: dict[int, rules.Preferences], now: datetime) -> int:
+    """Decide and claim for these people at ``now``; how many notifications were claimed."""
+    found = store.inputs(list(preferences), now)
+    claims = []
+    for person_id, prefs in preferences.items():
+        person = found.get(person_id)
+        if person is None:
+            continue
+        for decision in rules.decide(now, prefs, person.due, person.sent):
+            claims.append(store.Claim(person_id, decision.kind.value, decision.day,
+                                      message(decision.kind, person.locale),
+                                      decision.expires))
+    return store.claim(claims, now)
