@@ -450,3 +450,29 @@ def practise(app: Flask, name: str, item: str, answers: Sequence[tuple[int, bool
         result = ingest(person, events, clock.now())
         assert not result.refused, result.refused
         db.session.commit()
+
+
+def practice_learner(app: Flask, name: str = "Ana Ruiz") -> tuple[Api, str]:
+    """A store associate signed in, the :func:`add_lesson` lesson for tills in their practice;
+    returns their API client and the lesson's key."""
+    publish_profile(app)
+    key = add_lesson(app)
+    return sign_in_as(app, name), key
+
+
+def practice_event(type_: str, data: dict[str, Any], at: datetime = RECENT_MORNING,
+                   event_id: str | None = None) -> dict[str, Any]:
+    """A practice event (``card.reviewed``, ``lesson.completed``, ...) as the phone writes it."""
+    return {"id": event_id or str(uuid.uuid4()), "type": type_, "schema": 1,
+            "occurred_at": at.isoformat().replace("+00:00", "Z"), "device_id": "phone-1",
+            "data": data}
+
+
+def reviewed(item: str, question: int = 0, *, right: bool = True,
+             at: datetime = RECENT_MORNING, ms: int = 4000, **data: Any) -> dict[str, Any]:
+    """A ``card.reviewed`` of an :func:`add_lesson` question (its first option is right),
+    graded Good when right, Again when wrong; ``data`` overrides any field."""
+    return practice_event("card.reviewed", {
+        "item": item, "revision": 1, "question": question, "answer": [0] if right else [1],
+        "correct": right, "hinted": False, "grade": 3 if right else 1, "response_ms": ms,
+        **data}, at)

@@ -102,3 +102,17 @@ class Batch:
                                 N_("'%(role)s' has no published version %(number)s."),
                                 role=role_slug, number=number)
         return known
+
+
+def take_turns(person: Person) -> None:
+    """Wait here for any other sync of ``person`` to commit, and hold it off until this commits.
+
+    The sync calls it once a batch has stored its events and before it applies any: two
+    phones of one learner syncing at once then take turns, and the second reads what the
+    first wrote (a question's state, the settings). On PostgreSQL it locks the
+    person's row ``FOR NO KEY UPDATE``: the events' inserts hold the key-share lock their
+    foreign keys took on that row, and ``FOR UPDATE`` would deadlock with them. SQLite has
+    one writer, and a batch has written its events before it gets here.
+    """
+    db.session.execute(select(Person.id).where(Person.id == person.id)
+                       .with_for_update(key_share=True))

@@ -155,11 +155,8 @@ def apply_reviewed(person: Person,
          "question": e.data.question, "answer": list(e.data.answer), "correct": e.data.correct,
          "hinted": e.data.hinted, "grade": e.data.grade, "response_ms": e.data.response_ms,
          "occurred_at": e.occurred_at} for e, item_id in planned])
-    # Another sync of this learner waits here until this one commits (PostgreSQL): it then
-    # reads the states and answers this one wrote. FOR NO KEY UPDATE, since both hold the
-    # key-share lock their inserts' foreign keys took on this row: FOR UPDATE would deadlock.
-    db.session.execute(select(Person.id).where(Person.id == person.id)
-                       .with_for_update(key_share=True))
+    # Another sync of this learner waited for this one to commit before its apply began
+    # (``take_turns``, in ingest), so it reads the states and answers this one wrote.
     new: dict[tuple[int, int], list[rules.Review]] = defaultdict(list)
     for e, item_id in planned:
         new[(item_id, e.data.question)].append(
@@ -232,7 +229,8 @@ def check_completed(batch: Batch, event: sync_rules.Event[rules.CompletedData]) 
 
 def apply_completed(person: Person,
                     planned: list[tuple[sync_rules.Event[rules.CompletedData], int]]) -> None:
-    """The first completion of a lesson counts (the earliest, whatever order they arrive in)."""
+    """The first completion of a lesson counts (the earliest, whatever order they arrive in;
+    at the same instant, the one with the lower event id, as applying in order would)."""
     rows = [{"person_id": person.id, "item_id": item_id, "revision": e.data.revision,
              "event_id": e.id, "occurred_at": e.occurred_at} for e, item_id in planned]
     statement = dialect_insert(LessonCompletion)
@@ -240,7 +238,8 @@ def apply_completed(person: Person,
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["person_id", "item_id"],
         set_={c: statement.excluded[c] for c in ("revision", "event_id", "occurred_at")},
-        where=statement.excluded.occurred_at < stored.occurred_at), rows)
+        where=tuple_(statement.excluded.occurred_at, statement.excluded.event_id)
+        < tuple_(stored.occurred_at, stored.event_id)), rows)
 
 
 # The days ahead, for the bundle -----------------------------------------------------------

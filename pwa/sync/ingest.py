@@ -22,7 +22,7 @@ from engine.errors import N_
 from pwa.extensions import db
 from pwa.models import Event, Person
 from pwa.models.base import dialect_insert
-from pwa.store.batch import Batch
+from pwa.store.batch import Batch, take_turns
 from pwa.sync import quarantine
 from pwa.sync.events import as_sent
 from pwa.sync.registry import Job, registry
@@ -148,6 +148,10 @@ def _write(person: Person, planned: list[Planned], now: datetime, jobs: set[Job]
          "occurred_at": e.occurred_at, "received_at": now, "device_id": e.device_id,
          "data": e.data.to_dict()} for e, _ in planned])
     applied = [(e, plan) for e, plan in planned if e.id in inserted]
+    if applied:
+        # The appliers read what earlier events left (a question's state, the settings) and
+        # write what follows: another sync of this person waits here until this one commits.
+        take_turns(person)
     for type_, event_type in registry().events.items():
         mine = [(e, plan) for e, plan in applied if e.type == type_]
         if mine:
