@@ -40,7 +40,11 @@ class Data:
         names = _FIELDS.get(type(self))
         if names is None:
             names = _FIELDS[type(self)] = tuple(f.name for f in fields(self))
-        return {name: _plain(getattr(self, name)) for name in names}
+        out = {}
+        for name in names:
+            value = getattr(self, name)
+            out[name] = _plain(value) if isinstance(value, Data | tuple | list) else value
+        return out
 
 
 _FIELDS: dict[type[Data], tuple[str, ...]] = {}  # each Data class's field names, once

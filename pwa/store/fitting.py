@@ -115,10 +115,10 @@ def current_parameters(organisation_id: int) -> tuple[float, ...] | None:
 def adopted_parameters(organisation_id: int | BindParameter[int]
                        ) -> Select[list[float] | None]:
     """The query :func:`current_parameters` runs, for a statement that reads them besides."""
-    return (select(PracticeFit.new_parameters)
-            .where(PracticeFit.organisation_id == organisation_id,
-                   PracticeFit.adopted.is_(True))
-            .order_by(PracticeFit.fitted_at.desc(), PracticeFit.id.desc()).limit(1))
+    fits = PracticeFit.__table__.c  # Core columns: the sync reads these on its hot path
+    return (select(fits.new_parameters)
+            .where(fits.organisation_id == organisation_id, fits.adopted.is_(True))
+            .order_by(fits.fitted_at.desc(), fits.id.desc()).limit(1))
 
 
 def as_parameters(found: list[float] | None) -> tuple[float, ...] | None:

@@ -119,8 +119,8 @@ def _mine(batch: Batch, lesson: Lesson) -> bool:
         PracticeCard.item_id == lesson.item_id)) != 0
 
 
-_COMPETENCIES_OF = select(CompetencyIdentity.id).where(
-    CompetencyIdentity.role_id.in_(bindparam("roles", expanding=True)))
+_COMPETENCIES_OF = select(CompetencyIdentity.__table__.c.id).where(  # Core: no ORM entity
+    CompetencyIdentity.__table__.c.role_id.in_(bindparam("roles", expanding=True)))
 
 
 def _started_lesson(batch: Batch, event: sync_rules.Event[Any]) -> Lesson:
@@ -229,23 +229,29 @@ class _Statements:
     lock: Any
     states: Any
     upsert_states: Any
+    answers: Any
 
 
 @cache
 def _statements(dialect: str) -> _Statements:
-    cards = PracticeCard.__table__.c
+    cards, reviews, people = PracticeCard.__table__.c, PracticeReview.__table__.c, Person.__table__
     upsert = dialect_insert(PracticeCard.__table__, dialect)
     return _Statements(
         insert_reviews=insert(PracticeReview.__table__),
-        lock=select(Person.id, fitting.adopted_parameters(bindparam("organisation"))
+        lock=select(people.c.id, fitting.adopted_parameters(bindparam("organisation"))
                     .scalar_subquery())
-        .where(Person.id == bindparam("person")).with_for_update(key_share=True, of=Person),
+        .where(people.c.id == bindparam("person")).with_for_update(key_share=True, of=people),
         states=select(cards.item_id, cards.question, *[cards[c] for c in _STATE_COLUMNS])
         .where(cards.person_id == bindparam("person"),
                cards.item_id.in_(bindparam("items", expanding=True))),
         upsert_states=upsert.on_conflict_do_update(
             index_elements=["person_id", "item_id", "question"],
-            set_={c: upsert.excluded[c] for c in _STATE_COLUMNS}))
+            set_={c: upsert.excluded[c] for c in _STATE_COLUMNS}),
+        answers=select(reviews.item_id, reviews.question, reviews.id, reviews.occurred_at,
+                       reviews.grade, reviews.response_ms)
+        .where(reviews.person_id == bindparam("person"),
+               tuple_(reviews.item_id, reviews.question).in_(bindparam("questions",
+                                                                      expanding=True))))
 
 
 _STATE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps",
@@ -265,12 +271,8 @@ def _reviews(person_id: int,
              questions: list[tuple[int, int]]) -> dict[tuple[int, int], list[rules.Review]]:
     """Every answer of the learner's ``questions`` (item, question), in one query."""
     out: dict[tuple[int, int], list[rules.Review]] = defaultdict(list)
-    reviews = PracticeReview.__table__.c
     for item_id, question, event_id, at, grade, ms in db.session.execute(
-            select(reviews.item_id, reviews.question, reviews.id, reviews.occurred_at,
-                   reviews.grade, reviews.response_ms)
-            .where(reviews.person_id == person_id,
-                   tuple_(reviews.item_id, reviews.question).in_(questions))):
+            _statements(dialect_name()).answers, {"person": person_id, "questions": questions}):
         out[(item_id, question)].append(rules.Review(at, rules.Grade(grade), ms, event_id))
     return out
 
