@@ -282,7 +282,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _depth(value: Any) -> int:
-    """How deeply ``value`` nests lists and objects, counted without recursion."""
+    """How deeply ``value`` nests lists and objects, counted without recursion.
+
+    Only lists and objects go on the stack: a scalar counts where it is met.
+    """
     deepest, stack = 0, [(value, 0)]
     while stack:
         item, depth = stack.pop()
@@ -290,9 +293,16 @@ def _depth(value: Any) -> int:
         if depth > MAX_DEPTH:
             break
         if isinstance(item, dict):
-            stack.extend((inner, depth + 1) for inner in item.values())
+            inner: Any = item.values()
         elif isinstance(item, list):
-            stack.extend((inner, depth + 1) for inner in item)
+            inner = item
+        else:
+            continue
+        for child in inner:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+            elif depth >= deepest:
+                deepest = depth + 1
     return deepest
 
 

@@ -55,6 +55,9 @@ class Batch:
     mentor_requests: dict[str, SeenRequest] = field(default_factory=dict)
     # the competency identities of the person's role and future role, once asked
     practice_competencies: frozenset[int] | None = None
+    # (item key, revision) -> [the lesson, whether it is in the learner's practice (None:
+    # not asked yet)], as the practice checks found them earlier in this batch
+    practice_lessons: dict[tuple[str, int], list[Any]] = field(default_factory=dict)
     _roles: dict[str, Role] | None = None
 
     @property

@@ -19,10 +19,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, insert, select, tuple_
+from sqlalchemy import and_, bindparam, func, insert, select, tuple_
 
 from engine import practice as rules
 from engine import sync as sync_rules
@@ -41,7 +42,7 @@ from pwa.models import (
     PracticeCard,
     PracticeReview,
 )
-from pwa.models.base import dialect_insert
+from pwa.models.base import dialect_insert, dialect_name
 from pwa.store import fitting
 from pwa.store.batch import Batch
 
@@ -51,8 +52,18 @@ RECENT_REVIEWS = 500  # the latest answers mastery reads (20 per competency are 
 
 def scheduler(organisation_id: int) -> Any:
     """The organisation's FSRS scheduler: its fitted parameters once adopted, else FSRS's."""
-    retention = float(current_app.config["SKILLPATH_DESIRED_RETENTION"])
-    return rules.make_scheduler(fitting.current_parameters(organisation_id), retention)
+    return scheduler_of(fitting.current_parameters(organisation_id))
+
+
+def scheduler_of(parameters: tuple[float, ...] | None) -> Any:
+    """The FSRS scheduler of ``parameters`` (None: FSRS' own) at the app's retention."""
+    return _made_scheduler(parameters, float(current_app.config["SKILLPATH_DESIRED_RETENTION"]))
+
+
+@lru_cache(maxsize=64)
+def _made_scheduler(parameters: tuple[float, ...] | None, retention: float) -> Any:
+    # A scheduler is made once per parameters: fsrs never changes one after making it.
+    return rules.make_scheduler(parameters, retention)
 
 
 # Checking and applying answers ------------------------------------------------------------
@@ -98,9 +109,9 @@ def _mine(batch: Batch, lesson: Lesson) -> bool:
     """Is the lesson in the learner's practice: for a competency of their role or future role,
     or one they already practise (from before a move to another role)?"""
     if batch.practice_competencies is None:
-        roles = [r.id for r in (batch.person.role, batch.person.future_role) if r is not None]
-        batch.practice_competencies = frozenset(db.session.scalars(
-            select(CompetencyIdentity.id).where(CompetencyIdentity.role_id.in_(roles))))
+        roles = [r for r in (batch.person.role_id, batch.person.future_role_id) if r is not None]
+        batch.practice_competencies = frozenset(db.session.scalars(_COMPETENCIES_OF,
+                                                                   {"roles": roles}))
     if lesson.competencies & batch.practice_competencies:
         return True
     return db.session.scalar(select(func.count()).select_from(PracticeCard).where(
@@ -108,14 +119,29 @@ def _mine(batch: Batch, lesson: Lesson) -> bool:
         PracticeCard.item_id == lesson.item_id)) != 0
 
 
+_COMPETENCIES_OF = select(CompetencyIdentity.__table__.c.id).where(  # Core: no ORM entity
+    CompetencyIdentity.__table__.c.role_id.in_(bindparam("roles", expanding=True)))
+
+
 def _started_lesson(batch: Batch, event: sync_rules.Event[Any]) -> Lesson:
+    """The lesson the event answers, in the learner's practice, or Refused.
+
+    What the batch found of a lesson (the revision, and whether it is the learner's)
+    is kept for the batch's later events: a hundred answers name a few lessons.
+    """
     data = event.data
-    lesson = _lesson(batch, data.item, data.revision)
+    seen = batch.practice_lessons.get((data.item, data.revision))
+    if seen is None:
+        seen = batch.practice_lessons[(data.item, data.revision)] = \
+            [_lesson(batch, data.item, data.revision), None]
+    lesson: Lesson = seen[0]
     if event.occurred_at < lesson.created_at:
         raise sync_rules.Refused("before_lesson", N_(
             "This answer is dated before revision %(revision)s of '%(item)s' existed."),
             revision=data.revision, item=data.item)
-    if not _mine(batch, lesson):
+    if seen[1] is None:
+        seen[1] = _mine(batch, lesson)
+    if not seen[1]:
         raise sync_rules.Refused("not_in_practice", N_(
             "'%(item)s' is not a lesson for a competency of your role."), item=data.item)
     return lesson
@@ -148,26 +174,27 @@ def apply_reviewed(person: Person,
     """Store the answers, then bring each answered question's FSRS state up to date.
 
     Core statements on the tables, not ORM objects: a batch is a hundred answers, and
-    the states are read and written as rows.
+    the states are read and written as rows. The statements are built once (see
+    :func:`_statements`).
     """
-    db.session.execute(insert(PracticeReview.__table__), [
+    statements = _statements(dialect_name())
+    db.session.execute(statements.insert_reviews, [
         {"id": e.id, "person_id": person.id, "item_id": item_id, "revision": e.data.revision,
          "question": e.data.question, "answer": list(e.data.answer), "correct": e.data.correct,
          "hinted": e.data.hinted, "grade": e.data.grade, "response_ms": e.data.response_ms,
          "occurred_at": e.occurred_at} for e, item_id in planned])
     # Another sync of this learner waited for this one to commit before its apply began
     # (``take_turns``, in ingest), so it reads the states and answers this one wrote.
+    parameters = db.session.execute(statements.parameters,
+                                    {"organisation": person.organisation_id}).scalar()
     new: dict[tuple[int, int], list[rules.Review]] = defaultdict(list)
     for e, item_id in planned:
         new[(item_id, e.data.question)].append(
             rules.Review(e.occurred_at, rules.Grade(e.data.grade), e.data.response_ms, e.id))
-    cards = PracticeCard.__table__.c
     stored = {(item_id, question): rules.CardState(*state) for item_id, question, *state in
-              db.session.execute(select(cards.item_id, cards.question,
-                                        *[cards[c] for c in _STATE_COLUMNS])
-                                 .where(cards.person_id == person.id,
-                                        cards.item_id.in_({k[0] for k in new})))}
-    fsrs = scheduler(person.organisation_id)
+              db.session.execute(statements.states, {"person": person.id,
+                                                     "items": list({k[0] for k in new})})}
+    fsrs = scheduler_of(fitting.as_parameters(parameters))
     states: dict[tuple[int, int], rules.CardState] = {}
     late = []
     for key, reviews in new.items():
@@ -187,12 +214,41 @@ def apply_reviewed(person: Person,
                                     scheduler=fsrs)
             assert replayed is not None
             states[key] = replayed
-    statement = dialect_insert(PracticeCard.__table__)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["person_id", "item_id", "question"],
-        set_={c: statement.excluded[c] for c in _STATE_COLUMNS}),
-        [{"person_id": person.id, "item_id": item_id, "question": question, **_columns(state)}
-         for (item_id, question), state in states.items()])
+    db.session.execute(statements.upsert_states, [
+        {"person_id": person.id, "item_id": item_id, "question": question, **_columns(state)}
+        for (item_id, question), state in states.items()])
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """What applying answers executes, built once per database dialect."""
+
+    insert_reviews: Any
+    parameters: Any
+    states: Any
+    upsert_states: Any
+    answers: Any
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    cards, reviews = PracticeCard.__table__.c, PracticeReview.__table__.c
+    upsert = dialect_insert(PracticeCard.__table__, dialect)
+    return _Statements(
+        insert_reviews=insert(PracticeReview.__table__),
+        parameters=select(fitting.adopted_parameters(bindparam("organisation"))
+                          .scalar_subquery()),
+        states=select(cards.item_id, cards.question, *[cards[c] for c in _STATE_COLUMNS])
+        .where(cards.person_id == bindparam("person"),
+               cards.item_id.in_(bindparam("items", expanding=True))),
+        upsert_states=upsert.on_conflict_do_update(
+            index_elements=["person_id", "item_id", "question"],
+            set_={c: upsert.excluded[c] for c in _STATE_COLUMNS}),
+        answers=select(reviews.item_id, reviews.question, reviews.id, reviews.occurred_at,
+                       reviews.grade, reviews.response_ms)
+        .where(reviews.person_id == bindparam("person"),
+               tuple_(reviews.item_id, reviews.question).in_(bindparam("questions",
+                                                                      expanding=True))))
 
 
 _STATE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps",
@@ -212,12 +268,8 @@ def _reviews(person_id: int,
              questions: list[tuple[int, int]]) -> dict[tuple[int, int], list[rules.Review]]:
     """Every answer of the learner's ``questions`` (item, question), in one query."""
     out: dict[tuple[int, int], list[rules.Review]] = defaultdict(list)
-    reviews = PracticeReview.__table__.c
     for item_id, question, event_id, at, grade, ms in db.session.execute(
-            select(reviews.item_id, reviews.question, reviews.id, reviews.occurred_at,
-                   reviews.grade, reviews.response_ms)
-            .where(reviews.person_id == person_id,
-                   tuple_(reviews.item_id, reviews.question).in_(questions))):
+            _statements(dialect_name()).answers, {"person": person_id, "questions": questions}):
         out[(item_id, question)].append(rules.Review(at, rules.Grade(grade), ms, event_id))
     return out
 

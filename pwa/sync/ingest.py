@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from engine import sync as rules
 from engine.errors import N_
 from pwa.extensions import db
 from pwa.models import Event, Person
-from pwa.models.base import dialect_insert
+from pwa.models.base import dialect_insert, dialect_name
 from pwa.store.batch import Batch, take_turns
 from pwa.sync import quarantine
 from pwa.sync.events import as_sent
@@ -166,5 +167,11 @@ def _insert_new_events(rows: list[dict[str, Any]]) -> set[str]:
     Two syncs of the same outbox at once (two tabs, a retry racing the first
     try) then store each event once, with no savepoints and no retries.
     """
-    statement = dialect_insert(Event.__table__).on_conflict_do_nothing(index_elements=["id"])
-    return set(db.session.scalars(statement.returning(Event.__table__.c.id), rows))
+    return set(db.session.scalars(_insert_events(dialect_name()), rows))
+
+
+@cache
+def _insert_events(dialect: str) -> Any:
+    """The statement of :func:`_insert_new_events`, built once per database dialect."""
+    return dialect_insert(Event.__table__, dialect).on_conflict_do_nothing(
+        index_elements=["id"]).returning(Event.__table__.c.id)

@@ -201,7 +201,10 @@ def test_reviews_synced_against_bare_fsrs_and_core(app, org, capsys, late):
     settle(app, Event, PracticeReview, PracticeCard)
 
     port = free_port()
-    server = start_gunicorn(app, port, workers=1)
+    # The fit job every sync of answers asks for runs, but never has enough answers to
+    # adopt parameters of its own: the server schedules with FSRS' defaults, as the floor.
+    server = start_gunicorn(app, port, workers=1,
+                            settings={"SKILLPATH_FIT_MIN_LOGS": str(total + 1)})
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         started = time.perf_counter()
