@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, insert, select, tuple_
+from sqlalchemy import and_, func, insert, select, tuple_
 
 from engine import practice as rules
 from engine import sync as sync_rules
@@ -493,28 +493,21 @@ def _recent_answers(person: Person, since: datetime | None = None) -> list[Recen
     """The learner's latest answers (those from ``since``, or the latest :data:`RECENT_REVIEWS`),
     newest first, each marked if it was the question's first, in one query.
 
-    Whether an answer was the first is asked of the answers taken only, one index probe each
-    (``ix_practice_reviews_card``), not of the learner's whole history.
+    The first answer of each question is a window over the learner's answers: one pass, where
+    a subquery grouped by question and joined back (or a probe per answer) reads them twice.
     """
     reviews = PracticeReview.__table__.c
-    latest = select(reviews.id, reviews.item_id, reviews.question, reviews.correct,
-                    reviews.occurred_at).where(reviews.person_id == person.id)
-    if since is not None:
-        latest = latest.where(reviews.occurred_at >= since)
-    else:
-        latest = latest.order_by(reviews.occurred_at.desc(), reviews.id.desc()) \
-            .limit(RECENT_REVIEWS)
-    taken = latest.subquery()
-    earlier = PracticeReview.__table__.alias("earlier")
-    first = ~exists().where(earlier.c.person_id == person.id,
-                            earlier.c.item_id == taken.c.item_id,
-                            earlier.c.question == taken.c.question,
-                            earlier.c.occurred_at < taken.c.occurred_at)
-    rows = db.session.execute(
-        select(taken.c.item_id, taken.c.question, taken.c.correct, taken.c.occurred_at,
-               first.label("first"))
-        .order_by(taken.c.occurred_at.desc(), taken.c.id.desc())).all()
-    return [RecentAnswer(i, q, c, at, bool(f)) for i, q, c, at, f in rows]
+    first = reviews.occurred_at == func.min(reviews.occurred_at).over(
+        partition_by=(reviews.item_id, reviews.question))
+    marked = select(reviews.id, reviews.item_id, reviews.question, reviews.correct,
+                    reviews.occurred_at, first.label("first")) \
+        .where(reviews.person_id == person.id).subquery()
+    taken = select(marked.c.item_id, marked.c.question, marked.c.correct, marked.c.occurred_at,
+                   marked.c.first).order_by(marked.c.occurred_at.desc(), marked.c.id.desc())
+    # The window sees every answer (a question's first may be older than ``since``).
+    taken = taken.where(marked.c.occurred_at >= since) if since is not None else \
+        taken.limit(RECENT_REVIEWS)
+    return [RecentAnswer(i, q, c, at, bool(f)) for i, q, c, at, f in db.session.execute(taken)]
 
 
 def _done_seconds(recent: Sequence[RecentAnswer], completed: dict[int, datetime],
