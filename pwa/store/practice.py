@@ -255,11 +255,6 @@ _STATE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_revie
                   "lapses")
 
 
-def _state(row: PracticeCard) -> rules.CardState:
-    return rules.CardState(row.state, row.step, row.stability, row.difficulty, row.due,
-                           row.last_review, row.reps, row.lapses)
-
-
 def _columns(state: rules.CardState) -> dict[str, Any]:
     return {c: getattr(state, c) for c in _STATE_COLUMNS}
 
@@ -294,10 +289,18 @@ def apply_completed(person: Person,
         < tuple_(stored.occurred_at, stored.event_id)), rows)
 
 
-# The days ahead, for the bundle -----------------------------------------------------------
+# The days ahead, for the bundle and for Home ----------------------------------------------
+#
+# Built on every start of the app, for every learner: a fixed number of queries (one per
+# loader, of the columns it needs) however many lessons and answers the learner has;
+# tests/pwa/test_practice.py counts them.
 
 def settings(person: Person) -> tuple[int, int]:
-    """Minutes a day and days a week the learner chose (the defaults until they do)."""
+    """Minutes a day and days a week the learner chose (the defaults until they do).
+
+    ``get``, not a select of two columns: the plan's part of the bundle (and Home's plan)
+    has loaded the row already, so this costs no query there.
+    """
     s = db.session.get(PlanSettings, person.id)
     daily = s.daily_minutes if s is not None and s.daily_minutes is not None else None
     goal = s.weekly_goal if s is not None and s.weekly_goal is not None else None
@@ -316,43 +319,84 @@ class Started:
 
 
 def _started(person: Person) -> list[Started]:
+    cards = PracticeCard.__table__.c
     rows = db.session.execute(
-        select(PracticeCard, Item.key, Item.retired_at)
-        .join(Item, Item.id == PracticeCard.item_id)
-        .where(PracticeCard.person_id == person.id)).all()
-    return [Started(key, c.item_id, c.question, _state(c), retired is not None)
-            for c, key, retired in rows]
+        select(Item.key, cards.item_id, cards.question, Item.retired_at,
+               *[cards[c] for c in _STATE_COLUMNS])
+        .join(Item, Item.id == cards.item_id)
+        .where(cards.person_id == person.id))
+    return [Started(key, item_id, question, rules.CardState(*state), retired is not None)
+            for key, item_id, question, retired, *state in rows]
 
 
-def _current_lessons(item_ids: Iterable[int]) -> dict[int, tuple[str, ItemRevision, list[str]]]:
-    """Each item's key, current revision and competency keys, in two queries."""
+@dataclass(frozen=True)
+class Current:
+    """A lesson's current revision as the days ahead need it: its size, not its content."""
+
+    item_id: int
+    key: str
+    revision: int
+    minutes: int
+    level_to: int
+    questions: int  # how many it has
+    competencies: tuple[str, ...]  # keys, in order
+
+
+def _current_lessons(item_ids: Iterable[int]) -> dict[int, Current]:
+    """Each item's key, current revision and competency keys, in one query (a row per
+    competency).
+
+    The questions are counted by the database: their text is read only for the lessons
+    the phone is given (:func:`_contents`).
+    """
     ids = set(item_ids)
     if not ids:
         return {}
-    found = {item.id: (item.key, r) for item, r in db.session.execute(
-        select(Item, ItemRevision).join(ItemRevision, and_(
-            ItemRevision.item_id == Item.id, ItemRevision.revision == Item.current_revision))
-        .where(Item.id.in_(ids)))}
+    found: dict[int, Any] = {}
     keys: dict[int, list[str]] = defaultdict(list)
-    for revision_id, key in db.session.execute(
-            select(ItemCompetency.item_revision_id, CompetencyIdentity.key)
-            .join(CompetencyIdentity, CompetencyIdentity.id == ItemCompetency.competency_id)
-            .where(ItemCompetency.item_revision_id.in_([r.id for _, r in found.values()]))
-            .order_by(CompetencyIdentity.key)):
-        keys[revision_id].append(key)
-    return {i: (key, r, keys[r.id]) for i, (key, r) in found.items()}
+    for row in db.session.execute(
+            select(Item.id, Item.key, ItemRevision.revision, ItemRevision.duration_minutes,
+                   ItemRevision.level_to,
+                   func.json_array_length(ItemRevision.questions).label("questions"),
+                   CompetencyIdentity.key.label("competency"))
+            .join(ItemRevision, and_(ItemRevision.item_id == Item.id,
+                                     ItemRevision.revision == Item.current_revision))
+            .outerjoin(ItemCompetency, ItemCompetency.item_revision_id == ItemRevision.id)
+            .outerjoin(CompetencyIdentity, CompetencyIdentity.id == ItemCompetency.competency_id)
+            .where(Item.id.in_(ids))
+            .order_by(Item.id, CompetencyIdentity.key)):
+        found[row.id] = row
+        if row.competency is not None:
+            keys[row.id].append(row.competency)
+    return {i: Current(i, r.key, r.revision, r.duration_minutes, r.level_to,
+                       int(r.questions or 0), tuple(keys[i])) for i, r in found.items()}
 
 
-def _content(key: str, r: ItemRevision, competencies: list[str]) -> dict[str, Any]:
-    return {"key": key, "revision": r.revision, "title": r.title, "summary": r.summary,
-            "minutes": r.duration_minutes, "competencies": competencies,
-            "level_to": r.level_to, "cards": r.cards, "questions": r.questions}
+def _contents(lessons: Iterable[Current]) -> dict[str, dict[str, Any]]:
+    """What the phone shows of ``lessons`` (title, summary, cards, questions), by key, in one
+    query."""
+    by_id = {lesson.item_id: lesson for lesson in lessons}
+    if not by_id:
+        return {}
+    out = {}
+    for item_id, title, summary, cards, questions in db.session.execute(
+            select(ItemRevision.item_id, ItemRevision.title, ItemRevision.summary,
+                   ItemRevision.cards, ItemRevision.questions)
+            .join(Item, and_(Item.id == ItemRevision.item_id,
+                             ItemRevision.revision == Item.current_revision))
+            .where(Item.id.in_(by_id))):
+        lesson = by_id[item_id]
+        out[lesson.key] = {"key": lesson.key, "revision": lesson.revision, "title": title,
+                           "summary": summary, "minutes": lesson.minutes,
+                           "competencies": list(lesson.competencies),
+                           "level_to": lesson.level_to, "cards": cards, "questions": questions}
+    return out
 
 
-def _plan_lessons(bundle: dict[str, Any]) -> list[int]:
+def _plan_lessons(plan: dict[str, Any]) -> list[int]:
     """The micro-lessons of the plan, in its order (highest priority first), once each."""
     out: list[int] = []
-    for line in bundle.get("plan", {}).get("lines", []):
+    for line in plan.get("lines", []):
         ref = line.get("item") or ""
         if line.get("format") == MICRO_LESSON and ref.startswith("c:"):
             item_id = int(ref[2:])
@@ -361,11 +405,43 @@ def _plan_lessons(bundle: dict[str, Any]) -> list[int]:
     return out
 
 
-def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
-    """Today's practice and the next days', with every lesson they need, and how it goes.
+@dataclass(frozen=True)
+class Loaded:
+    """What the learner's days are planned from, loaded once."""
 
-    Runs after the plan's part: new lessons come from its lines, in its order.
-    """
+    now: datetime
+    tz: str | None
+    daily: int
+    goal: int
+    today: date
+    start: datetime  # of today, the learner's local day
+    week_start: datetime  # of this local week (Monday)
+    started: list[Started]
+    completed: dict[int, datetime]
+    lessons: dict[int, Current]
+    live: list[Started]  # started questions still practised: not retired, still in the lesson
+    new: list[rules.NewLesson]
+    recent: list[RecentAnswer]
+    done_seconds: int
+
+    def week(self) -> dict[str, Any]:
+        practised = {rules.local_day(a.occurred_at, self.tz) for a in self.recent
+                     if a.occurred_at >= self.week_start}
+        return _week(self.now, self.tz, practised, self.goal)
+
+    def answered_today(self) -> int:
+        return sum(1 for a in self.recent if a.occurred_at >= self.start)
+
+    def days(self, days: int = rules.DEFAULT_DAYS) -> tuple[rules.Day, ...]:
+        return rules.plan_days(self.now, self.tz,
+                               [rules.Scheduled(s.key, s.question, s.state.due)
+                                for s in self.live],
+                               self.new, self.daily, done_seconds=self.done_seconds, days=days)
+
+
+def _load(person: Person, plan: dict[str, Any], *, this_week_only: bool = False) -> Loaded:
+    """The learner's questions, lessons and latest answers; ``this_week_only``: only the
+    answers of this local week (what Home counts), not the latest that mastery reads."""
     now = clock.now()
     tz = person.time_zone
     daily, goal = settings(person)
@@ -373,60 +449,85 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     completed = dict(db.session.execute(
         select(LessonCompletion.item_id, LessonCompletion.occurred_at)
         .where(LessonCompletion.person_id == person.id)).all())
-    plan_items = _plan_lessons(bundle)
+    plan_items = _plan_lessons(plan)
     lessons = _current_lessons({s.item_id for s in started} | set(plan_items) | set(completed))
     live = [s for s in started if not s.retired and s.item_id in lessons
-            and s.question < len(lessons[s.item_id][1].questions or ())]
+            and s.question < lessons[s.item_id].questions]
     # A lesson paused half-way stays on offer until it is gone through (the phone resumes it
     # at its first unanswered question); its answered questions are reviews meanwhile.
     new = []
     for item_id in plan_items:
         if item_id in completed or item_id not in lessons:
             continue
-        key, r, comps = lessons[item_id]
-        if r.questions:
-            new.append(rules.NewLesson(key, r.revision, comps[0] if comps else "",
-                                       r.duration_minutes, len(r.questions)))
+        lesson = lessons[item_id]
+        if lesson.questions:
+            new.append(rules.NewLesson(lesson.key, lesson.revision,
+                                       lesson.competencies[0] if lesson.competencies else "",
+                                       lesson.minutes, lesson.questions))
     today = rules.local_day(now, tz)
     start = rules.day_start(today, tz)
-    recent = _recent_answers(person)
-    done_seconds = _done_seconds(recent, completed, lessons, start)
-    days = rules.plan_days(now, tz, [rules.Scheduled(s.key, s.question, s.state.due)
-                                     for s in live], new, daily, done_seconds=done_seconds)
+    week_start = rules.day_start(today - timedelta(days=today.weekday()), tz)
+    recent = _recent_answers(person, since=week_start if this_week_only else None)
+    return Loaded(now, tz, daily, goal, today, start, week_start, started, completed, lessons,
+                  live, new, recent, _done_seconds(recent, completed, lessons, start))
+
+
+@dataclass(frozen=True)
+class Today:
+    """Today's practice as Home shows it: the queue's size, what was answered, the week."""
+
+    day: rules.Day
+    answered: int
+    week: dict[str, Any]
+
+
+def today(person: Person, plan: dict[str, Any]) -> Today:
+    """Today's queue, today's answers and the week, and nothing else: no next days, no
+    content, no mastery, no extra round (Home's card; the phone has the bundle)."""
+    loaded = _load(person, plan, this_week_only=True)
+    return Today(loaded.days(1)[0], loaded.answered_today(), loaded.week())
+
+
+def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
+    """Today's practice and the next days', with every lesson they need, and how it goes.
+
+    Runs after the plan's part: new lessons come from its lines, in its order.
+    """
+    loaded = _load(person, bundle.get("plan", {}))
+    days = loaded.days()
     fsrs = scheduler(person.organisation_id)
+    live = loaded.live
     # The optional extra round of a day with nothing due: started questions not due yet,
     # the likeliest to be forgotten first, within the daily minutes.
-    extra = rules.extra_round(now, [(s.key, s.question, s.state) for s in live], fsrs, daily)
+    extra = rules.extra_round(loaded.now, [(s.key, s.question, s.state) for s in live], fsrs,
+                              loaded.daily)
     wanted = {e.item_key for d in days for e in d.entries} | {e.item_key for e in extra}
-    by_key = {key: (key, r, comps) for key, r, comps in lessons.values()}
-    week_start = rules.day_start(today - timedelta(days=today.weekday()), tz)
-    practised = {rules.local_day(a.occurred_at, tz) for a in recent
-                 if a.occurred_at >= week_start}
+    by_key = {lesson.key: lesson for lesson in loaded.lessons.values()}
     return {"practice": {
-        "settings": {"daily_minutes": daily, "weekly_goal": goal},
-        "today": {"day": today.isoformat(), "done_seconds": done_seconds,
-                  "answered": sum(1 for a in recent if a.occurred_at >= start)},
+        "settings": {"daily_minutes": loaded.daily, "weekly_goal": loaded.goal},
+        "today": {"day": loaded.today.isoformat(), "done_seconds": loaded.done_seconds,
+                  "answered": loaded.answered_today()},
         "days": [_with_revisions(d.to_dict(), by_key) for d in days],
         "extra": _with_revisions({"entries": [e.to_dict() for e in extra]}, by_key)["entries"],
         "cards": {f"{s.key}:{s.question}": {"stability": s.state.stability,
                                              "due": s.state.due.isoformat(),
                                              "reps": s.state.reps}
                   for s in live if s.key in wanted},
-        "lessons": {key: _content(*by_key[key]) for key in sorted(wanted) if key in by_key},
-        "progress": _progress(started, completed, lessons),
-        "mastery": _mastery(person, bundle, live, recent, lessons, fsrs, now),
-        "week": _week(now, tz, practised, goal),
+        "lessons": dict(sorted(_contents(by_key[k] for k in wanted if k in by_key).items())),
+        "progress": _progress(loaded.started, loaded.completed, loaded.lessons),
+        "mastery": _mastery(bundle, live, loaded.recent, loaded.lessons, fsrs, loaded.now),
+        "week": loaded.week(),
         "thresholds": {"slow_ms": rules.SLOW_MS, "fast_ms": rules.FAST_MS,
                        "mature_days": rules.MATURE_DAYS,
                        "review_seconds": rules.REVIEW_SECONDS},
     }}
 
 
-def _with_revisions(day: dict[str, Any], by_key: dict[str, Any]) -> dict[str, Any]:
+def _with_revisions(day: dict[str, Any], by_key: dict[str, Current]) -> dict[str, Any]:
     """A review is answered against the lesson's current revision: the phone sends that one."""
     for entry in day["entries"]:
         if entry["revision"] is None and entry["item_key"] in by_key:
-            entry["revision"] = by_key[entry["item_key"]][1].revision
+            entry["revision"] = by_key[entry["item_key"]].revision
     return day
 
 
@@ -439,36 +540,39 @@ class RecentAnswer:
     first: bool  # the first answer to this question: part of a new lesson, not a review
 
 
-def _recent_answers(person: Person) -> list[RecentAnswer]:
-    """The learner's latest answers, newest first, each marked if it was the question's first."""
-    first = select(PracticeReview.item_id, PracticeReview.question,
-                   func.min(PracticeReview.occurred_at).label("at")) \
-        .where(PracticeReview.person_id == person.id) \
-        .group_by(PracticeReview.item_id, PracticeReview.question).subquery()
-    rows = db.session.execute(
-        select(PracticeReview.item_id, PracticeReview.question, PracticeReview.correct,
-               PracticeReview.occurred_at, first.c.at)
-        .join(first, and_(first.c.item_id == PracticeReview.item_id,
-                          first.c.question == PracticeReview.question))
-        .where(PracticeReview.person_id == person.id)
-        .order_by(PracticeReview.occurred_at.desc(), PracticeReview.id.desc())
-        .limit(RECENT_REVIEWS)).all()
-    return [RecentAnswer(i, q, c, at, at == first_at) for i, q, c, at, first_at in rows]
+def _recent_answers(person: Person, since: datetime | None = None) -> list[RecentAnswer]:
+    """The learner's latest answers (those from ``since``, or the latest :data:`RECENT_REVIEWS`),
+    newest first, each marked if it was the question's first, in one query.
+
+    The first answer of each question is a window over the learner's answers: one pass, where
+    a subquery grouped by question and joined back (or a probe per answer) reads them twice.
+    """
+    reviews = PracticeReview.__table__.c
+    first = reviews.occurred_at == func.min(reviews.occurred_at).over(
+        partition_by=(reviews.item_id, reviews.question))
+    marked = select(reviews.id, reviews.item_id, reviews.question, reviews.correct,
+                    reviews.occurred_at, first.label("first")) \
+        .where(reviews.person_id == person.id).subquery()
+    taken = select(marked.c.item_id, marked.c.question, marked.c.correct, marked.c.occurred_at,
+                   marked.c.first).order_by(marked.c.occurred_at.desc(), marked.c.id.desc())
+    # The window sees every answer (a question's first may be older than ``since``).
+    taken = taken.where(marked.c.occurred_at >= since) if since is not None else \
+        taken.limit(RECENT_REVIEWS)
+    return [RecentAnswer(i, q, c, at, bool(f)) for i, q, c, at, f in db.session.execute(taken)]
 
 
 def _done_seconds(recent: Sequence[RecentAnswer], completed: dict[int, datetime],
-                  lessons: dict[int, tuple[str, ItemRevision, list[str]]],
-                  start: datetime) -> int:
+                  lessons: dict[int, Current], start: datetime) -> int:
     """What the learner practised today: reviews at their cost, new lessons at their length."""
     reviews = sum(1 for a in recent if a.occurred_at >= start and not a.first)
     fresh = {a.item_id for a in recent if a.occurred_at >= start and a.first}
     fresh |= {i for i, at in completed.items() if at >= start}
-    minutes = sum(lessons[i][1].duration_minutes for i in fresh if i in lessons)
+    minutes = sum(lessons[i].minutes for i in fresh if i in lessons)
     return reviews * rules.REVIEW_SECONDS + minutes * 60
 
 
 def _progress(started: Sequence[Started], completed: dict[int, datetime],
-              lessons: dict[int, tuple[str, ItemRevision, list[str]]]) -> dict[str, Any]:
+              lessons: dict[int, Current]) -> dict[str, Any]:
     """Per lesson begun: questions started of all, and whether it was gone through."""
     count: dict[int, int] = defaultdict(int)
     for s in started:
@@ -476,20 +580,22 @@ def _progress(started: Sequence[Started], completed: dict[int, datetime],
     out = {}
     for item_id in set(count) | set(completed):
         if item_id in lessons:
-            key, r, _ = lessons[item_id]
-            out[f"c:{item_id}"] = {"key": key, "started": count[item_id],
-                                   "questions": len(r.questions or ()),
+            lesson = lessons[item_id]
+            out[f"c:{item_id}"] = {"key": lesson.key, "started": count[item_id],
+                                   "questions": lesson.questions,
                                    "completed": item_id in completed}
     return out
 
 
-def _mastery(person: Person, bundle: dict[str, Any], live: Sequence[Started],
-             recent: Sequence[RecentAnswer],
-             lessons: dict[int, tuple[str, ItemRevision, list[str]]], fsrs: Any,
-             now: datetime) -> list[dict[str, Any]]:
+def _mastery(bundle: dict[str, Any], live: Sequence[Started], recent: Sequence[RecentAnswer],
+             lessons: dict[int, Current], fsrs: Any, now: datetime) -> list[dict[str, Any]]:
     """Per competency practised: mastery beside the learner's own rating, and whether the two
-    disagree enough to ask them to look at the rating again (never to change it)."""
-    role = person.role.slug
+    disagree enough to ask them to look at the rating again (never to change it).
+
+    The role is the bundle's (the profiles' part put it there), not ``person.role``: that
+    would load the role again where the bundle is built without it.
+    """
+    role = bundle.get("role")
     rated = {r["competency"]: r["level"] for r in bundle.get("ratings", {}).get("current", [])
              if r.get("role") == role}
     names = {c["key"]: c["name"] for c in
@@ -497,12 +603,13 @@ def _mastery(person: Person, bundle: dict[str, Any], live: Sequence[Started],
     states: dict[str, list[rules.CardState]] = defaultdict(list)
     level_to: dict[str, int] = {}
     for s in live:
-        for comp in lessons[s.item_id][2]:
+        lesson = lessons[s.item_id]
+        for comp in lesson.competencies:
             states[comp].append(s.state)
-            level_to[comp] = max(level_to.get(comp, 0), lessons[s.item_id][1].level_to)
+            level_to[comp] = max(level_to.get(comp, 0), lesson.level_to)
     answers: dict[str, list[rules.Answer]] = defaultdict(list)
     for a in recent:
-        for comp in lessons.get(a.item_id, ("", None, []))[2]:
+        for comp in lessons[a.item_id].competencies if a.item_id in lessons else ():
             answers[comp].append(rules.Answer(a.occurred_at, a.correct))
     out = []
     for comp in sorted(states, key=lambda c: (c not in names, names.get(c, c))):
