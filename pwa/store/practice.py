@@ -479,13 +479,23 @@ class Today:
     day: rules.Day
     answered: int
     week: dict[str, Any]
+    questions: int  # what the queue asks: each review, and each lesson's questions not begun
 
 
 def today(person: Person, plan: dict[str, Any]) -> Today:
     """Today's queue, today's answers and the week, and nothing else: no next days, no
     content, no mastery, no extra round (Home's card; the phone has the bundle)."""
     loaded = _load(person, plan, this_week_only=True)
-    return Today(loaded.days(1)[0], loaded.answered_today(), loaded.week())
+    day = loaded.days(1)[0]
+    by_key = {lesson.key: lesson for lesson in loaded.lessons.values()}
+    begun: dict[int, int] = defaultdict(int)
+    for s in loaded.started:
+        begun[s.item_id] += 1
+    questions = sum(
+        1 if e.kind == "review" else max(0, by_key[e.item_key].questions
+                                         - begun[by_key[e.item_key].item_id])
+        for e in day.entries if e.kind == "review" or e.item_key in by_key)
+    return Today(day, loaded.answered_today(), loaded.week(), questions)
 
 
 def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
