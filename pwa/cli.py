@@ -69,10 +69,11 @@ def _groups() -> list[Any]:
     from pwa.jobs.plans import plans_cli
     from pwa.jobs.push import push_cli
     from pwa.jobs.releases import releases_cli
+    from pwa.jobs.reminders import reminders_cli
     from pwa.vapid import vapid_cli
 
     return [invite_cli, seed_demo_command, jobs_cli, mentors_cli, plans_cli, practice_cli,
-            push_cli, releases_cli, vapid_cli]
+            push_cli, releases_cli, reminders_cli, vapid_cli]
 
 
 GROUPS = _groups()

@@ -84,6 +84,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SKILLPATH_PUSH_CONTACT": "",
         "SKILLPATH_PUSH_SERVICES": "",
         "SKILLPATH_PUSH_TIMEOUT": 10.0,
+        # The reminder tick comes every this many seconds (0: never, in this process).
+        "SKILLPATH_TICK_SECONDS": 60,
     }
 
 

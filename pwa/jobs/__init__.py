@@ -37,6 +37,7 @@ JOBS: dict[str, str] = {
     "plans.summarise_organisation": "pwa.jobs.plans:summarise_organisation",
     "practice.fit": "pwa.jobs.fitting:fit_due",
     "push.send": "pwa.jobs.push:send_due",
+    "reminders.tick": "pwa.jobs.reminders:tick",
     "releases.publish": "pwa.jobs.releases:publish_due",
 }
 
@@ -168,7 +169,11 @@ def _after_request(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    from pwa.jobs import schedule
+
     app.after_request(_after_request)
+    # The first request of a serving process starts its minute clock (not a command's).
+    app.before_request(lambda: schedule.start_in_process(app))
 
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
@@ -185,3 +190,17 @@ def work_command(burst: bool) -> None:
     from rq import Worker
 
     Worker([queue], connection=queue.connection).work(burst=burst)
+
+
+@jobs_cli.command("schedule")
+def schedule_command() -> None:
+    """Ask for the minute's jobs (the reminder tick) every minute, until stopped.
+
+    With REDIS_URL, run it on one or more machines: one leader at a time asks, the RQ
+    workers run. Without it, the app's own process keeps the clock and this is only
+    needed when the app serves no requests.
+    """
+    from pwa.jobs import schedule
+
+    click.echo("Asking for the reminder tick every minute (Ctrl-C stops).")
+    schedule.run_forever(current_app._get_current_object())  # type: ignore[attr-defined]

@@ -13,11 +13,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
 from flask_babel import force_locale, gettext
 
 from engine import push as push_rules
 from engine import reminders as rules
 from engine.errors import N_
+from pwa import clock
+from pwa.extensions import db
+from pwa.jobs import enqueue
 from pwa.store import push as store
 
 # What each kind says, and where a tap leads. Never a count of what was missed, never
@@ -63,3 +69,40 @@ def decide_for(preferences: dict[int, rules.Preferences], now: datetime) -> int:
                                       message(decision.kind, person.locale),
                                       decision.expires))
     return store.claim(claims, now)
+
+
+BATCH = 1000  # people decided per round of queries
+
+
+def people_with_reminders() -> list[int]:
+    """Everyone who turned at least one kind on, in id order."""
+    from pwa.models import ReminderSettings
+
+    rows = db.session.execute(sa.select(ReminderSettings.person_id, ReminderSettings.kinds)
+                              .order_by(ReminderSettings.person_id))
+    return [person_id for person_id, kinds in rows if kinds]
+
+
+def tick() -> int:
+    """Decide and claim for everyone with reminders on, then send; how many were claimed."""
+    from pwa.store import reminders as settings
+
+    now = clock.now()
+    people = people_with_reminders()
+    made = 0
+    for start in range(0, len(people), BATCH):
+        made += decide_for(settings.preferences_for(people[start:start + BATCH]), now)
+        db.session.commit()
+    if made:
+        enqueue("push.send")
+    return made
+
+
+reminders_cli = AppGroup("reminders", help="Push reminders: decide, claim and send.")
+
+
+@reminders_cli.command("tick")
+def tick_command() -> None:
+    """Decide for everyone now (as the minute's tick does) and send what was claimed."""
+    made = tick()
+    click.echo(f"Claimed {made} notification{'s' if made != 1 else ''}.")
