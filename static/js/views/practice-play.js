@@ -11,7 +11,8 @@ import { keepPosition, readPosition } from '../data/position.js';
 import { record } from '../data/outbox.js';
 import { addWords, t } from '../i18n.js';
 import words from '../i18n/en-practice.js';
-import { extraRound, loadState, practiceToday } from '../state.js';
+import { extraRound, practiceToday } from '../practice-day.js';
+import { loadState } from '../state.js';
 import { esc } from '../ui/html.js';
 
 addWords(words);

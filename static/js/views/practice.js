@@ -6,7 +6,8 @@ import { readPosition } from '../data/position.js';
 import { record } from '../data/outbox.js';
 import { addWords, formatDay, formatMegabytes, t } from '../i18n.js';
 import words from '../i18n/en-practice.js';
-import { extraRound, practiceToday, settingsData } from '../state.js';
+import { extraRound, practiceToday } from '../practice-day.js';
+import { settingsData } from '../state.js';
 import { esc } from '../ui/html.js';
 
 addWords(words);
