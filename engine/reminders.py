@@ -221,11 +221,20 @@ class Preferences:
             problem("usual_confirmed", N_("Whether you confirmed your usual practice time is "
                                           "true or false."))
             confirmed = False
-        if problems or remind_at is None:
-            raise InvalidInput(N_("These reminder settings have problems to fix before they "
-                                  "can be saved."), {"problems": problems})
-        return check_preferences(cls(tz, remind_at, days, quiet, frozenset(kinds), usual,
-                                     confirmed))
+        if not problems and remind_at is not None:
+            return check_preferences(cls(tz, remind_at, days, quiet, frozenset(kinds), usual,
+                                         confirmed))
+        # Said at once with the problems of form: those of what could be read (a zone that
+        # is not one, quiet hours all day long), none twice for a field already told.
+        told = {p["field"].split(".")[0] for p in problems}
+        try:
+            check_preferences(cls(tz, remind_at or _MIDNIGHT, days, quiet, frozenset(kinds),
+                                  usual, confirmed))
+        except InvalidInput as e:
+            problems += [p for p in e.details["problems"] if p["field"] not in told and
+                         not (p["field"] == "usual_confirmed" and "usual_practice" in told)]
+        raise InvalidInput(N_("These reminder settings have problems to fix before they "
+                              "can be saved."), {"problems": problems})
 
 
 def _hhmm(t: time) -> str:

@@ -124,6 +124,12 @@ BAD = [
     ({"usual_confirmed": True}, ["usual_confirmed"]),  # nothing to confirm
     ({"usual_practice": "23:30", "usual_confirmed": True}, ["usual_practice"]),  # quiet
     ({"remind_at": "24:00", "days": [9], "kinds": ["x"]}, ["remind_at", "days", "kinds"]),
+    # Problems of form and of sense, all at once; a bad time is not also "inside quiet hours".
+    ({"remind_at": "24:00", "time_zone": "Mars/Base", "quiet": {"start": "09:00", "end": "09:00"}},
+     ["remind_at", "time_zone", "quiet"]),
+    ({"remind_at": "7", "quiet": {"start": "00:00", "end": "23:59"}}, ["remind_at"]),
+    ({"usual_practice": "25:00", "usual_confirmed": True, "time_zone": "Nowhere"},
+     ["usual_practice", "time_zone"]),
 ]
 
 
