@@ -1,18 +1,22 @@
 """Reminder settings at phone size: the phone's time zone detected, bad input told plainly
 beside its field, settings changed offline, kept after a cold start, synced once and kept
-after a reload; the form fits 320 px with thumb-sized targets."""
+after a reload; the form fits 320 px with thumb-sized targets; the usual practice time
+learned from the learner's answers is offered, and used once they say yes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from pwa import clock
 from pwa.extensions import db
 from pwa.models import Event, Person, ReminderSettings
 from tests.browser.harness import Phone, enrol, open_phone, seed, wait_for_app
+from tests.factories import add_lesson, practise
 
 pytestmark = pytest.mark.browser
 KOLKATA = "Asia/Calcutta"
@@ -81,7 +85,7 @@ def test_reminder_settings_changed_offline_are_kept_after_sync_and_reload(
         page.locator("label", has_text=day).click()
     page.get_by_label("Someone asks you to mentor them, or answers your request").check()
     page.get_by_role("button", name="Save reminder settings").click()
-    expect(page.get_by_text("Saved. They reach the server when this phone is online.")
+    expect(page.get_by_text("Saved on this phone. They reach the server when it is online.")
            ).to_be_visible()
     expect(page.get_by_role("alert")).to_be_hidden()
     page.get_by_role("status").filter(has_text="1 change kept on this phone").wait_for()
@@ -156,5 +160,59 @@ def test_reminder_settings_fit_320_pixels_one_thumb(browser, live_server, org):
       .filter((el) => el.type !== 'hidden' && !el.labels?.length).map((el) => el.id)""")
     assert unnamed == []
     ana.shot("reminders-settings-05-320-no-day")
+    assert ana.csp_violations() == []
+    ana.context.close()
+
+
+def test_the_usual_practice_time_is_shown_and_used_once_confirmed(browser, live_server, org):
+    seed(live_server.app)
+    ana = open_phone(browser, timezone_id="Europe/Madrid")
+    enrol(ana, live_server, "Ana Ruiz")
+    with live_server.app.app_context():
+        person = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
+        person.time_zone = "Europe/Madrid"
+        db.session.commit()
+    lesson = add_lesson(live_server.app, competency="store-associate/greet")
+    # Six mornings of practice, the first answer of each at 07:10 (CET, 06:10 UTC) or so.
+    start = (clock.now() - timedelta(days=9)).replace(hour=6, minute=10, second=0,
+                                                      microsecond=0)
+    first = [start + timedelta(days=n, minutes=(0, 5, -5, 0, 2, 0)[n]) for n in range(6)]
+    practise(live_server.app, "Ana Ruiz", lesson,
+             [(0, True, at) for at in first] + [(1, True, at + timedelta(hours=2)) for at in first])
+    page = ana.page
+    page.goto(f"{live_server.url}/app")
+    wait_for_app(page)
+    page = settings_page(ana, live_server)
+    expect(page.get_by_text("You usually practise around 7:10 AM. Remind you then?")
+           ).to_be_visible()
+    yes = page.get_by_label("Yes, remind me to practise at 7:10 AM")
+    expect(yes).not_to_be_checked()
+    # The quiet hours she starts with (21:00 to 08:00) hold it: she is told, and refused.
+    expect(page.get_by_text("That is inside your quiet hours, which end at 8:00 AM.")
+           ).to_be_visible()
+    ana.shot("reminders-settings-06-usual-time-offered")
+    page.get_by_label("Practice reminder").check()
+    yes.check()
+    page.get_by_role("button", name="Save reminder settings").click()
+    expect(page.get_by_text("7:10 AM is inside your quiet hours (9:00 PM to 8:00 AM)")
+           ).to_be_visible()
+    expect(yes).to_be_focused()
+    page.get_by_label("Until").fill("07:00")
+    page.get_by_role("button", name="Save reminder settings").click()
+    expect(page.get_by_text("Saved.", exact=True)).to_be_visible()
+    for _ in range(100):  # online: the outbox is sent at once
+        with live_server.app.app_context():
+            if server_side()["events"]:
+                break
+        page.wait_for_timeout(100)
+    page.get_by_role("status").filter(has_text="All saved").wait_for()
+    expect(page.get_by_text("Saved.", exact=True)).to_be_visible()  # still, after the sync
+    with live_server.app.app_context():
+        person = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
+        row = db.session.get(ReminderSettings, person.id)
+        assert (row.usual_practice.isoformat(timespec="minutes"), row.usual_confirmed,
+                row.kinds) == ("07:10", True, ["practice"])
+    page.reload()
+    expect(page.get_by_label("Yes, remind me to practise at 7:10 AM")).to_be_checked()
     assert ana.csp_violations() == []
     ana.context.close()

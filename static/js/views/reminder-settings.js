@@ -25,7 +25,7 @@ const TOGGLES = [
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const DEFAULT_QUIET = { start: '21:00', end: '08:00' };
 
-let saved = false; // just saved: said once, under the button
+let saved = false; // just saved: said under the button until the form is changed again
 
 /** The zone this phone is set to, if the browser says. */
 function phoneZone() {
@@ -121,8 +121,11 @@ function usualBlock(state, s) {
   const usual = s.usual_confirmed && s.usual_practice ? s.usual_practice : suggested;
   if (!usual) return `<p class="hint">${esc(t('reminder_settings.usual_not_yet'))}</p>`;
   const confirmed = s.usual_confirmed && s.usual_practice === usual;
+  // The quiet hours the app starts with (21:00 to 08:00) hold many a morning habit.
+  const quiet = s.quiet && inQuiet(usual, s.quiet)
+    ? `<p class="hint">${esc(t('reminder_settings.usual_in_quiet', { end: formatTimeOfDay(s.quiet.end) }))}</p>` : '';
   return `<div class="usual notice">
-    <p>${esc(t('reminder_settings.usual_found', { time: formatTimeOfDay(usual) }))}</p>
+    <p>${esc(t('reminder_settings.usual_found', { time: formatTimeOfDay(usual) }))}</p>${quiet}
     <input type="hidden" name="usual_practice" value="${esc(usual)}">
     <div class="check"><input type="checkbox" id="rs-usual" name="usual_confirmed"${confirmed ? ' checked' : ''}>
     <label for="rs-usual">${esc(t('reminder_settings.usual_yes', { time: formatTimeOfDay(usual) }))}</label></div>
@@ -168,7 +171,7 @@ export function render(state) {
       ${errorFor('time_zone')}
       <p class="notice notice-error" id="rs-errors" role="alert" hidden></p>
       <button type="submit" class="button primary">${esc(t('reminder_settings.save'))}</button>
-      <p class="hint" id="rs-saved" role="status">${saved ? esc(t('reminder_settings.saved')) : ''}</p>
+      <p class="hint" id="rs-saved" role="status">${saved ? esc(t(navigator.onLine ? 'reminder_settings.saved' : 'reminder_settings.saved_offline')) : ''}</p>
     </form></section>`;
 }
 
@@ -196,9 +199,12 @@ function fromForm(form) {
 }
 
 export function mount(root, { state, redraw, signal }) {
-  saved = false;
   const form = root.querySelector('#reminder-settings');
   if (!form) return;
+  // A sync that ends redraws the view: what was saved is still said, until the next change.
+  const changed = () => { saved = false; form.querySelector('#rs-saved').textContent = ''; };
+  form.addEventListener('input', changed, { signal });
+  form.addEventListener('change', changed, { signal });
   const quietOn = form.querySelector('#rs-quiet-on');
   const quietFields = () => {
     for (const input of form.querySelectorAll('#rs-quiet-start, #rs-quiet-end')) input.disabled = !quietOn.checked;
