@@ -28,7 +28,6 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from werkzeug.exceptions import BadRequest
 
 from api.errors import ApiError
 from engine.errors import N_
@@ -233,8 +232,13 @@ def parse(model: type[M]) -> M:
             {"content_type": request.content_type},
         )
     try:
-        data = request.get_json()
-    except (BadRequest, RecursionError) as exc:
+        data = json.loads(request.get_data(), object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        key = exc.key[:40]
+        raise ApiError(400, "malformed_json", N_("The request body names '%(key)s' twice in "
+                                                 "one object."), {"duplicate_key": key},
+                       key=key) from exc
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise ApiError(400, "malformed_json", N_("The request body is not valid JSON.")) from exc
     if _depth(data) > MAX_DEPTH:
         raise ApiError(400, "malformed_json", N_("The request body nests more than %(limit)s "
@@ -252,8 +256,36 @@ def parse(model: type[M]) -> M:
 MAX_DEPTH = 64  # no request of ours needs more than a handful
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key {key!r} appears twice in one object")
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of the body, refused if it names a key twice.
+
+    JSON leaves a repeated key to the reader: Python keeps the last value, other
+    readers the first. Reading one of them would drop the other silently, so the
+    body is refused whole, like any body that is not plain JSON, and kept.
+    """
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
 def _depth(value: Any) -> int:
-    """How deeply ``value`` nests lists and objects, counted without recursion."""
+    """How deeply ``value`` nests lists and objects, counted without recursion.
+
+    Only lists and objects go on the stack: a scalar counts where it is met.
+    """
     deepest, stack = 0, [(value, 0)]
     while stack:
         item, depth = stack.pop()
@@ -261,9 +293,16 @@ def _depth(value: Any) -> int:
         if depth > MAX_DEPTH:
             break
         if isinstance(item, dict):
-            stack.extend((inner, depth + 1) for inner in item.values())
+            inner: Any = item.values()
         elif isinstance(item, list):
-            stack.extend((inner, depth + 1) for inner in item)
+            inner = item
+        else:
+            continue
+        for child in inner:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+            elif depth >= deepest:
+                deepest = depth + 1
     return deepest
 
 

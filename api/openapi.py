@@ -47,6 +47,7 @@ STATUSES = {
     415: "The request body is not JSON",
     422: "Well-formed, but some fields or query arguments are missing or wrong",
     429: "Too many attempts from this address; wait a minute",
+    500: "The server failed; nothing of the request was saved, and it may be sent again",
 }
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 _ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")

@@ -55,7 +55,7 @@ def keep_unreadable(error: ApiError) -> None:
 
 
 @bp.post("/sync")
-@responds(200, 401)
+@responds(200, 401, 500)  # 500: nothing of the batch saved; the phone sends it again
 @body(SyncRequest, refused=keep_unreadable)
 def sync(body: SyncRequest) -> Response:
     """Store and apply a batch of events from the signed-in person's device."""

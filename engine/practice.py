@@ -645,10 +645,14 @@ def _lesson_ref(data: dict[str, Any]) -> tuple[str, int]:
     return item, revision
 
 
+_REVIEWED_FIELDS = frozenset({"item", "revision", "question", "answer", "correct", "hinted",
+                              "grade", "response_ms"})
+_GRADES = frozenset(g.value for g in Grade)
+
+
 def reviewed_data(data: dict[str, Any]) -> ReviewedData:
     """``card.reviewed``: a right answer has a grade from Hard to Easy, a wrong one Again."""
-    only(data, {"item", "revision", "question", "answer", "correct", "hinted", "grade",
-                "response_ms"})
+    only(data, _REVIEWED_FIELDS)
     item, revision = _lesson_ref(data)
     question, answer = data.get("question"), data.get("answer")
     if not whole(question) or not 0 <= question < MAX_QUESTIONS:
@@ -662,7 +666,7 @@ def reviewed_data(data: dict[str, Any]) -> ReviewedData:
         raise Refused("invalid_data", N_("Whether the answer was right, and whether a hint was "
                                          "seen, are true or false."))
     grade_, ms = data.get("grade"), data.get("response_ms")
-    if not whole(grade_) or grade_ not in {g.value for g in Grade}:
+    if not whole(grade_) or grade_ not in _GRADES:
         raise Refused("invalid_grade", N_("A grade is 1 (Again), 2 (Hard), 3 (Good) or "
                                           "4 (Easy)."))
     if correct != (grade_ != Grade.AGAIN):

@@ -9,10 +9,11 @@ refused event is kept, with the reason this module gives, never dropped.
 from __future__ import annotations
 
 import math
-import uuid
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from types import NoneType
 from typing import Any, Generic, TypeGuard, TypeVar
 
 from engine.errors import N_, render
@@ -36,10 +37,22 @@ class Data:
     """
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        names = _FIELDS.get(type(self))
+        if names is None:
+            names = _FIELDS[type(self)] = tuple(f.name for f in fields(self))
+        out = {}
+        for name in names:
+            value = getattr(self, name)
+            out[name] = _plain(value) if isinstance(value, Data | tuple | list) else value
+        return out
+
+
+_FIELDS: dict[type[Data], tuple[str, ...]] = {}  # each Data class's field names, once
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, str | int | float | NoneType):
+        return value
     if isinstance(value, Data):
         return value.to_dict()
     if isinstance(value, tuple | list):
@@ -107,6 +120,8 @@ class Refused(Exception):
         return refused
 
 
+ENVELOPE = frozenset({"id", "type", "schema", "occurred_at", "device_id", "data"})
+
 # A data rule: the raw ``data`` of one type of event -> its typed data, or Refused.
 DataRule = Callable[[dict[str, Any]], Data]
 
@@ -123,7 +138,7 @@ def check(raw: object, now: datetime, data_rules: Mapping[str, DataRule]) -> Eve
     event_id = raw.get("id")
     if not isinstance(event_id, str) or not is_uuid(event_id):
         raise Refused("invalid_id", N_("The event id must be a UUID made on the device."))
-    unknown = set(raw) - {"id", "type", "schema", "occurred_at", "device_id", "data"}
+    unknown = raw.keys() - ENVELOPE
     if unknown:
         raise Refused("invalid_event", N_("Unknown fields: %(fields)s."),
                       fields=", ".join(sorted(unknown)))
@@ -159,33 +174,48 @@ def storable(value: object) -> None:
     JSON can carry a lone UTF-16 surrogate ("\\ud83d"), a NUL character, NaN and
     Infinity (Python reads them), integers of any size and any nesting. None of
     it is a learner's answer, and some of it breaks one database or the other, so
-    each event is judged here before anything reads it.
+    each event is judged here before anything reads it. Every event passes through
+    here: ASCII text (most of it) is judged without encoding it.
     """
     stack: list[tuple[object, int]] = [(value, 0)]
+    push = stack.append
     while stack:
         item, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise Refused("invalid_value", N_("An event may nest at most %(limit)s levels."),
                           limit=MAX_DEPTH)
         if isinstance(item, str):
-            _text(item)
+            if "\x00" in item or not item.isascii():
+                _text(item)
+        elif isinstance(item, dict):
+            for key in item:
+                if "\x00" in key or not key.isascii():
+                    _text(key)
+            depth += 1
+            for inner in item.values():
+                push((inner, depth))
+        elif isinstance(item, list):
+            depth += 1
+            for inner in item:
+                push((inner, depth))
+        elif isinstance(item, bool):
+            pass
+        elif isinstance(item, int):
+            if not _LOWEST <= item < _BEYOND:
+                raise Refused("invalid_value", N_("A number is too large."))
         elif isinstance(item, float):
             if not math.isfinite(item):
                 raise Refused("invalid_value", N_("Numbers must be finite (not NaN or Infinity)."))
-        elif isinstance(item, int) and not isinstance(item, bool):
-            if not -(2 ** 63) <= item < 2 ** 63:
-                raise Refused("invalid_value", N_("A number is too large."))
-        elif isinstance(item, dict):
-            for key, inner in item.items():
-                _text(key)
-                stack.append((inner, depth + 1))
-        elif isinstance(item, list):
-            stack.extend((inner, depth + 1) for inner in item)
+
+
+_LOWEST, _BEYOND = -(2 ** 63), 2 ** 63  # what a 64-bit integer column holds
 
 
 def _text(text: str) -> None:
     if "\x00" in text:
         raise Refused("invalid_value", N_("Text may not contain a NUL character."))
+    if text.isascii():  # no surrogate in it: nothing to encode
+        return
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -203,8 +233,8 @@ def order(events: list[Event[D]], rank: Mapping[str, int] | None = None) -> list
     return sorted(events, key=lambda e: (e.occurred_at, rank.get(e.type, len(rank)), e.id))
 
 
-def only(data: dict[str, Any], allowed: set[str]) -> None:
-    extra = set(data) - allowed
+def only(data: dict[str, Any], allowed: set[str] | frozenset[str]) -> None:
+    extra = data.keys() - allowed
     if extra:
         raise Refused("invalid_data", N_("Unknown fields in data: %(fields)s."),
                       fields=", ".join(sorted(extra)))
@@ -228,10 +258,11 @@ def _parse_time(value: object) -> datetime:
 
 
 def is_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value.lower()
-    except ValueError:
-        return False
+    """A UUID in its canonical text form (8-4-4-4-12 hex digits), in either case."""
+    return _UUID.fullmatch(value) is not None
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def whole(value: object) -> TypeGuard[int]:

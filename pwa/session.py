@@ -42,7 +42,7 @@ from typing import Any, TypeVar, cast
 from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from engine.people import Permission
 from engine.sessions import Lifetimes
@@ -205,6 +205,11 @@ class RedisSessions(RedisSessionInterface):  # type: ignore[misc]
         super()._upsert_session(_record_lifetime(session_lifetime, session), session, store_id)
 
 
+# A session's record, read on every request: built once.
+_RECORD = select(SessionData.data, SessionData.expires_at).where(
+    SessionData.key == bindparam("key"))
+
+
 class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
     """Records in ``session_data``, each read or written in a transaction of its own."""
 
@@ -214,9 +219,9 @@ class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
         super().__init__(app, key_prefix=KEY_PREFIX, permanent=False)
 
     def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
-        with db.engine.connect() as conn:
-            row = conn.execute(select(SessionData.data, SessionData.expires_at)
-                               .where(SessionData.key == store_id)).first()
+        # One statement, needing no transaction: on PostgreSQL no BEGIN and no ROLLBACK.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            row = conn.execute(_RECORD, {"key": store_id}).first()
         if row is None:
             return None
         if row.expires_at <= clock.now():

@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -407,6 +408,25 @@ def simulated_reviews(cards: int, days: int, seed: int,
             grade = rng.choices((2, 3, 4), (0.15, 0.75, 0.1))[0] if recalled else 1
     rng.shuffle(logs)
     return logs
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements sent to ``app``'s database while in the block, in order."""
+    seen: list[str] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listen)
+
+
 # Practice: a micro-lesson and learners who answer its questions ---------------------------
 
 LESSON_PROMPTS = ("Where does the float go?", "May you leave a till open?",
@@ -432,9 +452,10 @@ def add_lesson(app: Flask, title: str = "Till safety",
 
 
 def practise(app: Flask, name: str, item: str, answers: Sequence[tuple[int, bool, datetime]],
-             role: str = "store-associate", future: str | None = None) -> None:
+             role: str = "store-associate", future: str | None = None,
+             completed: datetime | None = None) -> None:
     """``name`` (of ``role``, created if new) answers questions of ``item`` through sync:
-    (place, right?, when) each."""
+    (place, right?, when) each; and went through the lesson to its end at ``completed``."""
     with app.app_context():
         org = db.session.scalars(sa.select(Organisation)).first()
         person, _ = people.ensure_person(org, name, people.role_by_slug(org, role))
@@ -447,6 +468,36 @@ def practise(app: Flask, name: str, item: str, answers: Sequence[tuple[int, bool
                             "hinted": False, "grade": 3 if right else 1,
                             "response_ms": 5000}}
                   for place, right, when in answers]
+        if completed is not None:
+            events.append({"id": str(uuid.uuid4()), "type": "lesson.completed", "schema": 1,
+                           "occurred_at": completed.isoformat().replace("+00:00", "Z"),
+                           "device_id": "t", "data": {"item": item, "revision": 1}})
         result = ingest(person, events, clock.now())
         assert not result.refused, result.refused
         db.session.commit()
+
+
+def practice_learner(app: Flask, name: str = "Ana Ruiz") -> tuple[Api, str]:
+    """A store associate signed in, the :func:`add_lesson` lesson for tills in their practice;
+    returns their API client and the lesson's key."""
+    publish_profile(app)
+    key = add_lesson(app)
+    return sign_in_as(app, name), key
+
+
+def practice_event(type_: str, data: dict[str, Any], at: datetime = RECENT_MORNING,
+                   event_id: str | None = None) -> dict[str, Any]:
+    """A practice event (``card.reviewed``, ``lesson.completed``, ...) as the phone writes it."""
+    return {"id": event_id or str(uuid.uuid4()), "type": type_, "schema": 1,
+            "occurred_at": at.isoformat().replace("+00:00", "Z"), "device_id": "phone-1",
+            "data": data}
+
+
+def reviewed(item: str, question: int = 0, *, right: bool = True,
+             at: datetime = RECENT_MORNING, ms: int = 4000, **data: Any) -> dict[str, Any]:
+    """A ``card.reviewed`` of an :func:`add_lesson` question (its first option is right),
+    graded Good when right, Again when wrong; ``data`` overrides any field."""
+    return practice_event("card.reviewed", {
+        "item": item, "revision": 1, "question": question, "answer": [0] if right else [1],
+        "correct": right, "hinted": False, "grade": 3 if right else 1, "response_ms": ms,
+        **data}, at)

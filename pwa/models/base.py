@@ -36,18 +36,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def dialect_insert(model: Any) -> Any:
-    """An INSERT with the database's ON CONFLICT clauses (SQLite and PostgreSQL are supported)."""
+def dialect_insert(model: Any, dialect: str | None = None) -> Any:
+    """An INSERT with the database's ON CONFLICT clauses (SQLite and PostgreSQL are supported).
+
+    ``dialect`` names the database (:func:`dialect_name`); by default, the session's.
+    """
     from sqlalchemy.dialects import postgresql, sqlite
 
-    from pwa.extensions import db
-
-    dialect = db.session.get_bind().dialect.name
+    dialect = dialect or dialect_name()
     if dialect == "postgresql":
         return postgresql.insert(model)
     if dialect == "sqlite":
         return sqlite.insert(model)
     raise RuntimeError(f"unsupported database: {dialect}")
+
+
+def dialect_name() -> str:
+    """The name of the session's database dialect: a key for statements built once per dialect.
+
+    A statement built once and executed again costs SQLAlchemy no new cache key;
+    one built per call pays for it each time, which shows on the sync's hot path.
+    """
+    from pwa.extensions import db
+
+    return str(db.session.get_bind().dialect.name)
 
 
 def as_dict(row: Any, *fields: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def home() -> str:
     plan = plans.plan_for(me(), translate)
     week = [line for line in plan["lines"] if line["week"] == 1]
     formats = {f.value: gettext(label) for f, label in FORMAT_LABELS.items()}
-    today = practice.bootstrap_part(me(), {"plan": plan})["practice"]
+    today = practice.today(me(), plan)
     return render_template("home/home.html", week=week, plan=plan, formats=formats,
                            practice=today, changes=assessment.profile_changes(me()))
 

@@ -55,6 +55,9 @@ class Batch:
     mentor_requests: dict[str, SeenRequest] = field(default_factory=dict)
     # the competency identities of the person's role and future role, once asked
     practice_competencies: frozenset[int] | None = None
+    # (item key, revision) -> [the lesson, whether it is in the learner's practice (None:
+    # not asked yet)], as the practice checks found them earlier in this batch
+    practice_lessons: dict[tuple[str, int], list[Any]] = field(default_factory=dict)
     _roles: dict[str, Role] | None = None
 
     @property
@@ -102,3 +105,17 @@ class Batch:
                                 N_("'%(role)s' has no published version %(number)s."),
                                 role=role_slug, number=number)
         return known
+
+
+def take_turns(person: Person) -> None:
+    """Wait here for any other sync of ``person`` to commit, and hold it off until this commits.
+
+    The sync calls it once a batch has stored its events and before it applies any: two
+    phones of one learner syncing at once then take turns, and the second reads what the
+    first wrote (a question's state, the settings). On PostgreSQL it locks the
+    person's row ``FOR NO KEY UPDATE``: the events' inserts hold the key-share lock their
+    foreign keys took on that row, and ``FOR UPDATE`` would deadlock with them. SQLite has
+    one writer, and a batch has written its events before it gets here.
+    """
+    db.session.execute(select(Person.id).where(Person.id == person.id)
+                       .with_for_update(key_share=True))

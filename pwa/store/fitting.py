@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Select, func, select
 
 from engine import fitting as rules
 from engine import practice
@@ -109,10 +109,20 @@ def run_if_due(organisation_id: int, now: datetime) -> PracticeFit | None:
 
 def current_parameters(organisation_id: int) -> tuple[float, ...] | None:
     """The parameters of the organisation's latest adopted fit; None: FSRS' defaults."""
-    found = db.session.scalar(
-        select(PracticeFit.new_parameters)
-        .where(PracticeFit.organisation_id == organisation_id, PracticeFit.adopted.is_(True))
-        .order_by(PracticeFit.fitted_at.desc(), PracticeFit.id.desc()).limit(1))
+    return as_parameters(db.session.scalar(adopted_parameters(organisation_id)))
+
+
+def adopted_parameters(organisation_id: int | BindParameter[int]
+                       ) -> Select[list[float] | None]:
+    """The query :func:`current_parameters` runs, for a statement that reads them besides."""
+    fits = PracticeFit.__table__.c  # Core columns: the sync reads these on its hot path
+    return (select(fits.new_parameters)
+            .where(fits.organisation_id == organisation_id, fits.adopted.is_(True))
+            .order_by(fits.fitted_at.desc(), fits.id.desc()).limit(1))
+
+
+def as_parameters(found: list[float] | None) -> tuple[float, ...] | None:
+    """What :func:`adopted_parameters` read, as the scheduler takes it."""
     return None if found is None else tuple(float(w) for w in found)
 
 

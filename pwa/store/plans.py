@@ -26,6 +26,7 @@ from engine.levels import MAX_NUMBER
 from pwa import clock
 from pwa.extensions import db
 from pwa.models import (
+    Event,
     Item,
     ItemCompetency,
     ItemRevision,
@@ -570,29 +571,45 @@ def apply_own_items(person: Person,
 
 def apply_settings(person: Person,
                    planned: list[tuple[sync_rules.Event[rules.SettingsData], None]]) -> None:
-    """The last change wins; one that does not say whether mentors may be suggested, or in
-    which languages the learner can learn, keeps what was stored (older phones send
-    neither). An empty list of languages takes them back: stored as not said (NULL)."""
+    """The settings the learner's changes give, applied in the order they were made.
+
+    Each change sets the weekly minutes and formats; one that does not say whether mentors
+    may be suggested, in which languages the learner can learn, or their practice minutes
+    and weekly goal (older phones send none of them) keeps what the changes before it left.
+    An empty list of languages takes them back: stored as not said (NULL).
+
+    Changes later than the stored settings are folded onto them. One that is not (made
+    offline on Monday, synced after Tuesday's from another phone; or at the same instant,
+    which the event ids order) replays the person's changes from the event log, so the
+    result is what applying them in order would have given. Two syncs of one learner take
+    turns (``take_turns``, before any event is applied), so neither folds onto settings the
+    other is changing.
+    """
     stored = db.session.get(PlanSettings, person.id)
-    mentors = True if stored is None else stored.mentor_suggestions
-    languages = None if stored is None else stored.languages
-    daily = None if stored is None else stored.daily_minutes
-    goal = None if stored is None else stored.weekly_goal
-    rows = []
-    for e, _ in planned:  # in time order
-        if e.data.mentor_suggestions is not None:
-            mentors = e.data.mentor_suggestions
-        if e.data.languages is not None:
-            languages = list(e.data.languages) or None
-        daily = e.data.daily_minutes if e.data.daily_minutes is not None else daily
-        goal = e.data.weekly_goal if e.data.weekly_goal is not None else goal
-        rows.append({"person_id": person.id, "weekly_minutes": e.data.weekly_minutes,
-                     "formats": list(e.data.formats), "mentor_suggestions": mentors,
-                     "languages": languages, "daily_minutes": daily, "weekly_goal": goal,
-                     "occurred_at": e.occurred_at})
-    _latest_wins(PlanSettings, rows, ["person_id"],
-                 ["weekly_minutes", "formats", "mentor_suggestions", "languages",
-                  "daily_minutes", "weekly_goal", "occurred_at"])
+    changes = sorted(((e.occurred_at, e.id, e.data.to_dict()) for e, _ in planned),
+                     key=lambda c: (c[0], c[1]))
+    current: dict[str, Any] = {"mentor_suggestions": True, "languages": None,
+                               "daily_minutes": None, "weekly_goal": None}
+    if stored is not None and changes[0][0] > stored.occurred_at:
+        current = {c: getattr(stored, c) for c in current}
+    elif stored is not None:  # late: the whole history, in the order it happened
+        changes = [(e.occurred_at, e.id, e.data) for e in db.session.scalars(
+            select(Event).where(Event.person_id == person.id,
+                                Event.type == "plan.settings.changed")
+            .order_by(Event.occurred_at, Event.id))]
+    for _, _, data in changes:
+        current["weekly_minutes"], current["formats"] = data["weekly_minutes"], data["formats"]
+        for optional in ("mentor_suggestions", "daily_minutes", "weekly_goal"):
+            if data.get(optional) is not None:
+                current[optional] = data[optional]
+        if data.get("languages") is not None:
+            current["languages"] = list(data["languages"]) or None
+    columns = ["weekly_minutes", "formats", "mentor_suggestions", "languages", "daily_minutes",
+               "weekly_goal", "occurred_at"]
+    statement = dialect_insert(PlanSettings)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["person_id"], set_={c: statement.excluded[c] for c in columns}),
+        [{"person_id": person.id, **current, "occurred_at": changes[-1][0]}])
 
 
 def apply_suggestions_sent(

@@ -19,10 +19,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, insert, select, tuple_
+from sqlalchemy import and_, bindparam, func, insert, select, tuple_
 
 from engine import practice as rules
 from engine import sync as sync_rules
@@ -41,7 +42,7 @@ from pwa.models import (
     PracticeCard,
     PracticeReview,
 )
-from pwa.models.base import dialect_insert
+from pwa.models.base import dialect_insert, dialect_name
 from pwa.store import fitting
 from pwa.store.batch import Batch
 
@@ -51,8 +52,18 @@ RECENT_REVIEWS = 500  # the latest answers mastery reads (20 per competency are 
 
 def scheduler(organisation_id: int) -> Any:
     """The organisation's FSRS scheduler: its fitted parameters once adopted, else FSRS's."""
-    retention = float(current_app.config["SKILLPATH_DESIRED_RETENTION"])
-    return rules.make_scheduler(fitting.current_parameters(organisation_id), retention)
+    return scheduler_of(fitting.current_parameters(organisation_id))
+
+
+def scheduler_of(parameters: tuple[float, ...] | None) -> Any:
+    """The FSRS scheduler of ``parameters`` (None: FSRS' own) at the app's retention."""
+    return _made_scheduler(parameters, float(current_app.config["SKILLPATH_DESIRED_RETENTION"]))
+
+
+@lru_cache(maxsize=64)
+def _made_scheduler(parameters: tuple[float, ...] | None, retention: float) -> Any:
+    # A scheduler is made once per parameters: fsrs never changes one after making it.
+    return rules.make_scheduler(parameters, retention)
 
 
 # Checking and applying answers ------------------------------------------------------------
@@ -98,9 +109,9 @@ def _mine(batch: Batch, lesson: Lesson) -> bool:
     """Is the lesson in the learner's practice: for a competency of their role or future role,
     or one they already practise (from before a move to another role)?"""
     if batch.practice_competencies is None:
-        roles = [r.id for r in (batch.person.role, batch.person.future_role) if r is not None]
-        batch.practice_competencies = frozenset(db.session.scalars(
-            select(CompetencyIdentity.id).where(CompetencyIdentity.role_id.in_(roles))))
+        roles = [r for r in (batch.person.role_id, batch.person.future_role_id) if r is not None]
+        batch.practice_competencies = frozenset(db.session.scalars(_COMPETENCIES_OF,
+                                                                   {"roles": roles}))
     if lesson.competencies & batch.practice_competencies:
         return True
     return db.session.scalar(select(func.count()).select_from(PracticeCard).where(
@@ -108,14 +119,29 @@ def _mine(batch: Batch, lesson: Lesson) -> bool:
         PracticeCard.item_id == lesson.item_id)) != 0
 
 
+_COMPETENCIES_OF = select(CompetencyIdentity.__table__.c.id).where(  # Core: no ORM entity
+    CompetencyIdentity.__table__.c.role_id.in_(bindparam("roles", expanding=True)))
+
+
 def _started_lesson(batch: Batch, event: sync_rules.Event[Any]) -> Lesson:
+    """The lesson the event answers, in the learner's practice, or Refused.
+
+    What the batch found of a lesson (the revision, and whether it is the learner's)
+    is kept for the batch's later events: a hundred answers name a few lessons.
+    """
     data = event.data
-    lesson = _lesson(batch, data.item, data.revision)
+    seen = batch.practice_lessons.get((data.item, data.revision))
+    if seen is None:
+        seen = batch.practice_lessons[(data.item, data.revision)] = \
+            [_lesson(batch, data.item, data.revision), None]
+    lesson: Lesson = seen[0]
     if event.occurred_at < lesson.created_at:
         raise sync_rules.Refused("before_lesson", N_(
             "This answer is dated before revision %(revision)s of '%(item)s' existed."),
             revision=data.revision, item=data.item)
-    if not _mine(batch, lesson):
+    if seen[1] is None:
+        seen[1] = _mine(batch, lesson)
+    if not seen[1]:
         raise sync_rules.Refused("not_in_practice", N_(
             "'%(item)s' is not a lesson for a competency of your role."), item=data.item)
     return lesson
@@ -148,29 +174,27 @@ def apply_reviewed(person: Person,
     """Store the answers, then bring each answered question's FSRS state up to date.
 
     Core statements on the tables, not ORM objects: a batch is a hundred answers, and
-    the states are read and written as rows.
+    the states are read and written as rows. The statements are built once (see
+    :func:`_statements`).
     """
-    db.session.execute(insert(PracticeReview.__table__), [
+    statements = _statements(dialect_name())
+    db.session.execute(statements.insert_reviews, [
         {"id": e.id, "person_id": person.id, "item_id": item_id, "revision": e.data.revision,
          "question": e.data.question, "answer": list(e.data.answer), "correct": e.data.correct,
          "hinted": e.data.hinted, "grade": e.data.grade, "response_ms": e.data.response_ms,
          "occurred_at": e.occurred_at} for e, item_id in planned])
-    # Another sync of this learner waits here until this one commits (PostgreSQL): it then
-    # reads the states and answers this one wrote. FOR NO KEY UPDATE, since both hold the
-    # key-share lock their inserts' foreign keys took on this row: FOR UPDATE would deadlock.
-    db.session.execute(select(Person.id).where(Person.id == person.id)
-                       .with_for_update(key_share=True))
+    # Another sync of this learner waited for this one to commit before its apply began
+    # (``take_turns``, in ingest), so it reads the states and answers this one wrote.
+    parameters = db.session.execute(statements.parameters,
+                                    {"organisation": person.organisation_id}).scalar()
     new: dict[tuple[int, int], list[rules.Review]] = defaultdict(list)
     for e, item_id in planned:
         new[(item_id, e.data.question)].append(
             rules.Review(e.occurred_at, rules.Grade(e.data.grade), e.data.response_ms, e.id))
-    cards = PracticeCard.__table__.c
     stored = {(item_id, question): rules.CardState(*state) for item_id, question, *state in
-              db.session.execute(select(cards.item_id, cards.question,
-                                        *[cards[c] for c in _STATE_COLUMNS])
-                                 .where(cards.person_id == person.id,
-                                        cards.item_id.in_({k[0] for k in new})))}
-    fsrs = scheduler(person.organisation_id)
+              db.session.execute(statements.states, {"person": person.id,
+                                                     "items": list({k[0] for k in new})})}
+    fsrs = scheduler_of(fitting.as_parameters(parameters))
     states: dict[tuple[int, int], rules.CardState] = {}
     late = []
     for key, reviews in new.items():
@@ -190,21 +214,45 @@ def apply_reviewed(person: Person,
                                     scheduler=fsrs)
             assert replayed is not None
             states[key] = replayed
-    statement = dialect_insert(PracticeCard.__table__)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["person_id", "item_id", "question"],
-        set_={c: statement.excluded[c] for c in _STATE_COLUMNS}),
-        [{"person_id": person.id, "item_id": item_id, "question": question, **_columns(state)}
-         for (item_id, question), state in states.items()])
+    db.session.execute(statements.upsert_states, [
+        {"person_id": person.id, "item_id": item_id, "question": question, **_columns(state)}
+        for (item_id, question), state in states.items()])
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """What applying answers executes, built once per database dialect."""
+
+    insert_reviews: Any
+    parameters: Any
+    states: Any
+    upsert_states: Any
+    answers: Any
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    cards, reviews = PracticeCard.__table__.c, PracticeReview.__table__.c
+    upsert = dialect_insert(PracticeCard.__table__, dialect)
+    return _Statements(
+        insert_reviews=insert(PracticeReview.__table__),
+        parameters=select(fitting.adopted_parameters(bindparam("organisation"))
+                          .scalar_subquery()),
+        states=select(cards.item_id, cards.question, *[cards[c] for c in _STATE_COLUMNS])
+        .where(cards.person_id == bindparam("person"),
+               cards.item_id.in_(bindparam("items", expanding=True))),
+        upsert_states=upsert.on_conflict_do_update(
+            index_elements=["person_id", "item_id", "question"],
+            set_={c: upsert.excluded[c] for c in _STATE_COLUMNS}),
+        answers=select(reviews.item_id, reviews.question, reviews.id, reviews.occurred_at,
+                       reviews.grade, reviews.response_ms)
+        .where(reviews.person_id == bindparam("person"),
+               tuple_(reviews.item_id, reviews.question).in_(bindparam("questions",
+                                                                      expanding=True))))
 
 
 _STATE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps",
                   "lapses")
-
-
-def _state(row: PracticeCard) -> rules.CardState:
-    return rules.CardState(row.state, row.step, row.stability, row.difficulty, row.due,
-                           row.last_review, row.reps, row.lapses)
 
 
 def _columns(state: rules.CardState) -> dict[str, Any]:
@@ -215,12 +263,8 @@ def _reviews(person_id: int,
              questions: list[tuple[int, int]]) -> dict[tuple[int, int], list[rules.Review]]:
     """Every answer of the learner's ``questions`` (item, question), in one query."""
     out: dict[tuple[int, int], list[rules.Review]] = defaultdict(list)
-    reviews = PracticeReview.__table__.c
     for item_id, question, event_id, at, grade, ms in db.session.execute(
-            select(reviews.item_id, reviews.question, reviews.id, reviews.occurred_at,
-                   reviews.grade, reviews.response_ms)
-            .where(reviews.person_id == person_id,
-                   tuple_(reviews.item_id, reviews.question).in_(questions))):
+            _statements(dialect_name()).answers, {"person": person_id, "questions": questions}):
         out[(item_id, question)].append(rules.Review(at, rules.Grade(grade), ms, event_id))
     return out
 
@@ -232,7 +276,8 @@ def check_completed(batch: Batch, event: sync_rules.Event[rules.CompletedData]) 
 
 def apply_completed(person: Person,
                     planned: list[tuple[sync_rules.Event[rules.CompletedData], int]]) -> None:
-    """The first completion of a lesson counts (the earliest, whatever order they arrive in)."""
+    """The first completion of a lesson counts (the earliest, whatever order they arrive in;
+    at the same instant, the one with the lower event id, as applying in order would)."""
     rows = [{"person_id": person.id, "item_id": item_id, "revision": e.data.revision,
              "event_id": e.id, "occurred_at": e.occurred_at} for e, item_id in planned]
     statement = dialect_insert(LessonCompletion)
@@ -240,13 +285,22 @@ def apply_completed(person: Person,
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["person_id", "item_id"],
         set_={c: statement.excluded[c] for c in ("revision", "event_id", "occurred_at")},
-        where=statement.excluded.occurred_at < stored.occurred_at), rows)
+        where=tuple_(statement.excluded.occurred_at, statement.excluded.event_id)
+        < tuple_(stored.occurred_at, stored.event_id)), rows)
 
 
-# The days ahead, for the bundle -----------------------------------------------------------
+# The days ahead, for the bundle and for Home ----------------------------------------------
+#
+# Built on every start of the app, for every learner: a fixed number of queries (one per
+# loader, of the columns it needs) however many lessons and answers the learner has;
+# tests/pwa/test_practice.py counts them.
 
 def settings(person: Person) -> tuple[int, int]:
-    """Minutes a day and days a week the learner chose (the defaults until they do)."""
+    """Minutes a day and days a week the learner chose (the defaults until they do).
+
+    ``get``, not a select of two columns: the plan's part of the bundle (and Home's plan)
+    has loaded the row already, so this costs no query there.
+    """
     s = db.session.get(PlanSettings, person.id)
     daily = s.daily_minutes if s is not None and s.daily_minutes is not None else None
     goal = s.weekly_goal if s is not None and s.weekly_goal is not None else None
@@ -265,43 +319,84 @@ class Started:
 
 
 def _started(person: Person) -> list[Started]:
+    cards = PracticeCard.__table__.c
     rows = db.session.execute(
-        select(PracticeCard, Item.key, Item.retired_at)
-        .join(Item, Item.id == PracticeCard.item_id)
-        .where(PracticeCard.person_id == person.id)).all()
-    return [Started(key, c.item_id, c.question, _state(c), retired is not None)
-            for c, key, retired in rows]
+        select(Item.key, cards.item_id, cards.question, Item.retired_at,
+               *[cards[c] for c in _STATE_COLUMNS])
+        .join(Item, Item.id == cards.item_id)
+        .where(cards.person_id == person.id))
+    return [Started(key, item_id, question, rules.CardState(*state), retired is not None)
+            for key, item_id, question, retired, *state in rows]
 
 
-def _current_lessons(item_ids: Iterable[int]) -> dict[int, tuple[str, ItemRevision, list[str]]]:
-    """Each item's key, current revision and competency keys, in two queries."""
+@dataclass(frozen=True)
+class Current:
+    """A lesson's current revision as the days ahead need it: its size, not its content."""
+
+    item_id: int
+    key: str
+    revision: int
+    minutes: int
+    level_to: int
+    questions: int  # how many it has
+    competencies: tuple[str, ...]  # keys, in order
+
+
+def _current_lessons(item_ids: Iterable[int]) -> dict[int, Current]:
+    """Each item's key, current revision and competency keys, in one query (a row per
+    competency).
+
+    The questions are counted by the database: their text is read only for the lessons
+    the phone is given (:func:`_contents`).
+    """
     ids = set(item_ids)
     if not ids:
         return {}
-    found = {item.id: (item.key, r) for item, r in db.session.execute(
-        select(Item, ItemRevision).join(ItemRevision, and_(
-            ItemRevision.item_id == Item.id, ItemRevision.revision == Item.current_revision))
-        .where(Item.id.in_(ids)))}
+    found: dict[int, Any] = {}
     keys: dict[int, list[str]] = defaultdict(list)
-    for revision_id, key in db.session.execute(
-            select(ItemCompetency.item_revision_id, CompetencyIdentity.key)
-            .join(CompetencyIdentity, CompetencyIdentity.id == ItemCompetency.competency_id)
-            .where(ItemCompetency.item_revision_id.in_([r.id for _, r in found.values()]))
-            .order_by(CompetencyIdentity.key)):
-        keys[revision_id].append(key)
-    return {i: (key, r, keys[r.id]) for i, (key, r) in found.items()}
+    for row in db.session.execute(
+            select(Item.id, Item.key, ItemRevision.revision, ItemRevision.duration_minutes,
+                   ItemRevision.level_to,
+                   func.json_array_length(ItemRevision.questions).label("questions"),
+                   CompetencyIdentity.key.label("competency"))
+            .join(ItemRevision, and_(ItemRevision.item_id == Item.id,
+                                     ItemRevision.revision == Item.current_revision))
+            .outerjoin(ItemCompetency, ItemCompetency.item_revision_id == ItemRevision.id)
+            .outerjoin(CompetencyIdentity, CompetencyIdentity.id == ItemCompetency.competency_id)
+            .where(Item.id.in_(ids))
+            .order_by(Item.id, CompetencyIdentity.key)):
+        found[row.id] = row
+        if row.competency is not None:
+            keys[row.id].append(row.competency)
+    return {i: Current(i, r.key, r.revision, r.duration_minutes, r.level_to,
+                       int(r.questions or 0), tuple(keys[i])) for i, r in found.items()}
 
 
-def _content(key: str, r: ItemRevision, competencies: list[str]) -> dict[str, Any]:
-    return {"key": key, "revision": r.revision, "title": r.title, "summary": r.summary,
-            "minutes": r.duration_minutes, "competencies": competencies,
-            "level_to": r.level_to, "cards": r.cards, "questions": r.questions}
+def _contents(lessons: Iterable[Current]) -> dict[str, dict[str, Any]]:
+    """What the phone shows of ``lessons`` (title, summary, cards, questions), by key, in one
+    query."""
+    by_id = {lesson.item_id: lesson for lesson in lessons}
+    if not by_id:
+        return {}
+    out = {}
+    for item_id, title, summary, cards, questions in db.session.execute(
+            select(ItemRevision.item_id, ItemRevision.title, ItemRevision.summary,
+                   ItemRevision.cards, ItemRevision.questions)
+            .join(Item, and_(Item.id == ItemRevision.item_id,
+                             ItemRevision.revision == Item.current_revision))
+            .where(Item.id.in_(by_id))):
+        lesson = by_id[item_id]
+        out[lesson.key] = {"key": lesson.key, "revision": lesson.revision, "title": title,
+                           "summary": summary, "minutes": lesson.minutes,
+                           "competencies": list(lesson.competencies),
+                           "level_to": lesson.level_to, "cards": cards, "questions": questions}
+    return out
 
 
-def _plan_lessons(bundle: dict[str, Any]) -> list[int]:
+def _plan_lessons(plan: dict[str, Any]) -> list[int]:
     """The micro-lessons of the plan, in its order (highest priority first), once each."""
     out: list[int] = []
-    for line in bundle.get("plan", {}).get("lines", []):
+    for line in plan.get("lines", []):
         ref = line.get("item") or ""
         if line.get("format") == MICRO_LESSON and ref.startswith("c:"):
             item_id = int(ref[2:])
@@ -310,11 +405,43 @@ def _plan_lessons(bundle: dict[str, Any]) -> list[int]:
     return out
 
 
-def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
-    """Today's practice and the next days', with every lesson they need, and how it goes.
+@dataclass(frozen=True)
+class Loaded:
+    """What the learner's days are planned from, loaded once."""
 
-    Runs after the plan's part: new lessons come from its lines, in its order.
-    """
+    now: datetime
+    tz: str | None
+    daily: int
+    goal: int
+    today: date
+    start: datetime  # of today, the learner's local day
+    week_start: datetime  # of this local week (Monday)
+    started: list[Started]
+    completed: dict[int, datetime]
+    lessons: dict[int, Current]
+    live: list[Started]  # started questions still practised: not retired, still in the lesson
+    new: list[rules.NewLesson]
+    recent: list[RecentAnswer]
+    done_seconds: int
+
+    def week(self) -> dict[str, Any]:
+        practised = {rules.local_day(a.occurred_at, self.tz) for a in self.recent
+                     if a.occurred_at >= self.week_start}
+        return _week(self.now, self.tz, practised, self.goal)
+
+    def answered_today(self) -> int:
+        return sum(1 for a in self.recent if a.occurred_at >= self.start)
+
+    def days(self, days: int = rules.DEFAULT_DAYS) -> tuple[rules.Day, ...]:
+        return rules.plan_days(self.now, self.tz,
+                               [rules.Scheduled(s.key, s.question, s.state.due)
+                                for s in self.live],
+                               self.new, self.daily, done_seconds=self.done_seconds, days=days)
+
+
+def _load(person: Person, plan: dict[str, Any], *, this_week_only: bool = False) -> Loaded:
+    """The learner's questions, lessons and latest answers; ``this_week_only``: only the
+    answers of this local week (what Home counts), not the latest that mastery reads."""
     now = clock.now()
     tz = person.time_zone
     daily, goal = settings(person)
@@ -322,60 +449,95 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     completed = dict(db.session.execute(
         select(LessonCompletion.item_id, LessonCompletion.occurred_at)
         .where(LessonCompletion.person_id == person.id)).all())
-    plan_items = _plan_lessons(bundle)
+    plan_items = _plan_lessons(plan)
     lessons = _current_lessons({s.item_id for s in started} | set(plan_items) | set(completed))
     live = [s for s in started if not s.retired and s.item_id in lessons
-            and s.question < len(lessons[s.item_id][1].questions or ())]
+            and s.question < lessons[s.item_id].questions]
     # A lesson paused half-way stays on offer until it is gone through (the phone resumes it
     # at its first unanswered question); its answered questions are reviews meanwhile.
     new = []
     for item_id in plan_items:
         if item_id in completed or item_id not in lessons:
             continue
-        key, r, comps = lessons[item_id]
-        if r.questions:
-            new.append(rules.NewLesson(key, r.revision, comps[0] if comps else "",
-                                       r.duration_minutes, len(r.questions)))
+        lesson = lessons[item_id]
+        if lesson.questions:
+            new.append(rules.NewLesson(lesson.key, lesson.revision,
+                                       lesson.competencies[0] if lesson.competencies else "",
+                                       lesson.minutes, lesson.questions))
     today = rules.local_day(now, tz)
     start = rules.day_start(today, tz)
-    recent = _recent_answers(person)
-    done_seconds = _done_seconds(recent, completed, lessons, start)
-    days = rules.plan_days(now, tz, [rules.Scheduled(s.key, s.question, s.state.due)
-                                     for s in live], new, daily, done_seconds=done_seconds)
+    week_start = rules.day_start(today - timedelta(days=today.weekday()), tz)
+    recent = _recent_answers(person, since=week_start if this_week_only else None)
+    return Loaded(now, tz, daily, goal, today, start, week_start, started, completed, lessons,
+                  live, new, recent, _done_seconds(recent, completed, lessons, start))
+
+
+@dataclass(frozen=True)
+class Today:
+    """Today's practice as Home shows it: the queue's size, what was answered, the week."""
+
+    day: rules.Day
+    answered: int
+    week: dict[str, Any]
+    questions: int  # what the queue asks: each review, and each lesson's questions not begun
+
+
+def today(person: Person, plan: dict[str, Any]) -> Today:
+    """Today's queue, today's answers and the week, and nothing else: no next days, no
+    content, no mastery, no extra round (Home's card; the phone has the bundle)."""
+    loaded = _load(person, plan, this_week_only=True)
+    day = loaded.days(1)[0]
+    by_key = {lesson.key: lesson for lesson in loaded.lessons.values()}
+    begun: dict[int, int] = defaultdict(int)
+    for s in loaded.started:
+        begun[s.item_id] += 1
+    questions = sum(
+        1 if e.kind == "review" else max(0, by_key[e.item_key].questions
+                                         - begun[by_key[e.item_key].item_id])
+        for e in day.entries if e.kind == "review" or e.item_key in by_key)
+    return Today(day, loaded.answered_today(), loaded.week(), questions)
+
+
+def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
+    """Today's practice and the next days', with every lesson they need, and how it goes.
+
+    Runs after the plan's part: new lessons come from its lines, in its order.
+    """
+    loaded = _load(person, bundle.get("plan", {}))
+    days = loaded.days()
     fsrs = scheduler(person.organisation_id)
+    live = loaded.live
     # The optional extra round of a day with nothing due: started questions not due yet,
     # the likeliest to be forgotten first, within the daily minutes.
-    extra = rules.extra_round(now, [(s.key, s.question, s.state) for s in live], fsrs, daily)
+    extra = rules.extra_round(loaded.now, [(s.key, s.question, s.state) for s in live], fsrs,
+                              loaded.daily)
     wanted = {e.item_key for d in days for e in d.entries} | {e.item_key for e in extra}
-    by_key = {key: (key, r, comps) for key, r, comps in lessons.values()}
-    week_start = rules.day_start(today - timedelta(days=today.weekday()), tz)
-    practised = {rules.local_day(a.occurred_at, tz) for a in recent
-                 if a.occurred_at >= week_start}
+    by_key = {lesson.key: lesson for lesson in loaded.lessons.values()}
     return {"practice": {
-        "settings": {"daily_minutes": daily, "weekly_goal": goal},
-        "today": {"day": today.isoformat(), "done_seconds": done_seconds,
-                  "answered": sum(1 for a in recent if a.occurred_at >= start)},
+        "settings": {"daily_minutes": loaded.daily, "weekly_goal": loaded.goal},
+        "today": {"day": loaded.today.isoformat(), "done_seconds": loaded.done_seconds,
+                  "answered": loaded.answered_today()},
         "days": [_with_revisions(d.to_dict(), by_key) for d in days],
         "extra": _with_revisions({"entries": [e.to_dict() for e in extra]}, by_key)["entries"],
         "cards": {f"{s.key}:{s.question}": {"stability": s.state.stability,
                                              "due": s.state.due.isoformat(),
                                              "reps": s.state.reps}
                   for s in live if s.key in wanted},
-        "lessons": {key: _content(*by_key[key]) for key in sorted(wanted) if key in by_key},
-        "progress": _progress(started, completed, lessons),
-        "mastery": _mastery(person, bundle, live, recent, lessons, fsrs, now),
-        "week": _week(now, tz, practised, goal),
+        "lessons": dict(sorted(_contents(by_key[k] for k in wanted if k in by_key).items())),
+        "progress": _progress(loaded.started, loaded.completed, loaded.lessons),
+        "mastery": _mastery(bundle, live, loaded.recent, loaded.lessons, fsrs, loaded.now),
+        "week": loaded.week(),
         "thresholds": {"slow_ms": rules.SLOW_MS, "fast_ms": rules.FAST_MS,
                        "mature_days": rules.MATURE_DAYS,
                        "review_seconds": rules.REVIEW_SECONDS},
     }}
 
 
-def _with_revisions(day: dict[str, Any], by_key: dict[str, Any]) -> dict[str, Any]:
+def _with_revisions(day: dict[str, Any], by_key: dict[str, Current]) -> dict[str, Any]:
     """A review is answered against the lesson's current revision: the phone sends that one."""
     for entry in day["entries"]:
         if entry["revision"] is None and entry["item_key"] in by_key:
-            entry["revision"] = by_key[entry["item_key"]][1].revision
+            entry["revision"] = by_key[entry["item_key"]].revision
     return day
 
 
@@ -388,36 +550,39 @@ class RecentAnswer:
     first: bool  # the first answer to this question: part of a new lesson, not a review
 
 
-def _recent_answers(person: Person) -> list[RecentAnswer]:
-    """The learner's latest answers, newest first, each marked if it was the question's first."""
-    first = select(PracticeReview.item_id, PracticeReview.question,
-                   func.min(PracticeReview.occurred_at).label("at")) \
-        .where(PracticeReview.person_id == person.id) \
-        .group_by(PracticeReview.item_id, PracticeReview.question).subquery()
-    rows = db.session.execute(
-        select(PracticeReview.item_id, PracticeReview.question, PracticeReview.correct,
-               PracticeReview.occurred_at, first.c.at)
-        .join(first, and_(first.c.item_id == PracticeReview.item_id,
-                          first.c.question == PracticeReview.question))
-        .where(PracticeReview.person_id == person.id)
-        .order_by(PracticeReview.occurred_at.desc(), PracticeReview.id.desc())
-        .limit(RECENT_REVIEWS)).all()
-    return [RecentAnswer(i, q, c, at, at == first_at) for i, q, c, at, first_at in rows]
+def _recent_answers(person: Person, since: datetime | None = None) -> list[RecentAnswer]:
+    """The learner's latest answers (those from ``since``, or the latest :data:`RECENT_REVIEWS`),
+    newest first, each marked if it was the question's first, in one query.
+
+    The first answer of each question is a window over the learner's answers: one pass, where
+    a subquery grouped by question and joined back (or a probe per answer) reads them twice.
+    """
+    reviews = PracticeReview.__table__.c
+    first = reviews.occurred_at == func.min(reviews.occurred_at).over(
+        partition_by=(reviews.item_id, reviews.question))
+    marked = select(reviews.id, reviews.item_id, reviews.question, reviews.correct,
+                    reviews.occurred_at, first.label("first")) \
+        .where(reviews.person_id == person.id).subquery()
+    taken = select(marked.c.item_id, marked.c.question, marked.c.correct, marked.c.occurred_at,
+                   marked.c.first).order_by(marked.c.occurred_at.desc(), marked.c.id.desc())
+    # The window sees every answer (a question's first may be older than ``since``).
+    taken = taken.where(marked.c.occurred_at >= since) if since is not None else \
+        taken.limit(RECENT_REVIEWS)
+    return [RecentAnswer(i, q, c, at, bool(f)) for i, q, c, at, f in db.session.execute(taken)]
 
 
 def _done_seconds(recent: Sequence[RecentAnswer], completed: dict[int, datetime],
-                  lessons: dict[int, tuple[str, ItemRevision, list[str]]],
-                  start: datetime) -> int:
+                  lessons: dict[int, Current], start: datetime) -> int:
     """What the learner practised today: reviews at their cost, new lessons at their length."""
     reviews = sum(1 for a in recent if a.occurred_at >= start and not a.first)
     fresh = {a.item_id for a in recent if a.occurred_at >= start and a.first}
     fresh |= {i for i, at in completed.items() if at >= start}
-    minutes = sum(lessons[i][1].duration_minutes for i in fresh if i in lessons)
+    minutes = sum(lessons[i].minutes for i in fresh if i in lessons)
     return reviews * rules.REVIEW_SECONDS + minutes * 60
 
 
 def _progress(started: Sequence[Started], completed: dict[int, datetime],
-              lessons: dict[int, tuple[str, ItemRevision, list[str]]]) -> dict[str, Any]:
+              lessons: dict[int, Current]) -> dict[str, Any]:
     """Per lesson begun: questions started of all, and whether it was gone through."""
     count: dict[int, int] = defaultdict(int)
     for s in started:
@@ -425,20 +590,22 @@ def _progress(started: Sequence[Started], completed: dict[int, datetime],
     out = {}
     for item_id in set(count) | set(completed):
         if item_id in lessons:
-            key, r, _ = lessons[item_id]
-            out[f"c:{item_id}"] = {"key": key, "started": count[item_id],
-                                   "questions": len(r.questions or ()),
+            lesson = lessons[item_id]
+            out[f"c:{item_id}"] = {"key": lesson.key, "started": count[item_id],
+                                   "questions": lesson.questions,
                                    "completed": item_id in completed}
     return out
 
 
-def _mastery(person: Person, bundle: dict[str, Any], live: Sequence[Started],
-             recent: Sequence[RecentAnswer],
-             lessons: dict[int, tuple[str, ItemRevision, list[str]]], fsrs: Any,
-             now: datetime) -> list[dict[str, Any]]:
+def _mastery(bundle: dict[str, Any], live: Sequence[Started], recent: Sequence[RecentAnswer],
+             lessons: dict[int, Current], fsrs: Any, now: datetime) -> list[dict[str, Any]]:
     """Per competency practised: mastery beside the learner's own rating, and whether the two
-    disagree enough to ask them to look at the rating again (never to change it)."""
-    role = person.role.slug
+    disagree enough to ask them to look at the rating again (never to change it).
+
+    The role is the bundle's (the profiles' part put it there), not ``person.role``: that
+    would load the role again where the bundle is built without it.
+    """
+    role = bundle.get("role")
     rated = {r["competency"]: r["level"] for r in bundle.get("ratings", {}).get("current", [])
              if r.get("role") == role}
     names = {c["key"]: c["name"] for c in
@@ -446,12 +613,13 @@ def _mastery(person: Person, bundle: dict[str, Any], live: Sequence[Started],
     states: dict[str, list[rules.CardState]] = defaultdict(list)
     level_to: dict[str, int] = {}
     for s in live:
-        for comp in lessons[s.item_id][2]:
+        lesson = lessons[s.item_id]
+        for comp in lesson.competencies:
             states[comp].append(s.state)
-            level_to[comp] = max(level_to.get(comp, 0), lessons[s.item_id][1].level_to)
+            level_to[comp] = max(level_to.get(comp, 0), lesson.level_to)
     answers: dict[str, list[rules.Answer]] = defaultdict(list)
     for a in recent:
-        for comp in lessons.get(a.item_id, ("", None, []))[2]:
+        for comp in lessons[a.item_id].competencies if a.item_id in lessons else ():
             answers[comp].append(rules.Answer(a.occurred_at, a.correct))
     out = []
     for comp in sorted(states, key=lambda c: (c not in names, names.get(c, c))):

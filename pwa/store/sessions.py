@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, select
+from sqlalchemy.orm import joinedload
 
 from engine import sessions as rules
 from engine.errors import N_, NotFound
@@ -28,13 +29,18 @@ def start(person: Person, passkey: Passkey, user_agent: str | None, now: datetim
     return row
 
 
+_WITH_PERSON = [joinedload(Session.person).options(joinedload(Person.role),
+                                                  joinedload(Person.future_role))]
+
+
 def standing(session_id: int, now: datetime, lifetimes: rules.Lifetimes) -> Session | None:
     """The session ``session_id`` if it still stands at ``now``, its use recorded.
 
     ``None`` when it was ended (signed out, its passkey removed, the account
     deleted) or has just run out, in which case its row is deleted now.
     """
-    row = db.session.get(Session, session_id)
+    # The person and their roles come with it: every signed-in request reads them.
+    row = db.session.get(Session, session_id, options=_WITH_PERSON)
     if row is None:
         return None
     if rules.has_ended(_state(row), now, lifetimes):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -21,8 +22,8 @@ from engine import sync as rules
 from engine.errors import N_
 from pwa.extensions import db
 from pwa.models import Event, Person
-from pwa.models.base import dialect_insert
-from pwa.store.batch import Batch
+from pwa.models.base import dialect_insert, dialect_name
+from pwa.store.batch import Batch, take_turns
 from pwa.sync import quarantine
 from pwa.sync.events import as_sent
 from pwa.sync.registry import Job, registry
@@ -159,6 +160,10 @@ def _write(person: Person, planned: list[Planned], now: datetime, jobs: set[Job]
          "occurred_at": e.occurred_at, "received_at": now, "device_id": e.device_id,
          "data": e.data.to_dict()} for e, _ in planned])
     applied = [(e, plan) for e, plan in planned if e.id in inserted]
+    if applied:
+        # The appliers read what earlier events left (a question's state, the settings) and
+        # write what follows: another sync of this person waits here until this one commits.
+        take_turns(person)
     for type_, event_type in registry().events.items():
         mine = [(e, plan) for e, plan in applied if e.type == type_]
         if mine:
@@ -173,5 +178,11 @@ def _insert_new_events(rows: list[dict[str, Any]]) -> set[str]:
     Two syncs of the same outbox at once (two tabs, a retry racing the first
     try) then store each event once, with no savepoints and no retries.
     """
-    statement = dialect_insert(Event.__table__).on_conflict_do_nothing(index_elements=["id"])
-    return set(db.session.scalars(statement.returning(Event.__table__.c.id), rows))
+    return set(db.session.scalars(_insert_events(dialect_name()), rows))
+
+
+@cache
+def _insert_events(dialect: str) -> Any:
+    """The statement of :func:`_insert_new_events`, built once per database dialect."""
+    return dialect_insert(Event.__table__, dialect).on_conflict_do_nothing(
+        index_elements=["id"]).returning(Event.__table__.c.id)

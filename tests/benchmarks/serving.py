@@ -21,11 +21,16 @@ def session_headers(api: Api) -> dict[str, str]:
             "Content-Type": "application/json"}
 
 
-def start_gunicorn(app: Flask, port: int, workers: int) -> subprocess.Popen[bytes]:
-    """gunicorn with ``workers`` sync workers serving ``app``'s database on ``port``, once up."""
+def start_gunicorn(app: Flask, port: int, workers: int,
+                   settings: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """gunicorn with ``workers`` sync workers serving ``app``'s database on ``port``, once up.
+
+    ``settings`` are more ``SKILLPATH_*`` variables for the served app.
+    """
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     env = {**os.environ, "SECRET_KEY": app.config["SECRET_KEY"], "DATABASE_URL": url,
-           "SKILLPATH_ENV": "production", "SKILLPATH_ORIGIN": "http://localhost"}
+           "SKILLPATH_ENV": "production", "SKILLPATH_ORIGIN": "http://localhost",
+           **(settings or {})}
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}).get("options")
     if options:
         env["PGOPTIONS"] = options

@@ -201,7 +201,10 @@ def test_reviews_synced_against_bare_fsrs_and_core(app, org, capsys, late):
     settle(app, Event, PracticeReview, PracticeCard)
 
     port = free_port()
-    server = start_gunicorn(app, port, workers=1)
+    # The fit job every sync of answers asks for runs, but never has enough answers to
+    # adopt parameters of its own: the server schedules with FSRS' defaults, as the floor.
+    server = start_gunicorn(app, port, workers=1,
+                            settings={"SKILLPATH_FIT_MIN_LOGS": str(total + 1)})
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         started = time.perf_counter()
@@ -401,9 +404,10 @@ def seed_learners(app: Flask, org: dict[str, Any], lessons: list[Lesson]) -> lis
 
 def practice_bundle(app: Flask, lessons: list[Lesson]) -> dict[str, Any]:
     """What the earlier parts of the bundle give the practice part: the plan's lines (the 20
-    lessons, in order), the learner's ratings and the role's profile."""
+    lessons, in order), the learner's role, ratings and the role's profile."""
     return {"plan": {"lines": [{"item": f"c:{lesson.item_id}", "format": "micro_lesson"}
                                for lesson in lessons]},
+            "role": ROLE,
             "ratings": {"current": [{"role": ROLE, "competency": key, "level": 2 + n % 3}
                                     for n, (key, _) in enumerate(COMPETENCIES)]},
             "profiles": {ROLE: {"competencies": [{"key": key, "name": name}
@@ -467,8 +471,8 @@ class QueryClock:
 
 
 PARTS = ["settings", "_started", "_current_lessons", "_plan_lessons", "_recent_answers",
-         "_done_seconds", "plan_days", "_content", "_progress", "_mastery", "_week",
-         "day_start", "local_day"]
+         "_done_seconds", "plan_days", "scheduler", "extra_round", "_contents", "_progress",
+         "_mastery", "_week", "day_start", "local_day"]
 
 
 def where_the_time_goes(stats: pstats.Stats, learners: int) -> tuple[str, str]:
