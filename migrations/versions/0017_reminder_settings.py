@@ -30,6 +30,7 @@ def upgrade():
         sa.Column('usual_practice', sa.Time(), nullable=True),
         sa.Column('usual_confirmed', sa.Boolean(), nullable=False),
         sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('event_id', sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(['person_id'], ['people.id'],
                                 name=op.f('fk_reminder_settings_person_id_people'),
                                 ondelete='CASCADE'),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Time
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pwa.extensions import db
@@ -32,4 +32,7 @@ class ReminderSettings(db.Model):  # type: ignore[name-defined,misc]
     # Learned from the learner's own practice, used only once they confirmed it.
     usual_practice: Mapped[time | None] = mapped_column(Time, nullable=True)
     usual_confirmed: Mapped[bool] = mapped_column(Boolean)
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)  # of the change that set it
+    # The change that set them: when it happened, and its id (at one instant, the higher
+    # id wins, as the sync orders them, whichever arrives first).
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    event_id: Mapped[str] = mapped_column(String(36))

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from engine import reminders as rules
 from engine import sync as sync_rules
@@ -26,6 +26,7 @@ from pwa.store.batch import Batch
 
 _COLUMNS = ("remind_at", "days", "quiet_start", "quiet_end", "kinds", "usual_practice",
             "usual_confirmed", "occurred_at")
+_WRITTEN = (*_COLUMNS, "event_id")
 
 
 def _preferences(time_zone: str, row: Any | None) -> rules.Preferences:
@@ -82,8 +83,9 @@ def check_settings(batch: Batch, event: sync_rules.Event[rules.SettingsData]) ->
 
 def apply_settings(person: Person,
                    planned: list[tuple[sync_rules.Event[rules.SettingsData], None]]) -> None:
-    """The change that happened last wins, whatever order the phone's events arrive in;
-    its time zone becomes the person's (the one practice counts days in too)."""
+    """The change that happened last wins, whatever order the phone's events arrive in
+    (at one instant, the higher id, as the sync orders them); its time zone becomes the
+    person's (the one practice counts days in too)."""
     if not planned:
         return
     rows = {}
@@ -95,17 +97,18 @@ def apply_settings(person: Person,
             "quiet_end": None if p.quiet is None else p.quiet.end,
             "kinds": [k.value for k in rules.Kind if k in p.kinds],
             "usual_practice": p.usual_practice, "usual_confirmed": p.usual_confirmed,
-            "occurred_at": e.occurred_at}
+            "occurred_at": e.occurred_at, "event_id": e.id}
+    table = ReminderSettings.__table__
     statement = dialect_insert(ReminderSettings)
     statement = statement.on_conflict_do_update(
         index_elements=["person_id"],
-        set_={c: statement.excluded[c] for c in _COLUMNS},
-        where=ReminderSettings.__table__.c.occurred_at <= statement.excluded.occurred_at)
+        set_={c: statement.excluded[c] for c in _WRITTEN},
+        where=tuple_(table.c.occurred_at, table.c.event_id) <
+        tuple_(statement.excluded.occurred_at, statement.excluded.event_id))
     db.session.execute(statement, list(rows.values()))
     latest = planned[-1][0]
-    stored_at = db.session.scalar(select(ReminderSettings.occurred_at)
-                                  .where(ReminderSettings.person_id == person.id))
-    if stored_at == latest.occurred_at:
+    if db.session.scalar(select(ReminderSettings.event_id)
+                         .where(ReminderSettings.person_id == person.id)) == latest.id:
         person.time_zone = latest.data.preferences.time_zone
 
 

@@ -86,6 +86,21 @@ def test_offline_changes_apply_in_the_order_they_happened(app, org):
     assert shown["person"]["time_zone"] == "Europe/Madrid"
 
 
+@pytest.mark.parametrize("higher_first", [True, False])
+def test_two_changes_at_one_instant_end_alike_whichever_arrives_first(app, org, higher_first):
+    """Two phones, one instant: the higher id wins, as the sync orders them in one batch."""
+    api = sign_in_as(app, "Ana Ruiz")
+    low = {**changed(remind_at="07:45", time_zone="Asia/Kathmandu"),
+           "id": "00000000-0000-4000-8000-000000000001"}
+    high = {**changed(remind_at="08:05", time_zone="Australia/Adelaide"),
+            "id": "ffffffff-0000-4000-8000-000000000001"}
+    for one in ((high, low) if higher_first else (low, high)):
+        assert len(sync(api, one)["accepted"]) == 1
+    shown = api.get("/api/v1/bootstrap").get_json()
+    assert shown["reminders"]["settings"]["remind_at"] == "08:05"
+    assert shown["person"]["time_zone"] == "Australia/Adelaide"
+
+
 def test_a_sent_again_event_is_a_duplicate(app, org):
     api = sign_in_as(app, "Ana Ruiz")
     once = changed()
