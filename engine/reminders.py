@@ -47,7 +47,7 @@ inside quiet hours right after it. Zones are looked up once per name.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -59,6 +59,7 @@ from engine.errors import problem as problem_entry
 from engine.people import check_time_zone
 from engine.practice import wall_clock
 from engine.practice import zone as practice_zone
+from engine.sync import Data, Refused, only
 
 CATCH_UP = timedelta(hours=2)  # how late a reminder may still go when the sender was down
 IGNORED_LIMIT = 3  # reminders of a kind ignored in a row before it backs off
@@ -69,7 +70,12 @@ _MIDNIGHT = time()
 _DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
 _ZERO = timedelta(0)
-_HH_MM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+MAX_ZONE_NAME = 64  # the longest IANA name is 32 characters; the column holds 64
+USUAL_DAYS = 14  # "when I usually practise" learns from the last this many practice days
+USUAL_MIN_DAYS = 5  # ... and says nothing with fewer
+USUAL_LOOKBACK = timedelta(days=42)  # ... within this long before now
+USUAL_STEP = 5  # minutes it is rounded to: "around 07:10", not "07:13"
+_HH_MM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")  # fullmatch: no trailing newline
 
 
 class Kind(StrEnum):
@@ -215,11 +221,20 @@ class Preferences:
             problem("usual_confirmed", N_("Whether you confirmed your usual practice time is "
                                           "true or false."))
             confirmed = False
-        if problems or remind_at is None:
-            raise InvalidInput(N_("These reminder settings have problems to fix before they "
-                                  "can be saved."), {"problems": problems})
-        return check_preferences(cls(tz, remind_at, days, quiet, frozenset(kinds), usual,
-                                     confirmed))
+        if not problems and remind_at is not None:
+            return check_preferences(cls(tz, remind_at, days, quiet, frozenset(kinds), usual,
+                                         confirmed))
+        # Said at once with the problems of form: those of what could be read (a zone that
+        # is not one, quiet hours all day long), none twice for a field already told.
+        told = {p["field"].split(".")[0] for p in problems}
+        try:
+            check_preferences(cls(tz, remind_at or _MIDNIGHT, days, quiet, frozenset(kinds),
+                                  usual, confirmed))
+        except InvalidInput as e:
+            problems += [p for p in e.details["problems"] if p["field"] not in told and
+                         not (p["field"] == "usual_confirmed" and "usual_practice" in told)]
+        raise InvalidInput(N_("These reminder settings have problems to fix before they "
+                              "can be saved."), {"problems": problems})
 
 
 def _hhmm(t: time) -> str:
@@ -230,7 +245,7 @@ def _parse_time(value: Any, field_name: str,
                 problem: Callable[..., None]) -> time | None:
     """``"HH:MM"`` as a time of day; None (and a problem) for anything else."""
     if isinstance(value, str):
-        found = _HH_MM.match(value)
+        found = _HH_MM.fullmatch(value)
         if found:
             return time(int(found[1]), int(found[2]))
         if value.strip() in {"24:00", "24:00:00"}:
@@ -523,3 +538,96 @@ def _first_quiet(start: datetime, wall: time, stop: datetime, quiet: Quiet) -> d
 
 def _micros(t: time) -> int:
     return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+
+
+# Saving: the reminders.settings.changed event --------------------------------------------
+
+SETTINGS_REFUSED = N_("These reminder settings have problems to fix before they can be saved.")
+SETTINGS_FIELDS = frozenset({"time_zone", "remind_at", "days", "quiet", "kinds",
+                             "usual_practice", "usual_confirmed"})
+
+
+@dataclass(frozen=True)
+class SettingsData(Data):
+    """A ``reminders.settings.changed``: the whole of the learner's reminder settings."""
+
+    preferences: Preferences
+
+    def to_dict(self) -> dict[str, Any]:
+        """As the phone sends it: :meth:`Preferences.to_dict`."""
+        return self.preferences.to_dict()
+
+
+def settings_data(data: dict[str, Any]) -> SettingsData:
+    """``reminders.settings.changed``: every setting, each field judged, all said at once.
+
+    Every field is required (an event that left one out would silently reset it);
+    ``quiet`` and ``usual_practice`` may be null (no quiet hours; nothing learned).
+
+    Raises:
+        Refused: ``invalid_data``, with each problem and its field
+            (:meth:`engine.sync.Refused.with_problems`); nothing is half-taken.
+    """
+    only(data, set(SETTINGS_FIELDS))
+    missing = sorted(SETTINGS_FIELDS - set(data))
+    if missing:
+        raise Refused("invalid_data", N_("Reminder settings need every field; missing: "
+                                         "%(fields)s."), fields=", ".join(missing))
+    zone_name = data["time_zone"]
+    if isinstance(zone_name, str) and len(zone_name) > MAX_ZONE_NAME:
+        raise Refused.with_problems("invalid_data", SETTINGS_REFUSED, [problem_entry(
+            "time_zone", N_("'%(name)s' is not a time zone name such as Europe/Madrid."),
+            name=zone_name[:MAX_ZONE_NAME] + "…")])
+    try:
+        return SettingsData(Preferences.from_dict(data))
+    except InvalidInput as e:
+        raise Refused.with_problems("invalid_data", e.template,
+                                    list(e.details.get("problems", []))) from e
+
+
+# "When I usually practise" ---------------------------------------------------------------
+
+def usual_practice_time(now: datetime, answers: Iterable[datetime], time_zone: str, *,
+                        days: int = USUAL_DAYS, min_days: int = USUAL_MIN_DAYS,
+                        lookback: timedelta = USUAL_LOOKBACK) -> time | None:
+    """When the learner usually starts practising, in their own zone, or None.
+
+    The rule: the answers within ``lookback`` before ``now``, grouped by the learner's
+    local date in ``time_zone``; the local time of the first answer of each day; of
+    the last ``days`` such days, the median minute of the day (the mean of the two
+    middle ones for an even count), rounded to the nearest :data:`USUAL_STEP` minutes
+    (a half rounds up), and never past 23:55. None with fewer than ``min_days`` days:
+    a guess from three mornings is no habit.
+
+    Local times are read in the zone at each answer, so a learner who practises at
+    07:10 all year stays at 07:10 across a DST change. The median of minutes of the
+    day does not wrap: a learner who practises around midnight gets a time from the
+    side most of their days fall on, which they see and confirm before it is used.
+
+    Raises:
+        ValueError: ``now`` or an answer is naive.
+    """
+    if now.tzinfo is None:
+        raise ValueError(f"now must be timezone-aware, got {now!r}")
+    z = _zone(time_zone)
+    since = now - lookback
+    first: dict[date, int] = {}
+    for at in answers:
+        if at.tzinfo is None:
+            raise ValueError(f"answers must be timezone-aware, got {at!r}")
+        if not since <= at <= now:
+            continue
+        local = at.astimezone(z)
+        minute = local.hour * 60 + local.minute
+        day = local.date()
+        if day not in first or minute < first[day]:
+            first[day] = minute
+    recent = [first[d] for d in sorted(first)[-days:]]
+    if len(recent) < max(1, min_days):
+        return None
+    recent.sort()
+    middle = len(recent) // 2
+    median = recent[middle] if len(recent) % 2 else (recent[middle - 1] + recent[middle]) / 2
+    minute = min(int((median + USUAL_STEP / 2) // USUAL_STEP) * USUAL_STEP,
+                 24 * 60 - USUAL_STEP)
+    return time(minute // 60, minute % 60)

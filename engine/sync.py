@@ -86,10 +86,21 @@ class Refusal:
     code: str
     template: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    # Each problem of a refusal that has several (``engine.errors.problem`` entries):
+    # the phone is told each one, in the person's language; the quarantine keeps them all.
+    problems: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def message(self) -> str:
+        if self.problems:
+            return " ".join(render(p["template"], p["params"]) for p in self.problems)
         return render(self.template, self.params)
+
+    def each(self) -> tuple[Refusal, ...]:
+        """One refusal per problem (itself when it has none), for translating each."""
+        if not self.problems:
+            return (self,)
+        return tuple(Refusal(self.code, p["template"], p["params"]) for p in self.problems)
 
 
 class Refused(Exception):
@@ -98,6 +109,15 @@ class Refused(Exception):
     def __init__(self, code: str, template: str, **params: Any) -> None:
         self.refusal = Refusal(code, template, params)
         super().__init__(self.refusal.message)
+
+    @classmethod
+    def with_problems(cls, code: str, template: str,
+                      problems: list[dict[str, Any]]) -> Refused:
+        """Refused for every problem at once (``details["problems"]`` of an InvalidInput)."""
+        refused = cls(code, template)
+        refused.refusal = Refusal(code, template, {}, tuple(problems))
+        refused.args = (refused.refusal.message,)
+        return refused
 
 
 ENVELOPE = frozenset({"id", "type", "schema", "occurred_at", "device_id", "data"})

@@ -24,6 +24,7 @@ from pwa.models.practice import LessonCompletion, PracticeCard, PracticeReview
 from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompetency
 from pwa.models.push import Notification, PushDelivery, PushSubscription
 from pwa.models.releases import Release
+from pwa.models.reminders import ReminderSettings
 from pwa.models.sessions import Session, SessionData
 from pwa.models.sync import Event, QuarantinedEvent
 
@@ -58,6 +59,7 @@ __all__ = [
     "PracticeFit",
     "PracticeReview",
     "Release",
+    "ReminderSettings",
     "ProfileVersion",
     "QuarantinedEvent",
     "Rating",

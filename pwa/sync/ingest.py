@@ -48,8 +48,19 @@ class Result:
     def to_dict(self, words: Callable[[rules.Refusal], str]) -> dict[str, Any]:
         """The answer to the phone; ``words`` turns a refusal into the person's language."""
         return {"accepted": self.accepted, "duplicates": self.duplicates,
-                "refused": [{"id": event_id, "code": refusal.code, "message": words(refusal)}
+                "refused": [_refused(event_id, refusal, words)
                             for event_id, refusal in self.refused]}
+
+
+def _refused(event_id: str, refusal: rules.Refusal,
+             words: Callable[[rules.Refusal], str]) -> dict[str, Any]:
+    """One refused event for the phone; one with several problems lists each, by field."""
+    if not refusal.problems:
+        return {"id": event_id, "code": refusal.code, "message": words(refusal)}
+    each = [words(r) for r in refusal.each()]
+    return {"id": event_id, "code": refusal.code, "message": " ".join(each),
+            "problems": [{"field": p["field"], "message": m}
+                         for p, m in zip(refusal.problems, each, strict=True)]}
 
 
 def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:

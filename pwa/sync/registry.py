@@ -25,6 +25,7 @@ from engine import feedback as feedback_rules
 from engine import mentors as mentor_rules
 from engine import plan as plan_rules
 from engine import practice as practice_rules
+from engine import reminders as reminder_rules
 from engine import sync as rules
 from engine.errors import N_
 from pwa.i18n import translate
@@ -42,6 +43,7 @@ from pwa.store import (
     profiles,
     push,
     releases,
+    reminders,
     sessions,
 )
 from pwa.store.batch import Batch
@@ -207,10 +209,16 @@ def registry() -> Registry:
     r.event("card.reviewed", practice_rules.reviewed_data, practice.check_reviewed,
             practice.apply_reviewed, jobs=(fit_practice,))
 
+    # Reminder settings: the time zone they carry is the person's, which practice counts
+    # days in; nothing else reads them in a sync.
+    r.event("reminders.settings.changed", reminder_rules.settings_data,
+            reminders.check_settings, reminders.apply_settings)
+
     # The practice part reads the plan's lines: after it.
     r.bootstrap += [people.bootstrap_part, profiles.bootstrap_part, assessment.bootstrap_part,
                     catalogue.bootstrap_part, plan_part, practice.bootstrap_part,
-                    mentors.bootstrap_part, releases.bootstrap_part, push_part]
+                    mentors.bootstrap_part, releases.bootstrap_part, reminders.bootstrap_part,
+                    push_part]
 
     r.personal_data("people", export=people.export_person, key="person",
                     title=N_("About you"))
@@ -261,6 +269,8 @@ def registry() -> Registry:
                     title=N_("Notifications sent to you"))
     r.personal_data("push_deliveries", export=push.export_deliveries,
                     title=N_("Which device each notification reached"))
+    r.personal_data("reminder_settings", export=reminders.export,
+                    title=N_("Your reminder settings: time, days, quiet hours and kinds"))
     r.personal_data("events", export=events.export, title=N_("What your phone sent"))
     r.personal_data("quarantined_events", export=quarantine.export,
                     title=N_("What your phone sent that could not be saved"))

@@ -79,6 +79,14 @@ export const formatDay = (day) =>
 export const formatMegabytes = (bytes) =>
   new Intl.NumberFormat(locale, { style: 'unit', unit: 'megabyte', maximumFractionDigits: 0 }).format(bytes / 1e6);
 
+/** A time of day as written on a clock ("07:10" -> "07:10" or "7:10 AM"), in the learner's locale. */
+export const formatTimeOfDay = (hhmm) =>
+  new Intl.DateTimeFormat(locale, { timeStyle: 'short', timeZone: 'UTC' }).format(new Date(`1970-01-01T${hhmm}:00Z`));
+
+/** An ISO weekday's name (1 is Monday), e.g. "Monday", in the learner's language. */
+export const formatWeekday = (n, style = 'long') =>
+  new Intl.DateTimeFormat(locale, { weekday: style, timeZone: 'UTC' }).format(new Date(Date.UTC(2024, 0, n)));
+
 /** A day and a time of day, in the learner's time zone. */
 export const formatDateTime = (iso) =>
   new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone }).format(new Date(iso));

@@ -13,6 +13,7 @@ const overview = async () => assess;
 const routes = [
   { path: 'practice/:mode', nav: 'practice', load: () => import('./views/practice-play.js') },
   { path: 'practice', nav: 'practice', load: () => import('./views/practice.js') },
+  { path: 'reminders/settings', nav: 'practice', load: () => import('./views/reminder-settings.js').then((m) => ({ render: m.page, mount: m.mount })) },
   { path: 'reminders', nav: 'practice', load: () => import('./views/reminders.js') },
   { path: 'plan/add', nav: 'plan', load: () => import('./views/own-item.js') },
   { path: 'plan/suggest', nav: 'plan', load: () => import('./views/suggest.js') },

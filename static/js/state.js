@@ -33,6 +33,7 @@ function fromBundle(bundle) {
     plan: plan ? { ...plan, settings: { ...plan.settings }, goals: new Set(plan.goals), droppedAt: new Map() } : null,
     mentoring: m ? { ...m, offer: m.offer ? { ...m.offer } : null, languages: null } : null,
     practice: shownPractice(bundle),
+    reminders: bundle?.reminders ? { ...bundle.reminders, settings: { ...bundle.reminders.settings } } : null,
   };
 }
 
@@ -83,7 +84,7 @@ export function build(bundle, outbox, known) {
   const latest = new Map();
   for (const r of history) latest.set(ratingKey(r.role, r.competency), r);
   let { plan, mentoring } = shown;
-  const { practice } = shown;
+  const { practice, reminders } = shown;
   if (plan) {
     const waiting = outbox.filter((e) => known.get(e.type)?.remakesPlan).length;
     plan = { ...plan, lines: weeks(plan.lines, plan.settings.weekly_minutes), waiting };
@@ -96,7 +97,7 @@ export function build(bundle, outbox, known) {
       : mentoring.suggested;
     mentoring = { ...mentoring, suggested, learning_languages: mentoring.languages ?? mentoring.learning_languages };
   }
-  return { bundle: bundle ?? null, outbox, history, latest, submissions, plan, mentoring, practice };
+  return { bundle: bundle ?? null, outbox, history, latest, submissions, plan, mentoring, practice, reminders };
 }
 
 /** The bundle and the waiting events of its learner (never another's on a shared phone). */

@@ -104,8 +104,12 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
         event("feedback.created", {"role": "store-associate", "competency": None,
                                    "kind": "unclear", "text": "Level 5 is vague."}),
         event("no.such.type", {}),  # quarantined
+        event("reminders.settings.changed", {
+            "time_zone": "Europe/Madrid", "remind_at": "07:30", "days": [1, 3, 5],
+            "quiet": {"start": "22:00", "end": "07:00"}, "kinds": ["plan"],
+            "usual_practice": None, "usual_confirmed": False}),
     ]}).get_json()
-    assert len(sent["accepted"]) == 3 and len(sent["refused"]) == 1
+    assert len(sent["accepted"]) == 4 and len(sent["refused"]) == 1
     api.post("/api/v1/auth/register/options", {})  # a challenge for another passkey
     # Grace mentors Ana in greeting, through the events a phone sends; Ana offers help with
     # the tills, the gap of Grace's no item covers, and the assignment suggests her there.
@@ -165,6 +169,7 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
     assert [r["note"] for r in exported["ratings"] if r["competency"] == "greet"] == ["Fine"]
     assert exported["quarantined_events"][0]["code"] == "unknown_type"
     assert exported["plan_settings"]["languages"] == ["es", "en-GB"]
+    assert exported["reminder_settings"]["remind_at"] == "07:30"
 
     assert api.delete("/api/v1/me").status_code == 200
     with app.app_context():

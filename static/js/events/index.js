@@ -25,6 +25,7 @@ const LOADERS = {
   'mentor.request.ended': () => import('./mentor.request.ended.js'),
   'lesson.completed': () => import('./lesson.completed.js'),
   'card.reviewed': () => import('./card.reviewed.js'),
+  'reminders.settings.changed': () => import('./reminders.settings.changed.js'),
 };
 
 /** The types this client knows. */

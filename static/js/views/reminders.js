@@ -1,4 +1,5 @@
-// Reminders on this phone: asked for only when the learner taps "Remind me" (never on load,
+// Reminders: the learner's settings (when, which kinds, quiet hours; reminder-settings.js),
+// and this phone: asked for only when the learner taps "Remind me" (never on load,
 // never again after a refusal), with the Home Screen steps where iOS needs them first, and
 // the list of phones that get reminders, each with a way to stop them.
 // Subscribing needs the network (the browser's push service does too): it is a request,
@@ -9,6 +10,7 @@ import { refreshBootstrap } from '../data/sync.js';
 import { addWords, formatDate, t } from '../i18n.js';
 import words from '../i18n/en-reminders.js';
 import { esc } from '../ui/html.js';
+import * as settings from './reminder-settings.js';
 
 addWords(words);
 
@@ -62,6 +64,7 @@ export function render(state) {
     <p>${esc(t('reminders.intro'))}</p>
     ${blocked}${action}
     <p class="hint" id="reminders-said" role="status">${esc(said)}</p>
+    ${settings.render(state)}
     <h2>${esc(t('reminders.devices'))}</h2>
     ${devices(push)}
     <p><a class="standalone" href="#/practice">${esc(t('reminders.back'))}</a></p>`;
@@ -104,6 +107,7 @@ async function remove(id, push) {
 }
 
 export function mount(root, { state, redraw, signal }) {
+  settings.mount(root, { state, redraw, signal });
   const push = state.bundle.push ?? null;
   const act = async (work) => {
     try {
