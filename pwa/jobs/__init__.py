@@ -173,7 +173,7 @@ def init_app(app: Flask) -> None:
 
     app.after_request(_after_request)
     # The first request of a serving process starts its minute clock (not a command's).
-    app.before_request(lambda: schedule.start_in_process(app))
+    app.before_request(lambda: schedule.start_in_process(app, enqueue))
 
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
@@ -203,4 +203,5 @@ def schedule_command() -> None:
     from pwa.jobs import schedule
 
     click.echo("Asking for the reminder tick every minute (Ctrl-C stops).")
-    schedule.run_forever(current_app._get_current_object())  # type: ignore[attr-defined]
+    schedule.run_forever(current_app._get_current_object(),  # type: ignore[attr-defined]
+                        enqueue)

@@ -16,6 +16,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -25,9 +26,10 @@ EVERY_MINUTE = ("reminders.tick",)
 LEADER_KEY = "skillpath:scheduler:leader"
 
 
-def _ask(app: Flask) -> None:
-    from pwa.jobs import enqueue
+Enqueue = Callable[[str], None]
 
+
+def _ask(app: Flask, enqueue: Enqueue) -> None:
     with app.app_context():
         for name in EVERY_MINUTE:
             try:
@@ -40,14 +42,14 @@ def _sleep_to_next(seconds: float) -> None:
     time.sleep(seconds - time.time() % seconds)
 
 
-def _keep_time(app: Flask, seconds: float, leads: Any = None) -> None:
+def _keep_time(app: Flask, enqueue: Enqueue, seconds: float, leads: Any = None) -> None:
     while True:
         _sleep_to_next(seconds)
         if leads is None or leads():
-            _ask(app)
+            _ask(app, enqueue)
 
 
-def start_in_process(app: Flask) -> None:
+def start_in_process(app: Flask, enqueue: Enqueue) -> None:
     """Keep the clock in this process, once, unless another process or nobody should."""
     if app.extensions.get("skillpath_clock"):  # every request asks: the quick answer first
         return
@@ -57,7 +59,7 @@ def start_in_process(app: Flask) -> None:
     with _started_lock:
         if app.extensions.get("skillpath_clock"):
             return
-        thread = threading.Thread(target=_keep_time, args=(app, seconds), daemon=True,
+        thread = threading.Thread(target=_keep_time, args=(app, enqueue, seconds), daemon=True,
                                   name="skillpath-clock")
         app.extensions["skillpath_clock"] = thread
         thread.start()
@@ -83,7 +85,7 @@ def leader(redis: Any, lease_seconds: float) -> Any:
     return leads
 
 
-def run_forever(app: Flask) -> None:
+def run_forever(app: Flask, enqueue: Enqueue) -> None:
     """``flask jobs schedule``: keep the clock here, as the leader when Redis is shared."""
     seconds = float(app.config.get("SKILLPATH_TICK_SECONDS") or 60)
     leads = None
@@ -91,4 +93,4 @@ def run_forever(app: Flask) -> None:
         from redis import Redis
 
         leads = leader(Redis.from_url(app.config["REDIS_URL"]), lease_seconds=seconds * 1.5)
-    _keep_time(app, seconds, leads)
+    _keep_time(app, enqueue, seconds, leads)

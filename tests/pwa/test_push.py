@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time as pytime
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -12,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from py_vapid import Vapid
+from redis import Redis
 
 from engine import practice as practice_rules
 from engine import push as rules
@@ -20,6 +22,7 @@ from pwa import clock
 from pwa.extensions import db
 from pwa.jobs import push as sender
 from pwa.jobs import reminders as reminder_job
+from pwa.jobs import schedule
 from pwa.models import (
     MentorRequest,
     Notification,
@@ -421,3 +424,43 @@ def test_two_ticks_racing_claim_each_reminder_once(
     assert sum(made) == 6
     assert send(app) == {"sent": 6}
     assert len(service.received) == 6
+
+
+def save_reminders(api: Any, **data: Any) -> None:
+    settings = {"time_zone": "UTC", "remind_at": "08:30", "days": [1, 2, 3, 4, 5, 6, 7],
+                "quiet": {"start": "21:00", "end": "08:00"}, "kinds": [],
+                "usual_practice": None, "usual_confirmed": False, **data}
+    event = {"id": str(uuid.uuid4()), "type": "reminders.settings.changed", "schema": 1,
+             "occurred_at": clock.now().isoformat(), "device_id": "phone-1", "data": settings}
+    answer = api.post("/api/v1/sync", {"events": [event]}).get_json()
+    assert answer["accepted"] == [event["id"]], answer
+
+
+def test_the_tick_decides_for_everyone_who_turned_a_kind_on_and_sends(
+        app: Flask, org: Any, service: PushService, stopped_clock: list[timedelta]) -> None:
+    on = sign_in_as(app, "Ana Ruiz")
+    sub = service.subscribe()
+    assert on.post("/api/v1/push/subscriptions", sub).status_code == 201
+    save_reminders(on, kinds=["plan"])
+    off = sign_in_as(app, "Ben Okoro")
+    off.post("/api/v1/push/subscriptions", service.subscribe())
+    save_reminders(off, kinds=[])
+    for name in ("Ana Ruiz", "Ben Okoro"):
+        with_plan(app, person_named(app, name))
+    at_morning(stopped_clock)
+    result = app.test_cli_runner().invoke(args=["reminders", "tick"])
+    assert result.exit_code == 0 and "Claimed 1 notification." in result.output
+    assert [r.token for r in service.received] == [sub["endpoint"].rsplit("/", 1)[-1]]
+    again = app.test_cli_runner().invoke(args=["reminders", "tick"])
+    assert "Claimed 0 notifications." in again.output and len(service.received) == 1
+
+
+def test_one_scheduler_leads_at_a_time_and_another_takes_over_when_it_stops() -> None:
+    redis = Redis.from_url("redis://127.0.0.1:6379/15")
+    redis.delete(schedule.LEADER_KEY)
+    first, second = schedule.leader(redis, 0.3), schedule.leader(redis, 0.3)
+    assert first() and not second()
+    assert first() and not second()  # leading renews the lease
+    pytime.sleep(0.4)  # the first stopped renewing: its lease ran out
+    assert second() and not first()
+    redis.delete(schedule.LEADER_KEY)
