@@ -51,7 +51,7 @@ def expected(url: str) -> str:
     path = urlsplit(base).path
     if path == "/":
         return "home"
-    if path == "/app" and re.match(r"/?practice\b", fragment):
+    if path == "/app" and re.match(r"/?(practice|reminders)\b", fragment):
         return "practice"
     if path == "/app":
         return "plan" if re.match(r"/?(plan|mentoring|lesson)\b", fragment) else "assess"
