@@ -57,7 +57,7 @@ export function render(state) {
   const push = state.bundle.push ?? null;
   const blocked = obstacle(push);
   const here = push?.devices?.some((d) => d.session_id === push.this_session);
-  const action = blocked || here ? (here ? `<p>${esc(t('reminders.on_here'))}</p>` : '')
+  const action = blocked || here ? (here && !said ? `<p>${esc(t('reminders.on_here'))}</p>` : '')
     : `<p class="hint">${esc(t('reminders.asking'))}</p>
        <p><button type="button" class="button primary" id="remind-me">${esc(t('reminders.turn_on'))}</button></p>`;
   return `<h1 tabindex="-1">${esc(t('reminders.title'))}</h1>
