@@ -22,6 +22,7 @@ from api.openapi import declared_statuses
 from pwa import create_app
 from pwa.extensions import db, limiter
 from tests.factories import Api, make_org
+from tests.pushservice import PushService, running
 
 collect_ignore = [] if os.environ.get("SKILLPATH_BENCH") else ["benchmarks"]
 
@@ -118,6 +119,13 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def api(client: FlaskClient) -> Api:
     return Api(client)
+
+
+@pytest.fixture
+def service() -> Iterator[PushService]:
+    """A local push service (tests/pushservice.py), for the tests that send pushes."""
+    with running() as found:
+        yield found
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -501,3 +502,18 @@ def reviewed(item: str, question: int = 0, *, right: bool = True,
         "item": item, "revision": 1, "question": question, "answer": [0] if right else [1],
         "correct": right, "hinted": False, "grade": 3 if right else 1, "response_ms": ms,
         **data}, at)
+
+
+def together(work: Callable[[], None], threads: int = 2) -> None:
+    """Run ``work`` in ``threads`` threads that start at the same moment; wait for all."""
+    start = threading.Barrier(threads)
+
+    def run() -> None:
+        start.wait()
+        work()
+
+    running = [threading.Thread(target=run) for _ in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join()

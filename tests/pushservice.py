@@ -33,7 +33,7 @@ from typing import Any
 import http_ece
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid02
+from py_vapid import Vapid, Vapid02
 
 
 def _b64(raw: bytes) -> str:
@@ -155,3 +155,10 @@ def running() -> Iterator[PushService]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def vapid_private_key() -> str:
+    """A new VAPID private key, as PEM text (what ``VAPID_PRIVATE_KEY`` holds)."""
+    vapid = Vapid()
+    vapid.generate_keys()
+    return str(vapid.private_pem().decode())

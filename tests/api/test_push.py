@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import stat
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from pwa import vapid
 from pwa.extensions import db
 from pwa.models import PushSubscription
 from tests.factories import sign_in_as
-from tests.pushservice import PushService, running
+from tests.pushservice import PushService
 
 
 def _key() -> Any:
@@ -27,10 +26,6 @@ def _key() -> Any:
 
 
 VAPID = _key()
-@pytest.fixture
-def service() -> Iterator[PushService]:
-    with running() as found:
-        yield found
 
 
 @pytest.fixture

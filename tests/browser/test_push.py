@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
-from py_vapid import Vapid
 
 from engine import push as rules
 from pwa import clock
@@ -37,7 +36,7 @@ from tests.browser.harness import (
     wait_until,
 )
 from tests.factories import publish_profile
-from tests.pushservice import PushService, running
+from tests.pushservice import PushService, vapid_private_key
 
 pytestmark = pytest.mark.browser
 
@@ -62,23 +61,11 @@ FAKE_PUSH_MANAGER = """
 """
 
 
-def _key() -> str:
-    vapid = Vapid()
-    vapid.generate_keys()
-    return vapid.private_pem().decode()
-
-
-@pytest.fixture
-def service() -> Iterator[PushService]:
-    with running() as found:
-        yield found
-
-
 @pytest.fixture
 def server(app_factory: Any, org: Any, service: PushService) -> Iterator[LiveServer]:
     port = free_port()
     app = app_factory(SKILLPATH_ORIGIN=f"http://localhost:{port}", SKILLPATH_RP_ID="localhost",
-                      VAPID_PRIVATE_KEY=_key(), SKILLPATH_PUSH_SERVICES=service.origin)
+                      VAPID_PRIVATE_KEY=vapid_private_key(), SKILLPATH_PUSH_SERVICES=service.origin)
     publish_profile(app)
     with serving(app, port) as live:
         yield live

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time as pytime
 import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from py_vapid import Vapid
 from redis import Redis
 
 from engine import practice as practice_rules
@@ -31,25 +28,13 @@ from pwa.models import (
     PushSubscription,
 )
 from pwa.store import push as store
-from tests.factories import person_named, sign_in_as
-from tests.pushservice import PushService, running
+from tests.factories import person_named, sign_in_as, together
+from tests.pushservice import PushService, vapid_private_key
 
 DAY = date(2026, 3, 9)
 
 
-def _key() -> str:
-    vapid = Vapid()
-    vapid.generate_keys()
-    return vapid.private_pem().decode()
-
-
-KEY = _key()
-
-
-@pytest.fixture
-def service() -> Iterator[PushService]:
-    with running() as found:
-        yield found
+KEY = vapid_private_key()
 
 
 @pytest.fixture
@@ -270,20 +255,14 @@ def test_two_senders_racing_post_each_notification_once(
     people = [subscribed(app, service, f"Learner {n}")[0] for n in range(12)]
     for person in people:
         claim(app, person)
-    start = threading.Barrier(2)
     states: list[dict[str, int]] = []
 
     def run() -> None:
         with app.app_context():
-            start.wait()
             states.append(sender.send_due(limit=3))
             db.session.remove()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    together(run)
     assert sum(s.get("sent", 0) for s in states) == 12
     assert sorted(r.token for r in service.received) == sorted(
         {r.token for r in service.received})
@@ -401,12 +380,10 @@ def test_two_ticks_racing_claim_each_reminder_once(
         with_plan(app, person)
     at_morning(stopped_clock)
     chosen = {person: prefs(reminders.Kind.PLAN) for person in people}
-    start = threading.Barrier(2)
     made: list[int] = []
 
     def run() -> None:
         with app.app_context():
-            start.wait()
             for _ in range(20):
                 try:
                     made.append(reminder_job.decide_for(chosen, clock.now()))
@@ -416,11 +393,7 @@ def test_two_ticks_racing_claim_each_reminder_once(
                     db.session.rollback()
             db.session.remove()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    together(run)
     assert sum(made) == 6
     assert send(app) == {"sent": 6}
     assert len(service.received) == 6
