@@ -27,7 +27,7 @@ from pwa.session import (
     me,
     sign_out,
 )
-from pwa.store import feedback, sessions
+from pwa.store import feedback, push, sessions
 from pwa.store import passkeys as passkey_store
 from pwa.sync import export
 
@@ -99,6 +99,14 @@ def remove_passkey(passkey_id: int) -> Any:
         flash(gettext("Removed “%(name)s”. It can no longer sign in, and the devices signed in "
                       "with it are signed out.", name=removed.name))
     return redirect(url_for("account.passkeys"))
+
+
+@bp.get("/account/notifications")
+@login_required
+def notifications() -> str:
+    """What was sent to the person's phones in the last 30 days, and which device got it."""
+    return render_template("account/notifications.html",
+                           sent=push.log(me(), clock.now()), days=push.LOG_DAYS)
 
 
 @bp.get("/account/sessions")

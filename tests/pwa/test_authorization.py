@@ -63,6 +63,7 @@ GET    /account/settings                              302  200     200   200    
 POST   /account/settings                              302  422     422   422    422     422
 GET    /account/passkeys                              302  200     200   200    200     200
 POST   /account/passkeys/{passkey}/remove             302  302     302   302    302     302
+GET    /account/notifications                         302  200     200   200    200     200
 GET    /account/sessions                              302  200     200   200    200     200
 POST   /account/sessions/{session}/end                302  302     302   302    302     302
 POST   /account/sessions/end-others                   302  302     302   302    302     302

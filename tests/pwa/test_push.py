@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time as pytime
 import uuid
 from datetime import date, datetime, time, timedelta
@@ -437,3 +438,26 @@ def test_one_scheduler_leads_at_a_time_and_another_takes_over_when_it_stops() ->
     pytime.sleep(0.4)  # the first stopped renewing: its lease ran out
     assert second() and not first()
     redis.delete(schedule.LEADER_KEY)
+
+
+def test_the_account_page_says_what_was_sent_when_and_to_which_phone(
+        app: Flask, org: Any, service: PushService, stopped_clock: list[timedelta]) -> None:
+    api = sign_in_as(app, "Ana Ruiz")
+    assert "Nothing was sent to you yet." in api.get("/account/notifications").get_data(
+        as_text=True)
+    kept, gone = service.subscribe(), service.subscribe()
+    for sub in (kept, gone):
+        assert api.post("/api/v1/push/subscriptions", sub).status_code == 201
+    service.answer(gone["endpoint"], 410)
+    person = person_named(app, "Ana Ruiz")
+    claim(app, person, kind="practice")
+    send(app)
+    service.answer(kept["endpoint"], 410)
+    claim(app, person, kind="plan")
+    send(app)
+    page = api.get("/account/notifications").get_data(as_text=True)
+    assert page.count("Time to learn") == 2
+    assert re.search(r"Sent [^<]+ to Test phone", page)
+    assert "Not delivered" in page and "no phone of yours could take it" in page
+    other = sign_in_as(app, "Ben Okoro").get("/account/notifications").get_data(as_text=True)
+    assert "Time to learn" not in other
