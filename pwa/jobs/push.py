@@ -35,6 +35,10 @@ from pwa.store import push as store
 
 log = logging.getLogger(__name__)
 VAPID_LIFETIME = 12 * 3600  # seconds a signed VAPID token is valid (services allow 24 h)
+# What was posted is committed every this many notifications: a sender killed between
+# two commits posts again, once its lease ends, to the devices of at most this many
+# (the Topic header and the notification tag replace rather than stack a second copy).
+RECORD_EVERY = 25
 _local = threading.local()
 
 
@@ -103,11 +107,13 @@ def send_due(limit: int = 500) -> dict[str, int]:
         now = clock.now()
         taken = store.take_due(now, limit)
         db.session.commit()  # the leases hold before anything is posted
-        for notification_id in taken:
+        for done, notification_id in enumerate(taken, 1):
             state = send_one(notification_id, clock.now())
-            db.session.commit()
+            if done % RECORD_EVERY == 0:
+                db.session.commit()
             if state is not None:
                 states[state] = states.get(state, 0) + 1
+        db.session.commit()
         if len(taken) < limit:
             return states
 

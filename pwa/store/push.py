@@ -131,25 +131,23 @@ def claim(claims: list[Claim], now: datetime) -> int:
 def take_due(now: datetime, limit: int = 500) -> list[int]:
     """Take up to ``limit`` notifications due now, each leased to this sender.
 
-    A row is taken by moving its ``next_attempt_at`` a lease ahead, guarded by
-    the value read: of two senders racing for a row, one updates it and the
-    other updates nothing and leaves it. Commit before posting, so the lease
-    holds while the posts are under way.
+    One UPDATE moves the ``next_attempt_at`` of the rows due a lease ahead, guarded by
+    "still pending and still due": of two senders racing for a row, the second finds
+    the guard false once the first's update is committed (PostgreSQL re-checks a row
+    it waited for; SQLite has one writer) and leaves it. Commit before posting, so the
+    lease holds while the posts are under way.
     """
-    rows = db.session.execute(
-        sa.select(Notification.id, Notification.next_attempt_at)
-        .where(Notification.state == "pending", Notification.next_attempt_at <= now)
-        .order_by(Notification.next_attempt_at, Notification.id).limit(limit)).all()
-    taken = []
-    for row in rows:
-        updated = db.session.execute(
-            sa.update(Notification)
-            .where(Notification.id == row.id, Notification.state == "pending",
-                   Notification.next_attempt_at == row.next_attempt_at)
-            .values(next_attempt_at=now + LEASE, attempts=Notification.attempts + 1))
-        if updated.rowcount:  # type: ignore[attr-defined]
-            taken.append(row.id)
-    return taken
+    due = (sa.select(Notification.id)
+           .where(Notification.state == "pending", Notification.next_attempt_at <= now)
+           .order_by(Notification.next_attempt_at, Notification.id).limit(limit)
+           .scalar_subquery())
+    taken = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id.in_(due), Notification.state == "pending",
+               Notification.next_attempt_at <= now)
+        .values(next_attempt_at=now + LEASE, attempts=Notification.attempts + 1)
+        .returning(Notification.id)).scalars().all()
+    return sorted(taken)
 
 
 @dataclass(frozen=True)

@@ -91,14 +91,19 @@ def test_fan_out_of_10000_notifications(app_factory: Any, capsys: Any) -> None:
             db.session.commit()
             keys = vapid.keys()
             assert keys is not None
-            profile = cProfile.Profile()
             started = time.perf_counter()
-            profile.enable()
             states = sender.send_due()
-            profile.disable()
             ours = time.perf_counter() - started
+            # Where the time goes, on another 1,000 (a profiler slows what it watches).
+            store.claim([store.Claim(p, "plan", DAY, _message(n), now + timedelta(hours=8))
+                         for n, p in enumerate(people[:1000])], now)
+            db.session.commit()
+            profile = cProfile.Profile()
+            profile.enable()
+            sender.send_due()
+            profile.disable()
         assert states == {"sent": PUSHES}, states
-        assert len(service.received) == PUSHES and service.refused == []
+        assert len(service.received) == PUSHES + 1000 and service.refused == []
 
         session = requests.Session()
         ttl = 8 * 3600
@@ -112,7 +117,7 @@ def test_fan_out_of_10000_notifications(app_factory: Any, capsys: Any) -> None:
                     ttl=ttl, headers={"Urgency": "normal", "Topic": "skillpath-practice"},
                     timeout=10, requests_session=session)
         floor = time.perf_counter() - started
-        assert len(service.received) == 2 * PUSHES and service.refused == []
+        assert len(service.received) == 2 * PUSHES + 1000 and service.refused == []
 
     ratio = (PUSHES / ours) / (PUSHES / floor)
     stats = pstats.Stats(profile)
@@ -126,6 +131,6 @@ def test_fan_out_of_10000_notifications(app_factory: Any, capsys: Any) -> None:
               f"each: ours {PUSHES / ours:,.0f}/s (claimed rows leased, posted, recorded), "
               f"floor {PUSHES / floor:,.0f}/s (bare pywebpush loop, one reused session), "
               f"ratio {ratio:.2f} (goal >= {WANTED})")
-        print(f"  our own time (cProfile): {where}")
+        print(f"  our own time (cProfile, 1,000 more): {where}")
     goal(ratio >= WANTED, f"push fan-out: {ratio:.2f} of a bare pywebpush loop "
                           f"(goal >= {WANTED})")
