@@ -21,6 +21,7 @@ from pwa import clock, vapid
 from pwa.extensions import db
 from pwa.session import current_session_id
 from pwa.store import push as store
+from pwa.sync import registry
 
 bp = Blueprint("api_push", __name__, url_prefix="/api/v1/push")
 
@@ -56,10 +57,9 @@ class UnsubscribeRequest(Schema):
 
 
 def state() -> dict[str, Any]:
-    """The public key (None: push is not set up here) and the person's devices."""
-    keys = vapid.keys()
-    return {"public_key": keys.public if keys else None,
-            "devices": store.devices(signed_in()), "this_session": current_session_id()}
+    """The bundle's ``push`` part (the key, the person's devices), and which one asks."""
+    part: dict[str, Any] = registry.push_part(signed_in(), {})["push"]
+    return {**part, "this_session": current_session_id()}
 
 
 @bp.get("")
