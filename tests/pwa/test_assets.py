@@ -121,6 +121,8 @@ def test_other_static_files_are_served_as_they_are_and_nothing_outside(client):
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert icon.data == (ROOT / "static" / "icons" / "icon.svg").read_bytes()
     icon.close()
+    again = client.get("/static/icons/icon.svg", headers={"If-None-Match": icon.headers["ETag"]})
+    assert again.status_code == 304
     for url in ("/static/js/missing.js", "/static/js", "/static/../pwa/__init__.py",
                 "/static/%2e%2e/pwa/__init__.py"):
         assert client.get(url).status_code == 404, url
