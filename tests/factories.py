@@ -517,3 +517,24 @@ def together(work: Callable[[], None], threads: int = 2) -> None:
         t.start()
     for t in running:
         t.join()
+
+
+def save_reminders(api: Api, **data: Any) -> None:
+    """The learner's reminder settings, sent as the app sends them; ``data`` overrides."""
+    settings = {"time_zone": "UTC", "remind_at": "08:30", "days": [1, 2, 3, 4, 5, 6, 7],
+                "quiet": {"start": "21:00", "end": "08:00"}, "kinds": [],
+                "usual_practice": None, "usual_confirmed": False, **data}
+    event = {"id": str(uuid.uuid4()), "type": "reminders.settings.changed", "schema": 1,
+             "occurred_at": clock.now().isoformat(), "device_id": "phone-1", "data": settings}
+    answer = api.post("/api/v1/sync", {"events": [event]}).get_json()
+    assert answer["accepted"] == [event["id"]], answer
+
+
+def with_plan(app: Flask, person: int) -> None:
+    """A plan with 45 minutes of learning in it, as the plan job summarises one."""
+    from pwa.models import PlanSummary
+
+    with app.app_context():
+        db.session.add(PlanSummary(person_id=person, minutes=45, fee_cents=0, covered=1,
+                                   uncovered=0, computed_at=clock.now()))
+        db.session.commit()

@@ -13,12 +13,15 @@ kept in ``received``; a push that fails a check is answered 400 or 403 and
 kept in ``refused`` with the reason.
 
 A test says how to answer next with ``answer(token, status, retry_after=...)``
-(a queue per subscription: 404, 410, 413, 429, 500 ...); otherwise 201.
+(a queue per subscription: 404, 410, 413, 429, 500 ...); otherwise 201. ``hold``
+makes the next push to a subscription wait, unanswered and not accepted, until the
+test lets it go: a sender can be killed while it waits for the answer.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import threading
@@ -53,6 +56,14 @@ class Received:
 
 
 @dataclass
+class Hold:
+    """A push kept waiting: ``arrived`` is set when it came, ``release`` lets it be answered."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class PushService:
     origin: str = ""
     keys: dict[str, tuple[ec.EllipticCurvePrivateKey, bytes]] = field(default_factory=dict)
@@ -61,6 +72,7 @@ class PushService:
     answers: dict[str, deque[tuple[int, str | None]]] = field(
         default_factory=lambda: defaultdict(deque))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    held: dict[str, Hold] = field(default_factory=dict)
 
     def subscribe(self) -> dict[str, Any]:
         """A new subscription, as ``PushSubscription.toJSON()`` gives it."""
@@ -78,6 +90,12 @@ class PushService:
         token = endpoint_or_token.rsplit("/", 1)[-1]
         for _ in range(times):
             self.answers[token].append((status, retry_after))
+
+    def hold(self, endpoint_or_token: str) -> Hold:
+        """Keep the next push to this subscription waiting until ``Hold.release`` is set."""
+        found = Hold()
+        self.held[endpoint_or_token.rsplit("/", 1)[-1]] = found
+        return found
 
     def to(self, endpoint_or_token: str) -> list[Received]:
         token = endpoint_or_token.rsplit("/", 1)[-1]
@@ -131,6 +149,15 @@ def running() -> Iterator[PushService]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             headers = {k.lower(): v for k, v in self.headers.items()}
+            held = service.held.pop(token, None)
+            if held is not None:  # answered late or never: not accepted, not kept
+                held.arrived.set()
+                held.release.wait(60)
+                with contextlib.suppress(OSError):  # the sender may be gone by now
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                return
             status, reason, received = service.check(token, headers, body)
             retry_after = None
             with service.lock:

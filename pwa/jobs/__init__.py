@@ -80,7 +80,10 @@ def _submit(name: str, args: tuple[Any, ...]) -> None:
     if queue is not None:
         # By its path: the worker's entry builds the app, which imports this package.
         queue.enqueue(WORKER_ENTRY, name, *args)
-    elif current_app.config.get("SKILLPATH_JOBS_INLINE"):
+    elif current_app.config.get("SKILLPATH_JOBS_INLINE") or not has_request_context():
+        # Outside a request (a command, the minute's clock, a job asking for the next)
+        # nobody waits for an answer, and a command's process may end before a
+        # background thread would run: the job runs here and now.
         run_here(name, args)
     else:
         _runner(current_app._get_current_object()).submit(name, args)  # type: ignore[attr-defined]

@@ -84,7 +84,8 @@ def people_with_reminders() -> list[int]:
 
 
 def tick() -> int:
-    """Decide and claim for everyone with reminders on, then send; how many were claimed."""
+    """Decide and claim for everyone with reminders on, then send what is due; how many were
+    claimed."""
     from pwa.store import reminders as settings
 
     now = clock.now()
@@ -93,7 +94,9 @@ def tick() -> int:
     for start in range(0, len(people), BATCH):
         made += decide_for(settings.preferences_for(people[start:start + BATCH]), now)
         db.session.commit()
-    if made:
+    # Not only what this tick claimed: a retry whose back-off ended, or a claim whose
+    # sender died before posting, is sent by the first tick after it is due.
+    if made or store.anything_due(now):
         enqueue("push.send")
     return made
 

@@ -1,8 +1,8 @@
 """The minute's clock for background work: the reminder tick, asked for once a minute.
 
 One machine (no ``REDIS_URL``): the app's own process keeps the clock, in a daemon
-thread started by its first request (never by a command or the tests), and the
-tick runs on its in-process job runner. More than one machine: ``flask jobs
+thread started by its first request (never by a command or the tests), which runs
+the tick itself. More than one machine: ``flask jobs
 schedule`` is the one process that keeps the clock; it may run on several machines
 for safety, since only the one holding a Redis lock that expires (a leader) asks
 for ticks, and the RQ workers run them. A tick asked twice costs work, never a

@@ -64,6 +64,9 @@ class Person(db.Model):  # type: ignore[name-defined,misc]
     # Where the person works (a store, a depot, a care team): reports filter by it.
     site: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # When the zone was last chosen (the account page's time, or the reminder settings'
+    # change's occurred_at): an older change synced later does not undo a newer one.
+    time_zone_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     locale: Mapped[str] = mapped_column(String(16), default="en")
     is_ld_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # The WebAuthn user handle: random, never personal data.

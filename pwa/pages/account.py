@@ -58,7 +58,9 @@ def settings() -> Any:
     form.time_zone.choices = {z: z.replace("_", " ") for z in _time_zones()}
     if form.validate_on_submit():
         try:
-            person.time_zone = people_rules.check_time_zone(form.time_zone.data)
+            zone = people_rules.check_time_zone(form.time_zone.data)
+            if zone != person.time_zone:
+                person.time_zone, person.time_zone_set_at = zone, clock.now()
             person.locale = people_rules.check_locale(form.locale.data.strip())
         except DomainError as exc:
             form.locale.errors = [translate_error(exc)]

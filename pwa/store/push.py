@@ -128,6 +128,15 @@ def claim(claims: list[Claim], now: datetime) -> int:
     return len(result.all())
 
 
+def anything_due(now: datetime) -> bool:
+    """Whether a notification waits to be sent now: just claimed, due a retry, or left by a
+    sender that died holding its lease (which has run out)."""
+    return db.session.execute(
+        sa.select(Notification.id).where(Notification.state == "pending",
+                                         Notification.next_attempt_at <= now).limit(1)
+    ).first() is not None
+
+
 def take_due(now: datetime, limit: int = 500) -> list[int]:
     """Take up to ``limit`` notifications due now, each leased to this sender.
 

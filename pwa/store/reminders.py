@@ -3,7 +3,8 @@ checked and applied from ``reminders.settings.changed``, in the bundle and the e
 
 The time zone is the person's own (``people.time_zone``, which practice uses too):
 the settings read it from there, and the latest change of the settings writes it
-back. "When I usually practise" is learned from the person's own answers
+back, unless the account page set it after that change happened. "When I usually
+practise" is learned from the person's own answers
 (``engine.reminders.usual_practice_time``) and shown to them; it is used only once
 they confirmed it.
 """
@@ -85,7 +86,8 @@ def apply_settings(person: Person,
                    planned: list[tuple[sync_rules.Event[rules.SettingsData], None]]) -> None:
     """The change that happened last wins, whatever order the phone's events arrive in
     (at one instant, the higher id, as the sync orders them); its time zone becomes the
-    person's (the one practice counts days in too)."""
+    person's (the one practice counts days in too), unless the zone was chosen later
+    elsewhere (the account page) than this change happened on the phone."""
     if not planned:
         return
     rows = {}
@@ -108,8 +110,12 @@ def apply_settings(person: Person,
     db.session.execute(statement, list(rows.values()))
     latest = planned[-1][0]
     if db.session.scalar(select(ReminderSettings.event_id)
-                         .where(ReminderSettings.person_id == person.id)) == latest.id:
+                         .where(ReminderSettings.person_id == person.id)) != latest.id:
+        return
+    chosen_at = person.time_zone_set_at
+    if chosen_at is None or latest.occurred_at >= chosen_at:  # a tie: as the row ordered it
         person.time_zone = latest.data.preferences.time_zone
+        person.time_zone_set_at = latest.occurred_at
 
 
 # The bundle and the export ---------------------------------------------------------------

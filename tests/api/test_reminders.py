@@ -12,10 +12,18 @@ import pytest
 import sqlalchemy as sa
 
 from engine.reminders import Kind, Preferences, Quiet
+from pwa import clock
 from pwa.extensions import db
 from pwa.models import Person, QuarantinedEvent, ReminderSettings
 from pwa.store import reminders as store
-from tests.factories import RECENT_MORNING, add_lesson, practise, publish_profile, sign_in_as
+from tests.factories import (
+    RECENT_MORNING,
+    add_lesson,
+    practise,
+    publish_profile,
+    sign_in_as,
+    token,
+)
 
 GOOD = {"time_zone": "Europe/Madrid", "remind_at": "07:30", "days": [1, 2, 3, 4, 5],
         "quiet": {"start": "22:00", "end": "07:00"}, "kinds": ["plan", "practice"],
@@ -84,6 +92,28 @@ def test_offline_changes_apply_in_the_order_they_happened(app, org):
     shown = api.get("/api/v1/bootstrap").get_json()
     assert shown["reminders"]["settings"]["remind_at"] == "09:45"
     assert shown["person"]["time_zone"] == "Europe/Madrid"
+
+
+def test_a_zone_chosen_on_the_account_page_outlives_an_older_change_synced_later(app, org):
+    api = sign_in_as(app, "Ana Ruiz")
+    page = api.client.get("/account/settings").get_data(as_text=True)
+    saved = api.client.post("/account/settings", data={
+        "csrf_token": token(page), "future_role": "", "time_zone": "Europe/Madrid",
+        "locale": "en"})
+    assert saved.status_code == 302
+    # Changed on the phone, offline, before the account page was used; synced after it.
+    older = changed(at=RECENT_MORNING, time_zone="Asia/Kolkata", remind_at="07:45")
+    assert len(sync(api, older)["accepted"]) == 1
+    shown = api.get("/api/v1/bootstrap").get_json()
+    assert shown["reminders"]["settings"]["remind_at"] == "07:45"  # the rest of it stands
+    assert shown["person"]["time_zone"] == "Europe/Madrid"
+    assert shown["reminders"]["settings"]["time_zone"] == "Europe/Madrid"
+    # A change made after the account page's wins, zone and all.
+    newer = changed(at=clock.now(), time_zone="America/St_Johns", remind_at="07:05")
+    assert len(sync(api, newer)["accepted"]) == 1
+    shown = api.get("/api/v1/bootstrap").get_json()
+    assert shown["person"]["time_zone"] == "America/St_Johns"
+    assert shown["reminders"]["settings"]["remind_at"] == "07:05"
 
 
 @pytest.mark.parametrize("higher_first", [True, False])

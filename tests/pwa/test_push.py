@@ -24,12 +24,11 @@ from pwa.jobs import schedule
 from pwa.models import (
     MentorRequest,
     Notification,
-    PlanSummary,
     PushDelivery,
     PushSubscription,
 )
 from pwa.store import push as store
-from tests.factories import person_named, sign_in_as, together
+from tests.factories import person_named, save_reminders, sign_in_as, together, with_plan
 from tests.pushservice import PushService, vapid_private_key
 
 DAY = date(2026, 3, 9)
@@ -299,13 +298,6 @@ def prefs(*kinds: reminders.Kind, **changes: Any) -> reminders.Preferences:
     return reminders.Preferences(kinds=frozenset(kinds), **settings)
 
 
-def with_plan(app: Flask, person: int) -> None:
-    with app.app_context():
-        db.session.add(PlanSummary(person_id=person, minutes=45, fee_cents=0, covered=1,
-                                   uncovered=0, computed_at=clock.now()))
-        db.session.commit()
-
-
 def tick(app: Flask, chosen: dict[int, reminders.Preferences]) -> int:
     with app.app_context():
         made = reminder_job.decide_for(chosen, clock.now())
@@ -398,16 +390,6 @@ def test_two_ticks_racing_claim_each_reminder_once(
     assert sum(made) == 6
     assert send(app) == {"sent": 6}
     assert len(service.received) == 6
-
-
-def save_reminders(api: Any, **data: Any) -> None:
-    settings = {"time_zone": "UTC", "remind_at": "08:30", "days": [1, 2, 3, 4, 5, 6, 7],
-                "quiet": {"start": "21:00", "end": "08:00"}, "kinds": [],
-                "usual_practice": None, "usual_confirmed": False, **data}
-    event = {"id": str(uuid.uuid4()), "type": "reminders.settings.changed", "schema": 1,
-             "occurred_at": clock.now().isoformat(), "device_id": "phone-1", "data": settings}
-    answer = api.post("/api/v1/sync", {"events": [event]}).get_json()
-    assert answer["accepted"] == [event["id"]], answer
 
 
 def test_the_tick_decides_for_everyone_who_turned_a_kind_on_and_sends(
