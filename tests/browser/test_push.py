@@ -12,6 +12,7 @@ service worker over DevTools (``ServiceWorker.deliverPushMessage``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -20,10 +21,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from engine import practice as practice_rules
 from engine import push as rules
 from pwa import clock
 from pwa.extensions import db
 from pwa.jobs import push as sender
+from pwa.jobs import reminders as reminder_job
 from pwa.models import Person, PushSubscription
 from pwa.store import push as store
 from tests.browser.harness import (
@@ -35,7 +38,7 @@ from tests.browser.harness import (
     wait_for_app,
     wait_until,
 )
-from tests.factories import publish_profile
+from tests.factories import publish_profile, with_plan
 from tests.pushservice import PushService, vapid_private_key
 
 pytestmark = pytest.mark.browser
@@ -206,3 +209,49 @@ def test_a_device_is_removed_from_the_list_and_gets_nothing_more(
     expect(page.get_by_text("No phone gets your reminders yet.")).to_be_visible()
     with server.app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PushSubscription)) == 0
+
+
+def test_a_plan_reminder_chosen_at_phone_size_comes_at_its_time_and_is_logged(
+        phone: Phone, server: LiveServer, service: PushService,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    phone.context.grant_permissions(["notifications"], origin=server.url)
+    reminders_page(phone, server, service)
+    page = phone.page
+    page.get_by_role("button", name="Remind me on this phone").click()
+    expect(page.locator("#reminders-said")).to_have_text("Reminders are on for this phone.")
+    page.goto(f"{server.url}/app#/reminders/settings")
+    page.get_by_label("Plan reminder").check()
+    page.get_by_label("Remind me at").fill("08:30")  # after the quiet hours (until 08:00)
+    page.get_by_role("button", name="Save reminder settings").click()
+    expect(page.get_by_text("Saved.", exact=True)).to_be_visible()
+    page.get_by_role("status").filter(has_text="All saved").wait_for(timeout=15_000)
+    phone.shot("push-plan-reminder-chosen")
+    with server.app.app_context():
+        ana = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
+        zone, ana_id = ana.time_zone, ana.id
+    with_plan(server.app, ana_id)
+
+    # The server's clock moved to her next morning: nothing before 08:30 there, one at it.
+    start = practice_rules.day_start(
+        practice_rules.local_day(clock.now(), zone) + timedelta(days=1), zone)
+    for moment, expected in ((timedelta(hours=8, minutes=29), 0),
+                             (timedelta(hours=8, minutes=30, seconds=20), 1),
+                             (timedelta(hours=8, minutes=31, seconds=20), 0)):
+        monkeypatch.setattr(clock, "now", lambda at=start + moment: at)
+        with server.app.app_context():
+            assert reminder_job.tick() == expected
+    [received] = service.received
+    assert received.payload["title"] == "Your learning plan"
+    deliver(phone, server, worker_registration(phone, server), json.dumps(received.payload))
+    [note] = shown(phone, 1)
+    assert (note["title"], note["data"]) == ("Your learning plan",
+                                             {"url": "/app#/plan", "kind": "plan"})
+
+    page.goto(f"{server.url}/account/notifications")
+    sent = page.get_by_text(re.compile(r"Sent .*8:30.* to Work phone"))
+    expect(sent).to_be_visible()
+    expect(page.get_by_text("Your learning plan")).to_be_visible()
+    phone.shot("push-plan-reminder-logged")
+    page.set_viewport_size({"width": 320, "height": 700})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    phone.shot("push-plan-reminder-logged-320")
