@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from engine import push as rules
 from engine import reminders as reminder_rules
+from engine import sessions as session_rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import (
@@ -321,7 +322,10 @@ def inputs(person_ids: list[int], now: datetime) -> dict[int, Inputs]:
             .where(Notification.person_id.in_(ids), Notification.state == "sent",
                    Notification.sent_at >= now - timedelta(days=30))):
         opened = last_open.get(pid)
-        if sent_at is not None and (opened is None or sent_at > opened):
+        # A session records its use at most once a ``TOUCH_EVERY``: a push sent within that
+        # of the last record may have been opened unrecorded, and is not held against anyone.
+        if sent_at is not None and (opened is None or
+                                    sent_at > opened + session_rules.TOUCH_EVERY):
             ignored[(pid, kind)] = ignored.get((pid, kind), 0) + 1
     plan = set(db.session.scalars(sa.select(PlanSummary.person_id).where(
         PlanSummary.person_id.in_(ids), PlanSummary.minutes > 0)))

@@ -443,3 +443,24 @@ def test_the_account_page_says_what_was_sent_when_and_to_which_phone(
     assert "Not delivered" in page and "no phone of yours could take it" in page
     other = sign_in_as(app, "Ben Okoro").get("/account/notifications").get_data(as_text=True)
     assert "Time to learn" not in other
+
+
+def test_three_ignored_reminders_back_off_to_weekly_until_the_app_is_opened(
+        app: Flask, org: Any, service: PushService, stopped_clock: list[timedelta]) -> None:
+    api = sign_in_as(app, "Ana Ruiz")
+    assert api.post("/api/v1/push/subscriptions", service.subscribe()).status_code == 201
+    person = person_named(app, "Ana Ruiz")
+    with_plan(app, person)
+    at_morning(stopped_clock)
+    chosen = {person: prefs(reminders.Kind.PLAN)}
+    made = []
+    for day in range(10):  # ten mornings at 08:30, and she never opens the app
+        later(stopped_clock, day * 24 * 60)
+        made.append(tick(app, chosen))
+        send(app)
+    # Three in a row, then one a week after the last of them.
+    assert made == [1, 1, 1, 0, 0, 0, 0, 0, 0, 1]
+    later(stopped_clock, 9 * 24 * 60 + 60)  # she opens it at 09:30 that day ...
+    assert api.get("/api/v1/bootstrap").status_code == 200
+    later(stopped_clock, 10 * 24 * 60)  # ... and is reminded again the next morning
+    assert tick(app, chosen) == 1
