@@ -480,6 +480,7 @@ class Today:
     answered: int
     week: dict[str, Any]
     questions: int  # what the queue asks: each review, and each lesson's questions not begun
+    started: bool  # whether any question was begun: a day with nothing due offers an extra round
 
 
 def today(person: Person, plan: dict[str, Any]) -> Today:
@@ -495,7 +496,7 @@ def today(person: Person, plan: dict[str, Any]) -> Today:
         1 if e.kind == "review" else max(0, by_key[e.item_key].questions
                                          - begun[by_key[e.item_key].item_id])
         for e in day.entries if e.kind == "review" or e.item_key in by_key)
-    return Today(day, loaded.answered_today(), loaded.week(), questions)
+    return Today(day, loaded.answered_today(), loaded.week(), questions, bool(loaded.live))
 
 
 def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:

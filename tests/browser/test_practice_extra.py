@@ -69,8 +69,10 @@ def test_nothing_due_offers_an_extra_round_done_offline_and_synced(browser, live
     phone = open_phone(browser)
     page = phone.page
     enrol(phone, live_server, "Ana Ruiz")
-    # Home says the same, server-side: nothing to practise today.
-    expect(page.get_by_text("Nothing to practise today.")).to_be_visible()
+    # Home says the same, server-side: nothing due, and the extra round if she likes.
+    expect(page.get_by_text("Nothing is due today. Enjoy your day.")).to_be_visible()
+    expect(page.get_by_role("link", name="Practise a few questions anyway")).to_have_attribute(
+        "href", "/app#/practice")
     page.goto(f"{live_server.url}/app")
     wait_for_app(page)
     page.get_by_role("link", name="Practice", exact=True).click()
