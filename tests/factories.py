@@ -289,9 +289,10 @@ EXACT = {"SKILLPATH_RELEASE_RHO": 1000.0, "SKILLPATH_RELEASE_RHO_YEAR": 1e6}
 EXACT_QUESTIONS = {"SKILLPATH_RELEASE_RHO": 1e5, "SKILLPATH_RELEASE_RHO_YEAR": 1e8}
 
 
-def rate(app, name, role, ratings, *, site=None, future=None, when=None, holds=None):
+def rate(app, name, role, ratings, *, site=None, future=None, when=None, holds=None,
+         version=1):
     """``name`` (who ``holds`` a role, created if new, at ``site``) rates ``ratings``
-    {key: level} of ``role``'s profile through sync."""
+    {key: level} of version ``version`` of ``role``'s profile through sync."""
     when = when or clock.now() - timedelta(days=1)
     with app.app_context():
         org = db.session.scalars(sa.select(Organisation)).first()
@@ -302,7 +303,7 @@ def rate(app, name, role, ratings, *, site=None, future=None, when=None, holds=N
         stamp = when.isoformat().replace("+00:00", "Z")
         events = [{"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
                    "occurred_at": stamp, "device_id": "t",
-                   "data": {"role": role, "competency": key, "version": 1, "level": level,
+                   "data": {"role": role, "competency": key, "version": version, "level": level,
                             "note": None}} for key, level in ratings.items()]
         result = ingest(person, events, clock.now())
         assert not result.refused, result.refused

@@ -88,6 +88,20 @@ def select_locale() -> str:
     if has_request_context():
         wanted += [loc for loc in (_parse(tag) for tag, _ in request.accept_languages)
                    if loc is not None]
+    return _choose(own, wanted)
+
+
+def locale_of(tag: str | None) -> str:
+    """The locale to speak to a person whose own tag is ``tag`` ("es-MX") outside a
+    request, as a push notification does: :func:`select_locale`'s choice with no browser
+    to ask, in the form Babel takes ("es_MX"; ``force_locale("es-MX")`` raises)."""
+    own = _parse(tag)
+    return _choose(own, [own] if own is not None else [])
+
+
+def _choose(own: Locale | None, wanted: list[Locale]) -> str:
+    """The first wanted language that has a catalogue (else English), with the region of
+    the person's own locale, else of the one spoken, else of the first wanted."""
     languages = _languages()
     spoken = next((loc for loc in wanted if loc.language in languages), None)
     language = spoken.language if spoken is not None else DEFAULT_LOCALE

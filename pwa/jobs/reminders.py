@@ -16,19 +16,20 @@ from datetime import datetime
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_decimal, gettext, ngettext
 
 from engine import push as push_rules
 from engine import reminders as rules
 from engine.errors import N_
-from pwa import clock
+from pwa import clock, i18n
 from pwa.extensions import db
 from pwa.jobs import enqueue
 from pwa.store import push as store
 
 # What each kind says, and where a tap leads. Never a count of what was missed, never
-# guilt: the learner chose to be reminded, and may have a good reason to skip a day.
-TEXTS: dict[rules.Kind, tuple[str, str, str]] = {
+# guilt: the learner chose to be reminded, and may have a good reason to skip a day. A
+# body of None has a number in it: see message().
+TEXTS: dict[rules.Kind, tuple[str, str | None, str]] = {
     rules.Kind.PLAN: (N_("Your learning plan"),
                       N_("A few minutes for your plan, whenever suits you."), "/app#/plan"),
     rules.Kind.PRACTICE: (N_("Today's practice is ready"),
@@ -43,17 +44,31 @@ TEXTS: dict[rules.Kind, tuple[str, str, str]] = {
                                N_("Open Mentoring to see the answer."), "/app#/mentoring"),
     rules.Kind.MENTOR_ENDED: (N_("A mentoring has ended"),
                               N_("Open Mentoring to see it."), "/app#/mentoring"),
-    rules.Kind.PROFILE_CHANGED: (
-        N_("Your role's profile changed"),
-        N_("See what changed, and look at your ratings again where it matters."), "/app#/"),
+    rules.Kind.PROFILE_CHANGED: (N_("Your role's profile changed"), None, "/app#/"),
 }
 
 
-def message(kind: rules.Kind, locale: str) -> push_rules.Message:
-    """What a notification of ``kind`` says, in ``locale``."""
+def message(kind: rules.Kind, locale: str, look_again: int = 0) -> push_rules.Message:
+    """What a notification of ``kind`` says, in the language of a person of ``locale``.
+
+    ``look_again``: for profile_changed, how many competencies the role's new version
+    asks its learners to look at again (``pwa.store.push``: the role's number, never one
+    worked out from the learner's ratings); it is news only when there is one.
+
+    Raises:
+        ValueError: profile_changed with nothing to look at again.
+    """
     title, body, url = TEXTS[kind]
-    with force_locale(locale or "en"):
-        return push_rules.Message(kind.value, str(gettext(title)), str(gettext(body)), url)
+    with force_locale(i18n.locale_of(locale)):
+        if body is not None:
+            words = str(gettext(body))
+        elif look_again < 1:
+            raise ValueError("a new profile version that asks nothing again is no news")
+        else:
+            words = str(ngettext("%(count)s competency to look at again.",
+                                 "%(count)s competencies to look at again.", look_again,
+                                 count=format_decimal(look_again)))
+        return push_rules.Message(kind.value, str(gettext(title)), words, url)
 
 
 def decide_for(preferences: dict[int, rules.Preferences], now: datetime) -> int:
@@ -66,7 +81,8 @@ def decide_for(preferences: dict[int, rules.Preferences], now: datetime) -> int:
             continue
         for decision in rules.decide(now, prefs, person.due, person.sent):
             claims.append(store.Claim(person_id, decision.kind.value, decision.day,
-                                      message(decision.kind, person.locale),
+                                      message(decision.kind, person.locale,
+                                              person.look_again),
                                       decision.expires))
     return store.claim(claims, now)
 

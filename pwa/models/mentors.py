@@ -49,7 +49,9 @@ class MentorRequest(db.Model):  # type: ignore[name-defined,misc]
 
     ``status``: pending, accepted, declined, full (no place was left when it
     arrived), withdrawn, ended. ``shared_level`` is the learner's rating, only
-    if they chose to share it with this mentor.
+    if they chose to share it with this mentor. ``ended_by_id`` is whichever of the
+    two ended an accepted mentoring (the other one hears of it); None while it runs,
+    for a withdrawn request, and for one ended before it was recorded.
     """
 
     __tablename__ = "mentor_requests"
@@ -67,6 +69,8 @@ class MentorRequest(db.Model):  # type: ignore[name-defined,misc]
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
 
 
 class MentorSuggestion(db.Model):  # type: ignore[name-defined,misc]

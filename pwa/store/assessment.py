@@ -144,6 +144,60 @@ def profile_changes(person: Person) -> list[ProfileChange]:
     return found
 
 
+def changed_since_rated(people: Mapping[int, tuple[int, int | None]],
+                        published: Mapping[int, Sequence[profiles.Published]],
+                        ) -> dict[int, list[str]]:
+    """For many people at once, the competencies of their role's current profile to look at
+    again: what :func:`profile_changes` finds for one, for their role.
+
+    ``people``: person id -> (role id, future role id); ``published``: the published
+    versions of those roles (``profiles.published_versions``). People with nothing to look
+    at again are left out. Two queries, whatever the number of people: which competencies
+    each rated last and in which version (never the levels), and the competencies of the
+    versions involved. Role ids stand in for slugs in the engine's rules.
+    """
+    if not people:
+        return {}
+    roles = {role for pair in people.values() for role in pair if role is not None}
+    ids = {(v.role_id, v.number): v.id for versions in published.values() for v in versions}
+    rated: dict[int, dict[tuple[str, str], dict[str, Any]]] = {}
+    for pid, role_id, key, number, at, event_id in db.session.execute(
+            select(LatestRating.person_id, CompetencyIdentity.role_id, CompetencyIdentity.key,
+                   ProfileVersion.number, LatestRating.occurred_at, LatestRating.event_id)
+            .join(CompetencyIdentity, CompetencyIdentity.id == LatestRating.competency_id)
+            .join(Rating, Rating.event_id == LatestRating.event_id)
+            .join(ProfileVersion, ProfileVersion.id == Rating.version_id)
+            .where(LatestRating.person_id.in_(list(people)),
+                   CompetencyIdentity.role_id.in_(roles))):
+        if role_id in people[pid]:
+            rated.setdefault(pid, {})[(str(role_id), key)] = {
+                "role": str(role_id), "competency": key, "version": number,
+                "occurred_at": at, "event_id": event_id}
+    current = {role: versions[-1] for role, versions in published.items() if versions}
+    lines = profiles.competencies_of(
+        {v.id for v in current.values()}
+        | {ids[(int(r["role"]), r["version"])] for latest in rated.values()
+           for r in latest.values() if (int(r["role"]), r["version"]) in ids})
+    found = {}
+    for pid, latest in rated.items():
+        role_id, future_id = people[pid]
+        now = current.get(role_id)
+        if now is None:
+            continue
+        slug = str(role_id)
+        versions = {str(r): lines[current[r].id] for r in (role_id, future_id)
+                    if r is not None and r in current}
+        stands = rules.standing(versions, latest)
+        rated_in = {key: r["version"] for (role, key), r in latest.items() if role == slug}
+        older = {n: lines[ids[(role_id, n)]] for n in set(rated_in.values())
+                 if n != now.number and (role_id, n) in ids}
+        keys = [key for key in rules.to_rerate(lines[now.id], rated_in, now.number, older)
+                if stands.get((slug, key), {}).get("role") == slug]
+        if keys:
+            found[pid] = keys
+    return found
+
+
 def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """The learner's ratings (history and latest), what to re-rate, and their submissions."""
     ratings = history(person)

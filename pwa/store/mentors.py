@@ -295,9 +295,12 @@ def apply_ended(person: Person,
         mine = (MentorRequest.learner_id == person.id)
         withdrawn = _close(e.data.id, "withdrawn", mine & (MentorRequest.status == "pending"),
                            ended_at=e.occurred_at)
+        # Who ended it is kept, so that the other one hears of it (pwa.store.push); the
+        # first to end it stays the one who did, since an ended one is not ended again.
         mentor = withdrawn if withdrawn is not None else _close(
             e.data.id, "ended", (mine | (MentorRequest.mentor_id == person.id))
-            & (MentorRequest.status == "accepted"), ended_at=e.occurred_at)
+            & (MentorRequest.status == "accepted"), ended_at=e.occurred_at,
+            ended_by_id=person.id)
         if mentor is not None:
             _give_back(mentor)
 
@@ -501,6 +504,10 @@ def export_requests(person: Person) -> list[dict[str, Any]]:
             "sent_at": r.occurred_at.isoformat(),
             "answered_at": r.answered_at.isoformat() if r.answered_at else None,
             "ended_at": r.ended_at.isoformat() if r.ended_at else None,
+            # Which side ended a mentoring, as "as" names the sides (None: not ended, or
+            # ended before who ended it was kept).
+            "ended_by": None if r.ended_by_id is None else
+            "learner" if r.ended_by_id == r.learner_id else "mentor",
         }
         if mine or r.status in ("accepted", "ended"):
             row.update(message=r.message, contact=r.contact, shared_level=r.shared_level)

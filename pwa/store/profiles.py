@@ -6,6 +6,8 @@ back, inside the caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -173,6 +175,67 @@ def previous(v: ProfileVersion) -> ProfileVersion | None:
 
 def diff(old: ProfileVersion | None, new: ProfileVersion) -> list[rules.CompetencyDiff]:
     return rules.diff(competencies(old) if old else [], competencies(new))
+
+
+# Many roles at once (the reminder tick) ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Published:
+    """A published version, as the tick's bulk reads name it."""
+
+    id: int
+    role_id: int
+    number: int
+    published_at: datetime
+
+
+def published_versions(role_ids: Collection[int]) -> dict[int, list[Published]]:
+    """Each role's published versions, oldest first: one query for any number of roles."""
+    found: dict[int, list[Published]] = {}
+    if role_ids:
+        for vid, role_id, number, at in db.session.execute(
+                select(ProfileVersion.id, ProfileVersion.role_id, ProfileVersion.number,
+                       ProfileVersion.published_at)
+                .where(ProfileVersion.role_id.in_(role_ids),
+                       ProfileVersion.status == "published",
+                       ProfileVersion.published_at.is_not(None))
+                .order_by(ProfileVersion.role_id, ProfileVersion.number)):
+            if at is not None:  # always (the query asks for it): narrowed for the types
+                found.setdefault(role_id, []).append(Published(vid, role_id, number, at))
+    return found
+
+
+def competencies_of(version_ids: Collection[int]) -> dict[int, list[rules.Competency]]:
+    """The competencies of each version, in order (:func:`competencies` of each): one query."""
+    found: dict[int, list[rules.Competency]] = {v: [] for v in version_ids}
+    if version_ids:
+        for line in db.session.execute(
+                select(VersionCompetency.version_id, CompetencyIdentity.key,
+                       VersionCompetency.name, VersionCompetency.description,
+                       VersionCompetency.group_name, VersionCompetency.levels,
+                       VersionCompetency.target, VersionCompetency.importance)
+                .join(CompetencyIdentity, CompetencyIdentity.id == VersionCompetency.competency_id)
+                .where(VersionCompetency.version_id.in_(version_ids))
+                .order_by(VersionCompetency.version_id, VersionCompetency.position)):
+            found[line.version_id].append(rules.Competency(
+                key=line.key, name=line.name, description=line.description,
+                group=line.group_name, levels=tuple(line.levels), target=line.target,
+                importance=line.importance))
+    return found
+
+
+def to_look_at_again(published: dict[int, list[Published]]) -> dict[int, int]:
+    """Role id -> how many competencies its current version asks learners to look at again.
+
+    Counted against the version before it, as the version's "what changed" page shows
+    it: new, reworded or retargeted (``engine.profiles.to_rerate``). A role's first
+    version asks nothing again (there was nothing to rate before it). One query.
+    """
+    pairs = {role: (versions[-2], versions[-1]) for role, versions in published.items()
+             if len(versions) > 1}
+    lines = competencies_of({v.id for pair in pairs.values() for v in pair})
+    return {role: len(rules.to_rerate(rules.diff(lines[before.id], lines[now.id])))
+            for role, (before, now) in pairs.items()}
 
 
 def version_dict(v: ProfileVersion) -> dict[str, Any]:

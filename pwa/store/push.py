@@ -7,6 +7,7 @@ again) are ``engine.push``'s; this module keeps the rows. The sender itself is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,7 +20,6 @@ from engine import sessions as session_rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import (
-    LatestRating,
     MentorRequest,
     MentorSuggestion,
     Notification,
@@ -28,12 +28,12 @@ from pwa.models import (
     PlanSummary,
     PracticeCard,
     PracticeReview,
-    ProfileVersion,
     PushDelivery,
     PushSubscription,
     Session,
 )
 from pwa.models.base import as_dict, dialect_insert
+from pwa.store import assessment, profiles
 
 LEASE = timedelta(minutes=5)  # a sender that took a notification and died: retried after this
 LOG_DAYS = 30  # how far back the account page's delivery log reaches
@@ -288,6 +288,9 @@ class Inputs:
     sent: dict[reminder_rules.Kind, reminder_rules.Sent]
     locale: str
     time_zone: str
+    # With profile_changed news: how many competencies the role's new version asks its
+    # learners to look at again (the same number for everyone of the role; _profile_news).
+    look_again: int = 0
 
 
 def inputs(person_ids: list[int], now: datetime) -> dict[int, Inputs]:
@@ -304,7 +307,8 @@ def inputs(person_ids: list[int], now: datetime) -> dict[int, Inputs]:
         return {}
     ids = list(person_ids)
     people = {r.id: r for r in db.session.execute(
-        sa.select(Person.id, Person.locale, Person.time_zone, Person.role_id)
+        sa.select(Person.id, Person.locale, Person.time_zone, Person.role_id,
+                  Person.future_role_id)
         .where(Person.id.in_(ids)))}
     last_open = dict(db.session.execute(
         sa.select(Session.person_id, sa.func.max(Session.last_seen_at))
@@ -336,7 +340,7 @@ def inputs(person_ids: list[int], now: datetime) -> dict[int, Inputs]:
     practised = dict(db.session.execute(
         sa.select(PracticeReview.person_id, sa.func.max(PracticeReview.occurred_at))
         .where(PracticeReview.person_id.in_(ids)).group_by(PracticeReview.person_id)).all())
-    news = _news(ids, people, claims, last_open)
+    news, look_again = _news(ids, people, claims, last_open)
     found = {}
     for pid, person in people.items():
         made = claims.get(pid, {})
@@ -346,16 +350,19 @@ def inputs(person_ids: list[int], now: datetime) -> dict[int, Inputs]:
             reminder_rules.Due(plan=pid in plan, practice=pid in practice,
                                last_practised=practised.get(pid),
                                news=frozenset(news.get(pid, ()))),
-            sent, person.locale, person.time_zone)
+            sent, person.locale, person.time_zone, look_again.get(pid, 0))
     return found
 
 
 Claims = dict[int, dict[str, tuple[date, datetime]]]
+# newer(person, kind, when): whether ``when`` is after their last notification of the kind.
+Newer = Callable[[int, reminder_rules.Kind, datetime | None], bool]
 
 
-def _news(ids: list[int], people: dict[int, Any], claims: Claims,
-          last_open: dict[int, datetime]) -> dict[int, set[reminder_rules.Kind]]:
-    """Which news kinds have something newer than the last notification of that kind."""
+def _news(ids: list[int], people: dict[int, Any], claims: Claims, last_open: dict[int, datetime],
+          ) -> tuple[dict[int, set[reminder_rules.Kind]], dict[int, int]]:
+    """Which news kinds have something newer than the last notification of that kind; and,
+    for those with profile_changed news, how many competencies to look at again."""
     Kind = reminder_rules.Kind
     found: dict[int, set[reminder_rules.Kind]] = {}
 
@@ -365,9 +372,12 @@ def _news(ids: list[int], people: dict[int, Any], claims: Claims,
             return made[1]
         return last_open.get(pid)
 
-    def add(pid: int, kind: reminder_rules.Kind, when: datetime | None) -> None:
+    def newer(pid: int, kind: reminder_rules.Kind, when: datetime | None) -> bool:
         after = since(pid, kind)
-        if when is not None and (after is None or when > after):
+        return when is not None and (after is None or when > after)
+
+    def add(pid: int, kind: reminder_rules.Kind, when: datetime | None) -> None:
+        if newer(pid, kind, when):
             found.setdefault(pid, set()).add(kind)
 
     for pid, when in db.session.execute(
@@ -380,19 +390,59 @@ def _news(ids: list[int], people: dict[int, Any], claims: Claims,
             .where(MentorRequest.learner_id.in_(ids), MentorRequest.answered_at.is_not(None))
             .group_by(MentorRequest.learner_id)):
         add(pid, Kind.MENTOR_ANSWER, answered)
+    # A mentoring one side ended is news to the other side, never to the one who ended it.
+    # A waiting request the learner withdrew ("withdrawn", no ended_by_id) is news to
+    # nobody: no mentoring had started, the mentor has nothing to do about it (it leaves
+    # their list and their place is free again), and telling them would only read as a
+    # rebuff. A mentoring ended before who ended it was kept (0019) is news to nobody too.
+    for side in (MentorRequest.learner_id, MentorRequest.mentor_id):
+        for pid, ended in db.session.execute(
+                sa.select(side, sa.func.max(MentorRequest.ended_at))
+                .where(side.in_(ids), MentorRequest.status == "ended",
+                       MentorRequest.ended_by_id.is_not(None), MentorRequest.ended_by_id != side)
+                .group_by(side)):
+            add(pid, Kind.MENTOR_ENDED, ended)
     for pid, assigned in db.session.execute(
             sa.select(MentorSuggestion.learner_id, sa.func.max(MentorSuggestion.assigned_at))
             .where(MentorSuggestion.learner_id.in_(ids))
             .group_by(MentorSuggestion.learner_id)):
         add(pid, Kind.MENTOR_SUGGESTION, assigned)
-    roles = {p.role_id for p in people.values()}
-    published = dict(db.session.execute(
-        sa.select(ProfileVersion.role_id, sa.func.max(ProfileVersion.published_at))
-        .where(ProfileVersion.role_id.in_(roles), ProfileVersion.published_at.is_not(None))
-        .group_by(ProfileVersion.role_id)).all())
-    rated = set(db.session.scalars(sa.select(LatestRating.person_id).where(
-        LatestRating.person_id.in_(ids)).distinct()))
-    for pid, person in people.items():
-        if pid in rated:  # a changed profile matters to someone who rated the old one
-            add(pid, Kind.PROFILE_CHANGED, published.get(person.role_id))
-    return found
+    return found, _profile_news(people, newer, found)
+
+
+def _profile_news(people: dict[int, Any], newer: Newer,
+                  found: dict[int, set[reminder_rules.Kind]]) -> dict[int, int]:
+    """profile_changed news, added to ``found``; how many competencies to look at again.
+
+    News to a learner when their role's current version was published after their last
+    notification of the kind (``newer``) and it asks them to look at something again:
+    a competency they rated before its meaning changed, by the rule of their home page
+    (``assessment.changed_since_rated``). One query on a usual minute, when no version
+    is newer than anyone's last notification; four when one is.
+
+    The number the notification says is the role's, not the learner's: how many
+    competencies the new version asks its learners to look at again (new, reworded or
+    retargeted against the version before it, as its "what changed" page lists them).
+    The learner's own count would be worked out from their ratings (which competencies
+    they rated, and when); a notification shows on a locked screen, travels through a
+    push service and stays in the delivery log, so it carries nothing worked out from
+    ratings. A version that asks nothing again (an importance changed) is no news.
+    """
+    Kind = reminder_rules.Kind
+    roles = {p.role_id for p in people.values()} | {
+        p.future_role_id for p in people.values() if p.future_role_id is not None}
+    published = profiles.published_versions(roles)
+    candidates = {pid: p for pid, p in people.items() if published.get(p.role_id)
+                  and newer(pid, Kind.PROFILE_CHANGED, published[p.role_id][-1].published_at)}
+    if not candidates:
+        return {}
+    counts = profiles.to_look_at_again({p.role_id: published[p.role_id]
+                                        for p in candidates.values()})
+    asked = {pid: (p.role_id, p.future_role_id) for pid, p in candidates.items()
+             if counts.get(p.role_id)}
+    again = assessment.changed_since_rated(asked, published)
+    look_again = {}
+    for pid in again:
+        found.setdefault(pid, set()).add(Kind.PROFILE_CHANGED)
+        look_again[pid] = counts[people[pid].role_id]
+    return look_again

@@ -15,7 +15,15 @@ from flask_migrate import downgrade, upgrade
 
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import ItemCompetency, ItemRevision, Organisation, Person, PlanSettings, Role
+from pwa.models import (
+    ItemCompetency,
+    ItemRevision,
+    MentorRequest,
+    Organisation,
+    Person,
+    PlanSettings,
+    Role,
+)
 from pwa.store import catalogue
 from tests.factories import ITEM_BASE, make_person, moment, publish_profile, sign_in_as
 
@@ -92,3 +100,35 @@ def test_0012_adds_fees_as_nothing_to_pay_and_costs_as_not_set_in_pounds(app, or
         # Nothing that hangs from the two tables went with their columns.
         assert [db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in (
             Role, Person, ItemCompetency)] == [2, 1, 1]
+
+
+def test_0019_adds_who_ended_a_mentoring_as_not_known_and_keeps_the_requests(app, org):
+    learner, mentor = make_person(app, "Lucia Fernandez"), make_person(app, "Marcus Johnson")
+    with app.app_context():
+        db.session.add(MentorRequest(
+            id="5b1f0c52-9d1e-4c1a-8f43-2f6f1f0e7a01", learner_id=learner, mentor_id=mentor,
+            competency="greet", status="ended", occurred_at=clock.now(),
+            answered_at=clock.now(), ended_at=clock.now(), ended_by_id=mentor))
+        db.session.commit()
+
+        def rows():
+            return db.session.execute(sa.select(
+                MentorRequest.competency, MentorRequest.status, MentorRequest.ended_by_id)).all()
+
+        assert rows() == [("greet", "ended", mentor)]
+        db.session.remove()
+        try:
+            downgrade(revision="0018")
+            columns = {c["name"] for c in sa.inspect(db.engine).get_columns("mentor_requests")}
+            assert "ended_by_id" not in columns and "ended_at" in columns
+            upgrade(revision="0019")
+        finally:
+            upgrade()
+        assert rows() == [("greet", "ended", None)]  # ended by someone no longer known
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 2
+        # The column is a person's id: deleting that person clears it, never the request
+        # by itself (the request goes with its learner or mentor).
+        foreign = [fk for fk in sa.inspect(db.engine).get_foreign_keys("mentor_requests")
+                   if fk["constrained_columns"] == ["ended_by_id"]]
+        assert [(fk["referred_table"], fk["options"].get("ondelete", "").upper())
+                for fk in foreign] == [("people", "SET NULL")]

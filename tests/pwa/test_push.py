@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 import time as pytime
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from flask import Flask
 from redis import Redis
 
@@ -24,11 +28,25 @@ from pwa.jobs import schedule
 from pwa.models import (
     MentorRequest,
     Notification,
+    Person,
     PushDelivery,
     PushSubscription,
+    Role,
 )
+from pwa.store import assessment, profiles
 from pwa.store import push as store
-from tests.factories import person_named, save_reminders, sign_in_as, together, with_plan
+from tests.factories import (
+    comp,
+    make_person,
+    person_named,
+    publish_profile,
+    rate,
+    save_reminders,
+    sign_in_as,
+    statements,
+    together,
+    with_plan,
+)
 from tests.pushservice import PushService, vapid_private_key
 
 DAY = date(2026, 3, 9)
@@ -364,6 +382,265 @@ def test_a_mentor_hears_of_a_request_and_the_learner_of_its_answer(
     assert [r.payload["title"] for r in service.to(to_learner["endpoint"])] == [
         "Your mentoring request was answered"]
     assert tick(app, {mentor: news, learner: news}) == 0
+
+
+def device_of(app: Flask, service: PushService, name: str) -> tuple[Any, int, dict[str, Any]]:
+    """``name`` signed in with one subscribed device: their API, their id, the device."""
+    api = sign_in_as(app, name)
+    sub = service.subscribe()
+    assert api.post("/api/v1/push/subscriptions", sub).status_code == 201
+    return api, person_named(app, name), sub
+
+
+def accepted_mentoring(app: Flask, learner: int, mentor: int, competency: str,
+                       status: str = "accepted") -> str:
+    """A request of ``learner`` to ``mentor``, accepted an hour ago (or in ``status``)."""
+    request_id = str(uuid.uuid4())
+    with app.app_context():
+        an_hour_ago = clock.now() - timedelta(hours=1)
+        db.session.add(MentorRequest(
+            id=request_id, learner_id=learner, mentor_id=mentor, competency=competency,
+            status=status, occurred_at=an_hour_ago,
+            answered_at=an_hour_ago if status == "accepted" else None))
+        db.session.commit()
+    return request_id
+
+
+def end_request(api: Any, request_id: str) -> None:
+    """Either side ends it through the sync, as the phone does (``mentor.request.ended``)."""
+    event = {"id": str(uuid.uuid4()), "type": "mentor.request.ended", "schema": 1,
+             "occurred_at": clock.now().isoformat(), "device_id": "phone-1",
+             "data": {"id": request_id}}
+    answer = api.post("/api/v1/sync", {"events": [event]}).get_json()
+    assert answer["accepted"] == [event["id"]], answer
+
+
+ENDED = prefs(reminders.Kind.MENTOR_ENDED)
+
+
+def test_an_ended_mentoring_is_news_once_to_the_other_side_never_to_who_ended_it(
+        app: Flask, org: Any, service: PushService, stopped_clock: list[timedelta]) -> None:
+    to_mentor, mentor, mentor_sub = device_of(app, service, "Marcus Johnson")
+    to_learner, learner, learner_sub = device_of(app, service, "Lucia Fernandez")
+    at_morning(stopped_clock)
+    greet = accepted_mentoring(app, learner, mentor, "greet")
+    tills = accepted_mentoring(app, learner, mentor, "tills")
+    chosen = {mentor: ENDED, learner: ENDED}
+    assert tick(app, chosen) == 0  # both running: nothing has ended
+
+    end_request(to_mentor, greet)  # the mentor ends one
+    later(stopped_clock, 1)
+    assert tick(app, chosen) == 1
+    send(app)
+    [got] = service.to(learner_sub["endpoint"])
+    assert got.payload == {"kind": "mentor_ended", "title": "A mentoring has ended",
+                           "body": "Open Mentoring to see it.", "url": "/app#/mentoring"}
+    assert service.to(mentor_sub["endpoint"]) == []
+    assert tick(app, chosen) == 0
+    later(stopped_clock, 24 * 60)  # the next day: told already
+    assert tick(app, chosen) == 0
+
+    end_request(to_learner, tills)  # the learner ends the other
+    later(stopped_clock, 24 * 60 + 1)
+    assert tick(app, chosen) == 1
+    send(app)
+    assert [r.payload["title"] for r in service.to(mentor_sub["endpoint"])] == [
+        "A mentoring has ended"]
+    assert len(service.to(learner_sub["endpoint"])) == 1  # still only the first one
+
+    with app.app_context():
+        assert {r.competency: r.ended_by_id for r in db.session.scalars(
+            sa.select(MentorRequest))} == {"greet": mentor, "tills": learner}
+    exported = to_learner.get("/api/v1/me/export").get_json()["mentor_requests"]
+    assert {r["competency"]: (r["status"], r["ended_by"]) for r in exported} == {
+        "greet": ("ended", "mentor"), "tills": ("ended", "learner")}
+
+
+def test_a_withdrawn_request_and_a_mentoring_ended_by_nobody_known_are_no_news(
+        app: Flask, org: Any, service: PushService, stopped_clock: list[timedelta]) -> None:
+    _, mentor, mentor_sub = device_of(app, service, "Marcus Johnson")
+    to_learner, learner, learner_sub = device_of(app, service, "Lucia Fernandez")
+    at_morning(stopped_clock)
+    waiting = accepted_mentoring(app, learner, mentor, "greet", status="pending")
+    end_request(to_learner, waiting)  # withdrawn before the mentor answered
+    with app.app_context():
+        # Ended before who ended it was kept (migration 0019): nobody can be told rightly.
+        db.session.add(MentorRequest(
+            id=str(uuid.uuid4()), learner_id=learner, mentor_id=mentor, competency="tills",
+            status="ended", occurred_at=clock.now() - timedelta(days=3),
+            answered_at=clock.now() - timedelta(days=3), ended_at=clock.now()))
+        db.session.commit()
+        assert db.session.get(MentorRequest, waiting).status == "withdrawn"
+    later(stopped_clock, 1)
+    news = prefs(reminders.Kind.MENTOR_ENDED, reminders.Kind.MENTOR_REQUEST)
+    assert tick(app, {mentor: news, learner: news}) == 0
+    assert send(app) == {} and service.received == []
+
+
+# "Your role's profile changed" ---------------------------------------------------------------
+
+THREE = (comp("greet", "Greeting customers"), comp("tills", "Using the tills", 2, 4, "Tills"),
+         comp("stock", "Keeping stock", 3, 2, "Stock"))
+
+
+def publish_next(app: Flask, author_id: int, summary: str,
+                 **changes: dict[str, Any]) -> None:
+    """Publish the store associates' next version now, each named competency changed."""
+    with app.app_context():
+        author = db.session.get(Person, author_id)
+        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
+        draft = profiles.open_draft(role, author, clock.now())
+        lines = [replace(c, **changes.get(c.key, {})) for c in profiles.competencies(draft)]
+        profiles.save_draft(draft, lines, expected_revision=draft.revision, author=author,
+                            now=clock.now())
+        profiles.publish(draft, summary, expected_revision=draft.revision, author=author,
+                         now=clock.now())
+        db.session.commit()
+
+
+def claimed(app: Flask, kind: str) -> dict[int, list[str]]:
+    """Who was claimed a notification of ``kind``, with its bodies in order."""
+    with app.app_context():
+        found: dict[int, list[str]] = {}
+        for person, body in db.session.execute(
+                sa.select(Notification.person_id, Notification.body)
+                .where(Notification.kind == kind).order_by(Notification.id)):
+            found.setdefault(person, []).append(body)
+        return found
+
+
+CHANGED = prefs(reminders.Kind.PROFILE_CHANGED)
+
+
+def test_a_new_profile_is_news_to_who_rated_what_changed_with_how_many_to_look_at_again(
+        app: Flask, org: Any, service: PushService, stopped_clock: list[timedelta]) -> None:
+    author = publish_profile(app, comps=THREE)
+    ana, (sub,) = subscribed(app, service)
+    rate(app, "Ana Ruiz", "store-associate", {"greet": 2, "tills": 3, "stock": 4},
+         when=clock.now())
+    ben = make_person(app, "Ben Okoro")  # rated nothing: nothing to look at again
+    rate(app, "Cara Diaz", "store-associate", {"stock": 3}, when=clock.now())
+    cara = person_named(app, "Cara Diaz")  # rated only what will change in importance
+    chosen = {ana: CHANGED, ben: CHANGED, cara: CHANGED}
+    at_morning(stopped_clock)
+    assert tick(app, chosen) == 0  # the first version: nothing was rated before it
+
+    publish_next(app, author, "Greeting matters more; tills reworded.",
+                 greet={"target": 4}, tills={"description": "Opens, uses and closes a till."},
+                 stock={"importance": 5})
+    later(stopped_clock, 1)
+    assert tick(app, chosen) == 1
+    assert tick(app, chosen) == 0
+    send(app)
+    [got] = service.to(sub["endpoint"])
+    # The role's count (two competencies changed meaning; an importance is no meaning), and
+    # nothing of Ana's own: no level, no competency, no gap.
+    assert got.payload == {"kind": "profile_changed", "title": "Your role's profile changed",
+                           "body": "2 competencies to look at again.", "url": "/app#/"}
+
+    later(stopped_clock, 24 * 60)  # the next day, a version that rewords one
+    publish_next(app, author, "Greeting reworded.",
+                 greet={"description": "Makes every customer feel welcome."})
+    later(stopped_clock, 24 * 60 + 1)
+    assert tick(app, chosen) == 1
+
+    later(stopped_clock, 2 * 24 * 60)  # and one that only weighs one differently
+    publish_next(app, author, "Tills matter less.", tills={"importance": 2})
+    later(stopped_clock, 2 * 24 * 60 + 1)
+    assert tick(app, chosen) == 0  # Ana still has two to rate again, but this is no news
+    assert claimed(app, "profile_changed") == {ana: ["2 competencies to look at again.",
+                                                     "1 competency to look at again."]}
+
+
+def polish(folder: Path) -> str:
+    """A Polish catalogue of the notification's words: three plural forms, not two."""
+    catalog = Catalog(locale="pl")
+    catalog.add("Your role's profile changed", "Profil Twojej roli się zmienił")
+    catalog.add(("%(count)s competency to look at again.",
+                 "%(count)s competencies to look at again."),
+                ("%(count)s kompetencja do ponownego przejrzenia.",
+                 "%(count)s kompetencje do ponownego przejrzenia.",
+                 "%(count)s kompetencji do ponownego przejrzenia."), flags=("python-format",))
+    target = folder / "pl" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with open(target / "messages.mo", "wb") as out:
+        write_mo(out, catalog)
+    return str(folder)
+
+
+def test_the_count_is_said_in_the_learners_language_with_its_plural_forms(
+        app_factory: Any, tmp_path: Path) -> None:
+    made = app_factory(BABEL_TRANSLATION_DIRECTORIES=polish(tmp_path))
+    changed = reminders.Kind.PROFILE_CHANGED
+    with made.app_context():
+        said = {n: reminder_job.message(changed, "pl-PL", n) for n in (1, 2, 5, 12, 22)}
+        assert {m.title for m in said.values()} == {"Profil Twojej roli się zmienił"}
+        assert {n: m.body for n, m in said.items()} == {
+            1: "1 kompetencja do ponownego przejrzenia.",
+            2: "2 kompetencje do ponownego przejrzenia.",
+            5: "5 kompetencji do ponownego przejrzenia.",
+            12: "12 kompetencji do ponownego przejrzenia.",
+            22: "22 kompetencje do ponownego przejrzenia."}
+        # A locale with a region, as people have them ("en-GB", "es-MX"), and a number as
+        # it writes numbers; a language without a catalogue reads English.
+        assert reminder_job.message(changed, "en-GB", 1200).body == \
+            "1,200 competencies to look at again."
+        assert reminder_job.message(reminders.Kind.PLAN, "es-MX").title == "Your learning plan"
+        with pytest.raises(ValueError):  # a version that asks nothing again is no news
+            reminder_job.message(changed, "en", 0)
+
+
+def test_the_tick_counts_profile_news_for_many_people_in_as_many_queries_as_for_one(
+        app: Flask, org: Any, stopped_clock: list[timedelta]) -> None:
+    author = publish_profile(app, comps=THREE)
+    names = [f"Learner {n}" for n in range(8)]
+    for n, name in enumerate(names):
+        rate(app, name, "store-associate", {"greet": 1 + n % 5, "tills": 2},
+             future="warehouse-picker" if n % 2 else None, when=clock.now())
+    ids = [person_named(app, name) for name in names]
+    at_morning(stopped_clock)
+    publish_next(app, author, "Tills reworded.", tills={"description": "Runs a till."})
+    later(stopped_clock, 1)
+    with app.app_context():
+        with statements(app) as one:
+            found = store.inputs(ids[:1], clock.now())
+        assert found[ids[0]].look_again == 1
+        with statements(app) as many:
+            found = store.inputs(ids, clock.now())
+        assert {pid: (f.look_again, reminders.Kind.PROFILE_CHANGED in f.due.news)
+                for pid, f in found.items()} == {pid: (1, True) for pid in ids}
+    assert len(many) == len(one)
+
+
+def test_the_tick_finds_what_to_look_at_again_as_the_home_page_does(
+        app: Flask, org: Any) -> None:
+    """A rating made since in the future role's profile, of a competency the two share,
+    stands for it: nothing to look at again there, on the home page or in the tick."""
+    author = publish_profile(app, comps=THREE)
+    publish_profile(app, "warehouse-picker", "Wes Moyo",
+                    comps=(comp("greet", "Greeting customers"), comp("pick", "Picking")))
+    then = clock.now() - timedelta(days=2)
+    rate(app, "Ana Ruiz", "store-associate", {"greet": 2, "tills": 3}, when=then)
+    rate(app, "Dan Hale", "store-associate", {"greet": 2, "tills": 3, "stock": 3},
+         future="warehouse-picker", when=then)
+    rate(app, "Dan Hale", "warehouse-picker", {"greet": 4}, holds="store-associate",
+         when=then + timedelta(hours=1))
+    rate(app, "Eve Park", "store-associate", {"tills": 3, "stock": 2}, when=then)
+    publish_next(app, author, "Higher targets.", greet={"target": 4}, tills={"target": 3})
+    rate(app, "Eve Park", "store-associate", {"tills": 2}, version=2)  # rated again since
+    make_person(app, "Ben Okoro")
+    with app.app_context():
+        everyone = list(db.session.scalars(sa.select(Person).where(
+            Person.display_name.in_(["Ana Ruiz", "Dan Hale", "Eve Park", "Ben Okoro"]))))
+        published = profiles.published_versions(set(org["roles"].values()))
+        found = assessment.changed_since_rated(
+            {p.id: (p.role_id, p.future_role_id) for p in everyone}, published)
+        one_by_one = {p.id: change.keys for p in everyone
+                      for change in assessment.profile_changes(p) if change.role.id == p.role_id}
+        names = {p.id: p.display_name for p in everyone}
+    assert {names[pid]: keys for pid, keys in found.items()} == {
+        "Ana Ruiz": ["greet", "tills"], "Dan Hale": ["tills"]}
+    assert found == one_by_one
 
 
 def test_two_ticks_racing_claim_each_reminder_once(
