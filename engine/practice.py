@@ -135,12 +135,16 @@ def card_id(person_id: int, item_id: int, question: int) -> int:
         ValueError: A number is negative or too large to pack (person 2**31, item
             2**22, question 2**10).
     """
-    for name, value, bits in (("person_id", person_id, PERSON_BITS),
-                              ("item_id", item_id, ITEM_BITS),
-                              ("question", question, QUESTION_BITS)):
-        if not 0 <= value < 1 << bits:
-            raise ValueError(f"{name} must be 0..{(1 << bits) - 1}, got {value}")
+    if not (0 <= person_id < _PERSONS and 0 <= item_id < _ITEMS and 0 <= question < _QUESTIONS):
+        for name, value, bits in (("person_id", person_id, PERSON_BITS),
+                                  ("item_id", item_id, ITEM_BITS),
+                                  ("question", question, QUESTION_BITS)):
+            if not 0 <= value < 1 << bits:
+                raise ValueError(f"{name} must be 0..{(1 << bits) - 1}, got {value}")
     return (person_id << (ITEM_BITS + QUESTION_BITS)) | (item_id << QUESTION_BITS) | question
+
+
+_PERSONS, _ITEMS, _QUESTIONS = 1 << PERSON_BITS, 1 << ITEM_BITS, 1 << QUESTION_BITS
 
 
 @dataclass(frozen=True)
@@ -198,15 +202,28 @@ class CardState:
 
 def _utc(moment: datetime) -> datetime:
     """``moment`` in ``datetime.UTC``: fsrs refuses any other tzinfo, even ZoneInfo('UTC')."""
+    if moment.tzinfo is UTC:  # as the database and the sync give every time
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"a time must be timezone-aware, got {moment!r}")
     return moment.astimezone(UTC)
 
 
 def _card(state: CardState, card_id: int) -> fsrs.Card:
-    return fsrs.Card(card_id=card_id, state=fsrs.State(state.state), step=state.step,
+    return fsrs.Card(card_id=card_id, state=_fsrs_state(state.state), step=state.step,
                      stability=state.stability, difficulty=state.difficulty,
                      due=state.due, last_review=state.last_review)
+
+
+# fsrs' states and ratings by value: a look-up, where calling the enum costs a microsecond
+# on every answer synced.
+_STATES = {s.value: s for s in fsrs.State}
+_RATINGS = {r.value: r for r in fsrs.Rating}
+
+
+def _fsrs_state(value: int) -> fsrs.State:
+    found = _STATES.get(value)
+    return found if found is not None else fsrs.State(value)  # refused as fsrs refuses it
 
 
 def review(state: CardState | None, r: Review, *, card_id: int,
@@ -237,8 +254,11 @@ def review(state: CardState | None, r: Review, *, card_id: int,
         if state.last_review is not None and when < state.last_review:
             raise ValueError("a review earlier than the last one: replay the question")
         card = _card(state, card_id)
-        reps, lapses, before = state.reps, state.lapses, fsrs.State(state.state)
-    after, _ = scheduler.review_card(card, fsrs.Rating(int(r.grade)), review_datetime=when,
+        reps, lapses, before = state.reps, state.lapses, card.state
+    rating = _RATINGS.get(r.grade)
+    if rating is None:
+        rating = fsrs.Rating(int(r.grade))  # refused as fsrs refuses it
+    after, _ = scheduler.review_card(card, rating, review_datetime=when,
                                      review_duration=r.response_ms)
     lapsed = r.grade == Grade.AGAIN and before == fsrs.State.Review
     return CardState(state=int(after.state), step=after.step, stability=after.stability,
@@ -626,6 +646,12 @@ class ReviewedData(Data):
     hinted: bool
     grade: int
     response_ms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        # Every answer synced is stored as this: written out, not walked field by field.
+        return {"item": self.item, "revision": self.revision, "question": self.question,
+                "answer": list(self.answer), "correct": self.correct, "hinted": self.hinted,
+                "grade": self.grade, "response_ms": self.response_ms}
 
 
 @dataclass(frozen=True)

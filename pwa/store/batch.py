@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from engine import sync as rules
 from engine.errors import N_
 from pwa.extensions import db
 from pwa.models import Person, Role
+from pwa.models.base import dialect_name
 from pwa.store import profiles
 
 # (organisation, role slug, number) -> the version's id and its competency ids by key.
@@ -53,8 +54,8 @@ class Batch:
     suggestions: set[str] = field(default_factory=set)
     # id -> the mentor requests sent earlier in this batch
     mentor_requests: dict[str, SeenRequest] = field(default_factory=dict)
-    # the competency identities of the person's role and future role, once asked
-    practice_competencies: frozenset[int] | None = None
+    # whether the competency identities of the person's roles were read in this batch
+    role_competencies_read: bool = False
     # (item key, revision) -> [the lesson, whether it is in the learner's practice (None:
     # not asked yet)], as the practice checks found them earlier in this batch
     practice_lessons: dict[tuple[str, int], list[Any]] = field(default_factory=dict)
@@ -74,6 +75,17 @@ class Batch:
         """
         return cast(dict[tuple[int, str, int], Any], current_app.extensions.setdefault(
             "skillpath_practice_lessons", {}))
+
+    @property
+    def role_competencies(self) -> dict[int, frozenset[int]]:
+        """role id -> the ids of its competency identities, as last read.
+
+        An identity, once made, stays its role's, so a set read is kept for the life of
+        the app process; one that misses a competency is read again (see
+        ``pwa.store.practice``).
+        """
+        return cast(dict[int, frozenset[int]], current_app.extensions.setdefault(
+            "skillpath_role_competencies", {}))
 
     @property
     def roles(self) -> dict[str, Role]:
@@ -115,7 +127,12 @@ def take_turns(person: Person) -> None:
     first wrote (a question's state, the settings). On PostgreSQL it locks the
     person's row ``FOR NO KEY UPDATE``: the events' inserts hold the key-share lock their
     foreign keys took on that row, and ``FOR UPDATE`` would deadlock with them. SQLite has
-    one writer, and a batch has written its events before it gets here.
+    one writer, and a batch has written its events before it gets here: it holds the
+    database's one write lock already, and nothing is asked of it.
     """
-    db.session.execute(select(Person.id).where(Person.id == person.id)
-                       .with_for_update(key_share=True))
+    if dialect_name() != "sqlite":
+        db.session.execute(_TAKE_TURNS, {"person": person.id})
+
+
+_TAKE_TURNS = select(Person.__table__.c.id).where(  # Core, built once: on every sync's path
+    Person.__table__.c.id == bindparam("person")).with_for_update(key_share=True)

@@ -23,7 +23,17 @@ from functools import cache, lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, insert, select, tuple_
+from sqlalchemy import (
+    and_,
+    bindparam,
+    func,
+    insert,
+    null,
+    select,
+    tuple_,
+    type_coerce,
+    union_all,
+)
 
 from engine import practice as rules
 from engine import sync as sync_rules
@@ -40,6 +50,7 @@ from pwa.models import (
     Person,
     PlanSettings,
     PracticeCard,
+    PracticeFit,
     PracticeReview,
 )
 from pwa.models.base import dialect_insert, dialect_name
@@ -75,7 +86,8 @@ class Lesson:
     item_id: int
     revision: int
     created_at: datetime
-    questions: tuple[dict[str, Any], ...]
+    options: tuple[int, ...]  # how many options each question has
+    keys: tuple[list[int], ...]  # each question's right options, in order
     competencies: frozenset[int]
 
 
@@ -100,26 +112,41 @@ def _lesson(batch: Batch, key: str, revision: int) -> Lesson:
         competencies = frozenset(db.session.scalars(
             select(ItemCompetency.competency_id)
             .where(ItemCompetency.item_revision_id == revision_id)))
-        found = Lesson(item_id, revision, created_at, tuple(questions or ()), competencies)
+        questions = questions or ()
+        found = Lesson(item_id, revision, created_at,
+                       tuple(len(q.get("options", ())) for q in questions),
+                       tuple(sorted(q.get("correct", ())) for q in questions), competencies)
         batch.lessons[(batch.person.organisation_id, key, revision)] = found
     return found
 
 
 def _mine(batch: Batch, lesson: Lesson) -> bool:
     """Is the lesson in the learner's practice: for a competency of their role or future role,
-    or one they already practise (from before a move to another role)?"""
-    if batch.practice_competencies is None:
-        roles = [r for r in (batch.person.role_id, batch.person.future_role_id) if r is not None]
-        batch.practice_competencies = frozenset(db.session.scalars(_COMPETENCIES_OF,
-                                                                   {"roles": roles}))
-    if lesson.competencies & batch.practice_competencies:
+    or one they already practise (from before a move to another role)?
+
+    A role's competencies only grow (an identity, once made, stays its role's), so those
+    found are kept for the life of the app process; a lesson for none of them asks the
+    database again, once a batch, in case the role has new ones.
+    """
+    roles = [r for r in (batch.person.role_id, batch.person.future_role_id) if r is not None]
+    known = batch.role_competencies
+    if any(lesson.competencies & known.get(r, frozenset()) for r in roles):
         return True
+    if not batch.role_competencies_read:
+        batch.role_competencies_read = True
+        found: dict[int, set[int]] = {r: set() for r in roles}
+        for role_id, competency_id in db.session.execute(_COMPETENCIES_OF, {"roles": roles}):
+            found[role_id].add(competency_id)
+        known.update((r, frozenset(ids)) for r, ids in found.items())
+        if any(lesson.competencies & known[r] for r in roles):
+            return True
     return db.session.scalar(select(func.count()).select_from(PracticeCard).where(
         PracticeCard.person_id == batch.person.id,
         PracticeCard.item_id == lesson.item_id)) != 0
 
 
-_COMPETENCIES_OF = select(CompetencyIdentity.__table__.c.id).where(  # Core: no ORM entity
+_COMPETENCIES_OF = select(  # Core: no ORM entity
+    CompetencyIdentity.__table__.c.role_id, CompetencyIdentity.__table__.c.id).where(
     CompetencyIdentity.__table__.c.role_id.in_(bindparam("roles", expanding=True)))
 
 
@@ -152,16 +179,15 @@ def check_reviewed(batch: Batch, event: sync_rules.Event[rules.ReviewedData]) ->
     lesson judges it; returns the item's id."""
     data = event.data
     lesson = _started_lesson(batch, event)
-    if data.question >= len(lesson.questions):
+    if data.question >= len(lesson.options):
         raise sync_rules.Refused("unknown_question", N_(
             "Revision %(revision)s of '%(item)s' has no question %(number)s."),
             revision=data.revision, item=data.item, number=data.question + 1)
-    question = lesson.questions[data.question]
-    if any(choice >= len(question.get("options", ())) for choice in data.answer):
+    if max(data.answer, default=-1) >= lesson.options[data.question]:
         raise sync_rules.Refused("invalid_answer", N_(
             "The answer chooses an option question %(number)s does not have."),
             number=data.question + 1)
-    right = sorted(data.answer) == sorted(question.get("correct", ()))
+    right = sorted(data.answer) == lesson.keys[data.question]
     if right != data.correct:
         raise sync_rules.Refused("wrong_judgement", N_(
             "The phone judged the answer to question %(number)s otherwise than the lesson's "
@@ -183,17 +209,21 @@ def apply_reviewed(person: Person,
          "question": e.data.question, "answer": list(e.data.answer), "correct": e.data.correct,
          "hinted": e.data.hinted, "grade": e.data.grade, "response_ms": e.data.response_ms,
          "occurred_at": e.occurred_at} for e, item_id in planned])
-    # Another sync of this learner waited for this one to commit before its apply began
-    # (``take_turns``, in ingest), so it reads the states and answers this one wrote.
-    parameters = db.session.execute(statements.parameters,
-                                    {"organisation": person.organisation_id}).scalar()
     new: dict[tuple[int, int], list[rules.Review]] = defaultdict(list)
     for e, item_id in planned:
         new[(item_id, e.data.question)].append(
-            rules.Review(e.occurred_at, rules.Grade(e.data.grade), e.data.response_ms, e.id))
-    stored = {(item_id, question): rules.CardState(*state) for item_id, question, *state in
-              db.session.execute(statements.states, {"person": person.id,
-                                                     "items": list({k[0] for k in new})})}
+            rules.Review(e.occurred_at, _GRADES[e.data.grade], e.data.response_ms, e.id))
+    # Another sync of this learner waited for this one to commit before its apply began
+    # (``take_turns``, in ingest), so it reads the states and answers this one wrote.
+    stored: dict[tuple[int, int], rules.CardState] = {}
+    parameters = None
+    for item_id, question, *columns, adopted in db.session.execute(statements.states, {
+            "person": person.id, "items": list({k[0] for k in new}),
+            "organisation": person.organisation_id}):
+        if item_id is None:  # the row of the organisation's parameters
+            parameters = adopted
+        else:
+            stored[(item_id, question)] = rules.CardState(*columns)
     fsrs = scheduler_of(fitting.as_parameters(parameters))
     states: dict[tuple[int, int], rules.CardState] = {}
     late = []
@@ -201,9 +231,9 @@ def apply_reviewed(person: Person,
         state = stored.get(key)
         if state is None or (state.last_review is not None and
                              min(r.occurred_at for r in reviews) > state.last_review):
+            card = rules.card_id(person.id, *key)
             for r in sorted(reviews, key=lambda r: (r.occurred_at, r.event_id)):
-                state = rules.review(state, r, card_id=rules.card_id(person.id, *key),
-                                     scheduler=fsrs)
+                state = rules.review(state, r, card_id=card, scheduler=fsrs)
             assert state is not None
             states[key] = state
         else:
@@ -215,8 +245,10 @@ def apply_reviewed(person: Person,
             assert replayed is not None
             states[key] = replayed
     db.session.execute(statements.upsert_states, [
-        {"person_id": person.id, "item_id": item_id, "question": question, **_columns(state)}
-        for (item_id, question), state in states.items()])
+        {"person_id": person.id, "item_id": item_id, "question": question,
+         "state": s.state, "step": s.step, "stability": s.stability, "difficulty": s.difficulty,
+         "due": s.due, "last_review": s.last_review, "reps": s.reps, "lapses": s.lapses}
+        for (item_id, question), s in states.items()])
 
 
 @dataclass(frozen=True)
@@ -224,7 +256,6 @@ class _Statements:
     """What applying answers executes, built once per database dialect."""
 
     insert_reviews: Any
-    parameters: Any
     states: Any
     upsert_states: Any
     answers: Any
@@ -236,11 +267,15 @@ def _statements(dialect: str) -> _Statements:
     upsert = dialect_insert(PracticeCard.__table__, dialect)
     return _Statements(
         insert_reviews=insert(PracticeReview.__table__),
-        parameters=select(fitting.adopted_parameters(bindparam("organisation"))
-                          .scalar_subquery()),
-        states=select(cards.item_id, cards.question, *[cards[c] for c in _STATE_COLUMNS])
-        .where(cards.person_id == bindparam("person"),
-               cards.item_id.in_(bindparam("items", expanding=True))),
+        # The questions' states, and one row more (no question) with the parameters the
+        # organisation schedules with: one round trip, not two.
+        states=union_all(
+            select(cards.item_id, cards.question, *[cards[c] for c in _STATE_COLUMNS],
+                   type_coerce(null(), PracticeFit.__table__.c.new_parameters.type))
+            .where(cards.person_id == bindparam("person"),
+                   cards.item_id.in_(bindparam("items", expanding=True))),
+            select(*[null()] * (2 + len(_STATE_COLUMNS)),
+                   fitting.adopted_parameters(bindparam("organisation")).scalar_subquery())),
         upsert_states=upsert.on_conflict_do_update(
             index_elements=["person_id", "item_id", "question"],
             set_={c: upsert.excluded[c] for c in _STATE_COLUMNS}),
@@ -251,12 +286,10 @@ def _statements(dialect: str) -> _Statements:
                                                                       expanding=True))))
 
 
+_GRADES = {g.value: g for g in rules.Grade}  # by value: a look-up, not an enum call per answer
+
 _STATE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps",
                   "lapses")
-
-
-def _columns(state: rules.CardState) -> dict[str, Any]:
-    return {c: getattr(state, c) for c in _STATE_COLUMNS}
 
 
 def _reviews(person_id: int,
@@ -265,7 +298,7 @@ def _reviews(person_id: int,
     out: dict[tuple[int, int], list[rules.Review]] = defaultdict(list)
     for item_id, question, event_id, at, grade, ms in db.session.execute(
             _statements(dialect_name()).answers, {"person": person_id, "questions": questions}):
-        out[(item_id, question)].append(rules.Review(at, rules.Grade(grade), ms, event_id))
+        out[(item_id, question)].append(rules.Review(at, _GRADES[grade], ms, event_id))
     return out
 
 

@@ -10,13 +10,15 @@ applies only what it stored itself: nothing is doubled and nothing is lost.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, bindparam, select
+from sqlalchemy.orm import Session
 
 from engine import sync as rules
 from engine.errors import N_
@@ -159,13 +161,16 @@ def _write(person: Person, planned: list[Planned], now: datetime, jobs: set[Job]
         {"id": e.id, "person_id": person.id, "type": e.type, "schema": e.schema,
          "occurred_at": e.occurred_at, "received_at": now, "device_id": e.device_id,
          "data": e.data.to_dict()} for e, _ in planned])
-    applied = [(e, plan) for e, plan in planned if e.id in inserted]
+    applied: dict[str, list[Planned]] = {}  # by type, each in time order
+    for e, plan in planned:
+        if e.id in inserted:
+            applied.setdefault(e.type, []).append((e, plan))
     if applied:
         # The appliers read what earlier events left (a question's state, the settings) and
         # write what follows: another sync of this person waits here until this one commits.
         take_turns(person)
     for type_, event_type in registry().events.items():
-        mine = [(e, plan) for e, plan in applied if e.type == type_]
+        mine = applied.get(type_)
         if mine:
             event_type.apply(person, mine)
             jobs.update(follow_up(person) for follow_up in event_type.jobs)
@@ -173,16 +178,65 @@ def _write(person: Person, planned: list[Planned], now: datetime, jobs: set[Job]
 
 
 def _insert_new_events(rows: list[dict[str, Any]]) -> set[str]:
-    """INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id, in one round trip.
+    """INSERT ... ON CONFLICT (id) DO NOTHING; returns the ids this insert stored.
 
     Two syncs of the same outbox at once (two tabs, a retry racing the first
-    try) then store each event once, with no savepoints and no retries.
+    try) then store each event once, with no savepoints and no retries. The
+    rows go in as one ``executemany`` with neither RETURNING nor a look-up
+    first: a statement carrying a hundred rows' values costs the driver more
+    than the rows do, and a look-up by a hundred ids is a query more (one whose
+    plan PostgreSQL may have made while the table was small). The count of rows
+    written says whether every id was new, as it almost always is.
+
+    When some were not, an id the insert skipped is held by a row that another
+    sync committed (an insert that meets another's uncommitted row waits for it
+    to end) or that an earlier batch of this same transaction stored (a caller
+    may ingest several before it commits). The first are read on a connection
+    outside this transaction, which sees nothing this one wrote; the second are
+    counted as they are stored. Nobody else can commit one of the ids this insert
+    stored before this transaction ends, so the rest are exactly those.
     """
-    return set(db.session.scalars(_insert_events(dialect_name()), rows))
+    session = db.session()
+    statements = _statements(dialect_name())
+    written = cast(CursorResult[Any], session.execute(statements.insert, rows)).rowcount
+    ids = {row["id"] for row in rows}
+    earlier = _stored_in(session)
+    if written != len(ids):
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            ids -= set(conn.scalars(statements.committed, {"ids": list(ids)}))
+        ids -= earlier
+    earlier |= ids
+    return ids
+
+
+_STORED = "skillpath_stored_events"  # session info: (its transaction, the ids ingest stored)
+
+
+def _stored_in(session: Session) -> set[str]:
+    """The ids ingest stored in the session's transaction so far (a set to add to), kept
+    in the session's info; a new transaction starts an empty one."""
+    transaction = session.get_transaction()
+    kept = session.info.get(_STORED)
+    if kept is None or kept[0]() is not transaction:
+        kept = session.info[_STORED] = (weakref.ref(transaction), set())
+    stored: set[str] = kept[1]
+    return stored
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """What storing events executes, built once per database dialect."""
+
+    insert: Any
+    committed: Any
 
 
 @cache
-def _insert_events(dialect: str) -> Any:
-    """The statement of :func:`_insert_new_events`, built once per database dialect."""
-    return dialect_insert(Event.__table__, dialect).on_conflict_do_nothing(
-        index_elements=["id"]).returning(Event.__table__.c.id)
+def _statements(dialect: str) -> _Statements:
+    events = Event.__table__
+    return _Statements(
+        # The count of rows written is read once the cursor is closed: kept, as not every
+        # driver keeps it then.
+        insert=dialect_insert(events, dialect).on_conflict_do_nothing(index_elements=["id"])
+        .execution_options(preserve_rowcount=True),
+        committed=select(events.c.id).where(events.c.id.in_(bindparam("ids", expanding=True))))

@@ -19,8 +19,9 @@ from pwa.models import (
     PracticeCard,
     PracticeReview,
     QuarantinedEvent,
+    Role,
 )
-from pwa.store import catalogue
+from pwa.store import catalogue, profiles
 from pwa.store import practice as store
 from tests.factories import ITEM_BASE, RECENT_MORNING, comp, publish_profile, sign_in_as
 
@@ -152,6 +153,56 @@ def test_a_late_answer_gives_the_state_answering_in_order_would_have(app, org):
     got = cards(app)[0]
     assert (got.stability, got.difficulty, got.due, got.reps, got.lapses) == (
         in_order.stability, in_order.difficulty, in_order.due, in_order.reps, in_order.lapses)
+
+
+def test_answers_are_scheduled_with_the_parameters_the_organisation_adopted(app, org):
+    """FSRS' own parameters until a fit is adopted; the adopted ones from then on."""
+    from engine.fitting import DEFAULT_PARAMETERS
+    from pwa.models import PracticeFit
+
+    api = setup(app)
+    first, second = answer(0, at=MONDAY), answer(1, at=MONDAY + timedelta(minutes=1))
+    sync(api, first)
+    fitted = [w * 1.2 if n in (0, 1, 2, 3) else w for n, w in enumerate(DEFAULT_PARAMETERS)]
+    with app.app_context():
+        db.session.add(PracticeFit(
+            organisation_id=db.session.scalar(sa.select(Organisation.id)), fitted_at=MONDAY,
+            logs=1000, train=800, test=200, old_parameters=list(DEFAULT_PARAMETERS),
+            new_parameters=fitted, adopted=True, reason="Adopted.", reason_params={}))
+        db.session.commit()
+    sync(api, second)
+    got = cards(app)
+    for question, e, parameters in ((0, first, None), (1, second, fitted)):
+        expected = rules.review(None, rules.Review(MONDAY + timedelta(minutes=question),
+                                                   rules.Grade(3), 4000, e["id"]),
+                                card_id=0, scheduler=rules.make_scheduler(parameters))
+        assert (got[question].stability, got[question].difficulty, got[question].due) == (
+            expected.stability, expected.difficulty, expected.due)
+    assert got[0].stability != got[1].stability
+
+
+def test_a_lesson_for_a_competency_the_role_gained_since_is_in_practice(app, org):
+    """The role's competencies are kept once read; a lesson for one added since reads them
+    again, and one for another role's stays out."""
+    api = setup(app)
+    assert len(sync(api, answer(0))["accepted"]) == 1  # the role's competencies, read and kept
+    with app.app_context():
+        author = db.session.scalar(sa.select(Person).where(Person.display_name == "Grace Okafor"))
+        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
+        draft = profiles.open_draft(role, author, clock.now())
+        profiles.save_draft(draft, [*profiles.competencies(draft), comp("stock", "Stock")],
+                            expected_revision=draft.revision, author=author, now=clock.now())
+        profiles.publish(draft, "Stock.", expected_revision=draft.revision, author=author,
+                         now=clock.now())
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        key = catalogue.save(org_id, {**LESSON, "title": "Stock rotation",
+                                      "competencies": ["store-associate/stock"]},
+                             by=None, now=MONDAY - timedelta(days=30)).item.key
+        db.session.commit()
+    got = sync(api, answer(0, item=key, at=MONDAY + timedelta(minutes=1)),
+               answer(0, item="pick-paths", at=MONDAY + timedelta(minutes=2)))
+    assert len(got["accepted"]) == 1 and [r["code"] for r in got["refused"]] == [
+        "not_in_practice"]
 
 
 def refused(api, *events):

@@ -244,6 +244,29 @@ def test_the_same_batch_racing_from_two_devices_is_stored_once(app, org):
     assert count(app, Rating) == 100 and count(app, Event) == 100
 
 
+def test_a_batch_of_new_and_stored_events_applies_only_the_new_ones(app, org):
+    """Stored before by a committed sync or by an earlier batch of the same transaction
+    (a caller may ingest several before it commits): either way a duplicate, applied once."""
+    from pwa.sync.ingest import ingest
+    from tests.factories import make_person
+
+    publish_profile(app)
+    person_id = make_person(app, "Ana Ruiz")
+    first = [rating(2, at=MONDAY + timedelta(minutes=i)) for i in range(3)]
+    second = [rating(3, competency="tills", at=MONDAY + timedelta(minutes=i)) for i in range(3)]
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        assert ingest(person, first, MONDAY).accepted == [e["id"] for e in first]
+        db.session.commit()
+        assert ingest(person, second[:2], MONDAY).accepted == [e["id"] for e in second[:2]]
+        mixed = ingest(person, [first[0], second[1], second[2], first[2]], MONDAY)
+        assert mixed.accepted == [second[2]["id"]]
+        assert mixed.duplicates == [first[0]["id"], second[1]["id"], first[2]["id"]]
+        assert mixed.refused == []
+        db.session.commit()
+    assert count(app, Event) == 6 and count(app, Rating) == 6
+
+
 def test_a_submitted_assessment_is_in_the_bootstrap(app, org):
     publish_profile(app)
     api = sign_in_as(app, "Ana Ruiz")

@@ -571,3 +571,17 @@ def test_the_week_turns_at_the_learners_monday_not_utcs():
              1)
     assert (w.start, w.days_practised, w.met) == (date(2024, 6, 17), 1, True)
     assert week(sunday_evening, "America/Los_Angeles", [], 0).met
+
+
+def test_an_answer_is_stored_as_every_event_data_is():
+    """``ReviewedData.to_dict`` is written out for speed: it must say what ``Data``'s does,
+    field for field, and the data rule must read it back to the same answer."""
+    from engine.practice import ReviewedData, reviewed_data
+    from engine.sync import Data
+
+    sent = {"item": "till-safety", "revision": 2, "question": 4, "answer": [2, 0],
+            "correct": False, "hinted": True, "grade": 1, "response_ms": 8200}
+    data = reviewed_data(sent)
+    assert data.to_dict() == Data.to_dict(data) == sent
+    assert list(data.to_dict()) == [f for f in ReviewedData.__dataclass_fields__]
+    assert reviewed_data(data.to_dict()) == data

@@ -93,3 +93,35 @@ def test_other_types():
     feedback = sync.check(raw(type="feedback.created", data={
         "role": "store-associate", "competency": "", "kind": "missing", "text": "t"}), NOW, RULES)
     assert feedback.data.competency is None
+
+
+
+def nested(levels, inner):
+    """``inner`` inside ``levels`` lists: ``inner`` itself is at depth ``levels``."""
+    for _ in range(levels):
+        inner = [inner]
+    return inner
+
+
+TOO_DEEP = nested(sync.MAX_DEPTH + 1, 0)
+
+
+@pytest.mark.parametrize("bad", [
+    "a\x00b", "\ud83d", 2 ** 63, -(2 ** 63) - 1, float("nan"), float("-inf"),
+    {"\x00": 1}, {"\udc00": 1}, TOO_DEEP, nested(sync.MAX_DEPTH + 1, []),
+])
+@pytest.mark.parametrize("where", ["alone", "in data", "in a list", "deep"])
+def test_values_no_database_should_hold_are_refused_wherever_they_are(bad, where):
+    value = {"alone": bad, "in data": {"data": {"a": 1, "b": bad, "c": "x"}},
+             "in a list": ["x", 1, True, None, 0.5, bad], "deep": nested(5, {"k": [bad]})}[where]
+    with pytest.raises(sync.Refused) as caught:
+        sync.storable(value)
+    assert caught.value.refusal.code == "invalid_value"
+
+
+@pytest.mark.parametrize("good", [
+    "é ü 漢字 🙂", 2 ** 63 - 1, -(2 ** 63), 0.25, True, None, [], {}, {"é": ["ü"]},
+    nested(sync.MAX_DEPTH, 0), nested(sync.MAX_DEPTH, []), nested(sync.MAX_DEPTH - 1, {"a": 1}),
+])
+def test_plain_json_values_are_storable(good):
+    sync.storable(good)
