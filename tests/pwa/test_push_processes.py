@@ -67,9 +67,8 @@ def environment(app: Flask, service: PushService, at: datetime,
            "SKILLPATH_PUSH_CONTACT": "mailto:ld@northwind.example",
            "SKILLPATH_PUSH_TIMEOUT": "30",
            # The machine's clock moved to ``at`` (the test's own offset, if any, included).
-           clock.OFFSET_VARIABLE: repr((at - datetime.now(UTC)).total_seconds() / 86400),
-           **more}
-    env.pop("REDIS_URL", None)
+           clock.OFFSET_VARIABLE: repr((at - datetime.now(UTC)).total_seconds() / 86400)}
+    env.pop("REDIS_URL", None)  # the machine's, if set: only the test says whether to use one
     env.update(more)
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}).get("options")
     if options:
