@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,16 +76,13 @@ def post(subscription: rules.Subscription, message: rules.Message, ttl: int,
     return int(response.status_code), None
 
 
-def send_one(notification_id: int, now: datetime) -> str | None:
-    """Post one leased notification to the devices it has not reached; its new state."""
-    note = store.outgoing(notification_id)
-    if note is None:
-        return None
+def attempt(note: store.Outgoing, now: datetime) -> store.Attempt:
+    """Post one leased notification to the devices it has not reached."""
     if now >= note.expires_at:
-        return store.record(note, [], now, expired=True)
+        return store.Attempt(note, [], expired=True)
     keys = vapid.keys()
     if keys is None:
-        return store.record(note, [], now)
+        return store.Attempt(note, [])
     config = current_app.config
     ttl = int((note.expires_at - now).total_seconds())
     results: list[tuple[int, str, int, rules.Outcome]] = []
@@ -97,25 +94,37 @@ def send_one(notification_id: int, now: datetime) -> str | None:
         outcome = rules.Outcome.RETRY if status == 0 else rules.outcome(status)
         results.append((sid, device, status, outcome))
         retry_after = after or retry_after
-    return store.record(note, results, now, retry_after)
+    return store.Attempt(note, results, retry_after)
 
 
-def send_due(limit: int = 500) -> dict[str, int]:
-    """Send every notification due now, a batch at a time; how many ended in each state."""
+def lease() -> timedelta:
+    """How long a turn holds its notifications: 5 minutes, or longer when a push service
+    that lets every post time out could hold a turn longer (two devices each)."""
+    timeout = timedelta(seconds=float(current_app.config["SKILLPATH_PUSH_TIMEOUT"]))
+    return max(store.LEASE, RECORD_EVERY * 2 * timeout)
+
+
+def send_due() -> dict[str, int]:
+    """Send every notification due now, ``RECORD_EVERY`` at a time; how many ended in each
+    state.
+
+    Each turn's notifications are leased and committed before anything is posted to
+    them, loaded in one query, posted, and their answers recorded in one commit, with
+    the next turn's leases. A lease covers one turn, not a whole morning (``lease()``).
+    """
     states: dict[str, int] = {}
-    while True:
-        now = clock.now()
-        taken = store.take_due(now, limit)
-        db.session.commit()  # the leases hold before anything is posted
-        for done, notification_id in enumerate(taken, 1):
-            state = send_one(notification_id, clock.now())
-            if done % RECORD_EVERY == 0:
-                db.session.commit()
-            if state is not None:
-                states[state] = states.get(state, 0) + 1
+    held = lease()
+    taken = store.take_due(clock.now(), RECORD_EVERY, held)
+    db.session.commit()  # the leases hold before anything is posted
+    while taken:
+        attempts = [attempt(note, clock.now()) for note in store.outgoing(taken)]
+        for state in store.record(attempts, clock.now()):
+            states[state] = states.get(state, 0) + 1
+        # The next turn's leases go in the same commit as this turn's answers.
+        more = len(taken) == RECORD_EVERY
+        taken = store.take_due(clock.now(), RECORD_EVERY, held) if more else []
         db.session.commit()
-        if len(taken) < limit:
-            return states
+    return states
 
 
 push_cli = AppGroup("push", help="Push notifications: send what is due.")

@@ -138,24 +138,30 @@ def anything_due(now: datetime) -> bool:
     ).first() is not None
 
 
-def take_due(now: datetime, limit: int = 500) -> list[int]:
-    """Take up to ``limit`` notifications due now, each leased to this sender.
+def take_due(now: datetime, limit: int = 500, lease: timedelta = LEASE) -> list[int]:
+    """Take up to ``limit`` notifications due now, each leased to this sender for ``lease``.
 
-    One UPDATE moves the ``next_attempt_at`` of the rows due a lease ahead, guarded by
-    "still pending and still due": of two senders racing for a row, the second finds
-    the guard false once the first's update is committed (PostgreSQL re-checks a row
-    it waited for; SQLite has one writer) and leaves it. Commit before posting, so the
-    lease holds while the posts are under way.
+    The due ids are read first, then one UPDATE by id moves their
+    ``next_attempt_at`` a lease ahead, guarded by "still pending and still due": of
+    two senders racing for a row, the second finds the guard false once the first's
+    update is committed (PostgreSQL re-checks a row it waited for; SQLite has one
+    writer) and leaves it. (As one statement with the LIMIT in a subquery, PostgreSQL
+    ran the subquery again for every row it updated: half a second per 500 with
+    10,000 due.) Commit before posting, so the lease holds while the posts are under way.
     """
-    due = (sa.select(Notification.id)
-           .where(Notification.state == "pending", Notification.next_attempt_at <= now)
-           .order_by(Notification.next_attempt_at, Notification.id).limit(limit)
-           .scalar_subquery())
+    due = db.session.scalars(
+        sa.select(Notification.id)
+        .where(Notification.state == "pending", Notification.next_attempt_at <= now)
+        # By the index (state, next_attempt_at) alone: a tie-break on the id would sort
+        # every row of a morning's claims (they share one time) to take the first 25.
+        .order_by(Notification.next_attempt_at).limit(limit)).all()
+    if not due:
+        return []
     taken = db.session.execute(
         sa.update(Notification)
         .where(Notification.id.in_(due), Notification.state == "pending",
                Notification.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE, attempts=Notification.attempts + 1)
+        .values(next_attempt_at=now + lease, attempts=Notification.attempts + 1)
         .returning(Notification.id)).scalars().all()
     return sorted(taken)
 
@@ -171,75 +177,108 @@ class Outgoing:
     attempts: int
     expires_at: datetime
     targets: list[tuple[int, str, rules.Subscription]]  # (subscription id, device, it)
+    reached_before: bool = False  # an earlier attempt reached one of the person's devices
 
 
-def outgoing(notification_id: int) -> Outgoing | None:
-    row = db.session.get(Notification, notification_id)
-    if row is None or row.state != "pending":
-        return None
-    reached = sa.select(PushDelivery.subscription_id).where(
-        PushDelivery.notification_id == row.id, PushDelivery.outcome == "delivered",
-        PushDelivery.subscription_id.is_not(None))
-    subs = db.session.execute(
-        sa.select(PushSubscription.id, PushSubscription.device, PushSubscription.endpoint,
-                  PushSubscription.p256dh, PushSubscription.auth)
-        .where(PushSubscription.person_id == row.person_id,
-               PushSubscription.id.not_in(reached))
-        .order_by(PushSubscription.id)).all()
-    return Outgoing(row.id, row.person_id, row.kind,
-                    rules.Message(row.kind, row.title, row.body, row.url), row.attempts,
-                    row.expires_at,
-                    [(s.id, s.device, rules.Subscription(s.endpoint, s.p256dh, s.auth))
-                     for s in subs])
+def outgoing(notification_ids: list[int]) -> list[Outgoing]:
+    """The notifications of ``notification_ids`` still pending, in their order, each with
+    the devices it has not reached: one query for the whole list."""
+    if not notification_ids:
+        return []
+    n, s = Notification, PushSubscription
+    delivered = sa.select(PushDelivery.id).where(PushDelivery.notification_id == n.id,
+                                                 PushDelivery.outcome == "delivered")
+    rows = db.session.execute(
+        sa.select(n.id, n.person_id, n.kind, n.title, n.body, n.url, n.attempts, n.expires_at,
+                  delivered.exists().label("reached_before"),
+                  s.id.label("sid"), s.device, s.endpoint, s.p256dh, s.auth,
+                  delivered.where(PushDelivery.subscription_id == s.id).exists()
+                  .label("reached"))
+        .outerjoin(s, s.person_id == n.person_id)
+        .where(n.id.in_(notification_ids), n.state == "pending")
+        .order_by(n.id, s.id)).all()
+    found: dict[int, Outgoing] = {}
+    for r in rows:
+        note = found.get(r.id)
+        if note is None:
+            note = found[r.id] = Outgoing(
+                r.id, r.person_id, r.kind, rules.Message(r.kind, r.title, r.body, r.url),
+                r.attempts, r.expires_at, [], bool(r.reached_before))
+        if r.sid is not None and not r.reached:
+            note.targets.append((r.sid, r.device, rules.Subscription(r.endpoint, r.p256dh,
+                                                                     r.auth)))
+    return [found[i] for i in notification_ids if i in found]
 
 
-def record(note: Outgoing, results: list[tuple[int, str, int, rules.Outcome]],
-           now: datetime, retry_after: str | None = None, *, expired: bool = False) -> str:
-    """Store what each post answered and settle the notification; its new state.
+@dataclass(frozen=True)
+class Attempt:
+    """What posting one notification gave: per device (subscription id, device, HTTP
+    status or 0, outcome), the push services' ``Retry-After``, and whether it had
+    expired before anything was posted."""
 
-    ``results``: (subscription id, device, HTTP status or 0, outcome). A gone
-    subscription is removed. The notification is ``sent`` once any device
+    note: Outgoing
+    results: list[tuple[int, str, int, rules.Outcome]]
+    retry_after: str | None = None
+    expired: bool = False
+
+
+def record(attempts: list[Attempt], now: datetime) -> list[str]:
+    """Store what each post answered and settle each notification; their new states.
+
+    A gone subscription is removed. A notification is ``sent`` once any device
     took it (now or before), retried while some device asked for a retry and
-    time is left, and otherwise ``failed``, ``nowhere`` or ``expired``.
+    time is left, and otherwise ``failed``, ``nowhere`` or ``expired``. A handful of
+    statements for the whole list, whatever its length.
     """
-    if results:
+    if not attempts:
+        return []
+    every = [(a.note, *r) for a in attempts for r in a.results]
+    if every:
         db.session.execute(sa.insert(PushDelivery), [
             {"notification_id": note.id, "person_id": note.person_id, "subscription_id": sid,
              "device": device, "status": status, "outcome": outcome.value, "at": now}
-            for sid, device, status, outcome in results])
-    gone = [sid for sid, _, _, outcome in results if outcome is rules.Outcome.GONE]
+            for note, sid, device, status, outcome in every])
+    gone = [sid for _, sid, _, _, outcome in every if outcome is rules.Outcome.GONE]
     if gone:
         db.session.execute(sa.delete(PushSubscription).where(PushSubscription.id.in_(gone)))
-    delivered = [sid for sid, _, _, outcome in results if outcome is rules.Outcome.DELIVERED]
+    delivered = [sid for _, sid, _, _, outcome in every
+                 if outcome is rules.Outcome.DELIVERED]
     if delivered:
         db.session.execute(sa.update(PushSubscription).where(
             PushSubscription.id.in_(delivered)).values(last_sent_at=now))
-    reached_before = db.session.execute(sa.select(sa.func.count()).where(
-        PushDelivery.notification_id == note.id,
-        PushDelivery.outcome == "delivered")).scalar_one()
-    retry = [sid for sid, _, _, outcome in results if outcome is rules.Outcome.RETRY]
-    values: dict[str, Any] = {}
-    later = rules.retry_at(note.attempts, now, retry_after) if retry else None
-    if later is not None and later < note.expires_at and not expired:
-        state = "pending"
-        values["next_attempt_at"] = later
-    elif reached_before:
-        state = "sent"
-    elif expired:
+    reached = {a.note.id for a in attempts if a.note.reached_before} | {
+        note.id for note, _, _, _, outcome in every if outcome is rules.Outcome.DELIVERED}
+    states, updates = [], []
+    for a in attempts:
+        values = _settled(a, a.note.id in reached, now)
+        states.append(values["state"])
+        updates.append({"id": a.note.id, **values})
+    # By primary key: SQLAlchemy groups the rows by the columns they set, one executemany
+    # for each group.
+    db.session.execute(sa.update(Notification), updates)
+    return states
+
+
+def _settled(a: Attempt, reached: bool, now: datetime) -> dict[str, Any]:
+    """The columns of one notification after an attempt: its state and what goes with it."""
+    results = a.results
+    retry = any(outcome is rules.Outcome.RETRY for *_, outcome in results)
+    later = rules.retry_at(a.note.attempts, now, a.retry_after) if retry else None
+    if later is not None and later < a.note.expires_at and not a.expired:
+        return {"state": "pending", "next_attempt_at": later}
+    if reached:
+        return {"state": "sent", "sent_at": now}
+    if a.expired:
         state = "expired"
     elif not results:
         state = "nowhere"
     else:
         state = "failed"
-    values["state"] = state
-    if state == "sent":
-        values["sent_at"] = now
-    if state != "pending" and not reached_before and results:
+    values: dict[str, Any] = {"state": state}
+    if results:
         last = results[-1]
         values["detail"] = f"{last[3].value} {last[2]}"[:200]
-    db.session.execute(sa.update(Notification).where(Notification.id == note.id)
-                       .values(**values))
-    return state
+    return values
 
 
 def log(person: Person, now: datetime) -> list[dict[str, Any]]:

@@ -149,10 +149,9 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
                                push_rules.Message("plan", "Time to learn", "5 minutes", "/app"),
                                clock.now() + timedelta(hours=1))], clock.now())
         [taken] = push.take_due(clock.now())
-        note = push.outgoing(taken)
-        assert note is not None
-        push.record(note, [(note.targets[0][0], note.targets[0][1], 201,
-                            push_rules.Outcome.DELIVERED)], clock.now())
+        [note] = push.outgoing([taken])
+        push.record([push.Attempt(note, [(note.targets[0][0], note.targets[0][1], 201,
+                                          push_rules.Outcome.DELIVERED)])], clock.now())
         db.session.commit()
 
     with app.app_context():

@@ -268,8 +268,73 @@ def test_a_sender_killed_after_taking_a_notification_is_replaced_after_the_lease
     assert len(service.to(sub["endpoint"])) == 1
 
 
+def test_one_batch_of_mixed_answers_settles_each_notification_on_its_own(
+        app: Flask, org: Any, service: PushService, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sender, "RECORD_EVERY", 3)  # the ten cross three commits
+    answers = {0: 410, 1: 429, 2: 500, 3: 413}  # the rest are delivered
+    people = []
+    for n in range(10):
+        person, subs = subscribed(app, service, f"Learner {n}", devices=0 if n == 9 else 1)
+        if n in answers:
+            service.answer(subs[0]["endpoint"], answers[n], retry_after="60")
+        people.append(person)
+        claim(app, person)
+    assert send(app) == {"failed": 2, "pending": 2, "sent": 5, "nowhere": 1}
+    found = {p: notification(app, p) for p in people}
+    assert [(found[p].state, found[p].detail, found[p].attempts) for p in people[:4]] == [
+        ("failed", "gone 410", 1), ("pending", None, 1), ("pending", None, 1),
+        ("failed", "failed 413", 1)]
+    assert all(found[p].state == "sent" and found[p].sent_at for p in people[4:9])
+    assert found[people[9]].state == "nowhere"
+    with app.app_context():
+        kept = set(db.session.scalars(sa.select(PushSubscription.person_id)))
+        stamped = set(db.session.scalars(sa.select(PushSubscription.person_id).where(
+            PushSubscription.last_sent_at.is_not(None))))
+        logged = db.session.scalar(sa.select(sa.func.count()).select_from(PushDelivery))
+    assert kept == set(people[1:9]) and stamped == set(people[4:9]) and logged == 9
+
+
+def test_a_sender_killed_mid_batch_posts_again_only_what_it_had_not_recorded(
+        app: Flask, org: Any, service: PushService, monkeypatch: pytest.MonkeyPatch,
+        stopped_clock: list[timedelta]) -> None:
+    monkeypatch.setattr(sender, "RECORD_EVERY", 4)
+    people = [subscribed(app, service, f"Learner {n}")[0] for n in range(10)]
+    for person in people:
+        claim(app, person)
+    recorded = store.record
+    calls = []
+
+    def dies_on_the_second(attempts: list[store.Attempt], now: datetime) -> list[str]:
+        calls.append(len(attempts))
+        if len(calls) == 2:
+            raise SystemExit("killed")  # posted four, recorded nothing of them
+        return recorded(attempts, now)
+
+    monkeypatch.setattr(store, "record", dies_on_the_second)
+    with app.app_context(), pytest.raises(SystemExit):
+        sender.send_due()
+    monkeypatch.setattr(store, "record", recorded)
+    assert len(service.received) == 8
+    assert send(app) == {"sent": 2}  # the last two were never taken; the four leased wait
+    assert send(app) == {}
+    later(stopped_clock, store.LEASE.total_seconds() / 60 + 1)
+    assert send(app) == {"sent": 4}
+    tokens = [r.token for r in service.received]
+    assert len(tokens) == 14 and len(set(tokens)) == 10  # four posted twice, at most RECORD_EVERY
+
+
+@pytest.mark.parametrize("timeout", [1.0, 10.0, 60.0])
+def test_a_turn_of_posts_that_all_time_out_ends_within_its_lease(
+        app_factory: Any, timeout: float) -> None:
+    with app_factory(SKILLPATH_PUSH_TIMEOUT=timeout).app_context():
+        held = sender.lease()
+    assert held >= store.LEASE
+    assert sender.RECORD_EVERY * 2 * timedelta(seconds=timeout) <= held
+
+
 def test_two_senders_racing_post_each_notification_once(
-        app: Flask, org: Any, service: PushService) -> None:
+        app: Flask, org: Any, service: PushService, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sender, "RECORD_EVERY", 3)
     people = [subscribed(app, service, f"Learner {n}")[0] for n in range(12)]
     for person in people:
         claim(app, person)
@@ -277,7 +342,7 @@ def test_two_senders_racing_post_each_notification_once(
 
     def run() -> None:
         with app.app_context():
-            states.append(sender.send_due(limit=3))
+            states.append(sender.send_due())
             db.session.remove()
 
     together(run)
