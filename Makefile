@@ -17,7 +17,7 @@ LOCK := requirements.lock
 PIP_TOOLS := pip-tools==7.7.0
 LOCK_VENV := .venv-lock
 
-.PHONY: help run test check bench lint lock chromium db messages
+.PHONY: help run run-scaled test check bench lint lock chromium db messages
 
 help: ## List the targets, one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
@@ -47,6 +47,11 @@ run: db ## Seed the demo organisation and serve the app on http://localhost:5000
 	@echo "Serving on $(ORIGIN) (open the links above on this address)."
 	SKILLPATH_ORIGIN=$(ORIGIN) SKILLPATH_ENV=$${SKILLPATH_ENV:-development} \
 	  $(FLASK) run --host localhost --port $(PORT)
+
+# PostgreSQL and Redis of this machine (DATABASE_URL, REDIS_URL override them); see the
+# README's "Running it for an organisation" and scripts/run_scaled.py.
+run-scaled: $(VENV)/.installed ## The demo on PostgreSQL + Redis: gunicorn, an RQ worker and the scheduler
+	exec $(PY) scripts/run_scaled.py --port $(PORT)
 
 chromium: ## Install Debian's chromium for the browser tests if it is missing
 	@test -x $(CHROMIUM) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)

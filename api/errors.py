@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -120,6 +120,9 @@ def roll_back() -> None:
 def _answer(
     status: int, error: str, message: str, details: dict[str, Any] | None = None
 ) -> Response | tuple[str, int]:
+    if status >= 500:
+        # So that a person can quote it, and whoever reads the logs finds the one line.
+        details = {**(details or {}), "request_id": g.get("request_id")}
     if _is_api():
         return error_response(status, error, message, details)
     page: PageRenderer = current_app.extensions["skillpath_error_page"]

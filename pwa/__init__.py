@@ -29,10 +29,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from api.http import Request, signed_out_before_csrf
-    from pwa import session
+    from pwa import requestlog, session
     from pwa.extensions import csrf, db, limiter, migrate
     from pwa.params import refuse_nul
 
+    requestlog.init_app(app)  # first: it times the whole request and names it
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
     app.request_class = Request  # an API body is never read as a form (the CSRF check would)

@@ -1,6 +1,6 @@
 """The app shell and what a browser needs around it.
 
-/app, /offline, /sw.js, the web app manifest, /healthz and the static files.
+/app, /offline, /sw.js, the web app manifest, /healthz, /readyz and the static files.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ import json
 import mimetypes
 from pathlib import Path
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import gettext
 from sqlalchemy import text
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
-from pwa import assets
+from pwa import assets, requestlog
 from pwa.config import ROOT
 from pwa.extensions import db
 
@@ -27,10 +28,47 @@ def healthz() -> tuple[Response, int] | Response:
         db.session.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
         db.session.rollback()
-        body = {"status": "error", "database": f"unreachable: {type(exc).__name__}: "
-                f"{str(exc).splitlines()[0][:200] if str(exc) else ''}"}
+        body = {"status": "error", "database": _unreachable(exc)}
         return Response(json.dumps(body), status=503, mimetype="application/json"), 503
     return Response(json.dumps({"status": "ok", "database": "ok"}), mimetype="application/json")
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    """Ready to serve: the database answers and, when the app uses one, Redis does.
+
+    A load balancer sends people only to an app server that answers 200 here;
+    ``/healthz`` says only that the process is alive and reaches its database.
+    """
+    problems: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        db.session.rollback()
+        problems["database"] = _unreachable(exc)
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        from redis import Redis
+
+        client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            client.ping()
+        except Exception as exc:  # noqa: BLE001
+            problems["redis"] = _unreachable(exc)
+        finally:
+            client.close()
+    if problems:
+        # The API's one error shape (api/errors.py), the failing checks in its details.
+        body = {"code": 503, "error": "not_ready",
+                "message": gettext("The app cannot serve requests now."), "details": problems}
+        return Response(json.dumps(body), status=503, mimetype="application/json")
+    checks = {"database": "ok", **({"redis": "ok"} if url else {})}
+    return Response(json.dumps({"status": "ok", **checks}), mimetype="application/json")
+
+
+def _unreachable(exc: Exception) -> str:
+    first = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"unreachable: {type(exc).__name__}: {first}"
 
 
 @bp.get("/app")
@@ -89,4 +127,5 @@ def _revalidated(path: Path | bytes, mimetype: str) -> Response:
 
 def error_page(status: int, message: str) -> tuple[str, int]:
     """An error as a page, with the same words the API would give."""
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message,
+                           request_id=requestlog.request_id()), status

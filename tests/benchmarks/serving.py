@@ -6,11 +6,15 @@ import http.client
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from typing import IO
 
 from flask import Flask
 
 from tests.factories import Api
+
+LOGS: dict[int, IO[bytes]] = {}  # each server's stderr, by its pid
 
 
 def session_headers(api: Api) -> dict[str, str]:
@@ -34,10 +38,14 @@ def start_gunicorn(app: Flask, port: int, workers: int,
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}).get("options")
     if options:
         env["PGOPTIONS"] = options
+    # A file, not a pipe: each request logs a line to stderr, and a pipe nobody reads
+    # fills after a few hundred requests and stops the server.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "pwa:create_app()"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env=env, stdout=subprocess.DEVNULL, stderr=log)
+    LOGS[process.pid] = log
     for _ in range(100):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
@@ -49,12 +57,16 @@ def start_gunicorn(app: Flask, port: int, workers: int,
         finally:
             conn.close()
     process.kill()
-    assert process.stderr is not None
-    raise AssertionError("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+    process.wait()
+    log.seek(0)
+    said = log.read().decode()[-2000:]
+    log.close()
+    raise AssertionError("gunicorn did not start: " + said)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     process.wait(timeout=10)
-    if process.stderr is not None:
-        process.stderr.close()
+    log = LOGS.pop(process.pid, None)
+    if log is not None:
+        log.close()

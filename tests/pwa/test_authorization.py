@@ -51,6 +51,7 @@ GET    /offline                                       200  200     200   200    
 GET    /manifest.webmanifest                          200  200     200   200    200     200
 GET    /sw.js                                         200  200     200   200    200     200
 GET    /healthz                                       200  200     200   200    200     200
+GET    /readyz                                        200  200     200   200    200     200
 GET    /static/css/pages.css                          200  200     200   200    200     200
 # Home, sign-in, enrolment
 GET    /                                              302  200     200   200    200     200
