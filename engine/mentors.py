@@ -3,8 +3,9 @@ global assignment of suggested mentors to the gaps no catalogue item covers.
 
 Pure. The store gathers the offers, the gaps and the loads; this module judges.
 
-The assignment is a minimum-cost flow (built with networkx, solved by OR-Tools), not a
-greedy pass per learner, so that capacity is shared fairly across everyone:
+The assignment is a minimum-cost flow (its arcs written straight into OR-Tools' arrays,
+solved by its compiled solver), not a greedy pass per learner, so that capacity is
+shared fairly across everyone:
 
 * each learner's uncovered gap (learner, competency) gets at most one mentor;
 * a mentor is suggested at most as many times as they have free places
@@ -33,7 +34,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
@@ -272,12 +272,12 @@ def assign(gaps: Iterable[Gap], mentors: Iterable[Mentor]) -> tuple[Assignment, 
                g.first_language or "", alone or 0)
         classes.setdefault(key, []).append(g)
 
-    graph = nx.MultiDiGraph()
+    graph = _Arcs()
     source, sink = ("source",), ("sink",)
     total = len(gaps)
-    graph.add_node(source, demand=-total)
-    graph.add_node(sink, demand=total)
-    graph.add_edge(source, sink, capacity=total, weight=_UNMATCHED)
+    graph.supply[graph.node(source)] = total
+    graph.supply[graph.node(sink)] = -total
+    graph.add(source, sink, total, _UNMATCHED)
     # Hubs per competency and language, one per kind of likeness: a class reaches a
     # mentor through the hub of what they share, at that hub's price. A path through a
     # hub that claims less likeness than there is only costs more, so the cheapest
@@ -291,32 +291,31 @@ def assign(gaps: Iterable[Gap], mentors: Iterable[Mentor]) -> tuple[Assignment, 
 
     for m in pool:
         for k in range(m.free):  # the k-th further mentee costs more than the one before
-            graph.add_edge(("mentor", m.person), sink, capacity=1,
-                           weight=LOAD_COST * (m.load + k))
+            graph.add(("mentor", m.person), sink, 1, LOAD_COST * (m.load + k))
         for competency in sorted(m.competencies):
             for lang in sorted(m.languages):
                 for hub, _ in hubs(competency, lang, m.role, m.site or ""):
-                    graph.add_edge(hub, ("mentor", m.person), capacity=m.free, weight=0)
+                    graph.add(hub, ("mentor", m.person), m.free, 0)
     ordered = sorted(classes.items(), key=lambda kv: repr(kv[0]))
     for key, members in ordered:
         node = ("class", *key)
-        graph.add_edge(source, node, capacity=len(members), weight=0)
+        graph.add(source, node, len(members), 0)
         probe = members[0]
         if key[-1]:
             for m in by_competency.get(probe.competency, ()):
                 if can_match(probe, m):
-                    graph.add_edge(node, ("mentor", m.person), capacity=1, weight=cost(probe, m))
+                    graph.add(node, ("mentor", m.person), 1, cost(probe, m))
             continue
         for lang in sorted(probe.languages):
             for hub, price in hubs(probe.competency, lang, probe.role, probe.site or ""):
-                if hub in graph:
+                if hub in graph.index:
                     own = lang == probe.first_language or probe.first_language is None
-                    graph.add_edge(node, hub, capacity=len(members),
-                                   weight=price + (0 if own else LANGUAGE_COST))
+                    graph.add(node, hub, len(members),
+                              price + (0 if own else LANGUAGE_COST))
     flow = _min_cost_flow(graph)
 
     def sent(u: Any, v: Any) -> int:
-        return sum(flow.get(u, {}).get(v, {}).values())
+        return flow.get(u, {}).get(v, 0)
 
     places: dict[Any, list[int]] = {}  # each hub's matched mentor places, in order
     for node, targets in sorted(flow.items(), key=lambda kv: repr(kv[0])):
@@ -335,27 +334,69 @@ def assign(gaps: Iterable[Gap], mentors: Iterable[Mentor]) -> tuple[Assignment, 
     return tuple(sorted(out, key=lambda a: (a.learner, a.competency)))
 
 
-def _min_cost_flow(graph: nx.MultiDiGraph) -> dict[Any, dict[Any, dict[int, int]]]:
-    """The cheapest flow meeting every node's demand, as ``flow[u][v][key]``.
+class _Arcs:
+    """The flow network as OR-Tools takes it: node indices, and per arc its tail, head,
+    capacity and unit cost, kept in four lists.
+
+    Arcs are numbered grouped by tail (in the order nodes first appear), then by head
+    (in the order the pair first appears), then as added: the order the solver has always
+    been given them, so that among equally cheap flows it picks the same one.
+    """
+
+    def __init__(self) -> None:
+        self.index: dict[Any, int] = {}
+        self.supply: dict[int, int] = {}
+        self._out: list[dict[int, list[tuple[int, int]]]] = []
+
+    def node(self, name: Any) -> int:
+        found = self.index.get(name)
+        if found is None:
+            found = self.index[name] = len(self._out)
+            self._out.append({})
+        return found
+
+    def add(self, tail: Any, head: Any, capacity: int, unit_cost: int) -> None:
+        u, v = self.node(tail), self.node(head)
+        self._out[u].setdefault(v, []).append((capacity, unit_cost))
+
+    def arrays(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        tails: list[int] = []
+        heads: list[int] = []
+        capacities: list[int] = []
+        costs: list[int] = []
+        for u, out in enumerate(self._out):
+            for v, arcs in out.items():
+                for capacity, unit_cost in arcs:
+                    tails.append(u)
+                    heads.append(v)
+                    capacities.append(capacity)
+                    costs.append(unit_cost)
+        return tails, heads, capacities, costs
+
+
+def _min_cost_flow(graph: _Arcs) -> dict[Any, dict[Any, int]]:
+    """The cheapest flow meeting every node's supply, as ``flow[u][v]`` (summed over arcs).
 
     Solved by OR-Tools' cost-scaling minimum-cost flow (compiled): networkx's network
     simplex is pure Python and took over half a minute for 10,000 learners.
     """
-    nodes = {node: n for n, node in enumerate(graph.nodes)}
-    edges = list(graph.edges(keys=True, data=True))
+    tails, heads, capacities, costs = graph.arrays()
     solver = min_cost_flow.SimpleMinCostFlow()
-    solver.add_arcs_with_capacity_and_unit_cost(
-        np.array([nodes[u] for u, *_ in edges], dtype=np.int64),
-        np.array([nodes[v] for _, v, *_ in edges], dtype=np.int64),
-        np.array([data["capacity"] for *_, data in edges], dtype=np.int64),
-        np.array([data.get("weight", 0) for *_, data in edges], dtype=np.int64))
-    solver.set_nodes_supplies(np.arange(len(nodes), dtype=np.int64), np.array(
-        [-graph.nodes[node].get("demand", 0) for node in nodes], dtype=np.int64))
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(
+        np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64),
+        np.array(capacities, dtype=np.int64), np.array(costs, dtype=np.int64))
+    nodes = len(graph.index)
+    supplies = np.zeros(nodes, dtype=np.int64)
+    for n, amount in graph.supply.items():
+        supplies[n] = amount
+    solver.set_nodes_supplies(np.arange(nodes, dtype=np.int64), supplies)
     status = solver.solve()
     if status != solver.OPTIMAL:
         raise ValueError(f"the assignment found no flow (status {status})")
-    amounts = solver.flows(np.arange(len(edges), dtype=np.int64))
-    flow: dict[Any, dict[Any, dict[int, int]]] = {}
-    for (u, v, key, _), amount in zip(edges, amounts, strict=True):
-        flow.setdefault(u, {}).setdefault(v, {})[key] = int(amount)
+    names = list(graph.index)
+    flow: dict[Any, dict[Any, int]] = {}
+    for u, v, amount in zip(tails, heads, solver.flows(arcs), strict=True):
+        if amount:
+            into = flow.setdefault(names[u], {})
+            into[names[v]] = into.get(names[v], 0) + int(amount)
     return flow

@@ -49,6 +49,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # A background job runs this long after it was first asked for: the syncs of a
         # burst (a phone back online, a whole shift at the start of a break) share one run.
         "SKILLPATH_JOBS_DELAY_MS": 1000,
+        # With REDIS_URL: the RQ queue, and how long a job asked for counts as waiting
+        # (a second ask meanwhile is merged into it) if no worker starts it. The expiry only
+        # matters when a process died between asking and queueing, or a worker before it
+        # started the job: the next ask after it queues the job again.
+        "SKILLPATH_JOBS_QUEUE": "skillpath",
+        "SKILLPATH_JOBS_WAITING_SECONDS": 900,
         "SKILLPATH_SESSION_IDLE_DAYS": 30,
         "SKILLPATH_SESSION_ABSOLUTE_DAYS": 90,
         # The session's data is stored when it changes, not on every request.

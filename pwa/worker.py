@@ -11,13 +11,13 @@ from typing import Any
 from flask import has_app_context
 
 from pwa import create_app
-from pwa.jobs import run_here
+from pwa.jobs import run_queued
 
 
 def run(name: str, *args: Any) -> None:
     """Run job ``name`` (``flask jobs work`` has an app context; a bare ``rq worker`` has none)."""
     if has_app_context():
-        run_here(name, args)
+        run_queued(name, args)
         return
     with create_app().app_context():
-        run_here(name, args)
+        run_queued(name, args)

@@ -9,8 +9,15 @@ ask to assign mentors again costs one assignment, not one per sync. With
 ``SKILLPATH_JOBS_INLINE`` (the tests' setting) it runs before the answer
 instead, so a test sees its effect at once. More than one
 machine (``REDIS_URL`` set and ``rq`` installed): the job goes to the RQ
-queue and a worker (``flask jobs work``) runs it in its own app context.
+queue and a worker (``flask jobs work``) runs it in its own app context. There
+too a job already waiting is not queued again: asking sets a Redis key for the
+job's name and arguments (``SET NX`` with an expiry) and only the ask that set it
+queues the job; the worker deletes the key as the job starts, before it reads
+anything, so a change made while a job runs queues exactly one more run. A
+job that fails is tried again three times, later each time (RQ's ``Retry``).
 Outside a request (a command, the demo seed) the in-process backend runs it at once.
+
+Every run logs one line: the job, its arguments and how long it took.
 
 This package is the only place that imports rq.
 """
@@ -18,9 +25,11 @@ This package is the only place that imports rq.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +37,8 @@ import click
 from flask import Flask, Response, current_app, g, has_request_context
 from flask.cli import AppGroup
 
-QUEUE = "skillpath"
+QUEUE = "skillpath"  # the default of SKILLPATH_JOBS_QUEUE
+RETRY_SECONDS = [10, 60, 300]  # a failed job is tried again after these waits, then kept
 WORKER_ENTRY = "pwa.worker.run"  # what an RQ worker calls: pwa/worker.py
 # name -> "module:function"; a job takes plain arguments (ids), never objects.
 JOBS: dict[str, str] = {
@@ -72,14 +82,99 @@ def _queue() -> Any:
         from rq import Queue
     except ImportError:  # pragma: no cover - rq is a dependency; a slim install may lack it
         return None
-    return Queue(QUEUE, connection=Redis.from_url(url))
+    return Queue(current_app.config.get("SKILLPATH_JOBS_QUEUE") or QUEUE,
+                 connection=Redis.from_url(url))
+
+
+def waiting_key(queue_name: str, name: str, args: tuple[Any, ...]) -> str:
+    """The Redis key that says job ``name(*args)`` waits in ``queue_name``, not yet started."""
+    try:
+        said = json.dumps(list(args), separators=(",", ":"))
+    except TypeError:  # plain ids are JSON; anything else by its repr
+        said = repr(args)
+    return f"skillpath:jobs:{queue_name}:waiting:{name}:{said}"
+
+
+# The waiting key holds "<job id> <unix time asked>", and " queued" once the job is in
+# the queue. Deleted, or taken over by a new
+# ask, only if it still holds what the caller read: a key that expired and was set
+# again by a later ask belongs to the job that ask queued.
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_TAKE_OVER = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('set', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
+end
+return false
+"""
+# An ask that set the key queues its job within milliseconds; a key naming a job that
+# does not exist for longer than this was left by a process that died between the two.
+_QUEUEING_SECONDS = 30.0
+
+
+def _still_waiting(queue: Any, held: str) -> bool:
+    """Whether the job a waiting key names is still in the queue, not yet started."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    job_id, asked, *queued = held.split(" ")
+    try:
+        status = Job.fetch(job_id, connection=queue.connection).get_status(refresh=False)
+    except NoSuchJobError:  # emptied or deleted; or being queued, or the asker died first
+        return not queued and time.time() - float(asked or 0) < _QUEUEING_SECONDS
+    # Started, done, failed or stopped: the worker that started it died before it
+    # deleted the key, or the queue was emptied; either way nothing waits.
+    return status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED,
+                      JobStatus.CREATED)
+
+
+def _enqueue_once(queue: Any, name: str, args: tuple[Any, ...]) -> bool:
+    """Queue job ``name(*args)`` unless the same one waits; True if this call queued it."""
+    from rq import Retry
+
+    connection = queue.connection
+    key = waiting_key(queue.name, name, args)
+    job_id = f"{name}-{uuid.uuid4().hex}".replace(".", "_")
+    value = f"{job_id} {time.time():.3f}"
+    seconds = int(current_app.config.get("SKILLPATH_JOBS_WAITING_SECONDS") or 900)
+    if not connection.set(key, value, nx=True, ex=seconds):
+        held = connection.get(key)
+        if held is None:  # it expired or started this instant: ask once more
+            if not connection.set(key, value, nx=True, ex=seconds):
+                return False
+        elif _still_waiting(queue, held.decode()) or not connection.eval(
+                _TAKE_OVER, 1, key, held, value, seconds):
+            return False
+    try:
+        # By its path: the worker's entry builds the app, which imports this package.
+        queue.enqueue(WORKER_ENTRY, name, *args, job_id=job_id, meta={"waiting": key},
+                      retry=Retry(max=len(RETRY_SECONDS), interval=RETRY_SECONDS))
+    except Exception:
+        connection.eval(_RELEASE, 1, key, value)  # not queued: the next ask must queue it
+        raise
+    connection.eval(_TAKE_OVER, 1, key, value, f"{value} queued", seconds)
+    return True
+
+
+def run_queued(name: str, args: tuple[Any, ...]) -> None:
+    """What a worker runs: the job stops waiting (a new ask queues another), then it runs."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    key = job.meta.get("waiting") if job is not None else None
+    if job is not None and key:
+        held = job.connection.get(key)
+        if isinstance(held, bytes) and held.decode().partition(" ")[0] == job.id:
+            job.connection.eval(_RELEASE, 1, key, held)
+    run_here(name, args)
 
 
 def _submit(name: str, args: tuple[Any, ...]) -> None:
     queue = _queue()
     if queue is not None:
-        # By its path: the worker's entry builds the app, which imports this package.
-        queue.enqueue(WORKER_ENTRY, name, *args)
+        _enqueue_once(queue, name, args)
     elif current_app.config.get("SKILLPATH_JOBS_INLINE") or not has_request_context():
         # Outside a request (a command, the minute's clock, a job asking for the next)
         # nobody waits for an answer, and a command's process may end before a
@@ -148,12 +243,16 @@ def run_here(name: str, args: tuple[Any, ...]) -> None:
     """Run job ``name`` in the app context at hand and commit what it wrote."""
     from pwa.extensions import db
 
+    started = time.perf_counter()
     try:
         _function(name)(*args)
         db.session.commit()
     except Exception:
         db.session.rollback()
+        log.warning("job %s%r failed after %.3f s", name, tuple(args),
+                    time.perf_counter() - started)
         raise
+    log.info("job %s%r took %.3f s", name, tuple(args), time.perf_counter() - started)
 
 
 def _after_request(response: Response) -> Response:
@@ -192,7 +291,8 @@ def work_command(burst: bool) -> None:
                                    "app's own process.")
     from rq import Worker
 
-    Worker([queue], connection=queue.connection).work(burst=burst)
+    # With the scheduler: a failed job's next try is due later (RETRY_SECONDS).
+    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
 
 
 @jobs_cli.command("schedule")

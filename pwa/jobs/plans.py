@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pwa.extensions import db
 from pwa.models import Organisation, Person
-from pwa.store import plans
+from pwa.store import gaps, plans
 
 
 def summarise_person(person_id: int) -> None:
@@ -30,10 +30,12 @@ plans_cli = AppGroup("plans", help="Learners' plans.")
 
 @plans_cli.command("summarise")
 def summarise_command() -> None:
-    """Summarise every plan of every organisation (a deployment that starts with data)."""
+    """Summarise every plan of every organisation, and keep its uncovered gaps (a deployment
+    that starts with data, or has just added the ``uncovered_gaps`` table)."""
     organisations = db.session.execute(
         select(Organisation.id, Organisation.name).order_by(Organisation.id)).all()
     for organisation_id, name in organisations:
         count = summarise_organisation(organisation_id)
+        gaps.refresh_organisation(organisation_id)
         db.session.commit()
         click.echo(f"{name}: {count} plans summarised.")

@@ -19,6 +19,7 @@ from pwa.models.plans import (
     PlanSettings,
     PlanSuggestion,
     PlanSummary,
+    UncoveredGap,
 )
 from pwa.models.practice import LessonCompletion, PracticeCard, PracticeReview
 from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompetency
@@ -55,6 +56,7 @@ __all__ = [
     "PlanSettings",
     "PlanSuggestion",
     "PlanSummary",
+    "UncoveredGap",
     "PracticeCard",
     "PracticeFit",
     "PracticeReview",

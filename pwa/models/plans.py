@@ -146,3 +146,23 @@ class PlanSummary(db.Model):  # type: ignore[name-defined,misc]
     covered: Mapped[int] = mapped_column(Integer)
     uncovered: Mapped[int] = mapped_column(Integer)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UncoveredGap(db.Model):  # type: ignore[name-defined,misc]
+    """One of a learner's gaps that no suitable item covers (the plan's ``uncovered``):
+    the read model the mentor assignment reads instead of building every plan.
+
+    Refreshed in the transaction of whatever changed it (``pwa.store.gaps``): the
+    learner's sync of what their plan is made of, a published profile of their role or
+    future role, a catalogue change in their organisation. ``level`` is where the
+    learner stands, ``needed`` the level the plan aims for. Derived from the learner's
+    own ratings; never shown on its own.
+    """
+
+    __tablename__ = "uncovered_gaps"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    competency: Mapped[str] = mapped_column(String(100), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    needed: Mapped[int] = mapped_column(Integer)

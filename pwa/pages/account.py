@@ -27,7 +27,7 @@ from pwa.session import (
     me,
     sign_out,
 )
-from pwa.store import feedback, push, sessions
+from pwa.store import feedback, push, sessions, stale
 from pwa.store import passkeys as passkey_store
 from pwa.sync import export
 
@@ -70,6 +70,8 @@ def settings() -> Any:
                 if form.future_role.data else None
             aiming_elsewhere = future_role_id != person.future_role_id
             person.future_role_id = future_role_id
+            if aiming_elsewhere:
+                stale.people([person.id])  # its profile's targets are part of the plan
             db.session.commit()
             if aiming_elsewhere:  # the future role's profile is part of the plan
                 jobs.enqueue("plans.summarise", person.id)

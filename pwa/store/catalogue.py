@@ -12,6 +12,7 @@ from engine import people as people_rules
 from engine.errors import N_, InvalidInput, NotFound
 from pwa.extensions import db
 from pwa.models import CompetencyIdentity, Item, ItemCompetency, ItemRevision, Person, Role
+from pwa.store import stale
 
 
 def _current_join() -> Any:
@@ -167,6 +168,7 @@ def save(organisation_id: int, data: dict[str, Any], *, item: Item | None = None
     revision_row.competencies = identities
     db.session.add(revision_row)
     db.session.flush()
+    stale.organisation(organisation_id)  # any plan there may want it, or hold it
     return revision_row
 
 
@@ -194,10 +196,13 @@ def retire(item: Item, now: datetime) -> None:
     """Take an item out of the catalogue; history and existing plans keep it, marked."""
     if item.retired_at is None:
         item.retired_at = now
+        stale.organisation(item.organisation_id)
 
 
 def restore(item: Item) -> None:
-    item.retired_at = None
+    if item.retired_at is not None:
+        item.retired_at = None
+        stale.organisation(item.organisation_id)
 
 
 def _new_key(organisation_id: int, title: str) -> str:

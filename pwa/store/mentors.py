@@ -33,6 +33,7 @@ from pwa.models import (
     Role,
 )
 from pwa.store import assessment, plans, profiles
+from pwa.store import gaps as uncovered
 from pwa.store.batch import Batch, SeenRequest
 
 # What a person rated, and what their role needs -----------------------------------------
@@ -429,8 +430,9 @@ def reassign(organisation_id: int, now: datetime) -> int:
     """Suggest mentors for the organisation's uncovered gaps again; returns how many.
 
     Each learner who allows suggestions contributes the gaps their plan finds no
-    item for, less those a request of theirs already holds a place for, with the
-    languages they can learn in (:func:`learner_languages`).
+    item for (as kept in ``uncovered_gaps``: :mod:`pwa.store.gaps`), less those a
+    request of theirs already holds a place for, with the languages they can learn in
+    (:func:`learner_languages`).
     """
 
     people = list(db.session.scalars(select(Person).where(
@@ -450,17 +452,17 @@ def reassign(organisation_id: int, now: datetime) -> int:
         .where(Person.organisation_id == organisation_id,
                MentorRequest.status.in_(rules.HOLDING)))}
     offered = _offered(offers)
-    published = {role.id: profiles.current(role) for role in db.session.scalars(
-        select(Role).where(Role.organisation_id == organisation_id))}  # once, not per plan
-    gaps = []
-    for p in people:
-        if p.id in off:
-            continue
-        languages, own = _gap_languages(learner_languages(p, offers.get(p.id), said.get(p.id)))
-        for u in plans.built(p, published).uncovered:
-            if (p.id, u.competency) not in holding:
-                gaps.append(rules.Gap(p.id, u.competency, p.role.slug, p.site, languages, own))
     by_id = {p.id: p for p in people}
+    spoken: dict[int, tuple[frozenset[str], str]] = {}
+    gaps = []
+    for pid, key in uncovered.of_organisation(organisation_id):  # the read model
+        p = by_id.get(pid)
+        if p is None or pid in off or (pid, key) in holding:
+            continue
+        if pid not in spoken:
+            spoken[pid] = _gap_languages(learner_languages(p, offers.get(pid), said.get(pid)))
+        languages, own = spoken[pid]
+        gaps.append(rules.Gap(pid, key, p.role.slug, p.site, languages, own))
     mentors = [rules.Mentor(o.person_id, frozenset(offered.get(o.person_id, [])), o.capacity,
                             o.load, frozenset(map(rules.language, o.languages)),
                             by_id[o.person_id].role.slug, by_id[o.person_id].site,

@@ -17,6 +17,7 @@ from engine import profiles as rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import CompetencyIdentity, Feedback, Person, ProfileVersion, Role, VersionCompetency
+from pwa.store import stale
 from pwa.store.people import authors, require_author
 
 
@@ -151,6 +152,7 @@ def publish(v: ProfileVersion, summary: str, *, expected_revision: int, author: 
     v.published_at = now
     v.published_by_id = author.id
     v.revision += 1
+    stale.role(v.role_id)  # its people's uncovered gaps, refreshed before this commits
 
 
 def discard_draft(v: ProfileVersion, author: Person) -> None:

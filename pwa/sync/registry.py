@@ -45,6 +45,7 @@ from pwa.store import (
     releases,
     reminders,
     sessions,
+    stale,
 )
 from pwa.store.batch import Batch
 from pwa.sync import events, quarantine
@@ -147,6 +148,16 @@ def fit_practice(person: Person) -> Job:
     return Job("practice.fit", (person.organisation_id,))
 
 
+def gaps_again(apply: Callable[[Person, list[tuple[rules.Event[D], P]]], None]
+               ) -> Callable[[Person, list[tuple[rules.Event[D], P]]], None]:
+    """``apply``, and the person's uncovered gaps refreshed before the sync commits (once
+    however many of the batch's types changed the plan: ``pwa.store.gaps``)."""
+    def applied(person: Person, planned: list[tuple[rules.Event[D], P]]) -> None:
+        apply(person, planned)
+        stale.people([person.id])
+    return applied
+
+
 def plan_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """The plan's part of the bundle, its reasons in the person's language."""
     return plans.bootstrap_part(person, bundle, translate)
@@ -169,29 +180,31 @@ def registry() -> Registry:
     mentors_again = (assign_mentors,)
     # The plan is made of the learner's latest ratings and plan rows (settings, goals, own
     # items, accepted suggestions, choices): a type that writes one of them summarises it
-    # again. Submissions, feedback, suggestions sent and mentoring are not in it.
+    # again, and refreshes the learner's uncovered gaps in its own transaction.
+    # Submissions, feedback, suggestions sent and mentoring are not in it.
     plan_again = (summarise_plan,)
     r.event("rating.set", assessment_rules.rating_data, assessment.check_rating,
-            assessment.apply_ratings, jobs=(*mentors_again, *plan_again))
+            gaps_again(assessment.apply_ratings), jobs=(*mentors_again, *plan_again))
     r.event("assessment.submitted", assessment_rules.submitted_data,
             assessment.check_submission, assessment.apply_submissions)
     r.event("feedback.created", feedback_rules.created_data, feedback.check_created,
             feedback.apply_created)
     # Applied in this order: own items and accepted suggestions before the changes naming them.
     r.event("plan.settings.changed", plan_rules.settings_data, plans.check_settings,
-            plans.apply_settings, jobs=(*mentors_again, *plan_again))
-    r.event("plan.goal.added", plan_rules.goal_data, plans.check_goal, plans.apply_goals_added,
-            jobs=plan_again)
+            gaps_again(plans.apply_settings), jobs=(*mentors_again, *plan_again))
+    r.event("plan.goal.added", plan_rules.goal_data, plans.check_goal,
+            gaps_again(plans.apply_goals_added), jobs=plan_again)
     r.event("plan.goal.removed", plan_rules.goal_data, plans.check_goal,
-            plans.apply_goals_removed, jobs=plan_again)
+            gaps_again(plans.apply_goals_removed), jobs=plan_again)
     r.event("plan.item.added", plan_rules.own_item_data, plans.check_own_item,
-            plans.apply_own_items, jobs=plan_again)
+            gaps_again(plans.apply_own_items), jobs=plan_again)
     r.event("plan.suggestion.sent", plan_rules.suggestion_sent_data,
             plans.check_suggestion_sent, plans.apply_suggestions_sent)
     r.event("plan.suggestion.answered", plan_rules.suggestion_answered_data,
-            plans.check_suggestion_answered, plans.apply_suggestions_answered, jobs=plan_again)
+            plans.check_suggestion_answered, gaps_again(plans.apply_suggestions_answered),
+            jobs=plan_again)
     r.event("plan.item.changed", plan_rules.changed_data, plans.check_changed,
-            plans.apply_changed, jobs=plan_again)
+            gaps_again(plans.apply_changed), jobs=plan_again)
 
     # Offers before the requests to them, requests before their answers and ends.
     r.event("mentor.offer.changed", mentor_rules.offer_data, mentors.check_offer,
@@ -248,6 +261,9 @@ def registry() -> Registry:
     # The size of the person's plan, kept for the reports: computed from the rows above,
     # whose parts of the export say what it is made of.
     r.personal_data("plan_summaries")
+    # The gaps of the person's plan no item covers, kept for the mentor assignment: its
+    # part of the export is the plan's rows and ratings above, which it is computed from.
+    r.personal_data("uncovered_gaps")
     r.personal_data("plan_suggestions", export=plans.export_suggestions,
                     forget=plans.forget_sent_suggestions,
                     title=N_("Suggestions you received and sent"))

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
+import time
+import uuid
+
 import pytest
 import sqlalchemy as sa
-from flask import Blueprint
+from flask import Blueprint, current_app
 from redis import Redis
 from rq import Queue, SimpleWorker
 
@@ -82,14 +88,15 @@ def test_with_redis_the_job_goes_to_rq_and_a_worker_runs_it(app_factory, org, ap
     redis = Redis.from_url(REDIS)
     redis.ping()  # the local Redis must be there: without it this test fails, never skips
     publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER)
-    queued = app_factory(REDIS_URL=REDIS)
-    queue = Queue(jobs.QUEUE, connection=redis)
-    queue.empty()
+    name = own_queue()
+    queued = app_factory(REDIS_URL=REDIS, SKILLPATH_JOBS_QUEUE=name)
+    queue = Queue(name, connection=redis)
     picker(queued, "Marcus Johnson", rate(4), offer())
     picker(queued, "Lucia Fernandez", rate(2))
     assert suggestions(app) == [] and summarised(app) == set()  # waiting for a worker
-    # Per sync that changed them: the mentors assigned again, the learner's plan summarised.
-    assert queue.count == 4
+    # Per sync that changed them, the learner's plan summarised; the organisation's
+    # mentors assigned again once, since the first sync's assignment still waits.
+    assert queue.count == 3
     with queued.app_context():
         org_id = db.session.scalar(sa.select(Organisation.id))
         SimpleWorker([queue], connection=redis).work(burst=True)
@@ -159,3 +166,160 @@ def test_a_burst_of_requests_within_the_delay_runs_the_job_once(app_factory, mon
     assert jobs._runner(app).settle(10)
     assert RAN == [7, 8]
     assert time.monotonic() - started >= 1.5
+
+
+def own_queue() -> str:
+    """A queue (and waiting keys) of the test's own: other runs share this Redis database."""
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def rq_app(app_factory):
+    """An app whose jobs go to a queue of this test's own, and that queue; emptied after."""
+    redis = Redis.from_url(REDIS)
+    redis.ping()
+    name = own_queue()
+    app = app_factory(REDIS_URL=REDIS, SKILLPATH_JOBS_QUEUE=name)
+    queue = Queue(name, connection=redis)
+    yield app, queue
+    queue.empty()
+    for key in redis.scan_iter(f"skillpath:jobs:{name}:*"):
+        redis.delete(key)
+
+
+def ask(app, name, *args, times=1):
+    with app.app_context():
+        for _ in range(times):
+            jobs.enqueue(name, *args)
+
+
+def work(app, queue):
+    with app.app_context():
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+def test_on_rq_a_thousand_asks_for_the_same_job_queue_one(rq_app, monkeypatch):
+    app, queue = rq_app
+    monkeypatch.setitem(jobs.JOBS, "test.note", "tests.pwa.test_jobs:note")
+    errors = []
+
+    def asker():
+        try:
+            ask(app, "test.note", 5, times=250)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=asker) for _ in range(4)]  # racing each other
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    ask(app, "test.note", 6)  # other arguments: another job
+    assert queue.count == 2
+    key = jobs.waiting_key(queue.name, "test.note", (5,))
+    assert 0 < queue.connection.ttl(key) <= 900  # it expires
+    RAN.clear()
+    work(app, queue)
+    assert sorted(RAN) == [5, 6]
+    assert queue.connection.exists(key) == 0  # started: no longer waiting
+    ask(app, "test.note", 5)
+    assert queue.count == 1
+
+
+ASKED_WHILE_RUNNING: list[int] = []
+
+
+def ask_while_running(value):
+    """A job during whose run (after it read its data) five changes ask for it again."""
+    ASKED_WHILE_RUNNING.append(value)
+    if len(ASKED_WHILE_RUNNING) == 1:
+        for _ in range(5):
+            jobs.enqueue("test.again", value)
+        assert Queue(current_app.config["SKILLPATH_JOBS_QUEUE"],
+                     connection=Redis.from_url(REDIS)).count == 1
+
+
+def test_on_rq_asks_while_the_job_runs_queue_exactly_one_more_run(rq_app, monkeypatch):
+    app, queue = rq_app
+    monkeypatch.setitem(jobs.JOBS, "test.again", "tests.pwa.test_jobs:ask_while_running")
+    ASKED_WHILE_RUNNING.clear()
+    ask(app, "test.again", 1, times=3)
+    assert queue.count == 1
+    work(app, queue)
+    assert ASKED_WHILE_RUNNING == [1, 1]  # the run, and the one more it was asked for
+    assert queue.count == 0
+
+
+def test_a_worker_killed_mid_job_or_an_asker_killed_mid_ask_blocks_nothing(rq_app,
+                                                                          monkeypatch):
+    from rq.job import JobStatus
+
+    app, queue = rq_app
+    monkeypatch.setitem(jobs.JOBS, "test.note", "tests.pwa.test_jobs:note")
+    connection = queue.connection
+    key = jobs.waiting_key(queue.name, "test.note", (9,))
+    # A worker took the job and was killed before it started it: the job is marked
+    # started (rq does so as it takes it) and gone from the queue, the key still set.
+    ask(app, "test.note", 9)
+    job = queue.jobs[0]
+    queue.remove(job)
+    job.set_status(JobStatus.STARTED)
+    assert connection.exists(key) == 1
+    ask(app, "test.note", 9)
+    assert queue.count == 1  # queued again at once, not after the key's expiry
+    queue.empty()  # an operator emptied the queue: its jobs are gone, the key is not
+    ask(app, "test.note", 9)
+    assert queue.count == 1
+    queue.empty()
+    # A process set the key and died before it queued the job: within the seconds an
+    # ask takes the key still counts as one being queued; after them it blocks nothing.
+    connection.set(key, f"test_note-dead {time.time():.3f}", ex=900)
+    ask(app, "test.note", 9)
+    assert queue.count == 0
+    connection.set(key, f"test_note-dead {time.time() - 60:.3f}", ex=900)
+    ask(app, "test.note", 9)
+    assert queue.count == 1
+    # And whatever is left, the key expires.
+    queue.empty()
+    connection.delete(key)
+    app.config["SKILLPATH_JOBS_WAITING_SECONDS"] = 1  # the expiry is the app's setting
+    ask(app, "test.note", 9)
+    assert 0 < connection.ttl(key) <= 1
+    queue.empty()
+    time.sleep(1.2)
+    assert connection.exists(key) == 0
+
+
+FAILED: list[int] = []
+
+
+def fail(value):
+    FAILED.append(value)
+    raise RuntimeError("the job failed")
+
+
+def test_a_failed_job_is_tried_again_later_and_every_run_logs_its_duration(
+        rq_app, monkeypatch, caplog):
+    from rq.registry import ScheduledJobRegistry
+
+    app, queue = rq_app
+    monkeypatch.setitem(jobs.JOBS, "test.fail", "tests.pwa.test_jobs:fail")
+    monkeypatch.setitem(jobs.JOBS, "test.note", "tests.pwa.test_jobs:note")
+    FAILED.clear()
+    # The migrations' logging set-up disables the loggers that existed before it ran.
+    monkeypatch.setattr(logging.getLogger("pwa.jobs"), "disabled", False)
+    caplog.set_level(logging.INFO, logger="pwa.jobs")
+    ask(app, "test.fail", 4)
+    ask(app, "test.note", 3)
+    job = next(j for j in queue.jobs if j.args[0] == "test.fail")
+    assert job.retries_left == 3 and job.retry_intervals == jobs.RETRY_SECONDS
+    work(app, queue)
+    assert FAILED == [4]
+    job.refresh()
+    assert job.retries_left == 2
+    assert job.id in ScheduledJobRegistry(queue=queue)  # due again in RETRY_SECONDS[0]
+    lines = [r.getMessage() for r in caplog.records if r.name == "pwa.jobs"]
+    assert any(re.fullmatch(r"job test\.note\(3,\) took \d+\.\d{3} s", m) for m in lines)
+    assert any(re.fullmatch(r"job test\.fail\(4,\) failed after \d+\.\d{3} s", m)
+               for m in lines)

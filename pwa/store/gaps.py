@@ -1,0 +1,105 @@
+"""Each learner's uncovered gaps, kept as a read model (``uncovered_gaps``).
+
+What no suitable item covers comes out of the whole plan (ratings, both profiles,
+the catalogue, the learner's choices and goals), which only the rules in Python can
+build. Building every learner's plan each time the mentors are assigned took
+seconds per thousand people; so whatever changes a plan's input marks whose
+gaps it moved (``pwa.store.stale``) and, before that transaction commits, their
+plans are built once and their rows replaced: the assignment reads rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import delete, event, insert, or_, select
+from sqlalchemy.orm import Session
+
+from engine import plan as rules
+from pwa.extensions import db
+from pwa.models import Person, UncoveredGap
+from pwa.store import plans, profiles, stale
+
+BATCH = 500  # people whose rows are replaced per statement
+
+
+def _rows(person: Person, published: dict[int, Any]) -> list[dict[str, Any]]:
+    plan = rules.build(plans.gather(person, published=published).inputs)  # plans.built
+    return [{"person_id": person.id, "competency": u.competency, "level": u.level,
+             "needed": u.needed} for u in plan.uncovered]
+
+
+def refresh(person_ids: Iterable[int]) -> int:
+    """Build these people's plans and replace their rows; returns how many people.
+
+    People gone meanwhile (a deleted account) are skipped. The caller commits.
+    """
+    ids = sorted(set(person_ids))
+    count = 0
+    published: dict[int, Any] = {}  # each role's current version, read once
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        people = db.session.scalars(select(Person).where(Person.id.in_(chunk))
+                                   .order_by(Person.id)).all()
+        rows: list[dict[str, Any]] = []
+        for p in people:
+            for role in (p.role, p.future_role):
+                if role is not None and role.id not in published:
+                    published[role.id] = profiles.current(role)
+            rows += _rows(p, published)
+        db.session.execute(delete(UncoveredGap).where(UncoveredGap.person_id.in_(chunk)))
+        if rows:
+            db.session.execute(insert(UncoveredGap), rows)
+        count += len(people)
+    return count
+
+
+def refresh_organisation(organisation_id: int) -> int:
+    """Refresh everyone in the organisation (the command that fills the table)."""
+    return refresh(db.session.scalars(select(Person.id).where(
+        Person.organisation_id == organisation_id)))
+
+
+def refresh_marked() -> int:
+    """Refresh whoever this transaction's changes marked (``pwa.store.stale``), once each."""
+    marks = db.session.info.pop(stale.KEY, None)
+    if not marks or not any(marks.values()):
+        return 0
+    ids = set(marks["people"])
+    if marks["roles"]:
+        ids |= set(db.session.scalars(select(Person.id).where(or_(
+            Person.role_id.in_(marks["roles"]), Person.future_role_id.in_(marks["roles"])))))
+    if marks["organisations"]:
+        ids |= set(db.session.scalars(select(Person.id).where(
+            Person.organisation_id.in_(marks["organisations"]))))
+    return refresh(ids)
+
+
+def of_organisation(organisation_id: int) -> list[tuple[int, str]]:
+    """(learner, competency) of every uncovered gap in the organisation, as of now."""
+    refresh_marked()
+    return [(pid, key) for pid, key in db.session.execute(
+        select(UncoveredGap.person_id, UncoveredGap.competency)
+        .join(Person, Person.id == UncoveredGap.person_id)
+        .where(Person.organisation_id == organisation_id)
+        .order_by(UncoveredGap.person_id, UncoveredGap.competency))]
+
+
+def _before_commit(session: Session) -> None:
+    if session.info.get(stale.KEY):
+        refresh_marked()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(stale.KEY, None)  # what was marked was never written
+
+
+def init_app(app: Flask) -> None:
+    """Refresh the marked rows in every transaction of the app's session, before it commits."""
+    session_class = db.session.session_factory.class_
+    if not event.contains(session_class, "before_commit", _before_commit):
+        event.listen(session_class, "before_commit", _before_commit)
+        event.listen(session_class, "after_rollback", _after_rollback)
+
