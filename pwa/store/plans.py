@@ -547,28 +547,39 @@ def apply_changed(person: Person,
 
 def _at_ties(person: Person, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``rows`` (in time order) with the last for each item that ties with the stored choice
-    replaced by the change at that instant with the highest id, read from the event log
-    (which holds this batch's events too)."""
-    last = {(r["item"], r["competency"]): r for r in rows}
+    replaced by the change at that instant applied last."""
+    won = _applied_last(person, PlanChoice, ["item", "competency"], rows,
+                        ("plan.item.changed",))
+    return rows + [dict(row, state=RESTORED if data["state"] == "restored" else data["state"],
+                        position=data["position"]) for row, (_, data) in won]
+
+
+def _applied_last(person: Person, model: Any, keys: list[str], rows: list[dict[str, Any]],
+                  types: tuple[str, ...]) -> list[tuple[dict[str, Any], tuple[str, Any]]]:
+    """For each key whose last row in ``rows`` happened at the same instant as the stored
+    row: that row and the event of ``types`` at that instant applied last (the later type
+    in ``types``, then the higher id), read from the event log, which holds this batch's
+    events too. At one instant the order of arrival then decides nothing."""
+    last = {tuple(r[k] for k in keys): r for r in rows}
+    columns = [getattr(model, k) for k in keys]
+    which = tuple_(*columns).in_(list(last)) if len(columns) > 1 else \
+        columns[0].in_([key[0] for key in last])
     stored = db.session.execute(
-        select(PlanChoice.item, PlanChoice.competency, PlanChoice.occurred_at)
-        .where(PlanChoice.person_id == person.id,
-               tuple_(PlanChoice.item, PlanChoice.competency).in_(list(last))))
-    tied = {(item, competency): at for item, competency, at in stored
-            if last[(item, competency)]["occurred_at"] == at}
+        select(*columns, model.occurred_at).where(model.person_id == person.id, which))
+    tied = {tuple(key): at for *key, at in stored if last[tuple(key)]["occurred_at"] == at}
     if not tied:
-        return rows
-    winners: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
-    for event_id, at, data in db.session.execute(
-            select(Event.id, Event.occurred_at, Event.data)
-            .where(Event.person_id == person.id, Event.type == "plan.item.changed",
+        return []
+    rank = {t: n for n, t in enumerate(types)}
+    winners: dict[tuple[Any, ...], tuple[tuple[int, str], str, Any]] = {}
+    for event_id, type_, at, data in db.session.execute(
+            select(Event.id, Event.type, Event.occurred_at, Event.data)
+            .where(Event.person_id == person.id, Event.type.in_(types),
                    Event.occurred_at.in_(set(tied.values())))):
-        key = (data["item"], data["competency"])
-        if tied.get(key) == at and event_id > winners.get(key, ("", {}))[0]:
-            winners[key] = (event_id, data)
-    return rows + [dict(last[key], state=RESTORED if data["state"] == "restored"
-                        else data["state"], position=data["position"])
-                   for key, (_, data) in winners.items()]
+        key = tuple(data[k] for k in keys)
+        order = (rank[type_], event_id)
+        if tied.get(key) == at and (key not in winners or order > winners[key][0]):
+            winners[key] = (order, type_, data)
+    return [(last[key], (type_, data)) for key, (_, type_, data) in winners.items()]
 
 
 Goals = list[tuple[sync_rules.Event[rules.GoalData], None]]
@@ -583,9 +594,14 @@ def apply_goals_removed(person: Person, planned: Goals) -> None:
 
 
 def _apply_goals(person: Person, planned: Goals, *, wanted: bool) -> None:
-    _latest_wins(PlanGoal, [{"person_id": person.id, "competency": e.data.competency,
-                             "wanted": wanted, "occurred_at": e.occurred_at}
-                            for e, _ in planned],
+    """The latest goal event of each competency wins; at one instant a removal comes after
+    an addition (the registry's order), then the higher id, whichever arrived first."""
+    rows = [{"person_id": person.id, "competency": e.data.competency, "wanted": wanted,
+             "occurred_at": e.occurred_at} for e, _ in planned]
+    won = _applied_last(person, PlanGoal, ["competency"], rows,
+                        ("plan.goal.added", "plan.goal.removed"))
+    rows += [dict(row, wanted=type_ == "plan.goal.added") for row, (type_, _) in won]
+    _latest_wins(PlanGoal, rows,
                  ["person_id", "competency"], ["wanted", "occurred_at"])
 
 

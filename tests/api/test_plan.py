@@ -358,6 +358,25 @@ def test_changes_at_the_same_instant_are_applied_by_id_whatever_arrives_first(ap
     assert the_plan(api)["lines"][0]["item"] == line["item"]
 
 
+def test_a_goal_added_and_removed_at_the_same_instant_is_removed_whatever_arrives_first(
+        app, org):
+    """At one instant a goal is added before it is removed (the registry's order), and two
+    events of one type are applied by id: whichever batch arrives first."""
+    api = learner(app)
+    added, removed = (event(f"plan.goal.{what}", {"competency": "greet"})
+                      for what in ("added", "removed"))
+    added["id"], removed["id"] = "ffffffff-0000-4000-8000-00000000000c", \
+        "00000000-0000-4000-8000-00000000000c"  # the removal sorts first by id
+    sync(api, removed)
+    sync(api, added)  # arrives last, applied first
+    assert the_plan(api)["goals"] == []
+    again = event("plan.goal.added", {"competency": "tills"})
+    sync(api, again)
+    sync(api, {**event("plan.goal.removed", {"competency": "tills"}),
+               "occurred_at": again["occurred_at"]})
+    assert the_plan(api)["goals"] == []
+
+
 def test_a_suggestion_accepted_at_the_same_instant_as_a_change_comes_before_it(app, org):
     """At one instant a suggestion is answered before a change (the registry's order),
     whichever arrives first: the accepting does not undo the learner's own change."""
