@@ -69,6 +69,7 @@ from pwa.models import (
     LessonCompletion,
     Organisation,
     PlanChoice,
+    PlanGoal,
     PlanSettings,
     PracticeCard,
     PracticeReview,
@@ -91,8 +92,8 @@ from tests.factories import (
 )
 
 AT_LEAST = 10_000  # distinct events one run must send
-EXAMPLES, STEPS = 17, 30
-WORK = (20, 60)  # events a phone makes in one spell offline
+EXAMPLES, STEPS = 20, 30
+WORK = (30, 60)  # events a phone makes in one spell offline
 BATCH = 100  # the phone's batch size (BATCH in static/js/data/sync.js)
 WINDOW_SLOTS = 10 * 24  # valid events happen in ten days from RECENT_MORNING, each on
 SLOT = timedelta(hours=1)  # an hour: many happen at the same instant as another
@@ -227,7 +228,7 @@ DEATHS: dict[str, Callable[[], AbstractContextManager[Any]]] = {
 # What goes wrong around one batch, as often as it is listed.
 FAULTS = ("none",) * 5 + ("answer lost",) * 3 + ("restart after",) + tuple(DEATHS)
 
-VALID = ("rating",) * 3 + ("review",) * 6 + ("choice",) * 2 + ("settings", "feedback",
+VALID = ("rating",) * 3 + ("review",) * 6 + ("choice",) * 2 + ("goal", "settings", "feedback",
                                                                 "completed")
 BROKEN = {  # kind -> the refusal code it must be quarantined with
     "level": "invalid_level", "competency": "unknown_competency", "version": "unknown_version",
@@ -337,6 +338,9 @@ class SyncFaults(RuleBasedStateMachine):
             type_, data = "plan.item.changed", {
                 "item": item, "competency": competency, "state": state,
                 "position": rng.randrange(5) if state == "pinned" else None}
+        elif kind == "goal":
+            type_, data = rng.choice(["plan.goal.added", "plan.goal.removed"]), {
+                "competency": rng.choice(["greet", "tills"])}
         elif kind == "settings":
             type_, data = "plan.settings.changed", {
                 "weekly_minutes": rng.choice([30, 60, 90]),
@@ -616,6 +620,8 @@ def read_models(person: int) -> dict[str, Any]:
                       PracticeCard.step, PracticeCard.stability, PracticeCard.difficulty,
                       PracticeCard.due, PracticeCard.last_review, PracticeCard.reps,
                       PracticeCard.lapses, where=PracticeCard.person_id == person),
+        "goals": rows(PlanGoal.competency, PlanGoal.wanted, PlanGoal.occurred_at,
+                      where=PlanGoal.person_id == person),
         "choices": rows(PlanChoice.item, PlanChoice.competency, PlanChoice.state,
                         PlanChoice.position, PlanChoice.origin, PlanChoice.occurred_at,
                         where=PlanChoice.person_id == person),
