@@ -1,11 +1,11 @@
 """Sync under faults: a stateful machine of phones, a flaky network and a server that dies.
 
 One or two learners, each with one or two phones, work offline: ratings, practice
-answers, plan choices, settings, feedback and completed lessons, some of them broken
+answers, plan choices and goals, settings, feedback and completed lessons, some broken
 in a way the server must refuse (a level of 7, a clock set to 1970, an answer the
 lesson judges otherwise, an event naming another person, ...), and some reusing an id
-another event already has. The phones' clocks are off by hours or days, and each
-phone's events are dated anywhere in the same ten days, on a quarter-hour grid, so
+another event already has. The phones' clocks are off by hours or days; each spell
+offline stamps its events with a few whole hours anywhere in the same ten days, so
 most batches are late for something another phone synced before and many events
 happened at the same instant as another. Then, in the order hypothesis picks, phones
 send batches: a random part of the outbox in a random order, some events twice, and
@@ -23,7 +23,7 @@ once, for the learner whose copy arrived first, or in the quarantine with the re
 the model expects, once for each time it arrived; nothing is doubled in the read
 models; and every answer said exactly that. At the end of each run every phone syncs
 what it still holds, and the read models (latest ratings, the rating history,
-practice answers and each question's FSRS state, plan choices, settings, feedback,
+practice answers and each question's FSRS state, plan choices and goals, settings, feedback,
 completed lessons) must equal what the same accepted events give when applied once
 each, in ``occurred_at`` order, to a twin learner; the FSRS states must also equal the
 engine's own replay of each question's answers, and the latest ratings the latest by
