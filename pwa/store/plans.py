@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, tuple_, update
 
 from engine import plan as rules
 from engine import sync as sync_rules
@@ -508,15 +508,17 @@ def check_suggestion_answered(batch: Batch,
 # Applying them, in bulk; the last to happen wins -----------------------------------------
 
 def _latest_wins(model: Any, rows: list[dict[str, Any]], keys: list[str],
-                 columns: Iterable[str]) -> None:
-    """Insert or update each row, unless what is stored happened later."""
+                 columns: Iterable[str], *, ties: bool = True) -> None:
+    """Insert or update each row, unless what is stored happened later (or, when ``ties``
+    is False, at the same instant: a type applied before the one that wrote it)."""
     unique = list({tuple(r[k] for k in keys): r for r in rows}.values())  # rows come in time order
     if not unique:
         return
     statement = dialect_insert(model)
+    stored, new = model.__table__.c.occurred_at, statement.excluded.occurred_at
     statement = statement.on_conflict_do_update(
         index_elements=keys, set_={c: statement.excluded[c] for c in columns},
-        where=model.__table__.c.occurred_at <= statement.excluded.occurred_at)
+        where=stored <= new if ties else stored < new)
     db.session.execute(statement, unique)
 
 
@@ -531,8 +533,53 @@ def _choice_rows(person: Person,
 
 def apply_changed(person: Person,
                   planned: list[tuple[sync_rules.Event[rules.ChangedData], None]]) -> None:
-    _latest_wins(PlanChoice, _choice_rows(person, planned), ["person_id", "item", "competency"],
-                 ["state", "position", "occurred_at"])
+    """Each item's latest change wins; at one instant, the change with the higher id.
+
+    A change at the same instant as the stored choice (the phone's clock counts in
+    seconds; another phone's change synced first) is judged against the changes at that
+    instant in the event log, so whichever arrives first, the choice is the one applying
+    them in order gives. The other types that write a choice (own items, accepted
+    suggestions) come before changes at one instant: a change at the same instant wins.
+    """
+    _latest_wins(PlanChoice, _at_ties(person, _choice_rows(person, planned)),
+                 ["person_id", "item", "competency"], ["state", "position", "occurred_at"])
+
+
+def _at_ties(person: Person, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (in time order) with the last for each item that ties with the stored choice
+    replaced by the change at that instant applied last."""
+    won = _applied_last(person, PlanChoice, ["item", "competency"], rows,
+                        ("plan.item.changed",))
+    return rows + [dict(row, state=RESTORED if data["state"] == "restored" else data["state"],
+                        position=data["position"]) for row, (_, data) in won]
+
+
+def _applied_last(person: Person, model: Any, keys: list[str], rows: list[dict[str, Any]],
+                  types: tuple[str, ...]) -> list[tuple[dict[str, Any], tuple[str, Any]]]:
+    """For each key whose last row in ``rows`` happened at the same instant as the stored
+    row: that row and the event of ``types`` at that instant applied last (the later type
+    in ``types``, then the higher id), read from the event log, which holds this batch's
+    events too. At one instant the order of arrival then decides nothing."""
+    last = {tuple(r[k] for k in keys): r for r in rows}
+    columns = [getattr(model, k) for k in keys]
+    which = tuple_(*columns).in_(list(last)) if len(columns) > 1 else \
+        columns[0].in_([key[0] for key in last])
+    stored = db.session.execute(
+        select(*columns, model.occurred_at).where(model.person_id == person.id, which))
+    tied = {tuple(key): at for *key, at in stored if last[tuple(key)]["occurred_at"] == at}
+    if not tied:
+        return []
+    rank = {t: n for n, t in enumerate(types)}
+    winners: dict[tuple[Any, ...], tuple[tuple[int, str], str, Any]] = {}
+    for event_id, type_, at, data in db.session.execute(
+            select(Event.id, Event.type, Event.occurred_at, Event.data)
+            .where(Event.person_id == person.id, Event.type.in_(types),
+                   Event.occurred_at.in_(set(tied.values())))):
+        key = tuple(data[k] for k in keys)
+        order = (rank[type_], event_id)
+        if tied.get(key) == at and (key not in winners or order > winners[key][0]):
+            winners[key] = (order, type_, data)
+    return [(last[key], (type_, data)) for key, (_, type_, data) in winners.items()]
 
 
 Goals = list[tuple[sync_rules.Event[rules.GoalData], None]]
@@ -547,9 +594,14 @@ def apply_goals_removed(person: Person, planned: Goals) -> None:
 
 
 def _apply_goals(person: Person, planned: Goals, *, wanted: bool) -> None:
-    _latest_wins(PlanGoal, [{"person_id": person.id, "competency": e.data.competency,
-                             "wanted": wanted, "occurred_at": e.occurred_at}
-                            for e, _ in planned],
+    """The latest goal event of each competency wins; at one instant a removal comes after
+    an addition (the registry's order), then the higher id, whichever arrived first."""
+    rows = [{"person_id": person.id, "competency": e.data.competency, "wanted": wanted,
+             "occurred_at": e.occurred_at} for e, _ in planned]
+    won = _applied_last(person, PlanGoal, ["competency"], rows,
+                        ("plan.goal.added", "plan.goal.removed"))
+    rows += [dict(row, wanted=type_ == "plan.goal.added") for row, (type_, _) in won]
+    _latest_wins(PlanGoal, rows,
                  ["person_id", "competency"], ["wanted", "occurred_at"])
 
 
@@ -566,7 +618,7 @@ def apply_own_items(person: Person,
          "competency": e.data.competency, "state": rules.State.ACCEPTED.value,
          "position": None, "origin": "own", "suggestion_id": None,
          "occurred_at": e.occurred_at} for e, _ in planned],
-        ["person_id", "item", "competency"], ["state", "origin", "occurred_at"])
+        ["person_id", "item", "competency"], ["state", "origin", "occurred_at"], ties=False)
 
 
 def apply_settings(person: Person,
@@ -654,7 +706,7 @@ def apply_suggestions_answered(
              "state": rules.State.ACCEPTED.value, "position": None, "origin": "suggestion",
              "suggestion_id": e.data.id, "occurred_at": e.occurred_at}],
             ["person_id", "item", "competency"],
-            ["state", "position", "origin", "suggestion_id", "occurred_at"])
+            ["state", "position", "origin", "suggestion_id", "occurred_at"], ties=False)
 
 
 # The learner's data, exported and forgotten ----------------------------------------------

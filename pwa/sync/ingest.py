@@ -73,6 +73,12 @@ def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
     events = registry().events
     data_rules = registry().data_rules
 
+    # A later copy of an event in this batch, the same to the letter (a phone that put
+    # one event twice in a batch): it gets what its first copy gets.
+    copies: list[tuple[str, Any]] = []
+    # What refused the first copy of an id, and the stored event it conflicts with if any.
+    refusals: dict[str, tuple[rules.Refusal, Any]] = {}
+
     def refuse(raw: Any, refusal: rules.Refusal, event_id: str | None = None) -> None:
         result.refused.append((quarantine.keep(person, raw, refusal, now, event_id), refusal))
 
@@ -85,7 +91,7 @@ def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
         if event.id in first:
             earlier, earlier_raw = first[event.id]
             if _same(earlier, event):
-                result.duplicates.append(event.id)
+                copies.append((event.id, raw))
             else:
                 refuse({"sent": raw, "sent_before": earlier_raw}, CONFLICT, event.id)
             continue
@@ -99,6 +105,7 @@ def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
             planned.append((event, events[event.type].check(batch, event)))
         except rules.Refused as refused:
             refuse(first[event.id][1], refused.refusal)
+            refusals[event.id] = (refused.refusal, None)
     stored_now = _write(person, planned, now, result.jobs)
     # An id not stored now was stored before: a re-sent event (a duplicate), the same id
     # with another payload (a conflict), or, if it is someone else's, an id this device
@@ -111,19 +118,29 @@ def ingest(person: Person, raw_events: list[Any], now: datetime) -> Result:
         if event.id in stored_now:
             result.accepted.append(event.id)
         elif stored is None or stored.person_id != person.id:
-            refuse(first[event.id][1], rules.Refusal(
-                "id_taken", N_("This event id belongs to someone else's event.")))
+            refuse(first[event.id][1], TAKEN)
+            refusals[event.id] = (TAKEN, None)
         elif _same_as_stored(stored, event):
             result.duplicates.append(event.id)
         else:
             refuse({"sent": first[event.id][1], "stored": as_sent(stored)}, CONFLICT,
                    event.id)
+            refusals[event.id] = (CONFLICT, as_sent(stored))
+    for event_id, raw in copies:  # stored (now or before): a duplicate; else refused again
+        refused_first = refusals.get(event_id)
+        if refused_first is None:
+            result.duplicates.append(event_id)
+        elif refused_first[1] is None:
+            refuse(raw, refused_first[0])
+        else:
+            refuse({"sent": raw, "stored": refused_first[1]}, refused_first[0], event_id)
     position = {event.id: index for index, event in enumerate(checked)}
     result.accepted.sort(key=position.__getitem__)  # answer in the order they came
     result.duplicates.sort(key=position.__getitem__)
     return result
 
 
+TAKEN = rules.Refusal("id_taken", N_("This event id belongs to someone else's event."))
 CONFLICT = rules.Refusal("id_conflict", N_(
     "An event with this id was already saved with different content; the first one stands."))
 

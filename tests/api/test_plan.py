@@ -339,6 +339,63 @@ def test_a_plan_is_its_learners_alone(app, org):
     assert answer.status_code == 200
 
 
+def test_changes_at_the_same_instant_are_applied_by_id_whatever_arrives_first(app, org):
+    """Two phones changed one item in the same second: the higher id is applied last."""
+    api = learner(app)
+    line = the_plan(api)["lines"][0]
+    change = {"item": line["item"], "competency": "greet"}
+    low = event("plan.item.changed", {**change, "state": "done"})
+    high = event("plan.item.changed", {**change, "state": "dropped"})
+    low["id"], high["id"] = "00000000-0000-4000-8000-00000000000a", \
+        "ffffffff-0000-4000-8000-00000000000a"
+    sync(api, high)
+    sync(api, low)  # arrives last, applied first
+    with app.app_context():
+        assert db.session.scalar(sa.select(PlanChoice.state)) == "dropped"
+    later = event("plan.item.changed", {**change, "state": "restored"},
+                  MONDAY + timedelta(seconds=1))
+    sync(api, later)
+    assert the_plan(api)["lines"][0]["item"] == line["item"]
+
+
+def test_a_goal_added_and_removed_at_the_same_instant_is_removed_whatever_arrives_first(
+        app, org):
+    """At one instant a goal is added before it is removed (the registry's order), and two
+    events of one type are applied by id: whichever batch arrives first."""
+    api = learner(app)
+    added, removed = (event(f"plan.goal.{what}", {"competency": "greet"})
+                      for what in ("added", "removed"))
+    added["id"], removed["id"] = "ffffffff-0000-4000-8000-00000000000c", \
+        "00000000-0000-4000-8000-00000000000c"  # the removal sorts first by id
+    sync(api, removed)
+    sync(api, added)  # arrives last, applied first
+    assert the_plan(api)["goals"] == []
+    again = event("plan.goal.added", {"competency": "tills"})
+    sync(api, again)
+    sync(api, {**event("plan.goal.removed", {"competency": "tills"}),
+               "occurred_at": again["occurred_at"]})
+    assert the_plan(api)["goals"] == []
+
+
+def test_a_suggestion_accepted_at_the_same_instant_as_a_change_comes_before_it(app, org):
+    """At one instant a suggestion is answered before a change (the registry's order),
+    whichever arrives first: the accepting does not undo the learner's own change."""
+    api = learner(app)
+    grace = sign_in_as(app, "Grace Okafor")
+    book = add_item(app, "Greeting book", "book_study", "store-associate/greet")
+    sent = suggestion(ids(app)["Ana Ruiz"], item=f"c:{book}")
+    sync(grace, sent)
+    dropped = event("plan.item.changed", {"item": f"c:{book}", "competency": "greet",
+                                          "state": "dropped", "position": None})
+    accepted = event("plan.suggestion.answered", {"id": sent["data"]["id"],
+                                                  "answer": "accepted"})
+    sync(api, dropped)
+    sync(api, accepted)  # arrives last, applied first
+    with app.app_context():
+        assert db.session.scalar(sa.select(PlanChoice.state).where(
+            PlanChoice.item == f"c:{book}")) == "dropped"
+
+
 def test_an_item_added_and_changed_at_the_same_instant_is_added_first(app, org):
     api = learner(app)
     own = str(uuid.uuid4())

@@ -58,6 +58,27 @@ def test_the_same_event_twice_in_one_batch_is_stored_once(app, org):
     assert count(app, Rating) == 1
 
 
+def test_a_refused_event_twice_in_one_batch_is_refused_twice_never_called_a_duplicate(
+        app, org):
+    """Each copy gets what the first got: a copy of a refused event is not "already saved"."""
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    unknown = rating(3, competency="juggling")  # refused by its type's check, not its envelope
+    fine = rating(4)
+    answer = api.post("/api/v1/sync", {"events": [unknown, fine, unknown, fine]}).get_json()
+    assert answer["accepted"] == [fine["id"]] and answer["duplicates"] == [fine["id"]]
+    assert [(r["id"], r["code"]) for r in answer["refused"]] == \
+        [(unknown["id"], "unknown_competency")] * 2
+    with app.app_context():
+        kept = db.session.execute(sa.select(QuarantinedEvent.event_id, QuarantinedEvent.code))
+        assert sorted(kept) == [(unknown["id"], "unknown_competency")] * 2  # each try kept
+    # A copy of an event whose id another of Ana's events holds is refused with it, too.
+    changed = {**fine, "data": {**fine["data"], "level": 1}}
+    answer = api.post("/api/v1/sync", {"events": [changed, changed]}).get_json()
+    assert answer["duplicates"] == [] and \
+        [r["code"] for r in answer["refused"]] == ["id_conflict", "id_conflict"]
+
+
 def test_late_events_take_their_place_in_history(app, org):
     publish_profile(app)
     api = sign_in_as(app, "Ana Ruiz")
