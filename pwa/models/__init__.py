@@ -25,6 +25,7 @@ from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompe
 from pwa.models.push import Notification, PushDelivery, PushSubscription
 from pwa.models.releases import Release
 from pwa.models.reminders import ReminderSettings
+from pwa.models.roster import RosterUpload
 from pwa.models.sessions import Session, SessionData
 from pwa.models.sync import Event, QuarantinedEvent
 
@@ -65,6 +66,7 @@ __all__ = [
     "Rating",
     "Role",
     "RoleAuthor",
+    "RosterUpload",
     "Session",
     "SessionData",
     "UTCDateTime",
