@@ -6,7 +6,9 @@ Create Date: 2026-12-07 00:00:00
 
 Expand only: a nullable column, which code from before this revision never reads, its
 unique index per organisation (NULLs are distinct on both databases: people made by an
-invite have none), and a new table. Plain ALTER TABLE and CREATE INDEX on both
+invite have none), and a new table. Besides, an index on ``invites.created_by_id``:
+ending an account sets it to NULL, which without one reads every invite of a roster.
+Plain ALTER TABLE and CREATE INDEX on both
 databases: a batch copy of ``people`` would drop the table, and with it, through ON
 DELETE CASCADE, everything that belongs to a person.
 """
@@ -25,6 +27,7 @@ def upgrade():
     op.add_column('people', sa.Column('external_id', sa.String(length=64), nullable=True))
     op.create_index('ix_people_organisation_id_external_id', 'people',
                     ['organisation_id', 'external_id'], unique=True)
+    op.create_index('ix_invites_created_by_id', 'invites', ['created_by_id'], unique=False)
     op.create_table(
         'roster_uploads',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -51,5 +54,6 @@ def upgrade():
 
 def downgrade():
     op.drop_table('roster_uploads')
+    op.drop_index('ix_invites_created_by_id', table_name='invites')
     op.drop_index('ix_people_organisation_id_external_id', table_name='people')
     op.drop_column('people', 'external_id')

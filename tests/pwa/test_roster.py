@@ -3,14 +3,17 @@ files moving people and ending leavers as an account deletion does; the command.
 
 from __future__ import annotations
 
+import io
+import re
+
 import sqlalchemy as sa
 
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Invite, LatestRating, Person, Rating, RoleAuthor, Session
+from pwa.models import Invite, LatestRating, Person, Rating, RoleAuthor, RosterUpload, Session
 from pwa.store import invites, people, roster
 from pwa.sync.export import delete_person
-from tests.factories import Api, enrol, make_person, publish_profile, rate
+from tests.factories import Api, enrol, make_person, publish_profile, rate, sign_in_as, token
 
 HEADER = "name,role,site,external_id,future_role,language\n"
 FIRST = (HEADER
@@ -139,3 +142,85 @@ def test_the_command_refuses_a_file_that_is_not_utf8(org, runner, tmp_path):
     path.write_bytes(b"name,role,site,external_id\nZo\xeb,store-associate,Leeds,E1\n")
     answer = runner.invoke(args=["people", "import", str(path)])
     assert answer.exit_code != 0 and "Line 2 is not UTF-8 text." in answer.output
+
+
+# The L&D page -------------------------------------------------------------------------------
+
+def upload(admin, text, name="people.csv"):
+    """The form as a browser posts it, encoded here: the test client spools a body over
+    500 kB to a temporary file it never closes."""
+    page = admin.get("/admin/people").get_data(as_text=True)
+    boundary = "----roster-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+            f"{token(page)}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").encode() \
+        + text.encode("utf-8") + f"\r\n--{boundary}--\r\n".encode()
+    return admin.client.post("/admin/people", data=body,
+                             content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_ld_admin_uploads_previews_confirms_and_gets_the_qr_sheet_by_site(app, org):
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    answer = upload(admin, FIRST)
+    assert answer.status_code == 302
+    preview = admin.get(answer.headers["Location"])
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert re.search(r'id="count-create">2<', html) and re.search(r'id="count-errors">3<', html)
+    assert "Line 5, role</p><p>There is no role &#39;astronaut&#39;.</p>" in html
+    assert "Cy Lane" in html and count(app, Person) == 1  # nothing applied yet
+
+    digest = re.search(r'name="digest" type="hidden" value="([0-9a-f]{64})"', html).group(1)
+    sheet = admin.client.post(answer.headers["Location"], data={
+        "csrf_token": token(html), "digest": digest})
+    page = sheet.get_data(as_text=True)
+    assert sheet.status_code == 200
+    assert "2 new, 0 changed, 0 ended, 2 invited." in page
+    sites = re.findall(r'<h2 id="site-\d+" class="sheet-site">([^<]+)</h2>', page)
+    assert sites == ["Leeds", "York"]
+    assert page.count("<li class=\"invite-card\">") == 2
+    assert page.count('<svg role="img" aria-label="QR code of the invite link"') == 2
+    link = re.search(r'<p class="invite-link">(http://localhost/enrol/[^<]+)</p>', page).group(1)
+    with app.app_context():
+        assert invites.usable_invite(link.rsplit("/", 1)[1], clock.now()).person.site == "Leeds"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterUpload)) == 0
+    assert admin.get(answer.headers["Location"]).status_code == 404  # applied: gone
+
+    again = admin.get(upload(admin, FIRST).headers["Location"]).get_data(as_text=True)
+    assert "Nothing to do: everyone in the file is already as it says." in again
+
+
+def test_a_confirmation_applies_only_what_was_previewed(app, org):
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    where = upload(admin, FIRST).headers["Location"]
+    html = admin.get(where).get_data(as_text=True)
+    digest = re.search(r'name="digest" type="hidden" value="([0-9a-f]{64})"', html).group(1)
+    load(app, HEADER + "Ana Ruiz,store-associate,York,E1,,\n")  # someone else imported
+    answer = admin.client.post(where, data={"csrf_token": token(html), "digest": digest})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 409
+    assert "The people changed since the preview you confirmed." in page
+    assert re.search(r'id="count-change">1<', page) and "Changes: site" in page
+    assert roster_people(app)["E1"][2] == "York" and "E3" not in roster_people(app)
+
+
+def test_the_upload_takes_files_over_the_usual_limit_and_refuses_what_is_not_utf8(app, org):
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    big = HEADER.replace("\n", ",notes\n") + "".join(
+        f"P{n},store-associate,Leeds,X{n},,,{'n' * 120}\n" for n in range(9000))
+    assert len(big) > 1024 * 1024
+    assert upload(admin, big).status_code == 302
+    page = admin.get("/admin/people").get_data(as_text=True)
+    refused = admin.client.post("/admin/people", data={
+        "csrf_token": token(page), "file": (io.BytesIO(b"name\nZo\xeb\n"), "people.csv")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert "Line 2 is not UTF-8 text." in refused.get_data(as_text=True)
+    forged = admin.client.post("/admin/people", data={
+        "file": (io.BytesIO(FIRST.encode()), "people.csv")}, content_type="multipart/form-data")
+    assert forged.status_code == 400 and count(app, RosterUpload) == 1
+
+
+def test_only_ld_admins_bring_in_people(app, org):
+    learner = sign_in_as(app, "Ana Ruiz")
+    assert learner.get("/admin/people").status_code == 403
