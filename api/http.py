@@ -127,6 +127,15 @@ class Request(FlaskRequest):
     def want_form_data_parsed(self) -> bool:
         return not self.path.startswith(API_PREFIX) and super().want_form_data_parsed
 
+    @property  # type: ignore[misc]
+    def max_content_length(self) -> int | None:  # type: ignore[override]
+        """The app's limit, or a larger one a route declares as its view's
+        ``max_content_length`` (an HR file's upload): set before anything reads the body,
+        since the NUL and CSRF checks read a page's form before the route runs."""
+        view = current_app.view_functions.get(self.endpoint) if self.endpoint else None
+        own: int | None = getattr(view, "max_content_length", None)
+        return own if own is not None else super().max_content_length
+
 
 API_PREFIX = "/api/"
 

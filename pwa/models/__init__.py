@@ -26,6 +26,7 @@ from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompe
 from pwa.models.push import Notification, PushDelivery, PushSubscription
 from pwa.models.releases import Release
 from pwa.models.reminders import ReminderSettings
+from pwa.models.roster import RosterUpload
 from pwa.models.sessions import Session, SessionData
 from pwa.models.sync import Event, QuarantinedEvent
 
@@ -67,6 +68,7 @@ __all__ = [
     "Rating",
     "Role",
     "RoleAuthor",
+    "RosterUpload",
     "Session",
     "SessionData",
     "UTCDateTime",

@@ -27,8 +27,10 @@ class Invite(db.Model):  # type: ignore[name-defined,misc]
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Indexed: ending an account sets it to NULL, and without an index each account ended
+    # reads every invite (a roster's tens of thousands).
     created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True, index=True
     )
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])

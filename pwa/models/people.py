@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.costs import DEFAULT_CURRENCY
@@ -51,6 +60,9 @@ class Role(db.Model):  # type: ignore[name-defined,misc]
 
 class Person(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "people"
+    # A unique index rather than a constraint: SQLite adds one without copying ``people``.
+    __table_args__ = (Index("ix_people_organisation_id_external_id", "organisation_id",
+                            "external_id", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
@@ -63,6 +75,9 @@ class Person(db.Model):  # type: ignore[name-defined,misc]
     )
     # Where the person works (a store, a depot, a care team): reports filter by it.
     site: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    # The HR system's id for the person, for people brought in from a roster file (NULL:
+    # made another way, and never touched by a roster). See engine/roster.py.
+    external_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     # When the zone was last chosen (the account page's time, or the reminder settings'
     # change's occurred_at): an older change synced later does not undo a newer one.

@@ -1,4 +1,4 @@
-"""L&D admin pages: invites, authors, the learning catalogue, the costs of learning."""
+"""L&D admin pages: invites, people from an HR file, authors, the catalogue, the costs."""
 
 from __future__ import annotations
 
@@ -12,15 +12,25 @@ from markupsafe import escape
 
 from engine import catalogue as catalogue_rules
 from engine import costs as costs_rules
+from engine import roster as roster_rules
 from engine.errors import DomainError
 from pwa import clock, jobs
 from pwa.extensions import db
-from pwa.i18n import currency_name, translate_error, translate_problems
+from pwa.i18n import currency_name, translate, translate_error, translate_problems
 from pwa.models import Person
-from pwa.pages.forms import ConfirmForm, CostsForm, InviteForm, ItemForm, NominateForm
+from pwa.pages.forms import (
+    ApplyRosterForm,
+    ConfirmForm,
+    CostsForm,
+    InviteForm,
+    ItemForm,
+    NominateForm,
+    RosterForm,
+)
 from pwa.params import int_field
 from pwa.session import ld_admin_required, me
-from pwa.store import catalogue, invites, people, profiles
+from pwa.store import catalogue, invites, people, profiles, roster
+from pwa.sync.export import delete_person
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -83,6 +93,111 @@ def _qr_svg(link: str) -> str:
     svg: str = image.to_string(encoding="unicode")
     label = escape(gettext("QR code of the invite link"))
     return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+
+
+# An HR file of 200,000 people is about 16 MB; every other form keeps the app's 1 MB limit.
+ROSTER_MAX_BYTES = 16 * 1024 * 1024
+SHOWN = 100  # rows of each kind a preview lists (all are counted)
+SHOWN_ERRORS = 500
+
+
+@bp.route("/people", methods=["GET", "POST"])
+@ld_admin_required
+def roster_upload() -> Any:
+    """Upload an HR system's CSV; it is kept for its preview, which comes next.
+
+    Nothing is changed yet: the preview shows what applying the file would do.
+    """
+    admin = me()
+    form = RosterForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            text = roster_rules.decode(upload.read())
+        except DomainError as exc:
+            form.file.errors = [translate_error(exc)]
+        else:
+            kept = roster.save_upload(admin.role.organisation, admin, upload.filename or "",
+                                      text, clock.now())
+            db.session.commit()
+            return redirect(url_for("admin.roster_preview", upload_id=kept.id))
+    return render_template("admin/people.html", form=form, columns=roster_rules.COLUMNS,
+                           max_mb=ROSTER_MAX_BYTES // (1024 * 1024)), 422 if form.errors else 200
+
+
+# Read by the app's request class before anything parses the body (see api/http.py).
+roster_upload.max_content_length = ROSTER_MAX_BYTES  # type: ignore[attr-defined]
+
+
+@bp.get("/people/import/<id:upload_id>")
+@ld_admin_required
+def roster_preview(upload_id: int) -> Any:
+    """What applying the uploaded file would do: created, changed, unchanged, ended, errors."""
+    admin = me()
+    try:
+        upload = roster.upload_of(admin, upload_id, clock.now())
+    except DomainError:
+        abort(404)
+    return _preview_page(admin, upload)
+
+
+@bp.post("/people/import/<id:upload_id>")
+@ld_admin_required
+def roster_apply(upload_id: int) -> Any:
+    """Apply the previewed file, if it still does exactly what the preview showed.
+
+    The file is planned again against the people as they are now; if anything
+    decided differently (someone enrolled, another import ran), the new preview
+    is shown to confirm instead. Then the invites' QR codes, which exist only
+    in this answer: each link's secret is kept nowhere else.
+    """
+    admin = me()
+    try:
+        upload = roster.upload_of(admin, upload_id, clock.now())
+    except DomainError:
+        abort(404)
+    form = ApplyRosterForm()
+    now = clock.now()
+    _, plan = roster.preview(admin.organisation_id, upload.text, now,
+                             never_leave=frozenset({admin.id}))
+    if not form.validate_on_submit():
+        return _preview_page(admin, upload, status=422)
+    if form.digest.data != plan.digest():
+        return _preview_page(admin, upload, status=409)
+    organisation_id = admin.organisation_id
+    try:
+        done = roster.apply(organisation_id, plan, now, end_account=delete_person, by=admin)
+    except DomainError as exc:  # pragma: no cover - the plan was checked; the TTL is ours
+        db.session.rollback()
+        flash(translate_error(exc), "error")
+        return redirect(url_for("admin.roster_preview", upload_id=upload_id))
+    roster.drop_upload(upload)
+    db.session.commit()
+    if done.created or done.changed or done.ended:
+        jobs.enqueue("plans.summarise_organisation", organisation_id)
+        jobs.enqueue("mentors.assign", organisation_id)
+    sites: dict[str, list[dict[str, Any]]] = {}
+    for invited in done.invited:
+        link = invites.invite_link(invited.token)
+        sites.setdefault(invited.site or "", []).append(
+            {"name": invited.name, "role": invited.role, "link": link, "qr": _qr_svg(link)})
+    return render_template("admin/invite_sheet.html", done=done, sites=sites)
+
+
+def _preview_page(admin: Person, upload: Any, *, status: int = 200) -> Any:
+    """The preview; after a confirmation that no longer matches (409), with a warning."""
+    parsed, plan = roster.preview(admin.organisation_id, upload.text, clock.now(),
+                                  never_leave=frozenset({admin.id}))
+    names = {r.id: r.name for r in admin.role.organisation.roles}
+    form = ApplyRosterForm(formdata=None, digest=plan.digest())
+    errors = [{"line": e.line, "column": e.column, "message": translate(e)}
+              for e in plan.errors[:SHOWN_ERRORS]]
+    return render_template(
+        "admin/people_preview.html", upload=upload, parsed=parsed, plan=plan, form=form,
+        roles=names, errors=errors, shown=SHOWN, changed=status == 409,
+        error_lines=len({e.line for e in plan.errors}),
+        nothing=not (plan.create or plan.change or plan.leavers or plan.invite),
+    ), status
 
 
 @bp.get("/authors")

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -67,6 +68,17 @@ class InviteForm(FlaskForm):  # type: ignore[misc]
     ld_admin = BooleanField(lazy_gettext("Also an L&D admin"))
     days = IntegerField(lazy_gettext("Link works for (days)"), default=7,
                         validators=[DataRequired(), NumberRange(min=1, max=30)])
+
+
+class RosterForm(FlaskForm):  # type: ignore[misc]
+    file = FileField(lazy_gettext("CSV file from your HR system"), validators=[
+        FileRequired(message=lazy_gettext("Choose a CSV file."))])
+
+
+class ApplyRosterForm(FlaskForm):  # type: ignore[misc]
+    """Apply exactly what was previewed: the fingerprint of the preview's decisions."""
+
+    digest = HiddenField(validators=[DataRequired()])
 
 
 class SettingsForm(FlaskForm):  # type: ignore[misc]

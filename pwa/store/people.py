@@ -207,7 +207,7 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
 
 def export_person(person: Person) -> dict[str, Any]:
     return {**person_summary(person), "organisation": person.role.organisation.name,
-            "created_at": person.created_at.isoformat()}
+            "external_id": person.external_id, "created_at": person.created_at.isoformat()}
 
 
 def export_authorship(person: Person) -> list[dict[str, Any]]:

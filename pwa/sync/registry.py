@@ -290,6 +290,7 @@ def registry() -> Registry:
     r.personal_data("events", export=events.export, title=N_("What your phone sent"))
     r.personal_data("quarantined_events", export=quarantine.export,
                     title=N_("What your phone sent that could not be saved"))
+    r.personal_data("roster_uploads")  # a file its uploader previewed: goes with them
     r.personal_data("profile_versions")  # who drafted or published a version: nulled
     r.personal_data("item_revisions")  # who wrote an item revision: nulled
     return r

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from pwa import clock
 from pwa.extensions import db
 from pwa.models import Feedback, Invite, Item, Passkey, Person, PushSubscription, Role, Session
-from pwa.store import profiles
+from pwa.store import profiles, roster
 from tests.factories import (
     Api,
     make_invite,
@@ -97,6 +97,10 @@ GET    /admin                                         302  403     403   403    
 GET    /admin/invites                                 302  403     403   403    403     200
 POST   /admin/invites                                 302  403     403   403    403     422
 POST   /admin/invites/{invite}/revoke                 302  403     403   403    403     302
+GET    /admin/people                                  302  403     403   403    403     200
+POST   /admin/people                                  302  403     403   403    403     422
+GET    /admin/people/import/{upload}                  302  403     403   403    403     200
+POST   /admin/people/import/{upload}                  302  403     403   403    403     422
 GET    /admin/authors                                 302  403     403   403    403     200
 POST   /admin/authors/{role}                          302  403     403   403    403     302
 POST   /admin/authors/{role}/{author_id}/withdraw     302  403     403   403    403     302
@@ -199,7 +203,7 @@ ROWS = parse(MATRIX)
 SHAPES = {"role": "store-associate", "token": "x", "passkey": "1", "session": "1",
           "feedback": "1",
           "competency": "greet", "invite": "1", "author_id": "1", "item": "x",
-          "subscription": "1"}
+          "subscription": "1", "upload": "1"}
 
 
 def test_every_route_has_a_row_and_every_row_a_route():
@@ -302,6 +306,11 @@ def world(app, org) -> World:
             "author_id": str(grace.id),
             "item": db.session.scalar(sa.select(Item.key).order_by(Item.id)),
             "subscription": str(subscription.id),
+            "upload": str(roster.save_upload(
+                role.organisation, db.session.scalar(
+                    sa.select(Person).where(Person.display_name == "Priya Nair")),
+                "people.csv", "name,role,site,external_id\nAna,store-associate,A,E1\n",
+                clock.now()).id),
         }
         db.session.commit()
     return world

@@ -15,7 +15,7 @@ from engine import push as push_rules
 from pwa import clock
 from pwa.extensions import db
 from pwa.models import MentorSuggestion, Person, PlanSuggestion, Session
-from pwa.store import catalogue, people, push
+from pwa.store import catalogue, people, push, roster
 from pwa.sync.registry import registry
 from tests.factories import Api, moment, publish_profile, sign_in_as
 
@@ -152,6 +152,9 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
         [note] = push.outgoing([taken])
         push.record([push.Attempt(note, [(note.targets[0][0], note.targets[0][1], 201,
                                           push_rules.Outcome.DELIVERED)])], clock.now())
+        # Grace, an L&D admin, uploaded a roster file for a preview
+        roster.save_upload(grace.role.organisation, grace, "people.csv",
+                           "name,role,site,external_id\n", clock.now())
         db.session.commit()
 
     with app.app_context():

@@ -1,0 +1,226 @@
+"""People from an HR file, in the database: applied in bulk, again changing nothing, later
+files moving people and ending leavers as an account deletion does; the command."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import sqlalchemy as sa
+
+from pwa import clock
+from pwa.extensions import db
+from pwa.models import Invite, LatestRating, Person, Rating, RoleAuthor, RosterUpload, Session
+from pwa.store import invites, people, roster
+from pwa.sync.export import delete_person
+from tests.factories import Api, enrol, make_person, publish_profile, rate, sign_in_as, token
+
+HEADER = "name,role,site,external_id,future_role,language\n"
+FIRST = (HEADER
+         + "Ana Ruiz,store-associate,Leeds,E1,,es\n"
+         + "Ben Ode,Store associate,Leeds,E2,,\n"
+         + "Cy Lane,warehouse-picker,York,E3,store-associate,\n"
+         + "Dee Fox,astronaut,York,E4,,\n"            # line 5: no such role
+         + "Eve Hart,store-associate,York,E2,,\n")    # line 6: E2 twice (with line 3)
+
+
+def load(app, text, **kw):
+    """Preview and apply ``text``; returns the plan, what was applied, and the links."""
+    with app.app_context():
+        now = clock.now()
+        org = people.the_organisation()
+        _, plan = roster.preview(org.id, text, now, **kw)
+        done = roster.apply(org.id, plan, now, end_account=delete_person)
+        db.session.commit()
+        return plan, done, {i.name: i.token for i in done.invited}
+
+
+def roster_people(app):
+    with app.app_context():
+        return {p.external_id: (p.display_name, p.role.slug, p.site,
+                                p.future_role.slug if p.future_role else None, p.locale)
+                for p in db.session.scalars(sa.select(Person)
+                                            .where(Person.external_id.is_not(None)))}
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_a_file_creates_people_with_invites_reports_bad_lines_and_again_changes_nothing(app, org):
+    plan, done, links = load(app, FIRST)
+    assert [(e.line, e.column) for e in plan.errors] == [
+        (3, "external_id"), (5, "role"), (6, "external_id")]
+    assert (done.created, done.changed, done.ended) == (2, 0, 0)
+    assert roster_people(app) == {
+        "E1": ("Ana Ruiz", "store-associate", "Leeds", None, "es"),
+        "E3": ("Cy Lane", "warehouse-picker", "York", "store-associate", "en")}
+    assert sorted(links) == ["Ana Ruiz", "Cy Lane"] and count(app, Invite) == 2
+    with app.app_context():  # the links work like any invite's
+        assert invites.usable_invite(links["Ana Ruiz"], clock.now()).person.external_id == "E1"
+
+    plan, done, links = load(app, FIRST)
+    assert (done.created, done.changed, done.ended, links) == (0, 0, 0, {})
+    assert len(plan.unchanged) == 2 and count(app, Invite) == 2
+    assert roster_people(app)["E1"] == ("Ana Ruiz", "store-associate", "Leeds", None, "es")
+
+
+def test_a_later_file_moves_people_and_ends_leavers_as_if_they_deleted_their_account(app, org):
+    publish_profile(app)  # Grace Okafor, no external id: never a leaver
+    bystander = make_person(app, "Walk In")
+    _, _, links = load(app, HEADER + "Ana Ruiz,store-associate,Leeds,E1,,\n"
+                       "Ben Ode,store-associate,Leeds,E2,,\n"
+                       "Cy Lane,store-associate,York,E3,,\n")
+    ana = Api(app.test_client())
+    _, answer = enrol(ana, links["Ana Ruiz"])
+    assert answer.status_code == 200
+    rate(app, "Ana Ruiz", "store-associate", {"greet": 4})
+    with app.app_context():
+        ben = db.session.scalar(sa.select(Person).where(Person.external_id == "E2"))
+        people.nominate_author(ben, ben.role)
+        db.session.commit()
+        ben_id = ben.id
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == 1
+    assert ana.get("/api/v1/me").status_code == 200
+
+    plan, done, links = load(app, HEADER + "Ben Ode,warehouse-picker,Leeds,E2,,\n"
+                             "Cy Lane,store-associate,Hull,E3,,\n")
+    assert [(c.external_id, c.fields) for c in plan.change] == [
+        ("E2", ("role",)), ("E3", ("site",))]
+    assert [p.external_id for p in plan.leavers] == ["E1"]
+    assert (done.created, done.changed, done.ended, links) == (0, 2, 1, {})
+    assert roster_people(app) == {
+        "E2": ("Ben Ode", "warehouse-picker", "Leeds", None, "en"),
+        "E3": ("Cy Lane", "store-associate", "Hull", None, "en")}
+    with app.app_context():
+        assert db.session.scalars(sa.select(RoleAuthor.person_id)).all() != []  # Grace's
+        assert db.session.scalar(sa.select(RoleAuthor).where(
+            RoleAuthor.person_id == ben_id)) is None  # a picker writes no associate profile
+        assert db.session.get(Person, bystander) is not None
+    for model in (Rating, LatestRating, Session):
+        assert count(app, model) == 0, model
+    assert ana.get("/api/v1/me").status_code == 401  # her session ended
+
+
+def test_people_get_a_new_invite_when_theirs_expired_unused(app, org):
+    _, _, links = load(app, HEADER + "Ana Ruiz,store-associate,Leeds,E1,,\n")
+    with app.app_context():
+        db.session.execute(sa.update(Invite).values(expires_at=clock.now()))
+        db.session.commit()
+    plan, done, links = load(app, HEADER + "Ana Ruiz,store-associate,Leeds,E1,,\n")
+    assert (done.created, done.changed, list(links)) == (0, 0, ["Ana Ruiz"])
+    assert count(app, Invite) == 2
+
+
+def test_the_command_previews_by_default_and_applies_with_apply(app, org, runner, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text(FIRST, encoding="utf-8")
+    preview = runner.invoke(args=["people", "import", str(path)])
+    assert preview.exit_code == 0, preview.output
+    assert "5 lines read: 2 to create, 0 to change, 0 unchanged, 0 leavers, 3 errors." \
+        in preview.output
+    assert "line 5 (role): There is no role 'astronaut'." in preview.output
+    assert "Nothing was changed" in preview.output and count(app, Person) == 0
+
+    out = tmp_path / "links.csv"
+    applied = runner.invoke(args=["people", "import", str(path), "--apply", "--invites", str(out)])
+    assert applied.exit_code == 0, applied.output
+    assert "Applied: 2 created, 0 changed, 0 ended, 2 invited." in applied.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "external_id,name,site,link"
+    assert [line.split(",")[:3] for line in lines[1:]] == [
+        ["E1", "Ana Ruiz", "Leeds"], ["E3", "Cy Lane", "York"]]
+    assert all(line.split(",")[3].startswith("http://localhost/enrol/") for line in lines[1:])
+
+    again = runner.invoke(args=["people", "import", str(path), "--apply"])
+    assert "Applied: 0 created, 0 changed, 0 ended, 0 invited." in again.output
+
+
+def test_the_command_refuses_a_file_that_is_not_utf8(org, runner, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_bytes(b"name,role,site,external_id\nZo\xeb,store-associate,Leeds,E1\n")
+    answer = runner.invoke(args=["people", "import", str(path)])
+    assert answer.exit_code != 0 and "Line 2 is not UTF-8 text." in answer.output
+
+
+# The L&D page -------------------------------------------------------------------------------
+
+def upload(admin, text, name="people.csv"):
+    """The form as a browser posts it, encoded here: the test client spools a body over
+    500 kB to a temporary file it never closes."""
+    page = admin.get("/admin/people").get_data(as_text=True)
+    boundary = "----roster-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+            f"{token(page)}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").encode() \
+        + text.encode("utf-8") + f"\r\n--{boundary}--\r\n".encode()
+    return admin.client.post("/admin/people", data=body,
+                             content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_ld_admin_uploads_previews_confirms_and_gets_the_qr_sheet_by_site(app, org):
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    answer = upload(admin, FIRST)
+    assert answer.status_code == 302
+    preview = admin.get(answer.headers["Location"])
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert re.search(r'id="count-create">2<', html) and re.search(r'id="count-errors">3<', html)
+    assert "Line 5, role</p><p>There is no role &#39;astronaut&#39;.</p>" in html
+    assert "Cy Lane" in html and count(app, Person) == 1  # nothing applied yet
+
+    digest = re.search(r'name="digest" type="hidden" value="([0-9a-f]{64})"', html).group(1)
+    sheet = admin.client.post(answer.headers["Location"], data={
+        "csrf_token": token(html), "digest": digest})
+    page = sheet.get_data(as_text=True)
+    assert sheet.status_code == 200
+    assert "2 new, 0 changed, 0 ended, 2 invited." in page
+    sites = re.findall(r'<h2 id="site-\d+" class="sheet-site">([^<]+)</h2>', page)
+    assert sites == ["Leeds", "York"]
+    assert page.count("<li class=\"invite-card\">") == 2
+    assert page.count('<svg role="img" aria-label="QR code of the invite link"') == 2
+    link = re.search(r'<p class="invite-link">(http://localhost/enrol/[^<]+)</p>', page).group(1)
+    with app.app_context():
+        assert invites.usable_invite(link.rsplit("/", 1)[1], clock.now()).person.site == "Leeds"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterUpload)) == 0
+    assert admin.get(answer.headers["Location"]).status_code == 404  # applied: gone
+
+    again = admin.get(upload(admin, FIRST).headers["Location"]).get_data(as_text=True)
+    assert "Nothing to do: everyone in the file is already as it says." in again
+
+
+def test_a_confirmation_applies_only_what_was_previewed(app, org):
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    where = upload(admin, FIRST).headers["Location"]
+    html = admin.get(where).get_data(as_text=True)
+    digest = re.search(r'name="digest" type="hidden" value="([0-9a-f]{64})"', html).group(1)
+    load(app, HEADER + "Ana Ruiz,store-associate,York,E1,,\n")  # someone else imported
+    answer = admin.client.post(where, data={"csrf_token": token(html), "digest": digest})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 409
+    assert "The people changed since the preview you confirmed." in page
+    assert re.search(r'id="count-change">1<', page) and "Changes: site" in page
+    assert roster_people(app)["E1"][2] == "York" and "E3" not in roster_people(app)
+
+
+def test_the_upload_takes_files_over_the_usual_limit_and_refuses_what_is_not_utf8(app, org):
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    big = HEADER.replace("\n", ",notes\n") + "".join(
+        f"P{n},store-associate,Leeds,X{n},,,{'n' * 120}\n" for n in range(9000))
+    assert len(big) > 1024 * 1024
+    assert upload(admin, big).status_code == 302
+    page = admin.get("/admin/people").get_data(as_text=True)
+    refused = admin.client.post("/admin/people", data={
+        "csrf_token": token(page), "file": (io.BytesIO(b"name\nZo\xeb\n"), "people.csv")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert "Line 2 is not UTF-8 text." in refused.get_data(as_text=True)
+    forged = admin.client.post("/admin/people", data={
+        "file": (io.BytesIO(FIRST.encode()), "people.csv")}, content_type="multipart/form-data")
+    assert forged.status_code == 400 and count(app, RosterUpload) == 1
+
+
+def test_only_ld_admins_bring_in_people(app, org):
+    learner = sign_in_as(app, "Ana Ruiz")
+    assert learner.get("/admin/people").status_code == 403
