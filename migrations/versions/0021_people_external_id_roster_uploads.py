@@ -1,7 +1,7 @@
 """people.external_id and roster_uploads: people brought in from an HR system's file
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07 00:00:00
 
 Expand only: a nullable column, which code from before this revision never reads, its
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0020'
-down_revision = '0019'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
