@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -159,23 +160,33 @@ def test_of_two_schedulers_on_redis_one_asks_for_each_minute(
     env = environment(app, service, datetime.now(UTC) + clock.offset(), REDIS_URL=REDIS,
                       SKILLPATH_TICK_SECONDS="1")
     schedulers = [flask(env, "jobs", "schedule") for _ in range(2)]
-    # A tick already waiting is not queued again (pwa.jobs): the test takes each one
-    # off the queue as it comes, as a worker would, and keeps when it was asked for.
-    asked: dict[str, datetime] = {}
-    try:
-        deadline = time.monotonic() + 60
-        while len(asked) < 4 and time.monotonic() < deadline:
-            for job in queue.get_jobs():
-                if job.args[:1] == ("reminders.tick",) and job.enqueued_at is not None:
-                    asked[job.id] = job.enqueued_at
-                job.delete()
-            time.sleep(0.1)
-    finally:
-        for process in schedulers:
-            process.terminate()
-            process.communicate(timeout=30)
+    # Each scheduler says when it asked: a tick already waiting is merged in the queue
+    # (pwa.jobs), so the queue alone would hide two leaders asking at once.
+    asked: list[float] = []
+
+    def read(process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.rstrip().endswith("asked for reminders.tick"):
+                asked.append(float(line.split()[0]))
+
+    readers = [threading.Thread(target=read, args=(p,), daemon=True) for p in schedulers]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + 60
+    while len(asked) < 5 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for process in schedulers:
+        process.terminate()
+        process.wait(timeout=30)
+    for reader in readers:
+        reader.join(timeout=10)
+    for process in schedulers:
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
     assert len(asked) >= 4, [p.returncode for p in schedulers]
-    per_second = Counter(int(at.timestamp()) for at in asked.values())
+    per_second = Counter(int(at) for at in asked)
     assert max(per_second.values()) == 1, per_second  # one leader asked, not two
     queue.empty()
     redis.delete(schedule.LEADER_KEY)
