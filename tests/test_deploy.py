@@ -50,15 +50,19 @@ def unit(path: Path) -> configparser.ConfigParser:
 def flask_command_exists(app: Flask, args: list[str]) -> None:
     """``args`` after ``flask --app pwa`` name a command with options it takes."""
     group = FlaskGroup(create_app=lambda: app, load_dotenv=False, set_debug_flag=False)
-    ctx = click.Context(group, obj=ScriptInfo(create_app=lambda: app, load_dotenv_defaults=False))
-    command: click.Command | None = group
-    rest = list(args)
-    while isinstance(command, click.Group):
-        assert rest, f"{args}: names a group, not a command"
-        name = rest.pop(0)
-        found = command.get_command(ctx, name)
-        assert found is not None, f"no command {name!r} in {args}"
-        command, ctx = found, click.Context(found, parent=ctx, info_name=name)
+    # Closed when done: looking a command up pushes the app's context onto the click
+    # context's resources, which would otherwise stay pushed for the tests after this one.
+    with click.Context(group, obj=ScriptInfo(create_app=lambda: app,
+                                             load_dotenv_defaults=False)) as top:
+        ctx = top
+        command: click.Command | None = group
+        rest = list(args)
+        while isinstance(command, click.Group):
+            assert rest, f"{args}: names a group, not a command"
+            name = rest.pop(0)
+            found = command.get_command(ctx, name)
+            assert found is not None, f"no command {name!r} in {args}"
+            command, ctx = found, click.Context(found, parent=ctx, info_name=name)
     assert command is not None
     options = {opt for param in command.params for opt in param.opts}
     for arg in rest:
