@@ -314,3 +314,26 @@ def test_a_sign_in_is_one_transaction(app, api, org):
         "INSERT INTO session_data",  # the new record, under a new id
     ]
     assert api.get("/api/v1/me").status_code == 200
+
+
+def test_counting_a_request_against_the_limit_starts_no_thread(app, api, org):
+    """The in-process counters expire as they are read, and are swept in the request."""
+    import threading
+    import time
+
+    from pwa.extensions import InProcessLimits
+
+    api.post("/api/v1/auth/login/options")
+    before = threading.active_count()
+    for _ in range(5):
+        time.sleep(0.02)  # longer than ``memory://``'s timer lives
+        assert api.post("/api/v1/auth/login/options").status_code == 200
+    assert threading.active_count() == before
+
+    counters = InProcessLimits()
+    counters.incr("door", expiry=0.01)
+    counters.SWEEP_EVERY = 0.0
+    time.sleep(0.02)
+    assert counters.get("door") == 0
+    counters.incr("other", expiry=60)
+    assert "door" not in counters.storage and counters.get("other") == 1
