@@ -116,9 +116,15 @@ def _find_signed_in() -> tuple[Person | None, int | None, int | None]:
 
 def _who_is_signed_in() -> None:
     """Decide who is signed in before the view runs, so that recording use commits nothing
-    of the view's. Static files need nobody."""
-    if request.endpoint != "static":
-        current_person()
+    of the view's. Static files need nobody, nor do the routes that say so
+    (``session="none"`` in ``api.http.responds``: the CSRF token, sign-in, sign-out):
+    those that ask anyway change nothing before they do, and signing in needs only the
+    id of the row it replaces."""
+    if request.endpoint == "static" or request.endpoint is None:
+        return
+    if getattr(current_app.view_functions.get(request.endpoint), "session", None) == "none":
+        return
+    current_person()
 
 
 def me() -> Person:
@@ -139,7 +145,8 @@ def sign_in(person: Person, passkey: Passkey) -> None:
     browser always gets a new id (an id planted before sign-in names nothing after).
     """
     interface = cast(ServerSideSessionInterface, current_app.session_interface)
-    previous = current_session_id()
+    # The row this browser had, standing or not: it ends, and needs no loading for that.
+    previous = g.session_id if "person" in g else session.get(SESSION_ID)
     if previous is not None:
         sessions.end(previous)
     row = sessions.start(person, passkey, request.headers.get("User-Agent"), clock.now())
@@ -233,6 +240,9 @@ _last_record_sweep: datetime | None = None
 # A session's record, read on every request: built once.
 _RECORD = select(SessionData.data, SessionData.expires_at).where(
     SessionData.key == bindparam("key"))
+_RECORDS = SessionData.__table__
+_FORGET = _RECORDS.delete().where(_RECORDS.c.key == bindparam("key"))
+_STORE = _RECORDS.insert()
 
 
 class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
@@ -267,12 +277,12 @@ class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
         has changed since.
         """
         store_id, data = self._get_store_id(session.sid), self.serializer.encode(session)
+        conn = db.session.connection()
         if old_sid is not None:
-            db.session.execute(delete(SessionData).where(
-                SessionData.key == self._get_store_id(old_sid)))
-        db.session.execute(insert(SessionData).values(
-            key=store_id, data=data, expires_at=clock.now() + _record_lifetime(
-                current_app.permanent_session_lifetime, session)))
+            conn.execute(_FORGET, {"key": self._get_store_id(old_sid)})
+        conn.execute(_STORE, {"key": store_id, "data": data, "expires_at": clock.now()
+                              + _record_lifetime(current_app.permanent_session_lifetime,
+                                                 session)})
         g.session_record_stored = (store_id, data)
 
     def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession,

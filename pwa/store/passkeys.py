@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 
 from engine import people as people_rules
@@ -57,9 +57,11 @@ def issue_challenge(
     )
 
 
-_TAKE_BACK = (WebAuthnChallenge.challenge, WebAuthnChallenge.purpose,
-              WebAuthnChallenge.person_id, WebAuthnChallenge.invite_id,
-              WebAuthnChallenge.expires_at)
+_CHALLENGES = WebAuthnChallenge.__table__
+_TAKE_BACK = (_CHALLENGES.delete().where(_CHALLENGES.c.challenge == bindparam("challenge"))
+              .returning(_CHALLENGES.c.challenge, _CHALLENGES.c.purpose,
+                         _CHALLENGES.c.person_id, _CHALLENGES.c.invite_id,
+                         _CHALLENGES.c.expires_at))
 
 
 def consume_challenge(challenge: str, purpose: str, now: datetime) -> Challenge | None:
@@ -70,10 +72,8 @@ def consume_challenge(challenge: str, purpose: str, now: datetime) -> Challenge 
     write lock (SQLite) and then deletes nothing. The row is gone whatever happens
     next, so a challenge works at most once even if verification fails.
     """
-    row = db.session.execute(
-        delete(WebAuthnChallenge).where(WebAuthnChallenge.challenge == challenge)
-        .returning(*_TAKE_BACK).execution_options(synchronize_session=False)
-    ).first()
+    # On the session's connection: a table's DELETE needs none of the ORM's bookkeeping.
+    row = db.session.connection().execute(_TAKE_BACK, {"challenge": challenge}).first()
     if row is None:
         return None
     taken = Challenge(*row)
@@ -106,12 +106,12 @@ def record_use(passkey: Passkey, sign_count: int, now: datetime) -> bool:
     made before the other sign-in committed. Authenticators that count nothing say 0
     every time, and that stays allowed, as WebAuthn says.
     """
-    counts = (Passkey.sign_count == 0) if sign_count == 0 else (Passkey.sign_count < sign_count)
-    done = db.session.execute(
-        update(Passkey).where(Passkey.id == passkey.id, counts)
-        .values(sign_count=sign_count, last_used_at=now)
-        .execution_options(synchronize_session=False))
-    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+    table = Passkey.__table__
+    counts = (table.c.sign_count == 0) if sign_count == 0 else (table.c.sign_count < sign_count)
+    done = db.session.connection().execute(
+        update(table).where(table.c.id == passkey.id, counts)
+        .values(sign_count=sign_count, last_used_at=now))
+    return done.rowcount == 1
 
 
 def remove_passkey(person: Person, passkey_id: int) -> Passkey:

@@ -68,7 +68,8 @@ def of_person(person: Person, now: datetime, lifetimes: rules.Lifetimes) -> list
 
 def end(session_id: int) -> None:
     """End one session, whoever's it is (signing out of this device)."""
-    db.session.execute(delete(Session).where(Session.id == session_id))
+    table = Session.__table__
+    db.session.connection().execute(table.delete().where(table.c.id == session_id))
 
 
 def end_own(person: Person, session_id: int) -> Session:
