@@ -149,8 +149,8 @@ def sign_in(person: Person, passkey: Passkey) -> None:
     previous = g.session_id if "person" in g else session.get(SESSION_ID)
     if previous is not None:
         sessions.end(previous)
-    row = sessions.start(person, passkey, request.headers.get("User-Agent"), clock.now())
-    row_id, passkey_id = row.id, passkey.id
+    row_id = sessions.start(person, passkey, request.headers.get("User-Agent"), clock.now())
+    passkey_id = passkey.id
     data = cast(ServerSideSession, session)
     old_sid = data.sid if data else None  # only a session with data was stored
     data.clear()

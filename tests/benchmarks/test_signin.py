@@ -155,7 +155,7 @@ def test_500_people_sign_in_at_the_door_of_a_shift(app, org, capsys):
     goal(p99 < 1.0 and not errors,
          f"sign-in at the door on {database}: p99 {p99 * 1000:.0f} ms, {len(errors)} errors "
          "(goal: p99 under 1 s, no errors)")
-    assert signed_in == DOOR_PEOPLE - len(errors)
+    assert DOOR_PEOPLE - len(errors) <= signed_in <= DOOR_PEOPLE  # a timed-out one may be in
 
 
 def _people_with_passkeys(app, count: int) -> list[SoftAuthenticator]:
