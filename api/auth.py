@@ -145,7 +145,8 @@ def register_verify(body: RegisterVerifyRequest) -> Response:
         return _finish_registration(body, challenge, now)
 
 
-def _finish_registration(body: RegisterVerifyRequest, challenge: Any, now: Any) -> Response:
+def _finish_registration(body: RegisterVerifyRequest, challenge: passkey_store.Challenge,
+                         now: Any) -> Response:
     person, invite = _registering_person(body.invite_token, now)
     expected = (invite.id, None) if invite else (None, person.id)
     if (challenge.invite_id, challenge.person_id) != expected:
@@ -181,11 +182,11 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: Any, now: Any) 
     if invite:
         invites.redeem(invite, now)  # first: the loser of a race stores nothing
     db.session.add(passkey)
-    db.session.commit()
-    sign_in(person, passkey)
-    return jsonify({"signed_in": True, "person": people.person_summary(person),
-                    "passkey": {"id": passkey.id, "name": passkey.name},
-                    "csrf_token": generate_csrf()})
+    db.session.flush()
+    answer = {"signed_in": True, "person": people.person_summary(person),
+              "passkey": {"id": passkey.id, "name": passkey.name}}
+    sign_in(person, passkey)  # the one commit: the invite used, the passkey and the session
+    return jsonify({**answer, "csrf_token": generate_csrf()})
 
 
 @bp.post("/login/options")
@@ -216,18 +217,20 @@ def login_verify(body: LoginVerifyRequest) -> Response:
         return _finish_sign_in(body, challenge, now)
 
 
-def _finish_sign_in(body: LoginVerifyRequest, challenge: Any, now: Any) -> Response:
+def _finish_sign_in(body: LoginVerifyRequest, challenge: passkey_store.Challenge,
+                    now: Any) -> Response:
     raw_id = _b64_field(body.credential, "rawId", body.credential.get("id"))
-    passkey = db.session.query(Passkey).filter_by(credential_id=raw_id).first()
+    passkey = passkey_store.for_sign_in(raw_id)
     if passkey is None:
         raise ApiError(
             401, "unknown_passkey",
             N_("This passkey is not registered here. It may have been removed: "
                "ask your L&D team for a new invite link."),
         )
+    person: Person = passkey.person
     response = body.credential.get("response")
     if isinstance(response, dict) and response.get("userHandle"):
-        if _b64_field(response, "userHandle") != passkey.person.user_handle:
+        if _b64_field(response, "userHandle") != person.user_handle:
             raise ApiError(401, "unknown_passkey", N_("This passkey belongs to someone else."))
     try:
         verified = verify_authentication_response(
@@ -243,21 +246,22 @@ def _finish_sign_in(body: LoginVerifyRequest, challenge: Any, now: Any) -> Respo
         raise ApiError(401, "invalid_credential",
                        N_("The passkey could not be verified: %(reason)s"), reason=str(exc)) \
             from exc
-    passkey.sign_count = verified.new_sign_count
-    passkey.last_used_at = now
-    person: Person = passkey.person
-    db.session.commit()
-    sign_in(person, passkey)
-    return jsonify({"signed_in": True, "person": people.person_summary(person),
-                    "csrf_token": generate_csrf()})
+    if not passkey_store.record_use(passkey, verified.new_sign_count, now):
+        raise ApiError(401, "invalid_credential",
+                       N_("The passkey could not be verified: %(reason)s"),
+                       reason="its sign count did not go up")
+    answer = {"signed_in": True, "person": people.person_summary(person)}
+    sign_in(person, passkey)  # the one commit: challenge, counter and session together
+    return jsonify({**answer, "csrf_token": generate_csrf()})
 
 
 @contextmanager
 def _burnt_on_failure() -> Iterator[None]:
     """A consumed challenge stays consumed when verification then fails.
 
-    Verification writes nothing before it succeeds, so committing on failure
-    stores only the challenge's deletion; success commits it with the rest.
+    Verification writes nothing before it succeeds (the counter's conditional
+    update is its last check, and a failed one writes nothing), so committing on
+    failure stores only the challenge's deletion; success commits it with the rest.
     """
     try:
         yield
@@ -277,7 +281,8 @@ def _registering_person(token: str | None, now: Any) -> tuple[Person, Invite | N
     return person, None
 
 
-def _consume(credential: dict[str, Any], purpose: str, now: Any) -> Any:
+def _consume(credential: dict[str, Any], purpose: str,
+             now: Any) -> passkey_store.Challenge:
     """Find and burn the challenge the browser signed; refuse unknown or reused ones."""
     client_data = _b64_field(credential.get("response", {}), "clientDataJSON")
     try:

@@ -35,7 +35,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": True,
         # Stated for every app: the limiter object is shared, and keeps what the last app said.
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "in-process://",  # pwa.extensions.InProcessLimits
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

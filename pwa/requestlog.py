@@ -22,6 +22,7 @@ import time
 import uuid
 
 from flask import Flask, Response, g, request
+from sqlalchemy import inspect
 
 log = logging.getLogger("skillpath.requests")
 HEADER = "X-Request-Id"
@@ -74,10 +75,19 @@ def _finish(response: Response) -> Response:
     rule = request.url_rule
     log.info(json.dumps({
         "request_id": rid,
-        "person": person.id if person is not None else None,
+        "person": _person_id(person),
         "method": request.method,
         "route": rule.rule if rule is not None else None,
         "status": response.status_code,
         "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
     }, separators=(",", ":")))
     return response
+
+
+def _person_id(person: object) -> object:
+    """The person's id as the session knows it: reading ``person.id`` after a commit
+    would load the row again, one more query for a log line."""
+    if person is None:
+        return None
+    identity = inspect(person).identity
+    return identity[0] if identity else None

@@ -13,11 +13,13 @@ removing the passkey that opened it (``ON DELETE CASCADE``); deleting the
 account. A browser whose row is gone is signed out at its next request: its
 record is deleted and it gets a new, empty session. A record whose browser never
 comes back holds nothing of use and expires (Redis by its TTL; the table is
-swept of expired records whenever a new session is stored).
+swept of expired records now and then, when a new record is stored).
 
 Signing in and signing out give the browser a new id and delete the old record,
 so an id planted before sign-in (session fixation) or a copy of the cookie taken
-before sign-out names nothing afterwards.
+before sign-out names nothing afterwards. A sign-in is one transaction: the
+challenge taken back, the passkey's counter, the old session's row ended, the new
+one started and, in the table, the old record replaced by the new one.
 
 Flask-Session 0.8's own SQLAlchemy backend is not used as it is: it creates its
 table when the app starts, with no setting to turn that off (our schema comes
@@ -25,7 +27,8 @@ only from migrations), it defines its model anew for each app made in one
 process (the second one fails), and it commits the application's database
 session when it stores a record, which would commit whatever a view left
 half done. ``DatabaseSessions`` keeps the library's cookie, ids, serialisation
-and rotation and stores records in transactions of their own.
+and rotation and stores records in transactions of their own, but for a
+sign-in's, stored in the sign-in's transaction.
 
 One permission model: pages ask ``login_required`` / ``ld_admin_required``,
 the API asks ``api.http.signed_in()``; what a person may do is judged by
@@ -35,13 +38,14 @@ the API asks ``api.http.signed_in()``; what a person may do is judged by
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from engine.people import Permission
@@ -112,9 +116,15 @@ def _find_signed_in() -> tuple[Person | None, int | None, int | None]:
 
 def _who_is_signed_in() -> None:
     """Decide who is signed in before the view runs, so that recording use commits nothing
-    of the view's. Static files need nobody."""
-    if request.endpoint != "static":
-        current_person()
+    of the view's. Static files need nobody, nor do the routes that say so
+    (``session="none"`` in ``api.http.responds``: the CSRF token, sign-in, sign-out):
+    those that ask anyway change nothing before they do, and signing in needs only the
+    id of the row it replaces."""
+    if request.endpoint == "static" or request.endpoint is None:
+        return
+    if getattr(current_app.view_functions.get(request.endpoint), "session", None) == "none":
+        return
+    current_person()
 
 
 def me() -> Person:
@@ -126,19 +136,35 @@ def me() -> Person:
 
 
 def sign_in(person: Person, passkey: Passkey) -> None:
-    """Start a session for ``person`` on this device, opened with ``passkey``.
+    """Start a session for ``person`` on this device, opened with ``passkey``, and commit.
 
-    A session this browser already had (someone adding a passkey) ends first,
-    and the browser gets a new id.
+    One transaction holds the whole sign-in: whatever the caller left uncommitted
+    (the challenge taken back, the passkey's counter), the end of a session this
+    browser already had (someone adding a passkey), the new row and, when session
+    data is kept in the database, the old record replaced by the new one. The
+    browser always gets a new id (an id planted before sign-in names nothing after).
     """
-    previous = current_session_id()
+    interface = cast(ServerSideSessionInterface, current_app.session_interface)
+    # The row this browser had, standing or not: it ends, and needs no loading for that.
+    previous = g.session_id if "person" in g else session.get(SESSION_ID)
     if previous is not None:
         sessions.end(previous)
-    row = sessions.start(person, passkey, request.headers.get("User-Agent"), clock.now())
+    row_id = sessions.start(person, passkey, request.headers.get("User-Agent"), clock.now())
+    passkey_id = passkey.id
+    data = cast(ServerSideSession, session)
+    old_sid = data.sid if data else None  # only a session with data was stored
+    data.clear()
+    data.sid = interface._generate_sid(interface.sid_length)
+    data.permanent = True  # a signed-in session's cookie outlives the browser
+    g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)  # Flask-WTF's token of the old one
+    data[SESSION_ID] = row_id
+    generate_csrf()  # the new session's CSRF secret, now, so that its record is whole
+    if isinstance(interface, DatabaseSessions):
+        interface.replace_in_transaction(old_sid, data)
     db.session.commit()
-    _renew(signed_in=True)
-    session[SESSION_ID] = row.id
-    g.person, g.session_id, g.passkey_id = person, row.id, passkey.id
+    if old_sid is not None and not isinstance(interface, DatabaseSessions):
+        interface._delete_session(interface._get_store_id(old_sid))  # Redis: the old key
+    g.person, g.session_id, g.passkey_id = person, row_id, passkey_id
 
 
 def sign_out() -> None:
@@ -205,13 +231,23 @@ class RedisSessions(RedisSessionInterface):  # type: ignore[misc]
         super()._upsert_session(_record_lifetime(session_lifetime, session), session, store_id)
 
 
+# Expired records hold nothing of use (one found is deleted as it is read), so the
+# table is swept of them now and then, not each time a record is added: at most once
+# every few minutes per process, by whichever process stores a new record.
+RECORD_SWEEP_EVERY = timedelta(minutes=5)
+_last_record_sweep: datetime | None = None
+
 # A session's record, read on every request: built once.
 _RECORD = select(SessionData.data, SessionData.expires_at).where(
     SessionData.key == bindparam("key"))
+_RECORDS = SessionData.__table__
+_FORGET = _RECORDS.delete().where(_RECORDS.c.key == bindparam("key"))
+_STORE = _RECORDS.insert()
 
 
 class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
-    """Records in ``session_data``, each read or written in a transaction of its own."""
+    """Records in ``session_data``, each read or written in a transaction of its own, but
+    for the record of a sign-in, written in the sign-in's transaction."""
 
     ttl = False  # the table has no expiry of its own: expired records are deleted when met
 
@@ -233,16 +269,38 @@ class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
         with db.engine.begin() as conn:
             conn.execute(delete(SessionData).where(SessionData.key == store_id))
 
+    def replace_in_transaction(self, old_sid: str | None, session: ServerSideSession) -> None:
+        """Store ``session``'s record, and delete ``old_sid``'s, in the application's
+        transaction (a sign-in's): both happen with its commit or not at all.
+
+        The record is not written again when the response is made, unless the session
+        has changed since.
+        """
+        store_id, data = self._get_store_id(session.sid), self.serializer.encode(session)
+        conn = db.session.connection()
+        if old_sid is not None:
+            conn.execute(_FORGET, {"key": self._get_store_id(old_sid)})
+        conn.execute(_STORE, {"key": store_id, "data": data, "expires_at": clock.now()
+                              + _record_lifetime(current_app.permanent_session_lifetime,
+                                                 session)})
+        g.session_record_stored = (store_id, data)
+
     def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession,
                         store_id: str) -> None:
+        global _last_record_sweep
         now = clock.now()
-        values = {"data": self.serializer.encode(session),
-                  "expires_at": now + _record_lifetime(session_lifetime, session)}
+        data = self.serializer.encode(session)
+        if g.get("session_record_stored") == (store_id, data):
+            return  # stored, as it is, with the sign-in
+        values = {"data": data, "expires_at": now + _record_lifetime(session_lifetime, session)}
         with db.engine.begin() as conn:
             found = conn.execute(update(SessionData).where(SessionData.key == store_id)
                                  .values(**values))
-            if not found.rowcount:  # a new session: sweep out the expired ones as we go
-                conn.execute(delete(SessionData).where(SessionData.expires_at <= now))
+            if not found.rowcount:  # a new session: sweep out the expired ones now and then
+                if _last_record_sweep is None or not (
+                        _last_record_sweep <= now < _last_record_sweep + RECORD_SWEEP_EVERY):
+                    conn.execute(delete(SessionData).where(SessionData.expires_at <= now))
+                    _last_record_sweep = now
                 conn.execute(insert(SessionData).values(key=store_id, **values))
 
     def _delete_expired_sessions(self) -> None:

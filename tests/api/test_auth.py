@@ -196,3 +196,144 @@ def test_racing_enrolments_with_one_invite_make_exactly_one_passkey(app, org):
                for r in refused), refused
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 1
+
+
+def test_racing_sign_ins_with_one_challenge_sign_in_once(app, org):
+    """The same signed answer sent by several browsers at the same moment: the challenge
+    is taken back by one of them; the others are told it was used, and start nothing."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from pwa.extensions import db
+    from pwa.models import Session
+    from tests.factories import Api
+
+    authenticator, _ = enrol(Api(app.test_client()), make_invite(app, make_person(app)))
+    options = Api(app.test_client()).post("/api/v1/auth/login/options").get_json()
+    assertion = authenticator.get(options)
+    racers = [Api(app.test_client()) for _ in range(4)]
+    for racer in racers:
+        racer.csrf()
+    start, answers = threading.Barrier(len(racers)), []
+
+    def verify(api):
+        start.wait()
+        answers.append(api.post("/api/v1/auth/login/verify", {"credential": assertion}))
+
+    threads = [threading.Thread(target=verify, args=(racer,)) for racer in racers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a.status_code for a in answers) == [200, 400, 400, 400], [
+        a.get_json() for a in answers]
+    assert {a.get_json()["error"] for a in answers if a.status_code == 400} == {
+        "challenge_invalid"}
+    assert [api.get("/api/v1/me").status_code for api in racers].count(200) == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Session)) == 2
+
+
+def test_a_sign_count_that_does_not_go_up_is_refused(app, api, org):
+    authenticator, _ = enrol(api, make_invite(app, make_person(app)))
+    api.post("/api/v1/auth/signout")
+    assert sign_in(api, authenticator).status_code == 200
+    api.post("/api/v1/auth/signout")
+    authenticator.sign_count = 0  # a clone, made before the last sign-in, says 1 again
+
+    answer = sign_in(api, authenticator)
+
+    assert answer.status_code == 401 and answer.get_json()["error"] == "invalid_credential"
+    assert api.get("/api/v1/me").status_code == 401
+
+
+def test_the_stored_counter_only_goes_up_when_two_sign_ins_race(app, org):
+    """The counter check is the UPDATE's own: a sign-in whose counter another one has
+    meanwhile passed (both read the old one) writes nothing and is refused."""
+    import sqlalchemy as sa
+
+    from pwa import clock
+    from pwa.extensions import db
+    from pwa.models import Passkey
+    from pwa.store import passkeys
+    from tests.factories import Api
+
+    enrol(Api(app.test_client()), make_invite(app, make_person(app)))
+    with app.app_context():
+        passkey = db.session.scalars(sa.select(Passkey)).one()
+        assert passkeys.record_use(passkey, 5, clock.now())
+        assert not passkeys.record_use(passkey, 4, clock.now())  # read 0, but 5 is stored
+        assert not passkeys.record_use(passkey, 5, clock.now())
+        assert not passkeys.record_use(passkey, 0, clock.now())
+        db.session.commit()
+        assert db.session.scalar(sa.select(Passkey.sign_count)) == 5
+
+
+def test_a_sign_in_is_one_transaction(app, api, org):
+    """Taking the challenge back, the counter, the session's row and its data: one commit,
+    and nothing read twice (not even who was signed in: the row this browser had is
+    ended by its id); asking for options is one commit too."""
+    import sqlalchemy as sa
+
+    from pwa.extensions import db
+    from tests.factories import statements
+
+    authenticator, _ = enrol(api, make_invite(app, make_person(app)))  # signed in already
+    with app.app_context():
+        engine = db.engine
+    commits: list[object] = []
+
+    def count(conn):
+        commits.append(conn)
+
+    sa.event.listen(engine, "commit", count)
+    try:
+        with statements(app) as asked:
+            options = api.post("/api/v1/auth/login/options").get_json()
+        options_commits = len(commits)
+        commits.clear()
+        with statements(app) as seen:
+            answer = api.post("/api/v1/auth/login/verify",
+                              {"credential": authenticator.get(options)})
+    finally:
+        sa.event.remove(engine, "commit", count)
+
+    assert answer.status_code == 200, answer.get_json()
+    assert options_commits == 1, asked
+    assert [s.split()[0] for s in asked] == ["SELECT", "INSERT"]  # the record, the challenge
+    assert len(commits) == 1, seen
+    assert [" ".join(s.split()[:3]) for s in seen] == [
+        "SELECT session_data.data, session_data.expires_at",  # the cookie's record
+        "DELETE FROM webauthn_challenges",  # taken back, RETURNING what it was for
+        "SELECT passkeys.id, passkeys.person_id,",  # with the person, for the answer
+        "UPDATE passkeys SET",  # the counter, only if it went up
+        "DELETE FROM sessions",  # the session this browser had ends
+        "INSERT INTO sessions",
+        'DELETE FROM session_data',  # its record, under the old id
+        "INSERT INTO session_data",  # the new record, under a new id
+    ]
+    assert api.get("/api/v1/me").status_code == 200
+
+
+def test_counting_a_request_against_the_limit_starts_no_thread(app, api, org):
+    """The in-process counters expire as they are read, and are swept in the request."""
+    import threading
+    import time
+
+    from pwa.extensions import InProcessLimits
+
+    api.post("/api/v1/auth/login/options")
+    before = threading.active_count()
+    for _ in range(5):
+        time.sleep(0.02)  # longer than ``memory://``'s timer lives
+        assert api.post("/api/v1/auth/login/options").status_code == 200
+    assert threading.active_count() == before
+
+    counters = InProcessLimits()
+    counters.incr("door", expiry=0.01)
+    counters.SWEEP_EVERY = 0.0
+    time.sleep(0.02)
+    assert counters.get("door") == 0
+    counters.incr("other", expiry=60)
+    assert "door" not in counters.storage and counters.get("other") == 1

@@ -1,19 +1,32 @@
-"""Passkey sign-in: our whole path against the floor beneath it.
+"""Passkey sign-in: our whole path against the floor beneath it, and a shift's door.
 
 Ours: two HTTP round trips through the app (options, verify): rate limit,
-CSRF, JSON schemas, the challenge stored then burned, the passkey updated,
-the previous session ended and a new one started under a new id (its row in
-``sessions`` and its data in ``session_data``). The floor: the same database
-work in raw SQLAlchemy Core (insert the challenge; in one transaction take it
-back, read the passkey, update its counter, replace the session row; then
-replace the session data) around a bare ``webauthn.verify_authentication_response``,
-on the same database. Printed as sign-ins per second and their ratio.
+CSRF, JSON schemas, the challenge stored then taken back, the passkey's
+counter updated, the previous session ended and a new one started under a new
+id (its row in ``sessions`` and its data in ``session_data``), all of the
+verify in one transaction. The floor: the same database work in raw SQLAlchemy
+Core (insert the challenge; then in one transaction take it back, read the
+passkey, update its counter, replace the session row and the session data)
+around a bare ``webauthn.verify_authentication_response``, on the same
+database. Printed as sign-ins per second and their ratio; the goal is 0.5.
+
+The door: 500 people, each with a passkey of their own, sign in (CSRF token,
+options, verify) against the app served by gunicorn, their starts spread evenly
+over a window shorter than a minute. Each sign-in is timed from when it was due
+to start, so a server that falls behind shows in the figures rather than
+slowing the arrivals. Printed: p50, p95 and p99 of a sign-in, and the errors;
+the goal is a p99 under 1 s.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
+import statistics
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -22,11 +35,16 @@ from webauthn import verify_authentication_response
 
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Passkey, Session, SessionData, WebAuthnChallenge
+from pwa.models import Organisation, Passkey, Session, SessionData, WebAuthnChallenge
+from pwa.store import people
+from tests.benchmarks.goals import goal
+from tests.benchmarks.serving import start_gunicorn, stop
+from tests.browser.harness import free_port
 from tests.factories import Api, enrol, make_invite, make_person
-from tests.softauthn import b64url
+from tests.softauthn import SoftAuthenticator, b64url
 
 ROUNDS = 300
+DOOR_PEOPLE, DOOR_WINDOW, DOOR_PHONES = 500, 30.0, 32  # people, seconds, at once at most
 
 
 @pytest.mark.benchmark
@@ -50,6 +68,7 @@ def test_signin_throughput(app_factory, org, capsys):
     with capsys.disabled():
         print(f"\nsign-in on {database}: ours {ours:,.0f}/s (options + verify over HTTP), "
               f"floor {floor:,.0f}/s (Core + bare webauthn), ratio {ours / floor:.2f}")
+    goal(ours / floor >= 0.5, f"sign-in on {database}: ratio {ours / floor:.2f} (goal 0.5)")
 
 
 def _floor(engine: sa.Engine, authenticator) -> float:
@@ -68,7 +87,8 @@ def _floor(engine: sa.Engine, authenticator) -> float:
                 "created_at": now, "expires_at": now + timedelta(minutes=5)})
         assertion = authenticator.get({"challenge": b64url(challenge)})
         with engine.begin() as conn:
-            conn.execute(challenges.delete().where(challenges.c.challenge == b64url(challenge)))
+            conn.execute(challenges.delete().where(challenges.c.challenge == b64url(challenge))
+                         .returning(challenges.c.purpose, challenges.c.expires_at)).one()
             row = conn.execute(sa.select(passkeys.c.id, passkeys.c.person_id,
                                          passkeys.c.public_key, passkeys.c.sign_count)
                                .where(passkeys.c.credential_id == credential_id)).one()
@@ -82,9 +102,111 @@ def _floor(engine: sa.Engine, authenticator) -> float:
             session_id = conn.execute(sessions.insert().returning(sessions.c.id), {
                 "person_id": row.person_id, "passkey_id": row.id, "browser": None, "os": None,
                 "created_at": now, "last_seen_at": now}).scalar_one()
-        with engine.begin() as conn:
             conn.execute(records.delete().where(records.c.key == key))
             key = b64url(os.urandom(32))
             conn.execute(records.insert(), {"key": key, "data": b"{}",
                                             "expires_at": now + timedelta(days=90)})
     return ROUNDS / (time.perf_counter() - started)
+
+
+@pytest.mark.benchmark
+def test_500_people_sign_in_at_the_door_of_a_shift(app, org, capsys):
+    phones = _people_with_passkeys(app, DOOR_PEOPLE)
+    port = free_port()
+    # Everyone comes through the store's one address: the limit is set for the door.
+    server = start_gunicorn(app, port, workers=2,
+                            settings={"SKILLPATH_AUTH_RATE_LIMIT": "10000 per minute"})
+    times: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    try:
+        start = time.perf_counter() + 0.5
+
+        def person(i: int) -> None:
+            due = start + i * DOOR_WINDOW / DOOR_PEOPLE
+            time.sleep(max(0.0, due - time.perf_counter()))
+            try:
+                _sign_in_over_http(port, phones[i])
+                with lock:
+                    times.append(time.perf_counter() - due)
+            except Exception as exc:  # counted and shown, not raised: the others go on
+                with lock:
+                    errors.append(str(exc)[:200])
+
+        with ThreadPoolExecutor(DOOR_PHONES) as pool:
+            list(pool.map(person, range(DOOR_PEOPLE)))
+        took = time.perf_counter() - start
+    finally:
+        stop(server)
+
+    with app.app_context():
+        signed_in = db.session.scalar(sa.select(sa.func.count()).select_from(Session))
+    database = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
+    cuts = statistics.quantiles(times, n=100) if len(times) > 1 else [float("nan")] * 99
+    p50, p95, p99 = cuts[49], cuts[94], cuts[98]
+    with capsys.disabled():
+        print(f"\nsign-in at the door on {database}: {DOOR_PEOPLE} people over "
+              f"{DOOR_WINDOW:.0f} s (gunicorn -w 2, at most {DOOR_PHONES} at once), done in "
+              f"{took:.1f} s; sign-in (csrf + options + verify) p50 {p50 * 1000:.0f} ms, "
+              f"p95 {p95 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; errors {len(errors)}; "
+              f"sessions {signed_in}")
+        for error in sorted(set(errors))[:5]:
+            print("  error:", error)
+    goal(p99 < 1.0 and not errors,
+         f"sign-in at the door on {database}: p99 {p99 * 1000:.0f} ms, {len(errors)} errors "
+         "(goal: p99 under 1 s, no errors)")
+    assert DOOR_PEOPLE - len(errors) <= signed_in <= DOOR_PEOPLE  # a timed-out one may be in
+
+
+def _people_with_passkeys(app, count: int) -> list[SoftAuthenticator]:
+    """``count`` people of the organisation, each with a passkey on a phone of their own."""
+    phones = []
+    now = clock.now()
+    with app.app_context():
+        organisation = db.session.scalars(sa.select(Organisation)).one()
+        role = people.role_by_slug(organisation, "store-associate")
+        for i in range(count):
+            person, _ = people.ensure_person(organisation, f"Person {i:04d}", role)
+            db.session.flush()
+            phone = SoftAuthenticator(user_handle=person.user_handle)
+            db.session.add(Passkey(person_id=person.id, credential_id=phone.credential_id,
+                                   public_key=phone._cose_key(), sign_count=0,
+                                   transports=["internal"], backed_up=False, name="Phone",
+                                   created_at=now, last_used_at=None))
+            phones.append(phone)
+        db.session.commit()
+    return phones
+
+
+def _sign_in_over_http(port: int, phone: SoftAuthenticator) -> None:
+    """What the sign-in page does: a CSRF token (and the session it lives in), then options
+    and the signed answer. Raises on anything but a signed-in answer."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/api/v1/auth/csrf")
+        response = conn.getresponse()
+        token = json.loads(response.read())["csrf_token"]
+        cookie = _session_cookie(response)
+        headers = {"Cookie": cookie, "X-CSRFToken": token, "Content-Type": "application/json"}
+        conn.request("POST", "/api/v1/auth/login/options", body="{}", headers=headers)
+        response = conn.getresponse()
+        options = json.loads(response.read())
+        if response.status != 200:
+            raise AssertionError(f"options {response.status}: {options}")
+        body = json.dumps({"credential": phone.get(options)})
+        conn.request("POST", "/api/v1/auth/login/verify", body=body, headers=headers)
+        response = conn.getresponse()
+        answer = json.loads(response.read())
+        if response.status != 200 or not answer.get("signed_in"):
+            raise AssertionError(f"verify {response.status}: {answer}")
+        if _session_cookie(response) == cookie:
+            raise AssertionError("the session id did not change on signing in")
+    finally:
+        conn.close()
+
+
+def _session_cookie(response: http.client.HTTPResponse) -> str:
+    for header in response.headers.get_all("Set-Cookie") or []:
+        if header.startswith("skillpath_session="):
+            return header.split(";", 1)[0]
+    raise AssertionError("no session cookie")
