@@ -22,9 +22,10 @@ the database: lost (valid events sent and not stored), doubled (in ``events``, i
 rating history and in practice answers), the quarantine against the malformed
 events sent, and the read model of latest ratings against the phones' own latest;
 where the server's time went, by route, from its one log line per request. Then
-again with one gunicorn worker and the RQ worker killed (SIGKILL) mid-storm: the
-master starts a new web worker, the supervisor (``--restart-worker``) a new RQ
-worker, and the phones' retries bring everything in.
+again with a gunicorn worker killed (SIGKILL) at a quarter, half and three quarters of
+the window, and the RQ worker at half: the master starts a new web worker each time,
+the supervisor (``--restart-worker``) a new RQ worker, and the phones' retries bring
+everything in.
 
 PostgreSQL and Redis only: in ``make bench``'s SQLite pass it says so and returns;
 it runs in the PostgreSQL pass. Sized by ``SKILLPATH_STORM_PHONES`` (300),
@@ -560,12 +561,16 @@ def _storm(capsys: Any, kill: bool, tmp: Path) -> None:
         run = Storm(port, phones)
         if kill:
             def killer() -> None:
-                time.sleep(WINDOW / 2)
-                victim = sorted(children(pids["web"]))[0]
-                os.kill(victim, signal.SIGKILL)
-                killed.append(f"gunicorn worker {victim}")
-                os.kill(pids["worker"], signal.SIGKILL)
-                killed.append(f"RQ worker {pids['worker']}")
+                # A web worker at a quarter, half and three quarters of the window, one at a
+                # time (so that one is likely to be cut inside a sync), the RQ worker at half.
+                for quarter in (1, 2, 3):
+                    time.sleep(WINDOW / 4)
+                    victim = random.choice(children(pids["web"]))
+                    os.kill(victim, signal.SIGKILL)
+                    killed.append(f"gunicorn worker {victim} at {quarter * WINDOW / 4:.0f} s")
+                    if quarter == 2:
+                        os.kill(pids["worker"], signal.SIGKILL)
+                        killed.append(f"RQ worker {pids['worker']} at {WINDOW / 2:.0f} s")
 
             threading.Thread(target=killer, daemon=True).start()
         before = transactions()
@@ -601,7 +606,7 @@ def _storm(capsys: Any, kill: bool, tmp: Path) -> None:
         return "/".join(f"{1000 * percentile(values, q):,.0f}" for q in (0.5, 0.95, 0.99))
 
     with capsys.disabled():
-        killing = " with a gunicorn worker and the RQ worker killed" if kill else ""
+        killing = " with web workers and the RQ worker killed" if kill else ""
         print(f"\nshift-start storm{killing} (PostgreSQL + Redis, make run-scaled, "
               f"{len(web_workers)} web workers, "
               f"{CLIENT_THREADS} client threads, machine shared with other work; seeding "
@@ -626,8 +631,10 @@ def _storm(capsys: Any, kill: bool, tmp: Path) -> None:
         print(f"  server time by route: {where}")
         print(f"  RQ queues afterwards: {queued or 'empty'}")
         if kill:
+            cut = Counter(route for route, status, _ in record if status == 0)
             print(f"  killed mid-storm: {', '.join(killed)}; web workers afterwards "
-                  f"{len(web_after)}, RQ worker pid {pids['worker']} -> {restarted['worker']}")
+                  f"{len(web_after)}, RQ worker pid {pids['worker']} -> {restarted['worker']}; "
+                  f"requests cut (no answer), by route: {dict(cut) or 'none'}")
         print(f"  PostgreSQL transactions while it ran: {committed:,}, "
               f"{committed / PHONES:.1f} per phone (its 5 requests, and the jobs they queue)")
         failed = [what for what, bad in [
