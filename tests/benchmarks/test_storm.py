@@ -556,6 +556,7 @@ def _storm(capsys: Any, kill: bool, tmp: Path) -> None:
     port = free_port()
     log = tmp / "run_scaled.log"
     killed: list[str] = []
+    horses: list[int] = []
     with supervisor(env, port, log) as pids:
         web_workers = children(pids["web"])
         run = Storm(port, phones)
@@ -569,6 +570,8 @@ def _storm(capsys: Any, kill: bool, tmp: Path) -> None:
                     os.kill(victim, signal.SIGKILL)
                     killed.append(f"gunicorn worker {victim} at {quarter * WINDOW / 4:.0f} s")
                     if quarter == 2:
+                        # Its work horse, if a job was running, lives on as an orphan.
+                        horses.extend(children(pids["worker"]))
                         os.kill(pids["worker"], signal.SIGKILL)
                         killed.append(f"RQ worker {pids['worker']} at {WINDOW / 2:.0f} s")
 
@@ -578,6 +581,12 @@ def _storm(capsys: Any, kill: bool, tmp: Path) -> None:
         queued = {key.decode(): redis.llen(key) for key in redis.keys("rq:queue:*")}
         restarted = started(log)
         web_after = children(restarted["web"])
+    for horse in horses:  # a horse still there after its job: ended by its pid
+        try:
+            if b"jobs\x00work" in Path(f"/proc/{horse}/cmdline").read_bytes():
+                os.kill(horse, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
     redis.close()
     time.sleep(1)  # every backend has ended: its counts are in pg_stat_database
     committed = transactions() - before
