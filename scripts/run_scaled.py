@@ -17,7 +17,10 @@ again and prints fresh one-time invite links each time.
 Ctrl-C (SIGINT) or SIGTERM stops every process it started, by its pid: each gets
 SIGTERM (gunicorn stops its workers, the RQ worker finishes the job in hand) and,
 if it has not ended after ``--grace`` seconds, SIGKILL. If any of them ends on its
-own, the others are stopped too and this exits non-zero.
+own, the others are stopped too and this exits non-zero; with ``--restart-worker`` an RQ
+worker that ends on its own is started again instead (as a process manager's
+``Restart=always`` would), which the shift-start storm uses to kill the worker
+mid-storm.
 
 Run it from the repository with the project's Python: ``.venv/bin/python
 scripts/run_scaled.py [--port 5000] [--workers N]``. Settings by environment:
@@ -194,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not seed the demo organisation")
     parser.add_argument("--grace", type=float, default=20.0,
                         help="seconds a process has to stop before it is killed")
+    parser.add_argument("--restart-worker", action="store_true",
+                        help="start the RQ worker again when it ends on its own")
     options = parser.parse_args(argv)
 
     env = {**os.environ}
@@ -226,8 +231,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Serving on {origin} with {options.workers} web workers, an RQ worker and the "
               f"scheduler (database {env['DATABASE_URL'].rpartition('@')[2]}, Redis "
               f"{env['REDIS_URL'].rpartition('@')[2]}). Ctrl-C stops them all.", flush=True)
-        while (name := supervisor.ended()) is None:
-            time.sleep(0.5)
+        while True:
+            while (name := supervisor.ended()) is None:
+                time.sleep(0.5)
+            if not (options.restart_worker and name == "worker"):
+                break
+            print(f"worker ended on its own (exit status "
+                  f"{supervisor.processes[name].returncode}); starting it again.", flush=True)
+            supervisor.start("worker", flask("jobs", "work"))
         print(f"{name} ended on its own (exit status {supervisor.processes[name].returncode}); "
               "stopping the others.", file=sys.stderr, flush=True)
         return 1
