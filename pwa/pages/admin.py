@@ -129,10 +129,15 @@ def roster_upload() -> Any:
 roster_upload.max_content_length = ROSTER_MAX_BYTES  # type: ignore[attr-defined]
 
 
-@bp.get("/people/import/<id:upload_id>")
+# One rule for both methods: with a GET rule and a POST rule on one path, an id out of
+# range would be a 405 (the other method's rule matched the path) rather than a 404.
+@bp.route("/people/import/<id:upload_id>", methods=["GET", "POST"])
 @ld_admin_required
 def roster_preview(upload_id: int) -> Any:
-    """What applying the uploaded file would do: created, changed, unchanged, ended, errors."""
+    """What applying the uploaded file would do: created, changed, unchanged, ended, errors;
+    its confirmation is posted here too (``_roster_apply``)."""
+    if request.method == "POST":
+        return _roster_apply(upload_id)
     admin = me()
     try:
         upload = roster.upload_of(admin, upload_id, clock.now())
@@ -141,9 +146,7 @@ def roster_preview(upload_id: int) -> Any:
     return _preview_page(admin, upload)
 
 
-@bp.post("/people/import/<id:upload_id>")
-@ld_admin_required
-def roster_apply(upload_id: int) -> Any:
+def _roster_apply(upload_id: int) -> Any:
     """Apply the previewed file, if it still does exactly what the preview showed.
 
     The file is planned again against the people as they are now; if anything
