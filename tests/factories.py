@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +28,7 @@ from engine.fitting import Log
 from engine.profiles import Competency
 from pwa import clock, create_app
 from pwa.extensions import db
-from pwa.models import Organisation, Person, Role
+from pwa.models import Organisation, Passkey, Person, Role, Session
 from pwa.store import catalogue, invites, people, releases
 from pwa.store import profiles as store
 from pwa.sync.ingest import ingest
@@ -539,3 +540,22 @@ def with_plan(app: Flask, person: int) -> None:
         db.session.add(PlanSummary(person_id=person, minutes=45, fee_cents=0, covered=1,
                                    uncovered=0, computed_at=clock.now()))
         db.session.commit()
+
+
+def signed_in_people(role_id: int, count: int) -> list[tuple[int, int]]:
+    """``count`` learners of ``role_id``, each signed in on one phone, written in bulk (inside
+    an app context; the caller commits): (person id, session id) of each, in order."""
+    org = db.session.scalar(sa.select(Role.organisation_id).where(Role.id == role_id))
+    now = clock.now()
+    people = db.session.execute(sa.insert(Person).returning(Person.id), [
+        {"organisation_id": org, "role_id": role_id, "display_name": f"Learner {n:05d}",
+         "time_zone": "UTC", "locale": "en", "is_ld_admin": False,
+         "user_handle": secrets.token_bytes(32)} for n in range(count)]).scalars().all()
+    keys = db.session.execute(sa.insert(Passkey).returning(Passkey.id), [
+        {"person_id": p, "credential_id": f"key-{p}".encode(), "public_key": b"k",
+         "sign_count": 0, "transports": [], "backed_up": False, "name": "Work phone",
+         "created_at": now} for p in people]).scalars().all()
+    sessions = db.session.execute(sa.insert(Session).returning(Session.id), [
+        {"person_id": p, "passkey_id": k, "created_at": now, "last_seen_at": now}
+        for p, k in zip(people, keys, strict=True)]).scalars().all()
+    return list(zip(people, sessions, strict=True))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import cProfile
 import pstats
-import secrets
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -31,10 +30,10 @@ from engine import push as rules
 from pwa import clock, vapid
 from pwa.extensions import db
 from pwa.jobs import push as sender
-from pwa.models import Organisation, Passkey, Person, PushSubscription, Role, Session
+from pwa.models import PushSubscription, Role
 from pwa.store import push as store
 from tests.benchmarks.goals import goal
-from tests.factories import make_org
+from tests.factories import make_org, signed_in_people
 from tests.pushservice import running, vapid_private_key
 
 PUSHES = 10_000
@@ -45,21 +44,11 @@ DAY = date(2026, 6, 3)
 def _people(app: Any, subscriptions: list[dict[str, Any]]) -> list[int]:
     """One learner per subscription, each signed in on one phone that subscribed."""
     with app.app_context():
-        org = db.session.scalar(sa.select(Organisation.id))
         role = db.session.scalar(sa.select(Role.id))
         now = clock.now()
-        people = db.session.execute(sa.insert(Person).returning(Person.id), [
-            {"organisation_id": org, "role_id": role, "display_name": f"Learner {n:05d}",
-             "time_zone": "UTC", "locale": "en", "is_ld_admin": False,
-             "user_handle": secrets.token_bytes(32)}
-            for n in range(len(subscriptions))]).scalars().all()
-        keys = db.session.execute(sa.insert(Passkey).returning(Passkey.id), [
-            {"person_id": p, "credential_id": f"key-{p}".encode(), "public_key": b"k",
-             "sign_count": 0, "transports": [], "backed_up": False, "name": "Work phone",
-             "created_at": now} for p in people]).scalars().all()
-        sessions = db.session.execute(sa.insert(Session).returning(Session.id), [
-            {"person_id": p, "passkey_id": k, "created_at": now, "last_seen_at": now}
-            for p, k in zip(people, keys, strict=True)]).scalars().all()
+        signed_in = signed_in_people(role, len(subscriptions))
+        people = [p for p, _ in signed_in]
+        sessions = [s for _, s in signed_in]
         db.session.execute(sa.insert(PushSubscription), [
             {"person_id": p, "session_id": s, "endpoint": sub["endpoint"],
              "p256dh": sub["keys"]["p256dh"], "auth": sub["keys"]["auth"],

@@ -41,7 +41,6 @@ import http.client
 import json
 import os
 import random
-import secrets
 import shutil
 import signal
 import socket
@@ -65,10 +64,11 @@ from redis import Redis
 
 from pwa import clock, create_app
 from pwa.extensions import db
-from pwa.models import Organisation, Passkey, Person, Role, Session
+from pwa.models import Role
 from pwa.session import SESSION_ID
+from scripts.run_scaled import children
 from tests.benchmarks.goals import goal
-from tests.factories import add_lesson, make_org, publish_profile
+from tests.factories import add_lesson, make_org, publish_profile, signed_in_people
 
 ROOT = Path(__file__).resolve().parents[2]
 # The PostgreSQL server of make bench's PostgreSQL pass; its "postgres" database to make ours.
@@ -193,20 +193,10 @@ def seed(env: dict[str, str]) -> tuple[list[int], list[str], str]:
     publish_profile(app)
     lesson = add_lesson(app)
     with app.app_context():
-        org = db.session.scalar(sa.select(Organisation.id))
         role = db.session.scalar(sa.select(Role.id).where(Role.slug == "store-associate"))
-        now = clock.now()
-        people = db.session.execute(sa.insert(Person).returning(Person.id), [
-            {"organisation_id": org, "role_id": role, "display_name": f"Learner {n:05d}",
-             "time_zone": "UTC", "locale": "en", "is_ld_admin": False,
-             "user_handle": secrets.token_bytes(32)} for n in range(PHONES)]).scalars().all()
-        keys = db.session.execute(sa.insert(Passkey).returning(Passkey.id), [
-            {"person_id": p, "credential_id": f"key-{p}".encode(), "public_key": b"k",
-             "sign_count": 0, "transports": [], "backed_up": False, "name": "Work phone",
-             "created_at": now} for p in people]).scalars().all()
-        sessions = db.session.execute(sa.insert(Session).returning(Session.id), [
-            {"person_id": p, "passkey_id": k, "created_at": now, "last_seen_at": now}
-            for p, k in zip(people, keys, strict=True)]).scalars().all()
+        signed_in = signed_in_people(role, PHONES)
+        people = [p for p, _ in signed_in]
+        sessions = [s for _, s in signed_in]
         db.session.commit()
         db.engine.dispose()
     # Each phone's session record, stored as the app stores one at sign-in.
@@ -257,18 +247,6 @@ def started(log: Path) -> dict[str, int]:
     for line in log.read_text(errors="replace").splitlines():
         if line.startswith("Started "):
             found[line.split()[1]] = int(line.split("pid ")[1].rstrip(")."))
-    return found
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rpartition(")")[2].split()[1]) == pid:
-            found.append(int(entry.name))
     return found
 
 
