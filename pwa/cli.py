@@ -111,7 +111,7 @@ def import_people_command(file: Any, apply_: bool, org_slug: str | None, days: i
         from pwa import jobs
 
         jobs.enqueue("plans.summarise_organisation", org.id)
-        jobs.enqueue("mentors.assign", org.id)
+        jobs.enqueue("mentors.reassign", org.id)
     click.echo(f"Applied: {done.created} created, {done.changed} changed, {done.ended} "
                f"ended, {len(done.invited)} invited.")
 

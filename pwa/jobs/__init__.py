@@ -42,7 +42,8 @@ RETRY_SECONDS = [10, 60, 300]  # a failed job is tried again after these waits, 
 WORKER_ENTRY = "pwa.worker.run"  # what an RQ worker calls: pwa/worker.py
 # name -> "module:function"; a job takes plain arguments (ids), never objects.
 JOBS: dict[str, str] = {
-    "mentors.assign": "pwa.jobs.mentors:assign_organisation",
+    "mentors.assign": "pwa.jobs.mentors:assign_changes",
+    "mentors.reassign": "pwa.jobs.mentors:assign_organisation",
     "plans.summarise": "pwa.jobs.plans:summarise_person",
     "plans.summarise_organisation": "pwa.jobs.plans:summarise_organisation",
     "practice.fit": "pwa.jobs.fitting:fit_due",

@@ -9,7 +9,13 @@ from pwa.models.catalogue import Item, ItemCompetency, ItemRevision
 from pwa.models.feedback import Feedback
 from pwa.models.fitting import PracticeFit
 from pwa.models.invites import Invite
-from pwa.models.mentors import MentorCompetency, MentorOffer, MentorRequest, MentorSuggestion
+from pwa.models.mentors import (
+    MentorChange,
+    MentorCompetency,
+    MentorOffer,
+    MentorRequest,
+    MentorSuggestion,
+)
 from pwa.models.passkeys import Passkey, WebAuthnChallenge
 from pwa.models.people import Organisation, Person, Role, RoleAuthor
 from pwa.models.plans import (
@@ -47,6 +53,7 @@ __all__ = [
     "PushSubscription",
     "MentorOffer",
     "MentorRequest",
+    "MentorChange",
     "MentorSuggestion",
     "Organisation",
     "OwnItem",

@@ -84,3 +84,22 @@ class MentorSuggestion(db.Model):  # type: ignore[name-defined,misc]
     mentor_id: Mapped[int] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), index=True)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MentorChange(db.Model):  # type: ignore[name-defined,misc]
+    """Someone the next mentor assignment must look at again: their uncovered gaps, their
+    wish for suggestions or their languages changed, or their offer, or a request between
+    them and a colleague. ``person_id`` None: the whole organisation (an account ended).
+
+    Written in the transaction of the change; the assignment takes the organisation's
+    rows as it starts (``pwa.store.mentors.assign_changes``), so a change committed
+    after that is the next run's.
+    """
+
+    __tablename__ = "mentor_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), nullable=True)

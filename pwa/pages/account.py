@@ -75,6 +75,7 @@ def settings() -> Any:
             db.session.commit()
             if aiming_elsewhere:  # the future role's profile is part of the plan
                 jobs.enqueue("plans.summarise", person.id)
+                jobs.enqueue("mentors.assign", person.organisation_id)  # if gaps moved
             flash(gettext("Your details are saved."))
             return redirect(url_for("account.settings"))
     return render_template("account/settings.html", form=form), 422 if form.errors else 200

@@ -178,7 +178,7 @@ def _roster_apply(upload_id: int) -> Any:
     db.session.commit()
     if done.created or done.changed or done.ended:
         jobs.enqueue("plans.summarise_organisation", organisation_id)
-        jobs.enqueue("mentors.assign", organisation_id)
+        jobs.enqueue("mentors.reassign", organisation_id)
     sites: dict[str, list[dict[str, Any]]] = {}
     for invited in done.invited:
         link = invites.invite_link(invited.token)
@@ -323,6 +323,7 @@ def item_form(key: str | None = None) -> Any:
             db.session.commit()
             # Any learner's plan may hold the item or want it now: summarised again.
             jobs.enqueue("plans.summarise_organisation", admin.organisation_id)
+            jobs.enqueue("mentors.assign", admin.organisation_id)  # those whose gaps moved
             flash(gettext("Saved “%(title)s” (revision %(revision)s).", title=saved.title,
                           revision=saved.revision))
             return redirect(url_for("admin.catalogue_list"))
@@ -356,6 +357,7 @@ def retire(key: str) -> Any:
                       title=item.revisions[-1].title))
     db.session.commit()
     jobs.enqueue("plans.summarise_organisation", admin.organisation_id)
+    jobs.enqueue("mentors.assign", admin.organisation_id)  # those whose gaps moved
     return redirect(url_for("admin.catalogue_list"))
 
 

@@ -242,6 +242,7 @@ def publish(slug: str) -> Any:
     db.session.commit()
     # The plans of the role's people, and of those who aim for it, are made from it now.
     jobs.enqueue("plans.summarise_organisation", role.organisation_id)
+    jobs.enqueue("mentors.assign", role.organisation_id)  # those whose gaps moved
     flash(gettext("Version %(number)s is published. Learners now see it.", number=draft.number))
     return redirect(url_for("profiles.changes", slug=slug, number=draft.number))
 

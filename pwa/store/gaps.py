@@ -34,6 +34,8 @@ def _rows(person: Person, published: dict[int, Any]) -> list[dict[str, Any]]:
 def refresh(person_ids: Iterable[int]) -> int:
     """Build these people's plans and replace their rows; returns how many people.
 
+    Those whose gaps are now other competencies than before are marked for the mentor
+    assignment (``stale.assignment``); a change of level alone does not move a mentor.
     People gone meanwhile (a deleted account) are skipped. The caller commits.
     """
     ids = sorted(set(person_ids))
@@ -49,9 +51,21 @@ def refresh(person_ids: Iterable[int]) -> int:
                 if role is not None and role.id not in published:
                     published[role.id] = profiles.current(role)
             rows += _rows(p, published)
+        before = {(pid, key) for pid, key in db.session.execute(
+            select(UncoveredGap.person_id, UncoveredGap.competency)
+            .where(UncoveredGap.person_id.in_(chunk)))}
+        after = {(r["person_id"], r["competency"]) for r in rows}
+        moved = {pid for pid, _ in before ^ after}
         db.session.execute(delete(UncoveredGap).where(UncoveredGap.person_id.in_(chunk)))
         if rows:
             db.session.execute(insert(UncoveredGap), rows)
+        # Whose gaps are not the ones they were: the mentor assignment looks at them again.
+        organisations: dict[int, list[int]] = {}
+        for p in people:
+            if p.id in moved:
+                organisations.setdefault(p.organisation_id, []).append(p.id)
+        for organisation_id, ids_moved in organisations.items():
+            stale.assignment(organisation_id, ids_moved)
         count += len(people)
     return count
 

@@ -13,26 +13,31 @@ second is stored as ``full`` and the learner is told there was no place left.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, exists, false, func, insert, or_, select, update
 
 from engine import mentors as rules
 from engine import sync as sync_rules
 from engine.errors import N_
 from pwa.extensions import db
 from pwa.models import (
+    MentorChange,
     MentorCompetency,
     MentorOffer,
     MentorRequest,
     MentorSuggestion,
+    Organisation,
     Person,
     PlanSettings,
     Role,
+    UncoveredGap,
 )
-from pwa.store import assessment, plans, profiles
+from pwa.store import assessment, plans, profiles, stale
 from pwa.store import gaps as uncovered
 from pwa.store.batch import Batch, SeenRequest
 
@@ -74,10 +79,15 @@ def learner_languages(person: Person, offer: MentorOffer | None,
     learner who lists only Spanish is never sent an English-only mentor). Until they
     say, a guess: their locale's language, the app's, and those of their offer.
     """
+    return _languages(person.locale, offer.languages if offer is not None else None, said)
+
+
+def _languages(locale: str | None, offered: list[str] | None,
+               said: list[str] | None) -> list[str]:
+    """:func:`learner_languages` from the values it reads (the assignment reads them in bulk)."""
     if said:
         return list(said)
-    guess = [person.locale or APP_LANGUAGE, APP_LANGUAGE,
-             *(offer.languages if offer is not None else [])]
+    guess = [locale or APP_LANGUAGE, APP_LANGUAGE, *(offered or [])]
     return list(dict.fromkeys(rules.language(t) for t in guess))
 
 
@@ -196,6 +206,7 @@ def check_ended(batch: Batch, event: sync_rules.Event[rules.EndedData]) -> None:
 def apply_offers(person: Person,
                  planned: list[tuple[sync_rules.Event[rules.OfferData], None]]) -> None:
     """The last offer to happen stands; the places already taken stay taken."""
+    stale.assignment(person.organisation_id, [person.id])
     for e, _ in planned:  # in time order
         offer = db.session.get(MentorOffer, person.id)
         if offer is not None and offer.occurred_at > e.occurred_at:
@@ -217,23 +228,26 @@ def apply_offers(person: Person,
             db.session.execute(insert(MentorCompetency), [
                 {"person_id": person.id, "competency": key} for key in e.data.competencies])
         if e.data.status == "left":
-            _decline_waiting(person.id, e.occurred_at)
+            stale.assignment(person.organisation_id, _decline_waiting(person.id, e.occurred_at))
     db.session.expire_all()
 
 
-def _decline_waiting(mentor_id: int, at: datetime) -> None:
+def _decline_waiting(mentor_id: int, at: datetime) -> list[int]:
     """A mentor who stops mentoring declines what still waits for an answer, and those
-    places are free again; mentees already accepted stay until either side ends it."""
-    declined = db.session.execute(
+    places are free again; mentees already accepted stay until either side ends it.
+    Returns the learners declined (their gaps are free for another mentor)."""
+    learners = list(db.session.scalars(
         update(MentorRequest)
         .where(MentorRequest.mentor_id == mentor_id, MentorRequest.status == "pending")
         .values(status="declined", answered_at=at)
-        .execution_options(synchronize_session=False))
-    if declined.rowcount:  # type: ignore[attr-defined]
+        .returning(MentorRequest.learner_id)
+        .execution_options(synchronize_session=False)))
+    if learners:
         db.session.execute(
             update(MentorOffer).where(MentorOffer.person_id == mentor_id)
-            .values(load=MentorOffer.load - declined.rowcount)  # type: ignore[attr-defined]
+            .values(load=MentorOffer.load - len(learners))
             .execution_options(synchronize_session=False))
+    return learners
 
 
 def _take_place(mentor_id: int) -> bool:
@@ -256,6 +270,9 @@ def _give_back(mentor_id: int) -> None:
 def apply_requested(
         person: Person,
         planned: list[tuple[sync_rules.Event[rules.RequestedData], int | None]]) -> None:
+    # The learner's gap is held now, and the mentor has one place fewer.
+    stale.assignment(person.organisation_id,
+                     [person.id, *(e.data.mentor for e, _ in planned)])
     for e, shared_level in planned:
         status = "pending" if _take_place(e.data.mentor) else "full"
         db.session.execute(insert(MentorRequest), [{
@@ -265,14 +282,21 @@ def apply_requested(
             "status": status, "occurred_at": e.occurred_at}])
 
 
-def _close(request_id: str, status: str, by: Any, **values: Any) -> int | None:
-    """Move a holding request to ``status``; the mentor whose place came free, if one did."""
+def _close(organisation_id: int, request_id: str, status: str, by: Any,
+           **values: Any) -> int | None:
+    """Move a holding request to ``status``; the mentor whose place came free, if one did.
+
+    Both of them are marked for the mentor assignment: the mentor has a place again,
+    the learner's gap is no longer held."""
     row = db.session.execute(
         update(MentorRequest)
         .where(MentorRequest.id == request_id, by, MentorRequest.status.in_(rules.HOLDING))
         .values(status=status, **values)
-        .returning(MentorRequest.mentor_id)).first()
-    return None if row is None else int(row[0])
+        .returning(MentorRequest.mentor_id, MentorRequest.learner_id)).first()
+    if row is None:
+        return None
+    stale.assignment(organisation_id, [int(row[0]), int(row[1])])
+    return int(row[0])
 
 
 def apply_answered(person: Person,
@@ -284,8 +308,9 @@ def apply_answered(person: Person,
                 MentorRequest.status == "pending").values(status="accepted",
                                                           answered_at=e.occurred_at))
             continue
-        mentor = _close(e.data.id, "declined", (MentorRequest.mentor_id == person.id) &
-                        (MentorRequest.status == "pending"), answered_at=e.occurred_at)
+        mentor = _close(person.organisation_id, e.data.id, "declined",
+                        (MentorRequest.mentor_id == person.id)
+                        & (MentorRequest.status == "pending"), answered_at=e.occurred_at)
         if mentor is not None:
             _give_back(mentor)
 
@@ -294,12 +319,13 @@ def apply_ended(person: Person,
                 planned: list[tuple[sync_rules.Event[rules.EndedData], None]]) -> None:
     for e, _ in planned:
         mine = (MentorRequest.learner_id == person.id)
-        withdrawn = _close(e.data.id, "withdrawn", mine & (MentorRequest.status == "pending"),
-                           ended_at=e.occurred_at)
+        withdrawn = _close(person.organisation_id, e.data.id, "withdrawn",
+                           mine & (MentorRequest.status == "pending"), ended_at=e.occurred_at)
         # Who ended it is kept, so that the other one hears of it (pwa.store.push); the
         # first to end it stays the one who did, since an ended one is not ended again.
         mentor = withdrawn if withdrawn is not None else _close(
-            e.data.id, "ended", (mine | (MentorRequest.mentor_id == person.id))
+            person.organisation_id, e.data.id, "ended",
+            (mine | (MentorRequest.mentor_id == person.id))
             & (MentorRequest.status == "accepted"), ended_at=e.occurred_at,
             ended_by_id=person.id)
         if mentor is not None:
@@ -426,55 +452,290 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
 
 # The global assignment ------------------------------------------------------------------
 
+# More people changed than this since the last run: the whole organisation is decided again.
+INCREMENTAL_LIMIT = 1000
+_CHUNK = 500  # ids per IN (...)
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start:start + _CHUNK]
+
+
+def _serialise(organisation_id: int) -> None:
+    """One assignment of an organisation at a time, on every runner and database.
+
+    Two runs at once (two RQ workers, a command beside a job) would each count a
+    mentor's free places before the other wrote, and could both give away the last
+    one. PostgreSQL: the organisation's row locked until this transaction ends (``FOR
+    NO KEY UPDATE``: it blocks only another run, not a sync or an insert that refers to
+    the organisation). SQLite: a write as the first statement takes the database's one
+    write lock for the whole transaction, so what this run reads nobody changes.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Organisation.id).where(Organisation.id == organisation_id)
+                           .with_for_update(key_share=True))
+    else:
+        db.session.execute(delete(MentorChange).where(false()))
+
+
+def _take_changes(organisation_id: int) -> tuple[set[int], bool]:
+    """The people marked since the last run, and whether the whole organisation was; the
+    marks are taken (a mark committed later is the next run's, which it queued)."""
+    rows = db.session.execute(select(MentorChange.id, MentorChange.person_id).where(
+        MentorChange.organisation_id == organisation_id)).all()
+    if rows:
+        db.session.execute(delete(MentorChange).where(
+            MentorChange.organisation_id == organisation_id,
+            MentorChange.id <= max(r[0] for r in rows)))
+    people = {pid for _, pid in rows if pid is not None}
+    return people, any(pid is None for _, pid in rows)
+
+
+class _Learner(NamedTuple):
+    role: str
+    site: str | None
+    languages: frozenset[str]
+    own: str
+    on: bool  # suggestions allowed
+
+
+def _learners(organisation_id: int, ids: Iterable[int] | None = None) -> dict[int, _Learner]:
+    """What the assignment needs of each learner (all of the organisation's, or ``ids``),
+    in a few rows each: role, site, the languages they can learn in, suggestions on."""
+    query = (select(Person.id, Role.slug, Person.site, Person.locale,
+                    PlanSettings.mentor_suggestions, PlanSettings.languages,
+                    MentorOffer.languages)
+             .join(Role, Role.id == Person.role_id)
+             .outerjoin(PlanSettings, PlanSettings.person_id == Person.id)
+             .outerjoin(MentorOffer, MentorOffer.person_id == Person.id)
+             .where(Person.organisation_id == organisation_id))
+    queries = [query] if ids is None else [query.where(Person.id.in_(c)) for c in _chunks(ids)]
+    found: dict[int, _Learner] = {}
+    for q in queries:
+        for pid, role, site, locale, on, said, offered in db.session.execute(q):
+            languages, own = _gap_languages(_languages(locale, offered, said or None))
+            found[pid] = _Learner(role, site, languages, own, True if on is None else bool(on))
+    return found
+
+
+def _open(organisation_id: int, *where: Any) -> list[tuple[int, str]]:
+    """(learner, competency) of uncovered gaps (the read model: :mod:`pwa.store.gaps`) that
+    no request of the learner holds a place for, in the organisation, filtered by ``where``."""
+    held = select(MentorRequest.id).where(
+        MentorRequest.learner_id == UncoveredGap.person_id,
+        MentorRequest.competency == UncoveredGap.competency,
+        MentorRequest.status.in_(rules.HOLDING))
+    return [(pid, key) for pid, key in db.session.execute(
+        select(UncoveredGap.person_id, UncoveredGap.competency)
+        .join(Person, Person.id == UncoveredGap.person_id)
+        .where(Person.organisation_id == organisation_id, ~exists(held), *where))]
+
+
+def _gaps(pairs: Iterable[tuple[int, str]], learners: Mapping[int, _Learner]
+          ) -> dict[tuple[int, str], rules.Gap]:
+    """The gaps of learners who allow suggestions, by (learner, competency)."""
+    found = {}
+    for pid, key in pairs:
+        who = learners.get(pid)
+        if who is not None and who.on:
+            found[(pid, key)] = rules.Gap(pid, key, who.role, who.site, who.languages, who.own)
+    return found
+
+
+def _mentors(organisation_id: int, *where: Any) -> dict[int, rules.Mentor]:
+    """The organisation's offers (filtered by ``where``) as the assignment sees them."""
+    rows = db.session.execute(
+        select(MentorOffer.person_id, MentorOffer.capacity, MentorOffer.load,
+               MentorOffer.languages, MentorOffer.status, Role.slug, Person.site)
+        .join(Person, Person.id == MentorOffer.person_id)
+        .join(Role, Role.id == Person.role_id)
+        .where(Person.organisation_id == organisation_id, *where)).all()
+    offered = _offered(r[0] for r in rows) if len(rows) <= _CHUNK else {
+        pid: keys for chunk in _chunks(r[0] for r in rows)
+        for pid, keys in _offered(chunk).items()}
+    return {pid: rules.Mentor(pid, frozenset(offered.get(pid, [])), capacity, load,
+                              frozenset(map(rules.language, languages)), role, site,
+                              status == "active")
+            for pid, capacity, load, languages, status, role, site in rows}
+
+
+Previous = Mapping[tuple[int, str], tuple[int, datetime]]
+
+
+def _write(found: Iterable[rules.Assignment], now: datetime, previous: Previous) -> int:
+    """Store suggestions; one the learner already had from the same mentor keeps its time,
+    so it is no news to them (a push says a mentor was suggested: ``pwa.store.push``)."""
+    def since(a: rules.Assignment) -> datetime:
+        mentor, at = previous.get((a.learner, a.competency), (None, now))
+        return at if mentor == a.mentor else now
+
+    rows = [{"learner_id": a.learner, "competency": a.competency, "mentor_id": a.mentor,
+             "assigned_at": since(a)} for a in found]
+    if rows:
+        db.session.execute(insert(MentorSuggestion), rows)
+    return len(rows)
+
+
 def reassign(organisation_id: int, now: datetime) -> int:
-    """Suggest mentors for the organisation's uncovered gaps again; returns how many.
+    """Suggest mentors for the whole organisation's uncovered gaps again; returns how many.
 
     Each learner who allows suggestions contributes the gaps their plan finds no
     item for (as kept in ``uncovered_gaps``: :mod:`pwa.store.gaps`), less those a
     request of theirs already holds a place for, with the languages they can learn in
-    (:func:`learner_languages`).
+    (:func:`learner_languages`). The most gaps any assignment could cover, at the least
+    cost: what the command and a nightly run do, and what a run after too many
+    changes (or an ended account) falls back to. The marks it answers are taken.
     """
+    _serialise(organisation_id)
+    uncovered.refresh_marked()
+    _take_changes(organisation_id)
+    return _assign_all(organisation_id, now)
 
-    people = list(db.session.scalars(select(Person).where(
-        Person.organisation_id == organisation_id).order_by(Person.id)))
-    settings = db.session.execute(select(
-        PlanSettings.person_id, PlanSettings.mentor_suggestions, PlanSettings.languages).join(
-        Person, Person.id == PlanSettings.person_id).where(
-        Person.organisation_id == organisation_id)).all()
-    off = {pid for pid, on, _ in settings if not on}
-    said = {pid: languages for pid, _, languages in settings if languages}
-    offers = {o.person_id: o for o in db.session.scalars(select(MentorOffer).join(
-        Person, Person.id == MentorOffer.person_id).where(
-        Person.organisation_id == organisation_id))}
-    holding = {(learner, key) for learner, key in db.session.execute(
-        select(MentorRequest.learner_id, MentorRequest.competency)
-        .join(Person, Person.id == MentorRequest.learner_id)
-        .where(Person.organisation_id == organisation_id,
-               MentorRequest.status.in_(rules.HOLDING)))}
-    offered = _offered(offers)
-    by_id = {p.id: p for p in people}
-    spoken: dict[int, tuple[frozenset[str], str]] = {}
-    gaps = []
-    for pid, key in uncovered.of_organisation(organisation_id):  # the read model
-        p = by_id.get(pid)
-        if p is None or pid in off or (pid, key) in holding:
-            continue
-        if pid not in spoken:
-            spoken[pid] = _gap_languages(learner_languages(p, offers.get(pid), said.get(pid)))
-        languages, own = spoken[pid]
-        gaps.append(rules.Gap(pid, key, p.role.slug, p.site, languages, own))
-    mentors = [rules.Mentor(o.person_id, frozenset(offered.get(o.person_id, [])), o.capacity,
-                            o.load, frozenset(map(rules.language, o.languages)),
-                            by_id[o.person_id].role.slug, by_id[o.person_id].site,
-                            o.status == "active") for o in offers.values()]
-    found = rules.assign(gaps, mentors)
-    db.session.execute(delete(MentorSuggestion).where(MentorSuggestion.learner_id.in_(
-        select(Person.id).where(Person.organisation_id == organisation_id))))
-    if found:
-        db.session.execute(insert(MentorSuggestion), [
-            {"learner_id": a.learner, "competency": a.competency, "mentor_id": a.mentor,
-             "assigned_at": now} for a in found])
-    return len(found)
+
+def _assign_all(organisation_id: int, now: datetime) -> int:
+    learners = _learners(organisation_id)
+    gaps = _gaps(sorted(_open(organisation_id)), learners)
+    found = rules.assign(gaps.values(), _mentors(organisation_id).values())
+    theirs = MentorSuggestion.learner_id.in_(
+        select(Person.id).where(Person.organisation_id == organisation_id))
+    previous = {(learner, key): (mentor, at) for learner, key, mentor, at in db.session.execute(
+        select(MentorSuggestion.learner_id, MentorSuggestion.competency,
+               MentorSuggestion.mentor_id, MentorSuggestion.assigned_at).where(theirs))}
+    db.session.execute(delete(MentorSuggestion).where(theirs))
+    return _write(found, now, previous)
+
+
+def assign_changes(organisation_id: int, now: datetime) -> int:
+    """Decide again only what the changes marked since the last run can affect; returns
+    how many suggestions were written (one made again, from the same mentor, among them).
+
+    The marked people (``mentor_changes``: whose uncovered gaps, languages or wish for
+    suggestions changed, whose offer changed, who asked or were asked, or whose request
+    closed) are looked at as learners and as mentors:
+
+    * a marked learner's gaps are decided again, whatever they were suggested;
+    * a suggestion from a marked mentor to another learner is kept if it is still valid
+      (the gap open, the mentor active, offering it, sharing a language, not the
+      learner) and within the mentor's free places (over them, the cheapest stay);
+      the others are removed and their gaps decided again;
+    * what is decided again goes through the same minimum-cost flow, on the places the
+      suggestions left standing leave; then, if a mentor whose place came free (or
+      whose offer changed) still has room, every gap without a suggestion that they
+      could take is decided the same way.
+
+    So after each run no open gap lacks a suggestion while a mentor who could take it
+    has a free place, if that held before it (a full run makes it hold), and no mentor
+    is suggested more often than their free places. An ended account, or more than
+    :data:`INCREMENTAL_LIMIT` people, decides the whole organisation (:func:`reassign`).
+    """
+    _serialise(organisation_id)
+    uncovered.refresh_marked()
+    people, whole = _take_changes(organisation_id)
+    if whole or len(people) > INCREMENTAL_LIMIT:
+        return _assign_all(organisation_id, now)
+    if not people:
+        return 0
+    return _assign_some(organisation_id, people, now)
+
+
+def _pool(organisation_id: int, *where: Any) -> dict[int, rules.Mentor]:
+    """Offers as :func:`_mentors` has them, each suggestion standing counted as a mentee
+    already: fewer free places, and the next one dearer."""
+    pool = _mentors(organisation_id, *where)
+    suggested: dict[int, int] = {}
+    for chunk in _chunks(pool):
+        suggested.update({mid: n for mid, n in db.session.execute(
+            select(MentorSuggestion.mentor_id, func.count())
+            .where(MentorSuggestion.mentor_id.in_(chunk))
+            .group_by(MentorSuggestion.mentor_id))})
+    return {mid: replace(m, load=m.load + suggested.get(mid, 0)) for mid, m in pool.items()}
+
+
+def _offering(keys: Iterable[str]) -> Any:
+    return MentorOffer.person_id.in_(select(MentorCompetency.person_id).where(
+        MentorCompetency.competency.in_(sorted(set(keys)))))
+
+
+def _assign_some(organisation_id: int, people: set[int], now: datetime) -> int:
+    ids = sorted(people)
+    previous: dict[tuple[int, str], tuple[int, datetime]] = {}
+    for chunk in _chunks(ids):
+        previous.update({(l_, c): (m, at) for l_, c, m, at in db.session.execute(
+            select(MentorSuggestion.learner_id, MentorSuggestion.competency,
+                   MentorSuggestion.mentor_id, MentorSuggestion.assigned_at).where(or_(
+                       MentorSuggestion.learner_id.in_(chunk),
+                       MentorSuggestion.mentor_id.in_(chunk))))})
+    touched = sorted((l_, c, m) for (l_, c), (m, _) in previous.items())
+    learner_ids = people | {l_ for l_, _, _ in touched}
+    learners = _learners(organisation_id, learner_ids)
+    gaps: dict[tuple[int, str], rules.Gap] = {}
+    for chunk in _chunks(learner_ids):
+        gaps.update(_gaps(_open(organisation_id, UncoveredGap.person_id.in_(chunk)), learners))
+    mentors: dict[int, rules.Mentor] = {}
+    for chunk in _chunks(people | {m for _, _, m in touched}):
+        mentors.update(_mentors(organisation_id, MentorOffer.person_id.in_(chunk)))
+
+    # A marked learner's gaps are all decided again (their languages, or their first
+    # one, may have changed); another learner's suggestion from a marked mentor stays
+    # while it is valid and within the mentor's places.
+    kept: list[tuple[int, str, int]] = []
+    removed: list[tuple[int, str, int]] = []
+    for s in touched:
+        gap, mentor = gaps.get(s[:2]), mentors.get(s[2])
+        valid = (s[0] not in people and gap is not None and mentor is not None
+                 and mentor.active and gap.competency in mentor.competencies
+                 and gap.learner != mentor.person and bool(gap.languages & mentor.languages))
+        (kept if valid else removed).append(s)
+    for mid in sorted(people & mentors.keys()):  # every suggestion of theirs is in touched
+        mentor = mentors[mid]
+        theirs = sorted((s for s in kept if s[2] == mid),
+                        key=lambda s: (rules.cost(gaps[s[:2]], mentor), s))
+        for s in theirs[mentor.free:]:  # fewer places now: the dearest go
+            kept.remove(s)
+            removed.append(s)
+    decide = {k: g for k, g in gaps.items() if k[0] in people}
+    decide.update({s[:2]: gaps[s[:2]] for s in removed if s[:2] in gaps})
+    for s in removed:
+        db.session.execute(delete(MentorSuggestion).where(
+            MentorSuggestion.learner_id == s[0], MentorSuggestion.competency == s[1]))
+    found: tuple[rules.Assignment, ...] = ()
+    if decide:
+        pool = _pool(organisation_id, _offering(g.competency for g in decide.values()))
+        found = rules.assign(decide.values(), pool.values())
+    written = _write(found, now, previous)
+
+    # A mentor with more room than before this run (more of their suggestions removed
+    # than made), or whose offer changed: the gaps without a suggestion they could take
+    # are decided too. Any other mentor with room had it before, when none of those gaps
+    # could be theirs, and nothing about them or those gaps has changed.
+    gained = Counter(s[2] for s in removed)
+    gained.subtract(a.mentor for a in found)
+    freed = {mid for mid, n in gained.items() if n > 0} | (people & mentors.keys())
+    room = [m for chunk in _chunks(freed)
+            for m in _pool(organisation_id, MentorOffer.person_id.in_(chunk)).values()
+            if m.free > 0]
+    if not room:
+        return written
+    unsuggested = ~exists(select(MentorSuggestion.learner_id).where(
+        MentorSuggestion.learner_id == UncoveredGap.person_id,
+        MentorSuggestion.competency == UncoveredGap.competency))
+    waiting = _open(organisation_id, unsuggested, UncoveredGap.competency.in_(
+        sorted({k for m in room for k in m.competencies})))
+    others = _learners(organisation_id, {pid for pid, _ in waiting} - learners.keys())
+    takers = {key: gap for key, gap in _gaps(waiting, {**learners, **others}).items()
+              if any(rules.can_match(gap, m) for m in room)}
+    if takers:
+        pool = _pool(organisation_id, _offering(g.competency for g in takers.values()))
+        written += _write(rules.assign(takers.values(), pool.values()), now, {})
+    return written
+
+
+def forget_changes(person: Person) -> None:
+    """An ended account: whom they mentored or learned from is decided again, everyone's
+    (their own marks go with their row)."""
+    stale.assignment(person.organisation_id, [None])
 
 
 # The person's data ---------------------------------------------------------------------------

@@ -158,6 +158,17 @@ def gaps_again(apply: Callable[[Person, list[tuple[rules.Event[D], P]]], None]
     return applied
 
 
+def assignment_again(apply: Callable[[Person, list[tuple[rules.Event[D], P]]], None]
+                     ) -> Callable[[Person, list[tuple[rules.Event[D], P]]], None]:
+    """``apply``, and the person marked for the mentor assignment in the same transaction
+    (their languages or their wish for suggestions may have changed, which their
+    uncovered gaps do not show)."""
+    def applied(person: Person, planned: list[tuple[rules.Event[D], P]]) -> None:
+        apply(person, planned)
+        stale.assignment(person.organisation_id, [person.id])
+    return applied
+
+
 def plan_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """The plan's part of the bundle, its reasons in the person's language."""
     return plans.bootstrap_part(person, bundle, translate)
@@ -180,18 +191,20 @@ def registry() -> Registry:
     mentors_again = (assign_mentors,)
     # The plan is made of the learner's latest ratings and plan rows (settings, goals, own
     # items, accepted suggestions, choices): a type that writes one of them summarises it
-    # again, and refreshes the learner's uncovered gaps in its own transaction.
+    # again, and refreshes the learner's uncovered gaps in its own transaction; where
+    # those gaps moved, the refresh marks the learner for the mentor assignment, which
+    # each of them asks for (a run with nothing marked does nothing).
     # Submissions, feedback, suggestions sent and mentoring are not in it.
-    plan_again = (summarise_plan,)
+    plan_again = (*mentors_again, summarise_plan)
     r.event("rating.set", assessment_rules.rating_data, assessment.check_rating,
-            gaps_again(assessment.apply_ratings), jobs=(*mentors_again, *plan_again))
+            gaps_again(assessment.apply_ratings), jobs=plan_again)
     r.event("assessment.submitted", assessment_rules.submitted_data,
             assessment.check_submission, assessment.apply_submissions)
     r.event("feedback.created", feedback_rules.created_data, feedback.check_created,
             feedback.apply_created)
     # Applied in this order: own items and accepted suggestions before the changes naming them.
     r.event("plan.settings.changed", plan_rules.settings_data, plans.check_settings,
-            gaps_again(plans.apply_settings), jobs=(*mentors_again, *plan_again))
+            assignment_again(gaps_again(plans.apply_settings)), jobs=plan_again)
     r.event("plan.goal.added", plan_rules.goal_data, plans.check_goal,
             gaps_again(plans.apply_goals_added), jobs=plan_again)
     r.event("plan.goal.removed", plan_rules.goal_data, plans.check_goal,
@@ -273,6 +286,9 @@ def registry() -> Registry:
                     title=N_("Mentoring you asked for or were asked for"))
     r.personal_data("mentor_suggestions", export=mentors.export_suggestions,
                     title=N_("Mentors suggested to you"))
+    # Whom the next mentor assignment looks at again: gone with the account, and its end
+    # has everyone's suggestions decided again.
+    r.personal_data("mentor_changes", forget=mentors.forget_changes)
     r.personal_data("practice_reviews", export=practice.export_reviews,
                     title=N_("Your answers in daily practice"))
     r.personal_data("practice_cards", export=practice.export_cards,

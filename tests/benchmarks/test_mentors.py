@@ -164,9 +164,10 @@ def grow_organisation(app, org_id: int, roles: dict[str, int]) -> None:
 @pytest.mark.benchmark
 def test_a_learners_new_suggestion_after_their_sync_in_a_large_organisation(app, org, capsys):
     """From one learner's sync to their new suggestion: the sync (which keeps their
-    uncovered gaps in its transaction) and the job it asks for (the organisation's
-    assignment, reading the gaps), both run before the answer here (jobs inline), so the
-    request's seconds are the learner's wait. CPU is this process's (on PostgreSQL the
+    uncovered gaps in its transaction and marks her for the assignment) and the job it
+    asks for (the assignment of what the marks can affect, reading the gaps), both run
+    before the answer here (jobs inline), so the request's seconds are the learner's wait.
+    The organisation starts as a whole run leaves it. CPU is this process's (on PostgreSQL the
     server's own is not in it). Goal: under 10 s."""
     from pwa import jobs
 
@@ -190,6 +191,10 @@ def test_a_learners_new_suggestion_after_their_sync_in_a_large_organisation(app,
             {"person_id": mentor, "competency": f"c{n}"} for n in range(3)
             if db.session.get(MentorCompetency, (mentor, f"c{n}")) is None])
         db.session.commit()
+        # The organisation as a nightly run leaves it: everyone's suggestions decided.
+        wall, cpu = time.perf_counter(), time.process_time()
+        jobs.run_here("mentors.reassign", (org["id"],))
+        whole_wall, whole_cpu = time.perf_counter() - wall, time.process_time() - cpu
     walls, cpus = [], []
     for n in range(3):
         at = (clock.now() - timedelta(hours=3 - n)).isoformat().replace("+00:00", "Z")
@@ -207,9 +212,6 @@ def test_a_learners_new_suggestion_after_their_sync_in_a_large_organisation(app,
                 MentorSuggestion.learner_id == lena)))
         assert f"c{n}" in got, (n, got)
     with app.app_context():
-        wall, cpu = time.perf_counter(), time.process_time()
-        jobs.run_here("mentors.assign", (org["id"],))
-        assign_wall, assign_cpu = time.perf_counter() - wall, time.process_time() - cpu
         gaps = db.session.scalar(sa.select(sa.func.count()).select_from(UncoveredGap))
         suggested = db.session.scalar(sa.select(sa.func.count()).select_from(MentorSuggestion))
     seconds = statistics.median(walls)
@@ -219,5 +221,6 @@ def test_a_learners_new_suggestion_after_their_sync_in_a_large_organisation(app,
         print(f"  sync to new suggestion: {seconds:.2f} s median of 3 "
               f"({', '.join(f'{w:.2f}' for w in walls)}; goal under 10 s); CPU per sync "
               f"{statistics.median(cpus):.2f} s")
-        print(f"  of which the assignment alone: {assign_wall:.2f} s, CPU {assign_cpu:.2f} s")
+        print(f"  the whole organisation's assignment (the nightly run, before the syncs): "
+              f"{whole_wall:.2f} s, CPU {whole_cpu:.2f} s")
     goal(seconds < 10, f"mentors after one sync: {seconds:.2f} s (goal under 10 s)")

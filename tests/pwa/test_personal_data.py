@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from engine import push as push_rules
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import MentorSuggestion, Person, PlanSuggestion, Session
-from pwa.store import catalogue, people, push, roster
+from pwa.models import MentorChange, MentorSuggestion, Person, PlanSuggestion, Session
+from pwa.store import catalogue, people, push, roster, stale
 from pwa.sync.registry import registry
 from tests.factories import Api, moment, publish_profile, sign_in_as
 
@@ -155,6 +155,8 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
         # Grace, an L&D admin, uploaded a roster file for a preview
         roster.save_upload(grace.role.organisation, grace, "people.csv",
                            "name,role,site,external_id\n", clock.now())
+        # A change of hers the next mentor assignment has not taken yet
+        stale.assignment(org["id"], [author_id])
         db.session.commit()
 
     with app.app_context():
@@ -179,6 +181,9 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
                                         .where(sa.or_(*(c == author_id for c in cols))))
                 for name, cols in person_columns().items()}
         assert {name: n for name, n in left.items() if n} == {}
+        # Whom she mentored or learned from: the whole organisation is decided again.
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MentorChange).where(
+            MentorChange.person_id.is_(None))) == 1
         # What Ana was sent is withdrawn; what she sent Grace went with Grace's account.
         assert db.session.scalar(sa.select(sa.func.count(PlanSuggestion.id))) == 0
         # What others wrote stays: the published version, the catalogue item.
