@@ -27,6 +27,13 @@ the window, and the RQ worker at half: the master starts a new web worker each t
 the supervisor (``--restart-worker``) a new RQ worker, and the phones' retries bring
 everything in.
 
+The ramp finds the largest rate that holds: on one server, steps of
+``SKILLPATH_STORM_STEP`` seconds (20) at rising rates, ``SKILLPATH_STORM_RAMP``
+syncs per second (5,10,20,40,80,160), after 40 phones at once have warmed the
+server up; each step's phones are new ones, waited for before the next step. It
+stops at the first step that does not hold (p99 of sync or bootstrap 1 s or more,
+a 5xx, or a phone done more than 10 s after its step).
+
 PostgreSQL and Redis only: in ``make bench``'s SQLite pass it says so and returns;
 it runs in the PostgreSQL pass. Sized by ``SKILLPATH_STORM_PHONES`` (300),
 ``SKILLPATH_STORM_EVENTS`` (20), ``SKILLPATH_STORM_WINDOW`` (60 s) and
@@ -84,6 +91,10 @@ EVENTS = int(os.environ.get("SKILLPATH_STORM_EVENTS") or 20)
 WINDOW = float(os.environ.get("SKILLPATH_STORM_WINDOW") or 60)
 WORKERS = os.environ.get("SKILLPATH_STORM_WORKERS")
 CLIENT_THREADS = int(os.environ.get("SKILLPATH_STORM_THREADS") or 64)
+RAMP = [int(rate) for rate in (os.environ.get("SKILLPATH_STORM_RAMP")
+                               or "5,10,20,40,80,160").split(",")]
+STEP = float(os.environ.get("SKILLPATH_STORM_STEP") or 20)
+WARM_UP = 40  # phones, all at once, before the ramp's first step
 
 BATCH = 100  # static/js/data/sync.js: BATCH
 FIRST_BACKOFF, MAX_BACKOFF = 2.0, 300.0  # sync.js retryLater: 2 s, doubling, at most 5 min
@@ -180,8 +191,8 @@ def server_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def seed(env: dict[str, str]) -> tuple[list[int], list[str], str]:
-    """Migrate, then one organisation, its profile and a lesson, and ``PHONES`` learners
+def seed(env: dict[str, str], count: int = PHONES) -> tuple[list[int], list[str], str]:
+    """Migrate, then one organisation, its profile and a lesson, and ``count`` learners
     signed in on one phone each. Returns their ids, their session cookies and the lesson."""
     upgrade = subprocess.run([sys.executable, "-m", "flask", "--app", "pwa", "db", "upgrade"],
                              env=env, cwd=ROOT, capture_output=True, text=True)
@@ -194,7 +205,7 @@ def seed(env: dict[str, str]) -> tuple[list[int], list[str], str]:
     lesson = add_lesson(app)
     with app.app_context():
         role = db.session.scalar(sa.select(Role.id).where(Role.slug == "store-associate"))
-        signed_in = signed_in_people(role, PHONES)
+        signed_in = signed_in_people(role, count)
         people = [p for p, _ in signed_in]
         sessions = [s for _, s in signed_in]
         db.session.commit()
@@ -404,13 +415,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def where_time_goes(log: Path) -> tuple[str, Counter[str]]:
-    """The server's own time by route, from its one JSON line per request."""
+def where_time_goes(log: Path, since: int = 0) -> tuple[str, Counter[str]]:
+    """The server's own time by route, from its one JSON line per request (from byte
+    ``since`` of the log on)."""
     total: dict[str, float] = defaultdict(float)
     count: Counter[str] = Counter()
     each: dict[str, list[float]] = defaultdict(list)
     statuses: Counter[str] = Counter()
-    for line in log.read_text(errors="replace").splitlines():
+    with log.open("rb") as text:
+        text.seek(since)
+        lines = text.read().decode(errors="replace").splitlines()
+    for line in lines:
         if not line.startswith('{"request_id"'):
             continue
         entry = json.loads(line)
@@ -490,6 +505,155 @@ def check_database(phones: list[Phone], sent: dict[str, dict[str, Any]],
         "read_model_off": behind + abs(pairs - rows) + sum(
             1 for key, (_, level) in expected.items() if latest.get(key) != level),
     }
+
+
+# The ramp: the largest rate that holds ----------------------------------------------
+
+
+@dataclass
+class Step:
+    """One step of the ramp: its rate, and what the phones and the server saw."""
+
+    rate: int
+    phones: int
+    took: float
+    last: float
+    unfinished: int
+    sync: list[float]
+    boot: list[float]
+    fives: int
+    no_answer: int
+    requests: int
+    where: str
+    queued: int
+
+    def failures(self) -> list[str]:
+        p99_sync, p99_boot = percentile(self.sync, 0.99), percentile(self.boot, 0.99)
+        return [what for what, bad in [
+            (f"sync p99 {p99_sync:.2f} s", p99_sync >= GOAL_P99),
+            (f"bootstrap p99 {p99_boot:.2f} s", p99_boot >= GOAL_P99),
+            (f"{self.fives} x 5xx", self.fives > 0),
+            (f"{self.unfinished} phones unfinished", self.unfinished > 0),
+            (f"the last phone done {self.last - STEP:.0f} s after its step",
+             not self.last <= STEP + 10)] if bad]
+
+
+def run_step(port: int, rate: int, phones: list[Phone], log: Path, redis: Redis) -> Step:
+    """``phones`` (``rate`` per second for ``STEP`` seconds) storm the running server; the
+    step waits for the last of them (or gives up 120 s after the step) before the next."""
+    since = log.stat().st_size
+    storm = Storm(port, phones)
+    took = storm.run(deadline=STEP + 120)
+    record = storm.record.requests
+    by: dict[str, list[float]] = defaultdict(list)
+    for route, _status, seconds in record:
+        by[route].append(seconds)
+    statuses = Counter(status for _, status, _ in record)
+    where, _ = where_time_goes(log, since)
+    return Step(
+        rate=rate, phones=len(phones), took=took,
+        last=max((p.done_at for p in phones if p.done_at is not None), default=float("nan")),
+        unfinished=sum(1 for p in phones if p.done_at is None),
+        sync=by["sync"], boot=by["bootstrap"] + by["bootstrap again"],
+        fives=sum(n for status, n in statuses.items() if status >= 500),
+        no_answer=statuses[0], requests=len(record), where=where,
+        queued=sum(int(redis.llen(key)) for key in redis.keys("rq:queue:*")))
+
+
+def ramp(capsys: Any) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="skillpath-ramp-"))
+    try:
+        _ramp(capsys, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        fresh_database(create=False)
+
+
+def _ramp(capsys: Any, tmp: Path) -> None:
+    fresh_database()
+    redis = Redis.from_url(REDIS)
+    redis.flushdb()
+    env = server_env(tmp)
+    # The first few phones warm the server up (every web worker's first requests load what
+    # it loads lazily); they are not a step, but what they send is checked like the rest.
+    sizes = [WARM_UP, *(rate * int(STEP) for rate in RAMP)]
+    seeded = time.perf_counter()
+    people, cookies, lesson = seed(env, sum(sizes))
+    seeding = time.perf_counter() - seeded
+    now = clock.now()
+    steps: list[list[Phone]] = []
+    sent: dict[str, dict[str, Any]] = {}
+    malformed: set[str] = set()
+    n = 0
+    for index, size in enumerate(sizes):
+        spread = STEP if index else 0.0  # the warm-up's phones come all at once
+        batch = []
+        for k in range(size):
+            events, bad = outbox(n, lesson, now)
+            if bad:
+                malformed.add(bad)
+            sent.update({e["id"]: e for e in events})
+            batch.append(Phone(n, people[n], cookies[n], events, start=spread * k / size))
+            n += 1
+        random.Random(size).shuffle(batch)
+        steps.append(batch)
+
+    port = free_port()
+    log = tmp / "run_scaled.log"
+    done: list[Step] = []
+    with supervisor(env, port, log) as pids:
+        web_workers = children(pids["web"])
+        warm = Storm(port, steps[0])
+        warm.run(deadline=120)
+        for rate, phones in zip(RAMP, steps[1:], strict=True):
+            step = run_step(port, rate, phones, log, redis)
+            done.append(step)
+            if step.failures():
+                break
+            time.sleep(5)  # what the step queued is worked off before the next one
+    redis.close()
+    # The steps not reached sent nothing: only the phones that stormed count.
+    tried = [phone for phones in steps[:len(done) + 1] for phone in phones]
+    devices = {f"phone-{phone.number}" for phone in tried}
+    sent = {e_id: event for e_id, event in sent.items() if event["device_id"] in devices}
+    malformed &= set(sent)
+    figures = check_database(tried, sent, malformed)
+    held = [step.rate for step in done if not step.failures()]
+
+    def ms(values: list[float]) -> str:
+        return "/".join(f"{1000 * percentile(values, q):,.0f}" for q in (0.5, 0.95, 0.99))
+
+    with capsys.disabled():
+        print(f"\nshift-start storm, ramped (PostgreSQL + Redis, make run-scaled, "
+              f"{len(web_workers)} web workers, {CLIENT_THREADS} client threads on the same "
+              f"two cores; {EVENTS} events a phone, steps of {STEP:.0f} s, each step's phones "
+              f"waited for before the next; seeding {sum(sizes):,} phones took {seeding:.0f} s)")
+        for step in done:
+            failed = step.failures()
+            print(f"  {step.rate} syncs/s asked ({step.phones:,} phones): served "
+                  f"{step.phones / step.took:.1f}/s, last done at {step.last:.0f} s, "
+                  f"{step.requests / step.took:,.0f} requests/s; sync p50/p95/p99 "
+                  f"{ms(step.sync)} ms, bootstrap {ms(step.boot)} ms; {step.fives} x 5xx, "
+                  f"{step.no_answer} without an answer; RQ jobs waiting after it {step.queued}: "
+                  + ("holds" if not failed else f"does not hold ({', '.join(failed)})"))
+        print(f"  server time by route in the last step: {done[-1].where}")
+        print(f"  database: lost {figures['lost']}, doubled {figures['doubled']}, stored "
+              f"{figures['stored']:,} events; malformed quarantined exactly: "
+              f"{figures['quarantined_ids'] == malformed}; latest ratings off "
+              f"{figures['read_model_off']}")
+        best = max(held, default=0)
+        print(f"  the largest rate that holds: {best} syncs/s, that is {best * 300:,} phones "
+              f"x {EVENTS} events in 5 minutes at that rate (goal about 170 syncs/s: 50,000 "
+              f"phones in 5 minutes)")
+    goal(figures["lost"] == 0, f"storm ramp: {figures['lost']} events lost (goal 0)")
+    goal(figures["doubled"] == 0, f"storm ramp: {figures['doubled']} doubled (goal 0)")
+    goal(figures["quarantined_ids"] == malformed,
+         "storm ramp: the quarantine is not exactly the malformed events")
+    goal(figures["read_model_off"] == 0,
+         f"storm ramp: latest ratings off in {figures['read_model_off']} rows (goal 0)")
+    goal(max(held, default=0) >= 170,
+         f"storm ramp: the largest rate that holds is {max(held, default=0)} syncs/s "
+         f"(goal about 170: 50,000 phones x 20 events within 300 s, p99 < 1 s)")
 
 
 # The tests ---------------------------------------------------------------------------
@@ -659,6 +823,12 @@ def _storm(capsys: Any, kill: bool, tmp: Path) -> None:
 def test_shift_start_storm(capsys: Any) -> None:
     if postgresql_pass(capsys):
         storm(capsys, kill=False)
+
+
+@pytest.mark.benchmark
+def test_shift_start_storm_ramped(capsys: Any) -> None:
+    if postgresql_pass(capsys):
+        ramp(capsys)
 
 
 @pytest.mark.benchmark
