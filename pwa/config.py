@@ -92,6 +92,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SKILLPATH_PUSH_TIMEOUT": 10.0,
         # The reminder tick comes every this many seconds (0: never, in this process).
         "SKILLPATH_TICK_SECONDS": 60,
+        # The hour (UTC, 0-23) in which the routine asks for every organisation's whole
+        # mentor assignment.
+        "SKILLPATH_NIGHTLY_HOUR": 3,
     }
 
 
@@ -171,6 +174,9 @@ def finish(config: dict[str, Any]) -> None:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
             or not 0 < timeout <= 60:
         raise RuntimeError("SKILLPATH_PUSH_TIMEOUT must be more than 0 and at most 60 seconds")
+    nightly = config["SKILLPATH_NIGHTLY_HOUR"]
+    if isinstance(nightly, bool) or not isinstance(nightly, int) or not 0 <= nightly <= 23:
+        raise RuntimeError("SKILLPATH_NIGHTLY_HOUR must be a whole hour from 0 to 23 (UTC)")
     # The cookie and the stored data of a signed-in session last as long as it may.
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=absolute)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

@@ -50,6 +50,7 @@ JOBS: dict[str, str] = {
     "push.send": "pwa.jobs.push:send_due",
     "reminders.tick": "pwa.jobs.reminders:tick",
     "releases.publish": "pwa.jobs.releases:publish_due",
+    "routine.hourly": "pwa.jobs.routine:hourly",
 }
 
 log = logging.getLogger(__name__)
@@ -298,7 +299,8 @@ def work_command(burst: bool) -> None:
 
 @jobs_cli.command("schedule")
 def schedule_command() -> None:
-    """Ask for the minute's jobs (the reminder tick) every minute, until stopped.
+    """Ask for the minute's jobs (the reminder tick) every minute and the hour's routine
+    (releases, FSRS fits, the nightly mentor assignment) every hour, until stopped.
 
     With REDIS_URL, run it on one or more machines: one leader at a time asks, the RQ
     workers run. Without it, the app's own process keeps the clock and this is only
@@ -306,7 +308,8 @@ def schedule_command() -> None:
     """
     from pwa.jobs import schedule
 
-    click.echo("Asking for the reminder tick every minute (Ctrl-C stops).")
+    click.echo("Asking for the reminder tick every minute and the routine every hour "
+               "(Ctrl-C stops).")
 
     def ask(name: str, *args: Any) -> None:
         enqueue(name, *args)

@@ -1,4 +1,7 @@
-"""The minute's clock for background work: the reminder tick, asked for once a minute.
+"""The clock for background work: the reminder tick once a minute, the routine once an hour.
+
+The routine (``pwa.jobs.routine``) asks for each organisation's release, FSRS fit and,
+at night, its whole mentor assignment; each of those keeps to its own schedule.
 
 One machine (no ``REDIS_URL``): the app's own process keeps the clock, in a daemon
 thread started by its first request (never by a command or the tests), which runs
@@ -21,21 +24,39 @@ from typing import Any
 
 from flask import Flask
 
+from pwa import clock
+
 log = logging.getLogger(__name__)
 EVERY_MINUTE = ("reminders.tick",)
+EVERY_HOUR = ("routine.hourly",)
 LEADER_KEY = "skillpath:scheduler:leader"
 
 
 Enqueue = Callable[[str], None]
 
 
-def _ask(app: Flask, enqueue: Enqueue) -> None:
+def _ask(app: Flask, enqueue: Enqueue, names: tuple[str, ...] = EVERY_MINUTE) -> None:
     with app.app_context():
-        for name in EVERY_MINUTE:
+        for name in names:
             try:
                 enqueue(name)
-            except Exception:  # logged; the next minute asks again
+            except Exception:  # logged; the next minute (or hour) asks again
                 log.exception("could not ask for %s", name)
+
+
+class Clock:
+    """What each tick of the clock asks for: the minute's jobs, and the hour's in the first
+    tick of each hour (by the app's clock), including the first tick after a start."""
+
+    def __init__(self) -> None:
+        self.hour: int | None = None
+
+    def names(self) -> tuple[str, ...]:
+        hour = int(clock.now().timestamp() // 3600)
+        if hour == self.hour:
+            return EVERY_MINUTE
+        self.hour = hour
+        return EVERY_MINUTE + EVERY_HOUR
 
 
 def _sleep_to_next(seconds: float) -> None:
@@ -43,10 +64,11 @@ def _sleep_to_next(seconds: float) -> None:
 
 
 def _keep_time(app: Flask, enqueue: Enqueue, seconds: float, leads: Any = None) -> None:
+    ticks = Clock()
     while True:
         _sleep_to_next(seconds)
         if leads is None or leads():
-            _ask(app, enqueue)
+            _ask(app, enqueue, ticks.names())
 
 
 def start_in_process(app: Flask, enqueue: Enqueue) -> None:
