@@ -1,7 +1,9 @@
-"""L&D admin pages: invites, people from an HR file, authors, the catalogue, the costs."""
+"""L&D admin pages: invites, people from an HR file, authors, the catalogue, the costs, and
+the background jobs that failed."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import qrcode
@@ -13,7 +15,7 @@ from markupsafe import escape
 from engine import catalogue as catalogue_rules
 from engine import costs as costs_rules
 from engine import roster as roster_rules
-from engine.errors import DomainError
+from engine.errors import N_, DomainError
 from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.i18n import currency_name, translate, translate_error, translate_problems
@@ -29,7 +31,7 @@ from pwa.pages.forms import (
 )
 from pwa.params import int_field
 from pwa.session import ld_admin_required, me
-from pwa.store import catalogue, invites, people, profiles, roster
+from pwa.store import catalogue, invites, job_failures, people, profiles, roster
 from pwa.sync.export import delete_person
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -201,6 +203,42 @@ def _preview_page(admin: Person, upload: Any, *, status: int = 200) -> Any:
         error_lines=len({e.line for e in plan.errors}),
         nothing=not (plan.create or plan.change or plan.leavers or plan.invite),
     ), status
+
+
+@bp.get("/jobs")
+@ld_admin_required
+def failed_jobs() -> str:
+    """Background jobs that failed after all their tries: what, when, and what to do."""
+    rows = job_failures.recent(me().organisation_id)
+    return render_template("admin/jobs.html", failures=rows, names=JOB_NAMES,
+                           open_count=sum(1 for r in rows if r.resolved_at is None),
+                           retry_form=ConfirmForm())
+
+
+# What each job does, in the words the page uses.
+JOB_NAMES = {
+    "mentors.assign": N_("Suggesting mentors"),
+    "plans.summarise": N_("Summarising a learner’s plan for the reports"),
+    "plans.summarise_organisation": N_("Summarising everyone’s plans for the reports"),
+    "practice.fit": N_("Fitting daily practice to your organisation’s answers"),
+    "push.send": N_("Sending reminders to phones"),
+    "reminders.tick": N_("Deciding which reminders are due"),
+    "releases.publish": N_("Publishing the reports’ release"),
+}
+
+
+@bp.post("/jobs/<id:failure_id>/retry")
+@ld_admin_required
+def retry_job(failure_id: int) -> Any:
+    """Run a failed job again now; if it succeeds, its failures are marked resolved."""
+    try:
+        failure = job_failures.failure_of(me().organisation_id, failure_id)
+    except DomainError:
+        abort(404)
+    if failure.resolved_at is None and failure.job in jobs.JOBS:
+        jobs.enqueue(failure.job, *json.loads(failure.arguments))
+        flash(gettext("The job was asked to run again. Look back here in a few minutes."))
+    return redirect(url_for("admin.failed_jobs"))
 
 
 @bp.get("/authors")
