@@ -27,6 +27,7 @@ from pwa.pages.forms import (
     InviteForm,
     ItemForm,
     NominateForm,
+    ReprintForm,
     RosterForm,
 )
 from pwa.params import int_field
@@ -123,8 +124,34 @@ def roster_upload() -> Any:
                                       text, clock.now())
             db.session.commit()
             return redirect(url_for("admin.roster_preview", upload_id=kept.id))
+    return _people_page(admin, form, ReprintForm(formdata=None))
+
+
+def _people_page(admin: Person, form: RosterForm, reprint_form: ReprintForm) -> Any:
+    status = 422 if form.errors or reprint_form.errors else 200
     return render_template("admin/people.html", form=form, columns=roster_rules.COLUMNS,
-                           max_mb=ROSTER_MAX_BYTES // (1024 * 1024)), 422 if form.errors else 200
+                           max_mb=ROSTER_MAX_BYTES // (1024 * 1024),
+                           waiting=roster.waiting_by_site(admin.organisation_id),
+                           reprint_form=reprint_form), status
+
+
+@bp.post("/people/reprint")
+@ld_admin_required
+def reprint_sheet() -> Any:
+    """A site's invite sheet again, for its people who have not enrolled: new invites
+    replace theirs, so the codes of a lost sheet stop working."""
+    admin = me()
+    form = ReprintForm()
+    if not form.validate_on_submit():
+        return _people_page(admin, RosterForm(formdata=None), form)
+    done = roster.reprint(admin.organisation_id, form.site.data, clock.now(), by=admin)
+    if not done.invited:
+        flash(gettext("Everyone at %(site)s has joined: there is nothing to reprint.",
+                      site=form.site.data))
+        return redirect(url_for("admin.roster_upload"))
+    db.session.commit()
+    return render_template("admin/invite_sheet.html", done=done, reprinted=form.site.data,
+                           sites=_sheet(done))
 
 
 # Read by the app's request class before anything parses the body (see api/http.py).
@@ -181,12 +208,17 @@ def _roster_apply(upload_id: int) -> Any:
     if done.created or done.changed or done.ended:
         jobs.enqueue("plans.summarise_organisation", organisation_id)
         jobs.enqueue("mentors.assign", organisation_id)
+    return render_template("admin/invite_sheet.html", done=done, sites=_sheet(done))
+
+
+def _sheet(done: roster.Applied) -> dict[str, list[dict[str, Any]]]:
+    """The invites' QR codes by site, as the printable sheet shows them."""
     sites: dict[str, list[dict[str, Any]]] = {}
     for invited in done.invited:
         link = invites.invite_link(invited.token)
         sites.setdefault(invited.site or "", []).append(
             {"name": invited.name, "role": invited.role, "link": link, "qr": _qr_svg(link)})
-    return render_template("admin/invite_sheet.html", done=done, sites=sites)
+    return sites
 
 
 def _preview_page(admin: Person, upload: Any, *, status: int = 200) -> Any:

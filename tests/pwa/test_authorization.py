@@ -101,6 +101,7 @@ GET    /admin/people                                  302  403     403   403    
 POST   /admin/people                                  302  403     403   403    403     422
 GET    /admin/people/import/{upload}                  302  403     403   403    403     200
 POST   /admin/people/import/{upload}                  302  403     403   403    403     422
+POST   /admin/people/reprint                          302  403     403   403    403     422
 GET    /admin/authors                                 302  403     403   403    403     200
 POST   /admin/authors/{role}                          302  403     403   403    403     302
 POST   /admin/authors/{role}/{author_id}/withdraw     302  403     403   403    403     302
