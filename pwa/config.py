@@ -175,10 +175,6 @@ def finish(config: dict[str, Any]) -> None:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
             or not 0 < timeout <= 60:
         raise RuntimeError("SKILLPATH_PUSH_TIMEOUT must be more than 0 and at most 60 seconds")
-    # With Redis, rate limits are counted there, whichever way REDIS_URL was given, so
-    # that every app server counts together.
-    if config.get("REDIS_URL") and config["RATELIMIT_STORAGE_URI"] == "in-process://":
-        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
     # The cookie and the stored data of a signed-in session last as long as it may.
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=absolute)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

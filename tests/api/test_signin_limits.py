@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from redis import Redis
 
 from pwa import clock
+from pwa.config import from_environment
 from pwa.extensions import db
 from pwa.models import Organisation, Passkey
 from pwa.store import people
@@ -145,10 +146,12 @@ def redis_limits():
 def test_with_redis_the_counters_are_in_redis_and_shared_by_every_app_server(
         app_factory, org, redis_limits):
     redis, prefix = redis_limits
-    first = app_factory(**DEFAULTS, REDIS_URL=REDIS, RATELIMIT_KEY_PREFIX=prefix)
-    assert first.config["RATELIMIT_STORAGE_URI"] == REDIS
+    # What REDIS_URL in the environment sets (pwa/config.py): the limits' storage too.
+    from_env = from_environment({}, {"REDIS_URL": REDIS})
+    assert from_env["RATELIMIT_STORAGE_URI"] == REDIS
+    first = app_factory(**DEFAULTS, **from_env, RATELIMIT_KEY_PREFIX=prefix)
     [phone] = people_with_passkeys(first, 1)
-    second = app_factory(**DEFAULTS, REDIS_URL=REDIS, RATELIMIT_KEY_PREFIX=prefix)
+    second = app_factory(**DEFAULTS, **from_env, RATELIMIT_KEY_PREFIX=prefix)
     codes = []
     for i in range(12):  # alternating between two app servers
         api = from_address(first if i % 2 else second, f"10.2.0.{i + 1}")
