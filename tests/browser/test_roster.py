@@ -89,7 +89,7 @@ def test_ld_admin_reprints_a_sites_sheet_at_phone_size(phone, live_server, org, 
     page.get_by_role("button", name="Reprint the invites for York Depot").click()
     expect(page.get_by_role("heading", name="Invites reprinted")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text(
-        "1 new invites for the people of York Depot who have not joined yet.")
+        "1 new invite for the one person of York Depot who has not joined yet.")
     expect(page.get_by_text("The codes on any earlier sheet for these people no longer "
                             "work.")).to_be_visible()
     cards = page.locator(".invite-card")

@@ -206,6 +206,7 @@ def test_ld_sees_their_failures_and_the_servers_not_other_organisations_and_can_
     assert "Sending reminders to phones" in html and "for everyone on this server" in html
     assert "Publishing the reports" not in html  # another organisation's
     assert "3 not resolved" in html and "mentors.assign-1" in html
+    assert html.count(" after 4 tries") == 3
     # Try again: the job runs (inline in tests), succeeds, and its failure is resolved.
     answer = admin.client.post(f"/admin/jobs/{flaky_id}/retry",
                                data={"csrf_token": token(html)}, follow_redirects=True)

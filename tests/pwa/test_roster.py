@@ -248,7 +248,7 @@ def test_a_sites_sheet_is_reprinted_for_who_has_not_joined_and_the_old_codes_sto
                               data={"csrf_token": token(page), "site": "Leeds"})
     html = sheet.get_data(as_text=True)
     assert sheet.status_code == 200
-    assert "1 new invites for the people of Leeds who have not joined yet." in html
+    assert "1 new invite for the one person of Leeds who has not joined yet." in html
     assert "The codes on any earlier sheet for these people no longer work." in html
     assert html.count('<li class="invite-card">') == 1 and "Ben Ode" in html
     assert "Ana Ruiz" not in html and "Cy Lane" not in html
