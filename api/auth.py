@@ -38,7 +38,8 @@ from api.errors import ApiError
 from api.http import Schema, body, no_store, responds
 from engine.errors import N_
 from pwa import clock
-from pwa.extensions import db, limiter
+from pwa.extensions import db
+from pwa.limits import invite_body_key, passkey_key, sign_in_limits
 from pwa.models import Invite, Passkey, Person
 from pwa.session import current_person, sign_in, sign_out
 from pwa.store import invites, people
@@ -49,10 +50,6 @@ bp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth")
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 REGISTER = "register"
 AUTHENTICATE = "authenticate"
-
-
-def _auth_limit() -> str:
-    return str(current_app.config["SKILLPATH_AUTH_RATE_LIMIT"])
 
 
 class RegisterOptionsRequest(Schema):
@@ -99,7 +96,7 @@ def signout() -> Response:
 
 
 @bp.post("/register/options")
-@limiter.limit(_auth_limit)
+@sign_in_limits(invite_body_key)
 @responds(200, 401, 404, 410, 429, session="optional")
 @body(RegisterOptionsRequest)
 def register_options(body: RegisterOptionsRequest) -> Response:
@@ -134,7 +131,7 @@ def register_options(body: RegisterOptionsRequest) -> Response:
 
 
 @bp.post("/register/verify")
-@limiter.limit(_auth_limit)
+@sign_in_limits(invite_body_key)
 @responds(200, 400, 401, 404, 409, 410, 429, session="optional")
 @body(RegisterVerifyRequest)
 def register_verify(body: RegisterVerifyRequest) -> Response:
@@ -190,7 +187,7 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: passkey_store.C
 
 
 @bp.post("/login/options")
-@limiter.limit(_auth_limit)
+@sign_in_limits(None)
 @responds(200, 429)
 def login_options() -> Response:
     """Options for ``navigator.credentials.get`` with a discoverable credential."""
@@ -206,7 +203,7 @@ def login_options() -> Response:
 
 
 @bp.post("/login/verify")
-@limiter.limit(_auth_limit)
+@sign_in_limits(passkey_key)
 @responds(200, 400, 401, 429, session="none")
 @body(LoginVerifyRequest)
 def login_verify(body: LoginVerifyRequest) -> Response:

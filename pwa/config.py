@@ -26,7 +26,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SKILLPATH_ORIGIN": "http://localhost:5000",
         "SKILLPATH_INVITE_TTL_DAYS": 7,
         "SKILLPATH_CHALLENGE_TTL_SECONDS": 300,
-        "SKILLPATH_AUTH_RATE_LIMIT": "20 per minute",
+        # Sign-in and enrolment (pwa/limits.py says why three): tries per credential or
+        # invite, refused tries per address, and every try per address.
+        "SKILLPATH_AUTH_RATE_LIMIT": "10 per minute",
+        "SKILLPATH_AUTH_FAILURE_LIMIT": "30 per minute",
+        "SKILLPATH_AUTH_ADDRESS_LIMIT": "3000 per minute",
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "SKILLPATH_TRUSTED_PROXIES": 0,
         # One request body is at most 1 MB (a sync batch of 500 events fits).

@@ -10,6 +10,14 @@ The line is JSON on the ``skillpath.requests`` logger: the request id, the
 signed-in person's id (an opaque number: never a name, a rating or a note),
 the method, the route as declared (``/api/v1/plan/items/<id:item_id>``, not the
 address with its ids), the status and the duration in milliseconds.
+
+The person is whoever the request itself found signed in; the line never looks
+them up. Routes declared ``session="none"`` that never ask (the CSRF token, the
+sign-in options) skip that lookup to stay cheap, so their line names nobody even
+from a signed-in phone: the session's data holds only the id of a ``sessions``
+row, which may have ended, and a line must not name someone the server has not
+checked. A sign-out's line names nobody too: by then nobody is signed in there.
+The phone's next request (its sync, its bundle) names the person.
 """
 
 from __future__ import annotations

@@ -6,12 +6,15 @@ so the package the app imports does not import the app factory back.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import has_app_context
 
 from pwa import create_app
-from pwa.jobs import run_queued
+from pwa.jobs import RETRY_SECONDS, record_failure, run_queued
+
+log = logging.getLogger(__name__)
 
 
 def run(name: str, *args: Any) -> None:
@@ -21,3 +24,29 @@ def run(name: str, *args: Any) -> None:
         return
     with create_app().app_context():
         run_queued(name, args)
+
+
+def failed(job: Any, connection: Any, exc_type: Any, exc_value: Any, tb: Any) -> None:
+    """RQ's failure callback: after a job's last try, record its failure for L&D.
+
+    RQ calls it after every failed run, before it decides whether to try again, and also
+    for a job whose worker died mid-run (``AbandonedJobError``, no traceback). While a
+    try is left nothing is recorded. It never raises: RQ would then record the callback's
+    error in place of the job's.
+    """
+    if job.retries_left:
+        return
+    name, *args = job.args
+    attempts = len(RETRY_SECONDS) + 1 - (job.retries_left or 0) \
+        if job.retry_intervals else 1
+    exc = exc_value if isinstance(exc_value, BaseException) else RuntimeError()
+    if tb is not None and exc.__traceback__ is None:
+        exc = exc.with_traceback(tb)
+    try:
+        if has_app_context():
+            record_failure(name, tuple(args), job.id, attempts, exc)
+            return
+        with create_app().app_context():
+            record_failure(name, tuple(args), job.id, attempts, exc)
+    except Exception:  # the database may be what failed the job
+        log.exception("could not record the failure of job %s", job.id)

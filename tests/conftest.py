@@ -63,6 +63,8 @@ def base_config(settings: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         "SKILLPATH_ENV": "testing",
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SKILLPATH_AUTH_RATE_LIMIT": "1000 per minute",
+        "SKILLPATH_AUTH_FAILURE_LIMIT": "100000 per minute",
+        "SKILLPATH_AUTH_ADDRESS_LIMIT": "100000 per minute",
         "SKILLPATH_ORIGIN": "http://localhost",
         "SKILLPATH_RP_ID": "localhost",
         "SKILLPATH_JOBS_INLINE": True,

@@ -29,8 +29,10 @@ import json
 import logging
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -40,6 +42,7 @@ from flask.cli import AppGroup
 QUEUE = "skillpath"  # the default of SKILLPATH_JOBS_QUEUE
 RETRY_SECONDS = [10, 60, 300]  # a failed job is tried again after these waits, then kept
 WORKER_ENTRY = "pwa.worker.run"  # what an RQ worker calls: pwa/worker.py
+FAILURE_CALLBACK = "pwa.worker.failed"  # what RQ calls when a run of it fails
 # name -> "module:function"; a job takes plain arguments (ids), never objects.
 JOBS: dict[str, str] = {
     "mentors.assign": "pwa.jobs.mentors:assign_changes",
@@ -51,6 +54,18 @@ JOBS: dict[str, str] = {
     "reminders.tick": "pwa.jobs.reminders:tick",
     "releases.publish": "pwa.jobs.releases:publish_due",
     "routine.hourly": "pwa.jobs.routine:hourly",
+}
+
+# Which organisation a job's failure belongs to: its first argument is an organisation's
+# id, or a person's; the others work for the whole server.
+SCOPE: dict[str, str] = {
+    "mentors.assign": "organisation",
+    "plans.summarise": "person",
+    "plans.summarise_organisation": "organisation",
+    "practice.fit": "organisation",
+    "push.send": "server",
+    "reminders.tick": "server",
+    "releases.publish": "organisation",
 }
 
 log = logging.getLogger(__name__)
@@ -134,7 +149,7 @@ def _still_waiting(queue: Any, held: str) -> bool:
 
 def _enqueue_once(queue: Any, name: str, args: tuple[Any, ...]) -> bool:
     """Queue job ``name(*args)`` unless the same one waits; True if this call queued it."""
-    from rq import Retry
+    from rq import Callback, Retry
 
     connection = queue.connection
     key = waiting_key(queue.name, name, args)
@@ -152,7 +167,8 @@ def _enqueue_once(queue: Any, name: str, args: tuple[Any, ...]) -> bool:
     try:
         # By its path: the worker's entry builds the app, which imports this package.
         queue.enqueue(WORKER_ENTRY, name, *args, job_id=job_id, meta={"waiting": key},
-                      retry=Retry(max=len(RETRY_SECONDS), interval=RETRY_SECONDS))
+                      retry=Retry(max=len(RETRY_SECONDS), interval=RETRY_SECONDS),
+                      on_failure=Callback(FAILURE_CALLBACK))
     except Exception:
         connection.eval(_RELEASE, 1, key, value)  # not queued: the next ask must queue it
         raise
@@ -187,8 +203,10 @@ def _submit(name: str, args: tuple[Any, ...]) -> None:
 
 
 class Runner:
-    """One daemon thread per app runs its jobs in order, each ``delay`` seconds after it was
-    first asked for; a job already waiting is skipped."""
+    """One daemon thread per app runs its jobs, each ``delay`` seconds after it was first
+    asked for, the soonest due first; a job already waiting is skipped. A job that fails
+    waits ``RETRY_SECONDS`` and is tried again; after the last try its failure is
+    recorded."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -196,39 +214,77 @@ class Runner:
         self.changed = threading.Condition()
         self.waiting: list[tuple[str, tuple[Any, ...]]] = []
         self.due: dict[tuple[str, tuple[Any, ...]], float] = {}
+        self.tries: dict[tuple[str, tuple[Any, ...]], int] = {}  # failed runs so far
+        self.ids: dict[tuple[str, tuple[Any, ...]], str] = {}  # one id through its retries
         self.busy = False
         self.thread: threading.Thread | None = None
 
-    def submit(self, name: str, args: tuple[Any, ...]) -> None:
+    def submit(self, name: str, args: tuple[Any, ...], after: float | None = None) -> None:
+        key = (name, args)
+        due = time.monotonic() + (self.delay if after is None else after)
         with self.changed:
-            if (name, args) in self.waiting:
+            if key in self.waiting:  # a new ask while a retry waits: the sooner wins
+                self.due[key] = min(self.due[key], due)
+                self.changed.notify_all()
                 return
-            self.waiting.append((name, args))
-            self.due[(name, args)] = time.monotonic() + self.delay
+            self.waiting.append(key)
+            self.due[key] = due
+            self.ids.setdefault(key, f"{name}-{uuid.uuid4().hex}".replace(".", "_"))
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._work, name="skillpath-jobs",
                                                daemon=True)
                 self.thread.start()
             self.changed.notify_all()
 
+    def _next(self) -> tuple[str, tuple[Any, ...]]:
+        """Wait for the soonest due job and take it (the caller holds the lock)."""
+        while True:
+            if not self.waiting:
+                self.changed.wait()
+                continue
+            key = min(self.waiting, key=self.due.__getitem__)
+            wait = self.due[key] - time.monotonic()
+            if wait <= 0:
+                self.waiting.remove(key)
+                del self.due[key]
+                return key
+            self.changed.wait(wait)
+
     def _work(self) -> None:
         while True:
             with self.changed:
-                while not self.waiting or (
-                        wait := self.due[self.waiting[0]] - time.monotonic()) > 0:
-                    self.changed.wait(wait if self.waiting else None)
-                name, args = self.waiting.pop(0)
-                del self.due[(name, args)]
+                name, args = key = self._next()
                 self.busy = True
             try:
                 with self.app.app_context():
-                    run_here(name, args)
-            except Exception:  # logged; the next request that asks runs it again
+                    try:
+                        run_here(name, args)
+                    except Exception as exc:
+                        self._failed(key, exc)
+                    else:
+                        self.tries.pop(key, None)
+                        self.ids.pop(key, None)
+            except Exception:  # logged; recording the failure failed too (its database?)
                 log.exception("job %s%r failed", name, args)
             finally:
                 with self.changed:
                     self.busy = False
                     self.changed.notify_all()
+
+    def _failed(self, key: tuple[str, tuple[Any, ...]], exc: Exception) -> None:
+        """Try again later, or record the failure after the last try."""
+        name, args = key
+        tries = self.tries.get(key, 0) + 1
+        if tries <= len(RETRY_SECONDS):
+            self.tries[key] = tries
+            log.warning("job %s%r will be tried again in %s s", name, args,
+                        RETRY_SECONDS[tries - 1], exc_info=exc)
+            self.submit(name, args, after=RETRY_SECONDS[tries - 1])
+            return
+        job_id = self.ids.pop(key, "")
+        self.tries.pop(key, None)
+        log.error("job %s%r failed after %d tries", name, args, tries, exc_info=exc)
+        record_failure(name, args, job_id, tries, exc)
 
     def settle(self, timeout: float = 30.0) -> bool:
         """Wait until nothing waits or runs; True if it settled in time."""
@@ -242,8 +298,11 @@ def _runner(app: Flask) -> Runner:
 
 
 def run_here(name: str, args: tuple[Any, ...]) -> None:
-    """Run job ``name`` in the app context at hand and commit what it wrote."""
+    """Run job ``name`` in the app context at hand and commit what it wrote; a run that
+    succeeds resolves the job's recorded failures."""
+    from pwa import clock
     from pwa.extensions import db
+    from pwa.store import job_failures
 
     started = time.perf_counter()
     try:
@@ -255,6 +314,86 @@ def run_here(name: str, args: tuple[Any, ...]) -> None:
                     time.perf_counter() - started)
         raise
     log.info("job %s%r took %.3f s", name, tuple(args), time.perf_counter() - started)
+    if job_failures.resolve(name, arguments(args), clock.now()):
+        db.session.commit()
+
+
+def arguments(args: tuple[Any, ...]) -> str:
+    """A job's arguments as they are recorded with its failure: plain ids, as JSON."""
+    try:
+        return json.dumps(list(args), separators=(",", ":"))
+    except TypeError:
+        return repr(list(args))
+
+
+_OURS = Path(__file__).resolve().parent.parent.parent  # the checkout: engine/, pwa/, api/
+
+
+def describe(exc: BaseException) -> tuple[str, str, str]:
+    """The exception's class, its kind, and where in our code it was raised.
+
+    Never the exception's text: a database error quotes the values of its row, and any
+    message may hold a name or a note. The kind is what the L&D page explains.
+    """
+    cls = type(exc)
+    error = cls.__qualname__ if cls.__module__ == "builtins" \
+        else f"{cls.__module__}.{cls.__qualname__}"
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename)
+        if path.is_relative_to(_OURS) and path.relative_to(_OURS).parts[0] in \
+                ("engine", "pwa", "api"):
+            where = f"{path.relative_to(_OURS).as_posix()}:{frame.lineno} in {frame.name}"
+            break
+    return error, _kind(exc), where
+
+
+def _kind(exc: BaseException) -> str:
+    names = {f"{c.__module__}.{c.__qualname__}" for c in type(exc).__mro__}
+    if "sqlalchemy.exc.IntegrityError" in names:
+        return "conflict"  # the database refused a change: a rule of its data
+    if names & {"sqlalchemy.exc.OperationalError", "sqlalchemy.exc.InterfaceError",
+                "sqlalchemy.exc.TimeoutError", "psycopg.OperationalError"}:
+        return "database"  # it could not be reached, or was busy
+    if names & {"redis.exceptions.ConnectionError", "redis.exceptions.TimeoutError"}:
+        return "redis"
+    if names & {"rq.exceptions.AbandonedJobError", "rq.timeouts.JobTimeoutException"}:
+        return "worker"  # the worker stopped during the job, or the job ran out of time
+    if "builtins.TimeoutError" in names:
+        return "timeout"
+    if "requests.exceptions.RequestException" in names:
+        return "network"
+    return "code"
+
+
+def organisation_of(name: str, args: tuple[Any, ...]) -> int | None:
+    """The organisation a job works for, or None for the whole server."""
+    scope = SCOPE.get(name, "server")
+    if scope == "server" or not args or not isinstance(args[0], int):
+        return None
+    if scope == "organisation":
+        return args[0]
+    from pwa.extensions import db
+    from pwa.models import Person
+
+    person = db.session.get(Person, args[0])
+    return person.organisation_id if person is not None else None
+
+
+def record_failure(name: str, args: tuple[Any, ...], job_id: str, attempts: int,
+                   exc: BaseException) -> None:
+    """Record a job's failure after its last try, in a transaction of its own."""
+    from pwa import clock
+    from pwa.extensions import db
+    from pwa.store import job_failures
+
+    db.session.rollback()
+    error, kind, where = describe(exc)
+    organisation_id = organisation_of(name, args)
+    job_failures.record(job_failures.Failed(
+        job=name, arguments=arguments(args), organisation_id=organisation_id, job_id=job_id,
+        attempts=attempts, error=error, kind=kind, message=where), clock.now())
+    db.session.commit()
 
 
 def _after_request(response: Response) -> Response:

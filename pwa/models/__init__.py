@@ -9,6 +9,7 @@ from pwa.models.catalogue import Item, ItemCompetency, ItemRevision
 from pwa.models.feedback import Feedback
 from pwa.models.fitting import PracticeFit
 from pwa.models.invites import Invite
+from pwa.models.job_failures import JobFailure
 from pwa.models.mentors import (
     MentorChange,
     MentorCompetency,
@@ -42,6 +43,7 @@ __all__ = [
     "Event",
     "Feedback",
     "Invite",
+    "JobFailure",
     "Item",
     "ItemCompetency",
     "ItemRevision",

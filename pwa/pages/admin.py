@@ -1,7 +1,9 @@
-"""L&D admin pages: invites, people from an HR file, authors, the catalogue, the costs."""
+"""L&D admin pages: invites, people from an HR file, authors, the catalogue, the costs, and
+the background jobs that failed."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import qrcode
@@ -13,7 +15,7 @@ from markupsafe import escape
 from engine import catalogue as catalogue_rules
 from engine import costs as costs_rules
 from engine import roster as roster_rules
-from engine.errors import DomainError
+from engine.errors import N_, DomainError
 from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.i18n import currency_name, translate, translate_error, translate_problems
@@ -25,11 +27,12 @@ from pwa.pages.forms import (
     InviteForm,
     ItemForm,
     NominateForm,
+    ReprintForm,
     RosterForm,
 )
 from pwa.params import int_field
 from pwa.session import ld_admin_required, me
-from pwa.store import catalogue, invites, people, profiles, roster
+from pwa.store import catalogue, invites, job_failures, people, profiles, roster
 from pwa.sync.export import delete_person
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -121,8 +124,34 @@ def roster_upload() -> Any:
                                       text, clock.now())
             db.session.commit()
             return redirect(url_for("admin.roster_preview", upload_id=kept.id))
+    return _people_page(admin, form, ReprintForm(formdata=None))
+
+
+def _people_page(admin: Person, form: RosterForm, reprint_form: ReprintForm) -> Any:
+    status = 422 if form.errors or reprint_form.errors else 200
     return render_template("admin/people.html", form=form, columns=roster_rules.COLUMNS,
-                           max_mb=ROSTER_MAX_BYTES // (1024 * 1024)), 422 if form.errors else 200
+                           max_mb=ROSTER_MAX_BYTES // (1024 * 1024),
+                           waiting=roster.waiting_by_site(admin.organisation_id),
+                           reprint_form=reprint_form), status
+
+
+@bp.post("/people/reprint")
+@ld_admin_required
+def reprint_sheet() -> Any:
+    """A site's invite sheet again, for its people who have not enrolled: new invites
+    replace theirs, so the codes of a lost sheet stop working."""
+    admin = me()
+    form = ReprintForm()
+    if not form.validate_on_submit():
+        return _people_page(admin, RosterForm(formdata=None), form)
+    done = roster.reprint(admin.organisation_id, form.site.data, clock.now(), by=admin)
+    if not done.invited:
+        flash(gettext("Everyone at %(site)s has joined: there is nothing to reprint.",
+                      site=form.site.data))
+        return redirect(url_for("admin.roster_upload"))
+    db.session.commit()
+    return render_template("admin/invite_sheet.html", done=done, reprinted=form.site.data,
+                           sites=_sheet(done))
 
 
 # Read by the app's request class before anything parses the body (see api/http.py).
@@ -179,12 +208,17 @@ def _roster_apply(upload_id: int) -> Any:
     if done.created or done.changed or done.ended:
         jobs.enqueue("plans.summarise_organisation", organisation_id)
         jobs.enqueue("mentors.reassign", organisation_id)
+    return render_template("admin/invite_sheet.html", done=done, sites=_sheet(done))
+
+
+def _sheet(done: roster.Applied) -> dict[str, list[dict[str, Any]]]:
+    """The invites' QR codes by site, as the printable sheet shows them."""
     sites: dict[str, list[dict[str, Any]]] = {}
     for invited in done.invited:
         link = invites.invite_link(invited.token)
         sites.setdefault(invited.site or "", []).append(
             {"name": invited.name, "role": invited.role, "link": link, "qr": _qr_svg(link)})
-    return render_template("admin/invite_sheet.html", done=done, sites=sites)
+    return sites
 
 
 def _preview_page(admin: Person, upload: Any, *, status: int = 200) -> Any:
@@ -201,6 +235,42 @@ def _preview_page(admin: Person, upload: Any, *, status: int = 200) -> Any:
         error_lines=len({e.line for e in plan.errors}),
         nothing=not (plan.create or plan.change or plan.leavers or plan.invite),
     ), status
+
+
+@bp.get("/jobs")
+@ld_admin_required
+def failed_jobs() -> str:
+    """Background jobs that failed after all their tries: what, when, and what to do."""
+    rows = job_failures.recent(me().organisation_id)
+    return render_template("admin/jobs.html", failures=rows, names=JOB_NAMES,
+                           open_count=sum(1 for r in rows if r.resolved_at is None),
+                           retry_form=ConfirmForm())
+
+
+# What each job does, in the words the page uses.
+JOB_NAMES = {
+    "mentors.assign": N_("Suggesting mentors"),
+    "plans.summarise": N_("Summarising a learner’s plan for the reports"),
+    "plans.summarise_organisation": N_("Summarising everyone’s plans for the reports"),
+    "practice.fit": N_("Fitting daily practice to your organisation’s answers"),
+    "push.send": N_("Sending reminders to phones"),
+    "reminders.tick": N_("Deciding which reminders are due"),
+    "releases.publish": N_("Publishing the reports’ release"),
+}
+
+
+@bp.post("/jobs/<id:failure_id>/retry")
+@ld_admin_required
+def retry_job(failure_id: int) -> Any:
+    """Run a failed job again now; if it succeeds, its failures are marked resolved."""
+    try:
+        failure = job_failures.failure_of(me().organisation_id, failure_id)
+    except DomainError:
+        abort(404)
+    if failure.resolved_at is None and failure.job in jobs.JOBS:
+        jobs.enqueue(failure.job, *json.loads(failure.arguments))
+        flash(gettext("The job was asked to run again. Look back here in a few minutes."))
+    return redirect(url_for("admin.failed_jobs"))
 
 
 @bp.get("/authors")

@@ -81,6 +81,12 @@ class ApplyRosterForm(FlaskForm):  # type: ignore[misc]
     digest = HiddenField(validators=[DataRequired()])
 
 
+class ReprintForm(FlaskForm):  # type: ignore[misc]
+    """Reprint a site's invite sheet: new invites replace the old."""
+
+    site = HiddenField(validators=[DataRequired(), Length(max=200)])
+
+
 class SettingsForm(FlaskForm):  # type: ignore[misc]
     future_role = SelectField(lazy_gettext("Role you are aiming for (optional)"),
                               validators=[Optional()])

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
 
 from engine.catalogue import FORMAT_LABELS
 from engine.errors import InviteUnusable, UnknownInvite
 from pwa import clock
-from pwa.extensions import limiter
 from pwa.i18n import translate, translate_error
+from pwa.limits import invite_path_key, sign_in_limits
 from pwa.pages.forms import ConfirmForm
 from pwa.session import current_person, login_required, me, sign_out
 from pwa.store import assessment, invites, plans, practice
@@ -56,7 +56,7 @@ def signout() -> Any:
 
 
 @bp.get("/enrol/<token>")
-@limiter.limit(lambda: str(current_app.config["SKILLPATH_AUTH_RATE_LIMIT"]))
+@sign_in_limits(invite_path_key)
 def enrol(token: str) -> Any:
     try:
         invite = invites.usable_invite(token, clock.now())

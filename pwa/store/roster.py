@@ -18,15 +18,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from babel import Locale
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from engine import roster as rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
-from pwa.models import Organisation, Passkey, Person, Role, RoleAuthor, RosterUpload
+from pwa.models import Invite, Organisation, Passkey, Person, Role, RoleAuthor, RosterUpload
 from pwa.store import invites
 
 UPLOAD_TTL = timedelta(days=1)
@@ -135,6 +135,40 @@ def apply(organisation_id: int, plan: rules.Plan, now: datetime, *,
             end_account(leaver)
             out.ended += 1
     db.session.flush()
+    return out
+
+
+def _waiting(organisation_id: int) -> Any:
+    """People of the organisation's sites (only a roster sets a site) with no passkey yet."""
+    return (Person.organisation_id == organisation_id, Person.site.is_not(None),
+            ~select(Passkey.id).where(Passkey.person_id == Person.id).exists())
+
+
+def waiting_by_site(organisation_id: int) -> list[tuple[str, int]]:
+    """Each site, and how many of its people have not enrolled yet; counted by the database."""
+    rows = db.session.execute(
+        select(Person.site, func.count()).where(*_waiting(organisation_id))
+        .group_by(Person.site).order_by(Person.site))
+    return [(site or "", count) for site, count in rows]
+
+
+def reprint(organisation_id: int, site: str, now: datetime, *, by: Person | None = None,
+            ttl_days: int | None = None) -> Applied:
+    """New one-time invites for the people of ``site`` who have not enrolled yet; the ones
+    they held are withdrawn, so the codes of an earlier sheet (a lost one) stop working.
+    The caller commits."""
+    ids = list(db.session.scalars(select(Person.id).where(*_waiting(organisation_id),
+                                                          Person.site == site)))
+    out = Applied()
+    if not ids:
+        return out
+    for chunk in _chunks(ids):
+        db.session.execute(
+            update(Invite).where(Invite.person_id.in_(chunk), Invite.used_at.is_(None),
+                                 Invite.revoked_at.is_(None)).values(revoked_at=now)
+            .execution_options(synchronize_session=False))
+    out.expires_at, tokens = invites.create_invites(ids, now, created_by=by, ttl_days=ttl_days)
+    out.invited = _invited(tokens)
     return out
 
 

@@ -181,7 +181,9 @@ def fuzzed_app(app_factory, org):
     """
     # Raised, not disabled: the limiter is one object for every app of the process, and
     # RATELIMIT_ENABLED would follow it to the next test's app; the limit is read per app.
-    app = app_factory(SKILLPATH_AUTH_RATE_LIMIT="100000 per minute")
+    app = app_factory(SKILLPATH_AUTH_RATE_LIMIT="100000 per minute",
+                      SKILLPATH_AUTH_FAILURE_LIMIT="100000 per minute",
+                      SKILLPATH_AUTH_ADDRESS_LIMIT="100000 per minute")
     seed_catalogue(app)
     enrol_learner(app)
     yield app

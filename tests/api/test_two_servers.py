@@ -49,7 +49,9 @@ def serve(app: Flask, port: int, log: Path) -> subprocess.Popen[bytes]:
            # development: plain http, so the session cookie is not Secure-only.
            "SKILLPATH_ENV": "development", "SKILLPATH_ORIGIN": "http://localhost",
            "SKILLPATH_RP_ID": "localhost", "SKILLPATH_VAPID_FILE": "", "REDIS_URL": REDIS,
-           "SKILLPATH_AUTH_RATE_LIMIT": "1000 per minute"}
+           "SKILLPATH_AUTH_RATE_LIMIT": "1000 per minute",
+           "SKILLPATH_AUTH_FAILURE_LIMIT": "100000 per minute",
+           "SKILLPATH_AUTH_ADDRESS_LIMIT": "100000 per minute"}
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}).get("options")
     if options:
         env["PGOPTIONS"] = options

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from pwa import clock
 from pwa.extensions import db
 from pwa.models import Feedback, Invite, Item, Passkey, Person, PushSubscription, Role, Session
-from pwa.store import profiles, roster
+from pwa.store import job_failures, profiles, roster
 from tests.factories import (
     Api,
     make_invite,
@@ -101,6 +101,7 @@ GET    /admin/people                                  302  403     403   403    
 POST   /admin/people                                  302  403     403   403    403     422
 GET    /admin/people/import/{upload}                  302  403     403   403    403     200
 POST   /admin/people/import/{upload}                  302  403     403   403    403     422
+POST   /admin/people/reprint                          302  403     403   403    403     422
 GET    /admin/authors                                 302  403     403   403    403     200
 POST   /admin/authors/{role}                          302  403     403   403    403     302
 POST   /admin/authors/{role}/{author_id}/withdraw     302  403     403   403    403     302
@@ -113,6 +114,8 @@ GET    /admin/catalogue/{item}/retire                 302  403     403   403    
 POST   /admin/catalogue/{item}/retire                 302  403     403   403    403     302
 GET    /admin/costs                                   302  403     403   403    403     200
 POST   /admin/costs                                   302  403     403   403    403     422
+GET    /admin/jobs                                    302  403     403   403    403     200
+POST   /admin/jobs/{failure}/retry                    302  403     403   403    403     302
 # Reports: L&D only (aggregates, never a rating)
 GET    /reports                                       302  403     403   403    403     200
 GET    /reports/gaps                                  302  403     403   403    403     200
@@ -203,7 +206,7 @@ ROWS = parse(MATRIX)
 SHAPES = {"role": "store-associate", "token": "x", "passkey": "1", "session": "1",
           "feedback": "1",
           "competency": "greet", "invite": "1", "author_id": "1", "item": "x",
-          "subscription": "1", "upload": "1"}
+          "subscription": "1", "upload": "1", "failure": "1"}
 
 
 def test_every_route_has_a_row_and_every_row_a_route():
@@ -293,6 +296,10 @@ def world(app, org) -> World:
             person_id=ana.id, session_id=ana_session, device="Work phone",
             endpoint="https://fcm.googleapis.com/fcm/send/ana", p256dh="x", auth="y")
         db.session.add(subscription)
+        failure = job_failures.record(job_failures.Failed(
+            job="mentors.assign", arguments=f"[{role.organisation_id}]",
+            organisation_id=role.organisation_id, job_id="mentors_assign-1", attempts=4,
+            error="TimeoutError", kind="timeout", message=""), clock.now())
         db.session.flush()
         world.values = {
             "role": "store-associate", "competency": "greet", "token": token,
@@ -311,6 +318,7 @@ def world(app, org) -> World:
                     sa.select(Person).where(Person.display_name == "Priya Nair")),
                 "people.csv", "name,role,site,external_id\nAna,store-associate,A,E1\n",
                 clock.now()).id),
+            "failure": str(failure.id),
         }
         db.session.commit()
     return world

@@ -106,6 +106,45 @@ def test_the_log_line_names_the_route_and_the_person_by_id_only(
     assert "Ana" not in json.dumps(line)
 
 
+def test_routes_that_never_look_up_the_session_log_nobody_and_look_nothing_up(
+        app: Flask, org: Any, logged: list[dict[str, Any]]) -> None:
+    """The CSRF token and the sign-in options are declared ``session="none"``: they skip the
+    lookup of who is signed in (it would cost a query on every page load of the sign-in
+    screen and every sync's token). Their line names nobody rather than someone the server
+    has not checked: the session's data holds only the id of a sessions row, which may have
+    ended (signed out elsewhere, passkey removed, account deleted)."""
+    import sqlalchemy as sa
+
+    from pwa.extensions import db
+
+    api = sign_in_as(app, "Ana Ruiz")
+    api.get("/api/v1/me")
+    asked: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        asked.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        logged.clear()
+        assert api.get("/api/v1/auth/csrf").status_code == 200
+        assert api.post("/api/v1/auth/login/options").status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert [(line["route"], line["person"]) for line in logged] == [
+        ("/api/v1/auth/csrf", None), ("/api/v1/auth/login/options", None)]
+    assert not [s for s in asked if "FROM sessions" in s or "FROM people" in s]
+    for rule in ("/api/v1/auth/csrf", "/api/v1/auth/login/options"):
+        endpoint = next(r.endpoint for r in app.url_map.iter_rules() if r.rule == rule)
+        assert app.view_functions[endpoint].session == "none"
+    # A route that asks who is there names them, declared "none" or not.
+    logged.clear()
+    assert api.get("/api/v1/auth/session").get_json()["signed_in"] is True
+    assert logged[-1]["person"] == person_named(app, "Ana Ruiz")
+
+
 def test_the_route_is_the_rule_not_the_address(client: Any,
                                                logged: list[dict[str, Any]]) -> None:
     client.get("/static/css/pages.css")

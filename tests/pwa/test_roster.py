@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 
+from engine.errors import InviteUnusable
 from pwa import clock
 from pwa.extensions import db
 from pwa.models import Invite, LatestRating, Person, Rating, RoleAuthor, RosterUpload, Session
@@ -224,3 +226,74 @@ def test_the_upload_takes_files_over_the_usual_limit_and_refuses_what_is_not_utf
 def test_only_ld_admins_bring_in_people(app, org):
     learner = sign_in_as(app, "Ana Ruiz")
     assert learner.get("/admin/people").status_code == 403
+
+
+REPRINT = (HEADER
+           + "Ana Ruiz,store-associate,Leeds,E1,,\n"
+           + "Ben Ode,store-associate,Leeds,E2,,\n"
+           + "Cy Lane,warehouse-picker,York,E3,,\n")
+
+
+def test_a_sites_sheet_is_reprinted_for_who_has_not_joined_and_the_old_codes_stop(app, org):
+    _, _, first = load(app, REPRINT)
+    enrol(Api(app.test_client()), first["Ana Ruiz"])  # Ana joined; Ben and Cy did not
+    admin = sign_in_as(app, "Priya N", ld_admin=True)
+    page = admin.get("/admin/people").get_data(as_text=True)
+    rows = re.findall(r'<p class="row-title">([^<]+)</p>\s*<p class="hint">(\d+) not joined yet',
+                      page)
+    assert rows == [("Leeds", "1"), ("York", "1")]
+    assert "The codes on every earlier sheet for these people stop working" in page
+
+    sheet = admin.client.post("/admin/people/reprint",
+                              data={"csrf_token": token(page), "site": "Leeds"})
+    html = sheet.get_data(as_text=True)
+    assert sheet.status_code == 200
+    assert "1 new invite for the one person of Leeds who has not joined yet." in html
+    assert "The codes on any earlier sheet for these people no longer work." in html
+    assert html.count('<li class="invite-card">') == 1 and "Ben Ode" in html
+    assert "Ana Ruiz" not in html and "Cy Lane" not in html
+    link = re.search(r'<p class="invite-link">http://localhost/enrol/([^<]+)</p>', html).group(1)
+    with app.app_context():
+        now = clock.now()
+        assert invites.usable_invite(link, now).person.display_name == "Ben Ode"
+        for name in ("Ben Ode",):  # the lost sheet's code no longer works
+            with pytest.raises(InviteUnusable):
+                invites.usable_invite(first[name], now)
+        assert invites.usable_invite(first["Cy Lane"], now)  # York was not reprinted
+    # Ben joins with the new sheet; Leeds then has nobody left to reprint for.
+    assert enrol(Api(app.test_client()), link)[1].status_code == 200
+    page = admin.get("/admin/people").get_data(as_text=True)
+    assert re.findall(r'<p class="row-title">([^<]+)</p>\s*<p class="hint">(\d+) not joined',
+                      page) == [("York", "1")]
+    again = admin.client.post("/admin/people/reprint", data={
+        "csrf_token": token(page), "site": "Leeds"}, follow_redirects=True)
+    assert "Everyone at Leeds has joined: there is nothing to reprint." in \
+        again.get_data(as_text=True)
+    assert admin.client.post("/admin/people/reprint",
+                             data={"csrf_token": token(page)}).status_code == 422
+
+
+def test_a_reprint_is_counted_and_written_in_a_few_statements(app, org):
+    text = HEADER + "".join(f"P{i:04d},store-associate,Big Store,X{i},,\n" for i in range(1500))
+    load(app, text)
+    statements = []
+
+    def seen(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    with app.app_context():
+        org_id = people.the_organisation().id
+        assert roster.waiting_by_site(org_id) == [("Big Store", 1500)]
+        sa.event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            done = roster.reprint(org_id, "Big Store", clock.now())
+            db.session.commit()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", seen)
+        assert len(done.invited) == 1500 and len({i.token for i in done.invited}) == 1500
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Invite)
+                                 .where(Invite.revoked_at.is_(None))) == 1500
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Invite)) == 3000
+    # The people (1), the old invites withdrawn and the sheet read in chunks of 1,000 (2 + 2),
+    # the new invites in one multi-row INSERT: a handful, not one per person.
+    assert len(statements) <= 8, statements
