@@ -60,12 +60,14 @@ JOBS: dict[str, str] = {
 # id, or a person's; the others work for the whole server.
 SCOPE: dict[str, str] = {
     "mentors.assign": "organisation",
+    "mentors.reassign": "organisation",
     "plans.summarise": "person",
     "plans.summarise_organisation": "organisation",
     "practice.fit": "organisation",
     "push.send": "server",
     "reminders.tick": "server",
     "releases.publish": "organisation",
+    "routine.hourly": "server",
 }
 
 log = logging.getLogger(__name__)
