@@ -32,7 +32,7 @@ from pwa.models import (
     PlanSettings,
     Role,
 )
-from pwa.store import assessment, plans, profiles
+from pwa.store import assessment, bundles, plans, profiles
 from pwa.store import gaps as uncovered
 from pwa.store.batch import Batch, SeenRequest
 
@@ -218,6 +218,10 @@ def apply_offers(person: Person,
                 {"person_id": person.id, "competency": key} for key in e.data.competencies])
         if e.data.status == "left":
             _decline_waiting(person.id, e.occurred_at)
+    # Learners who were suggested this mentor or asked them see the offer (or their answer).
+    bundles.people(db.session.scalars(
+        select(MentorSuggestion.learner_id).where(MentorSuggestion.mentor_id == person.id)
+        .union(select(MentorRequest.learner_id).where(MentorRequest.mentor_id == person.id))))
     db.session.expire_all()
 
 
@@ -263,26 +267,33 @@ def apply_requested(
             "competency": e.data.competency, "message": e.data.message,
             "contact": e.data.contact, "shared_level": shared_level,
             "status": status, "occurred_at": e.occurred_at}])
+    bundles.people(e.data.mentor for e, _ in planned)  # the request, and the place it took
 
 
 def _close(request_id: str, status: str, by: Any, **values: Any) -> int | None:
-    """Move a holding request to ``status``; the mentor whose place came free, if one did."""
+    """Move a holding request to ``status``; the mentor whose place came free, if one did.
+
+    Both sides see the request: their bundles changed."""
     row = db.session.execute(
         update(MentorRequest)
         .where(MentorRequest.id == request_id, by, MentorRequest.status.in_(rules.HOLDING))
         .values(status=status, **values)
-        .returning(MentorRequest.mentor_id)).first()
-    return None if row is None else int(row[0])
+        .returning(MentorRequest.mentor_id, MentorRequest.learner_id)).first()
+    if row is None:
+        return None
+    bundles.people(row)
+    return int(row[0])
 
 
 def apply_answered(person: Person,
                    planned: list[tuple[sync_rules.Event[rules.AnsweredData], None]]) -> None:
     for e, _ in planned:
         if e.data.answer == "accepted":
-            db.session.execute(update(MentorRequest).where(
+            bundles.people(db.session.scalars(update(MentorRequest).where(
                 MentorRequest.id == e.data.id, MentorRequest.mentor_id == person.id,
                 MentorRequest.status == "pending").values(status="accepted",
-                                                          answered_at=e.occurred_at))
+                                                          answered_at=e.occurred_at)
+                .returning(MentorRequest.learner_id)))
             continue
         mentor = _close(e.data.id, "declined", (MentorRequest.mentor_id == person.id) &
                         (MentorRequest.status == "pending"), answered_at=e.occurred_at)
@@ -468,6 +479,14 @@ def reassign(organisation_id: int, now: datetime) -> int:
                             by_id[o.person_id].role.slug, by_id[o.person_id].site,
                             o.status == "active") for o in offers.values()]
     found = rules.assign(gaps, mentors)
+    # Only the learners whose suggestions are not what they were see a new bundle.
+    before = {(learner, key, mentor) for learner, key, mentor in db.session.execute(
+        select(MentorSuggestion.learner_id, MentorSuggestion.competency,
+               MentorSuggestion.mentor_id)
+        .join(Person, Person.id == MentorSuggestion.learner_id)
+        .where(Person.organisation_id == organisation_id))}
+    after = {(a.learner, a.competency, a.mentor) for a in found}
+    bundles.people({learner for learner, _, _ in before ^ after})
     db.session.execute(delete(MentorSuggestion).where(MentorSuggestion.learner_id.in_(
         select(Person.id).where(Person.organisation_id == organisation_id))))
     if found:

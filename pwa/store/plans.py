@@ -41,7 +41,7 @@ from pwa.models import (
     Role,
 )
 from pwa.models.base import dialect_insert
-from pwa.store import assessment, profiles
+from pwa.store import assessment, bundles, profiles
 from pwa.store.batch import Batch
 
 Words = Callable[[rules.Reason], str]
@@ -675,6 +675,7 @@ def apply_suggestions_sent(
          "message": e.data.message, "status": "pending", "sent_at": e.occurred_at,
          "answered_at": None}
         for e, row in planned])
+    bundles.people(row.person_id for _, row in planned)  # it waits in their plan
 
 
 def apply_suggestions_answered(

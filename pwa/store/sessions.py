@@ -17,6 +17,7 @@ from engine import sessions as rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import Passkey, Person, Session, as_dict
+from pwa.store import bundles
 
 
 def start(person: Person, passkey: Passkey, user_agent: str | None, now: datetime) -> int:
@@ -86,7 +87,10 @@ def end_others(person: Person, keep: int | None) -> int:
     query = delete(Session).where(Session.person_id == person.id)
     if keep is not None:
         query = query.where(Session.id != keep)
-    return cast(CursorResult[Any], db.session.execute(query)).rowcount
+    ended = cast(CursorResult[Any], db.session.execute(query)).rowcount
+    if ended:
+        bundles.people([person.id])  # their devices' push subscriptions went with them
+    return ended
 
 
 def export(person: Person) -> list[dict[str, Any]]:
