@@ -358,7 +358,7 @@ def mentoring(person: Person, levels: Mapping[str, int] | None = None) -> dict[s
     they said in their plan's settings, else the guess), their own first.
     """
     offer = db.session.get(MentorOffer, person.id)
-    settings = db.session.get(PlanSettings, person.id)
+    settings = plans.settings_row(person)
     names = _names(person)
     requests = list(db.session.scalars(select(MentorRequest).where(or_(
         MentorRequest.learner_id == person.id, MentorRequest.mentor_id == person.id))
@@ -403,7 +403,7 @@ def mentoring(person: Person, levels: Mapping[str, int] | None = None) -> dict[s
 
 
 def _suggestions_on(person: Person) -> bool:
-    settings = db.session.get(PlanSettings, person.id)
+    settings = plans.settings_row(person)
     return True if settings is None else bool(settings.mentor_suggestions)
 
 

@@ -48,13 +48,12 @@ from pwa.models import (
     ItemRevision,
     LessonCompletion,
     Person,
-    PlanSettings,
     PracticeCard,
     PracticeFit,
     PracticeReview,
 )
 from pwa.models.base import dialect_insert, dialect_name
-from pwa.store import fitting
+from pwa.store import fitting, plans
 from pwa.store.batch import Batch
 
 MICRO_LESSON = "micro_lesson"
@@ -331,10 +330,10 @@ def apply_completed(person: Person,
 def settings(person: Person) -> tuple[int, int]:
     """Minutes a day and days a week the learner chose (the defaults until they do).
 
-    ``get``, not a select of two columns: the plan's part of the bundle (and Home's plan)
-    has loaded the row already, so this costs no query there.
+    The row the plan's part of the bundle (and Home's plan) has read already, so this
+    costs no query there, even when there is no row (``plans.settings_row``).
     """
-    s = db.session.get(PlanSettings, person.id)
+    s = plans.settings_row(person)
     daily = s.daily_minutes if s is not None and s.daily_minutes is not None else None
     goal = s.weekly_goal if s is not None and s.weekly_goal is not None else None
     return daily or DEFAULT_DAILY_MINUTES, goal or DEFAULT_WEEKLY_GOAL

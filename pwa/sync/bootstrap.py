@@ -23,10 +23,12 @@ from pwa import clock
 from pwa.config import ROOT
 from pwa.extensions import db
 from pwa.models import Organisation, Person
+from pwa.store import memo
 from pwa.sync.registry import registry
 
-# The code that builds a bundle: a deployment of other code may build another one.
-SOURCES = ("engine", "pwa", "api")
+# The code that builds a bundle (and the migrations, which may change data in place): a
+# deployment of other code may build another one from the same rows.
+SOURCES = ("engine", "pwa", "api", "migrations")
 
 
 def bundle(person: Person, now: datetime | None = None) -> dict[str, Any]:
@@ -37,8 +39,9 @@ def bundle(person: Person, now: datetime | None = None) -> dict[str, Any]:
     """
     at = practice_rules.as_of(clock.now() if now is None else now, person.time_zone)
     out: dict[str, Any] = {"as_of": at.isoformat()}
-    for part in registry().bootstrap:
-        out.update(part(person, out))
+    with memo.reading():  # the parts ask for the same profiles and settings: read once
+        for part in registry().bootstrap:
+            out.update(part(person, out))
     return out
 
 

@@ -119,7 +119,7 @@ def test_an_unchanged_bundle_is_a_304_from_one_query_that_builds_nothing(app, or
     assert "bundle_version" in seen[-1]
     with statements(app) as built:
         assert api.get(BOOTSTRAP).status_code == 200
-    assert len(built) > 10 * len(seen)
+    assert len(built) > 5 * len(seen)  # a bundle asks one query or two per part
     assert answer.headers["Cache-Control"] == "private, no-cache"
     assert {"Cookie", "Accept-Language"} <= set(answer.headers["Vary"].replace(" ", "").split(","))
 
