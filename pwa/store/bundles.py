@@ -86,7 +86,7 @@ ORGANISATION_KEYS: dict[type, str] = {
 # Rows a role's profile shows (its authors' names): the column naming the role.
 ROLE_KEYS: dict[type, str] = {RoleAuthor: "role_id"}
 # What of a person their colleagues' bundles show (a mentor's name, site and role).
-FACE = ("display_name", "site", "role_id")
+FACE = ("display_name", "site", "role_id", "role")
 
 
 def marks() -> dict[str, set[int]]:
@@ -129,13 +129,13 @@ def bump_now(person_id: int) -> None:
         moved.add(person_id)
 
 
-def _mark_object(obj: Any, deleted: bool) -> None:
+def _mark_object(obj: Any, deleted: bool, new: bool = False) -> None:
     kind = type(obj)
     if kind is Person:
         state = inspect(obj)
-        if deleted or obj.id is None:
-            if deleted:  # their requests and suggestions leave colleagues' bundles
-                organisation(obj.organisation_id)
+        if deleted:  # their requests and suggestions leave colleagues' bundles
+            organisation(obj.organisation_id)
+        if deleted or new:  # nobody's bundle shows a new colleague, nor holds their ETag
             return
         changed = [a.key for a in state.attrs
                    if a.key != "bundle_version" and a.history.has_changes()]
@@ -163,7 +163,7 @@ def _mark_object(obj: Any, deleted: bool) -> None:
 def _after_flush(session: Session, context: Any) -> None:
     """The flushed objects, their keys assigned (a new row's) and their changes still seen."""
     for obj in session.new:
-        _mark_object(obj, False)
+        _mark_object(obj, False, new=True)
     for obj in session.dirty:
         if session.is_modified(obj, include_collections=False):
             _mark_object(obj, False)

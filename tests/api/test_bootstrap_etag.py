@@ -248,6 +248,19 @@ def test_a_mentor_suggestion_made_by_the_assignment(app, org):
     assert learner.sees(lambda b: [s["name"] for s in b["mentoring"]["suggested"]]) == [
         "Marcus Johnson"]
     learner.still_current()
+    with app.app_context():  # L&D renames the mentor, then his role: her bundle shows both
+        db.session.get(Person, person_named(app, "Marcus Johnson")).display_name = "Marcus J."
+        db.session.commit()
+    assert learner.sees(lambda b: [s["name"] for s in b["mentoring"]["suggested"]]) == [
+        "Marcus J."]
+    with app.app_context():
+        from pwa.models import Role
+
+        db.session.scalar(sa.select(Role).where(Role.slug == "warehouse-picker")).name = "Picker"
+        db.session.commit()
+    assert learner.sees(lambda b: [s["role"] for s in b["mentoring"]["suggested"]]) == [
+        "Picker"]
+    learner.still_current()
 
 
 def test_a_colleagues_suggestion_waits_in_her_plan(app, org):
