@@ -96,6 +96,8 @@ class Person(db.Model):  # type: ignore[name-defined,misc]
 
     role: Mapped[Role] = relationship(foreign_keys=[role_id])
     future_role: Mapped[Role | None] = relationship(foreign_keys=[future_role_id])
+    # Read, never written through: loaded with the session for the bootstrap's ETag.
+    organisation: Mapped[Organisation] = relationship(viewonly=True)
     passkeys: Mapped[list[Passkey]] = relationship(
         back_populates="person",
         cascade="all, delete-orphan",

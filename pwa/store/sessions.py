@@ -31,7 +31,8 @@ def start(person: Person, passkey: Passkey, user_agent: str | None, now: datetim
 
 
 _WITH_PERSON = [joinedload(Session.person).options(joinedload(Person.role),
-                                                  joinedload(Person.future_role))]
+                                                  joinedload(Person.future_role),
+                                                  joinedload(Person.organisation))]
 
 
 def standing(session_id: int, now: datetime, lifetimes: rules.Lifetimes) -> Session | None:
@@ -40,7 +41,8 @@ def standing(session_id: int, now: datetime, lifetimes: rules.Lifetimes) -> Sess
     ``None`` when it was ended (signed out, its passkey removed, the account
     deleted) or has just run out, in which case its row is deleted now.
     """
-    # The person and their roles come with it: every signed-in request reads them.
+    # The person, their roles and organisation come with it: every signed-in request reads
+    # them (the bootstrap's ETag, the organisation's counter).
     row = db.session.get(Session, session_id, options=_WITH_PERSON)
     if row is None:
         return None

@@ -19,8 +19,8 @@ the 304 that is the database's), and the 304 against a signed-in ``GET
 session), with the statements of each. Then where a
 200's time goes: cProfile of 50 bundles built in-process, the 25 functions of ours with
 the most cumulative time. Goal: a 304 at most 1.5 times a signed-in request that reads
-nothing more (a 304 is its one query more, not a hidden build; what it saves against a
-200 is the bundle, whatever its size).
+nothing more (a 304 asks only the session's lookups and builds nothing; what it saves
+against a 200 is the bundle, whatever its size).
 """
 
 from __future__ import annotations
