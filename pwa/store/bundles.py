@@ -5,7 +5,7 @@ so that a phone whose bundle has not changed is answered 304 without the bundle 
 built. That is only true if every change to what a bundle shows moves one of them in
 the same transaction: ``people.bundle_version`` for what one person's bundle shows of
 them or to them, ``organisations.bundle_version`` for what every member's may show (a
-published profile, the catalogue, a release, the practice parameters, a role's name, a
+published profile, the catalogue, a release, adopted practice parameters, a role's name, a
 colleague's name, site or role as a mentor suggestion shows it).
 
 Two ways in, one counter each:
@@ -13,7 +13,9 @@ Two ways in, one counter each:
 - Rows written through the ORM's unit of work (pages, the admin, jobs) are marked
   here, from the objects themselves, as each flush writes them (:func:`_after_flush`): the
   tables of :data:`PERSON_KEYS` move their people, those of :data:`ORGANISATION_KEYS`
-  their organisation, a published profile version its role's organisation.
+  their organisation, a published profile version its role's organisation, an adopted
+  fit of the practice parameters its organisation (one that was not adopted changes
+  nothing a bundle shows).
 - Bulk statements (the sync's appliers, the mentor assignment, push) name whose bundle
   they changed with :func:`people`, :func:`role` or :func:`organisation`; the sync moves
   the syncing person's counter in the statement that makes two syncs of one person take
@@ -81,7 +83,7 @@ PERSON_KEYS: dict[type, tuple[str, ...]] = {
 # Rows every member's bundle may show, and the column naming the organisation.
 ORGANISATION_KEYS: dict[type, str] = {
     Role: "organisation_id", Item: "organisation_id", Release: "organisation_id",
-    PracticeFit: "organisation_id", Organisation: "id",
+    Organisation: "id",
 }
 # Rows a role's profile shows (its authors' names): the column naming the role.
 ROLE_KEYS: dict[type, str] = {RoleAuthor: "role_id"}
@@ -148,8 +150,14 @@ def _mark_object(obj: Any, deleted: bool, new: bool = False) -> None:
         if deleted:  # its push subscription goes with it (ON DELETE CASCADE)
             people([obj.person_id])
         return
+    if kind is PracticeFit:  # practice schedules with the latest adopted fit only
+        if obj.adopted or (not new and inspect(obj).attrs.adopted.history.has_changes()):
+            organisation(obj.organisation_id)
+        return
     if kind is ProfileVersion:
-        if obj.status == "published" or inspect(obj).attrs.status.history.has_changes():
+        # A draft is the authors' alone, until it is published (or a published one goes).
+        if obj.status == "published" or (not new and
+                                         inspect(obj).attrs.status.history.has_changes()):
             role(obj.role_id)
         return
     for column in PERSON_KEYS.get(kind, ()):

@@ -411,3 +411,31 @@ def test_the_organisation_counter_moves_once_per_transaction(app, org):
         db.session.rollback()
         db.session.commit()
         assert db.session.get(Organisation, org_row.id).bundle_version == before + 1
+
+
+def test_a_fit_of_the_practice_parameters_adopted_and_one_not(app, org):
+    """Mastery's retrievability uses the organisation's adopted parameters (the decay)."""
+    from engine.fitting import DEFAULT_PARAMETERS
+    from pwa.models import PracticeFit
+
+    publish_profile(app)
+    key = add_lesson(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    sync(api, *[reviewed(key, q, at=NOW - timedelta(days=3)) for q in range(3)])
+    phone = Phone(api)
+
+    def fit(adopted: bool) -> None:
+        with app.app_context():
+            db.session.add(PracticeFit(
+                organisation_id=db.session.scalar(sa.select(Organisation.id)),
+                fitted_at=clock.now(), logs=500, train=400, test=100,
+                old_parameters=list(DEFAULT_PARAMETERS),
+                new_parameters=[*DEFAULT_PARAMETERS[:20], 0.5], adopted=adopted,
+                reason="test", reason_params={}))
+            db.session.commit()
+
+    fit(False)
+    phone.still_current()
+    fit(True)
+    phone.sees(lambda b: [m["retrievability"] for m in b["practice"]["mastery"]])
+    phone.still_current()
