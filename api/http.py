@@ -336,6 +336,28 @@ def no_store(response: Response | Any) -> Response:
     return response
 
 
+def validated_response(etag: str, build: Callable[[], Any], *,
+                       vary: tuple[str, ...] = ()) -> Response:
+    """JSON whose strong ETag is known before it is built (``build`` is called only for a
+    200): 304 when the client holds ``etag``; revalidated on every use.
+
+    ``etag`` must change whenever what ``build`` gives does; ``vary`` names the request
+    headers besides the cookie that it depends on.
+    """
+    if etag in request.if_none_match:
+        response: Response = current_app.response_class(status=304)
+    else:
+        data = json.dumps(build(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        response = current_app.response_class(data.encode("utf-8"),
+                                              mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = REVALIDATE
+    response.vary.add("Cookie")
+    for header in vary:
+        response.vary.add(header)
+    return response
+
+
 def content_response(payload: Any, *, immutable: bool) -> Response:
     """JSON with a strong ETag from its bytes; 304 when the client already has them.
 

@@ -334,6 +334,20 @@ def day_start(day: date, tz: str | None) -> datetime:
     return wall_clock(day, time(), zone(tz))
 
 
+def as_of(now: datetime, tz: str | None) -> datetime:
+    """The instant a learner's bootstrap bundle is built as of at ``now``: the start of
+    the hour, or of their local day if that began later in the hour (an offset of half
+    an hour, a clock change).
+
+    What the bundle computes from the time (retrievability, the optional extra round,
+    the usual practice time) is computed for this instant, and the bundle's ETag holds
+    it: within the hour the same stored data gives the same bundle, byte for byte, and a
+    new hour or a new local day is a new one. Today is the same day at both instants.
+    """
+    hour = _utc(now).replace(minute=0, second=0, microsecond=0)
+    return max(hour, day_start(local_day(now, tz), tz))
+
+
 def wall_clock(day: date, at: time, z: tzinfo) -> datetime:
     """The first instant (aware, UTC) at which the clock on the wall in ``z`` reads ``at``
     on ``day``, or later.

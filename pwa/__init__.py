@@ -65,10 +65,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["module_preloads"] = assets.module_preloads
     app.after_request(security.headers)
     from pwa import jobs
-    from pwa.store import gaps
+    from pwa.store import bundles, gaps
 
     jobs.init_app(app)
     gaps.init_app(app)
+    bundles.init_app(app)
     proxies = app.config["SKILLPATH_TRUSTED_PROXIES"]
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -37,6 +37,9 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
     currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY,
                                           server_default=DEFAULT_CURRENCY)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Moves whenever something every member's bootstrap bundle may show changes (a profile
+    # published, the catalogue, a release, a colleague's name): ``pwa.store.bundles``.
+    bundle_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     roles: Mapped[list[Role]] = relationship(back_populates="organisation", order_by="Role.name")
 
@@ -84,12 +87,17 @@ class Person(db.Model):  # type: ignore[name-defined,misc]
     time_zone_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     locale: Mapped[str] = mapped_column(String(16), default="en")
     is_ld_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Moves in the transaction of anything that changes this person's own bootstrap bundle
+    # (``pwa.store.bundles``): with the organisation's, what the bundle's ETag is made of.
+    bundle_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The WebAuthn user handle: random, never personal data.
     user_handle: Mapped[bytes] = mapped_column(LargeBinary(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     role: Mapped[Role] = relationship(foreign_keys=[role_id])
     future_role: Mapped[Role | None] = relationship(foreign_keys=[future_role_id])
+    # Read, never written through: loaded with the session for the bootstrap's ETag.
+    organisation: Mapped[Organisation] = relationship(viewonly=True)
     passkeys: Mapped[list[Passkey]] = relationship(
         back_populates="person",
         cascade="all, delete-orphan",

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from engine import sync as rules
 from engine.errors import N_
 from pwa.extensions import db
 from pwa.models import Person, Role
-from pwa.models.base import dialect_name
-from pwa.store import profiles
+from pwa.store import bundles, profiles
 
 # (organisation, role slug, number) -> the version's id and its competency ids by key.
 Versions = dict[tuple[int, str, int], tuple[int, dict[str, int]] | None]
@@ -124,15 +123,11 @@ def take_turns(person: Person) -> None:
 
     The sync calls it once a batch has stored its events and before it applies any: two
     phones of one learner syncing at once then take turns, and the second reads what the
-    first wrote (a question's state, the settings). On PostgreSQL it locks the
-    person's row ``FOR NO KEY UPDATE``: the events' inserts hold the key-share lock their
-    foreign keys took on that row, and ``FOR UPDATE`` would deadlock with them. SQLite has
-    one writer, and a batch has written its events before it gets here: it holds the
-    database's one write lock already, and nothing is asked of it.
+    first wrote (a question's state, the settings). It is the UPDATE that moves the
+    person's bundle counter (``pwa.store.bundles``): on PostgreSQL an UPDATE of a column
+    no key holds locks the row ``FOR NO KEY UPDATE``, the events' inserts hold the
+    key-share lock their foreign keys took on that row, and ``FOR UPDATE`` would deadlock
+    with them. SQLite has one writer, and a batch has written its events before it gets
+    here: it holds the database's one write lock already.
     """
-    if dialect_name() != "sqlite":
-        db.session.execute(_TAKE_TURNS, {"person": person.id})
-
-
-_TAKE_TURNS = select(Person.__table__.c.id).where(  # Core, built once: on every sync's path
-    Person.__table__.c.id == bindparam("person")).with_for_update(key_share=True)
+    bundles.bump_now(person.id)

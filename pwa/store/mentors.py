@@ -37,7 +37,7 @@ from pwa.models import (
     Role,
     UncoveredGap,
 )
-from pwa.store import assessment, plans, profiles, stale
+from pwa.store import assessment, bundles, plans, profiles, stale
 from pwa.store import gaps as uncovered
 from pwa.store.batch import Batch, SeenRequest
 
@@ -229,6 +229,10 @@ def apply_offers(person: Person,
                 {"person_id": person.id, "competency": key} for key in e.data.competencies])
         if e.data.status == "left":
             stale.assignment(person.organisation_id, _decline_waiting(person.id, e.occurred_at))
+    # Learners who were suggested this mentor or asked them see the offer (or their answer).
+    bundles.people(db.session.scalars(
+        select(MentorSuggestion.learner_id).where(MentorSuggestion.mentor_id == person.id)
+        .union(select(MentorRequest.learner_id).where(MentorRequest.mentor_id == person.id))))
     db.session.expire_all()
 
 
@@ -280,6 +284,7 @@ def apply_requested(
             "competency": e.data.competency, "message": e.data.message,
             "contact": e.data.contact, "shared_level": shared_level,
             "status": status, "occurred_at": e.occurred_at}])
+    bundles.people(e.data.mentor for e, _ in planned)  # the request, and the place it took
 
 
 def _close(organisation_id: int, request_id: str, status: str, by: Any,
@@ -287,7 +292,8 @@ def _close(organisation_id: int, request_id: str, status: str, by: Any,
     """Move a holding request to ``status``; the mentor whose place came free, if one did.
 
     Both of them are marked for the mentor assignment: the mentor has a place again,
-    the learner's gap is no longer held."""
+    the learner's gap is no longer held. Both sides see the request: their bundles
+    changed."""
     row = db.session.execute(
         update(MentorRequest)
         .where(MentorRequest.id == request_id, by, MentorRequest.status.in_(rules.HOLDING))
@@ -296,6 +302,7 @@ def _close(organisation_id: int, request_id: str, status: str, by: Any,
     if row is None:
         return None
     stale.assignment(organisation_id, [int(row[0]), int(row[1])])
+    bundles.people([int(row[0]), int(row[1])])
     return int(row[0])
 
 
@@ -303,10 +310,11 @@ def apply_answered(person: Person,
                    planned: list[tuple[sync_rules.Event[rules.AnsweredData], None]]) -> None:
     for e, _ in planned:
         if e.data.answer == "accepted":
-            db.session.execute(update(MentorRequest).where(
+            bundles.people(db.session.scalars(update(MentorRequest).where(
                 MentorRequest.id == e.data.id, MentorRequest.mentor_id == person.id,
                 MentorRequest.status == "pending").values(status="accepted",
-                                                          answered_at=e.occurred_at))
+                                                          answered_at=e.occurred_at)
+                .returning(MentorRequest.learner_id)))
             continue
         mentor = _close(person.organisation_id, e.data.id, "declined",
                         (MentorRequest.mentor_id == person.id)
@@ -373,7 +381,7 @@ def mentoring(person: Person, levels: Mapping[str, int] | None = None) -> dict[s
     they said in their plan's settings, else the guess), their own first.
     """
     offer = db.session.get(MentorOffer, person.id)
-    settings = db.session.get(PlanSettings, person.id)
+    settings = plans.settings_row(person)
     names = _names(person)
     requests = list(db.session.scalars(select(MentorRequest).where(or_(
         MentorRequest.learner_id == person.id, MentorRequest.mentor_id == person.id))
@@ -418,7 +426,7 @@ def mentoring(person: Person, levels: Mapping[str, int] | None = None) -> dict[s
 
 
 def _suggestions_on(person: Person) -> bool:
-    settings = db.session.get(PlanSettings, person.id)
+    settings = plans.settings_row(person)
     return True if settings is None else bool(settings.mentor_suggestions)
 
 
@@ -575,6 +583,9 @@ def _write(found: Iterable[rules.Assignment], now: datetime, previous: Previous)
              "assigned_at": since(a)} for a in found]
     if rows:
         db.session.execute(insert(MentorSuggestion), rows)
+    # Only the learners whose suggestion is not what it was see a new bundle.
+    bundles.people(a.learner for a in found
+                   if previous.get((a.learner, a.competency), (None, now))[0] != a.mentor)
     return len(rows)
 
 
@@ -604,6 +615,8 @@ def _assign_all(organisation_id: int, now: datetime) -> int:
         select(MentorSuggestion.learner_id, MentorSuggestion.competency,
                MentorSuggestion.mentor_id, MentorSuggestion.assigned_at).where(theirs))}
     db.session.execute(delete(MentorSuggestion).where(theirs))
+    kept = {(a.learner, a.competency) for a in found}
+    bundles.people(learner for learner, key in previous if (learner, key) not in kept)
     return _write(found, now, previous)
 
 
@@ -705,6 +718,8 @@ def _assign_some(organisation_id: int, people: set[int], now: datetime) -> int:
         pool = _pool(organisation_id, _offering(g.competency for g in decide.values()))
         found = rules.assign(decide.values(), pool.values())
     written = _write(found, now, previous)
+    made = {(a.learner, a.competency) for a in found}
+    bundles.people(s[0] for s in removed if s[:2] not in made)  # no suggestion now
 
     # A mentor with more room than before this run (more of their suggestions removed
     # than made), or whose offer changed: the gaps without a suggestion they could take

@@ -41,8 +41,9 @@ from pwa.models import (
     Role,
 )
 from pwa.models.base import dialect_insert
-from pwa.store import assessment, profiles
+from pwa.store import assessment, bundles, profiles
 from pwa.store.batch import Batch
+from pwa.store.memo import remembered
 
 Words = Callable[[rules.Reason], str]
 RESTORED = "restored"  # a choice row that undid a drop: no choice, or back to "accepted"
@@ -71,6 +72,14 @@ def competencies(person: Person) -> dict[str, tuple[int, ...]]:
         for line in version.lines if version is not None else ():
             found[line.competency.key] = (*found.get(line.competency.key, ()), line.competency_id)
     return found
+
+
+def settings_row(person: Person) -> PlanSettings | None:
+    """The person's plan settings, if they saved any; read once while a bundle is built
+    (``pwa.store.memo``: the plan, practice and mentoring parts each ask, and a row that is
+    not there would be asked for again each time)."""
+    return remembered(("plan_settings", person.id),
+                      lambda: db.session.get(PlanSettings, person.id))
 
 
 def _roles(person: Person) -> list[Role]:
@@ -111,7 +120,7 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
                     not shared(mine, current[role.slug][key]):
                 need["apart"] = True  # the future role words it otherwise: its own rating
                 need["future_level"] = standing.get((role.slug, key), {}).get("level")
-    settings = db.session.get(PlanSettings, person.id)
+    settings = settings_row(person)
     goals = frozenset(db.session.scalars(select(PlanGoal.competency).where(
         PlanGoal.person_id == person.id, PlanGoal.wanted.is_(True))))
     choices = _choices(person)
@@ -675,6 +684,7 @@ def apply_suggestions_sent(
          "message": e.data.message, "status": "pending", "sent_at": e.occurred_at,
          "answered_at": None}
         for e, row in planned])
+    bundles.people(row.person_id for _, row in planned)  # it waits in their plan
 
 
 def apply_suggestions_answered(

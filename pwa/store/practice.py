@@ -48,13 +48,12 @@ from pwa.models import (
     ItemRevision,
     LessonCompletion,
     Person,
-    PlanSettings,
     PracticeCard,
     PracticeFit,
     PracticeReview,
 )
 from pwa.models.base import dialect_insert, dialect_name
-from pwa.store import fitting
+from pwa.store import fitting, plans
 from pwa.store.batch import Batch
 
 MICRO_LESSON = "micro_lesson"
@@ -331,10 +330,10 @@ def apply_completed(person: Person,
 def settings(person: Person) -> tuple[int, int]:
     """Minutes a day and days a week the learner chose (the defaults until they do).
 
-    ``get``, not a select of two columns: the plan's part of the bundle (and Home's plan)
-    has loaded the row already, so this costs no query there.
+    The row the plan's part of the bundle (and Home's plan) has read already, so this
+    costs no query there, even when there is no row (``plans.settings_row``).
     """
-    s = db.session.get(PlanSettings, person.id)
+    s = plans.settings_row(person)
     daily = s.daily_minutes if s is not None and s.daily_minutes is not None else None
     goal = s.weekly_goal if s is not None and s.weekly_goal is not None else None
     return daily or DEFAULT_DAILY_MINUTES, goal or DEFAULT_WEEKLY_GOAL
@@ -472,10 +471,12 @@ class Loaded:
                                self.new, self.daily, done_seconds=self.done_seconds, days=days)
 
 
-def _load(person: Person, plan: dict[str, Any], *, this_week_only: bool = False) -> Loaded:
+def _load(person: Person, plan: dict[str, Any], *, this_week_only: bool = False,
+          now: datetime | None = None) -> Loaded:
     """The learner's questions, lessons and latest answers; ``this_week_only``: only the
-    answers of this local week (what Home counts), not the latest that mastery reads."""
-    now = clock.now()
+    answers of this local week (what Home counts), not the latest that mastery reads.
+    ``now``: the instant to plan for (the bundle's ``as_of``), if not the clock's."""
+    now = clock.now() if now is None else now
     tz = person.time_zone
     daily, goal = settings(person)
     started = _started(person)
@@ -535,9 +536,11 @@ def today(person: Person, plan: dict[str, Any]) -> Today:
 def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """Today's practice and the next days', with every lesson they need, and how it goes.
 
-    Runs after the plan's part: new lessons come from its lines, in its order.
+    Runs after the plan's part: new lessons come from its lines, in its order. Planned
+    as of the bundle's ``as_of`` (``engine.practice.as_of``), not the clock's instant:
+    the same stored answers give the same part all hour.
     """
-    loaded = _load(person, bundle.get("plan", {}))
+    loaded = _load(person, bundle.get("plan", {}), now=as_of(bundle))
     days = loaded.days()
     fsrs = scheduler(person.organisation_id)
     live = loaded.live
@@ -565,6 +568,12 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
                        "mature_days": rules.MATURE_DAYS,
                        "review_seconds": rules.REVIEW_SECONDS},
     }}
+
+
+def as_of(bundle: dict[str, Any]) -> datetime:
+    """The instant the bundle is built as of (its ``as_of``), else the clock's."""
+    found = bundle.get("as_of")
+    return datetime.fromisoformat(found) if isinstance(found, str) else clock.now()
 
 
 def _with_revisions(day: dict[str, Any], by_key: dict[str, Current]) -> dict[str, Any]:

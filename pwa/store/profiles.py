@@ -18,6 +18,7 @@ from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import CompetencyIdentity, Feedback, Person, ProfileVersion, Role, VersionCompetency
 from pwa.store import stale
+from pwa.store.memo import remembered
 from pwa.store.people import authors, require_author
 
 
@@ -31,19 +32,18 @@ def published(role: Role) -> list[ProfileVersion]:
 
 def current(role: Role) -> ProfileVersion | None:
     """The role's latest published version."""
-    version: ProfileVersion | None = db.session.scalar(
+    return remembered(("current", role.id), lambda: db.session.scalar(
         select(ProfileVersion)
         .where(ProfileVersion.role_id == role.id, ProfileVersion.status == "published")
         .order_by(ProfileVersion.number.desc()).limit(1)
-    )
-    return version
+    ))
 
 
 def version(role: Role, number: int) -> ProfileVersion:
-    found: ProfileVersion | None = db.session.scalar(
-        select(ProfileVersion).where(ProfileVersion.role_id == role.id,
-                                     ProfileVersion.number == number)
-    )
+    found: ProfileVersion | None = remembered(
+        ("version", role.id, number), lambda: db.session.scalar(
+            select(ProfileVersion).where(ProfileVersion.role_id == role.id,
+                                         ProfileVersion.number == number)))
     if found is None:
         raise NotFound(N_("%(role)s has no version %(number)s."), role=role.name, number=number)
     return found
@@ -69,6 +69,12 @@ def draft(role: Role) -> ProfileVersion | None:
 
 
 def competencies(v: ProfileVersion) -> list[rules.Competency]:
+    if v.status != "published":  # a draft changes; only a published version is kept
+        return _competencies(v)
+    return list(remembered(("lines", v.id), lambda: _competencies(v)))
+
+
+def _competencies(v: ProfileVersion) -> list[rules.Competency]:
     return [
         rules.Competency(
             key=line.competency.key, name=line.name, description=line.description,

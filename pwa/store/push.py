@@ -33,7 +33,7 @@ from pwa.models import (
     Session,
 )
 from pwa.models.base import as_dict, dialect_insert
-from pwa.store import assessment, profiles
+from pwa.store import assessment, bundles, profiles
 
 LEASE = timedelta(minutes=5)  # a sender that took a notification and died: retried after this
 LOG_DAYS = 30  # how far back the account page's delivery log reaches
@@ -60,6 +60,9 @@ def subscribe(person: Person, session_id: int, subscription: rules.Subscription,
     values = {"person_id": person.id, "session_id": session_id,
               "endpoint": subscription.endpoint, "p256dh": subscription.p256dh,
               "auth": subscription.auth, "device": device, "created_at": now}
+    # Whoever had this endpoint before (the same person, or another) lists it no more.
+    bundles.people([person.id, *db.session.scalars(sa.select(PushSubscription.person_id).where(
+        PushSubscription.endpoint == subscription.endpoint))])
     insert = dialect_insert(PushSubscription).values(**values)
     db.session.execute(insert.on_conflict_do_update(
         index_elements=["endpoint"],
@@ -89,12 +92,15 @@ def remove(person: Person, subscription_id: int) -> None:
         PushSubscription.id == subscription_id, PushSubscription.person_id == person.id))
     if not removed.rowcount:  # type: ignore[attr-defined]
         raise NotFound(N_("That device is not getting notifications."))
+    bundles.people([person.id])  # its list of devices
 
 
 def remove_endpoint(person: Person, endpoint: str) -> bool:
     """Remove the person's subscription of this endpoint (the browser unsubscribed)."""
     removed = db.session.execute(sa.delete(PushSubscription).where(
         PushSubscription.endpoint == endpoint, PushSubscription.person_id == person.id))
+    if removed.rowcount:  # type: ignore[attr-defined]
+        bundles.people([person.id])  # its list of devices
     return bool(removed.rowcount)  # type: ignore[attr-defined]
 
 
@@ -238,6 +244,9 @@ def record(attempts: list[Attempt], now: datetime) -> list[str]:
             {"notification_id": note.id, "person_id": note.person_id, "subscription_id": sid,
              "device": device, "status": status, "outcome": outcome.value, "at": now}
             for note, sid, device, status, outcome in every])
+    # The devices' list (when each last got one, which are gone) is in their bundles.
+    bundles.people({note.person_id for note, _, _, _, outcome in every
+                    if outcome in (rules.Outcome.GONE, rules.Outcome.DELIVERED)})
     gone = [sid for _, sid, _, _, outcome in every if outcome is rules.Outcome.GONE]
     if gone:
         db.session.execute(sa.delete(PushSubscription).where(PushSubscription.id.in_(gone)))

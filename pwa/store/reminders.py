@@ -19,10 +19,10 @@ from sqlalchemy import select, tuple_
 
 from engine import reminders as rules
 from engine import sync as sync_rules
-from pwa import clock
 from pwa.extensions import db
 from pwa.models import Person, PracticeReview, ReminderSettings
 from pwa.models.base import dialect_insert
+from pwa.store import practice
 from pwa.store.batch import Batch
 
 _COLUMNS = ("remind_at", "days", "quiet_start", "quiet_end", "kinds", "usual_practice",
@@ -124,7 +124,7 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """The settings as the phone edits them, whether any were saved, and the usual
     practice time learned so far (None until there are enough days of practice)."""
     row = db.session.get(ReminderSettings, person.id)
-    usual = usual_practice(person, clock.now())
+    usual = usual_practice(person, practice.as_of(bundle))  # as of the bundle's instant
     return {"reminders": {
         "settings": _preferences(person.time_zone, row).to_dict(),
         "saved": row is not None,

@@ -27,7 +27,7 @@ from engine import roster as rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import Invite, Organisation, Passkey, Person, Role, RoleAuthor, RosterUpload
-from pwa.store import invites
+from pwa.store import bundles, invites
 
 UPLOAD_TTL = timedelta(days=1)
 CHUNK = 1000  # ids per IN (...) list: well under every database's limit on parameters
@@ -117,6 +117,8 @@ def apply(organisation_id: int, plan: rules.Plan, now: datetime, *,
                 site=bindparam("site"), future_role_id=bindparam("future")),
             [{"pid": c.person_id, "name": c.name, "role": c.role_id, "site": c.site,
               "future": c.future_role_id} for c in plan.change])
+        # Their own bundles, and their names, roles and sites in colleagues' (a mentor).
+        bundles.organisation(organisation_id)
         moved = [c.person_id for c in plan.change if "role" in c.fields]
         for ids in _chunks(moved):
             _withdraw_other_authorships(ids)

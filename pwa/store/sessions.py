@@ -17,6 +17,7 @@ from engine import sessions as rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import Passkey, Person, Session, as_dict
+from pwa.store import bundles
 
 
 def start(person: Person, passkey: Passkey, user_agent: str | None, now: datetime) -> int:
@@ -30,7 +31,8 @@ def start(person: Person, passkey: Passkey, user_agent: str | None, now: datetim
 
 
 _WITH_PERSON = [joinedload(Session.person).options(joinedload(Person.role),
-                                                  joinedload(Person.future_role))]
+                                                  joinedload(Person.future_role),
+                                                  joinedload(Person.organisation))]
 
 
 def standing(session_id: int, now: datetime, lifetimes: rules.Lifetimes) -> Session | None:
@@ -39,7 +41,8 @@ def standing(session_id: int, now: datetime, lifetimes: rules.Lifetimes) -> Sess
     ``None`` when it was ended (signed out, its passkey removed, the account
     deleted) or has just run out, in which case its row is deleted now.
     """
-    # The person and their roles come with it: every signed-in request reads them.
+    # The person, their roles and organisation come with it: every signed-in request reads
+    # them (the bootstrap's ETag, the organisation's counter).
     row = db.session.get(Session, session_id, options=_WITH_PERSON)
     if row is None:
         return None
@@ -86,7 +89,10 @@ def end_others(person: Person, keep: int | None) -> int:
     query = delete(Session).where(Session.person_id == person.id)
     if keep is not None:
         query = query.where(Session.id != keep)
-    return cast(CursorResult[Any], db.session.execute(query)).rowcount
+    ended = cast(CursorResult[Any], db.session.execute(query)).rowcount
+    if ended:
+        bundles.people([person.id])  # their devices' push subscriptions went with them
+    return ended
 
 
 def export(person: Person) -> list[dict[str, Any]]:

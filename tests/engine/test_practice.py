@@ -30,6 +30,7 @@ from engine.practice import (
     NewLesson,
     Review,
     Scheduled,
+    as_of,
     card_id,
     day_end,
     day_start,
@@ -585,3 +586,24 @@ def test_an_answer_is_stored_as_every_event_data_is():
     assert data.to_dict() == Data.to_dict(data) == sent
     assert list(data.to_dict()) == [f for f in ReviewedData.__dataclass_fields__]
     assert reviewed_data(data.to_dict()) == data
+
+
+def test_a_bundle_is_built_as_of_the_hour_or_the_local_days_start_if_later():
+    """Golden: the start of the UTC hour, unless the learner's day began within it."""
+    at = datetime(2026, 3, 2, 10, 20, 5, 123, tzinfo=UTC)
+    assert as_of(at, "UTC") == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    assert as_of(at, "Europe/Madrid") == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    # Kolkata is 5:30 ahead: its midnight is at 18:30 UTC, within the hour from 18:00.
+    assert as_of(datetime(2026, 3, 2, 18, 20, tzinfo=UTC), "Asia/Kolkata") == datetime(
+        2026, 3, 2, 18, 0, tzinfo=UTC)  # 23:50 there: the hour
+    assert as_of(datetime(2026, 3, 2, 18, 40, tzinfo=UTC), "Asia/Kolkata") == datetime(
+        2026, 3, 2, 18, 30, tzinfo=UTC)  # 00:10 there: the day began at 18:30
+    # Kathmandu, 5:45 ahead: 00:05 there on 3 March is 18:20 UTC on 2 March.
+    assert as_of(datetime(2026, 3, 2, 18, 20, tzinfo=UTC), "Asia/Kathmandu") == datetime(
+        2026, 3, 2, 18, 15, tzinfo=UTC)
+    # Either way the local day is the same as now's.
+    for zone_name in ("UTC", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns"):
+        for minute in range(0, 60, 5):
+            now = datetime(2026, 3, 2, 18, minute, tzinfo=UTC)
+            assert local_day(as_of(now, zone_name), zone_name) == local_day(now, zone_name)
+            assert as_of(now, zone_name) <= now

@@ -1,0 +1,222 @@
+"""Whose bootstrap bundle a transaction changed: their counters move before it commits.
+
+The bootstrap's ETag is made of a few stored counters (``pwa.sync.bootstrap.validator``),
+so that a phone whose bundle has not changed is answered 304 without the bundle being
+built. That is only true if every change to what a bundle shows moves one of them in
+the same transaction: ``people.bundle_version`` for what one person's bundle shows of
+them or to them, ``organisations.bundle_version`` for what every member's may show (a
+published profile, the catalogue, a release, adopted practice parameters, a role's name, a
+colleague's name, site or role as a mentor suggestion shows it).
+
+Two ways in, one counter each:
+
+- Rows written through the ORM's unit of work (pages, the admin, jobs) are marked
+  here, from the objects themselves, as each flush writes them (:func:`_after_flush`): the
+  tables of :data:`PERSON_KEYS` move their people, those of :data:`ORGANISATION_KEYS`
+  their organisation, a published profile version its role's organisation, an adopted
+  fit of the practice parameters its organisation (one that was not adopted changes
+  nothing a bundle shows).
+- Bulk statements (the sync's appliers, the mentor assignment, push) name whose bundle
+  they changed with :func:`people`, :func:`role` or :func:`organisation`; the sync moves
+  the syncing person's counter in the statement that makes two syncs of one person take
+  turns (:func:`bump_now`).
+
+Its own module, importing nothing of the store: every store module may mark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import bindparam, event, inspect, or_, select, update
+from sqlalchemy.orm import Session
+
+from pwa.extensions import db
+from pwa.models import (
+    AssessmentSubmission,
+    Item,
+    LatestRating,
+    LessonCompletion,
+    MentorCompetency,
+    MentorOffer,
+    MentorRequest,
+    MentorSuggestion,
+    Organisation,
+    OwnItem,
+    Passkey,
+    Person,
+    PlanChoice,
+    PlanGoal,
+    PlanSettings,
+    PlanSuggestion,
+    PracticeCard,
+    PracticeFit,
+    PracticeReview,
+    ProfileVersion,
+    PushSubscription,
+    Rating,
+    Release,
+    ReminderSettings,
+    Role,
+    RoleAuthor,
+)
+from pwa.models import Session as SignedIn
+
+KEY = "skillpath_bundles_changed"
+
+# Rows a person's bundle shows, and the columns naming whose bundle shows them.
+PERSON_KEYS: dict[type, tuple[str, ...]] = {
+    Rating: ("person_id",), LatestRating: ("person_id",),
+    AssessmentSubmission: ("person_id",),
+    PlanSettings: ("person_id",), PlanGoal: ("person_id",), OwnItem: ("person_id",),
+    PlanChoice: ("person_id",), PlanSuggestion: ("person_id", "from_person_id"),
+    PracticeCard: ("person_id",), PracticeReview: ("person_id",),
+    LessonCompletion: ("person_id",),
+    MentorOffer: ("person_id",), MentorCompetency: ("person_id",),
+    MentorRequest: ("learner_id", "mentor_id"), MentorSuggestion: ("learner_id",),
+    ReminderSettings: ("person_id",), PushSubscription: ("person_id",),
+    Passkey: ("person_id",),  # removed: its sessions, and their push subscriptions, go
+    RoleAuthor: ("person_id",),  # the author's permissions
+}
+# Rows every member's bundle may show, and the column naming the organisation.
+ORGANISATION_KEYS: dict[type, str] = {
+    Role: "organisation_id", Item: "organisation_id", Release: "organisation_id",
+    Organisation: "id",
+}
+# Rows a role's profile shows (its authors' names): the column naming the role.
+ROLE_KEYS: dict[type, str] = {RoleAuthor: "role_id"}
+# What of a person their colleagues' bundles show (a mentor's name, site and role).
+FACE = ("display_name", "site", "role_id", "role")
+
+
+def marks() -> dict[str, set[int]]:
+    """This transaction's marks: ``people``, ``roles`` and ``organisations`` by id, and the
+    people whose counter already moved in it (``moved``)."""
+    found: dict[str, set[int]] = db.session.info.setdefault(
+        KEY, {"people": set(), "roles": set(), "organisations": set(), "moved": set()})
+    return found
+
+
+def people(person_ids: Iterable[int | None]) -> None:
+    """What these people's bundles show changed."""
+    marks()["people"].update(i for i in person_ids if i is not None)
+
+
+def role(role_id: int | None) -> None:
+    """The role's current profile changed: its organisation's bundles (they name authors)."""
+    if role_id is not None:
+        marks()["roles"].add(role_id)
+
+
+def organisation(organisation_id: int | None) -> None:
+    """Something every member's bundle may show changed (the catalogue, a release)."""
+    if organisation_id is not None:
+        marks()["organisations"].add(organisation_id)
+
+
+_BUMP = (update(Person.__table__)
+         .where(Person.__table__.c.id == bindparam("person"))
+         .values(bundle_version=Person.__table__.c.bundle_version + 1))
+
+
+def bump_now(person_id: int) -> None:
+    """Move the person's counter now, once per transaction: the sync's first write to the
+    person's row, which also makes a second sync of the same person wait for this one
+    (an UPDATE locks the row as ``FOR NO KEY UPDATE`` does on PostgreSQL)."""
+    moved = marks()["moved"]
+    if person_id not in moved:
+        db.session.execute(_BUMP, {"person": person_id})
+        moved.add(person_id)
+
+
+def _mark_object(obj: Any, deleted: bool, new: bool = False) -> None:
+    kind = type(obj)
+    if kind is Person:
+        state = inspect(obj)
+        if deleted:  # their requests and suggestions leave colleagues' bundles
+            organisation(obj.organisation_id)
+        if deleted or new:  # nobody's bundle shows a new colleague, nor holds their ETag
+            return
+        changed = [a.key for a in state.attrs
+                   if a.key != "bundle_version" and a.history.has_changes()]
+        if changed:
+            people([obj.id])
+            if set(changed) & set(FACE):
+                organisation(obj.organisation_id)
+        return
+    if kind is SignedIn:
+        if deleted:  # its push subscription goes with it (ON DELETE CASCADE)
+            people([obj.person_id])
+        return
+    if kind is PracticeFit:  # practice schedules with the latest adopted fit only
+        if obj.adopted or (not new and inspect(obj).attrs.adopted.history.has_changes()):
+            organisation(obj.organisation_id)
+        return
+    if kind is ProfileVersion:
+        # A draft is the authors' alone, until it is published (or a published one goes).
+        if obj.status == "published" or (not new and
+                                         inspect(obj).attrs.status.history.has_changes()):
+            role(obj.role_id)
+        return
+    for column in PERSON_KEYS.get(kind, ()):
+        people([getattr(obj, column)])
+    if kind in ORGANISATION_KEYS:
+        organisation(getattr(obj, ORGANISATION_KEYS[kind]))
+    if kind in ROLE_KEYS:
+        role(getattr(obj, ROLE_KEYS[kind]))
+
+
+def _after_flush(session: Session, context: Any) -> None:
+    """The flushed objects, their keys assigned (a new row's) and their changes still seen."""
+    for obj in session.new:
+        _mark_object(obj, False, new=True)
+    for obj in session.dirty:
+        if session.is_modified(obj, include_collections=False):
+            _mark_object(obj, False)
+    for obj in session.deleted:
+        _mark_object(obj, True)
+
+
+def bump_marked(session: Session) -> None:
+    """Move the counters of whoever this transaction marked: two UPDATEs at most."""
+    found = session.info.get(KEY)
+    if not found:
+        return
+    ids = sorted(found["people"] - found["moved"])
+    if ids:
+        session.execute(update(Person).where(Person.id.in_(ids))
+                        .values(bundle_version=Person.bundle_version + 1)
+                        .execution_options(synchronize_session=False))
+        found["moved"].update(ids)
+    if found["organisations"] or found["roles"]:
+        session.execute(
+            update(Organisation)
+            .where(or_(Organisation.id.in_(sorted(found["organisations"])),
+                       Organisation.id.in_(select(Role.organisation_id)
+                                           .where(Role.id.in_(sorted(found["roles"]))))))
+            .values(bundle_version=Organisation.bundle_version + 1)
+            .execution_options(synchronize_session=False))
+        found["organisations"].clear()
+        found["roles"].clear()
+    found["people"].clear()
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()  # the unit of work's rows are marked as they are flushed
+    bump_marked(session)
+
+
+def _after_end(session: Session, *args: Any) -> None:
+    session.info.pop(KEY, None)  # a new transaction moves each counter again
+
+
+def init_app(app: Flask) -> None:
+    """Mark and move in every transaction of the app's session."""
+    session_class = db.session.session_factory.class_
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)
+        event.listen(session_class, "before_commit", _before_commit)
+        event.listen(session_class, "after_commit", _after_end)
+        event.listen(session_class, "after_rollback", _after_end)
