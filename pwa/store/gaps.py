@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete, event, insert, or_, select
+from sqlalchemy import delete, event, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from engine import plan as rules
@@ -41,19 +41,38 @@ def refresh(person_ids: Iterable[int]) -> int:
     published: dict[int, Any] = {}  # each role's current version, read once
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
-        people = db.session.scalars(select(Person).where(Person.id.in_(chunk))
-                                   .order_by(Person.id)).all()
+        people = _people(chunk)
+        roles = {r.id for p in people for r in (p.role, p.future_role) if r is not None}
+        if roles - published.keys():
+            found = profiles.current_of(roles - published.keys())
+            published |= {role: found.get(role) for role in roles - published.keys()}
         rows: list[dict[str, Any]] = []
         for p in people:
-            for role in (p.role, p.future_role):
-                if role is not None and role.id not in published:
-                    published[role.id] = profiles.current(role)
             rows += _rows(p, published)
-        db.session.execute(delete(UncoveredGap).where(UncoveredGap.person_id.in_(chunk)))
+        db.session.execute(delete(UNCOVERED).where(UNCOVERED.c.person_id.in_(chunk)))
         if rows:
-            db.session.execute(insert(UncoveredGap), rows)
+            db.session.execute(insert(UNCOVERED), rows)
         count += len(people)
     return count
+
+
+UNCOVERED = UncoveredGap.__table__  # written with Core: no ORM bookkeeping for plain rows
+
+
+def _people(ids: list[int]) -> list[Person]:
+    """These people (those still in the database), in order of id; the ones this session
+    holds already as read in this transaction (the person who synced) are not read again."""
+    held: dict[int, Person] = {}
+    for person_id in ids:
+        found = db.session.identity_map.get(Session.identity_key(Person, person_id))
+        if isinstance(found, Person) and not inspect(found).expired \
+                and found not in db.session.deleted:
+            held[person_id] = found
+    missing = [i for i in ids if i not in held]
+    if missing:
+        held |= {p.id: p for p in db.session.scalars(select(Person).where(
+            Person.id.in_(missing)))}
+    return [held[i] for i in ids if i in held]
 
 
 def refresh_organisation(organisation_id: int) -> int:
