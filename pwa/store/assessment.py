@@ -243,7 +243,7 @@ def check_rating(batch: Batch, event: sync_rules.Event[rules.RatingData]) -> Rat
 
 
 def apply_ratings(person: Person, planned: Rated) -> None:
-    db.session.execute(insert(Rating), [
+    db.session.execute(insert(Rating.__table__), [  # Core: plain rows, no ORM bookkeeping
         {"person_id": person.id, "competency_id": row.competency_id,
          "version_id": row.version_id, "level": e.data.level, "note": e.data.note,
          "occurred_at": e.occurred_at, "event_id": e.id}

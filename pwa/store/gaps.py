@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete, event, insert, or_, select
+from sqlalchemy import delete, event, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from engine import plan as rules
@@ -43,22 +43,22 @@ def refresh(person_ids: Iterable[int]) -> int:
     published: dict[int, Any] = {}  # each role's current version, read once
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
-        people = db.session.scalars(select(Person).where(Person.id.in_(chunk))
-                                   .order_by(Person.id)).all()
+        people = _people(chunk)
+        roles = {r.id for p in people for r in (p.role, p.future_role) if r is not None}
+        if roles - published.keys():
+            found = profiles.current_of(roles - published.keys())
+            published |= {role: found.get(role) for role in roles - published.keys()}
         rows: list[dict[str, Any]] = []
         for p in people:
-            for role in (p.role, p.future_role):
-                if role is not None and role.id not in published:
-                    published[role.id] = profiles.current(role)
             rows += _rows(p, published)
+        # What they were, taken as they go: one statement, not a read and a delete.
         before = {(pid, key) for pid, key in db.session.execute(
-            select(UncoveredGap.person_id, UncoveredGap.competency)
-            .where(UncoveredGap.person_id.in_(chunk)))}
+            delete(UNCOVERED).where(UNCOVERED.c.person_id.in_(chunk))
+            .returning(UNCOVERED.c.person_id, UNCOVERED.c.competency))}
         after = {(r["person_id"], r["competency"]) for r in rows}
         moved = {pid for pid, _ in before ^ after}
-        db.session.execute(delete(UncoveredGap).where(UncoveredGap.person_id.in_(chunk)))
         if rows:
-            db.session.execute(insert(UncoveredGap), rows)
+            db.session.execute(insert(UNCOVERED), rows)
         # Whose gaps are not the ones they were: the mentor assignment looks at them again.
         organisations: dict[int, list[int]] = {}
         for p in people:
@@ -68,6 +68,25 @@ def refresh(person_ids: Iterable[int]) -> int:
             stale.assignment(organisation_id, ids_moved)
         count += len(people)
     return count
+
+
+UNCOVERED = UncoveredGap.__table__  # written with Core: no ORM bookkeeping for plain rows
+
+
+def _people(ids: list[int]) -> list[Person]:
+    """These people (those still in the database), in order of id; the ones this session
+    holds already as read in this transaction (the person who synced) are not read again."""
+    held: dict[int, Person] = {}
+    for person_id in ids:
+        found = db.session.identity_map.get(Session.identity_key(Person, person_id))
+        if isinstance(found, Person) and not inspect(found).expired \
+                and found not in db.session.deleted:
+            held[person_id] = found
+    missing = [i for i in ids if i not in held]
+    if missing:
+        held |= {p.id: p for p in db.session.scalars(select(Person).where(
+            Person.id.in_(missing)))}
+    return [held[i] for i in ids if i in held]
 
 
 def refresh_organisation(organisation_id: int) -> int:
