@@ -69,3 +69,16 @@ def as_dict(row: Any, *fields: str) -> dict[str, Any]:
         value = getattr(row, name)
         out[name] = value.isoformat() if isinstance(value, date) else value
     return out
+
+
+# PostgreSQL's answers that say "this transaction lost a race; the same one again will do":
+# a deadlock (two transactions each waiting for a row the other locked) and a
+# serialization failure.
+TRANSIENT_STATES = frozenset({"40P01", "40001"})
+
+
+def transient(error: BaseException) -> bool:
+    """Whether ``error`` is a race the database settled by ending this transaction."""
+    orig = getattr(error, "orig", None)
+    return getattr(orig, "sqlstate", None) in TRANSIENT_STATES
+

@@ -322,3 +322,57 @@ def test_the_result_names_the_follow_ups_of_the_types_it_accepted(app, org):
         assert ingest(person, batch, MONDAY).jobs == set()  # a duplicate asks for nothing
         assert ingest(person, [rating(9)], MONDAY).jobs == set()  # nor does a refusal
         assert ingest(person, [feedback], MONDAY).jobs == set()  # a type that asks for none
+
+
+class _Lost(Exception):
+    """What psycopg raises for a deadlock: its SQLSTATE on the driver's exception."""
+
+    sqlstate = "40P01"
+
+
+def test_a_batch_that_lost_a_race_is_done_again_and_stored_once(app, org, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from pwa.sync import ingest
+
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    real = ingest.ingest
+    tries = []
+
+    def deadlocked_once(*args, **kwargs):
+        result = real(*args, **kwargs)  # its rows are written, then the database ends it
+        tries.append(1)
+        if len(tries) == 1:
+            raise OperationalError("UPDATE people ...", {}, _Lost())
+        return result
+
+    monkeypatch.setattr(ingest, "ingest", deadlocked_once)
+    batch = [rating(2), rating(3, competency="tills")]
+    answer = api.post("/api/v1/sync", {"events": batch})
+    assert answer.status_code == 200
+    assert answer.get_json()["accepted"] == [batch[0]["id"], batch[1]["id"]]
+    assert len(tries) == 2 and count(app, Event) == 2 and count(app, Rating) == 2
+
+
+def test_a_batch_that_keeps_losing_or_fails_otherwise_is_a_500_and_stores_nothing(
+        app, org, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from pwa.sync import ingest
+
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    real = ingest.ingest
+    for cause, tries in ((_Lost(), 3), (Exception("disk I/O error"), 1)):
+        seen = []
+
+        def failing(*args, cause=cause, seen=seen, **kwargs):
+            real(*args, **kwargs)
+            seen.append(1)
+            raise OperationalError("INSERT INTO events ...", {}, cause)
+
+        monkeypatch.setattr(ingest, "ingest", failing)
+        answer = api.post("/api/v1/sync", {"events": [rating(2)]})
+        assert answer.status_code == 500 and answer.get_json()["code"] == 500
+        assert len(seen) == tries and count(app, Event) == 0
