@@ -11,6 +11,7 @@ plans are built once and their rows replaced: the assignment reads rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -18,6 +19,7 @@ from sqlalchemy import delete, event, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from engine import plan as rules
+from pwa import clock
 from pwa.extensions import db
 from pwa.models import Person, UncoveredGap
 from pwa.store import plans, profiles, stale
@@ -25,14 +27,20 @@ from pwa.store import plans, profiles, stale
 BATCH = 500  # people whose rows are replaced per statement
 
 
-def _rows(person: Person, published: dict[int, Any]) -> list[dict[str, Any]]:
+def _rows(person: Person, published: dict[int, Any],
+          began: datetime) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The person's uncovered gaps as rows, and their plan's summary, from one plan."""
     plan = rules.build(plans.gather(person, published=published).inputs)  # plans.built
-    return [{"person_id": person.id, "competency": u.competency, "level": u.level,
-             "needed": u.needed} for u in plan.uncovered]
+    return ([{"person_id": person.id, "competency": u.competency, "level": u.level,
+              "needed": u.needed} for u in plan.uncovered],
+            plans.summary_of(person.id, plan, began))
 
 
 def refresh(person_ids: Iterable[int]) -> int:
     """Build these people's plans and replace their rows; returns how many people.
+
+    The same plans are summarised for the reports (``plan_summaries``) in the same
+    transaction, so a sync builds each learner's plan once, not again in a job.
 
     Those whose gaps are now other competencies than before are marked for the mentor
     assignment (``stale.assignment``); a change of level alone does not move a mentor.
@@ -49,8 +57,13 @@ def refresh(person_ids: Iterable[int]) -> int:
             found = profiles.current_of(roles - published.keys())
             published |= {role: found.get(role) for role in roles - published.keys()}
         rows: list[dict[str, Any]] = []
+        summaries: list[dict[str, Any]] = []
+        began = clock.now()  # read before the plans are: see plans.store_summaries
         for p in people:
-            rows += _rows(p, published)
+            gaps, summary = _rows(p, published, began)
+            rows += gaps
+            summaries.append(summary)
+        plans.store_summaries(summaries)
         # What they were, taken as they go: one statement, not a read and a delete.
         before = {(pid, key) for pid, key in db.session.execute(
             delete(UNCOVERED).where(UNCOVERED.c.person_id.in_(chunk))

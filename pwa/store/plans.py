@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, tuple_, update
@@ -317,8 +318,13 @@ def _summary_row(person: Person) -> dict[str, Any]:
     The stamp is read before the plan is: whatever was committed by then is in it.
     """
     began = clock.now()
-    plan = built(person)
-    return {"person_id": person.id,
+    return summary_of(person.id, built(person), began)
+
+
+def summary_of(person_id: int, plan: rules.Plan, began: datetime) -> dict[str, Any]:
+    """A plan reduced to what a release adds up: its ``plan_summaries`` row, stamped with
+    ``began`` (a time read before anything the plan is made of was)."""
+    return {"person_id": person_id,
             "minutes": sum(line.item.minutes for line in plan.active),
             "fee_cents": sum(line.item.fee_cents for line in plan.active),
             "covered": len({line.competency for line in plan.active if line.aim is not None}),
@@ -326,7 +332,7 @@ def _summary_row(person: Person) -> dict[str, Any]:
             "computed_at": began}
 
 
-def _store_summaries(rows: list[dict[str, Any]]) -> None:
+def store_summaries(rows: list[dict[str, Any]]) -> None:
     """Insert or replace each row, unless the stored one was begun later.
 
     Two jobs for one person can run at once; the one begun later saw every
@@ -351,7 +357,7 @@ def summarise(person: Person) -> PlanSummary:
     changed; returns the row as stored (a job begun later may have written it).
     The caller commits.
     """
-    _store_summaries([_summary_row(person)])
+    store_summaries([_summary_row(person)])
     found: PlanSummary = db.session.scalars(
         select(PlanSummary).where(PlanSummary.person_id == person.id)
         .execution_options(populate_existing=True)).one()
@@ -369,7 +375,7 @@ def summarise_people(person_ids: Iterable[int]) -> int:
         chunk = ids[start:start + SUMMARY_BATCH]
         people = db.session.scalars(select(Person).where(Person.id.in_(chunk))
                                     .order_by(Person.id)).all()
-        _store_summaries([_summary_row(p) for p in people])
+        store_summaries([_summary_row(p) for p in people])
         count += len(people)
     return count
 

@@ -138,11 +138,6 @@ def assign_mentors(person: Person) -> Job:
     return Job("mentors.assign", (person.organisation_id,))
 
 
-def summarise_plan(person: Person) -> Job:
-    """What the person's plan is made of changed: its size is summarised again for the reports."""
-    return Job("plans.summarise", (person.id,))
-
-
 def fit_practice(person: Person) -> Job:
     """More answers: the organisation's FSRS parameters may be due a fit (the job checks)."""
     return Job("practice.fit", (person.organisation_id,))
@@ -190,12 +185,13 @@ def registry() -> Registry:
     r = Registry()
     mentors_again = (assign_mentors,)
     # The plan is made of the learner's latest ratings and plan rows (settings, goals, own
-    # items, accepted suggestions, choices): a type that writes one of them summarises it
-    # again, and refreshes the learner's uncovered gaps in its own transaction; where
+    # items, accepted suggestions, choices): a type that writes one of them builds the
+    # learner's plan again in its own transaction, once per sync, and keeps from it their
+    # uncovered gaps and their plan's summary for the reports (``pwa.store.gaps``); where
     # those gaps moved, the refresh marks the learner for the mentor assignment, which
     # each of them asks for (a run with nothing marked does nothing).
     # Submissions, feedback, suggestions sent and mentoring are not in it.
-    plan_again = (*mentors_again, summarise_plan)
+    plan_again = mentors_again
     r.event("rating.set", assessment_rules.rating_data, assessment.check_rating,
             gaps_again(assessment.apply_ratings), jobs=plan_again)
     r.event("assessment.submitted", assessment_rules.submitted_data,

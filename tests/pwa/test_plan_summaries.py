@@ -321,12 +321,18 @@ def test_the_release_sums_the_summaries_each_clipped(app_factory):
     dee = learner(app, "Dee Ames")
     sync(dee, event("plan.item.changed", {"item": item_ref(app, "till-basics"),
                                           "competency": "tills", "state": "dropped"}))
-    # Eve rated through ingest alone, as the demo seed does: no job, so no row yet.
+    # Eve rated through ingest alone, as the demo seed does: the sync keeps her row ...
     with app.app_context():
         org = db.session.scalar(sa.select(Organisation))
         eve, _ = people.ensure_person(org, "Eve Stone",
                                       people.role_by_slug(org, "store-associate"))
         assert not ingest(eve, [rate(1, "greet"), rate(1, "tills")], clock.now()).refused
+        db.session.commit()
+    assert summary(app, "Eve Stone") == (60, 0, 2, 0)
+    # ... which a deployment from before the table lacks: the release summarises her first.
+    with app.app_context():
+        db.session.execute(sa.delete(PlanSummary).where(
+            PlanSummary.person_id == person_named(app, "Eve Stone")))
         db.session.commit()
     assert summary(app, "Eve Stone") is None
     rows = {"Ana Ruiz": (60, 0, 2, 0), "Ben Carter": (30, 0, 1, 0), "Cy Lund": (90, 0, 3, 0),
