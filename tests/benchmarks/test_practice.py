@@ -13,7 +13,8 @@ The floor: the same answers, batch by batch in the same order, by one thread: ba
 answer replayed the same way: every answer to it so far, from a new card, in time
 order), then one transaction per batch of Core ``executemany``: the events, the
 review rows and the upsert of the card states. Ours and the floor take turns, 5
-rounds each (ours, floor, ours, ...), each round into the same emptied tables and
+rounds each (ours then the floor, then the floor then ours, ...: a load that grows or
+eases through the run favours neither), each round into the same emptied tables and
 indexes (the rows of the round before taken away; on PostgreSQL vacuumed), so a load
 from elsewhere on a shared machine falls on both sides alike; every round's figure
 is printed and the medians are compared. Each round's card states must equal the ones
@@ -240,36 +241,48 @@ def test_reviews_synced_against_bare_fsrs_and_core(app, org, capsys, late):
     with app.app_context():
         retention = float(app.config.get("DESIRED_RETENTION", rules.DEFAULT_RETENTION))
     # Ours and the floor take turns, so that a load on the machine that comes and goes
-    # falls on both alike; each round starts from the same empty tables.
+    # falls on both alike: ours first in even rounds, the floor first in odd ones, so that
+    # a load that grows or eases through the run favours neither. Each round starts from
+    # the same empty tables.
     ours_rounds: list[float] = []
     floor_rounds: list[float] = []
-    synced: list[tuple[Any, ...]] | None = None
-    replayed = 0
+    synced: list[list[tuple[Any, ...]]] = []  # the card states of ours' first round
+    replays: list[int] = []
+
+    def ours_round() -> None:
+        clear_answers(app)
+        ours_rounds.append(_ours(port, batches, bodies, total))
+        # The fit job the last batch asked for runs a moment after it (the in-process
+        # job runner's delay): let it end before anything else is timed.
+        time.sleep(JOB_DELAY_S)
+        states = card_rows(app)
+        assert len(states) == LEARNERS * LESSONS * QUESTIONS
+        assert not synced or states == synced[0]  # every round of ours stores the same
+        synced[:] = [states]
+
+    def floor_round() -> None:
+        clear_answers(app)  # the floor writes the same rows, into tables without ours
+        with app.app_context():
+            rate, replayed = _floor(db.engine, [(p, chunk) for p, _, chunk in batches],
+                                    retention)
+        floor_rounds.append(rate)
+        replays.append(replayed)
+        assert card_rows(app) == synced[0]  # the same FSRS work: the very same states
+
     try:
-        for _ in range(ROUNDS):
-            clear_answers(app)
-            ours_rounds.append(_ours(port, batches, bodies, total))
-            # The fit job the last batch asked for runs a moment after it (the in-process
-            # job runner's delay): let it end before the floor is timed.
-            time.sleep(JOB_DELAY_S)
-            states = card_rows(app)
-            assert len(states) == LEARNERS * LESSONS * QUESTIONS
-            assert synced is None or states == synced  # every round of ours stores the same
-            synced = states
-            clear_answers(app)  # the floor writes the same rows, into tables without ours
-            with app.app_context():
-                rate, replayed = _floor(db.engine, [(p, chunk) for p, _, chunk in batches],
-                                        retention)
-            floor_rounds.append(rate)
-            assert card_rows(app) == synced  # the same FSRS work: the very same states
+        for n in range(ROUNDS):
+            for side in (ours_round, floor_round) if n % 2 == 0 else (floor_round, ours_round):
+                side()
     finally:
         stop(server)
+    replayed = replays[-1]
     ours, floor = statistics.median(ours_rounds), statistics.median(floor_rounds)
 
     wanted = 0.5 if late == 0 else 0.3
     how = "in order" if late == 0 else \
         f"{late:.0%} late by {LATE_BATCHES[0]}-{LATE_BATCHES[1]} batches, {replayed:,} replays"
     ratio = ours / floor
+    pairs = ", ".join(f"{o / f:.2f}" for o, f in zip(ours_rounds, floor_rounds, strict=True))
     with capsys.disabled():
         print(f"\npractice sync on {database_name(app)}, {total:,} answers of {LEARNERS} "
               f"learners to {LESSONS * QUESTIONS} questions each ({how}): ours {ours:,.0f} "
@@ -277,7 +290,8 @@ def test_reviews_synced_against_bare_fsrs_and_core(app, org, capsys, late):
               f"{floor:,.0f} reviews/s (bare fsrs review_card + Core executemany, one thread), "
               f"medians of {ROUNDS} rounds taken in turn, ratio {ratio:.2f} (goal >= {wanted})")
         print(f"  rounds, ours: {', '.join(f'{r:,.0f}' for r in ours_rounds)}; floor: "
-              f"{', '.join(f'{r:,.0f}' for r in floor_rounds)} reviews/s")
+              f"{', '.join(f'{r:,.0f}' for r in floor_rounds)} reviews/s; each round's "
+              f"ratio: {pairs}")
     label = "in order" if late == 0 else f"{late:.0%} late"
     goal(ratio >= wanted, f"practice sync ({label}): {ratio:.2f} of bare fsrs + Core "
                           f"executemany (goal >= {wanted})")
