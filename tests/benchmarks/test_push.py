@@ -12,8 +12,9 @@ the same headers and one reused ``requests.Session``, and nothing stored. The tw
 turns, 3 rounds each (ours then the floor, then the floor then ours, then ours then the
 floor: a load that grows or eases through the run favours neither), each round of ours
 claiming the same rows into emptied tables (on PostgreSQL vacuumed), so a load from
-elsewhere on a shared machine falls on both alike. Printed: every round's pushes per second, the medians and
-their ratio, and where our time goes. Goal: 0.8 or more.
+elsewhere on a shared machine falls on both alike. Printed: every round's pushes per
+second and ratio, the medians and their ratio, and where our time goes. Goal: 0.8 or
+more.
 """
 
 from __future__ import annotations
