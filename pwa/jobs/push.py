@@ -108,21 +108,22 @@ def send_due() -> dict[str, int]:
     """Send every notification due now, ``RECORD_EVERY`` at a time; how many ended in each
     state.
 
-    Each turn's notifications are leased and committed before anything is posted to
-    them, loaded in one query, posted, and their answers recorded in one commit, with
-    the next turn's leases. A lease covers one turn, not a whole morning (``lease()``).
+    Each turn's notifications are leased and loaded (``store.take_turn``) and the
+    leases committed before anything is posted to them; then they are posted, and
+    their answers recorded in one commit, with the next turn's leases. A lease covers
+    one turn, not a whole morning (``lease()``).
     """
     states: dict[str, int] = {}
     held = lease()
-    taken = store.take_due(clock.now(), RECORD_EVERY, held)
+    turn = store.take_turn(clock.now(), RECORD_EVERY, held)
     db.session.commit()  # the leases hold before anything is posted
-    while taken:
-        attempts = [attempt(note, clock.now()) for note in store.outgoing(taken)]
+    while turn:
+        attempts = [attempt(note, clock.now()) for note in turn]
         for state in store.record(attempts, clock.now()):
             states[state] = states.get(state, 0) + 1
         # The next turn's leases go in the same commit as this turn's answers.
-        more = len(taken) == RECORD_EVERY
-        taken = store.take_due(clock.now(), RECORD_EVERY, held) if more else []
+        more = len(turn) == RECORD_EVERY
+        turn = store.take_turn(clock.now(), RECORD_EVERY, held) if more else []
         db.session.commit()
     return states
 
