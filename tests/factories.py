@@ -559,3 +559,27 @@ def signed_in_people(role_id: int, count: int) -> list[tuple[int, int]]:
         {"person_id": p, "passkey_id": k, "created_at": now, "last_seen_at": now}
         for p, k in zip(people, keys, strict=True)]).scalars().all()
     return list(zip(people, sessions, strict=True))
+
+
+@contextmanager
+def own_rq_queue(app_factory: Callable[..., Flask], redis_url: str) -> Iterator[tuple[Flask, Any]]:
+    """An app whose jobs go to an RQ queue of its own in ``redis_url``, and that queue.
+
+    Other runs share the Redis database, so the queue and its waiting keys are this
+    test's alone; both are emptied after. Without the local Redis the test fails, never
+    skips.
+    """
+    from redis import Redis
+    from rq import Queue
+
+    redis = Redis.from_url(redis_url)
+    redis.ping()
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    app = app_factory(REDIS_URL=redis_url, SKILLPATH_JOBS_QUEUE=name)
+    queue = Queue(name, connection=redis)
+    try:
+        yield app, queue
+    finally:
+        queue.empty()
+        for key in redis.scan_iter(f"skillpath:jobs:{name}:*"):
+            redis.delete(key)

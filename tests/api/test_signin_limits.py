@@ -53,6 +53,15 @@ def from_address(app, address: str) -> Api:
     return Api(client)
 
 
+
+def forged_try(api, phone):
+    """A sign-in with the phone's credential and a signature that is not its own: the code."""
+    options = api.post("/api/v1/auth/login/options").get_json()
+    credential = phone.get(options)
+    credential["response"]["signature"] = credential["response"]["signature"][:-4] + "AAAA"
+    return api.post("/api/v1/auth/login/verify", {"credential": credential}).status_code
+
+
 def test_the_defaults_are_the_ones_these_tests_use():
     from pwa.config import defaults
 
@@ -82,11 +91,7 @@ def test_one_passkey_hammered_is_stopped_from_any_address(app_factory, org):
     codes = []
     for i in range(12):  # a stolen credential id replayed from ever new addresses
         api = from_address(app, f"10.0.0.{i + 1}")
-        options = api.post("/api/v1/auth/login/options").get_json()
-        credential = phone.get(options)
-        credential["response"]["signature"] = credential["response"]["signature"][:-4] + "AAAA"
-        codes.append(api.post("/api/v1/auth/login/verify",
-                              {"credential": credential}).status_code)
+        codes.append(forged_try(api, phone))
     assert codes == [401] * 10 + [429, 429]
     # The person themselves, with the right signature, waits for the minute too: the limit
     # is the credential's. Anyone else at those addresses signs in.
@@ -155,11 +160,7 @@ def test_with_redis_the_counters_are_in_redis_and_shared_by_every_app_server(
     codes = []
     for i in range(12):  # alternating between two app servers
         api = from_address(first if i % 2 else second, f"10.2.0.{i + 1}")
-        options = api.post("/api/v1/auth/login/options").get_json()
-        credential = phone.get(options)
-        credential["response"]["signature"] = credential["response"]["signature"][:-4] + "AAAA"
-        codes.append(api.post("/api/v1/auth/login/verify",
-                              {"credential": credential}).status_code)
+        codes.append(forged_try(api, phone))
     assert codes == [401] * 10 + [429, 429]
     keys = [k.decode() for k in redis.scan_iter(f"*{prefix}*")]
     assert any("passkey:" in k for k in keys) and any("auth-failures" in k for k in keys)

@@ -7,17 +7,14 @@ the exception's text (which may quote a row) is never kept.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
-from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import SimpleWorker
 
 from pwa import jobs
 from pwa.extensions import db
 from pwa.models import JobFailure, Organisation, Person
-from tests.factories import make_person, sign_in_as, token
+from tests.factories import make_person, own_rq_queue, sign_in_as, token
 
 REDIS = "redis://127.0.0.1:6379/8"
 SECRET = "Ana Ruiz rated herself 2: 'my manager shouts'"
@@ -130,15 +127,8 @@ def test_every_job_says_whose_it_is():
 
 @pytest.fixture
 def rq_app(app_factory):
-    redis = Redis.from_url(REDIS)
-    redis.ping()  # the local Redis must be there: without it this test fails, never skips
-    name = f"test-{uuid.uuid4().hex[:12]}"
-    app = app_factory(REDIS_URL=REDIS, SKILLPATH_JOBS_QUEUE=name)
-    queue = Queue(name, connection=redis)
-    yield app, queue
-    queue.empty()
-    for key in redis.scan_iter(f"skillpath:jobs:{name}:*"):
-        redis.delete(key)
+    with own_rq_queue(app_factory, REDIS) as found:
+        yield found
 
 
 def test_on_rq_the_last_failed_try_is_recorded_and_a_later_success_resolves_it(

@@ -19,7 +19,7 @@ from pwa.extensions import db
 from pwa.models import MentorSuggestion, Organisation, PlanSummary
 from tests.factories import PICKER_COMPS as PICKER
 from tests.factories import mentor_offer as offer
-from tests.factories import person_named, publish_profile
+from tests.factories import own_rq_queue, person_named, publish_profile
 from tests.factories import picker_rating as rate
 from tests.factories import picker_signed_in as picker
 
@@ -178,15 +178,8 @@ def own_queue() -> str:
 @pytest.fixture
 def rq_app(app_factory):
     """An app whose jobs go to a queue of this test's own, and that queue; emptied after."""
-    redis = Redis.from_url(REDIS)
-    redis.ping()
-    name = own_queue()
-    app = app_factory(REDIS_URL=REDIS, SKILLPATH_JOBS_QUEUE=name)
-    queue = Queue(name, connection=redis)
-    yield app, queue
-    queue.empty()
-    for key in redis.scan_iter(f"skillpath:jobs:{name}:*"):
-        redis.delete(key)
+    with own_rq_queue(app_factory, REDIS) as found:
+        yield found
 
 
 def ask(app, name, *args, times=1):
