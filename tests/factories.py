@@ -561,6 +561,11 @@ def signed_in_people(role_id: int, count: int) -> list[tuple[int, int]]:
     return list(zip(people, sessions, strict=True))
 
 
+def own_queue() -> str:
+    """A queue (and waiting keys) of the test's own: other runs share the Redis database."""
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
 @contextmanager
 def own_rq_queue(app_factory: Callable[..., Flask], redis_url: str) -> Iterator[tuple[Flask, Any]]:
     """An app whose jobs go to an RQ queue of its own in ``redis_url``, and that queue.
@@ -574,7 +579,7 @@ def own_rq_queue(app_factory: Callable[..., Flask], redis_url: str) -> Iterator[
 
     redis = Redis.from_url(redis_url)
     redis.ping()
-    name = f"test-{uuid.uuid4().hex[:12]}"
+    name = own_queue()
     app = app_factory(REDIS_URL=redis_url, SKILLPATH_JOBS_QUEUE=name)
     queue = Queue(name, connection=redis)
     try:

@@ -6,7 +6,6 @@ import logging
 import re
 import threading
 import time
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +18,7 @@ from pwa.extensions import db
 from pwa.models import MentorSuggestion, Organisation, PlanSummary
 from tests.factories import PICKER_COMPS as PICKER
 from tests.factories import mentor_offer as offer
-from tests.factories import own_rq_queue, person_named, publish_profile
+from tests.factories import own_queue, own_rq_queue, person_named, publish_profile
 from tests.factories import picker_rating as rate
 from tests.factories import picker_signed_in as picker
 
@@ -168,11 +167,6 @@ def test_a_burst_of_requests_within_the_delay_runs_the_job_once(app_factory, mon
     assert jobs._runner(app).settle(10)
     assert RAN == [7, 8]
     assert time.monotonic() - started >= 1.5
-
-
-def own_queue() -> str:
-    """A queue (and waiting keys) of the test's own: other runs share this Redis database."""
-    return f"test-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
