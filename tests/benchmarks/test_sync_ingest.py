@@ -26,7 +26,8 @@ The two run alternately, ROUNDS rounds each, on emptied tables so that every
 round writes the same rows into the same indexes; every round is printed with
 the machine's load and the CPU each side spent per batch (ours: the app's
 workers; the floor: its process; neither counts PostgreSQL's own), and the
-medians are compared. The goal is a ratio of 0.7.
+median of the rounds' own ratios is the figure (``goals.paired_ratio`` says why).
+The goal is a ratio of 0.7.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from pwa.extensions import db
 from pwa.models import Event, LatestRating, Person, Rating, UncoveredGap
 from pwa.models.base import dialect_insert
 from pwa.store import plans
-from tests.benchmarks.goals import goal
+from tests.benchmarks.goals import goal, paired_ratio
 from tests.benchmarks.serving import session_headers, start_gunicorn, stop
 from tests.browser.harness import free_port
 from tests.factories import publish_profile, sign_in_as
@@ -137,12 +138,13 @@ def test_sync_ingest_against_core_executemany(app, org, capsys):
     finally:
         stop(server)
 
-    ratio = statistics.median(ours) / statistics.median(floor)
+    ratio, _ = paired_ratio(ours, floor)
     with capsys.disabled():
         print(f"\nsync ingest on {database}: ours {statistics.median(ours):,.0f} events/s "
               f"(HTTP, gunicorn -w 2, batches of {BATCH}), floor "
               f"{statistics.median(floor):,.0f} events/s (Core executemany, 2 threads), "
-              f"medians of {ROUNDS} alternate rounds of {TOTAL:,} events; ratio {ratio:.2f} "
+              f"medians of {ROUNDS} alternate rounds of {TOTAL:,} events; median of the "
+              f"rounds' ratios {ratio:.2f} "
               f"(goal >= {GOAL})")
     goal(ratio >= GOAL, f"sync ingest: {ratio:.2f} of Core executemany (goal >= {GOAL})")
 
