@@ -12,7 +12,7 @@ from typing import Any
 from flask import has_app_context
 
 from pwa import create_app
-from pwa.jobs import RETRY_SECONDS, record_failure, run_queued
+from pwa.jobs import record_failure, run_queued
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,9 @@ def failed(job: Any, connection: Any, exc_type: Any, exc_value: Any, tb: Any) ->
     if job.retries_left:
         return
     name, *args = job.args
-    attempts = len(RETRY_SECONDS) + 1 - (job.retries_left or 0) \
+    # Its tries come from the job's own retry policy, set when it was queued (the
+    # intervals list has one wait per retry), not from today's RETRY_SECONDS.
+    attempts = len(job.retry_intervals) + 1 - (job.retries_left or 0) \
         if job.retry_intervals else 1
     exc = exc_value if isinstance(exc_value, BaseException) else RuntimeError()
     if tb is not None and exc.__traceback__ is None:

@@ -97,12 +97,29 @@ def _queue() -> Any:
     if not url:
         return None
     try:
-        from redis import Redis
         from rq import Queue
     except ImportError:  # pragma: no cover - rq is a dependency; a slim install may lack it
         return None
     return Queue(current_app.config.get("SKILLPATH_JOBS_QUEUE") or QUEUE,
-                 connection=Redis.from_url(url))
+                 connection=_client(url))
+
+
+_CLIENTS: dict[str, Any] = {}
+
+
+def _client(url: str) -> Any:
+    """One Redis client per URL in this process: its pool keeps connections open.
+
+    A client made per ask opened a new connection each time (every sync asks for its
+    follow-up jobs). The client is thread-safe, and its pool drops the connections it
+    inherited when a worker process forks.
+    """
+    client = _CLIENTS.get(url)
+    if client is None:
+        from redis import Redis
+
+        client = _CLIENTS.setdefault(url, Redis.from_url(url))
+    return client
 
 
 def waiting_key(queue_name: str, name: str, args: tuple[Any, ...]) -> str:
@@ -432,10 +449,32 @@ def work_command(burst: bool) -> None:
     if queue is None:
         raise click.ClickException("Set REDIS_URL to use a worker; without it jobs run in the "
                                    "app's own process.")
-    from rq import Worker
-
     # With the scheduler: a failed job's next try is due later (RETRY_SECONDS).
-    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+    worker(queue).work(burst=burst, with_scheduler=True)
+
+
+def worker(queue: Any, *, simple: bool = False) -> Any:
+    """An RQ worker for ``queue`` (``simple``: one that runs jobs in its own process).
+
+    RQ's own ``unsubscribe`` sends the unsubscribe, then stops the thread that listens
+    for commands. When that thread reads the reply first, it goes back to wait up to a
+    minute for a subscription that never comes, and redis-py's ``stop`` waits for it:
+    a worker took a minute to stop. Here the thread is told to stop first, so the
+    reply ends its loop.
+    """
+    from rq import SimpleWorker, Worker
+
+    class StopsAtOnce(SimpleWorker if simple else Worker):  # type: ignore[misc]
+        def unsubscribe(self) -> None:
+            thread = self.pubsub_thread
+            if not thread:
+                return
+            thread.stop(timeout=0)
+            self.pubsub.unsubscribe()
+            thread.join(timeout=1)
+            self.pubsub.close()
+
+    return StopsAtOnce([queue], connection=queue.connection)
 
 
 @jobs_cli.command("schedule")

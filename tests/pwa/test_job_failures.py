@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from rq import SimpleWorker
 
 from pwa import jobs
 from pwa.extensions import db
@@ -142,7 +141,7 @@ def test_on_rq_the_last_failed_try_is_recorded_and_a_later_success_resolves_it(
         jobs.enqueue(flaky_job, ana)
         [job] = queue.jobs
         assert job.failure_callback is not None
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        jobs.worker(queue, simple=True).work(burst=True)
     assert RUNS == [ana] * 3
     [failed] = failures(app)
     assert failed[:6] == ("test.flaky", f"[{ana}]", org["id"], 3, "ValueError", "code")
@@ -151,7 +150,7 @@ def test_on_rq_the_last_failed_try_is_recorded_and_a_later_success_resolves_it(
     FAIL_TIMES["left"] = 0
     with app.app_context():
         jobs.enqueue(flaky_job, ana)
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        jobs.worker(queue, simple=True).work(burst=True)
     assert failures(app)[0][-1] is True
 
 
@@ -162,7 +161,7 @@ def test_on_rq_a_try_that_has_a_retry_left_records_nothing(rq_app, org, flaky_jo
     FAIL_TIMES["left"] = 2  # fails twice, succeeds on the last try
     with app.app_context():
         jobs.enqueue(flaky_job, org["id"])
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        jobs.worker(queue, simple=True).work(burst=True)
     assert RUNS == [org["id"]] * 3 and failures(app) == []
 
 

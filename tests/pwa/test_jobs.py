@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Blueprint, current_app
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from pwa import jobs
 from pwa.extensions import db
@@ -100,7 +100,7 @@ def test_with_redis_the_job_goes_to_rq_and_a_worker_runs_it(app_factory, org, ap
     assert queue.count == 1
     with queued.app_context():
         org_id = db.session.scalar(sa.select(Organisation.id))
-        SimpleWorker([queue], connection=redis).work(burst=True)
+        jobs.worker(queue, simple=True).work(burst=True)
     assert queue.count == 0
     assert [(m, c) for _, c, m in suggestions(app)] == [(marcus_id(app), "scan")] and org_id
     assert summarised(app) == kept
@@ -184,7 +184,7 @@ def ask(app, name, *args, times=1):
 
 def work(app, queue):
     with app.app_context():
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        jobs.worker(queue, simple=True).work(burst=True)
 
 
 def test_on_rq_a_thousand_asks_for_the_same_job_queue_one(rq_app, monkeypatch):
