@@ -21,7 +21,10 @@ Printed: events/s, requests/s, p50/p95/p99 of sync and bootstrap, 5xx, and then 
 the database: lost (valid events sent and not stored), doubled (in ``events``, in the
 rating history and in practice answers), the quarantine against the malformed
 events sent, and the read model of latest ratings against the phones' own latest;
-where the server's time went, by route, from its one log line per request. Then
+where the server's time went, by route, from its one log line per request; and how
+long after the last phone every mentor suggestion was up to date (one mentor for
+every ten phones offers both competencies: every uncovered gap has its suggestion, no
+suggestion outlives its gap, no job waits; goal within a minute). Then
 again with a gunicorn worker killed (SIGKILL) at a quarter, half and three quarters of
 the window, and the RQ worker at half: the master starts a new web worker each time,
 the supervisor (``--restart-worker``) a new RQ worker, and the phones' retries bring
@@ -71,7 +74,7 @@ from redis import Redis
 
 from pwa import clock, create_app
 from pwa.extensions import db
-from pwa.models import Role
+from pwa.models import MentorCompetency, MentorOffer, Person, Role
 from pwa.session import SESSION_ID
 from scripts.run_scaled import children
 from tests.benchmarks.goals import goal
@@ -102,6 +105,11 @@ TIMEOUT = 30.0  # a phone on store Wi-Fi gives up on an answer after this long
 MALFORMED_EVERY = 5  # one phone in five holds one malformed event
 GOAL_P99 = 1.0
 COMPETENCIES = ("greet", "tills")
+# One mentor (not a phone) for every ten phones, offering both competencies with room for
+# 25 each: places for every gap the phones' ratings can open, so that up to date means
+# every uncovered gap has its suggestion and no suggestion outlives its gap.
+MENTOR_EVERY, MENTOR_CAPACITY = 10, 25
+MENTORS_GOAL = 60.0  # seconds from the last phone to every suggestion up to date
 
 
 # The phones' outboxes ------------------------------------------------------------------
@@ -208,6 +216,19 @@ def seed(env: dict[str, str], count: int = PHONES) -> tuple[list[int], list[str]
         signed_in = signed_in_people(role, count)
         people = [p for p, _ in signed_in]
         sessions = [s for _, s in signed_in]
+        org = db.session.scalar(sa.select(Role.organisation_id).where(Role.id == role))
+        now = clock.now()
+        mentors = db.session.execute(sa.insert(Person).returning(Person.id), [
+            {"organisation_id": org, "role_id": role, "display_name": f"Mentor {n:04d}",
+             "time_zone": "UTC", "locale": "en", "is_ld_admin": False,
+             "user_handle": os.urandom(32)}
+            for n in range(max(1, count // MENTOR_EVERY))]).scalars().all()
+        db.session.execute(sa.insert(MentorOffer), [
+            {"person_id": m, "status": "active", "capacity": MENTOR_CAPACITY, "load": 0,
+             "languages": ["en"], "availability": "", "contact": "", "occurred_at": now}
+            for m in mentors])
+        db.session.execute(sa.insert(MentorCompetency), [
+            {"person_id": m, "competency": key} for m in mentors for key in COMPETENCIES])
         db.session.commit()
         db.engine.dispose()
     # Each phone's session record, stored as the app stores one at sign-in.
@@ -507,6 +528,46 @@ def check_database(phones: list[Phone], sent: dict[str, dict[str, Any]],
     }
 
 
+def mentors_caught_up(redis: Redis, give_up: float = 180.0) -> tuple[float | None, dict[str, int]]:
+    """Seconds until every mentor suggestion is up to date (None: not within ``give_up``),
+    and what was still off when it stopped looking.
+
+    Up to date: no job waiting or running in any queue, no person marked for the
+    assignment, every uncovered gap with its suggestion (the mentors have room for all)
+    and no suggestion whose gap has closed.
+    """
+    from rq import Queue
+
+    engine = sa.create_engine(database_url())
+    started = time.perf_counter()
+    try:
+        while True:
+            names = [key.decode().removeprefix("rq:queue:") for key in redis.keys("rq:queue:*")]
+            queues = [Queue(name, connection=redis) for name in names]
+            with engine.connect() as conn:
+                off = {
+                    "jobs": sum(q.count + q.started_job_registry.count for q in queues),
+                    "marked": int(conn.scalar(sa.text("SELECT count(*) FROM mentor_changes"))),
+                    "gaps without a suggestion": int(conn.scalar(sa.text("""
+                        SELECT count(*) FROM uncovered_gaps g WHERE NOT EXISTS (
+                          SELECT 1 FROM mentor_suggestions s WHERE s.learner_id = g.person_id
+                          AND s.competency = g.competency)"""))),
+                    "suggestions without a gap": int(conn.scalar(sa.text("""
+                        SELECT count(*) FROM mentor_suggestions s WHERE NOT EXISTS (
+                          SELECT 1 FROM uncovered_gaps g WHERE g.person_id = s.learner_id
+                          AND g.competency = s.competency)"""))),
+                }
+                off["gaps"] = int(conn.scalar(sa.text("SELECT count(*) FROM uncovered_gaps")))
+            waited = time.perf_counter() - started
+            if not any(v for k, v in off.items() if k != "gaps"):
+                return waited, off
+            if waited > give_up:
+                return None, off
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+
+
 # The ramp: the largest rate that holds ----------------------------------------------
 
 
@@ -721,6 +782,11 @@ def _storm(capsys: Any, kill: bool, tmp: Path) -> None:
         before = transactions()
         took = run.run(deadline=WINDOW + 600)
         queued = {key.decode(): redis.llen(key) for key in redis.keys("rq:queue:*")}
+        # From the last phone done (the storm may have ended later: the stragglers' retries).
+        after_last = max(0.0, took - max((p.done_at or 0.0) for p in phones))
+        caught_up, mentors_off = mentors_caught_up(redis)
+        if caught_up is not None:
+            caught_up += after_last
         restarted = started(log)
         web_after = children(restarted["web"])
     for horse in horses:  # a horse still there after its job: ended by its pid
@@ -781,6 +847,10 @@ def _storm(capsys: Any, kill: bool, tmp: Path) -> None:
               f"{figures['read_model_off']}")
         print(f"  server time by route: {where}")
         print(f"  RQ queues afterwards: {queued or 'empty'}")
+        print(f"  mentor suggestions: {mentors_off['gaps']:,} uncovered gaps; every one "
+              + (f"up to date {caught_up:.0f} s after the last phone"
+                 if caught_up is not None else f"NOT up to date 3 minutes later: {mentors_off}")
+              + f" (goal within {MENTORS_GOAL:.0f} s)")
         if kill:
             cut = Counter(route for route, status, _ in record if status == 0)
             print(f"  killed mid-storm: {', '.join(killed)}; web workers afterwards "
@@ -809,6 +879,10 @@ def _storm(capsys: Any, kill: bool, tmp: Path) -> None:
     goal(figures["read_model_off"] == 0,
          f"{label} ({size}): latest ratings off in {figures['read_model_off']} rows (goal 0)")
     goal(quarantine_ok, f"{label} ({size}): quarantine is not exactly the malformed events")
+    goal(caught_up is not None and caught_up <= MENTORS_GOAL,
+         f"{label} ({size}): mentor suggestions up to date "
+         + (f"{caught_up:.0f} s" if caught_up is not None else "not within 3 minutes")
+         + f" after the last phone (goal within {MENTORS_GOAL:.0f} s)")
     if not kill:
         goal(fives == 0, f"{label} ({size}): {fives} x 5xx (goal 0)")
         goal(p99_sync < GOAL_P99, f"{label} ({size}): sync p99 {p99_sync:.2f} s (goal < 1 s)")
