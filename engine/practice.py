@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import IntEnum
+from math import inf
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -715,6 +716,14 @@ def reviewed_data(data: dict[str, Any]) -> ReviewedData:
     if not whole(ms) or not 0 <= ms <= MAX_RESPONSE_MS:
         raise Refused("invalid_data", N_("A response time is a whole number of milliseconds "
                                          "from 0 to %(limit)s."), limit=MAX_RESPONSE_MS)
+    # The grade follows from the answer (:func:`grade`), not from a button: of a right one,
+    # only whether the question was mature is the phone's to know (its own view of the
+    # question's stability, offline), so Good and Easy are both taken for a fast answer.
+    if correct and grade_ not in {grade(True, hinted, ms, None), grade(True, hinted, ms, inf)}:
+        raise Refused("invalid_grade", N_("A right answer after a hint or slower than %(slow)s "
+                                          "seconds is graded Hard; Easy needs one faster than "
+                                          "%(fast)s seconds; any other is Good."),
+                      slow=SLOW_MS // 1000, fast=FAST_MS // 1000)
     return ReviewedData(item, revision, question, tuple(answer), correct, hinted, grade_, ms)
 
 

@@ -36,6 +36,7 @@ on PostgreSQL. The test asserts how many events it sent.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -325,12 +326,13 @@ class SyncFaults(RuleBasedStateMachine):
                 "version": 1, "level": rng.randint(1, 5),
                 "note": rng.choice([None, None, "Busy Saturdays."])}
         elif kind == "review":
-            right = rng.random() < 0.7
+            right, hinted, ms = rng.random() < 0.7, rng.random() < 0.1, rng.randint(800, 40_000)
+            # Graded as the phone grades: Easy where it saw the question mature.
+            grade = practice_rules.grade(right, hinted, ms, rng.choice([None, math.inf]))
             type_, data = "card.reviewed", {
                 "item": world.lesson, "revision": 1, "question": rng.randrange(3),
                 "answer": [0] if right else [rng.choice([1, 2])], "correct": right,
-                "hinted": rng.random() < 0.1, "grade": rng.choice([2, 3, 3, 4]) if right else 1,
-                "response_ms": rng.randint(800, 40_000)}
+                "hinted": hinted, "grade": int(grade), "response_ms": ms}
         elif kind == "choice":
             state = rng.choice(["accepted", "pinned", "dropped", "done", "restored"])
             item, competency = rng.choice([(f"c:{world.lesson_id}", "tills"),

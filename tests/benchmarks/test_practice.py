@@ -34,6 +34,7 @@ from __future__ import annotations
 import cProfile
 import http.client
 import json
+import math
 import pstats
 import random
 import statistics
@@ -163,10 +164,12 @@ def answers(lessons: list[Lesson], rng: random.Random) -> list[Answer]:
         rng.shuffle(questions)
         for lesson, q in questions[:ANSWERS - len(out)]:
             right = rng.random() < 0.85
+            ms = rng.randint(2_000, 30_000)
+            # Graded as the phone grades: Easy where it saw the question mature.
+            grade = rules.grade(right, False, ms, rng.choice((None, math.inf)))
             out.append(Answer(str(uuid.UUID(int=rng.getrandbits(128), version=4)), lesson, q,
                               lesson.correct[q] if right else (lesson.correct[q] + 1) % 3,
-                              right, rng.choice((2, 3, 3, 3, 4)) if right else 1,
-                              rng.randint(2_000, 30_000), FIRST_ANSWER + step * len(out)))
+                              right, int(grade), ms, FIRST_ANSWER + step * len(out)))
     return out
 
 

@@ -588,6 +588,31 @@ def test_an_answer_is_stored_as_every_event_data_is():
     assert reviewed_data(data.to_dict()) == data
 
 
+@pytest.mark.parametrize(("hinted", "ms", "grade", "taken"), [
+    # Golden, from the rule (Hard: a hint, or over 20 s; Easy: under 8 s on a mature
+    # question, which only the phone's own view of it can say; otherwise Good).
+    (False, 5_000, 3, True), (False, 5_000, 4, True), (False, 5_000, 2, False),
+    (False, 8_000, 3, True), (False, 8_000, 4, False),
+    (False, 20_000, 3, True), (False, 20_001, 3, False), (False, 20_001, 2, True),
+    (True, 1_000, 2, True), (True, 1_000, 3, False), (True, 1_000, 4, False),
+])
+def test_a_right_answers_grade_must_follow_from_the_answer(hinted, ms, grade, taken):
+    """A phone (or anyone with the API) cannot call a hinted or slow answer Good, or a
+    slow one Easy, and push a question weeks away."""
+    from engine.practice import reviewed_data
+    from engine.sync import Refused
+
+    sent = {"item": "till-safety", "revision": 1, "question": 0, "answer": [1],
+            "correct": True, "hinted": hinted, "grade": grade, "response_ms": ms}
+    if taken:
+        assert reviewed_data(sent).grade == grade
+    else:
+        with pytest.raises(Refused) as refused:
+            reviewed_data(sent)
+        assert refused.value.refusal.code == "invalid_grade"
+        assert "20 seconds" in str(refused.value) and "8 seconds" in str(refused.value)
+
+
 def test_a_bundle_is_built_as_of_the_hour_or_the_local_days_start_if_later():
     """Golden: the start of the UTC hour, unless the learner's day began within it."""
     at = datetime(2026, 3, 2, 10, 20, 5, 123, tzinfo=UTC)
