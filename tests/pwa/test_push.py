@@ -807,3 +807,23 @@ def test_three_ignored_reminders_back_off_to_weekly_until_the_app_is_opened(
     assert api.get("/api/v1/bootstrap").status_code == 200
     later(stopped_clock, 10 * 24 * 60)  # ... and is reminded again the next morning
     assert tick(app, chosen) == 1
+
+
+def test_only_the_senders_own_transactions_skip_waiting_for_the_disk(app):
+    """On PostgreSQL the sender's commits (leases, answers) do not wait for the WAL's flush;
+    the setting ends with its transaction, so no other work on that connection skips it.
+    Elsewhere nothing changes."""
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+
+        def setting():
+            return db.session.scalar(sa.text("SHOW synchronous_commit")) if postgres else None
+
+        before = setting()
+        store.without_waiting_for_disk()
+        assert setting() == ("off" if postgres else None)
+        db.session.commit()
+        assert setting() == before and before in ("on", None)
+        store.without_waiting_for_disk()
+        db.session.rollback()
+        assert setting() == before
