@@ -52,8 +52,8 @@ def _levels(person: Person) -> dict[str, int]:
 
 def _targets(person: Person) -> dict[str, tuple[str, int]]:
     """Competency key -> (name, target) in the role's current profile."""
-    version = profiles.current(person.role)
-    return {line.competency.key: (line.name, line.target)
+    version = profiles.shown(person.role)
+    return {line.key: (line.name, line.target)
             for line in (version.lines if version is not None else ())}
 
 
@@ -353,9 +353,9 @@ def _offer_dict(offer: MentorOffer | None, competencies: list[str]) -> dict[str,
 def _names(person: Person) -> dict[str, str]:
     names: dict[str, str] = {}
     for role in (person.role, person.future_role):
-        version = profiles.current(role) if role is not None else None
+        version = profiles.shown(role) if role is not None else None
         for line in version.lines if version is not None else ():
-            names.setdefault(line.competency.key, line.name)
+            names.setdefault(line.key, line.name)
     return names
 
 
