@@ -35,15 +35,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app
+from sqlalchemy import select
 
 from pwa.extensions import db
+from pwa.models import Organisation, Person
 from pwa.store import bundles
-
-if TYPE_CHECKING:
-    from pwa.models import Organisation
 
 T = TypeVar("T")
 KEY = "skillpath_remembered"
@@ -74,6 +73,34 @@ def remembered(key: tuple[Hashable, ...], read: Callable[[], T]) -> T:
         store[key] = read()
     found: T = store[key]
     return found
+
+
+def row(model: type[T], person_id: int) -> T | None:
+    """The person's row of ``model`` (a table of one row per person, keyed by
+    ``person_id``), or None; remembered within :func:`reading`, a row that is not there
+    too, and read with the others by :func:`rows`."""
+    return remembered(_row_key(model, person_id), lambda: db.session.get(model, person_id))
+
+
+def rows(person_id: int, *models: type) -> None:
+    """Read the person's rows of these tables of one row per person in one query, and
+    remember each (None where there is none) for :func:`row` within :func:`reading`."""
+    store: dict[tuple[Hashable, ...], Any] | None = db.session.info.get(KEY)
+    if store is None:
+        return
+    wanted: list[Any] = [m for m in models if _row_key(m, person_id) not in store]
+    if not wanted:
+        return
+    statement: Any = select(*wanted).select_from(Person)
+    for model in wanted:
+        statement = statement.outerjoin(model, model.person_id == Person.id)
+    found = db.session.execute(statement.where(Person.id == person_id)).one()
+    for model, value in zip(wanted, found, strict=True):
+        store[_row_key(model, person_id)] = value
+
+
+def _row_key(model: type, person_id: int) -> tuple[str, int]:
+    return (model.__name__, person_id)
 
 
 # Across requests: what an organisation's members share ---------------------------------

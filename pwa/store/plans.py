@@ -43,7 +43,6 @@ from pwa.models import (
 from pwa.models.base import dialect_insert
 from pwa.store import assessment, bundles, memo, profiles
 from pwa.store.batch import Batch
-from pwa.store.memo import remembered
 
 Words = Callable[[rules.Reason], str]
 RESTORED = "restored"  # a choice row that undid a drop: no choice, or back to "accepted"
@@ -78,8 +77,7 @@ def settings_row(person: Person) -> PlanSettings | None:
     """The person's plan settings, if they saved any; read once while a bundle is built
     (``pwa.store.memo``: the plan, practice and mentoring parts each ask, and a row that is
     not there would be asked for again each time)."""
-    return remembered(("plan_settings", person.id),
-                      lambda: db.session.get(PlanSettings, person.id))
+    return memo.row(PlanSettings, person.id)
 
 
 def _roles(person: Person) -> list[Role]:

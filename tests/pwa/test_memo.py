@@ -18,7 +18,15 @@ import sqlalchemy as sa
 
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Item, Organisation, Person, Role, UncoveredGap
+from pwa.models import (
+    Item,
+    Organisation,
+    Person,
+    PlanSettings,
+    ReminderSettings,
+    Role,
+    UncoveredGap,
+)
 from pwa.store import catalogue, memo, plans
 from tests.factories import (
     ITEM_BASE,
@@ -210,3 +218,23 @@ def test_kept_values_are_bounded_least_recently_used_first():
     kept.put("c", 3)
     assert kept.get("b") is memo._MISSING
     assert (kept.get("a"), kept.get("c"), len(kept)) == (1, 3, 2)
+
+
+def test_a_persons_rows_of_one_row_each_are_read_in_one_query(app, org):
+    api = learner(app)
+    sync(api, {"id": str(uuid.uuid4()), "type": "plan.settings.changed", "schema": 1,
+               "occurred_at": RECENT_MORNING.isoformat().replace("+00:00", "Z"),
+               "device_id": "phone-1", "data": {"weekly_minutes": 45, "formats": ["course"]}})
+    ana = person_named(app, "Ana Ruiz")
+    with app.app_context(), memo.reading():
+        with statements(app) as read:
+            memo.rows(ana, PlanSettings, ReminderSettings)
+            settings = memo.row(PlanSettings, ana)
+            reminders = memo.row(ReminderSettings, ana)
+        assert len(read) == 1
+        assert settings is not None and settings.weekly_minutes == 45
+        assert reminders is None  # none saved: remembered as none, not asked again
+    with app.app_context(), statements(app) as outside:
+        assert memo.row(ReminderSettings, ana) is None  # outside reading: read every time
+        assert memo.row(ReminderSettings, ana) is None
+    assert len(outside) == 2
