@@ -4,6 +4,7 @@
 and several parts ask for the same rows (the current profiles, the plan's settings).
 Within :func:`reading` each is read once; outside it, every call reads. A row that is
 not there is remembered too (the identity map of the session keeps only rows that are).
+The person's rows of tables of one row each are read together (:func:`rows`).
 
 **Across requests, what an organisation's members share** (:func:`shared`). Every
 member's bootstrap bundle and plan are made partly of the same rows: the current
@@ -114,17 +115,13 @@ class Kept:
         self.size = size
         self._lock = threading.Lock()
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
-        self.hits = self.misses = 0  # for the benchmarks and tests
 
     def get(self, key: Hashable) -> Any:
         """The value kept under ``key``, else :data:`_MISSING`."""
         with self._lock:
             found = self._values.get(key, _MISSING)
-            if found is _MISSING:
-                self.misses += 1
-            else:
+            if found is not _MISSING:
                 self._values.move_to_end(key)
-                self.hits += 1
             return found
 
     def put(self, key: Hashable, value: Any) -> None:
@@ -181,7 +178,7 @@ def shared(organisation: Organisation, name: tuple[Hashable, ...], load: Callabl
 
 
 def shared_each(organisation: Organisation, name: str, ids: set[int],
-              load: Callable[[set[int]], dict[int, T]]) -> dict[int, T]:
+                load: Callable[[set[int]], dict[int, T]]) -> dict[int, T]:
     """:func:`shared` of many values named by ids (an item's lesson, ...): those not kept are
     read by one ``load`` of their ids, which leaves out the ids it finds nothing for (kept
     as nothing, too)."""
