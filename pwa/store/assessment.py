@@ -61,7 +61,7 @@ def standing(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
     return rules.standing(versions, {(r["role"], r["competency"]): r for r in latest})
 
 
-def current_profiles(person: Person, read: Mapping[str, ProfileVersion | None] | None = None,
+def current_profiles(person: Person, read: Mapping[str, profiles.Shown | None] | None = None,
                      ) -> dict[str, list[Competency]]:
     """Role slug -> the competencies of its current version, for the role and future role.
 
@@ -71,9 +71,9 @@ def current_profiles(person: Person, read: Mapping[str, ProfileVersion | None] |
     for role in (person.role, person.future_role):
         if role is None:
             continue
-        version = read[role.slug] if read is not None else profiles.current(role)
+        version = read[role.slug] if read is not None else profiles.shown(role)
         if version is not None:
-            found[role.slug] = profiles.competencies(version)
+            found[role.slug] = list(version.competencies)
     return found
 
 
@@ -104,13 +104,13 @@ def submissions(person: Person) -> list[dict[str, Any]]:
             for at, slug, number in rows]
 
 
-def to_rerate(role: Role, version: ProfileVersion,
+def to_rerate(role: Role, version: profiles.Shown,
               latest: dict[tuple[str, str], Any]) -> list[str]:
     """Competencies of ``version`` whose meaning changed since the learner rated them."""
     rated_in = {key: r["version"] for (slug, key), r in latest.items() if slug == role.slug}
-    older = {n: profiles.competencies(profiles.version(role, n))
+    older = {n: profiles.published_competencies(role, n)
              for n in set(rated_in.values()) if n != version.number}
-    return rules.to_rerate(profiles.competencies(version), rated_in, version.number, older)
+    return rules.to_rerate(list(version.competencies), rated_in, version.number, older)
 
 
 @dataclass(frozen=True)
@@ -135,9 +135,10 @@ def profile_changes(person: Person) -> list[ProfileChange]:
     found = []
     for role in (person.role, person.future_role):
         version = profiles.current(role) if role is not None else None
-        if role is None or version is None:
+        now = profiles.shown(role) if role is not None else None
+        if role is None or version is None or now is None:
             continue
-        keys = [key for key in to_rerate(role, version, latest)
+        keys = [key for key in to_rerate(role, now, latest)
                 if stands.get((role.slug, key), {}).get("role") == role.slug]
         if keys:
             found.append(ProfileChange(role, version, keys))
@@ -204,7 +205,7 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     latest = rules.latest(ratings)
     rerate = {}
     for role in (person.role, person.future_role):
-        version = profiles.current(role) if role is not None else None
+        version = profiles.shown(role) if role is not None else None
         if role is not None and version is not None:
             rerate[role.slug] = to_rerate(role, version, latest)
     return {

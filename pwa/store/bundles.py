@@ -92,11 +92,22 @@ FACE = ("display_name", "site", "role_id", "role")
 
 
 def marks() -> dict[str, set[int]]:
-    """This transaction's marks: ``people``, ``roles`` and ``organisations`` by id, and the
-    people whose counter already moved in it (``moved``)."""
+    """This transaction's marks: ``people``, ``roles`` and ``organisations`` by id, the
+    people whose counter already moved in it (``moved``), and the roles and organisations
+    whose counter moved (``shared``: role ids negated, organisation ids as they are)."""
     found: dict[str, set[int]] = db.session.info.setdefault(
-        KEY, {"people": set(), "roles": set(), "organisations": set(), "moved": set()})
+        KEY, {"people": set(), "roles": set(), "organisations": set(), "moved": set(),
+              "shared": set()})
     return found
+
+
+def shares_changed() -> bool:
+    """Whether this transaction changed anything an organisation's members share (marked
+    it, or moved the counter of it): what was read of it before, under the counter this
+    session holds, is not what is written now (``pwa.store.shared`` reads it afresh)."""
+    found: dict[str, set[int]] | None = db.session.info.get(KEY)
+    return found is not None and bool(found["roles"] or found["organisations"]
+                                      or found["shared"])
 
 
 def people(person_ids: Iterable[int | None]) -> None:
@@ -198,6 +209,7 @@ def bump_marked(session: Session) -> None:
                                            .where(Role.id.in_(sorted(found["roles"]))))))
             .values(bundle_version=Organisation.bundle_version + 1)
             .execution_options(synchronize_session=False))
+        found["shared"].update(found["organisations"] | {-r for r in found["roles"]})
         found["organisations"].clear()
         found["roles"].clear()
     found["people"].clear()

@@ -12,7 +12,7 @@ from engine import people as people_rules
 from engine.errors import N_, InvalidInput, NotFound
 from pwa.extensions import db
 from pwa.models import CompetencyIdentity, Item, ItemCompetency, ItemRevision, Person, Role
-from pwa.store import stale
+from pwa.store import memo, stale
 
 
 def _current_join() -> Any:
@@ -216,21 +216,30 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """Offline items for the competencies of the learner's profiles, to cache on the phone.
 
     One query through the item-competency index: the rest of the catalogue, however
-    large, costs nothing here.
+    large, costs nothing here. The same for everyone of these roles: read once per
+    version of what the organisation shares (``pwa.store.memo.shared``).
     """
-    wanted = [and_(CompetencyIdentity.role_id == role.id, CompetencyIdentity.key.in_(
-        [c["key"] for c in bundle.get("profiles", {}).get(role.slug, {}).get("competencies", [])]))
-        for role in (person.role, person.future_role) if role is not None]
-    if not wanted:
+    roles = tuple((role.id, tuple(c["key"] for c in bundle.get("profiles", {}).get(
+        role.slug, {}).get("competencies", [])))
+        for role in (person.role, person.future_role) if role is not None)
+    if not roles:
         return {"content": {"items": []}}
+    return {"content": {"items": list(memo.shared(
+        person.organisation, ("offline", roles),
+        lambda: _offline(person.organisation_id, roles)))}}
+
+
+def _offline(organisation_id: int, roles: tuple[tuple[int, tuple[str, ...]], ...],
+             ) -> tuple[str, ...]:
+    wanted = [and_(CompetencyIdentity.role_id == role_id, CompetencyIdentity.key.in_(keys))
+              for role_id, keys in roles]
     rows = db.session.execute(
         select(Item.key, ItemRevision.revision).distinct()
         .join(ItemRevision, and_(ItemRevision.item_id == Item.id,
                                  ItemRevision.revision == Item.current_revision))
         .join(ItemCompetency, ItemCompetency.item_revision_id == ItemRevision.id)
         .join(CompetencyIdentity, CompetencyIdentity.id == ItemCompetency.competency_id)
-        .where(Item.organisation_id == person.organisation_id, Item.retired_at.is_(None),
+        .where(Item.organisation_id == organisation_id, Item.retired_at.is_(None),
                ItemRevision.offline.is_(True), or_(*wanted))
         .order_by(Item.key)).all()
-    return {"content": {"items": [f"/api/v1/catalog/items/{key}?revision={revision}"
-                                  for key, revision in rows]}}
+    return tuple(f"/api/v1/catalog/items/{key}?revision={revision}" for key, revision in rows)

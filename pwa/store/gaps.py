@@ -52,10 +52,9 @@ def refresh(person_ids: Iterable[int]) -> int:
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
         people = _people(chunk)
-        roles = {r.id for p in people for r in (p.role, p.future_role) if r is not None}
-        if roles - published.keys():
-            found = profiles.current_of(roles - published.keys())
-            published |= {role: found.get(role) for role in roles - published.keys()}
+        for role in {r for p in people for r in (p.role, p.future_role) if r is not None}:
+            if role.id not in published:  # once per process and version (pwa.store.shared)
+                published[role.id] = profiles.shown(role)
         rows: list[dict[str, Any]] = []
         summaries: list[dict[str, Any]] = []
         began = clock.now()  # read before the plans are: see plans.store_summaries

@@ -37,7 +37,7 @@ from pwa.models import (
     Role,
     UncoveredGap,
 )
-from pwa.store import assessment, bundles, plans, profiles, stale
+from pwa.store import assessment, bundles, memo, plans, profiles, stale
 from pwa.store import gaps as uncovered
 from pwa.store.batch import Batch, SeenRequest
 
@@ -52,8 +52,8 @@ def _levels(person: Person) -> dict[str, int]:
 
 def _targets(person: Person) -> dict[str, tuple[str, int]]:
     """Competency key -> (name, target) in the role's current profile."""
-    version = profiles.current(person.role)
-    return {line.competency.key: (line.name, line.target)
+    version = profiles.shown(person.role)
+    return {line.key: (line.name, line.target)
             for line in (version.lines if version is not None else ())}
 
 
@@ -353,9 +353,9 @@ def _offer_dict(offer: MentorOffer | None, competencies: list[str]) -> dict[str,
 def _names(person: Person) -> dict[str, str]:
     names: dict[str, str] = {}
     for role in (person.role, person.future_role):
-        version = profiles.current(role) if role is not None else None
+        version = profiles.shown(role) if role is not None else None
         for line in version.lines if version is not None else ():
-            names.setdefault(line.competency.key, line.name)
+            names.setdefault(line.key, line.name)
     return names
 
 
@@ -380,9 +380,12 @@ def mentoring(person: Person, levels: Mapping[str, int] | None = None) -> dict[s
     ``learning_languages`` are those the assignment uses for the person (what
     they said in their plan's settings, else the guess), their own first.
     """
-    offer = db.session.get(MentorOffer, person.id)
+    offer = memo.row(MentorOffer, person.id)  # read with the others (pwa.sync.bootstrap)
     settings = plans.settings_row(person)
     names = _names(person)
+    suggestions = _suggestions(person)
+    # The competencies the person offers, and those of the mentors suggested: one query.
+    offered = _offered([person.id, *(m.id for _, m, _, _ in suggestions)])
     requests = list(db.session.scalars(select(MentorRequest).where(or_(
         MentorRequest.learner_id == person.id, MentorRequest.mentor_id == person.id))
         .order_by(MentorRequest.occurred_at, MentorRequest.id)))
@@ -409,11 +412,11 @@ def mentoring(person: Person, levels: Mapping[str, int] | None = None) -> dict[s
                              "message": r.message, "shared_level": r.shared_level,
                              "contact": r.contact if r.status == "accepted" else None})
     return {
-        "offer": _offer_dict(offer, _offered([person.id]).get(person.id, [])),
+        "offer": _offer_dict(offer, offered.get(person.id, [])),
         "may_offer": offerable(person, levels),
         "sent": sent,
         "received": received,
-        "suggested": suggested(person, names),
+        "suggested": _suggested(suggestions, offered, names),
         "suggestions_on": _suggestions_on(person),
         "learning_languages": learner_languages(
             person, offer, settings.languages if settings is not None else None),
@@ -430,18 +433,27 @@ def _suggestions_on(person: Person) -> bool:
     return True if settings is None else bool(settings.mentor_suggestions)
 
 
-def suggested(person: Person, names: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The mentor the assignment suggests for each uncovered competency of the person."""
+Suggestion = tuple[MentorSuggestion, Person, str, MentorOffer]
+
+
+def _suggestions(person: Person) -> list[Suggestion]:
+    """The mentors the assignment suggests to the person, with their role's name and offer
+    (none while the person turned suggestions off)."""
     if not _suggestions_on(person):
         return []
-    rows = db.session.execute(
+    return [(s, m, role, o) for s, m, role, o in db.session.execute(
         select(MentorSuggestion, Person, Role.name, MentorOffer)
         .join(Person, Person.id == MentorSuggestion.mentor_id)
         .join(Role, Role.id == Person.role_id)
         .join(MentorOffer, MentorOffer.person_id == MentorSuggestion.mentor_id)
         .where(MentorSuggestion.learner_id == person.id, MentorOffer.status == "active")
-        .order_by(MentorSuggestion.competency)).all()
-    offered = _offered([m.id for _, m, _, _ in rows])
+        .order_by(MentorSuggestion.competency))]
+
+
+def _suggested(rows: list[Suggestion], offered: Mapping[int, list[str]],
+               names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The mentor suggested for each uncovered competency of the person, as the phone shows
+    them; ``offered``: what each mentor offers help with."""
     return [{"competency": s.competency, "competency_name": names.get(s.competency,
                                                                       s.competency),
              "mentor": m.id, "name": m.display_name, "role": role, "site": m.site,

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, or_, select, tuple_, update
 
@@ -38,13 +38,11 @@ from pwa.models import (
     PlanSettings,
     PlanSuggestion,
     PlanSummary,
-    ProfileVersion,
     Role,
 )
 from pwa.models.base import dialect_insert
-from pwa.store import assessment, bundles, profiles
+from pwa.store import assessment, bundles, memo, profiles
 from pwa.store.batch import Batch
-from pwa.store.memo import remembered
 
 Words = Callable[[rules.Reason], str]
 RESTORED = "restored"  # a choice row that undid a drop: no choice, or back to "accepted"
@@ -69,9 +67,9 @@ def competencies(person: Person) -> dict[str, tuple[int, ...]]:
     """Competency keys of the person's role and future role (current profiles) -> identity ids."""
     found: dict[str, tuple[int, ...]] = {}
     for role in _roles(person):
-        version = profiles.current(role)
+        version = profiles.shown(role)
         for line in version.lines if version is not None else ():
-            found[line.competency.key] = (*found.get(line.competency.key, ()), line.competency_id)
+            found[line.key] = (*found.get(line.key, ()), line.competency_id)
     return found
 
 
@@ -79,8 +77,7 @@ def settings_row(person: Person) -> PlanSettings | None:
     """The person's plan settings, if they saved any; read once while a bundle is built
     (``pwa.store.memo``: the plan, practice and mentoring parts each ask, and a row that is
     not there would be asked for again each time)."""
-    return remembered(("plan_settings", person.id),
-                      lambda: db.session.get(PlanSettings, person.id))
+    return memo.row(PlanSettings, person.id)
 
 
 def _roles(person: Person) -> list[Role]:
@@ -88,12 +85,15 @@ def _roles(person: Person) -> list[Role]:
 
 
 def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
-           published: Mapping[int, ProfileVersion | None] | None = None) -> Gathered:
+           published: Mapping[int, profiles.Shown | None] | None = None) -> Gathered:
     """Everything the plan is made from; ``latest`` are the current ratings and
     ``published`` the current profile versions by role id, if already read (by whoever
     builds many plans).
+
+    What the organisation shares (the profiles, the catalogue's items) is read through
+    ``pwa.store.memo.shared``: once per process and version of it, not once per plan.
     """
-    read = {role.slug: published[role.id] if published is not None else profiles.current(role)
+    read = {role.slug: published[role.id] if published is not None else profiles.shown(role)
             for role in _roles(person)}
     # One need per key: its level is the role's standing rating, else the future role's (a
     # competency the two profiles share carries its rating across: assessment.standing).
@@ -109,7 +109,7 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
     for role, prefix in ((person.role, ""), (person.future_role, "future_")):
         version = read[role.slug] if role is not None else None
         for line in version.lines if version is not None else ():
-            key = line.competency.key
+            key = line.key
             names.setdefault(key, line.name)
             identity_keys[line.competency_id] = key
             need = needs.setdefault(key, {"key": key, "name": names[key],
@@ -125,7 +125,7 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
     goals = frozenset(db.session.scalars(select(PlanGoal.competency).where(
         PlanGoal.person_id == person.id, PlanGoal.wanted.is_(True))))
     choices = _choices(person)
-    items, catalogue, urls = _catalogue(identity_keys, {
+    items, catalogue, urls = _catalogue(person, identity_keys, {
         int(ref[2:]) for ref, _ in choices if ref.startswith("c:")})
     for own in db.session.scalars(select(OwnItem).where(OwnItem.person_id == person.id)):
         ref = f"own:{own.id}"
@@ -162,32 +162,62 @@ def _choices(person: Person) -> dict[tuple[str, str], rules.Choice]:
     return found
 
 
-def _catalogue(identity_keys: Mapping[int, str], chosen: set[int]) -> tuple[
+_COLUMNS = (Item.id, Item.key, Item.retired_at, ItemRevision.revision, ItemRevision.title,
+            ItemRevision.format, ItemRevision.duration_minutes, ItemRevision.level_from,
+            ItemRevision.level_to, ItemRevision.offline, ItemRevision.url,
+            ItemRevision.fee_cents, ItemCompetency.competency_id)
+_CURRENT = and_(ItemRevision.item_id == Item.id, ItemRevision.revision == Item.current_revision)
+
+
+def _catalogue(person: Person, identity_keys: Mapping[int, str], chosen: set[int]) -> tuple[
         list[rules.Item], dict[str, tuple[str, int]], dict[str, str | None]]:
     """Current revisions of the items that develop these competencies, and the chosen ones.
 
     One query through the item-competency index: a bigger catalogue costs only
-    the items of the learner's competencies.
+    the items of the learner's competencies. The organisation's items are the same for
+    everyone with these competencies: read once per version of them (``pwa.store.memo.shared``).
     """
-    columns = (Item.id, Item.key, Item.retired_at, ItemRevision.revision, ItemRevision.title,
-               ItemRevision.format, ItemRevision.duration_minutes, ItemRevision.level_from,
-               ItemRevision.level_to, ItemRevision.offline, ItemRevision.url,
-               ItemRevision.fee_cents, ItemCompetency.competency_id)
-    current = and_(ItemRevision.item_id == Item.id, ItemRevision.revision == Item.current_revision)
-    rows = list(db.session.execute(
-        select(*columns).join(ItemRevision, current)
-        .join(ItemCompetency, ItemCompetency.item_revision_id == ItemRevision.id)
-        .where(ItemCompetency.competency_id.in_(list(identity_keys))))) if identity_keys else []
-    missing = chosen - {row.id for row in rows}
+    ids = tuple(sorted(identity_keys))
+    rows = list(memo.shared(person.organisation, ("plan_items", ids), lambda: tuple(
+        _Row._make(row) for row in db.session.execute(
+            select(*_COLUMNS).join(ItemRevision, _CURRENT)
+            .join(ItemCompetency, ItemCompetency.item_revision_id == ItemRevision.id)
+            .where(ItemCompetency.competency_id.in_(ids)))) if ids else ()))
+    missing = chosen - {row[0] for row in rows}
     if missing:
-        rows += db.session.execute(select(*columns).join(ItemRevision, current).outerjoin(
-            ItemCompetency, ItemCompetency.item_revision_id == ItemRevision.id)
-            .where(Item.id.in_(missing))).all()
+        rows += [_Row._make(row) for row in db.session.execute(
+            select(*_COLUMNS).join(ItemRevision, _CURRENT).outerjoin(
+                ItemCompetency, ItemCompetency.item_revision_id == ItemRevision.id)
+            .where(Item.id.in_(missing)))]
+    return _items(identity_keys, rows)
+
+
+class _Row(NamedTuple):
+    """A row of :data:`_COLUMNS`: an item's current revision and one competency of it."""
+
+    id: int
+    key: str
+    retired_at: datetime | None
+    revision: int
+    title: str
+    format: str
+    duration_minutes: int
+    level_from: int
+    level_to: int
+    offline: bool
+    url: str | None
+    fee_cents: int
+    competency_id: int | None  # None: a chosen item no competency of the learner's leads to
+
+
+def _items(identity_keys: Mapping[int, str], rows: list[_Row]) -> tuple[
+        list[rules.Item], dict[str, tuple[str, int]], dict[str, str | None]]:
+    """The rows of :func:`_catalogue` as the plan's items, where each lives, and its link."""
     keys: dict[int, list[str]] = {}
-    first: dict[int, Any] = {}
+    first: dict[int, _Row] = {}
     for row in rows:
         first.setdefault(row.id, row)
-        key = identity_keys.get(row.competency_id)
+        key = identity_keys.get(row.competency_id) if row.competency_id is not None else None
         if key is not None and key not in keys.setdefault(row.id, []):
             keys[row.id].append(key)
     items, where, urls = [], {}, {}
@@ -203,7 +233,7 @@ def _catalogue(identity_keys: Mapping[int, str], chosen: set[int]) -> tuple[
 
 # The plan, as the phone receives it ------------------------------------------------------
 
-def built(person: Person, published: Mapping[int, ProfileVersion | None] | None = None,
+def built(person: Person, published: Mapping[int, profiles.Shown | None] | None = None,
           ) -> rules.Plan:
     """The learner's plan as the rules make it, without the words the phone is sent.
 

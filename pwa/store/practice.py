@@ -47,13 +47,14 @@ from pwa.models import (
     ItemCompetency,
     ItemRevision,
     LessonCompletion,
+    Organisation,
     Person,
     PracticeCard,
     PracticeFit,
     PracticeReview,
 )
 from pwa.models.base import dialect_insert, dialect_name
-from pwa.store import fitting, plans
+from pwa.store import fitting, memo, plans
 from pwa.store.batch import Batch
 
 MICRO_LESSON = "micro_lesson"
@@ -374,16 +375,18 @@ class Current:
     competencies: tuple[str, ...]  # keys, in order
 
 
-def _current_lessons(item_ids: Iterable[int]) -> dict[int, Current]:
+def _current_lessons(organisation: Organisation, item_ids: Iterable[int]) -> dict[int, Current]:
     """Each item's key, current revision and competency keys, in one query (a row per
-    competency).
+    competency), for the items not read yet in this process under the organisation's
+    version of what its members share (``pwa.store.memo.shared``).
 
     The questions are counted by the database: their text is read only for the lessons
     the phone is given (:func:`_contents`).
     """
-    ids = set(item_ids)
-    if not ids:
-        return {}
+    return memo.shared_each(organisation, "lesson", set(item_ids), _read_lessons)
+
+
+def _read_lessons(ids: set[int]) -> dict[int, Current]:
     found: dict[int, Any] = {}
     keys: dict[int, list[str]] = defaultdict(list)
     for row in db.session.execute(
@@ -404,25 +407,31 @@ def _current_lessons(item_ids: Iterable[int]) -> dict[int, Current]:
                        int(r.questions or 0), tuple(keys[i])) for i, r in found.items()}
 
 
-def _contents(lessons: Iterable[Current]) -> dict[str, dict[str, Any]]:
+def _contents(organisation: Organisation, lessons: Iterable[Current]) -> dict[str, dict[str, Any]]:
     """What the phone shows of ``lessons`` (title, summary, cards, questions), by key, in one
-    query."""
+    query for those not read yet in this process under the organisation's version of what
+    its members share (``pwa.store.memo.shared``). The cards and questions are the kept
+    values themselves: the bundle is encoded, never changed."""
     by_id = {lesson.item_id: lesson for lesson in lessons}
-    if not by_id:
-        return {}
     out = {}
-    for item_id, title, summary, cards, questions in db.session.execute(
-            select(ItemRevision.item_id, ItemRevision.title, ItemRevision.summary,
-                   ItemRevision.cards, ItemRevision.questions)
-            .join(Item, and_(Item.id == ItemRevision.item_id,
-                             ItemRevision.revision == Item.current_revision))
-            .where(Item.id.in_(by_id))):
+    for item_id, (title, summary, cards, questions) in memo.shared_each(
+            organisation, "content", set(by_id), _read_contents).items():
         lesson = by_id[item_id]
         out[lesson.key] = {"key": lesson.key, "revision": lesson.revision, "title": title,
                            "summary": summary, "minutes": lesson.minutes,
                            "competencies": list(lesson.competencies),
                            "level_to": lesson.level_to, "cards": cards, "questions": questions}
     return out
+
+
+def _read_contents(ids: set[int]) -> dict[int, tuple[str, str, Any, Any]]:
+    return {item_id: (title, summary, cards, questions)
+            for item_id, title, summary, cards, questions in db.session.execute(
+                select(ItemRevision.item_id, ItemRevision.title, ItemRevision.summary,
+                       ItemRevision.cards, ItemRevision.questions)
+                .join(Item, and_(Item.id == ItemRevision.item_id,
+                                 ItemRevision.revision == Item.current_revision))
+                .where(Item.id.in_(ids)))}
 
 
 def _plan_lessons(plan: dict[str, Any]) -> list[int]:
@@ -484,7 +493,8 @@ def _load(person: Person, plan: dict[str, Any], *, this_week_only: bool = False,
         select(LessonCompletion.item_id, LessonCompletion.occurred_at)
         .where(LessonCompletion.person_id == person.id)).all())
     plan_items = _plan_lessons(plan)
-    lessons = _current_lessons({s.item_id for s in started} | set(plan_items) | set(completed))
+    lessons = _current_lessons(person.organisation,
+                               {s.item_id for s in started} | set(plan_items) | set(completed))
     live = [s for s in started if not s.retired and s.item_id in lessons
             and s.question < lessons[s.item_id].questions]
     # A lesson paused half-way stays on offer until it is gone through (the phone resumes it
@@ -542,7 +552,8 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """
     loaded = _load(person, bundle.get("plan", {}), now=as_of(bundle))
     days = loaded.days()
-    fsrs = scheduler(person.organisation_id)
+    fsrs = scheduler_of(memo.shared(person.organisation, ("fsrs",),
+                                    lambda: fitting.current_parameters(person.organisation_id)))
     live = loaded.live
     # The optional extra round of a day with nothing due: started questions not due yet,
     # the likeliest to be forgotten first, within the daily minutes.
@@ -560,7 +571,8 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
                                              "due": s.state.due.isoformat(),
                                              "reps": s.state.reps}
                   for s in live if s.key in wanted},
-        "lessons": dict(sorted(_contents(by_key[k] for k in wanted if k in by_key).items())),
+        "lessons": dict(sorted(_contents(person.organisation,
+                                         (by_key[k] for k in wanted if k in by_key)).items())),
         "progress": _progress(loaded.started, loaded.completed, loaded.lessons),
         "mastery": _mastery(bundle, live, loaded.recent, loaded.lessons, fsrs, loaded.now),
         "week": loaded.week(),

@@ -7,18 +7,17 @@ back, inside the caller's transaction."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from engine import profiles as rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import CompetencyIdentity, Feedback, Person, ProfileVersion, Role, VersionCompetency
-from pwa.store import stale
+from pwa.store import memo, stale
 from pwa.store.memo import remembered
 from pwa.store.people import authors, require_author
 
@@ -40,19 +39,57 @@ def current(role: Role) -> ProfileVersion | None:
     ))
 
 
-def current_of(role_ids: Collection[int]) -> dict[int, ProfileVersion]:
-    """:func:`current` of each of these roles, its lines loaded with it: one query for any
-    number of roles. A role with nothing published is left out."""
-    if not role_ids:
-        return {}
-    latest = (select(ProfileVersion.role_id, func.max(ProfileVersion.number).label("number"))
-              .where(ProfileVersion.role_id.in_(list(role_ids)),
-                     ProfileVersion.status == "published")
-              .group_by(ProfileVersion.role_id).subquery())
-    return {v.role_id: v for v in db.session.scalars(
-        select(ProfileVersion).join(latest, and_(ProfileVersion.role_id == latest.c.role_id,
-                                                 ProfileVersion.number == latest.c.number))
-        .options(joinedload(ProfileVersion.lines))).unique()}
+@dataclass(frozen=True)
+class Line:
+    """A competency of a published version, as a plan reads it."""
+
+    competency_id: int
+    key: str
+    name: str
+    target: int
+    importance: int
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A role's current published version as every member is shown it: read once per
+    version of what the organisation shares (``pwa.store.memo.shared``), never changed."""
+
+    id: int
+    role_id: int
+    number: int
+    lines: tuple[Line, ...]
+    competencies: tuple[rules.Competency, ...]  # the same, in order, as the rules take them
+    shown: dict[str, Any] = field(compare=False)  # :func:`version_dict`: copy before changing
+
+    def as_dict(self) -> dict[str, Any]:
+        """:func:`version_dict` of the version, a copy of its own."""
+        return {**self.shown, "written_by": list(self.shown["written_by"]),
+                "competencies": [{**c, "levels": list(c["levels"])}
+                                 for c in self.shown["competencies"]]}
+
+
+def shown(role: Role) -> Shown | None:
+    """The role's current published version (:func:`current`), with its lines, its
+    authors' names and the role's name: the same for every member, so read once per
+    version of what the organisation shares."""
+    return remembered(("shown", role.id), lambda: memo.shared(
+        role.organisation, ("profile", role.id), lambda: _shown(current(role))))
+
+
+def _shown(v: ProfileVersion | None) -> Shown | None:
+    if v is None:
+        return None
+    lines = tuple(Line(line.competency_id, line.competency.key, line.name, line.target,
+                       line.importance) for line in v.lines)
+    return Shown(v.id, v.role_id, v.number, lines, tuple(_competencies(v)), version_dict(v))
+
+
+def published_competencies(role: Role, number: int) -> tuple[rules.Competency, ...]:
+    """:func:`competencies` of the role's version ``number``, published (never changed
+    again): read once per process and version of what the organisation shares."""
+    return memo.shared(role.organisation, ("competencies", role.id, number),
+                       lambda: tuple(competencies(version(role, number))))
 
 
 def version(role: Role, number: int) -> ProfileVersion:
@@ -301,9 +338,9 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """
     profiles: dict[str, Any] = {}
     for role in (person.role, person.future_role):
-        version = current(role) if role is not None else None
+        version = shown(role) if role is not None else None
         if role is not None and version is not None:
-            profiles[role.slug] = version_dict(version)
+            profiles[role.slug] = version.as_dict()
     return {
         "role": person.role.slug,
         "future_role": person.future_role.slug if person.future_role else None,

@@ -25,7 +25,7 @@ from engine.gaps import Line
 from pwa.config import budget as configured_budget
 from pwa.extensions import db
 from pwa.models import Release, Role
-from pwa.store import analytics, people
+from pwa.store import analytics, memo, people
 
 PUBLISHED, REFUSED = "published", "refused"
 
@@ -320,6 +320,7 @@ def releases_of(organisation_id: int, slug: str) -> list[tuple[datetime, rules.R
 def bootstrap_part(person: Any, bundle: dict[str, Any]) -> dict[str, Any]:
     """What the learner's privacy page says of the reports: when the last release was made,
     how often they come, and the smallest group shown."""
-    last = last_published_at(person.organisation_id)
+    last = memo.shared(person.organisation, ("last_release",),
+                       lambda: last_published_at(person.organisation_id))
     return {"reports": {"last_release_at": None if last is None else last.isoformat(),
                         "days": budget().days, "threshold": rules.THRESHOLD}}

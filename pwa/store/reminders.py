@@ -22,7 +22,7 @@ from engine import sync as sync_rules
 from pwa.extensions import db
 from pwa.models import Person, PracticeReview, ReminderSettings
 from pwa.models.base import dialect_insert
-from pwa.store import practice
+from pwa.store import memo, practice
 from pwa.store.batch import Batch
 
 _COLUMNS = ("remind_at", "days", "quiet_start", "quiet_end", "kinds", "usual_practice",
@@ -123,7 +123,7 @@ def apply_settings(person: Person,
 def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """The settings as the phone edits them, whether any were saved, and the usual
     practice time learned so far (None until there are enough days of practice)."""
-    row = db.session.get(ReminderSettings, person.id)
+    row = memo.row(ReminderSettings, person.id)  # read with the others (pwa.sync.bootstrap)
     usual = usual_practice(person, practice.as_of(bundle))  # as of the bundle's instant
     return {"reminders": {
         "settings": _preferences(person.time_zone, row).to_dict(),

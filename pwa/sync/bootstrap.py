@@ -20,9 +20,12 @@ from flask import current_app
 from engine import practice as practice_rules
 from pwa import clock
 from pwa.config import ROOT
-from pwa.models import Person
+from pwa.models import MentorOffer, Person, PlanSettings, ReminderSettings
 from pwa.store import memo
 from pwa.sync.registry import registry
+
+# Tables of one row per person that the bundle's parts read (``pwa.store.memo.row``).
+ONE_ROW_EACH = (PlanSettings, ReminderSettings, MentorOffer)
 
 # The code that builds a bundle (and the migrations, which may change data in place): a
 # deployment of other code may build another one from the same rows.
@@ -38,6 +41,9 @@ def bundle(person: Person, now: datetime | None = None) -> dict[str, Any]:
     at = practice_rules.as_of(clock.now() if now is None else now, person.time_zone)
     out: dict[str, Any] = {"as_of": at.isoformat()}
     with memo.reading():  # the parts ask for the same profiles and settings: read once
+        # The person's rows of one row each that the parts read (the plan's, practice's
+        # and mentoring's settings, the reminders', their mentor offer): one query.
+        memo.rows(person.id, *ONE_ROW_EACH)
         for part in registry().bootstrap:
             out.update(part(person, out))
     return out

@@ -10,11 +10,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import joinedload
 
 from engine import practice as rules
 from pwa import clock
 from pwa.extensions import db
 from pwa.models import Item, Person
+from pwa.store import memo
 from pwa.store import practice as store
 from tests.factories import (
     RECENT_MORNING,
@@ -36,20 +38,28 @@ def plan_of(app: Flask, keys: list[str]) -> dict[str, Any]:
     return {"lines": [{"item": f"c:{ids[key]}", "format": "micro_lesson"} for key in keys]}
 
 
-def read(app: Flask, plan: dict[str, Any]) -> tuple[dict[str, Any], list[str], Any, list[str]]:
+def read(app: Flask, plan: dict[str, Any], *, kept: bool = False,
+         ) -> tuple[dict[str, Any], list[str], Any, list[str]]:
     """Ana's practice part of the bundle and Home's card, each in a session of its own as a
-    request has; with the statements each sent."""
+    request has (her organisation read with her, as the signed-in session is); with the
+    statements each sent. ``kept``: with what members share kept from before
+    (``pwa.store.memo.shared``), else read afresh."""
     bundle = {"plan": plan, "role": "store-associate",
               "ratings": {"current": [{"role": "store-associate", "competency": "tills",
                                        "level": 2}]},
               "profiles": {"store-associate": {"competencies": [
                   {"key": "tills", "name": "Using the tills"}]}}}
-    ana = sa.select(Person).where(Person.display_name == "Ana Ruiz")
+    ana = (sa.select(Person).where(Person.display_name == "Ana Ruiz")
+           .options(joinedload(Person.organisation)))
     with app.app_context():
+        if not kept:
+            memo.kept().clear()
         person = db.session.scalar(ana)
         with statements(app) as part_sql:
             part = store.bootstrap_part(person, bundle)["practice"]
     with app.app_context():
+        if not kept:
+            memo.kept().clear()
         person = db.session.scalar(ana)
         with statements(app) as card_sql:
             card = store.today(person, plan)
@@ -86,6 +96,12 @@ def test_practice_is_read_in_as_many_queries_for_many_lessons_and_answers_as_for
     # The role comes from the bundle: the person's role is never loaded again.
     assert not any(re.search(r'\bFROM\s+"?roles"?', s, re.IGNORECASE)
                    for s in part_sql + many_sql + card_sql + many_card_sql)
+    # With the lessons, their content and the parameters kept from an earlier reader of the
+    # organisation: the learner's own rows only.
+    read(app, plan, kept=True)
+    kept, kept_sql, kept_card, kept_card_sql = read(app, plan, kept=True)
+    assert (kept, kept_card) == (many, many_card)
+    assert (len(kept_sql), len(kept_card_sql)) == (4, 4), (kept_sql, kept_card_sql)
     # Home's card is the bundle's today.
     first = many["days"][0]
     assert [(e.kind, e.item_key, e.question) for e in many_card.day.entries] == [
