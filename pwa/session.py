@@ -18,7 +18,7 @@ swept of expired records now and then, when a new record is stored).
 Signing in and signing out give the browser a new id and delete the old record,
 so an id planted before sign-in (session fixation) or a copy of the cookie taken
 before sign-out names nothing afterwards. A sign-in is one transaction: the
-challenge taken back, the passkey's counter, the old session's row ended, the new
+challenge used, the passkey's counter, the old session's row ended, the new
 one started and, in the table, the old record replaced by the new one.
 
 Flask-Session 0.8's own SQLAlchemy backend is not used as it is: it creates its
@@ -139,7 +139,7 @@ def sign_in(person: Person, passkey: Passkey) -> None:
     """Start a session for ``person`` on this device, opened with ``passkey``, and commit.
 
     One transaction holds the whole sign-in: whatever the caller left uncommitted
-    (the challenge taken back, the passkey's counter), the end of a session this
+    (the challenge used, the passkey's counter), the end of a session this
     browser already had (someone adding a passkey), the new row and, when session
     data is kept in the database, the old record replaced by the new one. The
     browser always gets a new id (an id planted before sign-in names nothing after).

@@ -1,9 +1,22 @@
-"""Passkeys and the WebAuthn challenges handed to browsers."""
+"""Passkeys and the WebAuthn challenges handed to browsers.
+
+A registration's challenge is stored when it is handed out (it is bound to the
+invite or the person it was started for) and taken back when it is answered. A
+sign-in's is not stored until it is answered: it carries the moment it expires,
+sealed with the app's secret key, so asking for sign-in options writes nothing, and
+the one transaction of a sign-in, its verify, records it as used. Either way a
+challenge works once, for a few minutes.
+"""
 
 from __future__ import annotations
 
+import binascii
+import hashlib
+import hmac
+import secrets
+from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -14,6 +27,9 @@ from engine import people as people_rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import Passkey, Person, WebAuthnChallenge, as_dict
+from pwa.models.base import dialect_insert, dialect_name
+
+SIGN_IN = "authenticate"  # a sign-in challenge's purpose, as a used one is recorded
 
 
 @dataclass(frozen=True)
@@ -27,24 +43,40 @@ class Challenge:
     expires_at: datetime
 
 
+_CHALLENGES = WebAuthnChallenge.__table__
+
 # When this process last swept out expired challenges. Expired rows do no harm (a
 # challenge is checked for expiry when used), so the sweep is done now and then, not on
 # each sign-in: at most once per challenge lifetime (a minute at least) per process.
 _last_sweep: datetime | None = None
 _MIN_SWEEP = timedelta(minutes=1)
+# A used sign-in challenge is kept a minute past its expiry: app servers whose clocks
+# differ a little then never forget one that another still takes for unexpired.
+_KEPT_PAST_EXPIRY = timedelta(minutes=1)
+
+
+def _ttl() -> timedelta:
+    return timedelta(seconds=current_app.config["SKILLPATH_CHALLENGE_TTL_SECONDS"])
+
+
+def sweep_challenges(now: datetime) -> bool:
+    """Delete the expired challenges, if this process has not done so for a while;
+    whether it did (then the caller has something to commit)."""
+    global _last_sweep
+    if _last_sweep is not None and _last_sweep <= now < _last_sweep + max(_ttl(), _MIN_SWEEP):
+        return False  # (a clock that went back, as in tests, sweeps)
+    db.session.execute(delete(WebAuthnChallenge)
+                       .where(WebAuthnChallenge.expires_at < now - _KEPT_PAST_EXPIRY))
+    _last_sweep = now
+    return True
 
 
 def issue_challenge(
     challenge: str, purpose: str, now: datetime, *, person_id: int | None = None,
     invite_id: int | None = None,
 ) -> None:
-    """Remember a challenge we handed out; stale ones are swept now and then."""
-    global _last_sweep
-    ttl = timedelta(seconds=current_app.config["SKILLPATH_CHALLENGE_TTL_SECONDS"])
-    if _last_sweep is None or not _last_sweep <= now < _last_sweep + max(ttl, _MIN_SWEEP):
-        # (a clock that went back, as in tests, sweeps too)
-        db.session.execute(delete(WebAuthnChallenge).where(WebAuthnChallenge.expires_at < now))
-        _last_sweep = now
+    """Remember a registration's challenge we handed out; stale ones are swept now and then."""
+    sweep_challenges(now)
     db.session.add(
         WebAuthnChallenge(
             challenge=challenge,
@@ -52,12 +84,84 @@ def issue_challenge(
             person_id=person_id,
             invite_id=invite_id,
             created_at=now,
-            expires_at=now + ttl,
+            expires_at=now + _ttl(),
         )
     )
 
 
-_CHALLENGES = WebAuthnChallenge.__table__
+# A sign-in challenge: 16 random bytes, when it expires (milliseconds since the epoch, 8
+# bytes) and the first 16 bytes of an HMAC-SHA256 of both under the app's secret key.
+_NONCE, _EXPIRY, _SEAL = 16, 8, 16
+_SEALED = b"skillpath sign-in challenge\0"  # what else the secret key signs never reads so
+
+
+def sign_in_challenge(now: datetime) -> bytes:
+    """A new sign-in challenge, valid for the challenge lifetime from ``now``.
+
+    Nothing is stored: it proves by its seal that we made it and says when it
+    expires. ``use_sign_in_challenge`` records it as used, in the sign-in's
+    transaction.
+    """
+    expires = int((now + _ttl()).timestamp() * 1000)
+    body = secrets.token_bytes(_NONCE) + expires.to_bytes(_EXPIRY, "big")
+    return body + _seal(body)
+
+
+def _seal(body: bytes) -> bytes:
+    key = current_app.secret_key  # always set: create_app refuses to start without one
+    if not key:
+        raise RuntimeError("no SECRET_KEY to seal a sign-in challenge with")
+    return hmac.new(key.encode() if isinstance(key, str) else key, _SEALED + body,
+                    hashlib.sha256).digest()[:_SEAL]
+
+
+_USED: dict[str, Any] = {}
+
+
+def _used_marker() -> Any:
+    """INSERT of a used sign-in challenge that inserts nothing if it is there already:
+    built once per dialect."""
+    dialect = dialect_name()
+    found = _USED.get(dialect)
+    if found is None:
+        found = _USED[dialect] = (
+            dialect_insert(_CHALLENGES, dialect)
+            .values(challenge=bindparam("challenge"), purpose=SIGN_IN,
+                    created_at=bindparam("now"), expires_at=bindparam("expires_at"))
+            .on_conflict_do_nothing(index_elements=[_CHALLENGES.c.challenge])
+            .returning(_CHALLENGES.c.id))
+    return found
+
+
+def use_sign_in_challenge(challenge: str, now: datetime) -> Challenge | None:
+    """Check a sign-in challenge's seal and expiry, and record it as used; ``None`` if it
+    is not one of ours, has expired or was used before.
+
+    The record is one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` in the caller's
+    transaction: of two requests racing with one challenge, the second waits for the
+    first's (PostgreSQL: its row's unique key; SQLite: its write lock) and then inserts
+    nothing. The record stays until the challenge expires, so it works at most once.
+    """
+    try:
+        raw = urlsafe_b64decode(challenge + "=" * (-len(challenge) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != _NONCE + _EXPIRY + _SEAL:
+        return None
+    body, seal = raw[:-_SEAL], raw[-_SEAL:]
+    if not hmac.compare_digest(seal, _seal(body)):
+        return None
+    expires_at = datetime.fromtimestamp(int.from_bytes(body[_NONCE:], "big") / 1000, UTC)
+    if expires_at <= now:
+        return None
+    canonical = urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    used = db.session.connection().execute(_used_marker(), {
+        "challenge": canonical, "now": now, "expires_at": expires_at}).first()
+    if used is None:
+        return None
+    return Challenge(canonical, SIGN_IN, None, None, expires_at)
+
+
 _TAKE_BACK = (_CHALLENGES.delete().where(_CHALLENGES.c.challenge == bindparam("challenge"))
               .returning(_CHALLENGES.c.challenge, _CHALLENGES.c.purpose,
                          _CHALLENGES.c.person_id, _CHALLENGES.c.invite_id,
@@ -65,7 +169,8 @@ _TAKE_BACK = (_CHALLENGES.delete().where(_CHALLENGES.c.challenge == bindparam("c
 
 
 def consume_challenge(challenge: str, purpose: str, now: datetime) -> Challenge | None:
-    """Take a challenge out of the store; ``None`` if unknown, used or expired.
+    """Take a registration's challenge out of the store; ``None`` if unknown, used or
+    expired.
 
     One ``DELETE ... RETURNING`` in the caller's transaction: of two requests racing
     with one challenge, the second waits for the first's row lock (PostgreSQL) or

@@ -8,6 +8,7 @@ other benchmarks, and the other database, still run and print theirs.
 from __future__ import annotations
 
 import os
+import statistics
 
 MISSES = "SKILLPATH_BENCH_MISSES"  # the file ``tests.benchmarks.run`` reads after each run
 
@@ -20,3 +21,19 @@ def goal(met: bool, what: str) -> None:
     if path:
         with open(path, "a", encoding="utf-8") as out:
             out.write(what.strip() + "\n")
+
+
+def paired_ratio(ours: list[float], floor: list[float]) -> tuple[float, list[float]]:
+    """The median of the rounds' own ratios ``ours[i] / floor[i]``, and those ratios.
+
+    Ours and the floor run in turn, round by round, so the two figures of one round
+    saw the same machine; the figures of two different rounds did not. On a shared
+    machine whose load comes and goes, the ratio of the two sides' medians compares
+    a round of ours with a round of the floor taken minutes apart (a quiet round of
+    the floor against a loaded round of ours reads as our slowness), while each
+    round's own ratio compares like with like. The median of those ratios is the
+    usual estimate for paired measurements and is what every goal here reads; both
+    sides' medians are printed as well. Pass rates (more is better) for both sides.
+    """
+    ratios = [o / f for o, f in zip(ours, floor, strict=True)]
+    return statistics.median(ratios), ratios
