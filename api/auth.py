@@ -184,7 +184,8 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: passkey_store.C
     db.session.flush()
     answer = {"signed_in": True, "person": people.person_summary(person),
               "passkey": {"id": passkey.id, "name": passkey.name}}
-    sign_in(person, passkey)  # the one commit: the invite used, the passkey and the session
+    # The one commit: the invite used, the passkey and the session.
+    sign_in(person.id, passkey.id, person)
     return jsonify({**answer, "csrf_token": generate_csrf()})
 
 
@@ -231,10 +232,9 @@ def _finish_sign_in(body: LoginVerifyRequest, challenge: passkey_store.Challenge
             N_("This passkey is not registered here. It may have been removed: "
                "ask your L&D team for a new invite link."),
         )
-    person: Person = passkey.person
     response = body.credential.get("response")
     if isinstance(response, dict) and response.get("userHandle"):
-        if _b64_field(response, "userHandle") != person.user_handle:
+        if _b64_field(response, "userHandle") != passkey.user_handle:
             raise ApiError(401, "unknown_passkey", N_("This passkey belongs to someone else."))
     try:
         verified = verify_authentication_response(
@@ -250,13 +250,13 @@ def _finish_sign_in(body: LoginVerifyRequest, challenge: passkey_store.Challenge
         raise ApiError(401, "invalid_credential",
                        N_("The passkey could not be verified: %(reason)s"), reason=str(exc)) \
             from exc
-    if not passkey_store.record_use(passkey, verified.new_sign_count, now):
+    if not passkey_store.record_use(passkey.passkey_id, verified.new_sign_count, now):
         raise ApiError(401, "invalid_credential",
                        N_("The passkey could not be verified: %(reason)s"),
                        reason="its sign count did not go up")
-    answer = {"signed_in": True, "person": people.person_summary(person)}
-    sign_in(person, passkey)  # the one commit: challenge, counter and session together
-    return jsonify({**answer, "csrf_token": generate_csrf()})
+    # The one commit: challenge, counter and session together.
+    sign_in(passkey.person_id, passkey.passkey_id)
+    return jsonify({"signed_in": True, "person": passkey.summary, "csrf_token": generate_csrf()})
 
 
 @contextmanager

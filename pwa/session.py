@@ -52,7 +52,7 @@ from engine.people import Permission
 from engine.sessions import Lifetimes
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Passkey, Person, SessionData
+from pwa.models import Person, SessionData
 from pwa.store import people, sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -135,22 +135,25 @@ def me() -> Person:
     return person
 
 
-def sign_in(person: Person, passkey: Passkey) -> None:
-    """Start a session for ``person`` on this device, opened with ``passkey``, and commit.
+def sign_in(person_id: int, passkey_id: int, person: Person | None = None) -> None:
+    """Start a session for the person ``person_id`` on this device, opened with the passkey
+    ``passkey_id``, and commit.
 
     One transaction holds the whole sign-in: whatever the caller left uncommitted
     (the challenge used, the passkey's counter), the end of a session this
     browser already had (someone adding a passkey), the new row and, when session
     data is kept in the database, the old record replaced by the new one. The
     browser always gets a new id (an id planted before sign-in names nothing after).
+    ``person``, if the caller has it loaded, is who ``current_person`` answers for the
+    rest of the request; else it is looked up only if asked.
     """
     interface = cast(ServerSideSessionInterface, current_app.session_interface)
     # The row this browser had, standing or not: it ends, and needs no loading for that.
     previous = g.session_id if "person" in g else session.get(SESSION_ID)
     if previous is not None:
         sessions.end(previous)
-    row_id = sessions.start(person, passkey, request.headers.get("User-Agent"), clock.now())
-    passkey_id = passkey.id
+    row_id = sessions.start(person_id, passkey_id, request.headers.get("User-Agent"),
+                            clock.now())
     data = cast(ServerSideSession, session)
     old_sid = data.sid if data else None  # only a session with data was stored
     data.clear()
@@ -164,7 +167,12 @@ def sign_in(person: Person, passkey: Passkey) -> None:
     db.session.commit()
     if old_sid is not None and not isinstance(interface, DatabaseSessions):
         interface._delete_session(interface._get_store_id(old_sid))  # Redis: the old key
-    g.person, g.session_id, g.passkey_id = person, row_id, passkey_id
+    if person is not None:
+        g.person, g.session_id, g.passkey_id = person, row_id, passkey_id
+    else:
+        for name in ("person", "session_id", "passkey_id"):
+            g.pop(name, None)  # found again from the new session, if anyone asks
+    g.signed_in_person_id = person_id
 
 
 def sign_out() -> None:

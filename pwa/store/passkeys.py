@@ -20,14 +20,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, delete, select
 
 from engine import people as people_rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
-from pwa.models import Passkey, Person, WebAuthnChallenge, as_dict
+from pwa.models import Passkey, Person, Role, RoleAuthor, WebAuthnChallenge, as_dict
 from pwa.models.base import dialect_insert, dialect_name
+from pwa.store import people
 
 SIGN_IN = "authenticate"  # a sign-in challenge's purpose, as a used one is recorded
 
@@ -187,21 +187,67 @@ def consume_challenge(challenge: str, purpose: str, now: datetime) -> Challenge 
     return taken
 
 
-# Everything a sign-in reads, in one query: the passkey, its person and what the answer
-# shows of them (roles, and the roles they author, which decide their permissions).
-_SIGNING_IN = joinedload(Passkey.person).options(
-    joinedload(Person.role), joinedload(Person.future_role), joinedload(Person.authored_roles))
+@dataclass(frozen=True)
+class SigningIn:
+    """A passkey presented to sign in, and what the answer shows of its person."""
+
+    passkey_id: int
+    person_id: int
+    public_key: bytes
+    sign_count: int
+    user_handle: bytes
+    summary: dict[str, Any]
 
 
-def for_sign_in(credential_id: bytes) -> Passkey | None:
+# Everything a sign-in reads, in one statement built once: the passkey, its person, their
+# roles and the roles they author (which decide their permissions; one row for each, or
+# one row with none). Plain rows, no ORM objects: nothing of them is changed or kept.
+_PASSKEYS, _PEOPLE, _AUTHORS = Passkey.__table__, Person.__table__, RoleAuthor.__table__
+_ROLE, _FUTURE = Role.__table__.alias("role"), Role.__table__.alias("future_role")
+_SIGNING_IN = (
+    select(_PASSKEYS.c.id, _PASSKEYS.c.person_id, _PASSKEYS.c.public_key,
+           _PASSKEYS.c.sign_count, _PEOPLE.c.user_handle, _PEOPLE.c.display_name,
+           _PEOPLE.c.site, _PEOPLE.c.time_zone, _PEOPLE.c.locale, _PEOPLE.c.is_ld_admin,
+           _ROLE.c.slug.label("role_slug"), _ROLE.c.name.label("role_name"),
+           _FUTURE.c.slug.label("future_slug"), _FUTURE.c.name.label("future_name"),
+           _AUTHORS.c.role_id.label("authored_role_id"))
+    .join(_PEOPLE, _PEOPLE.c.id == _PASSKEYS.c.person_id)
+    .join(_ROLE, _ROLE.c.id == _PEOPLE.c.role_id)
+    .outerjoin(_FUTURE, _FUTURE.c.id == _PEOPLE.c.future_role_id)
+    .outerjoin(_AUTHORS, _AUTHORS.c.person_id == _PEOPLE.c.id)
+    .where(_PASSKEYS.c.credential_id == bindparam("credential_id")))
+
+
+def for_sign_in(credential_id: bytes) -> SigningIn | None:
     """The passkey of ``credential_id`` with its person, or ``None`` if none is registered."""
-    found: Passkey | None = db.session.scalars(
-        select(Passkey).where(Passkey.credential_id == credential_id).options(_SIGNING_IN)
-    ).unique().first()
-    return found
+    rows = db.session.connection().execute(_SIGNING_IN, {"credential_id": credential_id}).all()
+    if not rows:
+        return None
+    row = rows[0]
+    facts = people_rules.PersonFacts(
+        is_ld_admin=row.is_ld_admin,
+        authored_role_ids=frozenset(r.authored_role_id for r in rows
+                                    if r.authored_role_id is not None))
+    return SigningIn(
+        passkey_id=row.id, person_id=row.person_id, public_key=row.public_key,
+        sign_count=row.sign_count, user_handle=row.user_handle,
+        summary=people.summary(
+            id=row.person_id, display_name=row.display_name,
+            role=(row.role_slug, row.role_name),
+            future_role=(row.future_slug, row.future_name) if row.future_slug else None,
+            site=row.site, time_zone=row.time_zone, locale=row.locale, facts=facts))
 
 
-def record_use(passkey: Passkey, sign_count: int, now: datetime) -> bool:
+_COUNTED = _PASSKEYS.update().where(
+    _PASSKEYS.c.id == bindparam("passkey_id"),
+    _PASSKEYS.c.sign_count < bindparam("counted")).values(
+    sign_count=bindparam("counted"), last_used_at=bindparam("now"))
+_UNCOUNTED = _PASSKEYS.update().where(
+    _PASSKEYS.c.id == bindparam("passkey_id"), _PASSKEYS.c.sign_count == 0).values(
+    last_used_at=bindparam("now"))
+
+
+def record_use(passkey_id: int, sign_count: int, now: datetime) -> bool:
     """Store the counter an authenticator reported and when it was used; ``False`` if the
     stored counter has meanwhile reached it (another sign-in with the same passkey, or a
     clone of it, got there first).
@@ -211,11 +257,9 @@ def record_use(passkey: Passkey, sign_count: int, now: datetime) -> bool:
     made before the other sign-in committed. Authenticators that count nothing say 0
     every time, and that stays allowed, as WebAuthn says.
     """
-    table = Passkey.__table__
-    counts = (table.c.sign_count == 0) if sign_count == 0 else (table.c.sign_count < sign_count)
     done = db.session.connection().execute(
-        update(table).where(table.c.id == passkey.id, counts)
-        .values(sign_count=sign_count, last_used_at=now))
+        _UNCOUNTED if sign_count == 0 else _COUNTED,
+        {"passkey_id": passkey_id, "counted": sign_count, "now": now})
     return done.rowcount == 1
 
 

@@ -263,10 +263,10 @@ def test_the_stored_counter_only_goes_up_when_two_sign_ins_race(app, org):
     enrol(Api(app.test_client()), make_invite(app, make_person(app)))
     with app.app_context():
         passkey = db.session.scalars(sa.select(Passkey)).one()
-        assert passkeys.record_use(passkey, 5, clock.now())
-        assert not passkeys.record_use(passkey, 4, clock.now())  # read 0, but 5 is stored
-        assert not passkeys.record_use(passkey, 5, clock.now())
-        assert not passkeys.record_use(passkey, 0, clock.now())
+        assert passkeys.record_use(passkey.id, 5, clock.now())
+        assert not passkeys.record_use(passkey.id, 4, clock.now())  # read 0, but 5 is stored
+        assert not passkeys.record_use(passkey.id, 5, clock.now())
+        assert not passkeys.record_use(passkey.id, 0, clock.now())
         db.session.commit()
         assert db.session.scalar(sa.select(Passkey.sign_count)) == 5
 
