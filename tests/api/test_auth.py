@@ -312,8 +312,7 @@ def test_a_sign_in_is_one_transaction(app, api, org):
         "UPDATE passkeys SET",  # the counter, only if it went up
         "DELETE FROM sessions",  # the session this browser had ends
         "INSERT INTO sessions",
-        'DELETE FROM session_data',  # its record, under the old id
-        "INSERT INTO session_data",  # the new record, under a new id
+        "UPDATE session_data SET",  # its record, moved to a new id with the new data
     ]
     assert api.get("/api/v1/me").status_code == 200
 
