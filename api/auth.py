@@ -1,8 +1,10 @@
 """Passkey enrolment and sign-in (WebAuthn), and the CSRF token for the client.
 
-Challenges are stored server-side and deleted when used, so each works once
-and only for a few minutes; the origin and RP ID come from configuration and
-are checked by the ``webauthn`` package on every response.
+Each challenge works once and only for a few minutes: a registration's is stored
+server-side and deleted when used; a sign-in's is sealed with the app's key and
+recorded as used by the sign-in's one transaction, so asking for sign-in options
+writes nothing (``pwa.store.passkeys``). The origin and RP ID come from
+configuration and are checked by the ``webauthn`` package on every response.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ bp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth")
 
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 REGISTER = "register"
-AUTHENTICATE = "authenticate"
+AUTHENTICATE = passkey_store.SIGN_IN
 
 
 class RegisterOptionsRequest(Schema):
@@ -182,7 +184,8 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: passkey_store.C
     db.session.flush()
     answer = {"signed_in": True, "person": people.person_summary(person),
               "passkey": {"id": passkey.id, "name": passkey.name}}
-    sign_in(person, passkey)  # the one commit: the invite used, the passkey and the session
+    # The one commit: the invite used, the passkey and the session.
+    sign_in(person.id, passkey.id, person)
     return jsonify({**answer, "csrf_token": generate_csrf()})
 
 
@@ -190,15 +193,20 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: passkey_store.C
 @sign_in_limits(None)
 @responds(200, 429)
 def login_options() -> Response:
-    """Options for ``navigator.credentials.get`` with a discoverable credential."""
+    """Options for ``navigator.credentials.get`` with a discoverable credential.
+
+    The challenge is sealed, not stored: nothing is written (but, now and then, the
+    expired challenges are swept out).
+    """
     now = clock.now()
     options = generate_authentication_options(
         rp_id=current_app.config["SKILLPATH_RP_ID"],
+        challenge=passkey_store.sign_in_challenge(now),
         timeout=current_app.config["SKILLPATH_CHALLENGE_TTL_SECONDS"] * 1000,
         user_verification=UserVerificationRequirement.PREFERRED,
     )
-    passkey_store.issue_challenge(bytes_to_base64url(options.challenge), AUTHENTICATE, now)
-    db.session.commit()
+    if passkey_store.sweep_challenges(now):
+        db.session.commit()
     return _options_response(options_to_json(options))
 
 
@@ -224,10 +232,9 @@ def _finish_sign_in(body: LoginVerifyRequest, challenge: passkey_store.Challenge
             N_("This passkey is not registered here. It may have been removed: "
                "ask your L&D team for a new invite link."),
         )
-    person: Person = passkey.person
     response = body.credential.get("response")
     if isinstance(response, dict) and response.get("userHandle"):
-        if _b64_field(response, "userHandle") != person.user_handle:
+        if _b64_field(response, "userHandle") != passkey.user_handle:
             raise ApiError(401, "unknown_passkey", N_("This passkey belongs to someone else."))
     try:
         verified = verify_authentication_response(
@@ -243,13 +250,13 @@ def _finish_sign_in(body: LoginVerifyRequest, challenge: passkey_store.Challenge
         raise ApiError(401, "invalid_credential",
                        N_("The passkey could not be verified: %(reason)s"), reason=str(exc)) \
             from exc
-    if not passkey_store.record_use(passkey, verified.new_sign_count, now):
+    if not passkey_store.record_use(passkey.passkey_id, verified.new_sign_count, now):
         raise ApiError(401, "invalid_credential",
                        N_("The passkey could not be verified: %(reason)s"),
                        reason="its sign count did not go up")
-    answer = {"signed_in": True, "person": people.person_summary(person)}
-    sign_in(person, passkey)  # the one commit: challenge, counter and session together
-    return jsonify({**answer, "csrf_token": generate_csrf()})
+    # The one commit: challenge, counter and session together.
+    sign_in(passkey.person_id, passkey.passkey_id)
+    return jsonify({"signed_in": True, "person": passkey.summary, "csrf_token": generate_csrf()})
 
 
 @contextmanager
@@ -258,7 +265,8 @@ def _burnt_on_failure() -> Iterator[None]:
 
     Verification writes nothing before it succeeds (the counter's conditional
     update is its last check, and a failed one writes nothing), so committing on
-    failure stores only the challenge's deletion; success commits it with the rest.
+    failure stores only the challenge's use (a registration's deleted, a sign-in's
+    recorded); success commits it with the rest.
     """
     try:
         yield
@@ -288,7 +296,8 @@ def _consume(credential: dict[str, Any], purpose: str,
         raise ApiError(400, "invalid_credential", N_("The passkey response is malformed.")) from exc
     if not isinstance(challenge, str) or not _B64URL.fullmatch(challenge):
         raise ApiError(400, "invalid_credential", N_("The passkey response is malformed."))
-    row = passkey_store.consume_challenge(challenge, purpose, now)
+    row = passkey_store.use_sign_in_challenge(challenge, now) if purpose == AUTHENTICATE \
+        else passkey_store.consume_challenge(challenge, purpose, now)
     if row is None:
         db.session.commit()
         raise ApiError(

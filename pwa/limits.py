@@ -14,8 +14,8 @@ against someone guessing. So each route has three limits, each on its own key:
   a store who sign in count nothing here, while a guesser, whose every try fails,
   is stopped after a few dozen.
 - **Every attempt per address** (``SKILLPATH_AUTH_ADDRESS_LIMIT``, 3,000 a minute,
-  shared): a ceiling that protects the server (each options call stores a
-  challenge), high enough for a door of 1,000 people (two counted requests each).
+  shared): a ceiling that protects the server, high enough for a door of 1,000
+  people (two counted requests each).
 
 Counters live where ``RATELIMIT_STORAGE_URI`` says: in the process on one
 machine, in Redis when ``REDIS_URL`` is set, so every app server counts together.

@@ -16,7 +16,8 @@ them up. Routes declared ``session="none"`` that never ask (the CSRF token, the
 sign-in options) skip that lookup to stay cheap, so their line names nobody even
 from a signed-in phone: the session's data holds only the id of a ``sessions``
 row, which may have ended, and a line must not name someone the server has not
-checked. A sign-out's line names nobody too: by then nobody is signed in there.
+checked. A sign-in's line names whom it signed in (found by their passkey, not
+loaded again). A sign-out's line names nobody: by then nobody is signed in there.
 The phone's next request (its sync, its bundle) names the person.
 """
 
@@ -83,7 +84,8 @@ def _finish(response: Response) -> Response:
     rule = request.url_rule
     log.info(json.dumps({
         "request_id": rid,
-        "person": _person_id(person),
+        "person": _person_id(person) if person is not None
+        else g.get("signed_in_person_id"),  # who a sign-in found by their passkey
         "method": request.method,
         "route": rule.rule if rule is not None else None,
         "status": response.status_code,

@@ -18,7 +18,7 @@ swept of expired records now and then, when a new record is stored).
 Signing in and signing out give the browser a new id and delete the old record,
 so an id planted before sign-in (session fixation) or a copy of the cookie taken
 before sign-out names nothing afterwards. A sign-in is one transaction: the
-challenge taken back, the passkey's counter, the old session's row ended, the new
+challenge used, the passkey's counter, the old session's row ended, the new
 one started and, in the table, the old record replaced by the new one.
 
 Flask-Session 0.8's own SQLAlchemy backend is not used as it is: it creates its
@@ -52,7 +52,7 @@ from engine.people import Permission
 from engine.sessions import Lifetimes
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Passkey, Person, SessionData
+from pwa.models import Person, SessionData
 from pwa.store import people, sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -135,22 +135,25 @@ def me() -> Person:
     return person
 
 
-def sign_in(person: Person, passkey: Passkey) -> None:
-    """Start a session for ``person`` on this device, opened with ``passkey``, and commit.
+def sign_in(person_id: int, passkey_id: int, person: Person | None = None) -> None:
+    """Start a session for the person ``person_id`` on this device, opened with the passkey
+    ``passkey_id``, and commit.
 
     One transaction holds the whole sign-in: whatever the caller left uncommitted
-    (the challenge taken back, the passkey's counter), the end of a session this
+    (the challenge used, the passkey's counter), the end of a session this
     browser already had (someone adding a passkey), the new row and, when session
     data is kept in the database, the old record replaced by the new one. The
     browser always gets a new id (an id planted before sign-in names nothing after).
+    ``person``, if the caller has it loaded, is who ``current_person`` answers for the
+    rest of the request; else it is looked up only if asked.
     """
     interface = cast(ServerSideSessionInterface, current_app.session_interface)
     # The row this browser had, standing or not: it ends, and needs no loading for that.
     previous = g.session_id if "person" in g else session.get(SESSION_ID)
     if previous is not None:
         sessions.end(previous)
-    row_id = sessions.start(person, passkey, request.headers.get("User-Agent"), clock.now())
-    passkey_id = passkey.id
+    row_id = sessions.start(person_id, passkey_id, request.headers.get("User-Agent"),
+                            clock.now())
     data = cast(ServerSideSession, session)
     old_sid = data.sid if data else None  # only a session with data was stored
     data.clear()
@@ -164,7 +167,12 @@ def sign_in(person: Person, passkey: Passkey) -> None:
     db.session.commit()
     if old_sid is not None and not isinstance(interface, DatabaseSessions):
         interface._delete_session(interface._get_store_id(old_sid))  # Redis: the old key
-    g.person, g.session_id, g.passkey_id = person, row_id, passkey_id
+    if person is not None:
+        g.person, g.session_id, g.passkey_id = person, row_id, passkey_id
+    else:
+        for name in ("person", "session_id", "passkey_id"):
+            g.pop(name, None)  # found again from the new session, if anyone asks
+    g.signed_in_person_id = person_id
 
 
 def sign_out() -> None:
@@ -241,8 +249,12 @@ _last_record_sweep: datetime | None = None
 _RECORD = select(SessionData.data, SessionData.expires_at).where(
     SessionData.key == bindparam("key"))
 _RECORDS = SessionData.__table__
-_FORGET = _RECORDS.delete().where(_RECORDS.c.key == bindparam("key"))
 _STORE = _RECORDS.insert()
+# The record of a browser signing in, moved to its new id with its new data: the old id
+# names nothing afterwards, in one statement rather than a DELETE and an INSERT.
+_MOVE = _RECORDS.update().where(_RECORDS.c.key == bindparam("old_key")).values(
+    key=bindparam("new_key"), data=bindparam("new_data"),
+    expires_at=bindparam("new_expiry"))
 
 
 class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
@@ -270,19 +282,21 @@ class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
             conn.execute(delete(SessionData).where(SessionData.key == store_id))
 
     def replace_in_transaction(self, old_sid: str | None, session: ServerSideSession) -> None:
-        """Store ``session``'s record, and delete ``old_sid``'s, in the application's
-        transaction (a sign-in's): both happen with its commit or not at all.
+        """Store ``session``'s record in place of ``old_sid``'s (which then names nothing),
+        in the application's transaction (a sign-in's): with its commit or not at all.
 
         The record is not written again when the response is made, unless the session
         has changed since.
         """
         store_id, data = self._get_store_id(session.sid), self.serializer.encode(session)
+        expires_at = clock.now() + _record_lifetime(current_app.permanent_session_lifetime,
+                                                    session)
         conn = db.session.connection()
-        if old_sid is not None:
-            conn.execute(_FORGET, {"key": self._get_store_id(old_sid)})
-        conn.execute(_STORE, {"key": store_id, "data": data, "expires_at": clock.now()
-                              + _record_lifetime(current_app.permanent_session_lifetime,
-                                                 session)})
+        moved = old_sid is not None and conn.execute(_MOVE, {
+            "old_key": self._get_store_id(old_sid), "new_key": store_id, "new_data": data,
+            "new_expiry": expires_at}).rowcount == 1
+        if not moved:  # none stored under the old id (its data was never stored, or expired)
+            conn.execute(_STORE, {"key": store_id, "data": data, "expires_at": expires_at})
         g.session_record_stored = (store_id, data)
 
     def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession,

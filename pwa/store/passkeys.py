@@ -1,19 +1,35 @@
-"""Passkeys and the WebAuthn challenges handed to browsers."""
+"""Passkeys and the WebAuthn challenges handed to browsers.
+
+A registration's challenge is stored when it is handed out (it is bound to the
+invite or the person it was started for) and taken back when it is answered. A
+sign-in's is not stored until it is answered: it carries the moment it expires,
+sealed with the app's secret key, so asking for sign-in options writes nothing, and
+the one transaction of a sign-in, its verify, records it as used. Either way a
+challenge works once, for a few minutes.
+"""
 
 from __future__ import annotations
 
+import binascii
+import hashlib
+import hmac
+import secrets
+from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, delete, select
 
 from engine import people as people_rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
-from pwa.models import Passkey, Person, WebAuthnChallenge, as_dict
+from pwa.models import Passkey, Person, Role, RoleAuthor, WebAuthnChallenge, as_dict
+from pwa.models.base import dialect_insert, dialect_name
+from pwa.store import people
+
+SIGN_IN = "authenticate"  # a sign-in challenge's purpose, as a used one is recorded
 
 
 @dataclass(frozen=True)
@@ -27,24 +43,40 @@ class Challenge:
     expires_at: datetime
 
 
+_CHALLENGES = WebAuthnChallenge.__table__
+
 # When this process last swept out expired challenges. Expired rows do no harm (a
 # challenge is checked for expiry when used), so the sweep is done now and then, not on
 # each sign-in: at most once per challenge lifetime (a minute at least) per process.
 _last_sweep: datetime | None = None
 _MIN_SWEEP = timedelta(minutes=1)
+# A used sign-in challenge is kept a minute past its expiry: app servers whose clocks
+# differ a little then never forget one that another still takes for unexpired.
+_KEPT_PAST_EXPIRY = timedelta(minutes=1)
+
+
+def _ttl() -> timedelta:
+    return timedelta(seconds=current_app.config["SKILLPATH_CHALLENGE_TTL_SECONDS"])
+
+
+def sweep_challenges(now: datetime) -> bool:
+    """Delete the expired challenges, if this process has not done so for a while;
+    whether it did (then the caller has something to commit)."""
+    global _last_sweep
+    if _last_sweep is not None and _last_sweep <= now < _last_sweep + max(_ttl(), _MIN_SWEEP):
+        return False  # (a clock that went back, as in tests, sweeps)
+    db.session.execute(delete(WebAuthnChallenge)
+                       .where(WebAuthnChallenge.expires_at < now - _KEPT_PAST_EXPIRY))
+    _last_sweep = now
+    return True
 
 
 def issue_challenge(
     challenge: str, purpose: str, now: datetime, *, person_id: int | None = None,
     invite_id: int | None = None,
 ) -> None:
-    """Remember a challenge we handed out; stale ones are swept now and then."""
-    global _last_sweep
-    ttl = timedelta(seconds=current_app.config["SKILLPATH_CHALLENGE_TTL_SECONDS"])
-    if _last_sweep is None or not _last_sweep <= now < _last_sweep + max(ttl, _MIN_SWEEP):
-        # (a clock that went back, as in tests, sweeps too)
-        db.session.execute(delete(WebAuthnChallenge).where(WebAuthnChallenge.expires_at < now))
-        _last_sweep = now
+    """Remember a registration's challenge we handed out; stale ones are swept now and then."""
+    sweep_challenges(now)
     db.session.add(
         WebAuthnChallenge(
             challenge=challenge,
@@ -52,12 +84,84 @@ def issue_challenge(
             person_id=person_id,
             invite_id=invite_id,
             created_at=now,
-            expires_at=now + ttl,
+            expires_at=now + _ttl(),
         )
     )
 
 
-_CHALLENGES = WebAuthnChallenge.__table__
+# A sign-in challenge: 16 random bytes, when it expires (milliseconds since the epoch, 8
+# bytes) and the first 16 bytes of an HMAC-SHA256 of both under the app's secret key.
+_NONCE, _EXPIRY, _SEAL = 16, 8, 16
+_SEALED = b"skillpath sign-in challenge\0"  # what else the secret key signs never reads so
+
+
+def sign_in_challenge(now: datetime) -> bytes:
+    """A new sign-in challenge, valid for the challenge lifetime from ``now``.
+
+    Nothing is stored: it proves by its seal that we made it and says when it
+    expires. ``use_sign_in_challenge`` records it as used, in the sign-in's
+    transaction.
+    """
+    expires = int((now + _ttl()).timestamp() * 1000)
+    body = secrets.token_bytes(_NONCE) + expires.to_bytes(_EXPIRY, "big")
+    return body + _seal(body)
+
+
+def _seal(body: bytes) -> bytes:
+    key = current_app.secret_key  # always set: create_app refuses to start without one
+    if not key:
+        raise RuntimeError("no SECRET_KEY to seal a sign-in challenge with")
+    return hmac.new(key.encode() if isinstance(key, str) else key, _SEALED + body,
+                    hashlib.sha256).digest()[:_SEAL]
+
+
+_USED: dict[str, Any] = {}
+
+
+def _used_marker() -> Any:
+    """INSERT of a used sign-in challenge that inserts nothing if it is there already:
+    built once per dialect."""
+    dialect = dialect_name()
+    found = _USED.get(dialect)
+    if found is None:
+        found = _USED[dialect] = (
+            dialect_insert(_CHALLENGES, dialect)
+            .values(challenge=bindparam("challenge"), purpose=SIGN_IN,
+                    created_at=bindparam("now"), expires_at=bindparam("expires_at"))
+            .on_conflict_do_nothing(index_elements=[_CHALLENGES.c.challenge])
+            .returning(_CHALLENGES.c.id))
+    return found
+
+
+def use_sign_in_challenge(challenge: str, now: datetime) -> Challenge | None:
+    """Check a sign-in challenge's seal and expiry, and record it as used; ``None`` if it
+    is not one of ours, has expired or was used before.
+
+    The record is one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` in the caller's
+    transaction: of two requests racing with one challenge, the second waits for the
+    first's (PostgreSQL: its row's unique key; SQLite: its write lock) and then inserts
+    nothing. The record stays until the challenge expires, so it works at most once.
+    """
+    try:
+        raw = urlsafe_b64decode(challenge + "=" * (-len(challenge) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != _NONCE + _EXPIRY + _SEAL:
+        return None
+    body, seal = raw[:-_SEAL], raw[-_SEAL:]
+    if not hmac.compare_digest(seal, _seal(body)):
+        return None
+    expires_at = datetime.fromtimestamp(int.from_bytes(body[_NONCE:], "big") / 1000, UTC)
+    if expires_at <= now:
+        return None
+    canonical = urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    used = db.session.connection().execute(_used_marker(), {
+        "challenge": canonical, "now": now, "expires_at": expires_at}).first()
+    if used is None:
+        return None
+    return Challenge(canonical, SIGN_IN, None, None, expires_at)
+
+
 _TAKE_BACK = (_CHALLENGES.delete().where(_CHALLENGES.c.challenge == bindparam("challenge"))
               .returning(_CHALLENGES.c.challenge, _CHALLENGES.c.purpose,
                          _CHALLENGES.c.person_id, _CHALLENGES.c.invite_id,
@@ -65,7 +169,8 @@ _TAKE_BACK = (_CHALLENGES.delete().where(_CHALLENGES.c.challenge == bindparam("c
 
 
 def consume_challenge(challenge: str, purpose: str, now: datetime) -> Challenge | None:
-    """Take a challenge out of the store; ``None`` if unknown, used or expired.
+    """Take a registration's challenge out of the store; ``None`` if unknown, used or
+    expired.
 
     One ``DELETE ... RETURNING`` in the caller's transaction: of two requests racing
     with one challenge, the second waits for the first's row lock (PostgreSQL) or
@@ -82,21 +187,67 @@ def consume_challenge(challenge: str, purpose: str, now: datetime) -> Challenge 
     return taken
 
 
-# Everything a sign-in reads, in one query: the passkey, its person and what the answer
-# shows of them (roles, and the roles they author, which decide their permissions).
-_SIGNING_IN = joinedload(Passkey.person).options(
-    joinedload(Person.role), joinedload(Person.future_role), joinedload(Person.authored_roles))
+@dataclass(frozen=True)
+class SigningIn:
+    """A passkey presented to sign in, and what the answer shows of its person."""
+
+    passkey_id: int
+    person_id: int
+    public_key: bytes
+    sign_count: int
+    user_handle: bytes
+    summary: dict[str, Any]
 
 
-def for_sign_in(credential_id: bytes) -> Passkey | None:
+# Everything a sign-in reads, in one statement built once: the passkey, its person, their
+# roles and the roles they author (which decide their permissions; one row for each, or
+# one row with none). Plain rows, no ORM objects: nothing of them is changed or kept.
+_PASSKEYS, _PEOPLE, _AUTHORS = Passkey.__table__, Person.__table__, RoleAuthor.__table__
+_ROLE, _FUTURE = Role.__table__.alias("role"), Role.__table__.alias("future_role")
+_SIGNING_IN = (
+    select(_PASSKEYS.c.id, _PASSKEYS.c.person_id, _PASSKEYS.c.public_key,
+           _PASSKEYS.c.sign_count, _PEOPLE.c.user_handle, _PEOPLE.c.display_name,
+           _PEOPLE.c.site, _PEOPLE.c.time_zone, _PEOPLE.c.locale, _PEOPLE.c.is_ld_admin,
+           _ROLE.c.slug.label("role_slug"), _ROLE.c.name.label("role_name"),
+           _FUTURE.c.slug.label("future_slug"), _FUTURE.c.name.label("future_name"),
+           _AUTHORS.c.role_id.label("authored_role_id"))
+    .join(_PEOPLE, _PEOPLE.c.id == _PASSKEYS.c.person_id)
+    .join(_ROLE, _ROLE.c.id == _PEOPLE.c.role_id)
+    .outerjoin(_FUTURE, _FUTURE.c.id == _PEOPLE.c.future_role_id)
+    .outerjoin(_AUTHORS, _AUTHORS.c.person_id == _PEOPLE.c.id)
+    .where(_PASSKEYS.c.credential_id == bindparam("credential_id")))
+
+
+def for_sign_in(credential_id: bytes) -> SigningIn | None:
     """The passkey of ``credential_id`` with its person, or ``None`` if none is registered."""
-    found: Passkey | None = db.session.scalars(
-        select(Passkey).where(Passkey.credential_id == credential_id).options(_SIGNING_IN)
-    ).unique().first()
-    return found
+    rows = db.session.connection().execute(_SIGNING_IN, {"credential_id": credential_id}).all()
+    if not rows:
+        return None
+    row = rows[0]
+    facts = people_rules.PersonFacts(
+        is_ld_admin=row.is_ld_admin,
+        authored_role_ids=frozenset(r.authored_role_id for r in rows
+                                    if r.authored_role_id is not None))
+    return SigningIn(
+        passkey_id=row.id, person_id=row.person_id, public_key=row.public_key,
+        sign_count=row.sign_count, user_handle=row.user_handle,
+        summary=people.summary(
+            id=row.person_id, display_name=row.display_name,
+            role=(row.role_slug, row.role_name),
+            future_role=(row.future_slug, row.future_name) if row.future_slug else None,
+            site=row.site, time_zone=row.time_zone, locale=row.locale, facts=facts))
 
 
-def record_use(passkey: Passkey, sign_count: int, now: datetime) -> bool:
+_COUNTED = _PASSKEYS.update().where(
+    _PASSKEYS.c.id == bindparam("passkey_id"),
+    _PASSKEYS.c.sign_count < bindparam("counted")).values(
+    sign_count=bindparam("counted"), last_used_at=bindparam("now"))
+_UNCOUNTED = _PASSKEYS.update().where(
+    _PASSKEYS.c.id == bindparam("passkey_id"), _PASSKEYS.c.sign_count == 0).values(
+    last_used_at=bindparam("now"))
+
+
+def record_use(passkey_id: int, sign_count: int, now: datetime) -> bool:
     """Store the counter an authenticator reported and when it was used; ``False`` if the
     stored counter has meanwhile reached it (another sign-in with the same passkey, or a
     clone of it, got there first).
@@ -106,11 +257,9 @@ def record_use(passkey: Passkey, sign_count: int, now: datetime) -> bool:
     made before the other sign-in committed. Authenticators that count nothing say 0
     every time, and that stays allowed, as WebAuthn says.
     """
-    table = Passkey.__table__
-    counts = (table.c.sign_count == 0) if sign_count == 0 else (table.c.sign_count < sign_count)
     done = db.session.connection().execute(
-        update(table).where(table.c.id == passkey.id, counts)
-        .values(sign_count=sign_count, last_used_at=now))
+        _UNCOUNTED if sign_count == 0 else _COUNTED,
+        {"passkey_id": passkey_id, "counted": sign_count, "now": now})
     return done.rowcount == 1
 
 

@@ -184,19 +184,30 @@ def person_permissions(person: Person) -> list[str]:
 
 
 def person_summary(person: Person) -> dict[str, Any]:
+    return summary(
+        id=person.id, display_name=person.display_name,
+        role=(person.role.slug, person.role.name),
+        future_role=(person.future_role.slug, person.future_role.name)
+        if person.future_role else None,
+        site=person.site, time_zone=person.time_zone, locale=person.locale,
+        facts=facts(person))
+
+
+def summary(*, id: int, display_name: str, role: tuple[str, str],  # noqa: A002 (the key)
+            future_role: tuple[str, str] | None, site: str | None, time_zone: str,
+            locale: str, facts: people_rules.PersonFacts) -> dict[str, Any]:
+    """``person_summary`` from plain values: roles as (slug, name). A sign-in reads them
+    in one query without loading a ``Person`` (``passkeys.for_sign_in``)."""
     return {
-        "id": person.id,
-        "display_name": person.display_name,
-        "role": {"slug": person.role.slug, "name": person.role.name},
-        "future_role": (
-            {"slug": person.future_role.slug, "name": person.future_role.name}
-            if person.future_role
-            else None
-        ),
-        "site": person.site,
-        "time_zone": person.time_zone,
-        "locale": person.locale,
-        "permissions": person_permissions(person),
+        "id": id,
+        "display_name": display_name,
+        "role": {"slug": role[0], "name": role[1]},
+        "future_role": {"slug": future_role[0], "name": future_role[1]}
+        if future_role else None,
+        "site": site,
+        "time_zone": time_zone,
+        "locale": locale,
+        "permissions": sorted(p.value for p in people_rules.permissions(facts)),
     }
 
 

@@ -10,23 +10,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from engine import sessions as rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
-from pwa.models import Passkey, Person, Session, as_dict
+from pwa.models import Person, Session, as_dict
 from pwa.store import bundles
 
+_TABLE = Session.__table__
+_START = _TABLE.insert().returning(_TABLE.c.id)
+_END = _TABLE.delete().where(_TABLE.c.id == bindparam("session_id"))
 
-def start(person: Person, passkey: Passkey, user_agent: str | None, now: datetime) -> int:
-    """A new session for ``person``, opened with ``passkey`` on the device of ``user_agent``;
-    its id. One INSERT on the session's connection: a sign-in needs only the id."""
+
+def start(person_id: int, passkey_id: int, user_agent: str | None, now: datetime) -> int:
+    """A new session for the person ``person_id``, opened with the passkey ``passkey_id`` on
+    the device of ``user_agent``; its id. One INSERT on the session's connection: a sign-in
+    needs only the id."""
     device = rules.describe(user_agent)
-    table = Session.__table__
-    return int(db.session.connection().execute(table.insert().returning(table.c.id), {
-        "person_id": person.id, "passkey_id": passkey.id, "browser": device.browser,
+    return int(db.session.connection().execute(_START, {
+        "person_id": person_id, "passkey_id": passkey_id, "browser": device.browser,
         "os": device.os, "created_at": now, "last_seen_at": now}).scalar_one())
 
 
@@ -71,8 +75,7 @@ def of_person(person: Person, now: datetime, lifetimes: rules.Lifetimes) -> list
 
 def end(session_id: int) -> None:
     """End one session, whoever's it is (signing out of this device)."""
-    table = Session.__table__
-    db.session.connection().execute(table.delete().where(table.c.id == session_id))
+    db.session.connection().execute(_END, {"session_id": session_id})
 
 
 def end_own(person: Person, session_id: int) -> Session:

@@ -263,18 +263,19 @@ def test_the_stored_counter_only_goes_up_when_two_sign_ins_race(app, org):
     enrol(Api(app.test_client()), make_invite(app, make_person(app)))
     with app.app_context():
         passkey = db.session.scalars(sa.select(Passkey)).one()
-        assert passkeys.record_use(passkey, 5, clock.now())
-        assert not passkeys.record_use(passkey, 4, clock.now())  # read 0, but 5 is stored
-        assert not passkeys.record_use(passkey, 5, clock.now())
-        assert not passkeys.record_use(passkey, 0, clock.now())
+        assert passkeys.record_use(passkey.id, 5, clock.now())
+        assert not passkeys.record_use(passkey.id, 4, clock.now())  # read 0, but 5 is stored
+        assert not passkeys.record_use(passkey.id, 5, clock.now())
+        assert not passkeys.record_use(passkey.id, 0, clock.now())
         db.session.commit()
         assert db.session.scalar(sa.select(Passkey.sign_count)) == 5
 
 
 def test_a_sign_in_is_one_transaction(app, api, org):
-    """Taking the challenge back, the counter, the session's row and its data: one commit,
-    and nothing read twice (not even who was signed in: the row this browser had is
-    ended by its id); asking for options is one commit too."""
+    """Recording the challenge as used, the counter, the session's row and its data: one
+    commit, and nothing read twice (not even who was signed in: the row this browser had
+    is ended by its id); asking for options writes nothing (the challenge is sealed, not
+    stored; the enrolment just before swept the expired ones, so no sweep is due)."""
     import sqlalchemy as sa
 
     from pwa.extensions import db
@@ -301,20 +302,55 @@ def test_a_sign_in_is_one_transaction(app, api, org):
         sa.event.remove(engine, "commit", count)
 
     assert answer.status_code == 200, answer.get_json()
-    assert options_commits == 1, asked
-    assert [s.split()[0] for s in asked] == ["SELECT", "INSERT"]  # the record, the challenge
+    assert options_commits == 0, asked
+    assert [s.split()[0] for s in asked] == ["SELECT"]  # the record, for the CSRF check
     assert len(commits) == 1, seen
     assert [" ".join(s.split()[:3]) for s in seen] == [
         "SELECT session_data.data, session_data.expires_at",  # the cookie's record
-        "DELETE FROM webauthn_challenges",  # taken back, RETURNING what it was for
+        "INSERT INTO webauthn_challenges",  # used now: unless it was already
         "SELECT passkeys.id, passkeys.person_id,",  # with the person, for the answer
         "UPDATE passkeys SET",  # the counter, only if it went up
         "DELETE FROM sessions",  # the session this browser had ends
         "INSERT INTO sessions",
-        'DELETE FROM session_data',  # its record, under the old id
-        "INSERT INTO session_data",  # the new record, under a new id
+        "UPDATE session_data SET",  # its record, moved to a new id with the new data
     ]
     assert api.get("/api/v1/me").status_code == 200
+
+
+def test_a_sign_in_challenge_we_did_not_make_or_that_expired_is_refused(app_factory, org):
+    """A sign-in's challenge is not stored: its seal says we made it, and when it expires.
+    (The passkey is unknown: a challenge that passes is told so, one that fails is not.)"""
+    import base64
+
+    from tests.factories import Api
+
+    def encoded(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    app = app_factory()
+    api, phone = Api(app.test_client()), SoftAuthenticator()
+    options = api.post("/api/v1/auth/login/options").get_json()
+    raw = base64.urlsafe_b64decode(options["challenge"] + "==")
+    forged = [
+        bytes([raw[0] ^ 1]) + raw[1:],  # another nonce under the same seal
+        raw[:16] + (2**63 - 1).to_bytes(8, "big") + raw[24:],  # a later expiry
+        raw[:-1],  # a seal cut short
+        raw + b"\0",
+        b"\0" * len(raw),
+    ]
+    for challenge in forged:
+        answer = api.post("/api/v1/auth/login/verify",
+                          {"credential": phone.get({"challenge": encoded(challenge)})})
+        assert answer.status_code == 400, challenge
+        assert answer.get_json()["error"] == "challenge_invalid"
+    genuine = api.post("/api/v1/auth/login/verify", {"credential": phone.get(options)})
+    assert genuine.get_json()["error"] == "unknown_passkey"
+
+    at_once = app_factory(SKILLPATH_CHALLENGE_TTL_SECONDS=0)  # expired as it is made
+    api = Api(at_once.test_client())
+    options = api.post("/api/v1/auth/login/options").get_json()
+    expired = api.post("/api/v1/auth/login/verify", {"credential": phone.get(options)})
+    assert expired.status_code == 400 and expired.get_json()["error"] == "challenge_invalid"
 
 
 def test_counting_a_request_against_the_limit_starts_no_thread(app, api, org):
