@@ -1,7 +1,7 @@
 """Passkey enrolment and sign-in (WebAuthn), and the CSRF token for the client.
 
 Each challenge works once and only for a few minutes: a registration's is stored
-server-side and deleted when used; a sign-in's is sealed with the app's key and
+server-side and deleted when used; a sign-in's is signed with the app's key and
 recorded as used by the sign-in's one transaction, so asking for sign-in options
 writes nothing (``pwa.store.passkeys``). The origin and RP ID come from
 configuration and are checked by the ``webauthn`` package on every response.
@@ -195,7 +195,7 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: passkey_store.C
 def login_options() -> Response:
     """Options for ``navigator.credentials.get`` with a discoverable credential.
 
-    The challenge is sealed, not stored: nothing is written (but, now and then, the
+    The challenge is signed, not stored: nothing is written (but, now and then, the
     expired challenges are swept out).
     """
     now = clock.now()

@@ -2,9 +2,9 @@
 
 A registration's challenge is stored when it is handed out (it is bound to the
 invite or the person it was started for) and taken back when it is answered. A
-sign-in's is not stored until it is answered: it carries the moment it expires,
-sealed with the app's secret key, so asking for sign-in options writes nothing, and
-the one transaction of a sign-in, its verify, records it as used. Either way a
+sign-in's is not stored until it is answered: it carries the moment it was made,
+signed with the app's secret key (itsdangerous), so asking for sign-in options writes
+nothing, and the one transaction of a sign-in, its verify, records it as used. Either way a
 challenge works once, for a few minutes.
 """
 
@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import hmac
 import secrets
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy import bindparam, delete, select
 
 from engine import people as people_rules
@@ -89,30 +89,33 @@ def issue_challenge(
     )
 
 
-# A sign-in challenge: 16 random bytes, when it expires (milliseconds since the epoch, 8
-# bytes) and the first 16 bytes of an HMAC-SHA256 of both under the app's secret key.
-_NONCE, _EXPIRY, _SEAL = 16, 8, 16
-_SEALED = b"skillpath sign-in challenge\0"  # what else the secret key signs never reads so
+# A sign-in challenge: 16 random bytes (URL-safe text) signed with the time it was made,
+# under the app's secret key, by itsdangerous (what Flask signs its own cookies with).
+_NONCE = 16
+_SALT = "skillpath sign-in challenge"  # what else the secret key signs never reads as one
+
+
+class _SignedAt(TimestampSigner):
+    """A signer whose clock is the app's (``pwa.clock``, offset and all), at ``now``."""
+
+    def __init__(self, now: datetime) -> None:
+        key = current_app.secret_key  # always set: create_app refuses to start without one
+        if not key:
+            raise RuntimeError("no SECRET_KEY to sign a sign-in challenge with")
+        super().__init__(key, salt=_SALT, digest_method=hashlib.sha256)
+        self._now = now
+
+    def get_timestamp(self) -> int:
+        return int(self._now.timestamp())
 
 
 def sign_in_challenge(now: datetime) -> bytes:
     """A new sign-in challenge, valid for the challenge lifetime from ``now``.
 
-    Nothing is stored: it proves by its seal that we made it and says when it
-    expires. ``use_sign_in_challenge`` records it as used, in the sign-in's
-    transaction.
+    Nothing is stored: its signature proves we made it, and when. ``use_sign_in_challenge``
+    records it as used, in the sign-in's transaction.
     """
-    expires = int((now + _ttl()).timestamp() * 1000)
-    body = secrets.token_bytes(_NONCE) + expires.to_bytes(_EXPIRY, "big")
-    return body + _seal(body)
-
-
-def _seal(body: bytes) -> bytes:
-    key = current_app.secret_key  # always set: create_app refuses to start without one
-    if not key:
-        raise RuntimeError("no SECRET_KEY to seal a sign-in challenge with")
-    return hmac.new(key.encode() if isinstance(key, str) else key, _SEALED + body,
-                    hashlib.sha256).digest()[:_SEAL]
+    return _SignedAt(now).sign(secrets.token_urlsafe(_NONCE))
 
 
 _USED: dict[str, Any] = {}
@@ -134,7 +137,7 @@ def _used_marker() -> Any:
 
 
 def use_sign_in_challenge(challenge: str, now: datetime) -> Challenge | None:
-    """Check a sign-in challenge's seal and expiry, and record it as used; ``None`` if it
+    """Check a sign-in challenge's signature and expiry, and record it as used; ``None`` if it
     is not one of ours, has expired or was used before.
 
     The record is one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` in the caller's
@@ -144,14 +147,10 @@ def use_sign_in_challenge(challenge: str, now: datetime) -> Challenge | None:
     """
     try:
         raw = urlsafe_b64decode(challenge + "=" * (-len(challenge) % 4))
-    except (binascii.Error, ValueError):
+        _, signed_at = _SignedAt(now).unsign(raw, return_timestamp=True)
+    except (binascii.Error, ValueError, BadSignature):
         return None
-    if len(raw) != _NONCE + _EXPIRY + _SEAL:
-        return None
-    body, seal = raw[:-_SEAL], raw[-_SEAL:]
-    if not hmac.compare_digest(seal, _seal(body)):
-        return None
-    expires_at = datetime.fromtimestamp(int.from_bytes(body[_NONCE:], "big") / 1000, UTC)
+    expires_at = signed_at + _ttl()
     if expires_at <= now:
         return None
     canonical = urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
