@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, insert, or_, select
 
 from engine import assessment as rules
 from engine import sync as sync_rules
@@ -23,7 +23,7 @@ from pwa.models import (
     Role,
 )
 from pwa.models.base import dialect_insert
-from pwa.store import profiles
+from pwa.store import profiles, stale
 from pwa.store.batch import Batch
 
 
@@ -243,6 +243,10 @@ def check_rating(batch: Batch, event: sync_rules.Event[rules.RatingData]) -> Rat
 
 
 def apply_ratings(person: Person, planned: Rated) -> None:
+    """Store the ratings, bring ``latest_ratings`` up to date and, if the level that stands
+    for a competency may have moved, mark the learner's plan for the refresh
+    (``pwa.store.stale``): ratings that leave every latest level as it was change nothing
+    the plan is made of, and its rows are not built again."""
     db.session.execute(insert(Rating.__table__), [  # Core: plain rows, no ORM bookkeeping
         {"person_id": person.id, "competency_id": row.competency_id,
          "version_id": row.version_id, "level": e.data.level, "note": e.data.note,
@@ -253,9 +257,40 @@ def apply_ratings(person: Person, planned: Rated) -> None:
         seen = latest.get(row.competency_id)
         if seen is None or (e.occurred_at, e.id) > (seen.occurred_at, seen.id):
             latest[row.competency_id] = e
-    keep_latest([{"person_id": person.id, "competency_id": competency, "level": e.data.level,
-                  "occurred_at": e.occurred_at, "event_id": e.id}
-                 for competency, e in latest.items()])
+    rows = [{"person_id": person.id, "competency_id": competency, "level": e.data.level,
+             "occurred_at": e.occurred_at, "event_id": e.id}
+            for competency, e in latest.items()]
+    if _moves_levels(person, rows):
+        stale.people([person.id])
+    keep_latest(rows)
+
+
+_STORED_LATEST = select(LatestRating.competency_id, LatestRating.level,
+                        LatestRating.occurred_at).where(
+    LatestRating.person_id == bindparam("person"),
+    LatestRating.competency_id.in_(bindparam("competencies", expanding=True)))
+
+
+def _moves_levels(person: Person, rows: list[dict[str, Any]]) -> bool:
+    """Whether these latest ratings (before :func:`keep_latest` stores them) may move a level
+    the plan reads (``standing``): a competency rated for the first time, or a later
+    rating of another level (one made at the same instant counts as later: the event ids
+    decide, as the database compares them). For someone with a future role, any later
+    rating may: which of two shared competencies' ratings stands is decided by the time
+    they were made."""
+    stored = {competency: (level, at) for competency, level, at in
+              db.session.execute(_STORED_LATEST, {
+                  "person": person.id, "competencies": [r["competency_id"] for r in rows]})}
+    for row in rows:
+        found = stored.get(row["competency_id"])
+        if found is None:
+            return True
+        level, at = found
+        if row["occurred_at"] < at:
+            continue  # made before the stored one, which stands as it was
+        if level != row["level"] or person.future_role_id is not None:
+            return True
+    return False
 
 
 def keep_latest(rows: list[dict[str, Any]]) -> None:
