@@ -275,10 +275,11 @@ def apply_ratings(person: Person, planned: Rated) -> None:
 
 
 _INSERT_RATINGS = insert(Rating.__table__)
+# All the person's latest ratings (one per competency they rated: a few dozen at most), by
+# the primary key's first column: no list of ids for the driver to expand on every call.
 _STORED_LATEST = select(LatestRating.competency_id, LatestRating.level,
                         LatestRating.occurred_at).where(
-    LatestRating.person_id == bindparam("person"),
-    LatestRating.competency_id.in_(bindparam("competencies", expanding=True)))
+    LatestRating.person_id == bindparam("person"))
 
 
 def _moves_levels(person: Person, rows: list[dict[str, Any]]) -> bool:
@@ -289,8 +290,7 @@ def _moves_levels(person: Person, rows: list[dict[str, Any]]) -> bool:
     rating may: which of two shared competencies' ratings stands is decided by the time
     they were made."""
     stored = {competency: (level, at) for competency, level, at in
-              db.session.execute(_STORED_LATEST, {
-                  "person": person.id, "competencies": [r["competency_id"] for r in rows]})}
+              db.session.execute(_STORED_LATEST, {"person": person.id})}
     for row in rows:
         found = stored.get(row["competency_id"])
         if found is None:
