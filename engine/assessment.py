@@ -35,9 +35,12 @@ class SubmittedData(Data):
     version: int
 
 
+_RATING_FIELDS = frozenset({"role", "competency", "version", "level", "note"})
+
+
 def rating_data(data: dict[str, Any]) -> RatingData:
     """The ``data`` of a ``rating.set`` event: role, competency, version, level, note."""
-    only(data, {"role", "competency", "version", "level", "note"})
+    only(data, _RATING_FIELDS)
     role, competency = data.get("role"), data.get("competency")
     if not isinstance(role, str) or not role:
         raise Refused("invalid_data", N_("A rating names the role whose profile it is about."))

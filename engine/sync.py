@@ -43,11 +43,14 @@ class Data:
         out = {}
         for name in names:
             value = getattr(self, name)
-            out[name] = _plain(value) if isinstance(value, Data | tuple | list) else value
+            out[name] = _plain(value) if isinstance(value, _NESTED) else value
         return out
 
 
 _FIELDS: dict[type[Data], tuple[str, ...]] = {}  # each Data class's field names, once
+# What to_dict turns into plain values: a tuple of types, not a union made on every call
+# (every stored event's data passes here).
+_NESTED = (Data, tuple, list)
 
 
 def _plain(value: object) -> object:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, insert, or_, select
 
 from engine import assessment as rules
 from engine import sync as sync_rules
@@ -22,8 +24,8 @@ from pwa.models import (
     Rating,
     Role,
 )
-from pwa.models.base import dialect_insert
-from pwa.store import profiles
+from pwa.models.base import dialect_insert, dialect_name
+from pwa.store import profiles, stale
 from pwa.store.batch import Batch
 
 
@@ -77,18 +79,25 @@ def current_profiles(person: Person, read: Mapping[str, profiles.Shown | None] |
     return found
 
 
-def _ratings() -> Select[Rating, str, str, int]:
-    """Ratings with the keys the phone knows them by: competency, role and version number."""
-    return (select(Rating, CompetencyIdentity.key, Role.slug, ProfileVersion.number)
+def _ratings() -> Select[str, str, int, int, str | None, datetime, str]:
+    """Ratings with the keys the phone knows them by: competency, role and version number.
+
+    Columns, not ``Rating`` objects: the rows are only read into dicts, and loading
+    objects cost the plan's refresh, which reads them on every sync that moves a plan,
+    more than the query did."""
+    return (select(CompetencyIdentity.key, Role.slug, ProfileVersion.number, Rating.level,
+                   Rating.note, Rating.occurred_at, Rating.event_id)
+            .select_from(Rating)
             .join(CompetencyIdentity, Rating.competency_id == CompetencyIdentity.id)
             .join(Role, CompetencyIdentity.role_id == Role.id)
             .join(ProfileVersion, Rating.version_id == ProfileVersion.id))
 
 
-def _read(query: Select[Rating, str, str, int]) -> list[dict[str, Any]]:
-    return [{"role": slug, "competency": key, "version": number, "level": r.level,
-             "note": r.note, "occurred_at": r.occurred_at.isoformat(), "event_id": r.event_id}
-            for r, key, slug, number in db.session.execute(query)]
+def _read(query: Select[str, str, int, int, str | None, datetime, str]
+          ) -> list[dict[str, Any]]:
+    return [{"role": slug, "competency": key, "version": number, "level": level,
+             "note": note, "occurred_at": at.isoformat(), "event_id": event_id}
+            for key, slug, number, level, note, at, event_id in db.session.execute(query)]
 
 
 def submissions(person: Person) -> list[dict[str, Any]]:
@@ -244,7 +253,11 @@ def check_rating(batch: Batch, event: sync_rules.Event[rules.RatingData]) -> Rat
 
 
 def apply_ratings(person: Person, planned: Rated) -> None:
-    db.session.execute(insert(Rating.__table__), [  # Core: plain rows, no ORM bookkeeping
+    """Store the ratings, bring ``latest_ratings`` up to date and, if the level that stands
+    for a competency may have moved, mark the learner's plan for the refresh
+    (``pwa.store.stale``): ratings that leave every latest level as it was change nothing
+    the plan is made of, and its rows are not built again."""
+    db.session.execute(_INSERT_RATINGS, [  # Core: plain rows, no ORM bookkeeping
         {"person_id": person.id, "competency_id": row.competency_id,
          "version_id": row.version_id, "level": e.data.level, "note": e.data.note,
          "occurred_at": e.occurred_at, "event_id": e.id}
@@ -254,9 +267,41 @@ def apply_ratings(person: Person, planned: Rated) -> None:
         seen = latest.get(row.competency_id)
         if seen is None or (e.occurred_at, e.id) > (seen.occurred_at, seen.id):
             latest[row.competency_id] = e
-    keep_latest([{"person_id": person.id, "competency_id": competency, "level": e.data.level,
-                  "occurred_at": e.occurred_at, "event_id": e.id}
-                 for competency, e in latest.items()])
+    rows = [{"person_id": person.id, "competency_id": competency, "level": e.data.level,
+             "occurred_at": e.occurred_at, "event_id": e.id}
+            for competency, e in latest.items()]
+    if _moves_levels(person, rows):
+        stale.people([person.id])
+    keep_latest(rows)
+
+
+_INSERT_RATINGS = insert(Rating.__table__)
+# All the person's latest ratings (one per competency they rated: a few dozen at most), by
+# the primary key's first column: no list of ids for the driver to expand on every call.
+_STORED_LATEST = select(LatestRating.competency_id, LatestRating.level,
+                        LatestRating.occurred_at).where(
+    LatestRating.person_id == bindparam("person"))
+
+
+def _moves_levels(person: Person, rows: list[dict[str, Any]]) -> bool:
+    """Whether these latest ratings (before :func:`keep_latest` stores them) may move a level
+    the plan reads (``standing``): a competency rated for the first time, or a later
+    rating of another level (one made at the same instant counts as later: the event ids
+    decide, as the database compares them). For someone with a future role, any later
+    rating may: which of two shared competencies' ratings stands is decided by the time
+    they were made."""
+    stored = {competency: (level, at) for competency, level, at in
+              db.session.execute(_STORED_LATEST, {"person": person.id})}
+    for row in rows:
+        found = stored.get(row["competency_id"])
+        if found is None:
+            return True
+        level, at = found
+        if row["occurred_at"] < at:
+            continue  # made before the stored one, which stands as it was
+        if level != row["level"] or person.future_role_id is not None:
+            return True
+    return False
 
 
 def keep_latest(rows: list[dict[str, Any]]) -> None:
@@ -268,14 +313,20 @@ def keep_latest(rows: list[dict[str, Any]]) -> None:
     """
     if not rows:
         return
-    statement = dialect_insert(LatestRating)
+    db.session.execute(_keep_latest(dialect_name()), rows)
+
+
+@cache
+def _keep_latest(dialect: str) -> Any:
+    """The upsert of :func:`keep_latest`, built once per database dialect (a statement built
+    per call pays for its cache key each time)."""
+    statement = dialect_insert(LatestRating, dialect)
     stored, new = LatestRating.__table__.c, statement.excluded
-    db.session.execute(statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=["person_id", "competency_id"],
         set_={c: new[c] for c in ("level", "occurred_at", "event_id")},
         where=or_(new.occurred_at > stored.occurred_at,
-                  and_(new.occurred_at == stored.occurred_at, new.event_id > stored.event_id))),
-        rows)
+                  and_(new.occurred_at == stored.occurred_at, new.event_id > stored.event_id)))
 
 
 def check_submission(batch: Batch, event: sync_rules.Event[rules.SubmittedData]) -> int:

@@ -59,6 +59,9 @@ class Batch:
     # not asked yet)], as the practice checks found them earlier in this batch
     practice_lessons: dict[tuple[str, int], list[Any]] = field(default_factory=dict)
     _roles: dict[str, Role] | None = None
+    # (role slug, number) -> what :meth:`version` found, for this batch's next events
+    _versions_seen: dict[tuple[str, int], tuple[int, dict[str, int]]] = field(
+        default_factory=dict)
 
     @property
     def versions(self) -> Versions:
@@ -102,6 +105,9 @@ class Batch:
 
     def version(self, role_slug: str, number: int) -> tuple[int, dict[str, int]]:
         """A published version's id and its competency ids by key, or Refused."""
+        seen = self._versions_seen.get((role_slug, number))
+        if seen is not None:  # a batch of ratings names one version a hundred times
+            return seen
         versions = self.versions
         key = (self.person.organisation_id, role_slug, number)
         if versions.get(key) is None:
@@ -115,6 +121,7 @@ class Batch:
             raise rules.Refused("unknown_version",
                                 N_("'%(role)s' has no published version %(number)s."),
                                 role=role_slug, number=number)
+        self._versions_seen[(role_slug, number)] = known
         return known
 
 

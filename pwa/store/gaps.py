@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete, event, insert, inspect, or_, select
+from sqlalchemy import bindparam, delete, event, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from engine import plan as rules
@@ -64,13 +64,11 @@ def refresh(person_ids: Iterable[int]) -> int:
             summaries.append(summary)
         plans.store_summaries(summaries)
         # What they were, taken as they go: one statement, not a read and a delete.
-        before = {(pid, key) for pid, key in db.session.execute(
-            delete(UNCOVERED).where(UNCOVERED.c.person_id.in_(chunk))
-            .returning(UNCOVERED.c.person_id, UNCOVERED.c.competency))}
+        before = {(pid, key) for pid, key in db.session.execute(_TAKE, {"people": chunk})}
         after = {(r["person_id"], r["competency"]) for r in rows}
         moved = {pid for pid, _ in before ^ after}
         if rows:
-            db.session.execute(insert(UNCOVERED), rows)
+            db.session.execute(_PUT, rows)
         # Whose gaps are not the ones they were: the mentor assignment looks at them again.
         organisations: dict[int, list[int]] = {}
         for p in people:
@@ -83,6 +81,10 @@ def refresh(person_ids: Iterable[int]) -> int:
 
 
 UNCOVERED = UncoveredGap.__table__  # written with Core: no ORM bookkeeping for plain rows
+# Built once: a sync that moves a plan runs both.
+_TAKE = delete(UNCOVERED).where(UNCOVERED.c.person_id.in_(bindparam("people", expanding=True))) \
+    .returning(UNCOVERED.c.person_id, UNCOVERED.c.competency)
+_PUT = insert(UNCOVERED)
 
 
 def _people(ids: list[int]) -> list[Person]:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, or_, select, tuple_, update
@@ -40,7 +41,7 @@ from pwa.models import (
     PlanSummary,
     Role,
 )
-from pwa.models.base import dialect_insert
+from pwa.models.base import dialect_insert, dialect_name
 from pwa.store import assessment, bundles, memo, profiles
 from pwa.store.batch import Batch
 
@@ -127,7 +128,9 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
     choices = _choices(person)
     items, catalogue, urls = _catalogue(person, identity_keys, {
         int(ref[2:]) for ref, _ in choices if ref.startswith("c:")})
-    for own in db.session.scalars(select(OwnItem).where(OwnItem.person_id == person.id)):
+    for own in db.session.execute(
+            select(OwnItem.id, OwnItem.title, OwnItem.competency, OwnItem.format,
+                   OwnItem.minutes, OwnItem.url).where(OwnItem.person_id == person.id)):
         ref = f"own:{own.id}"
         items.append(rules.Item(ref, own.title, (own.competency,), own.format, own.minutes))
         urls[ref] = own.url
@@ -145,20 +148,20 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
 
 def _choices(person: Person) -> dict[tuple[str, str], rules.Choice]:
     """The learner's choices, oldest first, with the colleague's name on accepted suggestions."""
-    rows = db.session.execute(
-        select(PlanChoice, PlanSuggestion.from_name)
+    rows = db.session.execute(  # columns, not objects: read on every refresh of the plan
+        select(PlanChoice.item, PlanChoice.competency, PlanChoice.state, PlanChoice.position,
+               PlanChoice.origin, PlanSuggestion.from_name)
         .outerjoin(PlanSuggestion, PlanChoice.suggestion_id == PlanSuggestion.id)
         .where(PlanChoice.person_id == person.id)
         .order_by(PlanChoice.occurred_at, PlanChoice.id)).all()
     found: dict[tuple[str, str], rules.Choice] = {}
-    for row, by in rows:
-        state = row.state
+    for item, competency, state, position, origin, by in rows:
         if state == RESTORED:
-            if row.origin is None:
+            if origin is None:
                 continue  # a restored plan item: the plan decides again
             state = rules.State.ACCEPTED.value  # the learner's own item comes back
-        found[(row.item, row.competency)] = rules.Choice(
-            row.item, row.competency, rules.State(state), row.position, row.origin, by)
+        found[(item, competency)] = rules.Choice(
+            item, competency, rules.State(state), position, origin, by)
     return found
 
 
@@ -371,13 +374,19 @@ def store_summaries(rows: list[dict[str, Any]]) -> None:
     """
     if not rows:
         return
-    statement = dialect_insert(PlanSummary)
-    statement = statement.on_conflict_do_update(
+    db.session.execute(_store_summaries(dialect_name()), rows)
+
+
+@cache
+def _store_summaries(dialect: str) -> Any:
+    """The upsert of :func:`store_summaries`, built once per database dialect: every sync
+    that moves a plan runs it."""
+    statement = dialect_insert(PlanSummary, dialect)
+    return statement.on_conflict_do_update(
         index_elements=["person_id"],
         set_={c: statement.excluded[c] for c in
               ("minutes", "fee_cents", "covered", "uncovered", "computed_at")},
         where=PlanSummary.__table__.c.computed_at <= statement.excluded.computed_at)
-    db.session.execute(statement, rows)
 
 
 def summarise(person: Person) -> PlanSummary:

@@ -27,7 +27,7 @@ from engine import roster as rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import Invite, Organisation, Passkey, Person, Role, RoleAuthor, RosterUpload
-from pwa.store import bundles, invites
+from pwa.store import bundles, invites, stale
 
 UPLOAD_TTL = timedelta(days=1)
 CHUNK = 1000  # ids per IN (...) list: well under every database's limit on parameters
@@ -122,6 +122,10 @@ def apply(organisation_id: int, plan: rules.Plan, now: datetime, *,
         moved = [c.person_id for c in plan.change if "role" in c.fields]
         for ids in _chunks(moved):
             _withdraw_other_authorships(ids)
+        # A plan is made of the role's and the future role's profiles: whoever has others
+        # now has their uncovered gaps built again before this commits (pwa.store.gaps).
+        stale.people(c.person_id for c in plan.change
+                     if "role" in c.fields or "future_role" in c.fields)
     ids_by_external: dict[str | None, int] = {ext: pid for ext, pid in db.session.execute(
         select(Person.external_id, Person.id)
         .where(Person.organisation_id == organisation_id, Person.external_id.is_not(None)))

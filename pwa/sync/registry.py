@@ -192,8 +192,9 @@ def registry() -> Registry:
     # each of them asks for (a run with nothing marked does nothing).
     # Submissions, feedback, suggestions sent and mentoring are not in it.
     plan_again = mentors_again
+    # Ratings mark the learner's plan themselves, only where a level it reads may move.
     r.event("rating.set", assessment_rules.rating_data, assessment.check_rating,
-            gaps_again(assessment.apply_ratings), jobs=plan_again)
+            assessment.apply_ratings, jobs=plan_again)
     r.event("assessment.submitted", assessment_rules.submitted_data,
             assessment.check_submission, assessment.apply_submissions)
     r.event("feedback.created", feedback_rules.created_data, feedback.check_created,

@@ -24,10 +24,10 @@ the model expects, once for each time it arrived; nothing is doubled in the read
 models; and every answer said exactly that. At the end of each run every phone syncs
 what it still holds, and the read models (latest ratings, the rating history,
 practice answers and each question's FSRS state, plan choices and goals, settings, feedback,
-completed lessons) must equal what the same accepted events give when applied once
-each, in ``occurred_at`` order, to a twin learner; the FSRS states must also equal the
-engine's own replay of each question's answers, and the latest ratings the latest by
-time and id.
+completed lessons, uncovered gaps) must equal what the same accepted events give when
+applied once each, in ``occurred_at`` order, to a twin learner; the FSRS states must also
+equal the engine's own replay of each question's answers, the latest ratings the latest by
+time and id, and the uncovered gaps what building the learner's plan now finds.
 
 Derandomized: every CI run plays the same examples, on SQLite (a file database) and
 on PostgreSQL. The test asserts how many events it sent.
@@ -69,6 +69,7 @@ from pwa.models import (
     LatestRating,
     LessonCompletion,
     Organisation,
+    Person,
     PlanChoice,
     PlanGoal,
     PlanSettings,
@@ -76,8 +77,9 @@ from pwa.models import (
     PracticeReview,
     QuarantinedEvent,
     Rating,
+    UncoveredGap,
 )
-from pwa.store import people
+from pwa.store import people, plans
 from pwa.sync import ingest
 from tests.factories import (
     RECENT_MORNING,
@@ -575,6 +577,11 @@ class SyncFaults(RuleBasedStateMachine):
                 assert found == read_models(twin)
                 assert found["cards"] == replayed_cards(self.world.lesson_id, accepted)
                 assert found["latest"] == latest_ratings(found["ratings"])
+                learner_row = db.session.get(Person, person)
+                assert learner_row is not None
+                assert found["gaps"] == sorted(
+                    ((u.competency, u.level, u.needed)
+                     for u in plans.built(learner_row).uncovered), key=repr)
             db.session.remove()
         if self.app is not self.world.app:
             with self.app.app_context():
@@ -637,6 +644,8 @@ def read_models(person: int) -> dict[str, Any]:
         "completions": [(*rest, canon(i), at) for *rest, i, at in rows(
             LessonCompletion.item_id, LessonCompletion.revision, LessonCompletion.event_id,
             LessonCompletion.occurred_at, where=LessonCompletion.person_id == person)],
+        "gaps": rows(UncoveredGap.competency, UncoveredGap.level, UncoveredGap.needed,
+                     where=UncoveredGap.person_id == person),
     }
     return found
 

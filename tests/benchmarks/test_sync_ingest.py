@@ -6,17 +6,22 @@ signed-in session and CSRF token): two people syncing at once, as at a shift's
 start. (Two phones of one learner take turns by design, ``take_turns``: a case
 of its own, not the throughput of ingest.) Each batch rates the learner's two
 competencies turn about and ends below both targets, so every batch leaves the
-same two uncovered gaps: a sync writes its 100 events and 100 ratings, brings
-``latest_ratings`` up to date (2 rows) and replaces the learner's rows of the
-``uncovered_gaps`` read model (2 rows), all in its one transaction, as the real
-app does after building the plan.
+same two uncovered gaps: a sync writes its 100 events and 100 ratings and brings
+``latest_ratings`` up to date (2 rows), all in its one transaction. The learner's
+first batch of a round rates them for the first time: the plan is built and the
+learner's rows of the ``uncovered_gaps`` read model (2 rows) are replaced. Every
+later batch leaves both latest levels as they were, so nothing the plan reads
+moves, and the app builds no plan and writes no gaps (``_moves_levels`` in
+``pwa.store.assessment``; a batch that moves a level pays for the plan, as
+``tests/pwa/test_uncovered_gaps.py`` shows).
 
 The floor: raw SQLAlchemy Core ``executemany`` of exactly those rows into the
 same tables of the same database, one transaction per batch, by two threads as
 the server has two workers, each thread the same learner's batches as one
-client thread of ours. Every row it writes is computed before its clock starts
-(the read model's rows are the ones ours left, checked against what the plan
-gives), so the floor's cost is only the writing.
+client thread of ours: the gaps, like ours, only in each learner's first batch.
+Every row it writes is computed before its clock starts (the read model's rows
+are the ones ours left, checked against what the plan gives), so the floor's
+cost is only the writing.
 
 Not in either: the follow-up jobs a sync asks for (the plan's summary, the
 mentors), which run after the answer, merged, at most once a second in each
@@ -246,8 +251,13 @@ def _floor_rows(app: Flask, whose: dict[int, int], batches: dict[int, list[dict[
         db.session.remove()
     now = clock.now()
     made = []
+    first: set[int] = set()  # the learners whose first batch is made
     for offset, rows in batches.items():
         person_id = whose[offset]
+        gaps = [] if person_id in first else [
+            {"person_id": person_id, "competency": key, "level": level, "needed": needed}
+            for person, key, level, needed in ours["uncovered_gaps"] if person == person_id]
+        first.add(person_id)
         latest: dict[str, dict[str, Any]] = {}
         for e in rows:  # in time order: the last of each competency stands
             latest[e["data"]["competency"]] = e
@@ -265,10 +275,7 @@ def _floor_rows(app: Flask, whose: dict[int, int], batches: dict[int, list[dict[
                         "level": e["data"]["level"],
                         "occurred_at": datetime.fromisoformat(e["occurred_at"]),
                         "event_id": e["id"]} for key, e in latest.items()],
-            "gaps": [{"person_id": person_id, "competency": key, "level": level,
-                      "needed": needed}
-                     for person, key, level, needed in ours["uncovered_gaps"]
-                     if person == person_id],
+            "gaps": gaps,  # the learner's first batch replaces them; later ones move nothing
         })
     return made
 
@@ -278,7 +285,8 @@ def _floor(app: Flask, batches: list[dict[str, list[dict[str, Any]]]]) -> float:
     workers, one transaction per batch; events per second.
 
     Each batch: its events, its ratings, the latest ratings upserted ("only if
-    later", as the sync does), then the learner's uncovered gaps replaced.
+    later", as the sync does), then, in the learner's first batch, their uncovered gaps
+    replaced.
     """
     latest = LatestRating.__table__.c
     with app.app_context():  # statements made here: the threads have no app context
@@ -299,9 +307,10 @@ def _floor(app: Flask, batches: list[dict[str, list[dict[str, Any]]]]) -> float:
                 conn.execute(sa.insert(Event.__table__), rows["events"])
                 conn.execute(sa.insert(Rating.__table__), rows["ratings"])
                 conn.execute(keep_latest, rows["latest"])
-                conn.execute(sa.delete(gaps_table).where(
-                    person == rows["gaps"][0]["person_id"]))
-                conn.execute(sa.insert(gaps_table), rows["gaps"])
+                if rows["gaps"]:
+                    conn.execute(sa.delete(gaps_table).where(
+                        person == rows["gaps"][0]["person_id"]))
+                    conn.execute(sa.insert(gaps_table), rows["gaps"])
 
     started = time.perf_counter()
     with ThreadPoolExecutor(2) as pool:

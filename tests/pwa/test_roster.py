@@ -12,10 +12,28 @@ import sqlalchemy as sa
 from engine.errors import InviteUnusable
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Invite, LatestRating, Person, Rating, RoleAuthor, RosterUpload, Session
-from pwa.store import invites, people, roster
+from pwa.models import (
+    Invite,
+    LatestRating,
+    Person,
+    Rating,
+    RoleAuthor,
+    RosterUpload,
+    Session,
+    UncoveredGap,
+)
+from pwa.store import invites, people, plans, roster
 from pwa.sync.export import delete_person
-from tests.factories import Api, enrol, make_person, publish_profile, rate, sign_in_as, token
+from tests.factories import (
+    PICKER_COMPS,
+    Api,
+    enrol,
+    make_person,
+    publish_profile,
+    rate,
+    sign_in_as,
+    token,
+)
 
 HEADER = "name,role,site,external_id,future_role,language\n"
 FIRST = (HEADER
@@ -103,6 +121,31 @@ def test_a_later_file_moves_people_and_ends_leavers_as_if_they_deleted_their_acc
     for model in (Rating, LatestRating, Session):
         assert count(app, model) == 0, model
     assert ana.get("/api/v1/me").status_code == 401  # her session ended
+
+
+def test_a_move_to_another_role_or_future_role_builds_the_plan_again(app, org):
+    publish_profile(app)
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER_COMPS)
+
+    def gaps_and_plan():
+        with app.app_context():
+            person = db.session.scalar(sa.select(Person).where(Person.external_id == "E1"))
+            stored = sorted(db.session.execute(sa.select(
+                UncoveredGap.competency, UncoveredGap.level, UncoveredGap.needed)
+                .where(UncoveredGap.person_id == person.id)).all())
+            return stored, sorted((u.competency, u.level, u.needed)
+                                  for u in plans.built(person).uncovered)
+
+    load(app, HEADER + "Ana Ruiz,store-associate,Leeds,E1,,\n")
+    rate(app, "Ana Ruiz", "store-associate", {"greet": 1, "tills": 1})
+    stored, planned = gaps_and_plan()
+    assert stored == planned and stored
+    for row in ("Ana Ruiz,warehouse-picker,Leeds,E1,store-associate,\n",  # both
+                "Ana Ruiz,warehouse-picker,Leeds,E1,,\n",  # the future role
+                "Ana Ruiz,store-associate,Leeds,E1,,\n"):  # the role
+        load(app, HEADER + row)
+        stored, planned = gaps_and_plan()
+        assert stored == planned, row
 
 
 def test_people_get_a_new_invite_when_theirs_expired_unused(app, org):

@@ -144,3 +144,35 @@ def test_the_command_fills_the_table_and_a_rolled_back_change_refreshes_nothing(
         db.session.rollback()  # never saved: the marks go with it
         assert gaps.refresh_marked() == 0
     assert stored(app) == before
+
+
+def test_a_rating_builds_the_plan_again_only_where_a_level_it_reads_may_move(
+        app, org, monkeypatch):
+    publish_profile(app)
+    publish_profile(app, "warehouse-picker", "Wes Moyo", comps=PICKER_COMPS)
+    built: list[int] = []
+    refresh = gaps.refresh
+
+    def counted(person_ids):
+        ids = sorted(set(person_ids))
+        built.extend(ids)
+        return refresh(ids)
+
+    monkeypatch.setattr(gaps, "refresh", counted)
+    start = clock.now() - timedelta(days=30)
+
+    def rated(name, ratings, hours, **kw):
+        built.clear()
+        rate(app, name, "store-associate", ratings, when=start + timedelta(hours=hours), **kw)
+        assert stored(app) == truth(app)
+        return len(built)
+
+    assert rated("Ana Ruiz", {"greet": 2, "tills": 1}, 1) == 1  # rated for the first time
+    assert rated("Ana Ruiz", {"greet": 2, "tills": 1}, 2) == 0  # later, the same levels
+    assert rated("Ana Ruiz", {"greet": 4}, 0) == 0  # older than the one that stands
+    assert rated("Ana Ruiz", {"greet": 3}, 3) == 1  # later, another level
+    assert rated("Ana Ruiz", {"greet": 5}, 3) == 1  # the same instant: the ids decide
+    assert rated("Ana Ruiz", {"tills": 1, "greet": 1}, 4) == 1  # one of two moves
+    # With a future role, which of two shared competencies' ratings stands goes by time.
+    assert rated("Ben Okoro", {"greet": 2}, 1, future="warehouse-picker") == 1
+    assert rated("Ben Okoro", {"greet": 2}, 2, future="warehouse-picker") == 1
