@@ -490,15 +490,16 @@ def _serialise(organisation_id: int) -> None:
 
 def _take_changes(organisation_id: int) -> tuple[set[int], bool]:
     """The people marked since the last run, and whether the whole organisation was; the
-    marks are taken (a mark committed later is the next run's, which it queued)."""
-    rows = db.session.execute(select(MentorChange.id, MentorChange.person_id).where(
-        MentorChange.organisation_id == organisation_id)).all()
-    if rows:
-        db.session.execute(delete(MentorChange).where(
-            MentorChange.organisation_id == organisation_id,
-            MentorChange.id <= max(r[0] for r in rows)))
-    people = {pid for _, pid in rows if pid is not None}
-    return people, any(pid is None for _, pid in rows)
+    marks are taken (a mark committed later is the next run's, which it queued).
+
+    Taken as they are deleted, in one statement: exactly the marks this run decides on.
+    A read, then a delete of every id up to the highest read, would also delete a mark
+    with a lower id committed in between (ids are given when a mark is written, not
+    when it commits), which no run would then see.
+    """
+    pids = list(db.session.scalars(delete(MentorChange).where(
+        MentorChange.organisation_id == organisation_id).returning(MentorChange.person_id)))
+    return {pid for pid in pids if pid is not None}, any(pid is None for pid in pids)
 
 
 class _Learner(NamedTuple):
