@@ -124,6 +124,13 @@ def test_every_job_says_whose_it_is():
     assert set(jobs.SCOPE.values()) <= {"organisation", "person", "server"}
 
 
+def test_every_job_has_a_name_ld_can_read():
+    """The failures page names each job in words; a job left out showed its id."""
+    from pwa.pages.admin import JOB_NAMES
+
+    assert set(JOB_NAMES) == set(jobs.JOBS)
+
+
 @pytest.fixture
 def rq_app(app_factory):
     with own_rq_queue(app_factory, REDIS) as found:
