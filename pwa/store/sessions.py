@@ -70,9 +70,13 @@ def of_person(person: Person, now: datetime, lifetimes: rules.Lifetimes) -> list
 
 
 def end(session_id: int) -> None:
-    """End one session, whoever's it is (signing out of this device)."""
+    """End one session, whoever's it is (signing out of this device).
+
+    Its device's push subscription goes with it (ON DELETE CASCADE): the person's other
+    devices list it no more."""
     table = Session.__table__
-    db.session.connection().execute(table.delete().where(table.c.id == session_id))
+    bundles.people(db.session.connection().execute(
+        table.delete().where(table.c.id == session_id).returning(table.c.person_id)).scalars())
 
 
 def end_own(person: Person, session_id: int) -> Session:
