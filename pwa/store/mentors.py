@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, exists, false, func, insert, or_, select, update
+from sqlalchemy import case, delete, exists, false, func, insert, or_, select, update
 
 from engine import mentors as rules
 from engine import sync as sync_rules
@@ -746,6 +746,20 @@ def _assign_some(organisation_id: int, people: set[int], now: datetime) -> int:
         pool = _pool(organisation_id, _offering(g.competency for g in takers.values()))
         written += _write(rules.assign(takers.values(), pool.values()), now, {})
     return written
+
+
+def forget_requests(person: Person) -> None:
+    """An ended account's requests go with it (ON DELETE CASCADE): the places those it sent
+    held, waiting or accepted, come free, as a withdrawal gives them back."""
+    held = db.session.execute(
+        select(MentorRequest.mentor_id, func.count())
+        .where(MentorRequest.learner_id == person.id, MentorRequest.status.in_(rules.HOLDING))
+        .group_by(MentorRequest.mentor_id).order_by(MentorRequest.mentor_id)).all()
+    for mentor_id, count in held:
+        db.session.execute(
+            update(MentorOffer).where(MentorOffer.person_id == mentor_id)
+            .values(load=case((MentorOffer.load > count, MentorOffer.load - count), else_=0))
+            .execution_options(synchronize_session=False))
 
 
 def forget_changes(person: Person) -> None:
