@@ -199,6 +199,18 @@ def test_a_learner_who_deletes_her_account_gives_her_mentors_place_back(app, org
     assert [s["status"] for s in mine(priya)["sent"] if s["id"] == third] == ["pending"]
 
 
+def test_a_mentor_who_deletes_his_account_is_replaced_in_the_suggestions_at_once(app, org):
+    """His suggestions go with his account; the mentor assignment is asked for, so the
+    learner is suggested another mentor with room, not left without one until a sync of
+    someone else (or the night) runs it."""
+    marcus, lucia, marcus_id = mentor_and_learner(app)
+    picker(app, "Omar Haddad", rate(4), offer())
+    omar_id = person_id(app, "Omar Haddad")
+    assert [s["mentor"] for s in mine(lucia)["suggested"]] == [marcus_id]
+    assert marcus.delete("/api/v1/me").status_code == 200
+    assert [s["mentor"] for s in mine(lucia)["suggested"]] == [omar_id]
+
+
 def test_only_the_mentor_answers_and_only_the_two_of_them_end_it(app, org):
     marcus, lucia, marcus_id = mentor_and_learner(app)
     priya = picker(app, "Priya Shah", rate(1))
