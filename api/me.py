@@ -8,7 +8,7 @@ from flask import Blueprint, Response
 from flask_wtf.csrf import generate_csrf
 
 from api.http import no_store, responds, signed_in
-from pwa import clock
+from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.models import Session
 from pwa.session import current_passkey_id, current_session_id, lifetimes, sign_out
@@ -39,8 +39,12 @@ def export() -> Response:
 @responds(200, 401)
 def delete_me() -> Response:
     """Delete the signed-in person's account and everything that is theirs."""
-    personal_data.delete_person(signed_in())
+    person = signed_in()
+    organisation_id = person.organisation_id
+    personal_data.delete_person(person)
     db.session.commit()
+    # Whom they mentored or learned from is decided again (their end marked everyone).
+    jobs.enqueue("mentors.assign", organisation_id)
     sign_out()
     return no_store({"deleted": True})
 

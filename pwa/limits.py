@@ -12,7 +12,8 @@ against someone guessing. So each route has three limits, each on its own key:
 - **Failures per address** (``SKILLPATH_AUTH_FAILURE_LIMIT``, 30 a minute, shared
   by every sign-in route): only answers that refuse (4xx) count, so the people of
   a store who sign in count nothing here, while a guesser, whose every try fails,
-  is stopped after a few dozen.
+  is stopped after a few dozen. A 410 (a real invite, used, run out or withdrawn:
+  someone scanning an earlier sheet) is no guess and counts nothing either.
 - **Every attempt per address** (``SKILLPATH_AUTH_ADDRESS_LIMIT``, 3,000 a minute,
   shared): a ceiling that protects the server, high enough for a door of 1,000
   people (two counted requests each).
@@ -42,8 +43,10 @@ def _hashed(kind: str, secret: str) -> str:
 
 
 def _refused(response: Response) -> bool:
-    """A sign-in attempt that failed (a 429 is the limit's own answer, not a try)."""
-    return 400 <= response.status_code < 500 and response.status_code != 429
+    """A sign-in attempt that failed. A 429 is the limit's own answer, not a try; a 410
+    answers a real invite that was used, ran out or was withdrawn (an earlier sheet
+    still on the notice board): whoever sent it held a real code and guessed nothing."""
+    return 400 <= response.status_code < 500 and response.status_code not in (410, 429)
 
 
 def _setting(name: str) -> Callable[[], str]:

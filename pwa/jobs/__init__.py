@@ -296,13 +296,14 @@ class Runner:
         tries = self.tries.get(key, 0) + 1
         if tries <= len(RETRY_SECONDS):
             self.tries[key] = tries
-            log.warning("job %s%r will be tried again in %s s", name, args,
-                        RETRY_SECONDS[tries - 1], exc_info=exc)
+            log.warning("job %s%r (%s) will be tried again in %s s: %s", name, args,
+                        self.ids.get(key, ""), RETRY_SECONDS[tries - 1], untold(exc))
             self.submit(name, args, after=RETRY_SECONDS[tries - 1])
             return
         job_id = self.ids.pop(key, "")
         self.tries.pop(key, None)
-        log.error("job %s%r failed after %d tries", name, args, tries, exc_info=exc)
+        log.error("job %s%r (%s) failed after %d tries: %s", name, args, job_id, tries,
+                  untold(exc))
         record_failure(name, args, job_id, tries, exc)
 
     def settle(self, timeout: float = 30.0) -> bool:
@@ -365,6 +366,15 @@ def describe(exc: BaseException) -> tuple[str, str, str]:
             where = f"{path.relative_to(_OURS).as_posix()}:{frame.lineno} in {frame.name}"
             break
     return error, _kind(exc), where
+
+
+def untold(exc: BaseException) -> str:
+    """An exception as the log gets it: its class, its kind and the stack of our calls
+    where it was raised (:func:`describe`'s), never its text, which may quote a row (a
+    rating, a note: a database error quotes the values it was given)."""
+    error, kind, _ = describe(exc)
+    stack = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+    return f"{error} ({kind}), its text left out:\n{stack}"
 
 
 def _kind(exc: BaseException) -> str:

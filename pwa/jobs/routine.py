@@ -12,6 +12,8 @@ a few cheap checks: each job is merged while it waits and checks its own schedul
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -20,14 +22,29 @@ from pwa.extensions import db
 from pwa.jobs import enqueue
 from pwa.models import Organisation
 
+log = logging.getLogger(__name__)
+
 
 def hourly() -> int:
-    """Ask for each organisation's scheduled jobs; how many were asked for."""
+    """Ask for each organisation's scheduled jobs; how many were asked for.
+
+    On one machine the clock's ask runs each job here and now: one that fails is logged
+    (by its class: its text may quote a row) and the others still run; the routine then
+    fails with the first error, so that it is seen (and retried, by RQ).
+    """
     nightly = clock.now().hour == int(current_app.config["SKILLPATH_NIGHTLY_HOUR"])
     names = ["releases.publish", "practice.fit", *(["mentors.reassign"] if nightly else [])]
     organisations = list(db.session.scalars(select(Organisation.id).order_by(Organisation.id)))
     db.session.rollback()  # the read is over: the jobs run in transactions of their own
+    failed: Exception | None = None
     for org in organisations:
         for name in names:
-            enqueue(name, org)
+            try:
+                enqueue(name, org)
+            except Exception as exc:  # one organisation's job never holds up the others'
+                # On one machine, outside a request, asking runs the job here and now.
+                log.error("routine: %s(%s) failed: %s", name, org, type(exc).__name__)
+                failed = failed or exc
+    if failed is not None:
+        raise failed
     return len(organisations) * len(names)

@@ -212,8 +212,12 @@ def delete_account() -> Any:
     form = DeleteAccountForm()
     if not form.validate_on_submit():
         return render_template("account/data.html", form=form), 422
-    export.delete_person(me())
+    person = me()
+    organisation_id = person.organisation_id
+    export.delete_person(person)
     db.session.commit()
+    # Whom they mentored or learned from is decided again (their end marked everyone).
+    jobs.enqueue("mentors.assign", organisation_id)
     sign_out()
     flash(gettext("Your account and everything in it have been deleted."))
     return redirect(url_for("home.signin"))

@@ -250,12 +250,14 @@ def failed_jobs() -> str:
 # What each job does, in the words the page uses.
 JOB_NAMES = {
     "mentors.assign": N_("Suggesting mentors"),
+    "mentors.reassign": N_("Suggesting mentors for everyone again"),
     "plans.summarise": N_("Summarising a learner’s plan for the reports"),
     "plans.summarise_organisation": N_("Summarising everyone’s plans for the reports"),
     "practice.fit": N_("Fitting daily practice to your organisation’s answers"),
     "push.send": N_("Sending reminders to phones"),
     "reminders.tick": N_("Deciding which reminders are due"),
     "releases.publish": N_("Publishing the reports’ release"),
+    "routine.hourly": N_("Starting the hour’s reports, practice fits and mentor suggestions"),
 }
 
 

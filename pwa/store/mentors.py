@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, exists, false, func, insert, or_, select, update
+from sqlalchemy import case, delete, exists, false, func, insert, or_, select, update
 
 from engine import mentors as rules
 from engine import sync as sync_rules
@@ -502,15 +502,16 @@ def _serialise(organisation_id: int) -> None:
 
 def _take_changes(organisation_id: int) -> tuple[set[int], bool]:
     """The people marked since the last run, and whether the whole organisation was; the
-    marks are taken (a mark committed later is the next run's, which it queued)."""
-    rows = db.session.execute(select(MentorChange.id, MentorChange.person_id).where(
-        MentorChange.organisation_id == organisation_id)).all()
-    if rows:
-        db.session.execute(delete(MentorChange).where(
-            MentorChange.organisation_id == organisation_id,
-            MentorChange.id <= max(r[0] for r in rows)))
-    people = {pid for _, pid in rows if pid is not None}
-    return people, any(pid is None for _, pid in rows)
+    marks are taken (a mark committed later is the next run's, which it queued).
+
+    Taken as they are deleted, in one statement: exactly the marks this run decides on.
+    A read, then a delete of every id up to the highest read, would also delete a mark
+    with a lower id committed in between (ids are given when a mark is written, not
+    when it commits), which no run would then see.
+    """
+    pids = list(db.session.scalars(delete(MentorChange).where(
+        MentorChange.organisation_id == organisation_id).returning(MentorChange.person_id)))
+    return {pid for pid in pids if pid is not None}, any(pid is None for pid in pids)
 
 
 class _Learner(NamedTuple):
@@ -757,6 +758,20 @@ def _assign_some(organisation_id: int, people: set[int], now: datetime) -> int:
         pool = _pool(organisation_id, _offering(g.competency for g in takers.values()))
         written += _write(rules.assign(takers.values(), pool.values()), now, {})
     return written
+
+
+def forget_requests(person: Person) -> None:
+    """An ended account's requests go with it (ON DELETE CASCADE): the places those it sent
+    held, waiting or accepted, come free, as a withdrawal gives them back."""
+    held = db.session.execute(
+        select(MentorRequest.mentor_id, func.count())
+        .where(MentorRequest.learner_id == person.id, MentorRequest.status.in_(rules.HOLDING))
+        .group_by(MentorRequest.mentor_id).order_by(MentorRequest.mentor_id)).all()
+    for mentor_id, count in held:
+        db.session.execute(
+            update(MentorOffer).where(MentorOffer.person_id == mentor_id)
+            .values(load=case((MentorOffer.load > count, MentorOffer.load - count), else_=0))
+            .execution_options(synchronize_session=False))
 
 
 def forget_changes(person: Person) -> None:

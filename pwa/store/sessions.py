@@ -21,7 +21,8 @@ from pwa.store import bundles
 
 _TABLE = Session.__table__
 _START = _TABLE.insert().returning(_TABLE.c.id)
-_END = _TABLE.delete().where(_TABLE.c.id == bindparam("session_id"))
+_END = (_TABLE.delete().where(_TABLE.c.id == bindparam("session_id"))
+        .returning(_TABLE.c.person_id))
 
 
 def start(person_id: int, passkey_id: int, user_agent: str | None, now: datetime) -> int:
@@ -74,8 +75,12 @@ def of_person(person: Person, now: datetime, lifetimes: rules.Lifetimes) -> list
 
 
 def end(session_id: int) -> None:
-    """End one session, whoever's it is (signing out of this device)."""
-    db.session.connection().execute(_END, {"session_id": session_id})
+    """End one session, whoever's it is (signing out of this device).
+
+    Its device's push subscription goes with it (ON DELETE CASCADE): the person's other
+    devices list it no more."""
+    bundles.people(db.session.connection().execute(
+        _END, {"session_id": session_id}).scalars())
 
 
 def end_own(person: Person, session_id: int) -> Session:

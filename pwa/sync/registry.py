@@ -280,6 +280,7 @@ def registry() -> Registry:
     r.personal_data("mentor_offers", export=mentors.export_offer, key="mentor_offer",
                     title=N_("Your offer to mentor"))
     r.personal_data("mentor_requests", export=mentors.export_requests,
+                    forget=mentors.forget_requests,
                     title=N_("Mentoring you asked for or were asked for"))
     r.personal_data("mentor_suggestions", export=mentors.export_suggestions,
                     title=N_("Mentors suggested to you"))

@@ -394,6 +394,36 @@ def test_signing_out_her_other_devices_ends_their_notifications(app, org):
     phone.still_current()
 
 
+def test_signing_out_on_her_tablet_takes_it_off_her_phones_devices(app, org):
+    """Signing out (or signing in again over an old session) ends one session by its id:
+    its device's push subscription goes with it, so her other phones' lists change."""
+    publish_profile(app)
+    api = sign_in_as(app, "Ana Ruiz")
+    with app.app_context():
+        from pwa.models import PushSubscription, Session
+
+        ana = person_named(app, "Ana Ruiz")
+        tablet = Session(person_id=ana, passkey_id=db.session.scalar(
+            sa.select(Session.passkey_id).where(Session.person_id == ana)),
+            created_at=clock.now(), last_seen_at=clock.now())
+        db.session.add(tablet)
+        db.session.flush()
+        db.session.add(PushSubscription(person_id=ana, session_id=tablet.id,
+                                        endpoint="https://push.example/1", p256dh="k",
+                                        auth="a", device="Tablet", created_at=clock.now()))
+        db.session.commit()
+        tablet_id = tablet.id
+    phone = Phone(api)
+    assert [d["device"] for d in phone.bundle["push"]["devices"]] == ["Tablet"]
+    with app.app_context():
+        from pwa.store import sessions
+
+        sessions.end(tablet_id)  # what signing out on the tablet does
+        db.session.commit()
+    assert phone.sees(lambda b: b["push"]["devices"]) == []
+    phone.still_current()
+
+
 def test_the_organisation_counter_moves_once_per_transaction(app, org):
     """Two marks of one organisation in one transaction move its counter once, and a
     rolled-back change moves nothing."""

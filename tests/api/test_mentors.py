@@ -179,6 +179,38 @@ def test_beyond_capacity_a_request_is_kept_as_full_and_a_decline_gives_the_place
     assert mine(marcus)["offer"]["load"] == 0
 
 
+def test_a_learner_who_deletes_her_account_gives_her_mentors_place_back(app, org):
+    """Her requests go with her account; the places they held must come free with them,
+    or the mentor stays full for good and nobody is suggested to them again."""
+    marcus, lucia, marcus_id = mentor_and_learner(app, capacity=1)
+    waiting, accepted = str(uuid.uuid4()), str(uuid.uuid4())
+    sync(lucia, ask(marcus_id, request_id=accepted))
+    sync(marcus, event("mentor.request.answered", {"id": accepted, "answer": "accepted"},
+                       MONDAY + timedelta(hours=1)))
+    priya = picker(app, "Priya Shah", rate(1))
+    sync(priya, ask(marcus_id, request_id=waiting))
+    assert [s["status"] for s in mine(priya)["sent"]] == ["full"]
+    assert mine(marcus)["offer"]["load"] == 1
+    assert lucia.delete("/api/v1/me").status_code == 200
+    assert mine(marcus)["offer"]["load"] == 0
+    assert mine(marcus)["received"] == []
+    third = str(uuid.uuid4())
+    sync(priya, ask(marcus_id, request_id=third))
+    assert [s["status"] for s in mine(priya)["sent"] if s["id"] == third] == ["pending"]
+
+
+def test_a_mentor_who_deletes_his_account_is_replaced_in_the_suggestions_at_once(app, org):
+    """His suggestions go with his account; the mentor assignment is asked for, so the
+    learner is suggested another mentor with room, not left without one until a sync of
+    someone else (or the night) runs it."""
+    marcus, lucia, marcus_id = mentor_and_learner(app)
+    picker(app, "Omar Haddad", rate(4), offer())
+    omar_id = person_id(app, "Omar Haddad")
+    assert [s["mentor"] for s in mine(lucia)["suggested"]] == [marcus_id]
+    assert marcus.delete("/api/v1/me").status_code == 200
+    assert [s["mentor"] for s in mine(lucia)["suggested"]] == [omar_id]
+
+
 def test_only_the_mentor_answers_and_only_the_two_of_them_end_it(app, org):
     marcus, lucia, marcus_id = mentor_and_learner(app)
     priya = picker(app, "Priya Shah", rate(1))

@@ -130,6 +130,27 @@ def test_every_try_from_one_address_has_a_ceiling(app_factory, org):
         == 200
 
 
+def test_a_stores_people_scanning_an_old_sheet_do_not_lock_out_their_colleagues(
+        app_factory, org):
+    """A reprinted sheet withdraws the codes of the earlier one, which may still hang on the
+    notice board: its scans are answered 410 (a real invite, no longer usable). Whoever
+    scans one held a real code and guessed nothing: those answers are no refused tries,
+    or a morning's scans of the old sheet would lock the whole store out."""
+    from pwa.models import Invite
+
+    app = app_factory(**DEFAULTS)
+    tokens = [make_invite(app, make_person(app, f"Old Sheet {i:02d}")) for i in range(35)]
+    with app.app_context():
+        db.session.execute(sa.update(Invite).values(revoked_at=clock.now()))
+        db.session.commit()
+    store = from_address(app, "192.0.2.50")
+    assert [store.client.get(f"/enrol/{t}").status_code for t in tokens] == [410] * 35
+    assert [store.post("/api/v1/auth/register/options", {"invite_token": t}).status_code
+            for t in tokens[:5]] == [410] * 5
+    [phone] = people_with_passkeys(app, 1)
+    assert sign_in(from_address(app, "192.0.2.50"), phone).status_code == 200
+
+
 def test_one_invite_hammered_is_stopped(app_factory, org):
     app = app_factory(**DEFAULTS)
     token = make_invite(app, make_person(app, "Ben Ode"))

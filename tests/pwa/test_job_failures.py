@@ -93,6 +93,26 @@ def test_in_process_after_the_last_try_the_failure_is_recorded_without_personal_
     assert failures(app)[0][-1] is True
 
 
+def test_in_process_the_log_of_each_failed_try_never_quotes_the_error(
+        app_factory, org, flaky_job, monkeypatch, caplog):
+    """The log says which job failed (its id, which the failures page tells L&D to quote),
+    its class and where, but not the exception's text: it may quote a rating or a note."""
+    app = app_factory(SKILLPATH_JOBS_INLINE=False, SKILLPATH_JOBS_DELAY_MS=0)
+    monkeypatch.setattr(jobs, "RETRY_SECONDS", [0.05, 0.05, 0.05])
+    ana = make_person(app)
+    FAIL_TIMES["left"] = 99
+    with caplog.at_level("INFO"):
+        run_in_process(app, flaky_job, ana)
+    [failed] = failures(app)
+    job_id = failed[7]
+    assert RUNS == [ana] * 4
+    tries = [r for r in caplog.records if r.name == "pwa.jobs" and r.levelname != "INFO"]
+    assert tries and all(job_id in r.getMessage() for r in tries if "tried" in r.getMessage()
+                         or "after 4 tries" in r.getMessage())
+    assert any("ValueError" in r.getMessage() and "in flaky" in r.getMessage() for r in tries)
+    assert "Ana Ruiz" not in caplog.text and "manager" not in caplog.text
+
+
 def test_a_failure_is_described_by_its_class_kind_and_our_line_never_its_text(app, org):
     make_person(app, "Ana Ruiz")
     with app.app_context():
@@ -122,6 +142,13 @@ def test_a_failure_is_described_by_its_class_kind_and_our_line_never_its_text(ap
 def test_every_job_says_whose_it_is():
     assert set(jobs.SCOPE) == set(jobs.JOBS)
     assert set(jobs.SCOPE.values()) <= {"organisation", "person", "server"}
+
+
+def test_every_job_has_a_name_ld_can_read():
+    """The failures page names each job in words; a job left out showed its id."""
+    from pwa.pages.admin import JOB_NAMES
+
+    assert set(JOB_NAMES) == set(jobs.JOBS)
 
 
 @pytest.fixture

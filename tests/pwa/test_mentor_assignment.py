@@ -340,3 +340,56 @@ def test_two_runs_of_one_organisation_happen_one_after_the_other(app, org):
     assert second_done.is_set()
     with app.app_context():
         check(org["id"])
+
+
+def test_a_mark_committed_while_a_run_takes_the_marks_is_kept_for_the_next_run(app, org):
+    """A sync's mark gets its id when it is written and may commit later than a mark with
+    a higher id. A run that takes the marks must take exactly those it decides on: one
+    committed in between is left for the next run (which that sync asked for), never
+    deleted unseen. PostgreSQL only: on SQLite the run holds the one write lock, and the
+    sync's mark waits for it."""
+    rng = random.Random(99)
+    learners, _ = grow(app, org, rng, learners=60, offering=20)
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("only PostgreSQL lets another transaction commit meanwhile")
+        suggested = set(db.session.scalars(sa.select(MentorSuggestion.learner_id)))
+        offers = {o.person_id: o for o in db.session.scalars(sa.select(MentorOffer))}
+        helper = next(o for o in offers.values() if o.status == "active")
+        helper.capacity = rules.MAX_CAPACITY
+        helper.languages = ["en", "es", "pl"]
+        key = sorted(db.session.scalars(sa.select(MentorCompetency.competency).where(
+            MentorCompetency.person_id == helper.person_id)))[0]
+        lucky, other = [pid for pid in learners if pid not in offers
+                        and pid not in suggested][:2]
+        db.session.execute(sa.delete(UncoveredGap).where(UncoveredGap.person_id == other))
+        db.session.add(UncoveredGap(person_id=lucky, competency=key, level=1, needed=3))
+        db.session.commit()
+        table = MentorChange.__table__
+        with db.engine.connect() as late:
+            # The slow sync: its mark is written (a lower id) but not yet committed.
+            late.execute(table.insert(), {"organisation_id": org["id"], "person_id": lucky})
+            stale.assignment(org["id"], [other])  # a quicker sync's mark, committed
+            db.session.commit()
+
+            def commit_late(conn, cursor, statement, *args) -> None:
+                if statement.startswith("DELETE FROM mentor_changes") and late.in_transaction():
+                    late.commit()  # the slow sync commits while the run takes the marks
+
+            sa.event.listen(db.engine, "before_cursor_execute", commit_late)
+            try:
+                mentors.assign_changes(org["id"], clock.now())
+                db.session.commit()
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", commit_late)
+            assert not late.in_transaction()
+        decided = db.session.scalar(sa.select(MentorSuggestion.mentor_id).where(
+            MentorSuggestion.learner_id == lucky, MentorSuggestion.competency == key))
+        waiting = db.session.scalar(sa.select(sa.func.count()).select_from(MentorChange)
+                                    .where(MentorChange.person_id == lucky))
+        assert decided is not None or waiting == 1, "the slow sync's mark was lost"
+        mentors.assign_changes(org["id"], clock.now())  # the run the slow sync asked for
+        db.session.commit()
+        assert db.session.scalar(sa.select(MentorSuggestion.mentor_id).where(
+            MentorSuggestion.learner_id == lucky, MentorSuggestion.competency == key)) \
+            is not None

@@ -74,3 +74,29 @@ def test_a_due_release_is_published_by_the_routine_and_only_then(app_factory):
         routine.hourly()  # an hour asked twice: the release is not due again
         published = db.session.scalars(sa.select(Release.sequence)).all()
     assert published == [1]
+
+
+def test_one_organisations_failing_job_holds_up_no_other_job(app_factory, monkeypatch):
+    """On one machine the clock's routine runs each job as it asks for it: one that
+    fails (a broken release of one organisation) must not keep the others' releases,
+    fits and mentor assignments from running that hour. The routine still fails, so
+    that its failure is seen."""
+    app = app_factory()
+    make_org(app)
+    with app.app_context():
+        db.session.add(Organisation(name="Second Org", slug="second-org"))
+        db.session.commit()
+        orgs = list(db.session.scalars(sa.select(Organisation.id).order_by(Organisation.id)))
+    monkeypatch.setattr(clock, "now", lambda: NIGHT)
+    asked: list[tuple[str, Any]] = []
+
+    def enqueue(name: str, *args: Any) -> None:
+        asked.append((name, *args))
+        if (name, *args) == ("releases.publish", orgs[0]):
+            raise RuntimeError("this organisation's release is broken")
+
+    monkeypatch.setattr(routine, "enqueue", enqueue)
+    with app.app_context(), pytest.raises(RuntimeError, match="broken"):
+        routine.hourly()
+    names = ["releases.publish", "practice.fit", "mentors.reassign"]
+    assert asked == [(name, org) for org in orgs for name in names]

@@ -248,3 +248,14 @@ def test_extraction_finds_every_kind_of_string_and_the_catalogue_is_current(tmp_
     with (ROOT / "pwa" / "i18n" / "translations" / "messages.pot").open("rb") as f:
         committed = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
     assert committed == set(found), "run `make messages` and commit the catalogue"
+
+
+def test_every_count_in_a_template_reads_as_one_or_many():
+    """A sentence with a count is a plural in the catalogue (``{% pluralize %}``), so that
+    each language says one and many its own way: never "1 not joined yet" as the only form."""
+    trans = re.compile(r"{%-? *trans\b([^%]*)%}(.*?){%-? *endtrans *-?%}", re.S)
+    missing = [f"{path.relative_to(ROOT)}: {body.strip()[:60]}"
+               for path in sorted((ROOT / "pwa" / "templates").rglob("*.html"))
+               for head, body in trans.findall(path.read_text(encoding="utf-8"))
+               if re.search(r"\bcount\s*=", head) and "pluralize" not in body]
+    assert missing == []
