@@ -346,13 +346,22 @@ def test_a_mark_committed_while_a_run_takes_the_marks_is_kept_for_the_next_run(a
     """A sync's mark gets its id when it is written and may commit later than a mark with
     a higher id. A run that takes the marks must take exactly those it decides on: one
     committed in between is left for the next run (which that sync asked for), never
-    deleted unseen. PostgreSQL only: on SQLite the run holds the one write lock, and the
-    sync's mark waits for it."""
+    deleted unseen. On SQLite the race cannot happen, and that is what is checked there:
+    the slow sync's uncommitted mark holds the one write lock, so the run cannot take
+    the marks until the sync has committed."""
+    table = MentorChange.__table__
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            with db.engine.connect() as late, db.engine.connect() as run:
+                late.execute(table.insert(), {"organisation_id": org["id"], "person_id": None})
+                run.exec_driver_sql("PRAGMA busy_timeout = 50")
+                with pytest.raises(sa.exc.OperationalError, match="locked"):
+                    run.execute(table.delete().where(table.c.organisation_id == org["id"]))
+                late.rollback()
+            return
     rng = random.Random(99)
     learners, _ = grow(app, org, rng, learners=60, offering=20)
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("only PostgreSQL lets another transaction commit meanwhile")
         suggested = set(db.session.scalars(sa.select(MentorSuggestion.learner_id)))
         offers = {o.person_id: o for o in db.session.scalars(sa.select(MentorOffer))}
         helper = next(o for o in offers.values() if o.status == "active")
@@ -365,7 +374,6 @@ def test_a_mark_committed_while_a_run_takes_the_marks_is_kept_for_the_next_run(a
         db.session.execute(sa.delete(UncoveredGap).where(UncoveredGap.person_id == other))
         db.session.add(UncoveredGap(person_id=lucky, competency=key, level=1, needed=3))
         db.session.commit()
-        table = MentorChange.__table__
         with db.engine.connect() as late:
             # The slow sync: its mark is written (a lower id) but not yet committed.
             late.execute(table.insert(), {"organisation_id": org["id"], "person_id": lucky})
