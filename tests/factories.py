@@ -259,6 +259,13 @@ def picker_rating(level: int, competency: str = "scan", at: str = MENTOR_MONDAY)
                                        "version": 1, "level": level, "note": None}, at)
 
 
+def associate_rating(level: int, competency: str) -> dict[str, Any]:
+    """A store associate's rating of ``competency`` at ``level``, made on a recent morning."""
+    return mentor_event("rating.set", {"role": "store-associate", "competency": competency,
+                                       "version": 1, "level": level, "note": None},
+                        RECENT_MORNING.isoformat().replace("+00:00", "Z"))
+
+
 def mentor_offer(competencies: tuple[str, ...] = ("scan",), at: str = moment(1),
                  **kw: Any) -> dict[str, Any]:
     return mentor_event("mentor.offer.changed", {

@@ -18,7 +18,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -30,7 +29,12 @@ from redis import Redis
 from rq import Queue
 
 from pwa import jobs
-from tests.factories import RECENT_MORNING, make_invite, make_person, publish_profile
+from tests.factories import (
+    associate_rating,
+    make_invite,
+    make_person,
+    publish_profile,
+)
 from tests.softauthn import SoftAuthenticator
 
 REDIS = "redis://127.0.0.1:6379/11"
@@ -96,14 +100,6 @@ class Phone:
         return status, found
 
 
-def rating(level: int, competency: str) -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
-            "occurred_at": RECENT_MORNING.isoformat().replace("+00:00", "Z"),
-            "device_id": "phone-1",
-            "data": {"role": "store-associate", "competency": competency, "version": 1,
-                     "level": level, "note": None}}
-
-
 @pytest.fixture
 def servers(app: Flask, tmp_path: Path) -> Iterator[tuple[int, int]]:
     Redis.from_url(REDIS).ping()  # the local Redis must be there: this test fails, never skips
@@ -150,7 +146,7 @@ def test_one_sign_in_and_one_sync_alternate_between_two_app_servers(
     assert status == 200, answer
 
     # One sync: sent to a, read back from b, sent again to b as a phone's retry would be.
-    batch = [rating(2, "greet"), rating(3, "tills")]
+    batch = [associate_rating(2, "greet"), associate_rating(3, "tills")]
     status, synced = phone.call(a, "POST", "/api/v1/sync", {"events": batch})
     assert (status, synced["accepted"]) == (200, [event["id"] for event in batch]), synced
     status, bundle = phone.call(b, "GET", "/api/v1/bootstrap")

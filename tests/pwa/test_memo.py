@@ -34,6 +34,7 @@ from tests.factories import (
     Api,
     add_lesson,
     add_offline_item,
+    associate_rating,
     device,
     make_org,
     person_named,
@@ -76,14 +77,6 @@ def sync(api: Api, *events: dict[str, Any]) -> None:
     assert answer["accepted"] == [e["id"] for e in events], answer
 
 
-def rating(level: int, competency: str) -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "type": "rating.set", "schema": 1,
-            "occurred_at": RECENT_MORNING.isoformat().replace("+00:00", "Z"),
-            "device_id": "phone-1",
-            "data": {"role": "store-associate", "competency": competency, "version": 1,
-                     "level": level, "note": None}}
-
-
 def learner(app) -> Api:
     """Ana, with a plan of catalogue items, an offline item, a lesson begun and one planned."""
     seed_catalogue(app)
@@ -91,7 +84,7 @@ def learner(app) -> Api:
     lesson = add_lesson(app)
     add_lesson(app, "Till closing")
     api = sign_in_as(app, "Ana Ruiz")
-    sync(api, rating(1, "greet"), rating(1, "tills"), reviewed(lesson, 0))
+    sync(api, associate_rating(1, "greet"), associate_rating(1, "tills"), reviewed(lesson, 0))
     return api
 
 

@@ -18,6 +18,17 @@ from tests.factories import make_org, populate
 NIGHT = datetime(2031, 3, 30, 3, 15, tzinfo=UTC)  # a Sunday, in the default nightly hour
 
 
+
+def two_organisations(app_factory):
+    """An app with the demo-like organisation and a second one; their ids in order."""
+    app = app_factory()
+    make_org(app)
+    with app.app_context():
+        db.session.add(Organisation(name="Second Org", slug="second-org"))
+        db.session.commit()
+        return app, list(db.session.scalars(sa.select(Organisation.id)
+                                            .order_by(Organisation.id)))
+
 def test_the_clock_asks_for_the_routine_in_the_first_tick_of_each_hour(monkeypatch):
     at = [NIGHT.replace(minute=59, second=30)]
     monkeypatch.setattr(clock, "now", lambda: at[0])
@@ -35,12 +46,7 @@ def test_the_clock_asks_for_the_routine_in_the_first_tick_of_each_hour(monkeypat
 @pytest.mark.parametrize("hour, nightly", [(3, True), (2, False), (4, False), (15, False)])
 def test_the_routine_asks_each_organisation_for_its_jobs(app_factory, monkeypatch, hour,
                                                          nightly):
-    app = app_factory()
-    make_org(app)
-    with app.app_context():
-        db.session.add(Organisation(name="Second Org", slug="second-org"))
-        db.session.commit()
-        orgs = list(db.session.scalars(sa.select(Organisation.id).order_by(Organisation.id)))
+    app, orgs = two_organisations(app_factory)
     monkeypatch.setattr(clock, "now", lambda: NIGHT.replace(hour=hour))
     asked: list[tuple[str, Any]] = []
     monkeypatch.setattr(routine, "enqueue", lambda name, *args: asked.append((name, *args)))
@@ -81,12 +87,7 @@ def test_one_organisations_failing_job_holds_up_no_other_job(app_factory, monkey
     fails (a broken release of one organisation) must not keep the others' releases,
     fits and mentor assignments from running that hour. The routine still fails, so
     that its failure is seen."""
-    app = app_factory()
-    make_org(app)
-    with app.app_context():
-        db.session.add(Organisation(name="Second Org", slug="second-org"))
-        db.session.commit()
-        orgs = list(db.session.scalars(sa.select(Organisation.id).order_by(Organisation.id)))
+    app, orgs = two_organisations(app_factory)
     monkeypatch.setattr(clock, "now", lambda: NIGHT)
     asked: list[tuple[str, Any]] = []
 
