@@ -18,7 +18,6 @@ from tests.factories import make_org, populate
 NIGHT = datetime(2031, 3, 30, 3, 15, tzinfo=UTC)  # a Sunday, in the default nightly hour
 
 
-
 def two_organisations(app_factory):
     """An app with the demo-like organisation and a second one; their ids in order."""
     app = app_factory()
@@ -28,6 +27,7 @@ def two_organisations(app_factory):
         db.session.commit()
         return app, list(db.session.scalars(sa.select(Organisation.id)
                                             .order_by(Organisation.id)))
+
 
 def test_the_clock_asks_for_the_routine_in_the_first_tick_of_each_hour(monkeypatch):
     at = [NIGHT.replace(minute=59, second=30)]
