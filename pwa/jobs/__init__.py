@@ -283,8 +283,8 @@ class Runner:
                     else:
                         self.tries.pop(key, None)
                         self.ids.pop(key, None)
-            except Exception:  # logged; recording the failure failed too (its database?)
-                log.exception("job %s%r failed", name, args)
+            except Exception as exc:  # recording the failure failed too (its database?)
+                log_untold(log, logging.ERROR, "job %s%r failed", name, args, exc=exc)
             finally:
                 with self.changed:
                     self.busy = False
@@ -377,6 +377,37 @@ def untold(exc: BaseException) -> str:
     return f"{error} ({kind}), its text left out:\n{stack}"
 
 
+_DATABASES = ("sqlalchemy", "psycopg", "psycopg2", "sqlite3")
+
+
+def quotes_a_row(exc: BaseException) -> bool:
+    """Whether ``exc``, or an exception it was raised from or while handling, is a
+    database error: its text may quote the row it refused (PostgreSQL's ``DETAIL: Failing
+    row contains (...)``), with a person's level or note in it."""
+    seen: set[int] = set()
+    found: BaseException | None = exc
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        if any(c.__module__.partition(".")[0] in _DATABASES for c in type(found).__mro__):
+            return True
+        found = found.__cause__ or found.__context__
+    return False
+
+
+def log_untold(logger: logging.Logger, level: int, message: str, *args: Any,
+               exc: BaseException) -> None:
+    """Log ``message`` with :func:`untold`'s account of ``exc`` (and of the exceptions it
+    was raised from or while handling), never their text."""
+    told = [untold(exc)]
+    seen = {id(exc)}
+    found = exc.__cause__ or exc.__context__
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        told.append("after " + untold(found))
+        found = found.__cause__ or found.__context__
+    logger.log(level, message + ": %s", *args, "\n".join(told))
+
+
 def _kind(exc: BaseException) -> str:
     names = {f"{c.__module__}.{c.__qualname__}" for c in type(exc).__mro__}
     if "sqlalchemy.exc.IntegrityError" in names:
@@ -433,8 +464,8 @@ def _after_request(response: Response) -> Response:
     for name, args in waiting:
         try:
             _submit(name, args)
-        except Exception:  # a failed job never breaks the answer the person already earned
-            log.exception("job %s%r failed", name, args)
+        except Exception as exc:  # a failed job never breaks the answer already earned
+            log_untold(log, logging.ERROR, "job %s%r failed", name, args, exc=exc)
             if current_app.testing:
                 raise
     return response
