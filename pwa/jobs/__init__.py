@@ -502,10 +502,34 @@ def worker(queue: Any, *, simple: bool = False) -> Any:
     minute for a subscription that never comes, and redis-py's ``stop`` waits for it:
     a worker took a minute to stop. Here the thread is told to stop first, so the
     reply ends its loop.
+
+    RQ logs a failed job's whole traceback, its text included, and keeps that in Redis
+    with the failed job; a database error's text may quote a person's row. Here the log
+    and Redis get :func:`untold`'s account: the job id, the exception's class and the
+    stack, never the text.
     """
     from rq import SimpleWorker, Worker
+    from rq.job_lifecycle import call_exception_handlers
 
     class StopsAtOnce(SimpleWorker if simple else Worker):  # type: ignore[misc]
+        told: str | None = None  # the failure handle_exception just logged, untold
+
+        def handle_exception(self, job: Any, *exc_info: Any) -> None:
+            exc = exc_info[1] if len(exc_info) > 1 else None
+            self.told = untold(exc) if isinstance(exc, BaseException) \
+                else "an exception of unknown class"
+            self.log.error("Worker %s: job %s failed: %s", self.name, job.id, self.told,
+                           extra={"queue": job.origin, "job_id": job.id})
+            call_exception_handlers(self._exc_handlers, job, *exc_info)
+
+        def handle_job_failure(self, job: Any, queue: Any, started_job_registry: Any = None,
+                               exc_string: str = "", execution: Any = None) -> None:
+            # After handle_exception: the text RQ formatted is replaced by the untold one.
+            # Else RQ's own words (a work horse that died), which quote nothing of ours.
+            told, self.told = self.told, None
+            super().handle_job_failure(job, queue, started_job_registry,
+                                       exc_string=told or exc_string, execution=execution)
+
         def unsubscribe(self) -> None:
             thread = self.pubsub_thread
             if not thread:
