@@ -34,6 +34,7 @@ from engine.errors import (
 )
 from pwa.extensions import db
 from pwa.i18n import translate, translated_details
+from pwa.jobs import log_untold, quotes_a_row
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,12 @@ def _answer(
     page: PageRenderer = current_app.extensions["skillpath_error_page"]
     try:
         return page(status, message)
-    except Exception:  # noqa: BLE001 - the last resort must not fail in turn
-        log.exception("the error page for %s failed on %s", status, request.path)
+    except Exception as exc:  # noqa: BLE001 - the last resort must not fail in turn
+        if quotes_a_row(exc):
+            log_untold(log, logging.ERROR, "the error page for %s failed on %s", status,
+                       request.path, exc=exc)
+        else:
+            log.exception("the error page for %s failed on %s", status, request.path)
         roll_back()
         return Response(message, status=status, mimetype="text/plain")
 
@@ -183,7 +188,11 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
 def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
     if isinstance(exc, HTTPException):
         return handle_http_error(exc)
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    if quotes_a_row(exc):  # its text may quote a person's row: never logged
+        log_untold(log, logging.ERROR, "unhandled error on %s %s", request.method,
+                   request.path, exc=exc)
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.path)
     roll_back()
     return _answer(500, "internal_error",
                    gettext("Something went wrong on our side. Nothing was saved."))

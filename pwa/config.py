@@ -184,6 +184,10 @@ def finish(config: dict[str, Any]) -> None:
     # The cookie and the stored data of a signed-in session last as long as it may.
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=absolute)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    # A database error's text never lists the values it was given (a rating, a note): it
+    # reaches the logs. Merged into whatever options the caller gave, in every case.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {**(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+                                           "hide_parameters": True}
 
 
 def budget(config: dict[str, Any]) -> Budget:

@@ -12,7 +12,7 @@ from typing import Any
 from flask import has_app_context
 
 from pwa import create_app
-from pwa.jobs import record_failure, run_queued
+from pwa.jobs import log_untold, record_failure, run_queued
 
 log = logging.getLogger(__name__)
 
@@ -50,5 +50,6 @@ def failed(job: Any, connection: Any, exc_type: Any, exc_value: Any, tb: Any) ->
             return
         with create_app().app_context():
             record_failure(name, tuple(args), job.id, attempts, exc)
-    except Exception:  # the database may be what failed the job
-        log.exception("could not record the failure of job %s", job.id)
+    except Exception as failure:  # the database may be what failed the job
+        log_untold(log, logging.ERROR, "could not record the failure of job %s", job.id,
+                   exc=failure)

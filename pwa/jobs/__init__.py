@@ -283,8 +283,8 @@ class Runner:
                     else:
                         self.tries.pop(key, None)
                         self.ids.pop(key, None)
-            except Exception:  # logged; recording the failure failed too (its database?)
-                log.exception("job %s%r failed", name, args)
+            except Exception as exc:  # recording the failure failed too (its database?)
+                log_untold(log, logging.ERROR, "job %s%r failed", name, args, exc=exc)
             finally:
                 with self.changed:
                     self.busy = False
@@ -377,6 +377,37 @@ def untold(exc: BaseException) -> str:
     return f"{error} ({kind}), its text left out:\n{stack}"
 
 
+_DATABASES = ("sqlalchemy", "psycopg", "psycopg2", "sqlite3")
+
+
+def quotes_a_row(exc: BaseException) -> bool:
+    """Whether ``exc``, or an exception it was raised from or while handling, is a
+    database error: its text may quote the row it refused (PostgreSQL's ``DETAIL: Failing
+    row contains (...)``), with a person's level or note in it."""
+    seen: set[int] = set()
+    found: BaseException | None = exc
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        if any(c.__module__.partition(".")[0] in _DATABASES for c in type(found).__mro__):
+            return True
+        found = found.__cause__ or found.__context__
+    return False
+
+
+def log_untold(logger: logging.Logger, level: int, message: str, *args: Any,
+               exc: BaseException) -> None:
+    """Log ``message`` with :func:`untold`'s account of ``exc`` (and of the exceptions it
+    was raised from or while handling), never their text."""
+    told = [untold(exc)]
+    seen = {id(exc)}
+    found = exc.__cause__ or exc.__context__
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        told.append("after " + untold(found))
+        found = found.__cause__ or found.__context__
+    logger.log(level, message + ": %s", *args, "\n".join(told))
+
+
 def _kind(exc: BaseException) -> str:
     names = {f"{c.__module__}.{c.__qualname__}" for c in type(exc).__mro__}
     if "sqlalchemy.exc.IntegrityError" in names:
@@ -433,8 +464,8 @@ def _after_request(response: Response) -> Response:
     for name, args in waiting:
         try:
             _submit(name, args)
-        except Exception:  # a failed job never breaks the answer the person already earned
-            log.exception("job %s%r failed", name, args)
+        except Exception as exc:  # a failed job never breaks the answer already earned
+            log_untold(log, logging.ERROR, "job %s%r failed", name, args, exc=exc)
             if current_app.testing:
                 raise
     return response
@@ -471,10 +502,34 @@ def worker(queue: Any, *, simple: bool = False) -> Any:
     minute for a subscription that never comes, and redis-py's ``stop`` waits for it:
     a worker took a minute to stop. Here the thread is told to stop first, so the
     reply ends its loop.
+
+    RQ logs a failed job's whole traceback, its text included, and keeps that in Redis
+    with the failed job; a database error's text may quote a person's row. Here the log
+    and Redis get :func:`untold`'s account: the job id, the exception's class and the
+    stack, never the text.
     """
     from rq import SimpleWorker, Worker
+    from rq.job_lifecycle import call_exception_handlers
 
     class StopsAtOnce(SimpleWorker if simple else Worker):  # type: ignore[misc]
+        told: str | None = None  # the failure handle_exception just logged, untold
+
+        def handle_exception(self, job: Any, *exc_info: Any) -> None:
+            exc = exc_info[1] if len(exc_info) > 1 else None
+            self.told = untold(exc) if isinstance(exc, BaseException) \
+                else "an exception of unknown class"
+            self.log.error("Worker %s: job %s failed: %s", self.name, job.id, self.told,
+                           extra={"queue": job.origin, "job_id": job.id})
+            call_exception_handlers(self._exc_handlers, job, *exc_info)
+
+        def handle_job_failure(self, job: Any, queue: Any, started_job_registry: Any = None,
+                               exc_string: str = "", execution: Any = None) -> None:
+            # After handle_exception: the text RQ formatted is replaced by the untold one.
+            # Else RQ's own words (a work horse that died), which quote nothing of ours.
+            told, self.told = self.told, None
+            super().handle_job_failure(job, queue, started_job_registry,
+                                       exc_string=told or exc_string, execution=execution)
+
         def unsubscribe(self) -> None:
             thread = self.pubsub_thread
             if not thread:

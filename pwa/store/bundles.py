@@ -93,11 +93,12 @@ FACE = ("display_name", "site", "role_id", "role")
 
 def marks() -> dict[str, set[int]]:
     """This transaction's marks: ``people``, ``roles`` and ``organisations`` by id, the
-    people whose counter already moved in it (``moved``), and the roles and organisations
-    whose counter moved (``shared``: role ids negated, organisation ids as they are)."""
+    people whose counter already moved in it (``moved``), the roles and organisations
+    whose counter moved (``shared``: role ids negated, organisation ids as they are), and
+    those whose organisation's row it locked (``locked``, the same way)."""
     found: dict[str, set[int]] = db.session.info.setdefault(
         KEY, {"people": set(), "roles": set(), "organisations": set(), "moved": set(),
-              "shared": set()})
+              "shared": set(), "locked": set()})
     return found
 
 
@@ -190,17 +191,56 @@ def _after_flush(session: Session, context: Any) -> None:
         _mark_object(obj, True)
 
 
+def _before_flush(session: Session, context: Any, instances: Any) -> None:
+    """On PostgreSQL, lock the row of each organisation whose counter this flush will
+    move before the flush writes anything (a person's row, say).
+
+    The mentor assignment locks its organisation's row first and then moves people's
+    counters. A page that wrote a person's row (a rename, an HR file) and moved the
+    organisation's counter at commit took the same two locks the other way round, and
+    PostgreSQL ended one of the two as a deadlock: the page answered 500. Organisation
+    first, then people, is the one order every transaction takes.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    with session.no_autoflush:
+        for obj in session.new:
+            _mark_object(obj, False, new=True)
+        for obj in session.dirty:
+            if session.is_modified(obj, include_collections=False):
+                _mark_object(obj, False)
+        for obj in session.deleted:
+            _mark_object(obj, True)
+        _lock_organisations(session)
+
+
+def _lock_organisations(session: Session) -> None:
+    """Lock the rows of the organisations marked, and of the marked roles', once each."""
+    found = session.info.get(KEY)
+    if not found:
+        return
+    organisations = sorted(found["organisations"] - found["locked"])
+    roles = sorted(r for r in found["roles"] if -r not in found["locked"])
+    if not organisations and not roles:
+        return
+    session.execute(
+        select(Organisation.id)
+        .where(or_(Organisation.id.in_(organisations),
+                   Organisation.id.in_(select(Role.organisation_id)
+                                       .where(Role.id.in_(roles)))))
+        .order_by(Organisation.id)
+        .with_for_update(key_share=True))  # FOR NO KEY UPDATE, as the assignment's
+    found["locked"].update(organisations)
+    found["locked"].update(-r for r in roles)
+
+
 def bump_marked(session: Session) -> None:
-    """Move the counters of whoever this transaction marked: two UPDATEs at most."""
+    """Move the counters of whoever this transaction marked: two UPDATEs at most, the
+    organisations' first (the one lock order: see :func:`_before_flush`)."""
     found = session.info.get(KEY)
     if not found:
         return
     ids = sorted(found["people"] - found["moved"])
-    if ids:
-        session.execute(update(Person).where(Person.id.in_(ids))
-                        .values(bundle_version=Person.bundle_version + 1)
-                        .execution_options(synchronize_session=False))
-        found["moved"].update(ids)
     if found["organisations"] or found["roles"]:
         session.execute(
             update(Organisation)
@@ -212,6 +252,11 @@ def bump_marked(session: Session) -> None:
         found["shared"].update(found["organisations"] | {-r for r in found["roles"]})
         found["organisations"].clear()
         found["roles"].clear()
+    if ids:
+        session.execute(update(Person).where(Person.id.in_(ids))
+                        .values(bundle_version=Person.bundle_version + 1)
+                        .execution_options(synchronize_session=False))
+        found["moved"].update(ids)
     found["people"].clear()
 
 
@@ -228,6 +273,7 @@ def init_app(app: Flask) -> None:
     """Mark and move in every transaction of the app's session."""
     session_class = db.session.session_factory.class_
     if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "before_flush", _before_flush)
         event.listen(session_class, "after_flush", _after_flush)
         event.listen(session_class, "before_commit", _before_commit)
         event.listen(session_class, "after_commit", _after_end)

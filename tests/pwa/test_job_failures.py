@@ -181,6 +181,24 @@ def test_on_rq_the_last_failed_try_is_recorded_and_a_later_success_resolves_it(
     assert failures(app)[0][-1] is True
 
 
+def test_on_rq_the_workers_log_and_redis_name_the_job_and_error_never_its_text(
+        rq_app, org, flaky_job, monkeypatch, caplog):
+    app, queue = rq_app
+    monkeypatch.setattr(jobs, "RETRY_SECONDS", [0])
+    FAIL_TIMES["left"] = 99
+    with app.app_context(), caplog.at_level("DEBUG"):
+        jobs.enqueue(flaky_job, org["id"])
+        [job] = queue.jobs
+        jobs.worker(queue, simple=True).work(burst=True)
+    failed = [r.getMessage() for r in caplog.records
+              if r.name.startswith("rq") and r.levelname == "ERROR"]
+    assert len(failed) == 2  # the first try and the one retry
+    assert all(job.id in m and "ValueError (code)" in m and "in flaky" in m for m in failed)
+    assert "Ana Ruiz" not in caplog.text and "manager" not in caplog.text
+    assert "ValueError" in job.latest_result().exc_string
+    assert "Ana Ruiz" not in job.latest_result().exc_string
+
+
 def test_on_rq_a_try_that_has_a_retry_left_records_nothing(rq_app, org, flaky_job,
                                                            monkeypatch):
     app, queue = rq_app
