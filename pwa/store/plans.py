@@ -17,7 +17,19 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, false, or_, select, tuple_, update
+from sqlalchemy import (
+    CompoundSelect,
+    and_,
+    bindparam,
+    delete,
+    false,
+    null,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 
 from engine import plan as rules
 from engine import sync as sync_rules
@@ -123,14 +135,15 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
                 need["apart"] = True  # the future role words it otherwise: its own rating
                 need["future_level"] = standing.get((role.slug, key), {}).get("level")
     settings = settings_row(person)
-    goals = frozenset(db.session.scalars(select(PlanGoal.competency).where(
-        PlanGoal.person_id == person.id, PlanGoal.wanted.is_(True))))
+    # The learner's goals and own items, read in one round trip: a goal has no item id.
+    goals_and_own = db.session.execute(_GOALS_AND_OWN_ITEMS, {"person": person.id}).all()
+    goals = frozenset(row.competency for row in goals_and_own if row.id is None)
     choices = _choices(person)
     items, catalogue, urls = _catalogue(person, identity_keys, {
         int(ref[2:]) for ref, _ in choices if ref.startswith("c:")})
-    for own in db.session.execute(
-            select(OwnItem.id, OwnItem.title, OwnItem.competency, OwnItem.format,
-                   OwnItem.minutes, OwnItem.url).where(OwnItem.person_id == person.id)):
+    for own in goals_and_own:
+        if own.id is None:
+            continue
         ref = f"own:{own.id}"
         items.append(rules.Item(ref, own.title, (own.competency,), own.format, own.minutes))
         urls[ref] = own.url
@@ -144,6 +157,14 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
     return Gathered(inputs, names, catalogue, urls, choices,
                     settings.mentor_suggestions if settings else True,
                     tuple(settings.languages) if settings and settings.languages else None)
+
+
+# Built once: every plan reads it. The goals' rows carry NULL in the items' other columns.
+_GOALS_AND_OWN_ITEMS: CompoundSelect[Any] = union_all(
+    select(OwnItem.id, OwnItem.title, OwnItem.competency, OwnItem.format, OwnItem.minutes,
+           OwnItem.url).where(OwnItem.person_id == bindparam("person")),
+    select(null(), null(), PlanGoal.competency, null(), null(), null()).where(
+        PlanGoal.person_id == bindparam("person"), PlanGoal.wanted.is_(True)))
 
 
 def _choices(person: Person) -> dict[tuple[str, str], rules.Choice]:

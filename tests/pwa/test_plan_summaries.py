@@ -31,6 +31,7 @@ from tests.factories import (
     seed_catalogue,
     session_cookie,
     sign_in_as,
+    statements,
     token,
 )
 
@@ -129,6 +130,22 @@ def test_a_goal_and_the_weekly_time_are_part_of_it(app, org):
     sync(ana, event("plan.goal.removed", {"competency": "greet"},
                     MONDAY + timedelta(minutes=1)))
     assert summary(app) == (0, 0, 0, 0)
+
+
+def test_her_goals_and_own_items_are_read_in_one_statement(app, org):
+    """The plan reads the learner's goals and own items in one round trip, and both count:
+    the goal grows a met target, her own item is a line of its own."""
+    seed_catalogue(app)
+    ana = learner(app, "Ana Ruiz", rate(3, "greet"), rate(2, "tills"))  # both targets met
+    sync(ana, event("plan.goal.added", {"competency": "greet"}),
+         event("plan.item.added", {"id": str(uuid.uuid4()), "title": "A book on greeting",
+                                   "format": "book_study", "minutes": 45, "url": None,
+                                   "competency": "greet"}, MONDAY + timedelta(minutes=1)))
+    with statements(app) as sent:
+        plan = from_the_plan(app)
+    assert plan == summary(app) and plan[0] == 75 and plan[2] == 1  # Greeting well and the book
+    touching = [s for s in sent if "plan_goals" in s or "own_items" in s]
+    assert len(touching) == 1 and "plan_goals" in touching[0] and "own_items" in touching[0]
 
 
 def test_deleting_the_account_deletes_the_summary(app, org):
