@@ -17,7 +17,19 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, or_, select, tuple_, update
+from sqlalchemy import (
+    CompoundSelect,
+    and_,
+    bindparam,
+    delete,
+    false,
+    null,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 
 from engine import plan as rules
 from engine import sync as sync_rules
@@ -123,14 +135,15 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
                 need["apart"] = True  # the future role words it otherwise: its own rating
                 need["future_level"] = standing.get((role.slug, key), {}).get("level")
     settings = settings_row(person)
-    goals = frozenset(db.session.scalars(select(PlanGoal.competency).where(
-        PlanGoal.person_id == person.id, PlanGoal.wanted.is_(True))))
+    # The learner's goals and own items, read in one round trip: a goal has no item id.
+    goals_and_own = db.session.execute(_GOALS_AND_OWN_ITEMS, {"person": person.id}).all()
+    goals = frozenset(row.competency for row in goals_and_own if row.id is None)
     choices = _choices(person)
     items, catalogue, urls = _catalogue(person, identity_keys, {
         int(ref[2:]) for ref, _ in choices if ref.startswith("c:")})
-    for own in db.session.execute(
-            select(OwnItem.id, OwnItem.title, OwnItem.competency, OwnItem.format,
-                   OwnItem.minutes, OwnItem.url).where(OwnItem.person_id == person.id)):
+    for own in goals_and_own:
+        if own.id is None:
+            continue
         ref = f"own:{own.id}"
         items.append(rules.Item(ref, own.title, (own.competency,), own.format, own.minutes))
         urls[ref] = own.url
@@ -144,6 +157,14 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
     return Gathered(inputs, names, catalogue, urls, choices,
                     settings.mentor_suggestions if settings else True,
                     tuple(settings.languages) if settings and settings.languages else None)
+
+
+# Built once: every plan reads it. The goals' rows carry NULL in the items' other columns.
+_GOALS_AND_OWN_ITEMS: CompoundSelect[Any] = union_all(
+    select(OwnItem.id, OwnItem.title, OwnItem.competency, OwnItem.format, OwnItem.minutes,
+           OwnItem.url).where(OwnItem.person_id == bindparam("person")),
+    select(null(), null(), PlanGoal.competency, null(), null(), null()).where(
+        PlanGoal.person_id == bindparam("person"), PlanGoal.wanted.is_(True)))
 
 
 def _choices(person: Person) -> dict[tuple[str, str], rules.Choice]:
@@ -396,6 +417,7 @@ def summarise(person: Person) -> PlanSummary:
     changed; returns the row as stored (a job begun later may have written it).
     The caller commits.
     """
+    _after_their_syncs([person.id])
     store_summaries([_summary_row(person)])
     found: PlanSummary = db.session.scalars(
         select(PlanSummary).where(PlanSummary.person_id == person.id)
@@ -412,11 +434,35 @@ def summarise_people(person_ids: Iterable[int]) -> int:
     count = 0
     for start in range(0, len(ids), SUMMARY_BATCH):
         chunk = ids[start:start + SUMMARY_BATCH]
+        _after_their_syncs(chunk)
         people = db.session.scalars(select(Person).where(Person.id.in_(chunk))
                                     .order_by(Person.id)).all()
         store_summaries([_summary_row(p) for p in people])
         count += len(people)
     return count
+
+
+def _after_their_syncs(person_ids: list[int]) -> None:
+    """Wait for any sync of these people to commit, and hold off new ones until this
+    transaction ends, before their plans are read and stamped.
+
+    A sync that moves a level summarises the plan in its own transaction, stamped before
+    it reads (``pwa.store.gaps.refresh``). A job begun after that stamp but reading
+    before that sync commits would read the plan as it was, and its later stamp would
+    win: an older row that nothing corrects. The sync holds the learner's row from
+    before it reads until it commits (``take_turns``), so here the rows are locked
+    first: what is read then includes every sync of them, and the stamp, read after
+    it, is later than the stamp of any of them. PostgreSQL: ``FOR SHARE``, in order of
+    id (it blocks a sync's UPDATE of the row, not another job nor an insert that refers
+    to the person; a sync that moves a colleague's counter while this waits for it is a
+    deadlock PostgreSQL ends, and the phone or the job tries again). SQLite: a write as
+    the first statement takes the one write lock, which a sync holds until it commits.
+    """
+    if dialect_name() == "postgresql":
+        db.session.execute(select(Person.id).where(Person.id.in_(person_ids))
+                           .order_by(Person.id).with_for_update(read=True))
+    else:
+        db.session.execute(delete(PlanSummary).where(false()))
 
 
 def summarise_organisation(organisation_id: int) -> int:

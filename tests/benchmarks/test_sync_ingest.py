@@ -5,23 +5,29 @@ Ours: gunicorn with 2 workers serving the real app; 10,000 events in batches of
 signed-in session and CSRF token): two people syncing at once, as at a shift's
 start. (Two phones of one learner take turns by design, ``take_turns``: a case
 of its own, not the throughput of ingest.) Each batch rates the learner's two
-competencies turn about and ends below both targets, so every batch leaves the
-same two uncovered gaps: a sync writes its 100 events and 100 ratings and brings
-``latest_ratings`` up to date (2 rows), all in its one transaction. The learner's
-first batch of a round rates them for the first time: the plan is built and the
-learner's rows of the ``uncovered_gaps`` read model (2 rows) are replaced. Every
-later batch leaves both latest levels as they were, so nothing the plan reads
-moves, and the app builds no plan and writes no gaps (``_moves_levels`` in
-``pwa.store.assessment``; a batch that moves a level pays for the plan, as
-``tests/pwa/test_uncovered_gaps.py`` shows).
+competencies turn about and ends below both targets, so every batch leaves two
+uncovered gaps; a sync writes its 100 events and 100 ratings and brings
+``latest_ratings`` up to date (2 rows), all in its one transaction.
+
+Half of each learner's batches move a level the plan reads: the batches of a
+learner end in pairs, two at one pair of levels, the next two at another
+(``ENDINGS``), so the first of each pair (the learner's first batch included)
+ends where the one before did not. A week offline is a mix of both: ratings
+that confirm where one stands and ratings that move it; half is a plain
+default, not a share picked for the figure. Such a batch builds the learner's
+plan in its transaction, replaces their rows of the ``uncovered_gaps`` read
+model (2 rows) and their ``plan_summaries`` row; a batch that leaves both
+latest levels as they were builds no plan and writes no gaps
+(``_moves_levels`` in ``pwa.store.assessment``).
 
 The floor: raw SQLAlchemy Core ``executemany`` of exactly those rows into the
 same tables of the same database, one transaction per batch, by two threads as
 the server has two workers, each thread the same learner's batches as one
-client thread of ours: the gaps, like ours, only in each learner's first batch.
-Every row it writes is computed before its clock starts (the read model's rows
-are the ones ours left, checked against what the plan gives), so the floor's
-cost is only the writing.
+client thread of ours: the gaps and the summary, like ours, in exactly the
+batches that move a level. Every row it writes is computed before its clock
+starts (the read models' rows by the app's own plan, from the levels each batch
+ends at; the last ones checked against what ours left), so the floor's cost is
+only the writing.
 
 Not in either: the follow-up jobs a sync asks for (the plan's summary, the
 mentors), which run after the answer, merged, at most once a second in each
@@ -53,7 +59,7 @@ from flask import Flask
 
 from pwa import clock
 from pwa.extensions import db
-from pwa.models import Event, LatestRating, Person, Rating, UncoveredGap
+from pwa.models import Event, LatestRating, Person, PlanSummary, Rating, UncoveredGap
 from pwa.models.base import dialect_insert
 from pwa.store import plans
 from tests.benchmarks.goals import goal, paired_ratio
@@ -67,11 +73,25 @@ GOAL = 0.7
 JOBS_SETTLE = 3.0  # seconds: the served app's jobs wait 1 s after the last ask, then run
 START = clock.now() - timedelta(days=30)
 COMPETENCIES = ("greet", "tills")  # targets 3 and 2 (tests.factories.DEFAULT_COMPS)
-LAST_LEVELS = {"greet": 2, "tills": 1}  # where each batch leaves them: two uncovered gaps
+# Where a batch leaves them, below both targets (two uncovered gaps): a learner's batches
+# end two at the first, two at the second, and so on; the first of each two moves a level.
+ENDINGS = ({"greet": 2, "tills": 1}, {"greet": 1, "tills": 1})
 
 
-def events(offset: int, count: int) -> list[dict[str, Any]]:
-    """``count`` ratings from ``offset`` on, one second apart, each competency in turn."""
+def ending(n: int) -> int:
+    """Which of ``ENDINGS`` the ``n``-th batch (of both learners, in turn) ends at."""
+    return (n // 2 // 2) % 2
+
+
+def moves(n: int) -> bool:
+    """Whether the ``n``-th batch moves a level: its learner's first, or one ending
+    elsewhere than that learner's batch before it."""
+    return n < 2 or ending(n) != ending(n - 2)
+
+
+def events(offset: int, count: int, last_levels: dict[str, int]) -> list[dict[str, Any]]:
+    """``count`` ratings from ``offset`` on, one second apart, each competency in turn, the
+    last of each at ``last_levels``."""
     made = []
     for i in range(count):
         competency = COMPETENCIES[i % 2]
@@ -81,7 +101,7 @@ def events(offset: int, count: int) -> list[dict[str, Any]]:
             "occurred_at": (START + timedelta(seconds=offset + i)).isoformat(),
             "device_id": "bench",
             "data": {"role": "store-associate", "competency": competency, "version": 1,
-                     "level": LAST_LEVELS[competency] if last else 1 + (offset + i) % 5,
+                     "level": last_levels[competency] if last else 1 + (offset + i) % 5,
                      "note": None}})
     return made
 
@@ -91,7 +111,8 @@ def test_sync_ingest_against_core_executemany(app, org, capsys):
     publish_profile(app)
     headers = [session_headers(sign_in_as(app, name)) for name in LEARNERS]
     offsets = list(range(0, TOTAL, BATCH))
-    batches = {o: events(o, BATCH) for o in offsets}
+    batches = {o: events(o, BATCH, ENDINGS[ending(n)]) for n, o in enumerate(offsets)}
+    assert sum(map(moves, range(len(offsets)))) == len(offsets) // 2  # half move a level
     bodies = [json.dumps({"events": batches[o]}) for o in offsets]
     with app.app_context():
         people = [db.session.scalar(sa.select(Person.id).where(Person.display_name == name))
@@ -118,11 +139,12 @@ def test_sync_ingest_against_core_executemany(app, org, capsys):
             assert found["events"] == found["ratings"] == TOTAL, found  # each stored once
             assert found["distinct_events"] == TOTAL and found["quarantined"] == 0, found
             if rows is None:
-                # What every batch leaves in the read model: what the plan gives, not empty.
+                # What the last batches leave in the read models: what the plan gives, not empty.
                 with app.app_context():
                     expected = sorted((p, u.competency, u.level, u.needed) for p in people
                                       for u in plans.built(db.session.get(Person, p)).uncovered)
                 assert found["uncovered_gaps"] == expected and len(expected) == 4, found
+                assert len(found["plan_summaries"]) == len(people), found
                 rows = _floor_rows(app, whose, batches, found)
             written = written or found
             assert _content(found) == _content(written), "every round writes the same rows"
@@ -200,7 +222,7 @@ def _cpu_seconds(pids: list[int]) -> float:
 
 
 TABLES = ("ratings", "assessment_submissions", "latest_ratings", "uncovered_gaps",
-          "events")  # children first
+          "plan_summaries", "events")  # children first
 
 
 def _empty(app: Flask) -> None:
@@ -231,6 +253,9 @@ def _written(app: Flask) -> dict[str, Any]:
             "uncovered_gaps": sorted(tuple(r) for r in db.session.execute(sa.select(
                 UncoveredGap.person_id, UncoveredGap.competency, UncoveredGap.level,
                 UncoveredGap.needed))),
+            "plan_summaries": sorted(tuple(r) for r in db.session.execute(sa.select(
+                PlanSummary.person_id, PlanSummary.minutes, PlanSummary.fee_cents,
+                PlanSummary.covered, PlanSummary.uncovered))),
             "last_event": db.session.scalar(sa.select(sa.func.max(Event.id))),
         }
         db.session.remove()
@@ -243,21 +268,39 @@ def _content(found: dict[str, Any]) -> dict[str, Any]:
 
 def _floor_rows(app: Flask, whose: dict[int, int], batches: dict[int, list[dict[str, Any]]],
                 ours: dict[str, Any]) -> list[dict[str, list[dict[str, Any]]]]:
-    """Each batch's rows for each table, made before the floor's clock starts."""
+    """Each batch's rows for each table, made before the floor's clock starts.
+
+    The read models' rows of a batch that moves a level are what the app's plan gives at
+    the levels the batch ends at (the latest ratings ours left, set to each of ``ENDINGS``
+    in a transaction rolled back); the last ones must be the ones ours left.
+    """
+    now = clock.now()
+    people = sorted(set(whose.values()))
     with app.app_context():
         competency_ids = dict(db.session.execute(sa.text(
             "SELECT key, id FROM competencies")).all())
         version_id = db.session.scalar(sa.select(Rating.version_id).limit(1))
+        read: dict[tuple[int, int], tuple[list[dict[str, Any]], dict[str, Any]]] = {}
+        for n, levels in enumerate(ENDINGS):
+            for key, level in levels.items():
+                db.session.execute(sa.update(LatestRating).where(
+                    LatestRating.person_id.in_(people),
+                    LatestRating.competency_id == competency_ids[key]).values(level=level))
+            for person_id in people:
+                plan = plans.built(db.session.get(Person, person_id))
+                read[(person_id, n)] = (
+                    [{"person_id": person_id, "competency": u.competency, "level": u.level,
+                      "needed": u.needed} for u in plan.uncovered],
+                    plans.summary_of(person_id, plan, now))
+        db.session.rollback()
         db.session.remove()
-    now = clock.now()
+    last = ending(len(batches) - 1)
+    assert sorted((r["person_id"], r["competency"], r["level"], r["needed"]) for p in people
+                  for r in read[(p, last)][0]) == ours["uncovered_gaps"], "as ours left them"
     made = []
-    first: set[int] = set()  # the learners whose first batch is made
-    for offset, rows in batches.items():
+    for n, (offset, rows) in enumerate(batches.items()):
         person_id = whose[offset]
-        gaps = [] if person_id in first else [
-            {"person_id": person_id, "competency": key, "level": level, "needed": needed}
-            for person, key, level, needed in ours["uncovered_gaps"] if person == person_id]
-        first.add(person_id)
+        gaps, summary = read[(person_id, ending(n))] if moves(n) else ([], None)
         latest: dict[str, dict[str, Any]] = {}
         for e in rows:  # in time order: the last of each competency stands
             latest[e["data"]["competency"]] = e
@@ -275,7 +318,10 @@ def _floor_rows(app: Flask, whose: dict[int, int], batches: dict[int, list[dict[
                         "level": e["data"]["level"],
                         "occurred_at": datetime.fromisoformat(e["occurred_at"]),
                         "event_id": e["id"]} for key, e in latest.items()],
-            "gaps": gaps,  # the learner's first batch replaces them; later ones move nothing
+            # A batch that moves a level replaces the learner's gaps and summary; others
+            # move nothing the plan reads.
+            "gaps": gaps, "summary": [summary] if summary is not None else [],
+            "person": [{"person_id": person_id}] if moves(n) else [],
         })
     return made
 
@@ -285,8 +331,8 @@ def _floor(app: Flask, batches: list[dict[str, list[dict[str, Any]]]]) -> float:
     workers, one transaction per batch; events per second.
 
     Each batch: its events, its ratings, the latest ratings upserted ("only if
-    later", as the sync does), then, in the learner's first batch, their uncovered gaps
-    replaced.
+    later", as the sync does), then, in a batch that moves a level, the learner's
+    uncovered gaps replaced and their plan's summary upserted.
     """
     latest = LatestRating.__table__.c
     with app.app_context():  # statements made here: the threads have no app context
@@ -298,6 +344,12 @@ def _floor(app: Flask, batches: list[dict[str, list[dict[str, Any]]]]) -> float:
             where=sa.or_(upsert.excluded.occurred_at > latest.occurred_at,
                          sa.and_(upsert.excluded.occurred_at == latest.occurred_at,
                                  upsert.excluded.event_id > latest.event_id)))
+        summary = dialect_insert(PlanSummary)
+        put_summary = summary.on_conflict_do_update(
+            index_elements=["person_id"],
+            set_={c: summary.excluded[c] for c in
+                  ("minutes", "fee_cents", "covered", "uncovered", "computed_at")},
+            where=PlanSummary.__table__.c.computed_at <= summary.excluded.computed_at)
     gaps_table = UncoveredGap.__table__
     person = gaps_table.c.person_id
 
@@ -307,10 +359,12 @@ def _floor(app: Flask, batches: list[dict[str, list[dict[str, Any]]]]) -> float:
                 conn.execute(sa.insert(Event.__table__), rows["events"])
                 conn.execute(sa.insert(Rating.__table__), rows["ratings"])
                 conn.execute(keep_latest, rows["latest"])
-                if rows["gaps"]:
+                if rows["person"]:
                     conn.execute(sa.delete(gaps_table).where(
-                        person == rows["gaps"][0]["person_id"]))
-                    conn.execute(sa.insert(gaps_table), rows["gaps"])
+                        person == rows["person"][0]["person_id"]))
+                    if rows["gaps"]:
+                        conn.execute(sa.insert(gaps_table), rows["gaps"])
+                    conn.execute(put_summary, rows["summary"])
 
     started = time.perf_counter()
     with ThreadPoolExecutor(2) as pool:

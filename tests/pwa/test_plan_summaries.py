@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.models import Item, Organisation, Person, PlanSummary, ProfileVersion, Role
-from pwa.store import people, plans, releases
+from pwa.store import gaps, people, plans, releases
 from pwa.store import profiles as store
 from pwa.sync.ingest import ingest
 from tests.factories import (
@@ -31,6 +31,7 @@ from tests.factories import (
     seed_catalogue,
     session_cookie,
     sign_in_as,
+    statements,
     token,
 )
 
@@ -131,6 +132,22 @@ def test_a_goal_and_the_weekly_time_are_part_of_it(app, org):
     assert summary(app) == (0, 0, 0, 0)
 
 
+def test_her_goals_and_own_items_are_read_in_one_statement(app, org):
+    """The plan reads the learner's goals and own items in one round trip, and both count:
+    the goal grows a met target, her own item is a line of its own."""
+    seed_catalogue(app)
+    ana = learner(app, "Ana Ruiz", rate(3, "greet"), rate(2, "tills"))  # both targets met
+    sync(ana, event("plan.goal.added", {"competency": "greet"}),
+         event("plan.item.added", {"id": str(uuid.uuid4()), "title": "A book on greeting",
+                                   "format": "book_study", "minutes": 45, "url": None,
+                                   "competency": "greet"}, MONDAY + timedelta(minutes=1)))
+    with statements(app) as sent:
+        plan = from_the_plan(app)
+    assert plan == summary(app) and plan[0] == 75 and plan[2] == 1  # Greeting well and the book
+    touching = [s for s in sent if "plan_goals" in s or "own_items" in s]
+    assert len(touching) == 1 and "plan_goals" in touching[0] and "own_items" in touching[0]
+
+
 def test_deleting_the_account_deletes_the_summary(app, org):
     seed_catalogue(app)
     ana = learner(app)
@@ -143,11 +160,11 @@ def test_deleting_the_account_deletes_the_summary(app, org):
 
 # Two jobs for one person at once -------------------------------------------------------------
 
-def test_a_summary_begun_before_a_change_never_overwrites_one_begun_after(app, org,
-                                                                          monkeypatch):
-    """The worst order two jobs can take: one reads the plan, a sync changes it and its own
-    job writes the new size, then the first writes what it read. It is not written: a row
-    is replaced only by one begun later, which saw every change committed before it."""
+def test_a_sync_waits_for_a_job_that_has_read_the_plan(app, org, monkeypatch):
+    """The worst order a job and a sync can take: the job reads the plan, the sync changes
+    it and summarises it again, then the job writes what it read. It cannot: the job holds
+    the learner (``plans._after_their_syncs``) until it commits, the sync waits for it,
+    and its summary, read after, is the row that stands."""
     seed_catalogue(app)
     ana = learner(app)
     ana_id = person_named(app, "Ana Ruiz")
@@ -167,22 +184,94 @@ def test_a_summary_begun_before_a_change_never_overwrites_one_begun_after(app, o
         with app.app_context():
             jobs.run_here("plans.summarise", (ana_id,))
 
+    answers = []
     slow = threading.Thread(target=slow_job, name="slow-job")
+    syncing = threading.Thread(target=lambda: answers.append(sync(ana, event(
+        "plan.item.changed", {"item": item_ref(app, "till-basics"), "competency": "tills",
+                              "state": "dropped"}))))
     slow.start()
     try:
         assert has_read.wait(20)  # it holds her plan of 60 minutes, not yet written
-        sync(ana, event("plan.item.changed", {"item": item_ref(app, "till-basics"),
-                                              "competency": "tills", "state": "dropped"}))
-        assert summary(app) == (30, 0, 1, 1)  # the sync's own job, begun after the change
+        syncing.start()
+        syncing.join(0.5)
+        assert syncing.is_alive() and not answers  # the sync waits for the job
     finally:
         may_write.set()
         slow.join(20)
-    assert not slow.is_alive()
+        syncing.join(20)
+    assert not slow.is_alive() and not syncing.is_alive() and answers
     assert summary(app) == (30, 0, 1, 1) == from_the_plan(app)
     # Run again in any order, each job reads the database as it is: the same row.
     with app.app_context():
         jobs.run_here("plans.summarise", (ana_id,))
     assert summary(app) == (30, 0, 1, 1)
+
+
+def test_a_job_begun_while_a_sync_is_uncommitted_never_writes_over_what_the_sync_made(
+        app, org, monkeypatch):
+    """A sync that moves a level summarises the plan in its own transaction, stamped before
+    it reads; a job over the organisation begun after that stamp, but before the sync
+    commits, reads the plan as it was. Were it then to write its older row with its later
+    stamp, nothing would correct it. It waits for the learner's sync to commit instead
+    (the lock the sync holds on the learner, ``take_turns``), then reads the plan."""
+    seed_catalogue(app)
+    ana = learner(app)
+    with app.app_context():
+        organisation_id = db.session.scalar(sa.select(Person.organisation_id).where(
+            Person.id == person_named(app, "Ana Ruiz")))
+    refreshed, may_commit = threading.Event(), threading.Event()
+    real = gaps.refresh
+
+    def refresh(person_ids):
+        count = real(person_ids)
+        if threading.current_thread().name == "sync":
+            refreshed.set()  # her new plan summarised, not yet committed
+            assert may_commit.wait(20)
+        return count
+
+    monkeypatch.setattr(gaps, "refresh", refresh)
+    answers = []
+    syncing = threading.Thread(name="sync", target=lambda: answers.append(ana.post(
+        "/api/v1/sync", {"events": [rate(3, "greet", MONDAY + timedelta(hours=1))]})))
+    job_backend: list[int] = []
+    failed: list[BaseException] = []
+
+    def job():
+        with app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                job_backend.append(db.session.scalar(sa.text("SELECT pg_backend_pid()")))
+            try:
+                jobs.run_here("plans.summarise_organisation", (organisation_id,))
+            except BaseException as error:  # noqa: BLE001 - reported below
+                failed.append(error)
+
+    running = threading.Thread(name="job", target=job)
+    syncing.start()
+    try:
+        assert refreshed.wait(20)
+        running.start()
+        with app.app_context():
+            if db.engine.dialect.name == "postgresql":  # until it waits on a lock
+                for _ in range(200):
+                    if job_backend and db.session.scalar(sa.text(
+                            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                            {"pid": job_backend[0]}) == "Lock":
+                        break
+                    db.session.rollback()
+                    threading.Event().wait(0.05)
+                else:
+                    raise AssertionError("the job never waited for the sync")
+            else:  # SQLite: the sync holds the one write lock; the job reads meanwhile
+                threading.Event().wait(0.5)
+    finally:
+        may_commit.set()
+        syncing.join(30)
+        running.join(30)
+    assert not syncing.is_alive() and not running.is_alive()
+    assert answers and answers[0].status_code == 200, answers
+    assert not failed, failed
+    # Greeting now at its target: the row is the plan she has, whoever wrote last.
+    assert summary(app) == from_the_plan(app) != (60, 0, 2, 0)
 
 
 def test_two_phones_syncing_at_once_leave_the_summary_of_the_plan_they_made(app, org):
