@@ -51,6 +51,7 @@ from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session as OrmSession
 
 from engine.people import Permission
 from engine.sessions import Lifetimes
@@ -273,7 +274,7 @@ class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
     """Records in ``session_data``, each written in a transaction of its own, but for the
     record of a sign-in, written in the sign-in's transaction.
 
-    A record is read in the request's transaction, joined with the ``sessions`` row its
+    A record is read on a connection of its own, joined with the ``sessions`` row its
     ``session_id`` column names, and the person and organisation of that row: a signed-in
     request's lookup is that one statement. The column repeats the id the data holds; the
     data decides, and the joined row is used only when both name the same row (a record
@@ -285,7 +286,12 @@ class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
         super().__init__(app, key_prefix=KEY_PREFIX, permanent=False)
 
     def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
-        row = db.session.execute(_RECORD, {"key": store_id}).first()
+        # One statement on a connection of its own, needing no transaction: on PostgreSQL no
+        # BEGIN and no ROLLBACK (a signed-out request may ask nothing more). The row found
+        # joins the request's session without being read again.
+        with (db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+              OrmSession(bind=conn) as reader):
+            row = reader.execute(_RECORD, {"key": store_id}).first()
         if row is None:
             return None
         if row.expires_at <= clock.now():
@@ -293,7 +299,8 @@ class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
             return None
         data = cast(dict[str, Any], self.serializer.decode(row.data))
         if row.session_id is not None and row.session_id == data.get(SESSION_ID):
-            g.session_row_found = (row.session_id, row.Session)  # for _find_signed_in
+            found = row.Session and db.session.merge(row.Session, load=False)
+            g.session_row_found = (row.session_id, found)  # for _find_signed_in
         return data
 
     def _delete_session(self, store_id: str) -> None:
