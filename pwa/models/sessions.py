@@ -45,6 +45,9 @@ class SessionData(db.Model):  # type: ignore[name-defined,misc]
 
     Holds the CSRF secret, flashed messages and, once signed in, the id of the
     ``sessions`` row. Used only when no ``REDIS_URL`` is set.
+
+    ``session_id`` repeats that id outside the data, so that the record is read joined
+    with its row; no foreign key: the data decides, and a row gone is found by the join.
     """
 
     __tablename__ = "session_data"
@@ -53,3 +56,4 @@ class SessionData(db.Model):  # type: ignore[name-defined,misc]
     key: Mapped[str] = mapped_column(String(255), unique=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    session_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -35,9 +35,12 @@ def start(person_id: int, passkey_id: int, user_agent: str | None, now: datetime
         "os": device.os, "created_at": now, "last_seen_at": now}).scalar_one())
 
 
-_WITH_PERSON = [joinedload(Session.person).options(joinedload(Person.role),
-                                                  joinedload(Person.future_role),
-                                                  joinedload(Person.organisation))]
+# The person, their roles and organisation come with a session: every signed-in request
+# reads them (the bootstrap's ETag, the organisation's counter). Also the options of the
+# session record's joined read (``pwa.session``).
+WITH_PERSON = [joinedload(Session.person).options(joinedload(Person.role),
+                                                 joinedload(Person.future_role),
+                                                 joinedload(Person.organisation))]
 
 
 def standing(session_id: int, now: datetime, lifetimes: rules.Lifetimes) -> Session | None:
@@ -46,9 +49,14 @@ def standing(session_id: int, now: datetime, lifetimes: rules.Lifetimes) -> Sess
     ``None`` when it was ended (signed out, its passkey removed, the account
     deleted) or has just run out, in which case its row is deleted now.
     """
-    # The person, their roles and organisation come with it: every signed-in request reads
-    # them (the bootstrap's ETag, the organisation's counter).
-    row = db.session.get(Session, session_id, options=_WITH_PERSON)
+    return still_standing(db.session.get(Session, session_id, options=WITH_PERSON), now,
+                          lifetimes)
+
+
+def still_standing(row: Session | None, now: datetime,
+                   lifetimes: rules.Lifetimes) -> Session | None:
+    """``row``, a session loaded in this transaction (``None``: none was found), as
+    ``standing`` judges it: its use recorded, or deleted if it has just run out."""
     if row is None:
         return None
     if rules.has_ended(_state(row), now, lifetimes):

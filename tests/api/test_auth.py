@@ -306,7 +306,8 @@ def test_a_sign_in_is_one_transaction(app, api, org):
     assert [s.split()[0] for s in asked] == ["SELECT"]  # the record, for the CSRF check
     assert len(commits) == 1, seen
     assert [" ".join(s.split()[:3]) for s in seen] == [
-        "SELECT session_data.data, session_data.expires_at",  # the cookie's record
+        # The cookie's record, joined with the row it names (the session that ends).
+        "SELECT session_data.data, session_data.expires_at,",
         "INSERT INTO webauthn_challenges",  # used now: unless it was already
         "SELECT passkeys.id, passkeys.person_id,",  # with the person, for the answer
         "UPDATE passkeys SET",  # the counter, only if it went up

@@ -372,3 +372,47 @@ def test_with_redis_url_sessions_live_in_redis_and_the_row_still_decides(redis_a
     assert not signed_in(device(app, cookie=copy))
     a.get("/api/v1/auth/session")  # a signed-out session's data (the CSRF secret) is kept a day
     assert 0 < redis.ttl(KEY_PREFIX + session_cookie(a)) <= 86400
+
+
+def test_a_signed_in_request_finds_its_session_in_one_statement(app, api, org):
+    """The record, the row it names, the person, their roles and organisation (the
+    bootstrap's counters): one joined SELECT, nothing read again."""
+    from tests.factories import statements
+
+    enrol(api, make_invite(app, make_person(app)))
+    assert signed_in(api)  # its use recorded, if due
+    with statements(app) as seen:
+        assert api.get("/api/v1/auth/session").get_json()["signed_in"]
+    flat = [" ".join(s.split()) for s in seen]
+    assert flat[0].startswith("SELECT session_data.data, session_data.expires_at, "
+                              "session_data.session_id, sessions.id")
+    for table in ("people", "organisations"):
+        assert f"JOIN {table} " in flat[0]
+    assert not [s for s in flat[1:] if " FROM sessions" in s or " FROM people" in s
+                or " FROM organisations" in s or " FROM session_data" in s], flat
+
+
+@pytest.mark.parametrize("column", ["none", "another standing row", "an ended row"])
+def test_the_records_data_decides_whichever_row_its_column_names(app, org, column):
+    """A record stored by code from before ``session_data.session_id`` has none, or one left
+    behind (that code moves a record on sign-in without it): the data's row decides."""
+    person_id, a, b, _ = three_devices(app)
+    ids = session_ids(app)
+    names = {"none": None, "another standing row": ids["Safari"], "an ended row": 10**6}
+    with app.app_context():
+        db.session.execute(sa.update(SessionData).where(
+            SessionData.key == KEY_PREFIX + session_cookie(a)).values(
+                session_id=names[column]))
+        db.session.commit()
+    listed = a.get("/api/v1/me/sessions").get_json()["sessions"]
+    assert [s["id"] for s in listed if s["current"]] == [ids["Chrome"]]
+
+    # A's row ends; its record's column still names B's standing row: A is signed out.
+    with app.app_context():
+        db.session.execute(sa.update(SessionData).where(
+            SessionData.key == KEY_PREFIX + session_cookie(a)).values(
+                session_id=ids["Safari"]))
+        db.session.execute(sa.delete(Session).where(Session.id == ids["Chrome"]))
+        db.session.commit()
+    assert not signed_in(a)
+    assert signed_in(b)
