@@ -180,8 +180,8 @@ def _mark_object(obj: Any, deleted: bool, new: bool = False) -> None:
         role(getattr(obj, ROLE_KEYS[kind]))
 
 
-def _after_flush(session: Session, context: Any) -> None:
-    """The flushed objects, their keys assigned (a new row's) and their changes still seen."""
+def _mark_pending(session: Session) -> None:
+    """Mark what the session's new, changed and deleted objects move."""
     for obj in session.new:
         _mark_object(obj, False, new=True)
     for obj in session.dirty:
@@ -189,6 +189,11 @@ def _after_flush(session: Session, context: Any) -> None:
             _mark_object(obj, False)
     for obj in session.deleted:
         _mark_object(obj, True)
+
+
+def _after_flush(session: Session, context: Any) -> None:
+    """The flushed objects, their keys assigned (a new row's) and their changes still seen."""
+    _mark_pending(session)
 
 
 def _before_flush(session: Session, context: Any, instances: Any) -> None:
@@ -204,13 +209,7 @@ def _before_flush(session: Session, context: Any, instances: Any) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     with session.no_autoflush:
-        for obj in session.new:
-            _mark_object(obj, False, new=True)
-        for obj in session.dirty:
-            if session.is_modified(obj, include_collections=False):
-                _mark_object(obj, False)
-        for obj in session.deleted:
-            _mark_object(obj, True)
+        _mark_pending(session)
         _lock_organisations(session)
 
 
