@@ -339,6 +339,24 @@ def test_her_account_page_changes_her_time_zone_and_language(app, org):
     phone.still_current()
 
 
+def tablet(app) -> int:
+    """Ana's second signed-in device, a tablet subscribed to push; its session's id."""
+    from pwa.models import PushSubscription, Session
+
+    with app.app_context():
+        ana = person_named(app, "Ana Ruiz")
+        other = Session(person_id=ana, passkey_id=db.session.scalar(
+            sa.select(Session.passkey_id).where(Session.person_id == ana)),
+            created_at=clock.now(), last_seen_at=clock.now())
+        db.session.add(other)
+        db.session.flush()
+        db.session.add(PushSubscription(person_id=ana, session_id=other.id,
+                                        endpoint="https://push.example/1", p256dh="k",
+                                        auth="a", device="Tablet", created_at=clock.now()))
+        db.session.commit()
+        return other.id
+
+
 def test_an_hr_file_moves_and_renames_her(app, org):
     publish_profile(app)
     header = "name,role,site,external_id,future_role,language\n"
@@ -369,19 +387,7 @@ def test_an_hr_file_moves_and_renames_her(app, org):
 def test_signing_out_her_other_devices_ends_their_notifications(app, org):
     publish_profile(app)
     api = sign_in_as(app, "Ana Ruiz")
-    with app.app_context():  # a second signed-in device, subscribed to push
-        from pwa.models import PushSubscription, Session
-
-        ana = person_named(app, "Ana Ruiz")
-        other = Session(person_id=ana, passkey_id=db.session.scalar(
-            sa.select(Session.passkey_id).where(Session.person_id == ana)),
-            created_at=clock.now(), last_seen_at=clock.now())
-        db.session.add(other)
-        db.session.flush()
-        db.session.add(PushSubscription(person_id=ana, session_id=other.id,
-                                        endpoint="https://push.example/1", p256dh="k",
-                                        auth="a", device="Tablet", created_at=clock.now()))
-        db.session.commit()
+    tablet(app)  # a second signed-in device, subscribed to push
     phone = Phone(api)
     assert len(phone.bundle["push"]["devices"]) == 1
     with app.app_context():
@@ -400,20 +406,7 @@ def test_signing_out_on_her_tablet_takes_it_off_her_phones_devices(app, org):
     its device's push subscription goes with it, so her other phones' lists change."""
     publish_profile(app)
     api = sign_in_as(app, "Ana Ruiz")
-    with app.app_context():
-        from pwa.models import PushSubscription, Session
-
-        ana = person_named(app, "Ana Ruiz")
-        tablet = Session(person_id=ana, passkey_id=db.session.scalar(
-            sa.select(Session.passkey_id).where(Session.person_id == ana)),
-            created_at=clock.now(), last_seen_at=clock.now())
-        db.session.add(tablet)
-        db.session.flush()
-        db.session.add(PushSubscription(person_id=ana, session_id=tablet.id,
-                                        endpoint="https://push.example/1", p256dh="k",
-                                        auth="a", device="Tablet", created_at=clock.now()))
-        db.session.commit()
-        tablet_id = tablet.id
+    tablet_id = tablet(app)
     phone = Phone(api)
     assert [d["device"] for d in phone.bundle["push"]["devices"]] == ["Tablet"]
     with app.app_context():
