@@ -17,7 +17,14 @@ LOCK := requirements.lock
 PIP_TOOLS := pip-tools==7.7.0
 LOCK_VENV := .venv-lock
 
-.PHONY: help run run-scaled test check bench lint lock chromium db messages
+.PHONY: help run run-scaled test check bench lint lock chromium db messages translations
+
+# Each language's catalogue (.po, committed) is compiled into the .mo the app reads (not
+# committed: it is built from the .po, so the two can never disagree). Every target that
+# starts the app or the tests depends on them (.ci/run: through `make test`), and the tests'
+# conftest compiles any that is stale, for a bare `python -m pytest`.
+CATALOGUES := $(wildcard pwa/i18n/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
 
 help: ## List the targets, one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
@@ -37,7 +44,7 @@ lock: ## Rewrite requirements.lock from pyproject.toml (exact versions and hashe
 	  --no-emit-index-url --no-emit-find-links --extra test --output-file $(LOCK) \
 	  $(LOCK_ARGS) pyproject.toml $(QUIET_PIP)
 
-db: $(VENV)/.installed ## Create or upgrade the development database (SQLite in instance/)
+db: $(VENV)/.installed $(COMPILED) ## Create or upgrade the development database (SQLite in instance/)
 	SKILLPATH_ENV=$${SKILLPATH_ENV:-development} $(FLASK) db upgrade
 
 run: db ## Seed the demo organisation and serve the app on http://localhost:5000
@@ -50,16 +57,16 @@ run: db ## Seed the demo organisation and serve the app on http://localhost:5000
 
 # PostgreSQL and Redis of this machine (DATABASE_URL, REDIS_URL override them); see the
 # README's "Running it for an organisation" and scripts/run_scaled.py.
-run-scaled: $(VENV)/.installed ## The demo on PostgreSQL + Redis: gunicorn, an RQ worker and the scheduler
+run-scaled: $(VENV)/.installed $(COMPILED) ## The demo on PostgreSQL + Redis: gunicorn, an RQ worker and the scheduler
 	exec $(PY) scripts/run_scaled.py --port $(PORT)
 
 chromium: ## Install Debian's chromium for the browser tests if it is missing
 	@test -x $(CHROMIUM) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-test: $(VENV)/.installed chromium ## Run the whole suite, browser tests included (SQLite)
+test: $(VENV)/.installed $(COMPILED) chromium ## Run the whole suite, browser tests included (SQLite)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-check: lint ## The fast loop: ruff, mypy and every test that needs no browser
+check: lint $(COMPILED) ## The fast loop: ruff, mypy and every test that needs no browser
 	$(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## ruff and mypy --strict
@@ -70,12 +77,27 @@ node_modules/.bin/lighthouse: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-bench: $(VENV)/.installed chromium node_modules/.bin/lighthouse ## Every benchmark on SQLite and PostgreSQL, then the goals missed
+bench: $(VENV)/.installed $(COMPILED) chromium node_modules/.bin/lighthouse ## Every benchmark on SQLite and PostgreSQL, then the goals missed
 	$(PY) -m tests.benchmarks.run $(PYTEST_ARGS)
 
 # Re-extract every server string (templates, pages, api, engine's N_ templates) into the
-# English catalogue template. Translations are made from it with `pybabel init/update`.
+# English catalogue template, then update each language's catalogue from it: new strings
+# arrive empty, changed ones fuzzy (docs/translating.md).
 messages: $(VENV)/.installed ## Re-extract the server's strings into the catalogue template
-	$(VENV)/bin/pybabel --quiet extract -F pwa/i18n/babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 \
+	$(VENV)/bin/pybabel --quiet extract -F pwa/i18n/babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 -k N_plural:1,2 \
 		--project Skillpath --copyright-holder Skillpath --no-wrap --sort-by-file \
-		-o pwa/i18n/translations/messages.pot engine api pwa
+		-o pwa/i18n/translations/messages.pot.new engine api pwa
+	@# Only the extraction's date changed: keep the file as it is, so that nothing differs.
+	if diff -q -I '^"POT-Creation-Date:' pwa/i18n/translations/messages.pot \
+	    pwa/i18n/translations/messages.pot.new >/dev/null 2>&1; \
+	then rm pwa/i18n/translations/messages.pot.new; \
+	else mv pwa/i18n/translations/messages.pot.new pwa/i18n/translations/messages.pot; fi
+	for po in $(CATALOGUES); do \
+	  $(VENV)/bin/pybabel --quiet update --no-wrap --ignore-obsolete \
+	    -i pwa/i18n/translations/messages.pot -o "$$po" -l "$$(basename "$$(dirname "$$(dirname "$$po")")")"; \
+	done
+
+translations: $(COMPILED) ## Compile each language's catalogue (.po) into the .mo the app reads
+
+%.mo: %.po $(VENV)/.installed
+	$(VENV)/bin/pybabel --quiet compile -i $< -o $@

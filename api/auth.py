@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
+from flask_babel import gettext
 from flask_wtf.csrf import generate_csrf
 from pydantic import Field
 from webauthn import (
@@ -37,13 +38,14 @@ from webauthn.helpers.structs import (
 )
 
 from api.errors import ApiError
-from api.http import Schema, body, no_store, responds
+from api.http import Schema, body, changes_nothing, no_store, responds
 from engine.errors import N_
 from pwa import clock
 from pwa.extensions import db
+from pwa.i18n import adopt_browser_language
 from pwa.limits import invite_body_key, passkey_key, sign_in_limits
 from pwa.models import Invite, Passkey, Person
-from pwa.session import current_person, sign_in, sign_out
+from pwa.session import RECORD, current_person, reads_session, sign_in, sign_out
 from pwa.store import invites, people
 from pwa.store import passkeys as passkey_store
 
@@ -70,6 +72,7 @@ class LoginVerifyRequest(Schema):
 
 @bp.get("/csrf")
 @responds(200)
+@reads_session(RECORD)
 def csrf_token() -> Response:
     """A fresh CSRF token; the client sends it back in the X-CSRFToken header."""
     return no_store({"csrf_token": generate_csrf()})
@@ -174,12 +177,15 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: passkey_store.C
         sign_count=verified.sign_count,
         transports=[str(t) for t in transports][:8],
         backed_up=verified.credential_backed_up,
-        name=(body.name or "").strip() or f"Passkey {len(person.passkeys) + 1}",
+        name=(body.name or "").strip() or gettext(
+            "Passkey %(number)s", number=len(person.passkeys) + 1),
         created_at=now,
         last_used_at=now,
     )
     if invite:
         invites.redeem(invite, now)  # first: the loser of a race stores nothing
+        if not person.passkeys:  # the first device: its language, if none was chosen
+            person.locale = adopt_browser_language(person.locale)
     db.session.add(passkey)
     db.session.flush()
     answer = {"signed_in": True, "person": people.person_summary(person),
@@ -192,11 +198,13 @@ def _finish_registration(body: RegisterVerifyRequest, challenge: passkey_store.C
 @bp.post("/login/options")
 @sign_in_limits(None)
 @responds(200, 429)
+@changes_nothing
 def login_options() -> Response:
     """Options for ``navigator.credentials.get`` with a discoverable credential.
 
     The challenge is signed, not stored: nothing is written (but, now and then, the
-    expired challenges are swept out).
+    expired challenges are swept out), so no CSRF token is asked and the session is not
+    read (``changes_nothing``); the verify that uses the challenge checks both.
     """
     now = clock.now()
     options = generate_authentication_options(
@@ -213,6 +221,7 @@ def login_options() -> Response:
 @bp.post("/login/verify")
 @sign_in_limits(passkey_key)
 @responds(200, 400, 401, 429, session="none")
+@reads_session(RECORD)  # the CSRF secret and the row it ends; not who that was
 @body(LoginVerifyRequest)
 def login_verify(body: LoginVerifyRequest) -> Response:
     """Check a passkey assertion against its stored public key and sign in."""

@@ -12,6 +12,7 @@ from flask import Blueprint, Response
 from pydantic import Field, field_validator
 
 from api.http import (
+    Count,
     Flag,
     Query,
     Schema,
@@ -25,12 +26,16 @@ from api.http import (
 )
 from engine.catalogue import Format
 from engine.levels import FEEDBACK_KINDS, MAX_FEEDBACK
+from engine.profiles import ORIGINAL_LANGUAGE, reading_language
 from pwa import clock
 from pwa.extensions import db
 from pwa.store import catalogue, feedback, people
 from pwa.store import profiles as store
 
 bp = Blueprint("api_content", __name__, url_prefix="/api/v1")
+
+# How many item revisions one /catalog/contents answer may carry: a phone asks in turns.
+MAX_CONTENTS = 50
 
 
 class FeedbackRequest(Schema):
@@ -68,6 +73,38 @@ class CatalogQuery(Query):
 
 class RevisionQuery(Query):
     revision: WholeNumber | None = Field(default=None, description="an item revision number")
+    lang: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$",
+                             description="the reader's language: its translation where "
+                                         "current, the original's words otherwise")
+    translation: Count | None = Field(default=None, description=(
+        "the translation's version the address was made for (0: none yet); with a "
+        "revision, cached forever when it is the current one"))
+
+
+class ContentsQuery(Query):
+    items: str = Field(
+        min_length=3, max_length=MAX_CONTENTS * 80,
+        pattern=(rf"^[^,:\u0000]+:[0-9]{{1,9}}(,[^,:\u0000]+:[0-9]{{1,9}})"
+                 rf"{{0,{MAX_CONTENTS - 1}}}$"),
+        description=f"up to {MAX_CONTENTS} item revisions as key:revision, separated by commas")
+    lang: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$",
+                             description="the reader's language, as for one item")
+
+    @field_validator("items")
+    @classmethod
+    def _revisions(cls, value: str) -> str:
+        parts = value.split(",")
+        if len(parts) > MAX_CONTENTS:
+            raise ValueError(f"at most {MAX_CONTENTS} items")
+        for part in parts:
+            key, _, number = part.rpartition(":")
+            if not key or not number.isascii() or not number.isdigit() or len(number) > 9:
+                raise ValueError(f"{part!r} is not key:revision")
+        return value
+
+    def wanted(self) -> list[tuple[str, int]]:
+        return [(key, int(number)) for key, _, number in
+                (part.rpartition(":") for part in self.items.split(","))]
 
 
 @bp.get("/roles")
@@ -93,12 +130,17 @@ def roles() -> Response:
 @responds(200, 401, etag=True)
 @query(VersionQuery)
 def profile(slug: str, query: VersionQuery) -> Response:
-    """A role's current published profile, or ``?version=N`` (cached forever)."""
+    """A role's current published profile, or ``?version=N``, in the reader's language where
+    its authors translated it. A version's originals never change, so in the original's
+    language ``?version=N`` is cached forever; its translations may be added later (they
+    change no meaning), so in another language it is revalidated by its ETag."""
     person = signed_in()
     number = query.version
     role = people.role_in_org(person.organisation_id, slug)
     v = store.published_version(role, number)
-    return content_response(store.version_dict(v), immutable=number is not None)
+    language = reading_language(person.locale)
+    return content_response(store.version_dict(v, language),
+                            immutable=number is not None and language == ORIGINAL_LANGUAGE)
 
 
 @bp.get("/roles/<slug>/profile/diff")
@@ -137,12 +179,33 @@ def catalog(query: CatalogQuery) -> Response:
 @responds(200, 401, etag=True)
 @query(RevisionQuery)
 def catalog_item(key: str, query: RevisionQuery) -> Response:
-    """One item: its current revision, or ``?revision=N`` (cached forever)."""
+    """One item: its current revision, or ``?revision=N`` (cached forever).
+
+    ``?lang=es``: in Spanish where its translation is current, in the original's words
+    otherwise, marked (``translation.original``). An address with ``translation=V`` is
+    cached forever only while V is the translation's version: a new one has a new address.
+    """
     person = signed_in()
     number = query.revision
-    revision = catalogue.revision(person.organisation_id, key, number)
-    return content_response(catalogue.item_dict(revision, full=True),
-                            immutable=number is not None)
+    shown, version = catalogue.reader_content(person.organisation_id, key, number, query.lang)
+    if query.lang is None:
+        return content_response(shown, immutable=number is not None)
+    return content_response(shown, immutable=number is not None
+                            and query.translation == version)
+
+
+@bp.get("/catalog/contents")
+@responds(200, 401, 404)
+@query(ContentsQuery)
+def catalog_contents(query: ContentsQuery) -> Response:
+    """Several item revisions at once, each as ``/catalog/items/<key>?revision=N&lang=``
+    answers it, in the order asked: a phone keeps the coming days' lessons for offline use
+    in one answer, which compresses far better than one per lesson. An unknown item or
+    revision answers 404 for the whole batch, naming it."""
+    person = signed_in()
+    return no_store({"items": [
+        catalogue.reader_content(person.organisation_id, key, number, query.lang)[0]
+        for key, number in query.wanted()]})
 
 
 @bp.post("/feedback")

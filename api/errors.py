@@ -180,8 +180,11 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
     if status == 429:
         details["limit"] = str(exc.description)
     response = _answer(status, _snake(exc.name), message, details)
-    if isinstance(response, Response) and exc.get_response().headers.get("Allow"):
-        response.headers["Allow"] = exc.get_response().headers["Allow"]
+    if isinstance(response, Response):
+        told = exc.get_response().headers
+        for header in ("Allow", "Retry-After"):  # a 405's methods, a 429's wait
+            if told.get(header):
+                response.headers[header] = told[header]
     return response
 
 

@@ -34,7 +34,7 @@ from engine.errors import N_
 from pwa import params
 from pwa.extensions import csrf
 from pwa.models import Person
-from pwa.session import current_person
+from pwa.session import NOTHING, current_person, reads_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,6 +92,8 @@ def _flag(value: Any) -> Any:
 
 # An id, version or revision number in a query string: ASCII digits, 1 to 2**31-1.
 WholeNumber = Annotated[int, Field(ge=1, le=params.MAX_ID), BeforeValidator(_whole_number)]
+# A count or version in a query string that may be 0 (nothing yet).
+Count = Annotated[int, Field(ge=0, le=params.MAX_ID), BeforeValidator(_whole_number)]
 # A yes-or-no query argument, spelled exactly "true" or "false".
 Flag = Annotated[bool, BeforeValidator(_flag)]
 
@@ -226,6 +228,23 @@ def responds(*statuses: int, etag: bool = False, session: str | None = None
         return view
 
     return decorate
+
+
+def changes_nothing(view: F) -> F:
+    """Declare a POST that changes nothing and answers anyone alike (the sign-in options:
+    a fresh signed challenge, stored nowhere): it needs no CSRF token, and its session is
+    not read (``reads_session(NOTHING)``).
+
+    CSRF protects a change made with a browser's ambient credentials (its cookie) on a
+    request another site made it send. Such a route changes nothing to forge, and what it
+    answers is of no use to the other site, which cannot read it (no CORS) and could not
+    use it if it could: only the browser's own authenticator signs a challenge, bound to
+    our origin. The change the challenge leads to, the verify, keeps its CSRF check. The
+    OpenAPI document asks no ``X-CSRFToken`` of it.
+    """
+    csrf.exempt(view)
+    view.changes_nothing = True  # type: ignore[attr-defined]
+    return reads_session(NOTHING)(view)
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -100,8 +100,8 @@ def declared_statuses(rule: str, method: str, view: Any) -> set[int]:
         statuses.add(422)
     if getattr(view, "etag", False):
         statuses.add(304)
-    if method in CHANGES:
-        statuses.add(400)
+    if method in CHANGES and not getattr(view, "changes_nothing", False):
+        statuses.add(400)  # no CSRF token
     return statuses
 
 
@@ -123,7 +123,7 @@ def _operation(app: Flask, rule: str, endpoint: str, method: str, view: Any,
         parameters.append({"name": "If-None-Match", "in": "header", "required": False,
                            "schema": {"type": "string"},
                            "description": "the ETag of the copy the client holds"})
-    if method in CHANGES:
+    if method in CHANGES and not getattr(view, "changes_nothing", False):
         parameters.append({"name": "X-CSRFToken", "in": "header", "required": True,
                            "schema": {"type": "string", "minLength": 1},
                            "description": "from GET /api/v1/auth/csrf"})

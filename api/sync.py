@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, Response, request
 from flask_babel import get_locale
 from pydantic import Field
-from sqlalchemy.exc import OperationalError
 
 from api.errors import ApiError
 from api.http import Schema, body, no_store, responds, signed_in, validated_response
@@ -21,7 +20,7 @@ from engine.errors import N_
 from pwa import clock, jobs
 from pwa.extensions import db
 from pwa.i18n import translate
-from pwa.models.base import transient
+from pwa.models.base import again_after_race
 from pwa.session import current_session_id
 from pwa.sync import bootstrap as bundle
 from pwa.sync import ingest, quarantine
@@ -60,7 +59,6 @@ def bootstrap() -> Response:
 
 
 SIGN_IN_AGAIN = N_("Please sign in again. Your answers are kept on this phone meanwhile.")
-TRIES = 3  # a batch that lost a race to another transaction is done again, this often in all
 
 
 def keep_unreadable(error: ApiError) -> None:
@@ -88,18 +86,16 @@ def sync(body: SyncRequest) -> Response:
         raise ApiError(413, "batch_too_large", N_("Send at most %(limit)s events per batch."),
                        {"max_events": rules.MAX_BATCH, "max_bytes": rules.MAX_BATCH_BYTES,
                         "events": len(body.events)}, limit=rules.MAX_BATCH)
-    for attempt in range(1, TRIES + 1):
-        try:
-            result = ingest.ingest(person, body.events, clock.now())
-            db.session.commit()
-            break
-        except OperationalError as error:
-            # Two syncs that touch each other's rows (a mentor request and its answer)
-            # may meet in a deadlock on PostgreSQL, which ends one of them: nothing of it
-            # was stored, so it is done again rather than answered with a 500.
-            db.session.rollback()
-            if not transient(error) or attempt == TRIES:
-                raise
+
+    def store_and_apply() -> ingest.Result:
+        done = ingest.ingest(person, body.events, clock.now())
+        db.session.commit()
+        return done
+
+    # Two syncs that touch each other's rows (a mentor request and its answer) may meet
+    # in a deadlock on PostgreSQL, which ends one of them: nothing of it was stored, so
+    # it is done again rather than answered with a 500.
+    result = again_after_race(store_and_apply)
     for job in sorted(result.jobs):  # what the accepted events' types ask for
         jobs.enqueue(job.name, *job.args)
     # The quarantine keeps the English reason; the phone gets it in the person's language.

@@ -262,3 +262,123 @@ def _split_blocks(text: str) -> list[str]:
             current.append(line)
     blocks.append("\n".join(current))
     return blocks
+
+
+# Translations ------------------------------------------------------------------------------
+#
+# A translation is an item revision's words in another language, part by part: ``title``,
+# ``summary``, ``cards.<n>`` (a card's text) and ``questions.<n>`` (a question's prompt,
+# options and explanation, one part: its answer key points at its options by place). Each
+# translated part remembers the original it was made from; when the original of a part is
+# no longer that, the part is out of date, and learners read the original instead.
+
+MISSING, OUTDATED, CURRENT = "missing", "outdated", "current"
+
+
+def language_of(tag: str | None) -> str:
+    """The language subtag of a locale: ``es-MX`` → ``es``; none → ``en``."""
+    return (tag or "en").replace("_", "-").split("-")[0].lower() or "en"
+
+
+def original_parts(title: str, summary: str, cards: Sequence[dict[str, Any]],
+                   questions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Each part of a revision that can be translated, with its original words, in order.
+
+    A question's part holds its kind and answer key too: a changed key changes what its
+    words mean, so its translation is out of date as well. No summary, no summary part.
+    """
+    parts: dict[str, Any] = {"title": title}
+    if summary:
+        parts["summary"] = summary
+    for n, card in enumerate(cards):
+        parts[f"cards.{n}"] = str(card.get("text", ""))
+    for n, q in enumerate(questions):
+        parts[f"questions.{n}"] = {
+            "kind": q.get("kind"), "prompt": q.get("prompt", ""),
+            "options": list(q.get("options", [])), "correct": list(q.get("correct", [])),
+            "explanation": q.get("explanation", "")}
+    return parts
+
+
+def complete(original: Any, translated: Any) -> bool:
+    """Whether ``translated`` says all that the part ``original`` says.
+
+    A question needs its prompt, one option for each of the original's (a true/false
+    question's options are the app's own words), and an explanation if it has one.
+    """
+    if isinstance(original, str):
+        return isinstance(translated, str) and bool(translated.strip())
+    if not isinstance(translated, dict) or not str(translated.get("prompt", "")).strip():
+        return False
+    if original.get("explanation") and not str(translated.get("explanation", "")).strip():
+        return False
+    if original.get("kind") == QuestionKind.TRUE_FALSE:
+        return True
+    options = translated.get("options") or []
+    return len(options) == len(original["options"]) and all(str(o).strip() for o in options)
+
+
+def translation_status(original: dict[str, Any], translated: dict[str, Any],
+                       source: dict[str, Any]) -> dict[str, str]:
+    """Each part of ``original`` (:func:`original_parts`): ``missing`` (not translated, or
+    not all of it), ``outdated`` (translated from words the original no longer has) or
+    ``current``."""
+    return {part: MISSING if not complete(words, translated.get(part))
+            else OUTDATED if source.get(part) != words else CURRENT
+            for part, words in original.items()}
+
+
+def translation_problems(original: dict[str, Any], translated: dict[str, Any]) -> None:
+    """Refuse a translation that cannot stand beside its original; all problems listed."""
+    problems: list[dict[str, Any]] = []
+    title = translated.get("title")
+    if isinstance(title, str) and len(title) > MAX_TITLE:
+        problems.append(problem_entry("title", N_("A title can be at most %(limit)s "
+                                                  "characters."), limit=MAX_TITLE))
+    for part in translated:
+        if part not in original:
+            problems.append(problem_entry(part, N_("The original has no part “%(part)s” to "
+                                                   "translate."), part=part))
+    for part, words in translated.items():
+        if not isinstance(words, dict) or part not in original:
+            continue
+        options = words.get("options") or []
+        wanted = original[part]["options"]
+        if original[part].get("kind") != QuestionKind.TRUE_FALSE and options and \
+                len(options) != len(wanted):
+            problems.append(problem_entry(
+                part, N_("Question %(number)s: translate each of its %(count)s options, in "
+                         "their order."), number=int(part.split(".")[1]) + 1,
+                count=len(wanted)))
+    if problems:
+        raise InvalidInput(N_("This translation has problems to fix before it can be saved."),
+                           {"problems": problems})
+
+
+def shown_in(content: dict[str, Any], translated: dict[str, Any],
+             status: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """``content`` (an item's title, summary, cards and questions) with each current part
+    in its translation, and the parts left in the original's words.
+
+    A question keeps its kind and answer key; only its words change.
+    """
+    out = dict(content)
+    out["cards"] = [dict(c) for c in content.get("cards", [])]
+    out["questions"] = [dict(q) for q in content.get("questions", [])]
+    original = []
+    for part, state in status.items():
+        if state != CURRENT:
+            original.append(part)
+            continue
+        words = translated[part]
+        if part in ("title", "summary"):
+            out[part] = words
+        elif part.startswith("cards."):
+            out["cards"][int(part.split(".")[1])]["text"] = words
+        else:
+            q = out["questions"][int(part.split(".")[1])]
+            q["prompt"] = words["prompt"]
+            q["explanation"] = words.get("explanation", "")
+            if q.get("kind") != QuestionKind.TRUE_FALSE:
+                q["options"] = list(words["options"])
+    return out, original

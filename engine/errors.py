@@ -5,8 +5,9 @@ class to an HTTP status so that the engine never needs to know about HTTP.
 
 A message is written once, in English, as a template with named placeholders
 (``"A name can be at most %(limit)s characters."``) marked with :func:`N_`, so
-that message extraction finds it. The error keeps the ``template`` and its
-``params``; the server translates them for the person who reads them, while
+that message extraction finds it; a message whose words depend on a ``count`` is a
+pair of templates, one and many, marked with :func:`N_plural`. The error keeps the
+``template`` and its ``params``; the server translates them for the person who reads them, while
 ``message`` (the English text) goes to logs and to stored records.
 """
 
@@ -19,6 +20,20 @@ from typing import Any, Protocol
 def N_(template: str) -> str:
     """Mark ``template`` for extraction; translation happens where a person reads it."""
     return template
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a template whose words depend on its ``count``, in its one and many forms.
+
+    Translated where it is read with ``ngettext``, which picks the form each language
+    needs for the count (``make messages`` extracts both as one entry).
+    """
+    return singular, plural
+
+
+def render_count(singular: str, plural: str, params: Mapping[str, Any]) -> str:
+    """The English text of a :func:`N_plural` pair: one form for a count of 1, else many."""
+    return (singular if params["count"] == 1 else plural) % dict(params)
 
 
 def render(template: str, params: Mapping[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""Rules about people: their permissions, time zone and locale."""
+"""Rules about people: their permissions, time zone and locale, and the event that changes
+the locale from a phone."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine.errors import N_, Conflict, Forbidden, InvalidInput
+from engine.sync import Data, Refused, only
 
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
 MAX_NAME_LENGTH = 120
@@ -73,6 +76,25 @@ def _time_zones() -> frozenset[str]:
     """The zones of the time zone database, read once: reading it walks a folder tree
     (about 10 ms), and an import or a seed checks hundreds of people's zones."""
     return frozenset(available_timezones())
+
+
+@dataclass(frozen=True)
+class LanguageData(Data):
+    """A ``person.language.changed``: the locale the person chose on a phone (es-MX)."""
+
+    locale: str
+
+
+_LANGUAGE_FIELDS = frozenset({"locale"})
+
+
+def language_data(data: dict[str, Any]) -> LanguageData:
+    """The ``data`` of a ``person.language.changed`` event: a BCP 47 tag."""
+    only(data, _LANGUAGE_FIELDS)
+    tag = data.get("locale")
+    if not isinstance(tag, str) or not _LOCALE.match(tag):
+        raise Refused("invalid_data", N_("A language is a tag such as en-GB or es-MX."))
+    return LanguageData(tag)
 
 
 def check_locale(tag: str) -> str:

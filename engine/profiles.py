@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.errors import N_, Conflict, InvalidInput
 from engine.errors import problem as problem_entry
+from engine.languages import language
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LEVELS = 5
@@ -232,6 +233,40 @@ def validate(competencies: Sequence[Competency]) -> None:
                            {"problems": problems})
 
 
+def validate_save(before: Sequence[Competency], after: Sequence[Competency]) -> None:
+    """:func:`validate` for a save of a draft: refuse the problems the save brings in.
+
+    A draft made by an import can hold competencies its authors have not completed yet
+    (no target, levels to describe: ``engine.interchange``). Each is completed in its own
+    edit, so a save is not refused for a competency it left exactly as it was, nor for a
+    problem of the whole list the draft already had. Publishing checks everything.
+    """
+    try:
+        validate(after)
+    except InvalidInput as exc:
+        untouched = set(before)
+        had = {p["template"] for p in _problems(before) if p["competency"] is None}
+        brought = [p for p in exc.details["problems"]
+                   if not (p["competency"] is None and p["template"] in had)
+                   and not (p["competency"] is not None and after[p["competency"]] in untouched)]
+        if brought:
+            raise InvalidInput(exc.template, {"problems": brought}) from None
+
+
+def _problems(competencies: Sequence[Competency]) -> list[dict[str, Any]]:
+    try:
+        validate(competencies)
+    except InvalidInput as exc:
+        return list(exc.details["problems"])
+    return []
+
+
+def incomplete(comp: Competency) -> bool:
+    """Whether a competency still needs its authors before it can be published."""
+    return not (_is_level(comp.target) and _is_level(comp.importance) and comp.group.strip()
+                and len(comp.levels) == LEVELS and all(t.strip() for t in comp.levels))
+
+
 def require_draft(status: Status | str) -> None:
     """Published versions are immutable: refuse any edit to one."""
     if Status(status) is not Status.DRAFT:
@@ -285,3 +320,183 @@ def check_publish(summary: str, competencies: Sequence[Competency],
         raise InvalidInput(
             N_("This draft is the same as the current version: nothing to publish."))
     return summary
+
+
+# Translations ---------------------------------------------------------------------------
+#
+# A competency's words can carry a translation beside the original, written by the role's
+# authors. A translation never changes what a competency means (the original does), so it
+# is no part of a version's identity: ``diff`` and ``to_rerate`` read originals only, and
+# a translation may be written on a published version. Each translated field keeps the
+# original text it was made from; when the original changes, that field is out of date,
+# and a learner is shown the original there instead (marked as such), never a translation
+# of words the profile no longer says.
+
+ORIGINAL_LANGUAGE = "en"  # the language authors write profiles in
+TRANSLATION_LANGUAGES = ("es",)  # the languages authors can translate a profile into
+FIELDS = ("name", "description", "group", *(f"level {n}" for n in range(1, LEVELS + 1)))
+
+
+def reading_language(locale: str | None) -> str:
+    """The language a person with ``locale`` reads profiles in: theirs if authors can
+    translate into it, else the original's."""
+    found = language(locale or ORIGINAL_LANGUAGE)
+    return found if found in TRANSLATION_LANGUAGES else ORIGINAL_LANGUAGE
+
+
+def field_texts(comp: Competency) -> dict[str, str]:
+    """The competency's words by field (``name`` ... ``level 5``), as translations name them."""
+    return {"name": comp.name, "description": comp.description, "group": comp.group,
+            **{f"level {n}": text for n, text in enumerate(comp.levels, start=1)}}
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A competency's words in ``language``: ``texts`` by field (an empty text is not
+    translated yet) and ``source``, the original's text of each field when it was
+    translated."""
+
+    key: str
+    language: str
+    texts: dict[str, str]
+    source: dict[str, str]
+
+    def state(self, original: Competency) -> dict[str, str]:
+        """Each field's state against the original as it is now (:func:`field_states`)."""
+        return field_states(field_texts(original), self.texts, self.source)
+
+
+def field_states(now: dict[str, str], texts: dict[str, str],
+                 source: dict[str, str]) -> dict[str, str]:
+    """Each field of ``now`` (the original's words by field) against a translation's
+    ``texts`` and the ``source`` they were made from: ``current``, ``out_of_date`` (the
+    original changed since), ``missing`` (not translated), or ``empty`` (the original is
+    empty: nothing to translate)."""
+    found: dict[str, str] = {}
+    for name, text in now.items():
+        if not text.strip():
+            found[name] = "empty"
+        elif not texts.get(name, "").strip():
+            found[name] = "missing"
+        elif source.get(name) != text:
+            found[name] = "out_of_date"
+        else:
+            found[name] = "current"
+    return found
+
+
+def untranslated(original: Competency, translation: Translation | None) -> dict[str, str]:
+    """The fields a reader of the translation's language is shown in the original, with
+    why (``missing`` or ``out_of_date``); all of them when there is no translation."""
+    if translation is None:
+        return {name: "missing" for name, text in field_texts(original).items() if text.strip()}
+    return {name: state for name, state in translation.state(original).items()
+            if state in ("missing", "out_of_date")}
+
+
+def localized(original: Competency, translation: Translation | None) -> Competency:
+    """The competency as a reader of the translation's language is shown it: each field
+    whose translation is current in that language, the original everywhere else."""
+    texts = field_texts(original)
+    if translation is not None:
+        for name, state in translation.state(original).items():
+            if state == "current":
+                texts[name] = translation.texts[name]
+    return Competency(original.key, texts["name"], texts["description"], texts["group"],
+                      tuple(texts[f"level {n}"] for n in range(1, LEVELS + 1)),
+                      original.target, original.importance)
+
+
+def check_translation(original: Competency, language: str,
+                      texts: dict[str, str]) -> Translation:
+    """A translation of ``original`` from the texts an author wrote, after every check:
+    the same limits as the original's, and a language authors can translate into. Its
+    source is the original as it is now: saving says the words match it."""
+    if language not in TRANSLATION_LANGUAGES:
+        raise InvalidInput(N_("Profiles can't be translated into '%(language)s'."),
+                           {"field": "language"}, language=language)
+    limits = {"name": MAX_NAME, "description": MAX_DESCRIPTION, "group": MAX_GROUP}
+    problems: list[dict[str, Any]] = []
+    clean: dict[str, str] = {}
+    for name in FIELDS:
+        text = texts.get(name, "")
+        text = " ".join(text.split()) if name in ("name", "group") else text.strip()
+        limit = limits.get(name, MAX_DESCRIPTOR)
+        if len(text) > limit:
+            problems.append(problem_entry(name, N_("This can be at most %(limit)s characters."),
+                                          limit=limit))
+        clean[name] = text
+    if problems:
+        raise InvalidInput(N_("This translation has problems to fix before it can be saved."),
+                           {"problems": problems})
+    return Translation(original.key, language, clean, field_texts(original))
+
+
+# A role's own words (its name and short description) are translated by its authors too,
+# beside its profile's competencies. They are not versioned: a translation keeps the words
+# it was made from, so a renamed role shows its new name in the original until an author
+# looks at the translation again. Organisation and site names are proper names: never
+# translated.
+
+ROLE_FIELDS = ("name", "description")
+MAX_ROLE_DESCRIPTION = 1000
+
+
+def role_texts(name: str, description: str) -> dict[str, str]:
+    """A role's words by field, as role translations name them."""
+    return {"name": name, "description": description}
+
+
+@dataclass(frozen=True)
+class RoleWords:
+    """A role's name and description as a reader of ``language`` is shown them: each
+    translated where its translation is current, the original's words elsewhere, named
+    in ``in_original`` (``ROLE_FIELDS``) so that they can be marked as the original's."""
+
+    name: str
+    description: str
+    language: str
+    in_original: tuple[str, ...]
+
+    def to_dict(self, slug: str) -> dict[str, Any]:
+        """The role as the API and the offline client name it: its name, and whether that
+        is the original's (``in_original``: ``["name"]``, or nothing)."""
+        return {"slug": slug, "name": self.name,
+                "in_original": [f for f in self.in_original if f == "name"]}
+
+
+def shown_role(name: str, description: str, language: str,
+               texts: dict[str, str] | None, source: dict[str, str] | None) -> RoleWords:
+    """The role's words for a reader of ``language`` (its translation's ``texts`` and
+    ``source``, ``None`` when there is none). In the original's language nothing is
+    marked: every word is the reader's own."""
+    now = role_texts(name, description)
+    if language == ORIGINAL_LANGUAGE:
+        return RoleWords(name, description, language, ())
+    states = field_states(now, texts or {}, source or {})
+    shown = {f: (texts or {})[f] if states[f] == "current" else now[f] for f in ROLE_FIELDS}
+    return RoleWords(shown["name"], shown["description"], language,
+                     tuple(f for f in ROLE_FIELDS if states[f] in ("missing", "out_of_date")))
+
+
+def check_role_translation(name: str, description: str, language: str,
+                           texts: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """A role translation's words and the original's they were made from, after every
+    check: the original's limits, and a language authors can translate into."""
+    if language not in TRANSLATION_LANGUAGES:
+        raise InvalidInput(N_("Profiles can't be translated into '%(language)s'."),
+                           {"field": "language"}, language=language)
+    limits = {"name": MAX_NAME, "description": MAX_ROLE_DESCRIPTION}
+    problems: list[dict[str, Any]] = []
+    clean: dict[str, str] = {}
+    for f in ROLE_FIELDS:
+        text = texts.get(f, "")
+        text = " ".join(text.split()) if f == "name" else text.strip()
+        if len(text) > limits[f]:
+            problems.append(problem_entry(f, N_("This can be at most %(limit)s characters."),
+                                          limit=limits[f]))
+        clean[f] = text
+    if problems:
+        raise InvalidInput(N_("This translation has problems to fix before it can be saved."),
+                           {"problems": problems})
+    return clean, role_texts(name, description)

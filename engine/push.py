@@ -183,14 +183,16 @@ def retry_at(attempts: int, now: datetime, retry_after: str | None = None) -> da
     if attempts >= MAX_ATTEMPTS:
         return None
     wait = min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
-    asked = _retry_after(retry_after, now)
+    asked = asked_wait(retry_after, now)
     if asked is not None:
         wait = min(max(wait, asked), LONGEST_RETRY)
     found: datetime = now + wait
     return found
 
 
-def _retry_after(value: str | None, now: datetime) -> timedelta | None:
+def asked_wait(value: str | None, now: datetime) -> timedelta | None:
+    """How long a ``Retry-After`` (seconds, at most ``LONGEST_RETRY``, or an HTTP date)
+    asks to wait; None when it asks nothing readable (the xAPI sender reads it too)."""
     if not value:
         return None
     value = value.strip()

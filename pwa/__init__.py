@@ -51,14 +51,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from api import BLUEPRINTS as API_BLUEPRINTS
     from api import errors
     from pwa import assets, cli, params, security
-    from pwa.pages import account, admin, author, home, profiles, reports, shell
+    from pwa.pages import account, admin, author, home, interchange, profiles, reports, shell
 
     # Before any route is added: ids in addresses are read by <id:...> alone.
     app.url_map.converters["id"] = params.IdConverter
     errors.register(app, shell.error_page)
     app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=shell.static_file)
     for blueprint in [*API_BLUEPRINTS, shell.bp, home.bp, account.bp, profiles.bp, author.bp,
-                      admin.bp, reports.bp]:
+                      admin.bp, interchange.bp, reports.bp]:
         app.register_blueprint(blueprint)
     for group in cli.GROUPS:
         app.cli.add_command(group)

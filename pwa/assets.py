@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import minify
+from flask_babel import get_locale
 
 from pwa.config import ROOT
 
@@ -136,6 +137,8 @@ class _Shell:
 def _compute(signature: tuple[tuple[str, int, int], ...]) -> _Shell:
     """Everything at once, for one state of the files (``signature`` is only the cache key)."""
     modules = _graph([JS / name for name in ENTRIES], dynamic=True)
+    # Every part of every catalogue, the server pages' words (i18n/*-pages.js) included.
+    modules += [p for p in sorted((JS / "i18n").glob("*.js")) if p not in modules]
     preloads = _graph([JS / "app.js"], dynamic=False)[1:]  # app.js is its own <script>
     # Every stylesheet: the learner's own server pages open offline too, with pages.css.
     others = [*sorted((STATIC / "css").glob("*.css")), STATIC / "manifest.webmanifest",
@@ -167,8 +170,16 @@ def version() -> str:
 
 
 def module_preloads() -> list[str]:
-    """The modules app.js imports, directly or not (lazy ``import()`` left out)."""
-    return list(_compute(_signature()).preloads)
+    """The modules app.js imports, directly or not (lazy ``import()`` left out), and the
+    words the page's language needs before anything is drawn, which i18n.js imports first:
+    ``i18n/en.js``, or another language's ``catalogues.js`` and ``i18n/<language>.js``.
+    """
+    preloads = list(_compute(_signature()).preloads)
+    locale = get_locale()  # the page's, in a request; None outside one
+    words = JS / "i18n" / f"{locale.language if locale is not None else 'en'}.js"
+    if words.name == "en.js" or not words.is_file():
+        return [*preloads, _url(JS / "i18n" / "en.js")]
+    return [*preloads, _url(JS / "catalogues.js"), _url(words)]
 
 
 def service_worker_source() -> bytes:

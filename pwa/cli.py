@@ -134,6 +134,7 @@ def seed_demo_command(print_invites: bool) -> None:
 
 
 def _groups() -> list[Any]:
+    from pwa.interchange.commands import profiles_cli
     from pwa.jobs import jobs_cli
     from pwa.jobs.fitting import practice_cli
     from pwa.jobs.mentors import mentors_cli
@@ -141,10 +142,12 @@ def _groups() -> list[Any]:
     from pwa.jobs.push import push_cli
     from pwa.jobs.releases import releases_cli
     from pwa.jobs.reminders import reminders_cli
+    from pwa.jobs.xapi import xapi_cli
     from pwa.vapid import vapid_cli
 
     return [invite_cli, people_cli, seed_demo_command, jobs_cli, mentors_cli, plans_cli,
-            practice_cli, push_cli, releases_cli, reminders_cli, vapid_cli]
+            practice_cli, profiles_cli, push_cli, releases_cli, reminders_cli, vapid_cli,
+            xapi_cli]
 
 
 GROUPS = _groups()

@@ -37,10 +37,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 3600,
         "WTF_CSRF_SSL_STRICT": True,
-        # Stated for every app: the limiter object is shared, and keeps what the last app said.
+        # Stated for every app: the limiter object (pwa.extensions.Limits) is shared, and
+        # keeps what the last app said.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "in-process://",  # pwa.extensions.InProcessLimits
-        "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "skillpath_session",
@@ -94,6 +94,17 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SKILLPATH_PUSH_CONTACT": "",
         "SKILLPATH_PUSH_SERVICES": "",
         "SKILLPATH_PUSH_TIMEOUT": 10.0,
+        # xAPI: the learning record store that gets a statement of every finished lesson
+        # and every practice answer (empty: none, and nothing is queued), its Basic auth
+        # credentials, how long one post may take, and who the actor is: "opaque" (a keyed
+        # hash, SKILLPATH_XAPI_ACTOR_SECRET or else one derived from SECRET_KEY) or
+        # "external_id" (the person's id from the HR file, where there is one).
+        "SKILLPATH_XAPI_URL": "",
+        "SKILLPATH_XAPI_USERNAME": "",
+        "SKILLPATH_XAPI_PASSWORD": "",
+        "SKILLPATH_XAPI_TIMEOUT": 10.0,
+        "SKILLPATH_XAPI_ACTOR": "opaque",
+        "SKILLPATH_XAPI_ACTOR_SECRET": "",
         # The reminder tick comes every this many seconds (0: never, in this process).
         "SKILLPATH_TICK_SECONDS": 60,
         # The hour (UTC, 0-23) in which the routine asks for every organisation's whole
@@ -178,6 +189,7 @@ def finish(config: dict[str, Any]) -> None:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
             or not 0 < timeout <= 60:
         raise RuntimeError("SKILLPATH_PUSH_TIMEOUT must be more than 0 and at most 60 seconds")
+    check_xapi(config)
     nightly = config["SKILLPATH_NIGHTLY_HOUR"]
     if isinstance(nightly, bool) or not isinstance(nightly, int) or not 0 <= nightly <= 23:
         raise RuntimeError("SKILLPATH_NIGHTLY_HOUR must be a whole hour from 0 to 23 (UTC)")
@@ -188,6 +200,24 @@ def finish(config: dict[str, Any]) -> None:
     # reaches the logs. Merged into whatever options the caller gave, in every case.
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {**(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
                                            "hide_parameters": True}
+
+
+XAPI_ACTORS = ("opaque", "external_id")
+
+
+def check_xapi(config: dict[str, Any]) -> None:
+    """Refuse an LRS address that is not http(s), a timeout out of range, an unknown actor."""
+    url = str(config.get("SKILLPATH_XAPI_URL") or "").strip().rstrip("/")
+    config["SKILLPATH_XAPI_URL"] = url
+    if url and not url.startswith(("https://", "http://")):
+        raise RuntimeError("SKILLPATH_XAPI_URL must be the LRS's https:// address (its "
+                           "xAPI endpoint, before /statements)")
+    timeout = config["SKILLPATH_XAPI_TIMEOUT"]
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+            or not 0 < timeout <= 60:
+        raise RuntimeError("SKILLPATH_XAPI_TIMEOUT must be more than 0 and at most 60 seconds")
+    if config["SKILLPATH_XAPI_ACTOR"] not in XAPI_ACTORS:
+        raise RuntimeError(f"SKILLPATH_XAPI_ACTOR must be one of {', '.join(XAPI_ACTORS)}")
 
 
 def budget(config: dict[str, Any]) -> Budget:

@@ -19,23 +19,31 @@ against someone guessing. So each route has three limits, each on its own key:
   people (two counted requests each).
 
 Counters live where ``RATELIMIT_STORAGE_URI`` says: in the process on one
-machine, in Redis when ``REDIS_URL`` is set, so every app server counts together.
+machine, in Redis when ``REDIS_URL`` is set, so every app server counts together
+(``pwa.extensions.Limits``: ``limits``' fixed windows, keyed by the route's scope and
+what it counts, prefixed by ``RATELIMIT_KEY_PREFIX``).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Response, current_app, request
-from flask_limiter.util import get_remote_address
+from flask import Response, after_this_request, current_app, request
+from werkzeug.exceptions import TooManyRequests
 
 from pwa.extensions import limiter
 from pwa.session import current_person  # loaded for the routes that use it anyway
 
 F = TypeVar("F", bound=Callable[..., Any])
 Key = Callable[[], str]
+
+
+def get_remote_address() -> str:
+    """The address a request came from (behind trusted proxies, the one they name)."""
+    return request.remote_addr or "127.0.0.1"
 
 
 def _hashed(kind: str, secret: str) -> str:
@@ -47,10 +55,6 @@ def _refused(response: Response) -> bool:
     answers a real invite that was used, ran out or was withdrawn (an earlier sheet
     still on the notice board): whoever sent it held a real code and guessed nothing."""
     return 400 <= response.status_code < 500 and response.status_code not in (410, 429)
-
-
-def _setting(name: str) -> Callable[[], str]:
-    return lambda: str(current_app.config[name])
 
 
 def passkey_key() -> str:
@@ -80,18 +84,52 @@ def invite_path_key() -> str:
         f"address:{get_remote_address()}"
 
 
+ADDRESS, FAILURES = "auth-address", "auth-failures"  # the scopes every route shares
+
+
 def sign_in_limits(key: Key | None) -> Callable[[F], F]:
     """The three limits of a sign-in or enrolment route; ``key`` names what one try is
-    about (None: nothing yet, as when a sign-in first asks for its options)."""
+    about (None: nothing yet, as when a sign-in first asks for its options).
+
+    Checked in this order, and the first one reached answers 429 (with Retry-After): every
+    try from the address (counted), the refused tries from the address (only looked at
+    here: a refused answer counts itself once it is made), then the route's own per ``key``
+    (counted). The settings are read per request, so each app keeps its own.
+    """
 
     def decorate(view: F) -> F:
-        limited = limiter.shared_limit(_setting("SKILLPATH_AUTH_ADDRESS_LIMIT"),
-                                       scope="auth-address")(view)
-        limited = limiter.shared_limit(_setting("SKILLPATH_AUTH_FAILURE_LIMIT"),
-                                       scope="auth-failures", deduct_when=_refused)(limited)
-        if key is not None:
-            limited = limiter.limit(_setting("SKILLPATH_AUTH_RATE_LIMIT"), key_func=key)(
-                limited)
+        @wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            if limiter.enabled:
+                _check(key, request.endpoint or view.__name__)
+            return view(*args, **kwargs)
+
         return cast(F, limited)
 
     return decorate
+
+
+def _check(key: Key | None, route: str) -> None:
+    config = current_app.config
+    address = get_remote_address()
+    every, refused = config["SKILLPATH_AUTH_ADDRESS_LIMIT"], config["SKILLPATH_AUTH_FAILURE_LIMIT"]
+    if not limiter.hit(every, address, ADDRESS):
+        _refuse(every, address, ADDRESS)
+    if not limiter.test(refused, address, FAILURES):
+        _refuse(refused, address, FAILURES)
+
+    @after_this_request
+    def count_refusal(response: Response) -> Response:
+        if _refused(response):
+            limiter.hit(refused, address, FAILURES)
+        return response
+
+    if key is not None:
+        own, about = config["SKILLPATH_AUTH_RATE_LIMIT"], key()
+        if not limiter.hit(own, about, route):
+            _refuse(own, about, route)
+
+
+def _refuse(limit: str, key: str, scope: str) -> None:
+    raise TooManyRequests(description=str(limit), retry_after=limiter.reset_in(limit, key,
+                                                                                scope))

@@ -28,17 +28,23 @@ CSP = "; ".join(
 HSTS = "max-age=63072000"
 
 
+# Set on every response unless the route set its own. Their names in lower case, as
+# HTTP compares them: the response's own are listed once, rather than each looked up.
+ALWAYS = [("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+          ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
+          ("Permissions-Policy", "camera=(), microphone=(), geolocation=()")]
+_ALWAYS = [(name.lower(), name, value) for name, value in ALWAYS]
+
+
 def headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault(
-        "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-    )
+    own = {name.lower() for name in response.headers.keys()}
+    for lower, name, value in _ALWAYS:
+        if lower not in own:
+            response.headers.add(name, value)
     # Production serves over HTTPS only (its cookies are Secure); development runs on http.
-    if current_app.config["SKILLPATH_ENV"] == "production":
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
+    if current_app.config["SKILLPATH_ENV"] == "production" and \
+            "strict-transport-security" not in own:
+        response.headers.add("Strict-Transport-Security", HSTS)
+    if response.mimetype == "text/html" and "cache-control" not in own:
+        response.headers.add("Cache-Control", "no-store")
     return response

@@ -7,7 +7,9 @@ once someone signs in, the id of a row of ``sessions``: the signed-in device.
 
 In the table, a record also names that row in a column of its own, so that every
 request reads the record, the row, the person and the organisation (whose counters make
-the bootstrap's ETag) in one joined SELECT; with Redis it is one GET and one SELECT.
+the bootstrap's ETag) in one joined SELECT; with Redis it is one GET and one SELECT. A
+route that needs less says so (``reads_session``): a sign-in's verify reads the record
+alone (the CSRF secret, the row it ends), the sign-in options nothing at all.
 
 The row is what decides. A browser is signed in only while its row exists and
 stands (``engine.sessions``: not unused for the idle lifetime, not older than
@@ -46,7 +48,19 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    Request,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask.globals import request_ctx
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
 from flask_wtf.csrf import generate_csrf
@@ -67,6 +81,70 @@ KEY_PREFIX = "skillpath:session:"
 # The data of a browser nobody signed in on (the CSRF secret of the sign-in page) is kept
 # a day; a signed-in session's for the absolute lifetime, which its row ends sooner.
 SIGNED_OUT_RECORD_LIFETIME = timedelta(days=1)
+
+# What a route reads of its session (``reads_session``); undeclared, everything.
+EVERYTHING, RECORD, NOTHING = "everything", "record", "nothing"
+
+
+def reads_session(what: str) -> Callable[[F], F]:
+    """Declare what a route reads of its session, so that no more is read for it.
+
+    ``RECORD``: the record's data (the CSRF secret, the id of the ``sessions`` row it
+    names), not who is signed in: the record is read alone, without the row, the person
+    and the organisation most routes want with it (a sign-in's verify replaces the session
+    whoever it was). ``NOTHING``: the session is not read at all (a route that answers
+    anyone alike, changes nothing and so needs no CSRF check, whose secret is in the
+    record: the sign-in options); writing to it is an error.
+    """
+    if what not in {RECORD, NOTHING}:
+        raise ValueError(f"a route reads its session's record or nothing, not {what!r}")
+
+    def decorate(view: F) -> F:
+        view.reads_session = what  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def _view(request: Request) -> Any:
+    """The view of ``request``'s route, or None. Flask opens the session before it matches
+    the request to a route, so the request is matched here first (Flask's own matching,
+    done again after, finds the same)."""
+    if request.url_rule is None and request.routing_exception is None:
+        request_ctx.match_request()
+    return current_app.view_functions.get(request.endpoint) if request.endpoint else None
+
+
+def _reads(request: Request) -> str:
+    """What the route of ``request`` reads of its session."""
+    return cast(str, getattr(_view(request), "reads_session", EVERYTHING))
+
+
+class _Unread(ServerSideSession):  # type: ignore[misc]
+    """The session of a route that declared it reads nothing of it: empty, never stored."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def refuse(_session: Any) -> None:
+            raise RuntimeError("this route declared that it reads nothing of its session "
+                               "(reads_session(NOTHING)): it may not write to it either")
+
+        self.on_update = refuse
+
+
+class _DeclaredReads(ServerSideSessionInterface):  # type: ignore[misc]
+    """Reads what the route declared it needs of the session (``reads_session``)."""
+
+    def open_session(self, app: Flask, request: Request) -> ServerSideSession:
+        if request.cookies.get(app.config["SESSION_COOKIE_NAME"]) and \
+                _reads(request) == NOTHING:
+            return _Unread()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: ServerSideSession, response: Response) -> None:
+        if not isinstance(session, _Unread):
+            super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:
@@ -241,7 +319,7 @@ def _record_lifetime(lifetime: timedelta, session: ServerSideSession) -> timedel
     return lifetime if session.permanent else min(lifetime, SIGNED_OUT_RECORD_LIFETIME)
 
 
-class RedisSessions(RedisSessionInterface):  # type: ignore[misc]
+class RedisSessions(_DeclaredReads, RedisSessionInterface):  # type: ignore[misc]
     """Flask-Session's Redis backend: each record expires by its own TTL."""
 
     def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession,
@@ -262,6 +340,8 @@ _RECORD = (select(SessionData.data, SessionData.expires_at, SessionData.session_
            .outerjoin(Session, Session.id == SessionData.session_id)
            .where(SessionData.key == bindparam("key")).options(*sessions.WITH_PERSON))
 _RECORDS = SessionData.__table__
+_RECORD_ALONE = select(_RECORDS.c.data, _RECORDS.c.expires_at).where(
+    _RECORDS.c.key == bindparam("key"))
 _STORE = _RECORDS.insert()
 # The record of a browser signing in, moved to its new id with its new data: the old id
 # names nothing afterwards, in one statement rather than a DELETE and an INSERT.
@@ -270,15 +350,29 @@ _MOVE = _RECORDS.update().where(_RECORDS.c.key == bindparam("old_key")).values(
     expires_at=bindparam("new_expiry"), session_id=bindparam("new_session_id"))
 
 
-class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _writes_as_someone() -> bool:
+    """Whether this request, its route not matched yet, is one that changes something and
+    needs someone signed in (``session="required"`` in ``api.http.responds``): a sync, a
+    change to the plan. A route that does not say so reads the record on its own."""
+    if request.method not in WRITES:
+        return False
+    return getattr(_view(request), "session", None) == "required"
+
+
+class DatabaseSessions(_DeclaredReads):
     """Records in ``session_data``, each written in a transaction of its own, but for the
     record of a sign-in, written in the sign-in's transaction.
 
-    A record is read on a connection of its own, joined with the ``sessions`` row its
-    ``session_id`` column names, and the person and organisation of that row: a signed-in
-    request's lookup is that one statement. The column repeats the id the data holds; the
-    data decides, and the joined row is used only when both name the same row (a record
-    stored by code from before the column keeps none, or an older one)."""
+    A record is read joined with the ``sessions`` row its ``session_id`` column names, and
+    the person and organisation of that row: a signed-in request's lookup is that one
+    statement, on a connection of its own with no transaction, or, for a request that
+    changes something for someone signed in (a sync), in the request's own transaction.
+    The column repeats the id the data holds; the data decides, and the joined row is used
+    only when both name the same row (a record stored by code from before the column keeps
+    none, or an older one)."""
 
     ttl = False  # the table has no expiry of its own: expired records are deleted when met
 
@@ -286,20 +380,34 @@ class DatabaseSessions(ServerSideSessionInterface):  # type: ignore[misc]
         super().__init__(app, key_prefix=KEY_PREFIX, permanent=False)
 
     def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
-        # One statement on a connection of its own, needing no transaction: on PostgreSQL no
-        # BEGIN and no ROLLBACK (a signed-out request may ask nothing more). The row found
-        # joins the request's session without being read again.
-        with (db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
-              OrmSession(bind=conn) as reader):
-            row = reader.execute(_RECORD, {"key": store_id}).first()
+        # A route that reads the record alone reads it with one statement. A request that
+        # changes something for someone signed in opens a transaction anyway: it reads the
+        # record in it. Any other reads it with one statement on a connection of its own,
+        # needing no transaction: on PostgreSQL no BEGIN and no ROLLBACK (a signed-out
+        # request may ask nothing more), and the row found joins the request's session
+        # without being read again (merging it costs about what reading it does).
+        alone = _reads(request) == RECORD
+        own = not alone and _writes_as_someone()
+        if own:
+            row = db.session.execute(_RECORD, {"key": store_id}).first()
+        else:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                if alone:  # nor an ORM session to read it with
+                    row = conn.execute(_RECORD_ALONE, {"key": store_id}).first()
+                else:
+                    with OrmSession(bind=conn) as reader:
+                        row = reader.execute(_RECORD, {"key": store_id}).first()
         if row is None:
             return None
         if row.expires_at <= clock.now():
+            if own:
+                db.session.rollback()  # its read; the record goes on a connection of its own
             self._delete_session(store_id)
             return None
         data = cast(dict[str, Any], self.serializer.decode(row.data))
-        if row.session_id is not None and row.session_id == data.get(SESSION_ID):
-            found = row.Session and db.session.merge(row.Session, load=False)
+        if not alone and row.session_id is not None and row.session_id == data.get(SESSION_ID):
+            found = row.Session if own else \
+                row.Session and db.session.merge(row.Session, load=False)
             g.session_row_found = (row.session_id, found)  # for _find_signed_in
         return data
 

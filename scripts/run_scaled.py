@@ -3,7 +3,7 @@
 PostgreSQL for the data, Redis for sessions, rate limits and jobs, and the three
 kinds of process of a deployment, each the app's own command:
 
-- web: gunicorn, ``--workers`` sync workers serving ``pwa:create_app()``;
+- web: gunicorn, ``--workers`` sync workers serving ``pwa.wsgi:app``;
 - worker: ``flask jobs work``, an RQ worker (mentor assignment, plan summaries,
   the reminder tick, push sends);
 - scheduler: ``flask jobs schedule``, which asks for the minute's jobs (one leader
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         supervisor.start("web", [sys.executable, "-m", "gunicorn", "--workers",
                                  str(options.workers), "--bind", f"127.0.0.1:{options.port}",
-                                 "pwa:create_app()"])
+                                 "pwa.wsgi:app"])
         supervisor.start("worker", flask("jobs", "work"))
         supervisor.start("scheduler", flask("jobs", "schedule"))
         if not wait_ready(options.port, supervisor):

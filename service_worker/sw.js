@@ -12,8 +12,11 @@ const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const CONTENT_CACHE = `${PREFIX}content`; // versioned URLs never change: kept across versions
 const DATA_CACHE = `${PREFIX}data-${VERSION}`;
 const PAGES_CACHE = `${PREFIX}pages`; // the signed-in learner's own pages; emptied on sign-out
-// Requests that end a session: the pages kept for that learner go with it.
+// Requests that end a session: the pages and the bundle kept for that learner go with it,
+// however the request was made (the page's script, or its form before the script ran).
 const SESSION_ENDS = new Set(['/signout', '/api/v1/auth/signout', '/account/delete']);
+// Requests that begin one: what the phone keeps for someone else goes before it is shown.
+const SESSION_BEGINS = new Set(['/api/v1/auth/login/verify', '/api/v1/auth/register/verify']);
 
 async function precacheShell() {
   const cache = await caches.open(SHELL_CACHE);
@@ -58,31 +61,92 @@ async function networkFirst(request) {
 }
 
 /**
- * The roles whose pages are the learner's own, read from the bundle the app keeps.
- * The database is opened without a version, and an open that would create it is
- * aborted: the app alone creates it, with its stores.
+ * The bundle the app keeps, or null. The database is opened without a version, and an
+ * open that would create it is aborted: the app alone creates it, with its stores.
  */
-function ownRoles() {
+function savedBundle() {
   return new Promise((resolve) => {
     const request = indexedDB.open('skillpath');
     request.onupgradeneeded = () => request.transaction.abort();
-    request.onerror = () => resolve([]);
+    request.onerror = () => resolve(null);
     request.onsuccess = () => {
       const db = request.result;
       try {
         const read = db.transaction('kv').objectStore('kv').get('bootstrap');
-        read.onsuccess = () => {
-          const bundle = read.result;
-          resolve(bundle ? [bundle.role, bundle.future_role].filter(Boolean) : []);
-        };
-        read.onerror = () => resolve([]);
+        read.onsuccess = () => resolve(read.result ?? null);
+        read.onerror = () => resolve(null);
       } catch {
-        resolve([]);
+        resolve(null);
       } finally {
         db.close();
       }
     };
   });
+}
+
+/**
+ * Forget the bundle the app keeps (and its validator). Its outbox and device id stay: the
+ * changes waiting there name their person and are sent when that person signs in again.
+ */
+function forgetSavedBundle() {
+  return new Promise((resolve) => {
+    const request = indexedDB.open('skillpath');
+    request.onupgradeneeded = () => request.transaction.abort();
+    request.onerror = () => resolve();
+    request.onsuccess = () => {
+      const db = request.result;
+      try {
+        const tx = db.transaction('kv', 'readwrite');
+        tx.objectStore('kv').delete('bootstrap');
+        tx.objectStore('kv').delete('bootstrap_etag');
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => resolve();
+        tx.onabort = () => resolve();
+      } catch {
+        resolve();
+      } finally {
+        db.close();
+      }
+    };
+  });
+}
+
+/** Everything kept for the learner who was signed in: their pages, bundle and its copy. */
+async function forgetLearner() {
+  await Promise.all([forgetOwnPages(), caches.delete(DATA_CACHE), forgetSavedBundle()]);
+}
+
+/**
+ * A session ends: once the server has answered (a redirect, from a form; 2xx, from a
+ * script), the learner's pages and bundle are forgotten before the answer reaches the
+ * page, so the next person to sign in on this phone never sees them, not even for a moment.
+ * Offline, nothing ended and nothing is forgotten.
+ */
+async function endSession(request) {
+  const response = await fetch(request);
+  if (response.ok || response.type === 'opaqueredirect') await forgetLearner();
+  return response;
+}
+
+/**
+ * A session begins: when the person who signed in is not the one whose bundle the phone
+ * keeps (their session ended without signing out), that bundle goes first.
+ */
+async function beginSession(request) {
+  const response = await fetch(request);
+  if (response.ok) {
+    const answer = await response.clone().json().catch(() => null);
+    const bundle = await savedBundle();
+    const who = answer?.person?.id;
+    if (bundle && who !== undefined && bundle.person?.id !== who) await forgetLearner();
+  }
+  return response;
+}
+
+/** The roles whose pages are the learner's own, read from the bundle the app keeps. */
+async function ownRoles() {
+  const bundle = await savedBundle();
+  return bundle ? [bundle.role, bundle.future_role].filter(Boolean) : [];
 }
 
 /** Home, the profiles list, the learner's own role pages, the account page: nobody else's. */
@@ -103,6 +167,15 @@ async function ownPage(request) {
     return (await cache.match(request, { ignoreSearch: true }))
       ?? (await caches.match('/offline')) ?? Response.error();
   }
+}
+
+/** A page the person saw before this worker controlled it (the first one after enrolling
+ * or signing in) is fetched again, so that it is there offline too. A redirect (signed
+ * out) is opaque under ``redirect: 'manual'`` and is never kept. */
+async function keepOwnPage(path) {
+  const url = new URL(path, self.location.origin);
+  if (url.origin !== self.location.origin || !(await isOwnPage(url))) return;
+  await ownPage(new Request(url.pathname, { redirect: 'manual', credentials: 'same-origin' })).catch(() => {});
 }
 
 async function shellOrNetwork(request) {
@@ -135,7 +208,8 @@ function onFetch(event) {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.method !== 'GET') {
-    if (SESSION_ENDS.has(url.pathname)) event.waitUntil(forgetOwnPages());
+    if (SESSION_ENDS.has(url.pathname)) event.respondWith(endSession(request));
+    else if (SESSION_BEGINS.has(url.pathname)) event.respondWith(beginSession(request));
     return;
   }
   if (isVersionedContent(url)) {
@@ -149,14 +223,69 @@ function onFetch(event) {
   }
 }
 
-/** Fetch the versioned content the page names, skipping what is cached already. */
+/**
+ * Fetch the versioned content the page names, skipping what is cached already. Lessons come
+ * in turns of CONTENTS_TURN per answer (/api/v1/catalog/contents), which compresses far better
+ * than one answer each, and each is kept at its own address; a turn that fails is fetched
+ * one by one, so one bad address costs no other lesson.
+ */
 async function warmContent(urls) {
   const cache = await caches.open(CONTENT_CACHE);
-  await Promise.all(urls.filter(isOwnUrl).map(async (url) => {
-    if (await cache.match(url)) return;
+  const own = [...new Set(urls.filter(isOwnUrl).map((url) => new URL(url, self.location.origin).href))];
+  const missing = (await Promise.all(own.map(async (url) => ((await cache.match(url)) ? null : url))))
+    .filter(Boolean);
+  const turns = new Map(); // one language per answer
+  for (const url of missing) {
+    const parsed = new URL(url);
+    const item = itemRevision(parsed);
+    if (!item) {
+      await keepOne(cache, url);
+      continue;
+    }
+    const language = parsed.searchParams.get('lang') ?? '';
+    const turn = turns.get(language) ?? [];
+    turns.set(language, turn);
+    turn.push({ url, item });
+  }
+  await Promise.all([...turns].flatMap(([language, wanted]) => {
+    const batches = [];
+    for (let i = 0; i < wanted.length; i += CONTENTS_TURN) batches.push(wanted.slice(i, i + CONTENTS_TURN));
+    return batches.map((batch) => keepTurn(cache, language, batch));
+  }));
+}
+
+const CONTENTS_TURN = 50; // api/content.py MAX_CONTENTS
+
+/** `key:revision` of an item revision's address, else null (a profile version). */
+function itemRevision(url) {
+  const match = url.pathname.match(/^\/api\/v1\/catalog\/items\/([^/]+)$/);
+  const revision = url.searchParams.get('revision');
+  return match && /^\d+$/.test(revision ?? '') ? `${decodeURIComponent(match[1])}:${revision}` : null;
+}
+
+async function keepTurn(cache, language, batch) {
+  try {
+    const query = new URLSearchParams({ items: batch.map((b) => b.item).join(',') });
+    if (language) query.set('lang', language);
+    const response = await fetch(`/api/v1/catalog/contents?${query}`, { credentials: 'same-origin' });
+    if (!response.ok) throw new Error(`contents ${response.status}`);
+    const { items } = await response.json();
+    if (items?.length !== batch.length) throw new Error('contents: not one answer per lesson');
+    await Promise.all(batch.map(({ url }, i) => cache.put(url, new Response(JSON.stringify(items[i]), {
+      headers: { 'Content-Type': 'application/json' },
+    }))));
+  } catch {
+    await Promise.all(batch.map(({ url }) => keepOne(cache, url)));
+  }
+}
+
+async function keepOne(cache, url) {
+  try {
     const response = await fetch(url, { credentials: 'same-origin' });
     if (response.ok) await cache.put(url, response);
-  }).map((p) => p.catch(() => {})));
+  } catch {
+    // Offline or refused: the next sync names it again.
+  }
 }
 
 function isOwnUrl(url) {
@@ -170,13 +299,25 @@ async function askPagesToSync() {
 }
 
 // Push: the server sends each notification already in the learner's language, as JSON
-// {kind, title, body, url}. One that is empty or unreadable still shows a plain reminder,
-// and a tap only ever opens a page of this app.
+// {kind, title, body, url}. One that is empty or unreadable still shows a plain reminder
+// in the learner's language (the bundle's person.locale, else the phone's), and a tap
+// only ever opens a page of this app. One entry per language of static/js/i18n/.
 const PUSH_FALLBACK = {
   en: { title: 'Skillpath', body: 'A few minutes of learning are waiting for you.' },
+  es: { title: 'Skillpath', body: 'Te esperan unos minutos de aprendizaje.' },
 };
 
-function pushMessage(event) {
+/** The plain reminder's words in the learner's language, English when there are none. */
+async function fallbackWords() {
+  const bundle = await savedBundle();
+  for (const tag of [bundle?.person?.locale, self.navigator.language]) {
+    const language = typeof tag === 'string' ? tag.split(/[-_]/)[0].toLowerCase() : '';
+    if (language) return PUSH_FALLBACK[language] ?? PUSH_FALLBACK.en;
+  }
+  return PUSH_FALLBACK.en;
+}
+
+function pushMessage(event, fallback) {
   let data = null;
   try {
     data = event.data ? event.data.json() : null;
@@ -184,7 +325,6 @@ function pushMessage(event) {
     data = null;
   }
   const text = (value, limit) => (typeof value === 'string' && value.trim() ? value.slice(0, limit) : null);
-  const fallback = PUSH_FALLBACK[(self.navigator.language || 'en').slice(0, 2)] ?? PUSH_FALLBACK.en;
   const kind = text(data?.kind, 32)?.replace(/[^a-z0-9._-]/gi, '-') ?? 'reminder';
   return {
     title: text(data?.title, 200) ?? fallback.title,
@@ -206,7 +346,7 @@ function appUrl(value) {
 }
 
 async function showPush(event) {
-  const note = pushMessage(event);
+  const note = pushMessage(event, await fallbackWords());
   await self.registration.showNotification(note.title, {
     body: note.body,
     icon: '/static/icons/icon-192.png',
@@ -257,6 +397,7 @@ self.addEventListener('sync', (event) => {
 self.addEventListener('message', (event) => {
   if (event.data?.type === 'skip-waiting') self.skipWaiting();
   if (event.data?.type === 'cache-content') event.waitUntil(warmContent(event.data.urls ?? []));
+  if (event.data?.type === 'keep-page') event.waitUntil(keepOwnPage(String(event.data.path ?? '')));
 });
 self.addEventListener('push', (event) => event.waitUntil(showPush(event)));
 self.addEventListener('notificationclick', (event) => event.waitUntil(openFromNotification(event)));

@@ -27,6 +27,15 @@ from tests.pushservice import PushService, running
 collect_ignore = [] if os.environ.get("SKILLPATH_BENCH") else ["benchmarks"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The app reads compiled catalogues (.mo), which are built from the committed .po
+    files and not committed: `make test` builds them, and so does a bare ``pytest`` (as
+    .ci/run's later runs and targeted runs are), so every run speaks the current Spanish."""
+    from pwa.i18n import compile_catalogues
+
+    compile_catalogues()
+
+
 @pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The URL and engine options of this run's database, migrated to head."""

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import fsrs
@@ -595,3 +596,99 @@ def own_rq_queue(app_factory: Callable[..., Flask], redis_url: str) -> Iterator[
         queue.empty()
         for key in redis.scan_iter(f"skillpath:jobs:{name}:*"):
             redis.delete(key)
+
+
+# The client's catalogues (static/js/i18n/*.js): read by the string checks and the
+# Spanish journey alike.
+CLIENT_CATALOGUES = Path(__file__).resolve().parents[1] / "static" / "js" / "i18n"
+_STRING = r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\""""
+
+
+def _unquote(literal: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)),
+                  literal[1:-1])
+
+
+def catalogue_entries(path: Path) -> dict[str, str | dict[str, str]]:
+    """A catalogue file's entries: text, or {form: text} for one with plural forms."""
+    found: dict[str, str | dict[str, str]] = {}
+    source = path.read_text()
+    for key, value in re.findall(r"^\s*'([\w.]+)':\s*(.*?),?\s*$", source, re.MULTILINE):
+        assert key not in found, f"{path.name}: {key} twice"
+        if value.startswith("{"):
+            forms = re.findall(rf"(\w+):\s*({_STRING})", value)
+            found[key] = {form: _unquote(text) for form, text in forms}
+        else:
+            assert re.fullmatch(_STRING, value), f"{path.name}: {key} is not one text on its line"
+            found[key] = _unquote(value)
+    return found
+
+
+# Item translations: a lesson, its Spanish (all but one question), and L&D's changes -------
+
+TRANSLATABLE_QUESTIONS = [
+    {"kind": "single_choice", "prompt": "Where does the float go?",
+     "options": ["The safe", "The till", "Your pocket"], "correct": [0],
+     "explanation": "The float is counted into the safe."},
+    {"kind": "true_false", "prompt": "You may leave a till open.", "options": ["True", "False"],
+     "correct": [1], "explanation": "Never leave a till open."},
+]
+TRANSLATABLE_LESSON = {
+    **ITEM_BASE, "title": "Till safety", "format": "micro_lesson", "duration_minutes": 3,
+    "summary": "Two habits that keep the till right.", "offline": True,
+    "cards": [{"text": "Count the float."}, {"text": "Lock the till."}],
+    "questions": TRANSLATABLE_QUESTIONS, "competencies": ["store-associate/tills"]}
+SPANISH: dict[str, Any] = {
+    "title": "Seguridad en la caja",
+    "summary": "Dos hábitos que mantienen la caja en orden.",
+    "cards.0": "Cuenta el fondo de caja.",
+    "cards.1": "Cierra la caja con llave.",
+    "questions.0": {"prompt": "¿Dónde va el fondo de caja?",
+                    "options": ["La caja fuerte", "La caja", "Tu bolsillo"],
+                    "explanation": "El fondo se cuenta en la caja fuerte."},
+}  # questions.1 is left untranslated
+
+
+def add_translatable_lesson(app: Flask, lesson: dict[str, Any] | None = None) -> str:
+    """A store associate profile and a micro-lesson for tills (two cards, two questions),
+    made a month before :data:`RECENT_MORNING`; returns its key."""
+    publish_profile(app, comps=(comp("tills", "Using the tills", 4, 5),
+                                comp("greet", "Greeting customers", 3, 3)))
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        key: str = catalogue.save(org_id, lesson or TRANSLATABLE_LESSON, by=None,
+                                  now=RECENT_MORNING - timedelta(days=30)).item.key
+        db.session.commit()
+        return key
+
+
+def translate(app, key: str, parts: dict[str, Any], confirmed: tuple[str, ...] = ()) -> int:
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        r = catalogue.revision(org_id, key, None)
+        saved = catalogue.save_translation(r, "es", parts, confirmed=confirmed, by=None,
+                                           now=clock.now())
+        db.session.commit()
+        return saved.version
+
+
+def revise(app, key: str, **changes: Any) -> None:
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        item = catalogue.item_by_key(org_id, key)
+        catalogue.save(org_id, {**TRANSLATABLE_LESSON, **changes}, item=item, by=None,
+                       now=clock.now())
+        db.session.commit()
+
+
+def state(app, key: str) -> dict[str, str]:
+    with app.app_context():
+        org_id = db.session.scalar(sa.select(Organisation.id))
+        return catalogue.translation_state(catalogue.revision(org_id, key, None), "es")
+
+
+def speaks_spanish(app, name: str) -> None:
+    with app.app_context():
+        db.session.scalars(sa.select(Person).where(Person.display_name == name)).one() \
+            .locale = "es-MX"
+        db.session.commit()

@@ -136,14 +136,31 @@ class PushService:
         return 201, "", Received(token, payload, headers, claims)
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing (the test's output stays readable)."""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free local port from a thread of its own; yields the origin."""
+    server = ThreadingHTTPServer(("localhost", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @contextmanager
 def running() -> Iterator[PushService]:
     service = PushService()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Handler(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
             token = self.path.rsplit("/", 1)[-1]
             length = int(self.headers.get("Content-Length") or 0)
@@ -173,15 +190,9 @@ def running() -> Iterator[PushService]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    server = ThreadingHTTPServer(("localhost", 0), Handler)
-    service.origin = f"http://localhost:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as origin:
+        service.origin = origin
         yield service
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def vapid_private_key() -> str:

@@ -16,6 +16,7 @@ import json
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -24,7 +25,7 @@ from pwa import clock
 from pwa.demo import assessments, colleagues, practice
 from pwa.extensions import db
 from pwa.models import Item, Organisation, Person, Role
-from pwa.store import catalogue, feedback, fitting, invites, people, releases
+from pwa.store import catalogue, feedback, fitting, invites, people, releases, role_words
 from pwa.store import profiles as store
 
 ORGANISATION = ("northwind", "Northwind Retail & Care")
@@ -141,6 +142,10 @@ DEMO_INVITES = (
     ("Learner with a gap no course covers (Lucia Fernandez, warehouse picker)",
      "Lucia Fernandez"),
     ("Mentor (Marcus Johnson, warehouse picker)", "Marcus Johnson"),
+    # Two pickers among the colleagues who use the app in Spanish (es-MX), as their role's
+    # profile is: one still to rate themselves, one who has.
+    ("Learner in Spanish, not assessed yet (José Mendoza, warehouse picker)", "José Mendoza"),
+    ("Learner in Spanish (Verónica Mendoza, warehouse picker)", "Verónica Mendoza"),
 )
 
 
@@ -264,13 +269,14 @@ def seed_content(org: Organisation, now: datetime) -> str:
     """Profiles (with their versions and open feedback) and the catalogue, once each."""
     by_name = {p.display_name: p for p in db.session.scalars(
         select(Person).where(Person.organisation_id == org.id))}
-    versions = 0
+    versions = translations = 0
     for path in sorted(CONTENT.glob("*.json")):
         if path.name == "catalogue.json":
             continue
         data = json.loads(path.read_text(encoding="utf-8"))
         role = people.role_in_org(org.id, data["role"])
         if store.current(role) is not None:
+            translations += _seed_translations(role, data, by_name, now)
             continue
         count = len(data["versions"])
         for index, spec in enumerate(data["versions"]):
@@ -282,6 +288,7 @@ def seed_content(org: Organisation, now: datetime) -> str:
             store.publish(draft, spec["summary"], expected_revision=draft.revision,
                           author=author, now=when)
             versions += 1
+        translations += _seed_translations(role, data, by_name, now)
         for fb in data.get("open_feedback", []):
             feedback.give_feedback(by_name[fb["from"]], role, competency_key=fb["competency"],
                                    kind=fb["kind"], text=fb["text"],
@@ -297,4 +304,54 @@ def seed_content(org: Organisation, now: datetime) -> str:
             catalogue.save(org.id, spec, key=spec["key"], by=None,
                            now=now - timedelta(weeks=practice.WEEKS + 2))
             items += 1
-    return f"{versions} profile versions and {items} catalogue items added."
+    translated = _seed_item_translations(org, now)
+    return (f"{versions} profile versions, {translations} translated competencies, {items} "
+            f"catalogue items and {translated} item translations added.")
+
+
+def _seed_item_translations(org: Organisation, now: datetime) -> int:
+    """L&D's words for the lessons in another language (``content/<language>/catalogue.json``:
+    each item's title, summary, cards and questions), once each; not a new revision, so the
+    practice history seeded on the originals stays theirs."""
+    added = 0
+    for path in sorted(CONTENT.glob("*/catalogue.json")):
+        language = path.parent.name
+        for key, words in json.loads(path.read_text(encoding="utf-8")).items():
+            revision = catalogue.revision(org.id, key, None)
+            if catalogue.translation_of(revision, language) is not None:
+                continue
+            parts: dict[str, Any] = {"title": words["title"], "summary": words["summary"]}
+            parts |= {f"cards.{n}": text for n, text in enumerate(words["cards"])}
+            parts |= {f"questions.{n}": q for n, q in enumerate(words["questions"])}
+            catalogue.save_translation(revision, language, parts, by=None, now=now)
+            added += 1
+    return added
+
+
+def _seed_translations(role: Role, data: dict[str, Any], by_name: dict[str, Person],
+                       now: datetime) -> int:
+    """The current version's translations its file holds (``translations``: language ->
+    competency key -> name, description, group, levels) and the role's name's
+    (``role_translations``: language -> name, description), written by its last author;
+    those already there are left alone. Returns how many competencies were added."""
+    version = store.current(role)
+    if version is None:
+        return 0
+    author = by_name[data["versions"][-1]["author"]]
+    added = 0
+    for language, words in data.get("role_translations", {}).items():
+        if role_words.row(role.id, language) is None:  # the role's own name, once
+            store.save_role_translation(role, language, words, seen=None, author=author,
+                                        now=now)
+    for language, by_key in data.get("translations", {}).items():
+        there = store.translations(version, language)
+        for key, words in by_key.items():
+            if key in there:
+                continue
+            texts = {"name": words["name"], "description": words["description"],
+                     "group": words["group"],
+                     **{f"level {n}": text for n, text in enumerate(words["levels"], start=1)}}
+            store.save_translation(version, key, language, texts, seen=None, author=author,
+                                   now=now)
+            added += 1
+    return added

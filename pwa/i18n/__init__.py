@@ -9,8 +9,11 @@ place that turns such an error into the words a person reads.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -24,12 +27,45 @@ from flask_babel import (
     format_time,
     get_locale,
     gettext,
+    ngettext,
 )
+from markupsafe import Markup, escape
 
 from engine import costs
+from engine import profiles as profile_rules
 from engine.errors import DomainError, Message
 
 DEFAULT_LOCALE = "en"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def stale_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
+    """The catalogues (``.po``) whose compiled ``.mo`` is missing or older than they are."""
+    found = []
+    for po in sorted(directory.glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            found.append(po)
+    return found
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
+    """Compile each stale catalogue into its ``.mo``, as ``make translations`` does, and
+    return those compiled. Each file is written aside and moved into place, so a reader
+    never sees half of one."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    done = stale_catalogues(directory)
+    for po in done:
+        with po.open("rb") as f:
+            catalogue = read_po(f, locale=po.parent.parent.name)
+        handle, temporary = tempfile.mkstemp(dir=po.parent, suffix=".mo.tmp")
+        with os.fdopen(handle, "wb") as out:
+            write_mo(out, catalogue)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, po.with_suffix(".mo"))
+    return done
 
 
 def init_app(app: Flask) -> None:
@@ -40,6 +76,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "i18n/translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_time_zone)
+    for po in stale_catalogues():
+        # Flask-Babel reads only .mo files: without one the language is not offered at all.
+        app.logger.warning("%s is not compiled (or changed since): run `make translations`",
+                           po.relative_to(TRANSLATIONS))
     # One Babel object serves every app made in this process (the tests make many); its
     # translation cache is keyed by locale alone, so each new app starts with its own.
     babel.__dict__.pop("domain_instance", None)
@@ -50,6 +90,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["and_list"] = and_list
     app.jinja_env.filters["money"] = money
     app.jinja_env.globals["html_lang"] = html_lang
+    app.jinja_env.globals["lang_if_other"] = lang_if_other
+    app.jinja_env.filters["role_name"] = role_name
+    app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.filters["role_description"] = role_description
     app.jinja_env.globals["currency_name"] = currency_name
 
 
@@ -124,6 +168,72 @@ def _languages() -> set[str]:
     return set(found)
 
 
+def language_choices(current: str | None = None) -> dict[str, str]:
+    """The languages a person can choose, by code, each named in itself ("Español"):
+    those with a catalogue, and the language of ``current`` (their locale) if it has none,
+    so that saving the page never drops a language the person chose."""
+    codes = set(_languages())
+    own = _parse(current)
+    extra = own.language if own is not None and own.language not in codes else None
+    names = {code: _native_name(code) for code in codes}
+    if extra is not None:
+        names[extra] = str(gettext("%(language)s (not translated yet)",
+                                   language=_native_name(extra)))
+    return dict(sorted(names.items(), key=lambda pair: pair[1].casefold()))
+
+
+def language_name(code: str) -> str:
+    """The language ``code`` named in the reader's language, as a sentence writes it
+    ("Spanish", "español"); a heading capitalises it."""
+    return Locale.parse(code).get_display_name(get_locale()) or code
+
+
+def _native_name(code: str) -> str:
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def with_language(current: str | None, language: str) -> str:
+    """The locale tag for ``language`` keeping the region of ``current`` (else of the
+    browser's first language that names one): "es" with "en-MX" gives "es-MX"."""
+    tags = [current]
+    if has_request_context():
+        tags += [tag for tag, _ in request.accept_languages]
+    region = next((r for r in map(_region, tags) if r is not None), None)
+    return f"{language}-{region}" if region else language
+
+
+def _region(tag: str | None) -> str | None:
+    """The region subtag of a BCP 47 tag ("MX" of "en-MX", "419" of "es-419"), whether or
+    not Babel knows the pair."""
+    for part in (tag or "").replace("_", "-").split("-")[1:]:
+        if (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
+            return part.upper()
+    return None
+
+
+def region_name(tag: str | None) -> str | None:
+    """The region of a locale tag, named in the reader's language ("México"), or None."""
+    region = _region(tag)
+    if region is None:
+        return None
+    reader = get_locale() or Locale.parse(DEFAULT_LOCALE)
+    return str(reader.territories.get(region, region))
+
+
+def adopt_browser_language(locale: str) -> str:
+    """The locale to keep for a person enrolling with this browser: their own if anyone
+    chose one, else (the unchosen default, English) the browser's language when it has a
+    catalogue, with the browser's region ("es-MX"). People invited one by one get no
+    language from L&D; the phone they enrol with knows theirs."""
+    if locale != DEFAULT_LOCALE or not has_request_context():
+        return locale
+    wanted = [loc for loc in (_parse(tag) for tag, _ in request.accept_languages)
+              if loc is not None]
+    chosen = _choose(None, wanted)
+    return locale if chosen.startswith(DEFAULT_LOCALE) else chosen.replace("_", "-")
+
+
 def select_time_zone() -> str | None:
     """The signed-in person's IANA time zone; Flask-Babel falls back to UTC."""
     person = _person()
@@ -133,6 +243,53 @@ def select_time_zone() -> str | None:
 def html_lang() -> str:
     """The ``lang`` attribute of a page: the locale in use, as a BCP 47 tag."""
     return str(get_locale() or DEFAULT_LOCALE).replace("_", "-")
+
+
+def lang_if_other(language: str | None = profile_rules.ORIGINAL_LANGUAGE) -> Markup:
+    """`` lang="en"`` for an element whose words are in ``language`` (a profile's or an
+    item's original, by default the authors' English) when the page speaks another, so a
+    screen reader reads them in their own language; nothing when the page speaks it."""
+    page = Locale.parse(str(get_locale() or DEFAULT_LOCALE)).language
+    tag = (language or profile_rules.ORIGINAL_LANGUAGE).replace("_", "-")
+    if tag.split("-")[0].lower() == page:
+        return Markup("")
+    return Markup(' lang="%s"') % tag
+
+
+def _role_words(role: Any) -> Any:
+    """The role's words in the page's language (``pwa.store.role_words``)."""
+    from engine.profiles import reading_language
+    from pwa.store import role_words
+
+    return role_words.words(role, reading_language(html_lang()))
+
+
+def role_name(role: Any) -> str:
+    """A role's name in the page's language where its authors translated it, else the
+    original's: as plain text, for a title or an attribute."""
+    return str(_role_words(role).name)
+
+
+def _marked(text: str, in_original: bool) -> Markup:
+    """``text`` escaped; in a ``lang`` span of the original's language if it is in it."""
+    from engine.profiles import ORIGINAL_LANGUAGE
+
+    if in_original:
+        return Markup('<span lang="{}">{}</span>').format(ORIGINAL_LANGUAGE, text)
+    return escape(text)
+
+
+def role_label(role: Any) -> Markup:
+    """A role's name for a page's body: in the page's language where its authors translated
+    it, else the original's in a span that says so (``lang="en"``)."""
+    words = _role_words(role)
+    return _marked(words.name, "name" in words.in_original)
+
+
+def role_description(role: Any) -> Markup:
+    """A role's short description for a page's body, as :func:`role_label` names it."""
+    words = _role_words(role)
+    return _marked(words.description, "description" in words.in_original)
 
 
 def day(value: date | datetime | None, width: str = "medium") -> str:
@@ -202,7 +359,15 @@ def parse_amount(text: str) -> Decimal:
 
 
 def translate(message: Message) -> str:
-    """A message template from ``engine`` (or the store) in the person's language."""
+    """A message template from ``engine`` (or the store) in the person's language.
+
+    A message with a ``plural`` template too (an ``N_plural`` pair, such as an import's
+    note) takes the form its ``count`` needs in that language.
+    """
+    plural = getattr(message, "plural", "")
+    if plural:
+        return str(ngettext(message.template, plural, message.params["count"],
+                            **message.params))
     return str(gettext(message.template, **message.params))
 
 

@@ -13,9 +13,16 @@ queue and a worker (``flask jobs work``) runs it in its own app context. There
 too a job already waiting is not queued again: asking sets a Redis key for the
 job's name and arguments (``SET NX`` with an expiry) and only the ask that set it
 queues the job; the worker deletes the key as the job starts, before it reads
-anything, so a change made while a job runs queues exactly one more run. A
-job that fails is tried again three times, later each time (RQ's ``Retry``).
-Outside a request (a command, the demo seed) the in-process backend runs it at once.
+anything, so a change made while a job runs queues exactly one more run.
+
+A job that fails is tried again three times, ``RETRY_SECONDS`` later each time, and
+after the last try its failure is recorded for L&D (``/admin/jobs``), whoever asked for
+it: a request, the clock (the minute's tick, the hour's routine: :func:`ask_from_clock`)
+or another job. On RQ that is RQ's ``Retry`` and the ``on_failure`` callback; in
+process it is the runner's own timer, so on one machine the clock and the jobs the
+runner's thread asks for hand their jobs to the runner too. Only a one-shot command
+(``flask mentors assign``, the demo seed), whose process ends when it is done, runs its
+jobs at once, once: its failure is the command's, said where it was typed.
 
 Every run logs one line: the job, its arguments and how long it took.
 
@@ -54,6 +61,7 @@ JOBS: dict[str, str] = {
     "reminders.tick": "pwa.jobs.reminders:tick",
     "releases.publish": "pwa.jobs.releases:publish_due",
     "routine.hourly": "pwa.jobs.routine:hourly",
+    "xapi.send": "pwa.jobs.xapi:send_due",
 }
 
 # Which organisation a job's failure belongs to: its first argument is an organisation's
@@ -68,6 +76,7 @@ SCOPE: dict[str, str] = {
     "reminders.tick": "server",
     "releases.publish": "organisation",
     "routine.hourly": "server",
+    "xapi.send": "server",  # its arguments, if any, are statements to send again
 }
 
 log = logging.getLogger(__name__)
@@ -208,14 +217,29 @@ def run_queued(name: str, args: tuple[Any, ...]) -> None:
     run_here(name, args)
 
 
-def _submit(name: str, args: tuple[Any, ...]) -> None:
+def ask_from_clock(name: str, *args: Any) -> None:
+    """Ask for job ``name`` from a process that keeps running without requests: the app's
+    own clock and ``flask jobs schedule``. As :func:`enqueue`, but on one machine the job
+    goes to the runner's thread, tried again like any other job when it fails, rather
+    than run here once: a command's way."""
+    if name not in JOBS:
+        raise KeyError(f"no job {name!r}")
+    _submit(name, args, keeps_running=True)
+
+
+# Set in the runner's thread: a job it runs that asks for another hands it to the runner.
+_here = threading.local()
+
+
+def _submit(name: str, args: tuple[Any, ...], *, keeps_running: bool = False) -> None:
     queue = _queue()
     if queue is not None:
         _enqueue_once(queue, name, args)
-    elif current_app.config.get("SKILLPATH_JOBS_INLINE") or not has_request_context():
-        # Outside a request (a command, the minute's clock, a job asking for the next)
-        # nobody waits for an answer, and a command's process may end before a
-        # background thread would run: the job runs here and now.
+    elif current_app.config.get("SKILLPATH_JOBS_INLINE") or not (
+            keeps_running or has_request_context() or getattr(_here, "runner", False)):
+        # A one-shot command (or the demo seed) asking outside a request: its process
+        # may end before a background thread would run, and nobody waits for an answer:
+        # the job runs here and now, and a failure is the command's.
         run_here(name, args)
     else:
         _runner(current_app._get_current_object()).submit(name, args)  # type: ignore[attr-defined]
@@ -270,6 +294,7 @@ class Runner:
             self.changed.wait(wait)
 
     def _work(self) -> None:
+        _here.runner = True  # what a job asks for is this runner's too, with its retries
         while True:
             with self.changed:
                 name, args = key = self._next()
@@ -325,6 +350,7 @@ def run_here(name: str, args: tuple[Any, ...]) -> None:
     from pwa.store import job_failures
 
     started = time.perf_counter()
+    began = clock.now()
     try:
         _function(name)(*args)
         db.session.commit()
@@ -334,7 +360,7 @@ def run_here(name: str, args: tuple[Any, ...]) -> None:
                     time.perf_counter() - started)
         raise
     log.info("job %s%r took %.3f s", name, tuple(args), time.perf_counter() - started)
-    if job_failures.resolve(name, arguments(args), clock.now()):
+    if job_failures.resolve(name, arguments(args), clock.now(), before=began):
         db.session.commit()
 
 
@@ -476,7 +502,7 @@ def init_app(app: Flask) -> None:
 
     app.after_request(_after_request)
     # The first request of a serving process starts its minute clock (not a command's).
-    app.before_request(lambda: schedule.start_in_process(app, enqueue))
+    app.before_request(lambda: schedule.start_in_process(app, ask_from_clock))
 
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
@@ -549,7 +575,8 @@ def schedule_command() -> None:
 
     With REDIS_URL, run it on one or more machines: one leader at a time asks, the RQ
     workers run. Without it, the app's own process keeps the clock and this is only
-    needed when the app serves no requests.
+    needed when the app serves no requests; the jobs then run in this process's runner,
+    tried again like any other.
     """
     from pwa.jobs import schedule
 
@@ -557,7 +584,7 @@ def schedule_command() -> None:
                "(Ctrl-C stops).")
 
     def ask(name: str, *args: Any) -> None:
-        enqueue(name, *args)
+        ask_from_clock(name, *args)
         # Said when asked, so an operator (and the tests) can see which scheduler leads.
         click.echo(f"{time.time():.3f} asked for {name}")
 

@@ -25,6 +25,7 @@ from pwa import clock, i18n
 from pwa.extensions import db
 from pwa.jobs import enqueue
 from pwa.store import push as store
+from pwa.store import xapi
 
 # What each kind says, and where a tap leads. Never a count of what was missed, never
 # guilt: the learner chose to be reminded, and may have a good reason to skip a day. A
@@ -114,6 +115,9 @@ def tick() -> int:
     # sender died before posting, is sent by the first tick after it is due.
     if made or store.anything_due(now):
         enqueue("push.send")
+    # The same minute sends the statements of finished lessons and answers to the LRS.
+    if xapi.configured() and xapi.anything_due(now):
+        enqueue("xapi.send")
     return made
 
 

@@ -28,9 +28,11 @@ log = logging.getLogger(__name__)
 def hourly() -> int:
     """Ask for each organisation's scheduled jobs; how many were asked for.
 
-    On one machine the clock's ask runs each job here and now: one that fails is logged
-    (by its class: its text may quote a row) and the others still run; the routine then
-    fails with the first error, so that it is seen (and retried, by RQ).
+    Each job goes to the runner's thread (one machine) or the queue (RQ), tried again
+    on its own when it fails. Where jobs run at once (the tests, a command), each runs
+    here and now as it is asked for: one that fails is logged (by its class: its text
+    may quote a row) and the others still run; the routine then fails with the first
+    error, so that it is seen.
     """
     nightly = clock.now().hour == int(current_app.config["SKILLPATH_NIGHTLY_HOUR"])
     names = ["releases.publish", "practice.fit", *(["mentors.reassign"] if nightly else [])]
@@ -42,7 +44,7 @@ def hourly() -> int:
             try:
                 enqueue(name, org)
             except Exception as exc:  # one organisation's job never holds up the others'
-                # On one machine, outside a request, asking runs the job here and now.
+                # Where jobs run at once (no runner, no queue), it ran here and now.
                 log.error("routine: %s(%s) failed: %s", name, org, type(exc).__name__)
                 failed = failed or exc
     if failed is not None:

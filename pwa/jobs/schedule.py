@@ -4,12 +4,14 @@ The routine (``pwa.jobs.routine``) asks for each organisation's release, FSRS fi
 at night, its whole mentor assignment; each of those keeps to its own schedule.
 
 One machine (no ``REDIS_URL``): the app's own process keeps the clock, in a daemon
-thread started by its first request (never by a command or the tests), which runs
-the tick itself. More than one machine: ``flask jobs
-schedule`` is the one process that keeps the clock; it may run on several machines
-for safety, since only the one holding a Redis lock that expires (a leader) asks
-for ticks, and the RQ workers run them. A tick asked twice costs work, never a
-second notification: claims are unique per person, kind and local date.
+thread started by its first request (never by a command or the tests), which hands
+each job to the process's job runner (``pwa.jobs.ask_from_clock``): a tick that fails
+is tried again and, after its last try, recorded for L&D, as any job is. More than one
+machine: ``flask jobs schedule`` is the one process that keeps the clock; it may run
+on several machines for safety, since only the one holding a Redis lock that expires
+(a leader) asks for ticks, and the RQ workers run them, with RQ's retries. A tick asked
+twice costs work, never a second notification: claims are unique per person, kind and
+local date.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def _ask(app: Flask, enqueue: Enqueue, names: tuple[str, ...] = EVERY_MINUTE) ->
         for name in names:
             try:
                 enqueue(name)
-            except Exception:  # logged; the next minute (or hour) asks again
+            except Exception:  # not even asked (Redis down?): the next minute asks again
                 log.exception("could not ask for %s", name)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pwa.models.assessment import AssessmentSubmission, LatestRating, Rating
 from pwa.models.base import UTCDateTime, as_dict, utcnow
-from pwa.models.catalogue import Item, ItemCompetency, ItemRevision
+from pwa.models.catalogue import Item, ItemCompetency, ItemRevision, ItemTranslation
 from pwa.models.feedback import Feedback
 from pwa.models.fitting import PracticeFit
 from pwa.models.invites import Invite
@@ -29,13 +29,20 @@ from pwa.models.plans import (
     UncoveredGap,
 )
 from pwa.models.practice import LessonCompletion, PracticeCard, PracticeReview
-from pwa.models.profiles import CompetencyIdentity, ProfileVersion, VersionCompetency
+from pwa.models.profiles import (
+    CompetencyIdentity,
+    ProfileTranslation,
+    ProfileVersion,
+    RoleTranslation,
+    VersionCompetency,
+)
 from pwa.models.push import Notification, PushDelivery, PushSubscription
 from pwa.models.releases import Release
 from pwa.models.reminders import ReminderSettings
 from pwa.models.roster import RosterUpload
 from pwa.models.sessions import Session, SessionData
 from pwa.models.sync import Event, QuarantinedEvent
+from pwa.models.xapi import XapiStatement
 
 __all__ = [
     "AssessmentSubmission",
@@ -47,6 +54,7 @@ __all__ = [
     "Item",
     "ItemCompetency",
     "ItemRevision",
+    "ItemTranslation",
     "LatestRating",
     "LessonCompletion",
     "MentorCompetency",
@@ -72,17 +80,20 @@ __all__ = [
     "PracticeReview",
     "Release",
     "ReminderSettings",
+    "ProfileTranslation",
     "ProfileVersion",
     "QuarantinedEvent",
     "Rating",
     "Role",
     "RoleAuthor",
+    "RoleTranslation",
     "RosterUpload",
     "Session",
     "SessionData",
     "UTCDateTime",
     "VersionCompetency",
     "WebAuthnChallenge",
+    "XapiStatement",
     "as_dict",
     "utcnow",
 ]

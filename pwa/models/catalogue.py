@@ -78,3 +78,35 @@ class ItemCompetency(db.Model):  # type: ignore[name-defined,misc]
     competency_id: Mapped[int] = mapped_column(
         ForeignKey("competencies.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class ItemTranslation(db.Model):  # type: ignore[name-defined,misc]
+    """An item revision's text in another language, written by L&D beside the original.
+
+    Not a revision: the item's meaning, its answer key and every learner's practice stay
+    the revision's. ``source`` holds the original's words each part was translated from
+    (``engine.catalogue.original_texts``); a part whose original has changed since is out
+    of date, and learners are shown the original instead. A new revision of the item
+    carries its translations forward with their sources, so what changed shows as out of
+    date. ``version`` moves with every save: the translated content's address names it.
+    """
+
+    __tablename__ = "item_translations"
+    __table_args__ = (UniqueConstraint("item_revision_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_revision_id: Mapped[int] = mapped_column(
+        ForeignKey("item_revisions.id", ondelete="CASCADE"), index=True)
+    locale: Mapped[str] = mapped_column(String(16))  # a language subtag: "es"
+    title: Mapped[str] = mapped_column(String(160), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    cards: Mapped[list[str]] = mapped_column(JSON, default=list)
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    made_from_revision: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
+
+    revision: Mapped[ItemRevision] = relationship()

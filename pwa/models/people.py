@@ -86,6 +86,9 @@ class Person(db.Model):  # type: ignore[name-defined,misc]
     # change's occurred_at): an older change synced later does not undo a newer one.
     time_zone_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     locale: Mapped[str] = mapped_column(String(16), default="en")
+    # When the language was last chosen (the account page's time, or the occurred_at of a
+    # person.language.changed from a phone): an older change synced later does not undo it.
+    locale_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     is_ld_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # Moves in the transaction of anything that changes this person's own bootstrap bundle
     # (``pwa.store.bundles``): with the organisation's, what the bundle's ETag is made of.

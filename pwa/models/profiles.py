@@ -89,3 +89,47 @@ class VersionCompetency(db.Model):  # type: ignore[name-defined,misc]
 
     version: Mapped[ProfileVersion] = relationship(back_populates="lines")
     competency: Mapped[CompetencyIdentity] = relationship(lazy="joined")
+
+
+class ProfileTranslation(db.Model):  # type: ignore[name-defined,misc]
+    """A competency of one profile version in another language, written by the role's
+    authors: its words (``texts``, by field: ``name``, ``description``, ``group``,
+    ``level 1`` ... ``level 5``; an empty one is not translated) and the original's words
+    each was translated from (``source``), so a changed original marks it out of date.
+
+    Per version line (the version and the competency name one line) and language. Not part
+    of what a version means: editable on a published version (``engine.profiles``)."""
+
+    __tablename__ = "profile_translations"
+    __table_args__ = (UniqueConstraint("version_id", "competency_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("profile_versions.id", ondelete="CASCADE"), index=True)
+    competency_id: Mapped[int] = mapped_column(
+        ForeignKey("competencies.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    texts: Mapped[dict[str, str]] = mapped_column(JSON)
+    source: Mapped[dict[str, str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    competency: Mapped[CompetencyIdentity] = relationship(lazy="joined")
+
+
+class RoleTranslation(db.Model):  # type: ignore[name-defined,misc]
+    """A role's name and short description in another language, written by its authors on
+    the same page as its profile's translation: the words (``texts``, by field: ``name``,
+    ``description``; an empty one is not translated) and the original's words each was
+    translated from (``source``), so a renamed role's translation shows as out of date.
+
+    Per role and language: a role's name is not versioned, as its profile is."""
+
+    __tablename__ = "role_translations"
+    __table_args__ = (UniqueConstraint("role_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    texts: Mapped[dict[str, str]] = mapped_column(JSON)
+    source: Mapped[dict[str, str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,8 +7,10 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
+from babel import Locale
+from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext, refresh
 from sqlalchemy import select
 
 from engine import people as people_rules
@@ -16,9 +18,16 @@ from engine.errors import DomainError
 from engine.levels import FEEDBACK_KINDS
 from pwa import clock, jobs
 from pwa.extensions import db
-from pwa.i18n import moment, translate_error
+from pwa.i18n import (
+    language_choices,
+    moment,
+    region_name,
+    role_name,
+    translate_error,
+    with_language,
+)
 from pwa.models import Role, Session
-from pwa.pages.forms import ConfirmForm, DeleteAccountForm, SettingsForm
+from pwa.pages.forms import ConfirmForm, DeleteAccountForm, SettingsForm, done_again_after_race
 from pwa.session import (
     current_passkey_id,
     current_session_id,
@@ -41,6 +50,7 @@ def account() -> str:
 
 
 @bp.route("/account/settings", methods=["GET", "POST"])
+@done_again_after_race
 @login_required
 def settings() -> Any:
     person = me()
@@ -49,21 +59,26 @@ def settings() -> Any:
     ).all()
     form = SettingsForm(
         data={"future_role": person.future_role.slug if person.future_role else "",
-              "time_zone": person.time_zone, "locale": person.locale}
+              "time_zone": person.time_zone,
+              "language": _language_shown(person.locale)}
         if request.method == "GET" else None
     )
     form.future_role.choices = {"": gettext("No future role")} | {
-        r.slug: r.name for r in roles if r.id != person.role_id
+        r.slug: role_name(r) for r in roles if r.id != person.role_id
     }
-    form.time_zone.choices = {z: z.replace("_", " ") for z in _time_zones()}
+    form.time_zone.choices = _zone_choices()
+    form.language.choices = language_choices(person.locale)
     if form.validate_on_submit():
         try:
             zone = people_rules.check_time_zone(form.time_zone.data)
             if zone != person.time_zone:
                 person.time_zone, person.time_zone_set_at = zone, clock.now()
-            person.locale = people_rules.check_locale(form.locale.data.strip())
+            language = form.language.data
+            if language != _language_shown(person.locale):  # else the locale stays as it is
+                person.locale = people_rules.check_locale(with_language(person.locale, language))
+                person.locale_set_at = clock.now()
         except DomainError as exc:
-            form.locale.errors = [translate_error(exc)]
+            form.language.errors = [translate_error(exc)]
         else:
             by_slug = {r.slug: r for r in roles}
             future_role_id = by_slug[form.future_role.data].id \
@@ -76,9 +91,17 @@ def settings() -> Any:
             if aiming_elsewhere:  # the future role's profile is part of the plan
                 jobs.enqueue("plans.summarise", person.id)
                 jobs.enqueue("mentors.assign", person.organisation_id)  # if gaps moved
+            refresh()  # the confirmation speaks the language just chosen
             flash(gettext("Your details are saved."))
             return redirect(url_for("account.settings"))
-    return render_template("account/settings.html", form=form), 422 if form.errors else 200
+    return render_template("account/settings.html", form=form,
+                           region=region_name(person.locale)), 422 if form.errors else 200
+
+
+def _language_shown(locale: str | None) -> str:
+    """The language the settings page shows as chosen: the person's own, else (none set,
+    the browser decides) the one this page speaks."""
+    return (locale or str(get_locale() or "en")).replace("_", "-").split("-")[0].lower()
 
 
 @bp.get("/account/passkeys")
@@ -88,6 +111,7 @@ def passkeys() -> str:
 
 
 @bp.post("/account/passkeys/<id:passkey_id>/remove")
+@done_again_after_race
 @login_required
 def remove_passkey(passkey_id: int) -> Any:
     try:
@@ -129,6 +153,7 @@ def signed_in_devices() -> str:
 
 
 @bp.post("/account/sessions/<id:session_id>/end")
+@done_again_after_race
 @login_required
 def end_session(session_id: int) -> Any:
     try:
@@ -146,6 +171,7 @@ def end_session(session_id: int) -> Any:
 
 
 @bp.post("/account/sessions/end-others")
+@done_again_after_race
 @login_required
 def end_other_sessions() -> Any:
     count = sessions.end_others(me(), keep=current_session_id())
@@ -207,6 +233,7 @@ def _shown(value: Any) -> Any:
 
 
 @bp.post("/account/delete")
+@done_again_after_race
 @login_required
 def delete_account() -> Any:
     form = DeleteAccountForm()
@@ -227,3 +254,56 @@ def delete_account() -> Any:
 def _time_zones() -> list[str]:
     zones = (z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
     return ["UTC", *sorted(zones)]
+
+
+def _regions() -> dict[str, str]:
+    """The first part of a zone's name, in words: one long list is a chore on a phone."""
+    return {"UTC": gettext("Universal time"), "Africa": gettext("Africa"),
+            "America": gettext("Americas"), "Antarctica": gettext("Antarctica"),
+            "Arctic": gettext("Arctic"), "Asia": gettext("Asia"),
+            "Atlantic": gettext("Atlantic Ocean"), "Australia": gettext("Australia"),
+            "Europe": gettext("Europe"), "Indian": gettext("Indian Ocean"),
+            "Pacific": gettext("Pacific")}
+
+
+def _zone_choices() -> dict[str, list[tuple[str, str]]]:
+    """The zones grouped by region, each named by its place ("Argentina / Buenos Aires")."""
+    regions = _regions()
+    locale = str(get_locale() or "en")
+    places = _places(locale) if not locale.startswith("en") else {}
+    countries = Locale.parse(locale).territories
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for zone in _time_zones():
+        region, _, place = zone.partition("/")
+        label = places.get(zone) or (place or zone).replace("_", " ").replace("/", " / ")
+        group = regions.get(region) or countries.get(ALIASES.get(region, ""), region)
+        groups.setdefault(group, []).append((zone, label))
+    return groups
+
+
+# The older zone names of a country ("US/Pacific"), grouped under the country's name.
+ALIASES = {"US": "US", "Canada": "CA", "Brazil": "BR", "Mexico": "MX", "Chile": "CL"}
+
+
+@lru_cache(maxsize=8)
+def _places(locale: str) -> dict[str, str]:
+    """Each zone of a region named by its place in the reader's language ("Ciudad de
+    México"), from CLDR; a country before the city stays ("Argentina / Buenos Aires")."""
+    named = {}
+    for zone in _time_zones():
+        region, _, place = zone.partition("/")
+        try:
+            if region in ALIASES:  # "US/Pacific": the zone's name, "Hora del Pacífico"
+                name = str(get_timezone_name(get_timezone(zone), "long",
+                                             zone_variant="generic", locale=locale))
+                named[zone] = name[:1].upper() + name[1:]
+                continue
+            if region == "UTC":
+                continue
+            city = str(get_timezone_location(get_timezone(zone), locale=locale,
+                                             return_city=True))
+        except (LookupError, ValueError):
+            continue
+        country = place.rpartition("/")[0].replace("_", " ").replace("/", " / ")
+        named[zone] = f"{country} / {city}" if country and ", " not in city else city
+    return named

@@ -8,8 +8,9 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
+from babel import Locale
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from markupsafe import escape
 
 from engine import catalogue as catalogue_rules
@@ -18,7 +19,13 @@ from engine import roster as roster_rules
 from engine.errors import N_, DomainError
 from pwa import clock, jobs
 from pwa.extensions import db
-from pwa.i18n import currency_name, translate, translate_error, translate_problems
+from pwa.i18n import (
+    currency_name,
+    language_choices,
+    translate,
+    translate_error,
+    translate_problems,
+)
 from pwa.models import Person
 from pwa.pages.forms import (
     ApplyRosterForm,
@@ -29,6 +36,7 @@ from pwa.pages.forms import (
     NominateForm,
     ReprintForm,
     RosterForm,
+    done_again_after_race,
 )
 from pwa.params import int_field
 from pwa.session import ld_admin_required, me
@@ -45,6 +53,7 @@ def hub() -> str:
 
 
 @bp.route("/invites", methods=["GET", "POST"], endpoint="invites")
+@done_again_after_race
 @ld_admin_required
 def invite_people() -> Any:
     """Create a one-time enrolment link (and its QR code) for a person."""
@@ -81,6 +90,7 @@ def _invite_form(org: Any, formdata: dict[str, Any] | None) -> InviteForm:
 
 
 @bp.post("/invites/<id:invite_id>/revoke")
+@done_again_after_race
 @ld_admin_required
 def revoke_invite(invite_id: int) -> Any:
     invite = invites.invite_in_org(me().organisation_id, invite_id)
@@ -105,6 +115,7 @@ SHOWN_ERRORS = 500
 
 
 @bp.route("/people", methods=["GET", "POST"])
+@done_again_after_race
 @ld_admin_required
 def roster_upload() -> Any:
     """Upload an HR system's CSV; it is kept for its preview, which comes next.
@@ -136,6 +147,7 @@ def _people_page(admin: Person, form: RosterForm, reprint_form: ReprintForm) -> 
 
 
 @bp.post("/people/reprint")
+@done_again_after_race
 @ld_admin_required
 def reprint_sheet() -> Any:
     """A site's invite sheet again, for its people who have not enrolled: new invites
@@ -161,6 +173,7 @@ roster_upload.max_content_length = ROSTER_MAX_BYTES  # type: ignore[attr-defined
 # One rule for both methods: with a GET rule and a POST rule on one path, an id out of
 # range would be a 405 (the other method's rule matched the path) rather than a 404.
 @bp.route("/people/import/<id:upload_id>", methods=["GET", "POST"])
+@done_again_after_race
 @ld_admin_required
 def roster_preview(upload_id: int) -> Any:
     """What applying the uploaded file would do: created, changed, unchanged, ended, errors;
@@ -258,6 +271,8 @@ JOB_NAMES = {
     "reminders.tick": N_("Deciding which reminders are due"),
     "releases.publish": N_("Publishing the reports’ release"),
     "routine.hourly": N_("Starting the hour’s reports, practice fits and mentor suggestions"),
+    "xapi.send": N_("Sending finished lessons and practice answers to your learning record "
+                    "store"),
 }
 
 
@@ -290,6 +305,7 @@ def authors() -> str:
 
 
 @bp.post("/authors/<slug>")
+@done_again_after_race
 @ld_admin_required
 def nominate(slug: str) -> Any:
     admin = me()
@@ -311,6 +327,7 @@ def nominate(slug: str) -> Any:
 
 
 @bp.post("/authors/<slug>/<id:person_id>/withdraw")
+@done_again_after_race
 @ld_admin_required
 def withdraw(slug: str, person_id: int) -> Any:
     admin = me()
@@ -343,7 +360,11 @@ def catalogue_list() -> Any:
                                  include_retired=True)
     except DomainError as exc:
         error, items = translate_error(exc), []
+    languages = _languages_to_translate()
     return render_template("admin/catalogue.html", items=items, filters=filters, error=error,
+                           languages=languages,
+                           translated={code: catalogue.translation_states(items, code)
+                                       for code in languages},
                            filtered=any(filters.values()),
                            formats={f.value: gettext(label) for f, label
                                     in catalogue_rules.FORMAT_LABELS.items()},
@@ -353,6 +374,7 @@ def catalogue_list() -> Any:
 
 @bp.route("/catalogue/new", methods=["GET", "POST"])
 @bp.route("/catalogue/<key>", methods=["GET", "POST"])
+@done_again_after_race
 @ld_admin_required
 def item_form(key: str | None = None) -> Any:
     admin = me()
@@ -389,8 +411,7 @@ def item_form(key: str | None = None) -> Any:
                                    now=clock.now())
         except DomainError as exc:
             db.session.rollback()
-            problems = [p["message"] for p in translate_problems(exc.details.get("problems", []))
-                        ] or [translate_error(exc)]
+            problems = _problems(exc)
         else:
             db.session.commit()
             # Any learner's plan may hold the item or want it now: summarised again.
@@ -400,11 +421,97 @@ def item_form(key: str | None = None) -> Any:
                           revision=saved.revision))
             return redirect(url_for("admin.catalogue_list"))
     status = 422 if problems or form.errors else 200
+    current = item.revisions[-1] if item is not None else None
+    languages = {code: name for code, name in _languages_to_translate().items()
+                 if current is not None and catalogue_rules.language_of(current.language) != code}
     return render_template("admin/item_form.html", form=form, item=item, problems=problems,
-                           currency=admin.role.organisation.currency), status
+                           currency=admin.role.organisation.currency, languages=languages,
+                           translated={code: catalogue.translation_states([current], code)[
+                               current.id] for code in languages} if current else {}), status
+
+
+@bp.route("/catalogue/<key>/translations/<language>", methods=["GET", "POST"])
+@done_again_after_race
+@ld_admin_required
+def translation(key: str, language: str) -> Any:
+    """An item's current revision in another language, part by part beside the original:
+    what is untranslated, what is out of date (its original changed since), what is done.
+
+    Saving is not a new revision: learners' practice of the item goes on as it was.
+    """
+    admin = me()
+    try:
+        item = catalogue.item_by_key(admin.organisation_id, key)
+    except DomainError:
+        abort(404)
+    current = item.revisions[-1]
+    languages = _languages_to_translate()
+    if language not in languages or catalogue_rules.language_of(current.language) == language:
+        abort(404)
+    form = ConfirmForm()
+    problems: list[str] = []
+    typed: dict[str, Any] | None = None
+    if form.validate_on_submit():
+        typed = _typed_parts(current)
+        try:
+            catalogue.save_translation(current, language, typed,
+                                       confirmed=request.form.getlist("confirm"), by=admin,
+                                       now=clock.now())
+        except DomainError as exc:
+            db.session.rollback()
+            problems = _problems(exc)
+        else:
+            db.session.commit()
+            flash(gettext("%(language)s text of “%(title)s” saved. Learners' practice goes on "
+                          "as it was.", language=languages[language], title=current.title))
+            return redirect(url_for("admin.item_form", key=item.key))
+    found = catalogue.translation_of(current, language)
+    original = catalogue.original_parts(current)
+    saved = catalogue.translated_parts(found)
+    status = catalogue.translation_state(current, language)
+    return render_template(
+        "admin/translation.html", item=item, revision=current, language=language,
+        language_name=languages[language], form=form, problems=problems, original=original,
+        words=typed if typed is not None else saved, status=status,
+        source=dict(found.source) if found else {}, found=found,
+        counts={state: sum(1 for s in status.values() if s == state)
+                for state in (catalogue_rules.MISSING, catalogue_rules.OUTDATED)},
+    ), 422 if problems else 200
+
+
+def _problems(exc: DomainError) -> list[str]:
+    """What to fix, one line each, in the reader's language."""
+    return [p["message"] for p in translate_problems(exc.details.get("problems", []))
+            ] or [translate_error(exc)]
+
+
+def _typed_parts(r: Any) -> dict[str, Any]:
+    """The translation's parts as the form sent them (every field, empty ones too)."""
+    form = request.form
+    parts: dict[str, Any] = {"title": form.get("title", "")}
+    if r.summary:
+        parts["summary"] = form.get("summary", "")
+    for n in range(len(r.cards)):
+        parts[f"cards.{n}"] = form.get(f"cards.{n}", "")
+    for n, q in enumerate(r.questions):
+        options = [] if q.get("kind") == catalogue_rules.QuestionKind.TRUE_FALSE else [
+            form.get(f"questions.{n}.options.{i}", "") for i in range(len(q.get("options", [])))]
+        parts[f"questions.{n}"] = {"prompt": form.get(f"questions.{n}.prompt", ""),
+                                   "options": options,
+                                   "explanation": form.get(f"questions.{n}.explanation", "")}
+    return parts
+
+
+def _languages_to_translate() -> dict[str, str]:
+    """The languages the app speaks, by code, each named in the page's language: L&D can
+    give an item's words in each but its own."""
+    reader = get_locale()
+    return {code: Locale.parse(code).get_display_name(reader) or code
+            for code in language_choices()}
 
 
 @bp.route("/catalogue/<key>/retire", methods=["GET", "POST"])
+@done_again_after_race
 @ld_admin_required
 def retire(key: str) -> Any:
     """Retire an item after a confirmation page (no script needed), or restore it.
@@ -434,6 +541,7 @@ def retire(key: str) -> Any:
 
 
 @bp.route("/costs", methods=["GET", "POST"])
+@done_again_after_race
 @ld_admin_required
 def costs() -> Any:
     """The hourly cost of a learner's time and the currency fees are in.

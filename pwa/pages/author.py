@@ -3,6 +3,7 @@ which questions of the role's lessons do not work (from the latest release)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,13 +14,21 @@ from engine.errors import Conflict, DomainError
 from engine.levels import FEEDBACK_KINDS, LEVELS
 from pwa import clock, jobs
 from pwa.extensions import db
-from pwa.i18n import translate_error, translate_problems
+from pwa.i18n import language_name, translate_error, translate_problems
 from pwa.models import ProfileVersion, Role
 from pwa.pages.figures import page
-from pwa.pages.forms import AnswerForm, CompetencyForm, PublishForm, RevisionForm
+from pwa.pages.forms import (
+    AnswerForm,
+    CompetencyForm,
+    PublishForm,
+    RevisionForm,
+    RoleTranslationForm,
+    TranslationForm,
+    done_again_after_race,
+)
 from pwa.params import int_field
 from pwa.session import login_required, me
-from pwa.store import feedback, people, profiles, releases
+from pwa.store import feedback, people, profiles, releases, role_words
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 
@@ -46,9 +55,17 @@ def home() -> str:
 @login_required
 def desk(slug: str) -> str:
     role = _authored(slug)
+    # The role's own name counts as one more line to translate, on every version's page.
+    translated = [(v, language, language_name(language),
+                   sum(bool(line.to_do) for line in lines) + bool(named.to_do), len(lines) + 1)
+                  for v in profiles.translatable(role)
+                  for language in rules.TRANSLATION_LANGUAGES
+                  for lines in [profiles.translation_lines(v, language)]
+                  for named in [role_words.line(role, language)]]
     return render_template("author/desk.html", role=role, draft=profiles.draft(role),
                            latest=profiles.current(role), queue=feedback.queue(role),
-                           kinds=FEEDBACK_KINDS, answer_form=AnswerForm())
+                           kinds=FEEDBACK_KINDS, answer_form=AnswerForm(),
+                           translated=translated)
 
 
 @bp.get("/<slug>/questions")
@@ -63,6 +80,7 @@ def questions(slug: str) -> tuple[str, int]:
 
 
 @bp.post("/<slug>/feedback/<id:feedback_id>")
+@done_again_after_race
 @login_required
 def answer_feedback(slug: str, feedback_id: int) -> Any:
     """Answer one note; the page opens again at its card, and what happened is said there,
@@ -85,6 +103,7 @@ def answer_feedback(slug: str, feedback_id: int) -> Any:
 
 
 @bp.post("/<slug>/draft")
+@done_again_after_race
 @login_required
 def start_draft(slug: str) -> Any:
     role = _authored(slug)
@@ -108,8 +127,9 @@ def draft(slug: str) -> Any:
     if draft is None:
         return redirect(url_for("author.desk", slug=slug))
     before = profiles.previous(draft)
-    return render_template("author/draft.html", role=role, draft=draft,
-                           competencies=profiles.competencies(draft),
+    comps = profiles.competencies(draft)
+    return render_template("author/draft.html", role=role, draft=draft, competencies=comps,
+                           to_complete={c.key for c in comps if rules.incomplete(c)},
                            diff=[d for d in profiles.diff(before, draft) if not d.unchanged],
                            before=before, publish_form=PublishForm(revision=draft.revision),
                            addressed=[f for f in feedback.queue(role)
@@ -117,6 +137,7 @@ def draft(slug: str) -> Any:
 
 
 @bp.post("/<slug>/draft/move")
+@done_again_after_race
 @login_required
 def move(slug: str) -> Any:
     """Move one competency up or down, or remove it, as one save of the draft."""
@@ -156,6 +177,7 @@ def _save(role: Role, draft: ProfileVersion, comps: list[rules.Competency], revi
 
 
 @bp.route("/<slug>/draft/competency/<key>", methods=["GET", "POST"])
+@done_again_after_race
 @login_required
 def edit_competency(slug: str, key: str) -> Any:
     """Edit one competency of the draft, or add one (``key`` = ``new``)."""
@@ -223,6 +245,7 @@ def preview(slug: str) -> str:
 
 
 @bp.post("/<slug>/draft/publish")
+@done_again_after_race
 @login_required
 def publish(slug: str) -> Any:
     role = _authored(slug)
@@ -248,6 +271,7 @@ def publish(slug: str) -> Any:
 
 
 @bp.post("/<slug>/draft/discard")
+@done_again_after_race
 @login_required
 def discard(slug: str) -> Any:
     role = _authored(slug)
@@ -256,6 +280,147 @@ def discard(slug: str) -> Any:
     db.session.commit()
     flash(gettext("The draft was discarded; accepted feedback is open again."))
     return redirect(url_for("author.desk", slug=slug))
+
+
+# Translations: the current version's and the draft's words in another language -----------
+
+
+def _translatable(role: Role, language: str, number: int) -> ProfileVersion:
+    """Version ``number`` of the role if its authors may translate it into ``language``
+    (the current one or the draft); else 404."""
+    if language not in rules.TRANSLATION_LANGUAGES:
+        abort(404)
+    found = next((v for v in profiles.translatable(role) if v.number == number), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _languages(language: str) -> dict[str, str]:
+    """The original's and the translation's language codes and names, for the page."""
+    return {"original": rules.ORIGINAL_LANGUAGE, "translation": language,
+            "original_name": language_name(rules.ORIGINAL_LANGUAGE),
+            "translation_name": language_name(language)}
+
+
+@bp.get("/<slug>/translations/<language>/<id:number>")
+@login_required
+def translations(slug: str, language: str, number: int) -> str:
+    """Every competency of the version in both languages side by side, with what is still
+    untranslated or out of date."""
+    role = _authored(slug)
+    v = _translatable(role, language, number)
+    lines = profiles.translation_lines(v, language)
+    named = role_words.line(role, language)
+    return render_template("author/translations.html", role=role, version=v, lines=lines,
+                           named=named, fields=rules.FIELDS, role_fields=rules.ROLE_FIELDS,
+                           to_do=sum(bool(line.to_do) for line in lines) + bool(named.to_do),
+                           **_languages(language))
+
+
+@bp.route("/<slug>/translations/<language>/<id:number>/role-name", methods=["GET", "POST"])
+@done_again_after_race
+@login_required
+def translate_role(slug: str, language: str, number: int) -> Any:
+    """Write or edit the role's name and short description in ``language``, each beside
+    the original; ``number`` is the version whose translation page the author came from,
+    and goes back to (the role's name is not versioned: it is the same on every one)."""
+    role = _authored(slug)
+    v = _translatable(role, language, number)
+    named = role_words.line(role, language)
+    form = RoleTranslationForm()
+    if request.method == "GET":
+        form.seen.data = named.saved_at.isoformat() if named.saved_at else ""
+        for name in rules.ROLE_FIELDS:
+            getattr(form, name).data = (named.texts or {}).get(name, "")
+    conflict = None
+    if form.validate_on_submit():
+        texts = {name: getattr(form, name).data or "" for name in rules.ROLE_FIELDS}
+        try:
+            profiles.save_role_translation(role, language, texts, seen=_seen(form.seen.data),
+                                           author=me(), now=clock.now())
+        except Conflict as exc:
+            db.session.rollback()
+            conflict = translate_error(exc)
+            named = role_words.line(role, language)
+            form.seen.data = named.saved_at.isoformat() if named.saved_at else ""
+        except DomainError as exc:
+            db.session.rollback()
+            problems = translate_problems(exc.details.get("problems", []))
+            for p in problems or [{"field": "name", "message": translate_error(exc)}]:
+                target = getattr(form, str(p["field"]), form.name)
+                target.errors = [*target.errors, p["message"]]
+        else:
+            db.session.commit()
+            flash(gettext("Saved the translation of the role’s name."))
+            return redirect(url_for("author.translations", slug=slug, language=language,
+                                    number=number) + "#role-name")
+    status = 409 if conflict else 422 if form.errors else 200
+    return render_template("author/role_translation_form.html", role=role, version=v,
+                           named=named, form=form, conflict=conflict,
+                           role_fields=rules.ROLE_FIELDS, **_languages(language)), status
+
+
+@bp.route("/<slug>/translations/<language>/<id:number>/<key>", methods=["GET", "POST"])
+@done_again_after_race
+@login_required
+def translate(slug: str, language: str, number: int, key: str) -> Any:
+    """Write or edit one competency's words in ``language``, each beside the original."""
+    role = _authored(slug)
+    v = _translatable(role, language, number)
+    line = next((line for line in profiles.translation_lines(v, language)
+                 if line.original.key == key), None)
+    if line is None:
+        abort(404)
+    form = TranslationForm()
+    if request.method == "GET":
+        _fill_translation(form, line)
+    conflict = None
+    if form.validate_on_submit():
+        texts = {name: getattr(form, name.replace("level ", "level_")).data or ""
+                 for name in rules.FIELDS}
+        try:
+            profiles.save_translation(v, key, language, texts,
+                                      seen=_seen(form.seen.data),
+                                      author=me(), now=clock.now())
+        except Conflict as exc:
+            db.session.rollback()
+            conflict = translate_error(exc)
+            line = next(found for found in profiles.translation_lines(v, language)
+                        if found.original.key == key)
+            form.seen.data = line.saved_at.isoformat() if line.saved_at else ""
+        except DomainError as exc:
+            db.session.rollback()
+            problems = translate_problems(exc.details.get("problems", []))
+            for p in problems or [{"field": "name", "message": translate_error(exc)}]:
+                target = getattr(form, str(p["field"]).replace("level ", "level_"), form.name)
+                target.errors = [*target.errors, p["message"]]
+        else:
+            db.session.commit()
+            flash(gettext("Saved the translation of “%(name)s”.", name=line.original.name))
+            return redirect(url_for("author.translations", slug=slug, language=language,
+                                    number=number) + f"#c-{key}")
+    status = 409 if conflict else 422 if form.errors else 200
+    return render_template("author/translation_form.html", role=role, version=v, line=line,
+                           form=form, conflict=conflict, fields=rules.FIELDS,
+                           **_languages(language)), status
+
+
+def _seen(text: str | None) -> datetime | None:
+    """When the translation the form was opened on had been saved (``None``: never, or a
+    value the page never wrote, which then meets the saved one as a conflict)."""
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _fill_translation(form: TranslationForm, line: profiles.TranslationLine) -> None:
+    form.seen.data = line.saved_at.isoformat() if line.saved_at else ""
+    if line.translation is not None:
+        for name in rules.FIELDS:
+            getattr(form, name.replace("level ", "level_")).data = line.translation.texts.get(
+                name, "")
 
 
 def _fill(form: CompetencyForm, c: rules.Competency) -> None:

@@ -5,8 +5,11 @@ Labels and messages are lazy: they are translated when a page is drawn, for its 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
+from flask import render_template, request, session
 from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -25,6 +28,52 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from engine.costs import CURRENCIES, minor_units
 from engine.levels import LEVELS, MAX_FEEDBACK, MAX_REPLY
 from pwa.i18n import amount_text, parse_amount
+from pwa.models.base import again_after_race
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def done_again_after_race(view: V) -> V:
+    """A form's POST whose transaction PostgreSQL ended as a deadlock or a serialization
+    failure (an author's publish, say, meeting a sync or the mentor assignment) is done
+    again, whole, up to ``pwa.models.base.TRIES`` times in all, as the API's sync is: what
+    the person typed is saved, not answered with a server error. Nothing of the lost try
+    stays: its transaction is rolled back, its flashed messages are taken back and an
+    uploaded file is read again from its start. Each page's unit of work reads what it
+    needs, writes, commits, and only then acts outside the database (signs out, asks for
+    jobs, answers); a race after its commit is not done again (``again_after_race``).
+
+    If every try lost, nothing was saved and nothing typed is lost either: a 503 page
+    says so and holds what was sent, ready to send again with one button (a file must
+    be chosen again: a page cannot hold one).
+    """
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if request.method != "POST":
+            return view(*args, **kwargs)
+        flashed = list(session.get("_flashes", []))
+
+        def undo() -> None:
+            if flashed:
+                session["_flashes"] = list(flashed)
+            else:
+                session.pop("_flashes", None)
+            for upload in request.files.values():
+                upload.stream.seek(0)
+
+        return again_after_race(lambda: view(*args, **kwargs), before_again=undo,
+                                lost=_lost_race)
+
+    wrapped.done_again_after_race = True  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]
+
+
+def _lost_race() -> tuple[str, int]:
+    """Every try lost a race: what was sent, on a page that sends it again."""
+    return render_template(
+        "lost_race.html", action=request.full_path.rstrip("?"),
+        fields=list(request.form.items(multi=True)), files=sorted(request.files)), 503
 
 
 class MoneyField(StringField):  # type: ignore[misc]
@@ -91,7 +140,7 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]
     future_role = SelectField(lazy_gettext("Role you are aiming for (optional)"),
                               validators=[Optional()])
     time_zone = SelectField(lazy_gettext("Your time zone"), validators=[DataRequired()])
-    locale = StringField(lazy_gettext("Language"), validators=[DataRequired(), Length(max=16)])
+    language = SelectField(lazy_gettext("Language"), validators=[DataRequired()])
 
 
 class ConfirmForm(FlaskForm):  # type: ignore[misc]
@@ -143,6 +192,35 @@ class CompetencyForm(RevisionForm):
     level_5 = TextAreaField(lazy_gettext("Level 5: coaches others"), validators=[DataRequired()])
 
 
+class TranslationForm(FlaskForm):  # type: ignore[misc]
+    """A competency's words in another language; any may stay empty (not translated yet)."""
+
+    seen = HiddenField()  # when the translation the author started from was saved
+    name = StringField(lazy_gettext("Name"), validators=[Length(max=120)])
+    description = TextAreaField(lazy_gettext("Short description"), validators=[Length(max=500)],
+                               render_kw={"rows": 4})
+    group = StringField(lazy_gettext("Group"), validators=[Length(max=60)])
+    level_1 = TextAreaField(lazy_gettext("Level 1"), validators=[Length(max=600)],
+                            render_kw={"rows": 5})
+    level_2 = TextAreaField(lazy_gettext("Level 2"), validators=[Length(max=600)],
+                            render_kw={"rows": 5})
+    level_3 = TextAreaField(lazy_gettext("Level 3"), validators=[Length(max=600)],
+                            render_kw={"rows": 5})
+    level_4 = TextAreaField(lazy_gettext("Level 4"), validators=[Length(max=600)],
+                            render_kw={"rows": 5})
+    level_5 = TextAreaField(lazy_gettext("Level 5"), validators=[Length(max=600)],
+                            render_kw={"rows": 5})
+
+
+class RoleTranslationForm(FlaskForm):  # type: ignore[misc]
+    """A role's name and short description in another language; either may stay empty."""
+
+    seen = HiddenField()  # when the translation the author started from was saved
+    name = StringField(lazy_gettext("Role name"), validators=[Length(max=120)])
+    description = TextAreaField(lazy_gettext("Short description"),
+                                validators=[Length(max=1000)], render_kw={"rows": 4})
+
+
 class PublishForm(RevisionForm):
     summary = TextAreaField(lazy_gettext("What changed, for learners to read"), validators=[
         DataRequired(message=lazy_gettext("Say in a sentence what changed.")), Length(max=1000)])
@@ -175,3 +253,20 @@ class CostsForm(FlaskForm):  # type: ignore[misc]
     hourly_cost = MoneyField(lazy_gettext("Hourly cost of a learner's time (optional)"))
     currency = SelectField(lazy_gettext("Currency"), choices=list(CURRENCIES),
                            validators=[DataRequired()])
+
+
+class ProfileImportForm(FlaskForm):  # type: ignore[misc]
+    """A file of another system's competencies, its format and the role it becomes a draft of."""
+
+    file = FileField(lazy_gettext("File"), validators=[
+        FileRequired(message=lazy_gettext("Choose a file."))])
+    format = SelectField(lazy_gettext("Format"), validators=[DataRequired()])
+    role = SelectField(lazy_gettext("Job role"), validators=[DataRequired()])
+
+
+class ProfileDraftForm(FlaskForm):  # type: ignore[misc]
+    """Create the draft the preview showed: the same file (base64), format and role."""
+
+    content = HiddenField(validators=[DataRequired()])
+    format = HiddenField(validators=[DataRequired()])
+    role = HiddenField(validators=[DataRequired()])

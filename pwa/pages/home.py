@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel import Locale
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from engine.catalogue import FORMAT_LABELS
 from engine.errors import InviteUnusable, UnknownInvite
@@ -36,8 +37,13 @@ def home() -> str:
     week = [line for line in plan["lines"] if line["week"] == 1]
     formats = {f.value: gettext(label) for f, label in FORMAT_LABELS.items()}
     today = practice.today(me(), plan)
+    # An item nobody translated into the person's language is named in its own, marked.
+    only_in = {tag: gettext("Only in %(language)s",
+                            language=Locale.parse(tag).get_display_name(get_locale()) or tag)
+               for tag in {line["title_lang"] for line in week if line.get("title_lang")}}
     return render_template("home/home.html", week=week, plan=plan, formats=formats,
-                           practice=today, changes=assessment.profile_changes(me()))
+                           practice=today, changes=assessment.profile_changes(me()),
+                           only_in=only_in)
 
 
 @bp.get("/signin")

@@ -12,8 +12,8 @@ from engine.errors import DomainError
 from engine.levels import FEEDBACK_KINDS
 from pwa import clock
 from pwa.extensions import db
-from pwa.i18n import translate_error
-from pwa.pages.forms import FeedbackForm
+from pwa.i18n import role_name, translate_error
+from pwa.pages.forms import FeedbackForm, done_again_after_race
 from pwa.params import int_field
 from pwa.session import login_required, me
 from pwa.store import feedback, people, profiles
@@ -43,8 +43,19 @@ def profile(slug: str) -> str:
         if number is not None:
             abort(404)
         version = None
+    originals = profiles.competencies(version) if version else []
+    # In the reader's language where the authors translated it; the original elsewhere,
+    # marked (``in_original``: key -> the fields shown in the original).
+    language = rules.reading_language(me().locale)
+    found = profiles.translations(version, language) \
+        if version and language != rules.ORIGINAL_LANGUAGE else None
+    shown = originals if found is None else [rules.localized(c, found.get(c.key))
+                                             for c in originals]
+    in_original = {} if found is None else {c.key: rules.untranslated(c, found.get(c.key))
+                                            for c in originals}
     return render_template("profiles/profile.html", role=role, version=version,
-                           groups=rules.by_group(profiles.competencies(version) if version else []),
+                           groups=rules.by_group(shown), in_original=in_original,
+                           original_language=rules.ORIGINAL_LANGUAGE,
                            authors=people.authors(role), latest=profiles.current(role),
                            preview=False)
 
@@ -71,6 +82,7 @@ def changes(slug: str, number: int) -> str:
 
 
 @bp.route("/roles/<slug>/feedback", methods=["GET", "POST"])
+@done_again_after_race
 @login_required
 def give_feedback(slug: str) -> Any:
     role = people.role_in_org(me().organisation_id, slug)
@@ -92,7 +104,7 @@ def give_feedback(slug: str) -> Any:
         else:
             db.session.commit()
             flash(gettext("Thank you. %(role)s's authors will read it; their answer appears here.",
-                          role=role.name))
+                          role=role_name(role)))
             return redirect(url_for("account.my_feedback"))
     return render_template("profiles/feedback_form.html", role=role, form=form), \
         422 if form.errors else 200

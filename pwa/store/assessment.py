@@ -24,7 +24,7 @@ from pwa.models import (
     Rating,
     Role,
 )
-from pwa.models.base import dialect_insert, dialect_name
+from pwa.models.base import dialect_insert, dialect_name, plain
 from pwa.store import profiles, stale
 from pwa.store.batch import Batch
 
@@ -42,9 +42,7 @@ def current(person: Person) -> list[dict[str, Any]]:
     the history): what ``engine.assessment.latest(history(person))`` gives, without
     reading the history.
     """
-    return _read(_ratings().join(LatestRating, LatestRating.event_id == Rating.event_id)
-                 .where(LatestRating.person_id == person.id)
-                 .order_by(Role.slug, CompetencyIdentity.key))
+    return _read(_CURRENT, {"person": person.id})
 
 
 def standing(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
@@ -82,9 +80,9 @@ def current_profiles(person: Person, read: Mapping[str, profiles.Shown | None] |
 def _ratings() -> Select[str, str, int, int, str | None, datetime, str]:
     """Ratings with the keys the phone knows them by: competency, role and version number.
 
-    Columns, not ``Rating`` objects: the rows are only read into dicts, and loading
-    objects cost the plan's refresh, which reads them on every sync that moves a plan,
-    more than the query did."""
+    Columns, not ``Rating`` objects, read as Core reads them (``plain``): the rows are only
+    read into dicts, and loading objects cost the plan's refresh, which reads them on every
+    sync that moves a plan, more than the query did."""
     return (select(CompetencyIdentity.key, Role.slug, ProfileVersion.number, Rating.level,
                    Rating.note, Rating.occurred_at, Rating.event_id)
             .select_from(Rating)
@@ -93,11 +91,17 @@ def _ratings() -> Select[str, str, int, int, str | None, datetime, str]:
             .join(ProfileVersion, Rating.version_id == ProfileVersion.id))
 
 
-def _read(query: Select[str, str, int, int, str | None, datetime, str]
-          ) -> list[dict[str, Any]]:
+def _read(query: Select[str, str, int, int, str | None, datetime, str],
+          params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     return [{"role": slug, "competency": key, "version": number, "level": level,
              "note": note, "occurred_at": at.isoformat(), "event_id": event_id}
-            for key, slug, number, level, note, at, event_id in db.session.execute(query)]
+            for key, slug, number, level, note, at, event_id in plain(query, params)]
+
+
+# Built once: the plan's refresh reads it on every sync that moves a level.
+_CURRENT = (_ratings().join(LatestRating, LatestRating.event_id == Rating.event_id)
+            .where(LatestRating.person_id == bindparam("person"))
+            .order_by(Role.slug, CompetencyIdentity.key))
 
 
 def submissions(person: Person) -> list[dict[str, Any]]:
@@ -291,7 +295,7 @@ def _moves_levels(person: Person, rows: list[dict[str, Any]]) -> bool:
     rating may: which of two shared competencies' ratings stands is decided by the time
     they were made."""
     stored = {competency: (level, at) for competency, level, at in
-              db.session.execute(_STORED_LATEST, {"person": person.id})}
+              plain(_STORED_LATEST, {"person": person.id})}
     for row in rows:
         found = stored.get(row["competency_id"])
         if found is None:
@@ -313,7 +317,7 @@ def keep_latest(rows: list[dict[str, Any]]) -> None:
     """
     if not rows:
         return
-    db.session.execute(_keep_latest(dialect_name()), rows)
+    plain(_keep_latest(dialect_name()), rows)
 
 
 @cache

@@ -116,6 +116,12 @@ def people(person_ids: Iterable[int | None]) -> None:
     marks()["people"].update(i for i in person_ids if i is not None)
 
 
+def bumped(person_ids: Iterable[int]) -> None:
+    """These people's counters were moved by the caller's own statement in this transaction
+    (one that does more than move them): not again at commit."""
+    marks()["moved"].update(person_ids)
+
+
 def role(role_id: int | None) -> None:
     """The role's current profile changed: its organisation's bundles (they name authors)."""
     if role_id is not None:
@@ -131,6 +137,12 @@ def organisation(organisation_id: int | None) -> None:
 _BUMP = (update(Person.__table__)
          .where(Person.__table__.c.id == bindparam("person"))
          .values(bundle_version=Person.__table__.c.bundle_version + 1))
+
+
+# The same for everyone a transaction marked, built once (a sign-in's commit runs it).
+_BUMP_ALL = (update(Person.__table__)
+             .where(Person.__table__.c.id.in_(bindparam("people", expanding=True)))
+             .values(bundle_version=Person.__table__.c.bundle_version + 1))
 
 
 def bump_now(person_id: int) -> None:
@@ -252,9 +264,7 @@ def bump_marked(session: Session) -> None:
         found["organisations"].clear()
         found["roles"].clear()
     if ids:
-        session.execute(update(Person).where(Person.id.in_(ids))
-                        .values(bundle_version=Person.bundle_version + 1)
-                        .execution_options(synchronize_session=False))
+        session.execute(_BUMP_ALL, {"people": ids})
         found["moved"].update(ids)
     found["people"].clear()
 

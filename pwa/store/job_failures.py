@@ -43,14 +43,17 @@ def record(failed: Failed, now: datetime) -> JobFailure:
     return row
 
 
-def resolve(job: str, arguments: str, now: datetime) -> int:
+def resolve(job: str, arguments: str, now: datetime, before: datetime | None = None) -> int:
     """Mark the open failures of ``job(arguments)`` resolved; how many there were.
 
     Asked after every successful run, so it first looks (an indexed read) and writes
-    only when there is something to resolve.
+    only when there is something to resolve. ``before``: only the failures recorded
+    before then (when the run began): a run that itself records a failure of its
+    arguments (the xAPI sender, of a statement the LRS refused again) leaves it open.
     """
     open_ = (JobFailure.job == job, JobFailure.arguments == arguments,
-             JobFailure.resolved_at.is_(None))
+             JobFailure.resolved_at.is_(None),
+             *((JobFailure.failed_at < before,) if before is not None else ()))
     if db.session.scalar(select(JobFailure.id).where(*open_).limit(1)) is None:
         return 0
     done = db.session.execute(update(JobFailure).where(*open_).values(resolved_at=now))

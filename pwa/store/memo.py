@@ -65,6 +65,11 @@ def reading() -> Iterator[None]:
             db.session.info.pop(KEY, None)
 
 
+def reading_now() -> bool:
+    """Whether reads are remembered here (inside :func:`reading`)."""
+    return KEY in db.session.info
+
+
 def remembered(key: tuple[Hashable, ...], read: Callable[[], T]) -> T:
     """``read()``, once per ``key`` within :func:`reading`; every time outside it."""
     store: dict[tuple[Hashable, ...], Any] | None = db.session.info.get(KEY)

@@ -24,6 +24,7 @@ from sqlalchemy import case, delete, exists, false, func, insert, or_, select, u
 from engine import mentors as rules
 from engine import sync as sync_rules
 from engine.errors import N_
+from engine.profiles import ORIGINAL_LANGUAGE, reading_language
 from pwa.extensions import db
 from pwa.models import (
     MentorChange,
@@ -57,10 +58,15 @@ def _targets(person: Person) -> dict[str, tuple[str, int]]:
             for line in (version.lines if version is not None else ())}
 
 
-def offerable(person: Person, levels: Mapping[str, int] | None = None) -> list[dict[str, str]]:
-    """Competencies of the role the person rated at or above its target: what they may offer."""
+def offerable(person: Person, levels: Mapping[str, int] | None = None,
+              ) -> list[dict[str, str | None]]:
+    """Competencies of the role the person rated at or above its target: what they may offer,
+    named in the person's language where the role's authors translated them (``lang``: the
+    original's language where the name is left in it)."""
     levels = _levels(person) if levels is None else levels
-    return [{"key": key, "name": name} for key, (name, target) in _targets(person).items()
+    shown = _Names(person)
+    return [{"key": key, "name": shown.name(key, name), "lang": shown.lang(key)}
+            for key, (name, target) in _targets(person).items()
             if rules.may_offer(levels.get(key), target)]
 
 
@@ -182,9 +188,24 @@ def check_answered(batch: Batch, event: sync_rules.Event[rules.AnsweredData]) ->
     if found is None or found.mentor != batch.person.id:
         raise sync_rules.Refused("unknown_request", N_("There is no such request for you."))
     if found.status not in ("pending", event.data.answer):
-        raise sync_rules.Refused("not_pending", N_(
-            "This request is no longer waiting for an answer: it was %(status)s."),
+        raise sync_rules.Refused("not_pending", NOT_WAITING.get(found.status, N_(
+            "This request is no longer waiting for an answer: it was %(status)s.")),
             status=found.status)
+
+
+# What became of a request, as a whole sentence each: a status word put in a sentence
+# would stay English (and could not agree with "request" in other languages).
+NOT_WAITING = {
+    "accepted": N_("This request is no longer waiting for an answer: it was accepted."),
+    "declined": N_("This request is no longer waiting for an answer: it was declined."),
+    "full": N_("This request is no longer waiting for an answer: no place was left."),
+    "withdrawn": N_("This request is no longer waiting for an answer: it was withdrawn."),
+    "ended": N_("This request is no longer waiting for an answer: it has ended."),
+}
+CLOSED = {
+    "declined": N_("This request is already closed: it was declined."),
+    "full": N_("This request is already closed: no place was left."),
+}
 
 
 def check_ended(batch: Batch, event: sync_rules.Event[rules.EndedData]) -> None:
@@ -197,8 +218,8 @@ def check_ended(batch: Batch, event: sync_rules.Event[rules.EndedData]) -> None:
         raise sync_rules.Refused("answer_first", N_(
             "Accept or decline this request; it has not started yet."))
     if found.status not in ("pending", "accepted", "ended", "withdrawn"):
-        raise sync_rules.Refused("not_open", N_("This request is already closed: it was "
-                                                "%(status)s."), status=found.status)
+        raise sync_rules.Refused("not_open", CLOSED.get(found.status, N_(
+            "This request is already closed: it was %(status)s.")), status=found.status)
 
 
 # Applying them ------------------------------------------------------------------------------
@@ -350,13 +371,27 @@ def _offer_dict(offer: MentorOffer | None, competencies: list[str]) -> dict[str,
             "contact": offer.contact, "competencies": competencies}
 
 
-def _names(person: Person) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for role in (person.role, person.future_role):
-        version = profiles.shown(role) if role is not None else None
-        for line in version.lines if version is not None else ():
-            names.setdefault(line.key, line.name)
-    return names
+class _Names:
+    """Competency names as the person reads them, for their role and future role: translated
+    where the role's authors translated them, else the original's, which ``lang`` names for
+    the phone to mark."""
+
+    def __init__(self, person: Person) -> None:
+        self.translated = plans.translated_names(person)
+        self.other = reading_language(person.locale) != ORIGINAL_LANGUAGE
+        originals: dict[str, str] = {}
+        for role in (person.role, person.future_role):
+            version = profiles.shown(role) if role is not None else None
+            for line in version.lines if version is not None else ():
+                originals.setdefault(line.key, line.name)
+        self.by_key = {**originals, **self.translated}
+
+    def name(self, key: str, original: str | None = None) -> str:
+        """The name of ``key`` (``original`` where neither profile has it, else the key)."""
+        return self.by_key.get(key, original if original is not None else key)
+
+    def lang(self, key: str) -> str | None:
+        return ORIGINAL_LANGUAGE if self.other and key not in self.translated else None
 
 
 def _offered(person_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -382,7 +417,7 @@ def mentoring(person: Person, levels: Mapping[str, int] | None = None) -> dict[s
     """
     offer = memo.row(MentorOffer, person.id)  # read with the others (pwa.sync.bootstrap)
     settings = plans.settings_row(person)
-    names = _names(person)
+    shown = _Names(person)
     suggestions = _suggestions(person)
     # The competencies the person offers, and those of the mentors suggested: one query.
     offered = _offered([person.id, *(m.id for _, m, _, _ in suggestions)])
@@ -397,7 +432,8 @@ def mentoring(person: Person, levels: Mapping[str, int] | None = None) -> dict[s
     sent, received = [], []
     for r in requests:
         common = {"id": r.id, "competency": r.competency,
-                  "competency_name": names.get(r.competency, r.competency),
+                  "competency_name": shown.name(r.competency),
+                  "competency_lang": shown.lang(r.competency),
                   "status": r.status, "sent_at": r.occurred_at.isoformat(),
                   "answered_at": r.answered_at.isoformat() if r.answered_at else None}
         if r.learner_id == person.id:
@@ -416,7 +452,7 @@ def mentoring(person: Person, levels: Mapping[str, int] | None = None) -> dict[s
         "may_offer": offerable(person, levels),
         "sent": sent,
         "received": received,
-        "suggested": _suggested(suggestions, offered, names),
+        "suggested": _suggested(suggestions, offered, shown),
         "suggestions_on": _suggestions_on(person),
         "learning_languages": learner_languages(
             person, offer, settings.languages if settings is not None else None),
@@ -451,14 +487,14 @@ def _suggestions(person: Person) -> list[Suggestion]:
 
 
 def _suggested(rows: list[Suggestion], offered: Mapping[int, list[str]],
-               names: Mapping[str, str]) -> list[dict[str, Any]]:
+               shown: _Names) -> list[dict[str, Any]]:
     """The mentor suggested for each uncovered competency of the person, as the phone shows
     them; ``offered``: what each mentor offers help with."""
-    return [{"competency": s.competency, "competency_name": names.get(s.competency,
-                                                                      s.competency),
+    return [{"competency": s.competency, "competency_name": shown.name(s.competency),
+             "competency_lang": shown.lang(s.competency),
              "mentor": m.id, "name": m.display_name, "role": role, "site": m.site,
              "languages": o.languages, "availability": o.availability,
-             "offers": [names.get(k, k) for k in offered.get(m.id, [])]}
+             "offers": [shown.name(k) for k in offered.get(m.id, [])]}
             for s, m, role, o in rows if s.competency in offered.get(m.id, [])]
 
 

@@ -23,11 +23,12 @@ from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy import bindparam, delete, select
 
 from engine import people as people_rules
+from engine import profiles as profile_rules
 from engine.errors import N_, NotFound
 from pwa.extensions import db
 from pwa.models import Passkey, Person, Role, RoleAuthor, WebAuthnChallenge, as_dict
 from pwa.models.base import dialect_insert, dialect_name
-from pwa.store import people
+from pwa.store import people, role_words
 
 SIGN_IN = "authenticate"  # a sign-in challenge's purpose, as a used one is recorded
 
@@ -207,7 +208,8 @@ _SIGNING_IN = (
     select(_PASSKEYS.c.id, _PASSKEYS.c.person_id, _PASSKEYS.c.public_key,
            _PASSKEYS.c.sign_count, _PEOPLE.c.user_handle, _PEOPLE.c.display_name,
            _PEOPLE.c.site, _PEOPLE.c.time_zone, _PEOPLE.c.locale, _PEOPLE.c.is_ld_admin,
-           _ROLE.c.slug.label("role_slug"), _ROLE.c.name.label("role_name"),
+           _PEOPLE.c.role_id, _ROLE.c.slug.label("role_slug"),
+           _ROLE.c.name.label("role_name"), _PEOPLE.c.future_role_id,
            _FUTURE.c.slug.label("future_slug"), _FUTURE.c.name.label("future_name"),
            _AUTHORS.c.role_id.label("authored_role_id"))
     .join(_PEOPLE, _PEOPLE.c.id == _PASSKEYS.c.person_id)
@@ -227,13 +229,20 @@ def for_sign_in(credential_id: bytes) -> SigningIn | None:
         is_ld_admin=row.is_ld_admin,
         authored_role_ids=frozenset(r.authored_role_id for r in rows
                                     if r.authored_role_id is not None))
+    # The roles' names in the person's language: one more query only for a reader of a
+    # language their authors translate into.
+    named = role_words.names(
+        {(row.role_id, row.role_name),
+         *([(row.future_role_id, row.future_name)] if row.future_slug else [])},
+        profile_rules.reading_language(row.locale))
     return SigningIn(
         passkey_id=row.id, person_id=row.person_id, public_key=row.public_key,
         sign_count=row.sign_count, user_handle=row.user_handle,
         summary=people.summary(
             id=row.person_id, display_name=row.display_name,
-            role=(row.role_slug, row.role_name),
-            future_role=(row.future_slug, row.future_name) if row.future_slug else None,
+            role=named[row.role_id].to_dict(row.role_slug),
+            future_role=named[row.future_role_id].to_dict(row.future_slug)
+            if row.future_slug else None,
             site=row.site, time_zone=row.time_zone, locale=row.locale, facts=facts))
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from engine import costs as costs_rules
 from engine import levels
 from engine import people as people_rules
+from engine import profiles as profile_rules
+from engine import sync as sync_rules
 from engine.errors import N_, InvalidInput, NotFound
 from pwa.extensions import db
 from pwa.models import Organisation, Person, Role, RoleAuthor
+from pwa.store import role_words
+
+if TYPE_CHECKING:  # the batch's module reads profiles, which read people
+    from pwa.store.batch import Batch
 
 
 def organisation(organisation_id: int) -> Organisation:
@@ -184,26 +190,27 @@ def person_permissions(person: Person) -> list[str]:
 
 
 def person_summary(person: Person) -> dict[str, Any]:
+    """Who the person is, their roles named in their language (``pwa.store.role_words``)."""
+    language = profile_rules.reading_language(person.locale)
     return summary(
         id=person.id, display_name=person.display_name,
-        role=(person.role.slug, person.role.name),
-        future_role=(person.future_role.slug, person.future_role.name)
-        if person.future_role else None,
+        role=role_words.words(person.role, language).to_dict(person.role.slug),
+        future_role=role_words.words(person.future_role, language).to_dict(
+            person.future_role.slug) if person.future_role else None,
         site=person.site, time_zone=person.time_zone, locale=person.locale,
         facts=facts(person))
 
 
-def summary(*, id: int, display_name: str, role: tuple[str, str],  # noqa: A002 (the key)
-            future_role: tuple[str, str] | None, site: str | None, time_zone: str,
+def summary(*, id: int, display_name: str, role: dict[str, Any],  # noqa: A002 (the key)
+            future_role: dict[str, Any] | None, site: str | None, time_zone: str,
             locale: str, facts: people_rules.PersonFacts) -> dict[str, Any]:
-    """``person_summary`` from plain values: roles as (slug, name). A sign-in reads them
-    in one query without loading a ``Person`` (``passkeys.for_sign_in``)."""
+    """``person_summary`` from plain values: roles as ``RoleWords.to_dict`` gives them. A
+    sign-in reads them without loading a ``Person`` (``passkeys.for_sign_in``)."""
     return {
         "id": id,
         "display_name": display_name,
-        "role": {"slug": role[0], "name": role[1]},
-        "future_role": {"slug": future_role[0], "name": future_role[1]}
-        if future_role else None,
+        "role": role,
+        "future_role": future_role,
         "site": site,
         "time_zone": time_zone,
         "locale": locale,
@@ -237,10 +244,30 @@ def colleagues(person: Person, text: str) -> list[dict[str, Any]]:
     pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") \
         + "%"
     rows = db.session.execute(
-        select(Person.id, Person.display_name, Role.slug, Role.name)
+        select(Person.id, Person.display_name, Role.id, Role.slug, Role.name)
         .join(Role, Person.role_id == Role.id)
         .where(Person.organisation_id == person.organisation_id, Person.id != person.id,
                Person.display_name.ilike(pattern, escape="\\"))
-        .order_by(Person.display_name, Person.id).limit(MAX_COLLEAGUES))
-    return [{"id": pid, "name": name, "role": {"slug": slug, "name": role_name}}
-            for pid, name, slug, role_name in rows]
+        .order_by(Person.display_name, Person.id).limit(MAX_COLLEAGUES)).all()
+    shown = role_words.names({(role_id, role_name) for _, _, role_id, _, role_name in rows},
+                             profile_rules.reading_language(person.locale))
+    return [{"id": pid, "name": name, "role": shown[role_id].to_dict(slug)}
+            for pid, name, role_id, slug, _ in rows]
+
+
+# person.language.changed -------------------------------------------------------------------
+
+def check_language(batch: Batch, event: sync_rules.Event[people_rules.LanguageData]) -> None:
+    """``person.language.changed``: the data rule judged it all (any well-formed tag: a
+    language without a catalogue is spoken in English, its dates and numbers its own)."""
+
+
+def apply_language(person: Person,
+                   planned: list[tuple[sync_rules.Event[people_rules.LanguageData], None]]
+                   ) -> None:
+    """The change that happened last wins, whatever order the phones' changes arrive in,
+    unless the language was chosen later elsewhere (the account page) than it was made."""
+    latest = planned[-1][0]  # in time order
+    chosen_at = person.locale_set_at
+    if chosen_at is None or latest.occurred_at >= chosen_at:
+        person.locale, person.locale_set_at = latest.data.locale, latest.occurred_at

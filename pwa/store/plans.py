@@ -32,9 +32,10 @@ from sqlalchemy import (
 )
 
 from engine import plan as rules
+from engine import profiles as translation_rules
 from engine import sync as sync_rules
 from engine.assessment import shared
-from engine.catalogue import MAX_MINUTES, Format
+from engine.catalogue import MAX_MINUTES, Format, language_of
 from engine.errors import N_
 from engine.levels import MAX_NUMBER
 from pwa import clock
@@ -53,8 +54,8 @@ from pwa.models import (
     PlanSummary,
     Role,
 )
-from pwa.models.base import dialect_insert, dialect_name
-from pwa.store import assessment, bundles, memo, profiles
+from pwa.models.base import dialect_insert, dialect_name, plain
+from pwa.store import assessment, bundles, catalogue, memo, profiles, role_words
 from pwa.store.batch import Batch
 
 Words = Callable[[rules.Reason], str]
@@ -74,6 +75,9 @@ class Gathered:
     choices: dict[tuple[str, str], rules.Choice]
     mentor_suggestions: bool = True  # may the plan suggest a peer mentor for an uncovered gap
     languages: tuple[str, ...] | None = None  # what the learner can learn in; None: not said
+    # Competency keys whose name is shown in the original (no current translation into the
+    # learner's language): the phone marks those names with the original's language.
+    in_original: frozenset[str] = frozenset()
 
 
 def competencies(person: Person) -> dict[str, tuple[int, ...]]:
@@ -93,8 +97,54 @@ def settings_row(person: Person) -> PlanSettings | None:
     return memo.row(PlanSettings, person.id)
 
 
+class _Settings(NamedTuple):
+    """What the plan reads of the person's settings."""
+
+    weekly_minutes: int
+    formats: list[str]
+    mentor_suggestions: bool
+    languages: list[str] | None
+
+
+_SETTINGS = select(PlanSettings.weekly_minutes, PlanSettings.formats,
+                   PlanSettings.mentor_suggestions, PlanSettings.languages).where(
+    PlanSettings.person_id == bindparam("person"))
+
+
+def _settings(person: Person) -> PlanSettings | _Settings | None:
+    """The person's settings as the plan reads them, if they saved any: the row the bundle's
+    parts share while a bundle is built (``memo.reading``); else its four columns, read as
+    Core reads them (loading the object cost a sync's refresh of the plan more than the
+    query did)."""
+    if memo.reading_now():
+        return settings_row(person)
+    row = plain(_SETTINGS, {"person": person.id}).first()
+    return _Settings._make(row) if row is not None else None
+
+
 def _roles(person: Person) -> list[Role]:
     return [r for r in (person.role, person.future_role) if r is not None]
+
+
+def _role_name(person: Person, role: Role) -> str:
+    """The role's name in the person's language where its authors translated it: the plan
+    names it as the person's other screens do."""
+    return role_words.words(role, translation_rules.reading_language(person.locale)).name
+
+
+def translated_names(person: Person) -> dict[str, str]:
+    """The competencies' names in the person's language where their authors translated
+    them (and the translation is current): the plan speaks of them as the profile does."""
+    language = translation_rules.reading_language(person.locale)
+    if language == translation_rules.ORIGINAL_LANGUAGE:
+        return {}
+    found: dict[str, str] = {}
+    for role in _roles(person):
+        version = profiles.shown(role, language)
+        for c in version.shown["competencies"] if version is not None else ():
+            if "name" not in c["in_original"]:
+                found.setdefault(c["key"], c["name"])
+    return found
 
 
 def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
@@ -117,7 +167,10 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
         levels.setdefault(key, rating["level"])
     current = {slug: {c.key: c for c in comps} for slug, comps in versions.items()}
     needs: dict[str, dict[str, Any]] = {}
-    names: dict[str, str] = {}
+    names = translated_names(person) if published is None else {}
+    translated = set(names)
+    reads_original = published is not None or translation_rules.reading_language(
+        person.locale) == translation_rules.ORIGINAL_LANGUAGE
     identity_keys: dict[int, str] = {}
     for role, prefix in ((person.role, ""), (person.future_role, "future_")):
         version = read[role.slug] if role is not None else None
@@ -134,9 +187,9 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
                     not shared(mine, current[role.slug][key]):
                 need["apart"] = True  # the future role words it otherwise: its own rating
                 need["future_level"] = standing.get((role.slug, key), {}).get("level")
-    settings = settings_row(person)
+    settings = _settings(person)
     # The learner's goals and own items, read in one round trip: a goal has no item id.
-    goals_and_own = db.session.execute(_GOALS_AND_OWN_ITEMS, {"person": person.id}).all()
+    goals_and_own = plain(_GOALS_AND_OWN_ITEMS, {"person": person.id}).all()
     goals = frozenset(row.competency for row in goals_and_own if row.id is None)
     choices = _choices(person)
     items, catalogue, urls = _catalogue(person, identity_keys, {
@@ -148,7 +201,8 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
         items.append(rules.Item(ref, own.title, (own.competency,), own.format, own.minutes))
         urls[ref] = own.url
     inputs = rules.Inputs(
-        role=person.role.name, future_role=person.future_role.name if person.future_role else None,
+        role=_role_name(person, person.role),
+        future_role=_role_name(person, person.future_role) if person.future_role else None,
         needs=tuple(rules.Need(**n) for n in needs.values()), items=tuple(items),
         interests=goals & set(needs),
         formats=tuple(settings.formats) if settings else (),
@@ -156,7 +210,8 @@ def gather(person: Person, latest: Iterable[Mapping[str, Any]] | None = None,
         choices=tuple(choices.values()))
     return Gathered(inputs, names, catalogue, urls, choices,
                     settings.mentor_suggestions if settings else True,
-                    tuple(settings.languages) if settings and settings.languages else None)
+                    tuple(settings.languages) if settings and settings.languages else None,
+                    frozenset() if reads_original else frozenset(names) - translated)
 
 
 # Built once: every plan reads it. The goals' rows carry NULL in the items' other columns.
@@ -167,14 +222,17 @@ _GOALS_AND_OWN_ITEMS: CompoundSelect[Any] = union_all(
         PlanGoal.person_id == bindparam("person"), PlanGoal.wanted.is_(True)))
 
 
+_CHOICES = (select(PlanChoice.item, PlanChoice.competency, PlanChoice.state,
+                   PlanChoice.position, PlanChoice.origin, PlanSuggestion.from_name)
+            .outerjoin(PlanSuggestion, PlanChoice.suggestion_id == PlanSuggestion.id)
+            .where(PlanChoice.person_id == bindparam("person"))
+            .order_by(PlanChoice.occurred_at, PlanChoice.id))
+
+
 def _choices(person: Person) -> dict[tuple[str, str], rules.Choice]:
     """The learner's choices, oldest first, with the colleague's name on accepted suggestions."""
-    rows = db.session.execute(  # columns, not objects: read on every refresh of the plan
-        select(PlanChoice.item, PlanChoice.competency, PlanChoice.state, PlanChoice.position,
-               PlanChoice.origin, PlanSuggestion.from_name)
-        .outerjoin(PlanSuggestion, PlanChoice.suggestion_id == PlanSuggestion.id)
-        .where(PlanChoice.person_id == person.id)
-        .order_by(PlanChoice.occurred_at, PlanChoice.id)).all()
+    # Columns, not objects, as Core reads them: read on every refresh of the plan.
+    rows = plain(_CHOICES, {"person": person.id}).all()
     found: dict[tuple[str, str], rules.Choice] = {}
     for item, competency, state, position, origin, by in rows:
         if state == RESTORED:
@@ -272,12 +330,20 @@ def plan_for(person: Person, words: Words,
     g = gather(person, latest)
     plan = rules.build(g.inputs)
     items = {i.id: i for i in g.inputs.items}
+    # Catalogue items in the learner's language where translated (title_lang: left in the
+    # original's), at the address of their content in it.
+    titles = catalogue.shown_titles(person.organisation, (int(ref[2:]) for ref in g.catalogue),
+                                    language_of(person.locale))
+    # A competency named in the original carries its language (competency_lang), as an item's
+    # title does: the phone marks the name, in the reasons too, for a screen reader.
+    lang = name_langs(g.in_original)
 
     def item(i: rules.Item) -> dict[str, Any]:
-        where = g.catalogue.get(i.id)
-        content = f"/api/v1/catalog/items/{where[0]}?revision={where[1]}" if where else None
-        return {"item": i.id, "title": i.title, "format": i.format, "minutes": i.minutes,
-                "offline": i.offline, "url": g.urls.get(i.id), "content": content}
+        shown = titles.get(int(i.id[2:])) if i.id in g.catalogue else None
+        return {"item": i.id, "title": shown["title"] if shown else i.title,
+                "title_lang": shown["title_lang"] if shown else None, "format": i.format,
+                "minutes": i.minutes, "offline": i.offline, "url": g.urls.get(i.id),
+                "content": shown["content"] if shown else None}
 
     def length(i: rules.Item, other: rules.Item) -> dict[str, Any]:
         """How much longer ``i`` is than ``other`` (minutes), and whether that is about the
@@ -289,6 +355,7 @@ def plan_for(person: Person, words: Words,
         choice = g.choices.get((x.item.id, x.competency))
         name = g.names.get(x.competency, x.competency)
         return {**item(x.item), "competency": x.competency, "competency_name": name,
+                "competency_lang": lang(x.competency),
                 "state": x.state.value, "week": x.week,
                 "position": choice.position if choice else None,
                 "origin": choice.origin if choice else None,
@@ -297,7 +364,8 @@ def plan_for(person: Person, words: Words,
                                   "reason": words(rules.swap_reason(name, x.aim)),
                                   **length(items[a], x.item)}
                                  for a in x.alternatives],
-                "replaces": {"item": x.replaces.id, "title": x.replaces.title,
+                "replaces": {"item": x.replaces.id, "title": item(x.replaces)["title"],
+                             "title_lang": item(x.replaces)["title_lang"],
                              **length(x.item, x.replaces)} if x.replaces else None}
 
     dropped = [line(rules.Line(c.competency, items[c.item], c.state, None, ()))
@@ -318,38 +386,55 @@ def plan_for(person: Person, words: Words,
         "lines": [line(x) for x in plan.active],
         "done": [line(x) for x in plan.done],
         "dropped": dropped,  # what the learner may restore
-        "uncovered": [{"competency": u.competency, "name": u.name, "level": u.level,
+        "uncovered": [{"competency": u.competency, "name": u.name,
+                       "name_lang": lang(u.competency), "level": u.level,
                        "needed": u.needed, "reasons": [words(r) for r in u.reasons]}
                       for u in plan.uncovered],
         "notes": [words(n) for n in plan.notes],
         "readiness": {"role": ready.role, "now": round(ready.now, 4),
                       "after": round(ready.after, 4)} if ready else None,
-        "suggestions": pending_suggestions(person, g.names),
+        "suggestions": pending_suggestions(person, g.names, g.in_original),
     }
 
 
-def pending_suggestions(person: Person, names: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Colleagues' suggestions waiting for the learner's answer, oldest first."""
+def name_langs(in_original: frozenset[str]) -> Callable[[str], str | None]:
+    """The language a competency's name is shown in when it is the original's, else None
+    (the learner's own): ``in_original`` are the keys left untranslated."""
+    return lambda key: translation_rules.ORIGINAL_LANGUAGE if key in in_original else None
+
+
+def pending_suggestions(person: Person, names: Mapping[str, str],
+                        in_original: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """Colleagues' suggestions waiting for the learner's answer, oldest first (``in_original``:
+    the competencies whose names are shown in the original)."""
     rows = db.session.execute(
-        select(PlanSuggestion, Item.key, Item.current_revision, ItemRevision)
+        select(PlanSuggestion, ItemRevision)
         .outerjoin(Item, PlanSuggestion.item_id == Item.id)
         .outerjoin(ItemRevision, and_(ItemRevision.item_id == Item.id,
                                       ItemRevision.revision == Item.current_revision))
         .where(PlanSuggestion.person_id == person.id, PlanSuggestion.status == "pending")
         .order_by(PlanSuggestion.sent_at, PlanSuggestion.id)).all()
     out = []
-    for s, key, revision, r in rows:
+    lang = name_langs(in_original)
+    titles = catalogue.shown_titles(person.organisation,
+                                    (r.item_id for _, r in rows if r is not None),
+                                    language_of(person.locale))
+    for s, r in rows:
         if r is not None:
-            what = {"item": f"c:{s.item_id}", "title": r.title, "format": r.format,
+            shown = titles[r.item_id]
+            what = {"item": f"c:{s.item_id}", "title": shown["title"],
+                    "title_lang": shown["title_lang"], "format": r.format,
                     "minutes": r.duration_minutes, "offline": r.offline, "url": r.url,
-                    "content": f"/api/v1/catalog/items/{key}?revision={revision}"}
+                    "content": shown["content"]}
         else:
             own = s.own or {}
-            what = {"item": None, "title": own.get("title"), "format": own.get("format"),
+            what = {"item": None, "title": own.get("title"), "title_lang": None,
+                    "format": own.get("format"),
                     "minutes": own.get("minutes"), "offline": False, "url": own.get("url"),
                     "content": None}
         out.append({"id": s.id, "from": s.from_name, "competency": s.competency,
                     "competency_name": names.get(s.competency, s.competency),
+                    "competency_lang": lang(s.competency),
                     "message": s.message, "sent_at": s.sent_at.isoformat(), **what})
     return out
 
@@ -395,7 +480,7 @@ def store_summaries(rows: list[dict[str, Any]]) -> None:
     """
     if not rows:
         return
-    db.session.execute(_store_summaries(dialect_name()), rows)
+    plain(_store_summaries(dialect_name()), rows)
 
 
 @cache
@@ -601,8 +686,15 @@ def check_suggestion_answered(batch: Batch,
         raise sync_rules.Refused("unknown_suggestion", N_(
             "There is no such suggestion for you (it may have been withdrawn)."))
     if found.status not in ("pending", event.data.answer):
-        raise sync_rules.Refused("already_answered", N_(
-            "You already answered this suggestion: it was %(answer)s."), answer=found.status)
+        raise sync_rules.Refused("already_answered", ANSWERED.get(found.status, N_(
+            "You already answered this suggestion: it was %(answer)s.")), answer=found.status)
+
+
+# Each answer as a whole sentence: a status word put in a sentence would stay English.
+ANSWERED = {
+    "accepted": N_("You already answered this suggestion: you accepted it."),
+    "dismissed": N_("You already answered this suggestion: you dismissed it."),
+}
 
 
 # Applying them, in bulk; the last to happen wins -----------------------------------------

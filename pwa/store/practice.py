@@ -37,6 +37,7 @@ from sqlalchemy import (
 
 from engine import practice as rules
 from engine import sync as sync_rules
+from engine.catalogue import language_of
 from engine.errors import N_
 from engine.plan import DEFAULT_DAILY_MINUTES, DEFAULT_WEEKLY_GOAL
 from pwa import clock
@@ -46,6 +47,7 @@ from pwa.models import (
     Item,
     ItemCompetency,
     ItemRevision,
+    ItemTranslation,
     LessonCompletion,
     Organisation,
     Person,
@@ -54,7 +56,7 @@ from pwa.models import (
     PracticeReview,
 )
 from pwa.models.base import dialect_insert, dialect_name
-from pwa.store import fitting, memo, plans
+from pwa.store import catalogue, fitting, memo, plans
 from pwa.store.batch import Batch
 
 MICRO_LESSON = "micro_lesson"
@@ -407,31 +409,40 @@ def _read_lessons(ids: set[int]) -> dict[int, Current]:
                        int(r.questions or 0), tuple(keys[i])) for i, r in found.items()}
 
 
-def _contents(organisation: Organisation, lessons: Iterable[Current]) -> dict[str, dict[str, Any]]:
-    """What the phone shows of ``lessons`` (title, summary, cards, questions), by key, in one
-    query for those not read yet in this process under the organisation's version of what
-    its members share (``pwa.store.memo.shared``). The cards and questions are the kept
-    values themselves: the bundle is encoded, never changed."""
+def _contents(organisation: Organisation, lessons: Iterable[Current],
+              language: str) -> dict[str, dict[str, Any]]:
+    """What the phone shows of ``lessons`` (title, summary, cards, questions) to a reader of
+    ``language``, by key, in one query for those not read yet in this process under the
+    organisation's version of what its members share (``pwa.store.memo.shared``): each
+    part in its current translation, else in the original's words, listed in
+    ``translation.original`` (``pwa.store.catalogue.for_reader``). The answer keys are the
+    revision's: a translation changes words, never what is right."""
     by_id = {lesson.item_id: lesson for lesson in lessons}
     out = {}
-    for item_id, (title, summary, cards, questions) in memo.shared_each(
-            organisation, "content", set(by_id), _read_contents).items():
+    for item_id, shown in memo.shared_each(
+            organisation, f"content.{language}", set(by_id),
+            lambda ids: _read_contents(ids, language)).items():
         lesson = by_id[item_id]
-        out[lesson.key] = {"key": lesson.key, "revision": lesson.revision, "title": title,
-                           "summary": summary, "minutes": lesson.minutes,
+        out[lesson.key] = {"key": lesson.key, "revision": lesson.revision, **shown,
+                           "minutes": lesson.minutes,
                            "competencies": list(lesson.competencies),
-                           "level_to": lesson.level_to, "cards": cards, "questions": questions}
+                           "level_to": lesson.level_to}
     return out
 
 
-def _read_contents(ids: set[int]) -> dict[int, tuple[str, str, Any, Any]]:
-    return {item_id: (title, summary, cards, questions)
-            for item_id, title, summary, cards, questions in db.session.execute(
-                select(ItemRevision.item_id, ItemRevision.title, ItemRevision.summary,
-                       ItemRevision.cards, ItemRevision.questions)
-                .join(Item, and_(Item.id == ItemRevision.item_id,
-                                 ItemRevision.revision == Item.current_revision))
-                .where(Item.id.in_(ids)))}
+def _read_contents(ids: set[int], language: str) -> dict[int, dict[str, Any]]:
+    rows = db.session.execute(
+        select(ItemRevision.item_id, ItemRevision.title, ItemRevision.summary,
+               ItemRevision.cards, ItemRevision.questions, ItemRevision.language,
+               ItemTranslation)
+        .join(Item, and_(Item.id == ItemRevision.item_id,
+                         ItemRevision.revision == Item.current_revision))
+        .outerjoin(ItemTranslation, catalogue.translated_in(language))
+        .where(Item.id.in_(ids))).all()
+    return {row.item_id: catalogue.for_reader(
+        {"title": row.title, "summary": row.summary, "cards": row.cards,
+         "questions": row.questions, "language": row.language}, language,
+        catalogue.translated(row.ItemTranslation)) for row in rows}
 
 
 def _plan_lessons(plan: dict[str, Any]) -> list[int]:
@@ -572,7 +583,8 @@ def bootstrap_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
                                              "reps": s.state.reps}
                   for s in live if s.key in wanted},
         "lessons": dict(sorted(_contents(person.organisation,
-                                         (by_key[k] for k in wanted if k in by_key)).items())),
+                                         (by_key[k] for k in wanted if k in by_key),
+                                         language_of(person.locale)).items())),
         "progress": _progress(loaded.started, loaded.completed, loaded.lessons),
         "mastery": _mastery(bundle, live, loaded.recent, loaded.lessons, fsrs, loaded.now),
         "week": loaded.week(),

@@ -7,12 +7,14 @@ again) are ``engine.push``'s; this module keeps the rows. The sender itself is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from engine import push as rules
 from engine import reminders as reminder_rules
@@ -32,7 +34,7 @@ from pwa.models import (
     PushSubscription,
     Session,
 )
-from pwa.models.base import as_dict, dialect_insert, dialect_name
+from pwa.models.base import UTCDateTime, as_dict, dialect_insert, dialect_name
 from pwa.store import assessment, bundles, profiles
 
 LEASE = timedelta(minutes=5)  # a sender that took a notification and died: retried after this
@@ -220,32 +222,54 @@ def take_turn(now: datetime, limit: int, lease: timedelta = LEASE) -> list[Outgo
     """:func:`take_due` and :func:`outgoing` of what it took: up to ``limit`` notifications
     due now, leased to this sender, each with the devices it has not reached, by id.
 
-    On PostgreSQL one statement does both, one round trip a turn: the due rows
-    locked ``SKIP LOCKED`` in a materialised CTE (run once, not once per row updated),
-    leased by an UPDATE by their ids guarded as :func:`take_due`'s, and what it
-    returns joined to the person's devices; of two senders racing, one takes each row
-    and the other passes it by.
+    On PostgreSQL one statement does both, one round trip a turn (:func:`_taken`).
     Elsewhere (SQLite, one writer) the two statements. Commit before posting.
     """
     if dialect_name() != "postgresql":
         return outgoing(take_due(now, limit, lease))
+    rows = db.session.execute(_take(), {"now": now, "until": now + lease, "take": limit})
+    return _turn(rows)
+
+
+@functools.cache
+def _take() -> sa.Select[Any]:
+    """:func:`take_turn`'s statement on PostgreSQL, built once."""
+    return _with_devices(_taken())
+
+
+def _taken() -> Any:
+    """The PostgreSQL CTE that takes a turn (parameters ``now``, ``until``, ``take``).
+
+    The due rows are locked ``SKIP LOCKED`` in a materialised CTE (run once, not once
+    per row updated) and leased by an UPDATE by their ids; what it returns is joined to
+    the person's devices. Of two senders racing, one takes each row and the other passes
+    it by. The lock re-checks "still pending and still due" on the row's newest version
+    (PostgreSQL does, for a row another sender changed since this statement began), and
+    the row stays locked until this transaction ends, so the UPDATE needs no guard of its
+    own: by primary key alone, it is planned as lookups by id. (Guarded again as
+    :func:`take_due` is, it was planned as a scan of every row still due for each turn,
+    as soon as the table's statistics were older than a morning's claims.)
+    """
     n = Notification.__table__
     due = (sa.select(n.c.id)
-           .where(n.c.state == "pending", n.c.next_attempt_at <= now)
-           .order_by(n.c.next_attempt_at).limit(limit)
+           .where(n.c.state == "pending", n.c.next_attempt_at <= sa.bindparam("now"))
+           .order_by(n.c.next_attempt_at).limit(sa.bindparam("take", type_=sa.Integer))
            .with_for_update(skip_locked=True)
            .cte("due").prefix_with("MATERIALIZED"))
     # By id from an array made once: a join to the CTE may be planned as a scan of every
-    # row due (a morning's 10,000) for each turn of 25.
+    # row due (a morning's 10,000) for each turn.
     ids = sa.cast(sa.select(sa.func.array_agg(due.c.id)).scalar_subquery(),
-                  sa.ARRAY(sa.Integer))  # ANY of an array, not of the subquery's rows
-    taken = (sa.update(n)
-             .where(n.c.id == sa.any_(ids), n.c.state == "pending",
-                    n.c.next_attempt_at <= now)
-             .values(next_attempt_at=now + lease, attempts=n.c.attempts + 1)
-             .returning(*[n.c[c] for c in _NOTE_COLUMNS])
-             .cte("taken"))
-    found = _gathered(db.session.execute(_with_devices(taken)).all())
+                  ARRAY(sa.Integer))  # ANY of an array, not of the subquery's rows
+    return (sa.update(n)
+            .where(n.c.id == sa.any_(ids))
+            .values(next_attempt_at=sa.bindparam("until", type_=UTCDateTime),
+                    attempts=n.c.attempts + 1)
+            .returning(*[n.c[c] for c in _NOTE_COLUMNS])
+            .cte("taken"))
+
+
+def _turn(rows: Iterable[Any]) -> list[Outgoing]:
+    found = _gathered(rows)
     return [found[i] for i in sorted(found)]
 
 
@@ -285,42 +309,38 @@ def _gathered(rows: Iterable[Any]) -> dict[int, Outgoing]:
 @dataclass(frozen=True)
 class Attempt:
     """What posting one notification gave: per device (subscription id, device, HTTP
-    status or 0, outcome), the push services' ``Retry-After``, and whether it had
-    expired before anything was posted."""
+    status or 0, outcome), the push services' ``Retry-After``, whether it had expired
+    before anything was posted, and whether the turn's time ran out before every device
+    was posted to (``unposted``: the notification goes back, due now)."""
 
     note: Outgoing
     results: list[tuple[int, str, int, rules.Outcome]]
     retry_after: str | None = None
     expired: bool = False
+    unposted: bool = False
 
 
-def record(attempts: list[Attempt], now: datetime) -> list[str]:
-    """Store what each post answered and settle each notification; their new states.
+def record(attempts: list[Attempt], now: datetime, take: int = 0,
+           lease: timedelta = LEASE) -> tuple[list[str], list[Outgoing]]:
+    """Store what each post answered and settle each notification; their new states, and
+    with ``take``, the next turn (:func:`take_turn` of up to ``take``).
 
     A gone subscription is removed. A notification is ``sent`` once any device
     took it (now or before), retried while some device asked for a retry and
-    time is left, and otherwise ``failed``, ``nowhere`` or ``expired``. A handful of
-    statements for the whole list, whatever its length.
+    time is left, and otherwise ``failed``, ``nowhere`` or ``expired``; one the turn
+    left unposted goes back, due now. On PostgreSQL all of it, the next turn's lease
+    included, is one statement (:func:`_recorded`); elsewhere a handful, whatever the
+    list's length.
     """
     if not attempts:
-        return []
+        return [], take_turn(now, take, lease) if take else []
     every = [(a.note, *r) for a in attempts for r in a.results]
-    if every:
-        db.session.execute(sa.insert(PushDelivery), [
-            {"notification_id": note.id, "person_id": note.person_id, "subscription_id": sid,
-             "device": device, "status": status, "outcome": outcome.value, "at": now}
-            for note, sid, device, status, outcome in every])
     # The devices' list (when each last got one, which are gone) is in their bundles.
-    bundles.people({note.person_id for note, _, _, _, outcome in every
-                    if outcome in (rules.Outcome.GONE, rules.Outcome.DELIVERED)})
+    people = sorted({note.person_id for note, _, _, _, outcome in every
+                     if outcome in (rules.Outcome.GONE, rules.Outcome.DELIVERED)})
     gone = [sid for _, sid, _, _, outcome in every if outcome is rules.Outcome.GONE]
-    if gone:
-        db.session.execute(sa.delete(PushSubscription).where(PushSubscription.id.in_(gone)))
     delivered = [sid for _, sid, _, _, outcome in every
                  if outcome is rules.Outcome.DELIVERED]
-    if delivered:
-        db.session.execute(sa.update(PushSubscription).where(
-            PushSubscription.id.in_(delivered)).values(last_sent_at=now))
     reached = {a.note.id for a in attempts if a.note.reached_before} | {
         note.id for note, _, _, _, outcome in every if outcome is rules.Outcome.DELIVERED}
     states, updates = [], []
@@ -328,10 +348,86 @@ def record(attempts: list[Attempt], now: datetime) -> list[str]:
         values = _settled(a, a.note.id in reached, now)
         states.append(values["state"])
         updates.append({"id": a.note.id, **values})
+    if dialect_name() == "postgresql":
+        rows = db.session.execute(_recorded(), {
+            "now": now, "until": now + lease, "take": take,
+            # A gone device's delivery names no subscription: it is removed in the same
+            # statement (the foreign key's SET NULL, as when removed after the insert).
+            **_columns("d", [(note.id, note.person_id, None if o is rules.Outcome.GONE
+                              else sid, device, status, o.value)
+                             for note, sid, device, status, o in every], 6),
+            "gone": gone, "stamped": delivered, "people": people,
+            **_columns("n", [(u["id"], u["state"], u.get("next_attempt_at"), u.get("sent_at"),
+                              u.get("detail"), u.get("attempts")) for u in updates], 6)})
+        bundles.bumped(people)  # moved by the statement, not again at commit
+        return states, _turn(rows)
+    if every:
+        db.session.execute(sa.insert(PushDelivery), [
+            {"notification_id": note.id, "person_id": note.person_id, "subscription_id": sid,
+             "device": device, "status": status, "outcome": outcome.value, "at": now}
+            for note, sid, device, status, outcome in every])
+    bundles.people(people)
+    if gone:
+        db.session.execute(sa.delete(PushSubscription).where(PushSubscription.id.in_(gone)))
+    if delivered:
+        db.session.execute(sa.update(PushSubscription).where(
+            PushSubscription.id.in_(delivered)).values(last_sent_at=now))
     # By primary key: SQLAlchemy groups the rows by the columns they set, one executemany
     # for each group.
     db.session.execute(sa.update(Notification), updates)
-    return states
+    return states, take_turn(now, take, lease) if take else []
+
+
+def _columns(prefix: str, rows: list[tuple[Any, ...]], width: int) -> dict[str, list[Any]]:
+    """``rows`` as one list per column, named ``prefix0``, ``prefix1``, ... (for unnest)."""
+    return {f"{prefix}{i}": [r[i] for r in rows] for i in range(width)}
+
+
+@functools.cache
+def _recorded() -> sa.Select[Any]:
+    """What :func:`record` does on PostgreSQL, as one statement: the deliveries inserted,
+    gone subscriptions removed, reached ones stamped, the people's bundle counters moved,
+    the notifications settled (each from arrays of its values, unnested), and the next
+    turn taken (``take`` 0: none) and returned with its devices.
+
+    One round trip a turn instead of six, on a machine where each costs a wait for the
+    database's process. The parts touch different rows: the next turn's are due, this
+    turn's are leased ahead (and this statement sees them as they were when it began).
+    """
+    d, s, n = PushDelivery.__table__, PushSubscription.__table__, Notification.__table__
+    p = Person.__table__
+    ints, texts, times = ARRAY(sa.Integer), ARRAY(sa.String), ARRAY(UTCDateTime)
+
+    def unnest(prefix: str, names: list[str], types: list[Any]) -> Any:
+        return sa.func.unnest(*[sa.bindparam(f"{prefix}{i}", type_=t)
+                                for i, t in enumerate(types)]
+                              ).table_valued(*names).render_derived()
+
+    now = sa.bindparam("now", type_=UTCDateTime)
+    made = unnest("d", ["notification_id", "person_id", "subscription_id", "device", "status",
+                        "outcome"], [ints, ints, ints, texts, ints, texts])
+    inserted = sa.insert(d).from_select(
+        [*made.c.keys(), "at"], sa.select(*made.c, now)).cte("inserted")
+    removed = sa.delete(s).where(s.c.id == sa.any_(sa.bindparam("gone", type_=ints))
+                                 ).cte("removed")
+    stamped = sa.update(s).where(s.c.id == sa.any_(sa.bindparam("stamped", type_=ints))
+                                 ).values(last_sent_at=now).cte("stamped")
+    bumped = sa.update(p).where(p.c.id == sa.any_(sa.bindparam("people", type_=ints))
+                                ).values(bundle_version=p.c.bundle_version + 1).cte("bumped")
+    v = unnest("n", ["id", "state", "next_attempt_at", "sent_at", "detail", "attempts"],
+               [ints, texts, times, times, texts, ints])
+    # By the ids as an array too, so the notifications are found by primary key: joined to
+    # the unnested values alone, the UPDATE may read every notification into a hash.
+    settled = (sa.update(n).where(n.c.id == sa.any_(sa.bindparam("n0", type_=ints)),
+                                  n.c.id == v.c.id)
+               .values(state=v.c.state,
+                       next_attempt_at=sa.func.coalesce(v.c.next_attempt_at,
+                                                        n.c.next_attempt_at),
+                       sent_at=sa.func.coalesce(v.c.sent_at, n.c.sent_at),
+                       detail=sa.func.coalesce(v.c.detail, n.c.detail),
+                       attempts=sa.func.coalesce(v.c.attempts, n.c.attempts))
+               .cte("settled"))
+    return _with_devices(_taken()).add_cte(inserted, removed, stamped, bumped, settled)
 
 
 def _settled(a: Attempt, reached: bool, now: datetime) -> dict[str, Any]:
@@ -339,6 +435,13 @@ def _settled(a: Attempt, reached: bool, now: datetime) -> dict[str, Any]:
     results = a.results
     retry = any(outcome is rules.Outcome.RETRY for *_, outcome in results)
     later = rules.retry_at(a.note.attempts, now, a.retry_after) if retry else None
+    if a.unposted:  # the turn's time ran out: back to the next turn, its lease cleared
+        if not results:  # not tried: the attempt its lease counted is not one
+            return {"state": "pending", "next_attempt_at": now,
+                    "attempts": a.note.attempts - 1}
+        if later is None or later >= a.note.expires_at:
+            later = now  # the devices not posted to yet are due now
+        return {"state": "pending", "next_attempt_at": later}
     if later is not None and later < a.note.expires_at and not a.expired:
         return {"state": "pending", "next_attempt_at": later}
     if reached:

@@ -162,9 +162,14 @@ def reprint(organisation_id: int, site: str, now: datetime, *, by: Person | None
             ttl_days: int | None = None) -> Applied:
     """New one-time invites for the people of ``site`` who have not enrolled yet; the ones
     they held are withdrawn, so the codes of an earlier sheet (a lost one) stop working.
-    The caller commits."""
+    The caller commits.
+
+    The people are locked first (in id order), so a second reprint of the same site at
+    the same moment (a double tap) waits for this one and then withdraws what it made:
+    one sheet's codes work, never two."""
     ids = list(db.session.scalars(select(Person.id).where(*_waiting(organisation_id),
-                                                          Person.site == site)))
+                                                          Person.site == site)
+                                  .order_by(Person.id).with_for_update(key_share=True)))
     out = Applied()
     if not ids:
         return out

@@ -18,16 +18,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from engine import assessment as assessment_rules
 from engine import feedback as feedback_rules
 from engine import mentors as mentor_rules
+from engine import people as people_rules
 from engine import plan as plan_rules
 from engine import practice as practice_rules
 from engine import reminders as reminder_rules
 from engine import sync as rules
 from engine.errors import N_
+from engine.interchange import xapi as xapi_rules
 from pwa.i18n import translate
 from pwa.models import Person
 from pwa.store import (
@@ -46,6 +48,7 @@ from pwa.store import (
     reminders,
     sessions,
     stale,
+    xapi,
 )
 from pwa.store.batch import Batch
 from pwa.sync import events, quarantine
@@ -164,6 +167,33 @@ def assignment_again(apply: Callable[[Person, list[tuple[rules.Event[D], P]]], N
     return applied
 
 
+Completed = rules.Event[practice_rules.CompletedData]
+Reviewed = rules.Event[practice_rules.ReviewedData]
+
+
+@overload
+def sent_to_lrs(apply: Callable[[Person, list[tuple[Completed, P]]], None],
+                build: xapi.Builder[practice_rules.CompletedData]
+                ) -> Callable[[Person, list[tuple[Completed, P]]], None]: ...
+
+
+@overload
+def sent_to_lrs(apply: Callable[[Person, list[tuple[Reviewed, P]]], None],
+                build: xapi.Builder[practice_rules.ReviewedData]
+                ) -> Callable[[Person, list[tuple[Reviewed, P]]], None]: ...
+
+
+def sent_to_lrs(apply: Callable[[Person, list[tuple[Any, P]]], None],
+                build: Callable[..., Any]) -> Callable[[Person, list[tuple[Any, P]]], None]:
+    """``apply``, and a statement of each event queued for the LRS in the same transaction
+    (when one is configured). Only a finished lesson's or an answer's apply fits (the two
+    overloads): no other type of event can be declared with it, mypy sees to that."""
+    def applied(person: Person, planned: list[tuple[Any, P]]) -> None:
+        apply(person, planned)
+        xapi.queue(person, [event for event, _ in planned], build)
+    return applied
+
+
 def plan_part(person: Person, bundle: dict[str, Any]) -> dict[str, Any]:
     """The plan's part of the bundle, its reasons in the person's language."""
     return plans.bootstrap_part(person, bundle, translate)
@@ -227,21 +257,27 @@ def registry() -> Registry:
             mentors.apply_ended, jobs=mentors_again)
 
     # A completed lesson counts toward its plan item; an answer is practice, not the plan.
+    # Both are what an LRS may be sent (pwa/store/xapi.py); nothing else is.
     r.event("lesson.completed", practice_rules.completed_data, practice.check_completed,
-            practice.apply_completed)
+            sent_to_lrs(practice.apply_completed, xapi_rules.completed))
     r.event("card.reviewed", practice_rules.reviewed_data, practice.check_reviewed,
-            practice.apply_reviewed, jobs=(fit_practice,))
+            sent_to_lrs(practice.apply_reviewed, xapi_rules.answered), jobs=(fit_practice,))
 
     # Reminder settings: the time zone they carry is the person's, which practice counts
     # days in; nothing else reads them in a sync.
     r.event("reminders.settings.changed", reminder_rules.settings_data,
             reminders.check_settings, reminders.apply_settings)
 
+    # The language a person reads in: the plan's items and the mentors they can learn from
+    # follow it until they choose languages of their own (plan settings).
+    r.event("person.language.changed", people_rules.language_data, people.check_language,
+            assignment_again(gaps_again(people.apply_language)), jobs=plan_again)
+
     # The practice part reads the plan's lines: after it.
     r.bootstrap += [people.bootstrap_part, profiles.bootstrap_part, assessment.bootstrap_part,
                     catalogue.bootstrap_part, plan_part, practice.bootstrap_part,
                     mentors.bootstrap_part, releases.bootstrap_part, reminders.bootstrap_part,
-                    push_part]
+                    xapi.bootstrap_part, push_part]
 
     r.personal_data("people", export=people.export_person, key="person",
                     title=N_("About you"))
@@ -301,10 +337,13 @@ def registry() -> Registry:
                     title=N_("Which device each notification reached"))
     r.personal_data("reminder_settings", export=reminders.export,
                     title=N_("Your reminder settings: time, days, quiet hours and kinds"))
+    r.personal_data("xapi_statements", export=xapi.export,
+                    title=N_("What was sent to your organisation’s learning record store"))
     r.personal_data("events", export=events.export, title=N_("What your phone sent"))
     r.personal_data("quarantined_events", export=quarantine.export,
                     title=N_("What your phone sent that could not be saved"))
     r.personal_data("roster_uploads")  # a file its uploader previewed: goes with them
     r.personal_data("profile_versions")  # who drafted or published a version: nulled
     r.personal_data("item_revisions")  # who wrote an item revision: nulled
+    r.personal_data("item_translations")  # who last translated a revision: nulled
     return r

@@ -1,18 +1,29 @@
 // The one seam for every string a person sees: t(key, vars) over the catalogue, and
 // dates and numbers through Intl in the learner's locale and time zone.
+//
+// English is the catalogue every other one mirrors, key for key. A catalogue comes in
+// parts: the shell's (en.js) and each view's (en-<part>.js, which the view brings and
+// adds with addWords). Only the spoken language's shell part is fetched (the /app page
+// preloads the one of its language, pwa/assets.py), another language's parts through
+// catalogues.js: English pays nothing for Spanish, nor Spanish for English's shell. The
+// service worker keeps every part with the shell, so a change of language works offline
+// at once.
 
-import en from './i18n/en.js';
-
-const catalogue = { ...en };
-
-/** Words a lazily loaded view brings with it (its part of the catalogue). */
-export const addWords = (entries) => Object.assign(catalogue, entries);
-
-// English is the only catalogue: its plural rules pick the form, whatever the locale.
-const LANGUAGE = 'en';
-const plurals = new Intl.PluralRules(LANGUAGE);
-let locale = inCatalogueLanguage(navigator.language);
+const LANGUAGES = ['en', 'es']; // those with a catalogue; English first, the default
+const english = {}; // English's words: its shell part once spoken, and the views' parts
+const parts = new Set(['']); // the catalogue parts in use: '' is the shell's
+let englishShell = null; // en.js, loading or loaded
+let language = ''; // none until the first setLocale
+let words = {}; // the spoken language's entries (none while it is English)
+let held = 0; // how many of the parts in use `words` holds (parts are only ever added)
+let plurals = new Intl.PluralRules('en');
+let locale = 'en';
 let timeZone; // undefined until the bundle says: the phone's own
+let turns = Promise.resolve(); // the changes of language asked for, one after another
+const listeners = [];
+// The page's language as served: the server's choice (the person's setting, else the
+// browser's), which the page's own words are in. What speaks until the bundle says.
+const served = document.documentElement.lang;
 
 function usable(options) {
   try {
@@ -23,27 +34,98 @@ function usable(options) {
   }
 }
 
-/**
- * The catalogue's language with the region of `tag` ("es-ES" → "en-ES"): dates
- * follow the learner's habits without mixing a second language into a sentence.
- */
-function inCatalogueLanguage(tag) {
+/** The catalogue language of a BCP 47 tag ("es-MX" → "es"); English when there is none. */
+function languageOf(tag) {
   try {
-    const region = new Intl.Locale(tag).region;
-    const regional = region && `${LANGUAGE}-${region}`;
-    return regional && usable({ locale: regional }) ? regional : LANGUAGE;
+    const wanted = new Intl.Locale(tag).language;
+    return LANGUAGES.includes(wanted) ? wanted : 'en';
   } catch {
-    return LANGUAGE;
+    return 'en';
   }
 }
 
-/** Format dates and numbers as the learner chose (bundle.person: locale, time_zone). */
-export function setLocale(person) {
-  if (person?.locale) locale = inCatalogueLanguage(person.locale);
-  if (person?.time_zone && usable({ timeZone: person.time_zone })) timeZone = person.time_zone;
+/**
+ * The locale of dates and numbers: `tag` itself when the catalogue speaks its language
+ * ("es-MX"), else the catalogue's language with the region of `tag` ("de-AT" → "en-AT"):
+ * dates follow the learner's habits without mixing a second language into a sentence.
+ */
+function inCatalogueLanguage(tag, spoken) {
+  try {
+    const { language: own, region, baseName } = new Intl.Locale(tag);
+    if (own === spoken && usable({ locale: baseName })) return baseName;
+    const regional = region && `${spoken}-${region}`;
+    return regional && usable({ locale: regional }) ? regional : spoken;
+  } catch {
+    return spoken;
+  }
 }
 
+/** Call `fn()` when the language changes: what was drawn before speaks the old one. */
+export const onLanguage = (fn) => listeners.push(fn);
+
+/**
+ * Words a lazily loaded view brings with it: its part of the English catalogue, named as
+ * its file (en-<part>.js). The spoken language's twin of that part is loaded by the next
+ * setLocale, which the router awaits before it draws the view.
+ */
+export function addWords(part, entries) {
+  Object.assign(english, entries);
+  parts.add(part);
+}
+
+/**
+ * Speak the learner's language (bundle.person.locale, else the page's as served, else the
+ * phone's, else English) and format dates and numbers as they chose (locale, time_zone).
+ * Resolves once the words of every part in use are there: a view drawn after it speaks one
+ * language throughout. Words that cannot load (never fetched, and no signal) leave the
+ * language as it was. Calls take turns, each after the one before has settled: a draw
+ * never goes on while the words it needs are still on their way for another draw, and a
+ * later change of language is always the last one made.
+ */
+export function setLocale(person) {
+  const turn = turns.then(() => speak(person));
+  turns = turn.catch(() => {});
+  return turn;
+}
+
+async function speak(person) {
+  if (person?.time_zone && usable({ timeZone: person.time_zone })) timeZone = person.time_zone;
+  const tag = person?.locale || served || navigator.language || 'en';
+  const spoken = languageOf(tag);
+  const wanted = [...parts];
+  const changed = spoken !== language;
+  if (changed || wanted.length > held) {
+    let found = {};
+    try {
+      if (spoken === 'en') {
+        englishShell ??= import('./i18n/en.js').then((m) => Object.assign(english, m.default));
+        await englishShell;
+      } else {
+        found = await (await import('./catalogues.js')).load(spoken, wanted);
+      }
+    } catch (error) {
+      englishShell = null; // asked again on the next draw
+      console.warn(error);
+      return;
+    }
+    [language, words, held, plurals] = [spoken, found, wanted.length, new Intl.PluralRules(spoken)];
+  }
+  locale = inCatalogueLanguage(tag, spoken);
+  if (changed) {
+    document.documentElement.lang = locale;
+    for (const listener of listeners) listener();
+  }
+}
+
+// Before any view: the page's own language. Server pages' scripts have no bundle: this
+// is their language; the app's router then follows the bundle.
+await setLocale();
+
 export const formatNumber = (n) => new Intl.NumberFormat(locale).format(n);
+
+/** The languages with a catalogue, English first, and the one spoken now. */
+export const languages = () => [...LANGUAGES];
+export const spoken = () => language || 'en';
 
 /** Language tags as names in the learner's language, e.g. ['en', 'es'] -> "English, Spanish". */
 export function formatLanguages(tags) {
@@ -97,7 +179,7 @@ export const formatDateTime = (iso) =>
  * numbers are formatted for the locale.
  */
 export function t(key, vars = {}) {
-  let text = catalogue[key];
+  let text = words[key] ?? english[key];
   if (text === undefined) {
     console.warn(`No text for ${key}`);
     return key;

@@ -1,6 +1,6 @@
 // "Install the app": a button where the browser offers it, short steps on iPhone and iPad.
 
-import { t } from './i18n.js';
+import { onLanguage, t } from './i18n.js';
 import { esc } from './ui/html.js';
 
 const slot = document.getElementById('install');
@@ -17,7 +17,11 @@ const whenReady = (fn) => {
   else document.addEventListener('app-ready', fn, { once: true });
 };
 
+let drawn = null; // what the slot shows: drawn again in a new language
+onLanguage(() => drawn?.());
+
 function showButton() {
+  drawn = showButton;
   slot.innerHTML = `<button type="button" class="button">${esc(t('install.button'))}</button>
     <p class="hint">${esc(t('install.hint'))}</p>`;
   slot.querySelector('button').addEventListener('click', async () => {
@@ -25,6 +29,7 @@ function showButton() {
     offer.prompt();
     await offer.userChoice;
     offer = null;
+    drawn = null;
     slot.innerHTML = '';
   });
 }
@@ -37,9 +42,11 @@ if (slot && !isStandalone()) {
   });
   const ios = /iPhone|iPad|iPod/.test(navigator.userAgent) && !window.MSStream;
   if (ios) {
-    whenReady(() => {
+    const showSteps = () => {
+      drawn = showSteps;
       slot.innerHTML = `<p class="hint">${esc(t('install.ios'))}</p>`;
-    });
+    };
+    whenReady(showSteps);
   }
-  window.addEventListener('appinstalled', () => { slot.innerHTML = ''; });
+  window.addEventListener('appinstalled', () => { drawn = null; slot.innerHTML = ''; });
 }

@@ -1,6 +1,11 @@
 // Register the service worker; announce a new version instead of reloading under the user.
 
-import { t } from './i18n.js';
+import { onLanguage, t } from './i18n.js';
+
+onLanguage(() => {
+  const bar = document.getElementById('update-ready');
+  if (bar) bar.textContent = t('update.ready');
+});
 
 function announce(worker) {
   if (document.getElementById('update-ready')) return;
@@ -23,6 +28,12 @@ async function register() {
       if (worker.state === 'installed' && navigator.serviceWorker.controller) announce(worker);
     });
   });
+  if (!navigator.serviceWorker.controller) {
+    // This page came from the network, not through the worker: ask it to keep a copy
+    // for offline if it is one of the person's own pages (it decides which are).
+    const ready = await navigator.serviceWorker.ready;
+    ready.active?.postMessage({ type: 'keep-page', path: window.location.pathname });
+  }
   let reloading = false;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     // Only after the user tapped "Update ready" (a first install claims silently).

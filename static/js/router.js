@@ -5,7 +5,7 @@
 // Views get `redraw` (and a `signal` that ends their listeners) through mount, so no view
 // imports this module.
 
-import { setLocale } from './i18n.js';
+import { onLanguage, setLocale, t } from './i18n.js';
 import { loadState, profileFor } from './state.js';
 import * as assess from './views/assess.js';
 
@@ -25,6 +25,7 @@ const routes = [
   { path: 'results', nav: 'assess', load: () => import('./views/results.js') },
   { path: 'feedback/:role/:key?', nav: 'assess', load: () => import('./views/feedback.js') },
   { path: 'privacy', nav: 'assess', load: () => import('./views/privacy.js') },
+  { path: 'language', nav: 'account', anyone: true, load: () => import('./views/language.js') },
   { path: 'assess/:role', nav: 'assess', load: overview },
   { path: '', nav: 'assess', load: overview },
 ];
@@ -66,6 +67,23 @@ function markNav(route) {
   }
 }
 
+/**
+ * The shell's own words (the bar, the skip link, the page's title) in the learner's
+ * language: /app is kept offline as it was first fetched, maybe before sign-in in the
+ * phone's language, and the learner may change language offline.
+ */
+function nameShell() {
+  document.querySelector('nav.tabbar')?.setAttribute('aria-label', t('nav.main'));
+  for (const link of document.querySelectorAll('nav.tabbar [data-nav]')) {
+    const label = link.querySelector('span');
+    if (label) label.textContent = t(`nav.${link.dataset.nav}`);
+  }
+  const skip = document.querySelector('a.skip');
+  if (skip) skip.textContent = t('app.skip');
+  document.title = t('app.title');
+}
+onLanguage(nameShell);
+
 function showWho(person) {
   const who = document.getElementById('who');
   if (!who) return;
@@ -73,6 +91,7 @@ function showWho(person) {
     const span = document.createElement('span');
     span.className = cls;
     span.textContent = text;
+    if (cls === 'who-role' && (person.role.in_original ?? []).includes('name')) span.lang = 'en';
     return span;
   }));
 }
@@ -171,7 +190,9 @@ async function draw(navigation, force = navigation) {
   const { route, params } = match(location.hash);
   markNav(route);
   const [view, state] = await Promise.all([route.load(), loadState()]);
+  await setLocale(state.person); // the learner's language (a change waiting to sync included), with the view's words
   if (seq !== drawing) return; // a later draw is under way
+  nameShell();
   if (navigating) [navigation, force, navigating] = [true, true, false];
   if (forcing) [force, forcing] = [true, false];
   // A view that draws itself as the learner goes (the practice player) is left alone by a
@@ -180,9 +201,9 @@ async function draw(navigation, force = navigation) {
   let html;
   if (!state.bundle) html = assess.empty(navigator.onLine);
   else {
-    setLocale(state.bundle.person);
     showWho(state.bundle.person);
-    html = profileFor(state, params.role) ? view.render(state, params) : assess.noProfile();
+    // A view about the person alone (`anyone`) is drawn whether or not their role has a profile.
+    html = route.anyone || profileFor(state, params.role) ? view.render(state, params) : assess.noProfile();
   }
   const keep = force ? new Set() : inHand();
   if (keep.size && view === current && view.redrawnAroundEdits !== false) {

@@ -28,6 +28,7 @@ function fromBundle(bundle) {
   const m = bundle?.mentoring;
   return {
     bundle: bundle ?? null,
+    person: bundle?.person ? { ...bundle.person } : null, // with the language chosen, waiting to sync
     history: [...(bundle?.ratings?.history ?? [])],
     submissions: [...(bundle?.submissions ?? [])],
     plan: plan ? { ...plan, settings: { ...plan.settings }, goals: new Set(plan.goals), droppedAt: new Map() } : null,
@@ -84,7 +85,7 @@ export function build(bundle, outbox, known) {
   const latest = new Map();
   for (const r of history) latest.set(ratingKey(r.role, r.competency), r);
   let { plan, mentoring } = shown;
-  const { practice, reminders } = shown;
+  const { person, practice, reminders } = shown;
   if (plan) {
     const waiting = outbox.filter((e) => known.get(e.type)?.remakesPlan).length;
     plan = { ...plan, lines: weeks(plan.lines, plan.settings.weekly_minutes), waiting };
@@ -97,7 +98,7 @@ export function build(bundle, outbox, known) {
       : mentoring.suggested;
     mentoring = { ...mentoring, suggested, learning_languages: mentoring.languages ?? mentoring.learning_languages };
   }
-  return { bundle: bundle ?? null, outbox, history, latest, submissions, plan, mentoring, practice, reminders };
+  return { bundle: bundle ?? null, person, outbox, history, latest, submissions, plan, mentoring, practice, reminders };
 }
 
 /** The bundle and the waiting events of its learner (never another's on a shared phone). */
@@ -135,11 +136,14 @@ export const reports = (state) => state.bundle.reports ?? null;
 
 /**
  * Whether two profiles' competencies are one skill: the same key and the same five level
- * descriptors, word for word (engine/assessment.py `shared`). A rating of one stands for
- * the other; the same key with other descriptors is asked again.
+ * descriptors, word for word (engine/assessment.py `shared`), in the original. A profile
+ * read in another language carries a digest of its original's (`levels_digest`,
+ * pwa/store/profiles.py) instead. A rating of one stands for the other; the same key with
+ * other descriptors is asked again.
  */
 export const shared = (one, other) => one.key === other.key
-  && one.levels.length === other.levels.length && one.levels.every((text, i) => text === other.levels[i]);
+  && (one.levels_digest || other.levels_digest ? one.levels_digest === other.levels_digest
+    : one.levels.length === other.levels.length && one.levels.every((text, i) => text === other.levels[i]));
 
 /**
  * The rating that stands for competency `key` of `profile`: its own, or that of a shared
@@ -212,8 +216,10 @@ export function submission(state, profile) {
 /** The competencies the learner can plan for: their role's, then their future role's. */
 export function competencies(state) {
   const seen = new Map();
-  for (const p of profiles(state)) for (const c of p.competencies) if (!seen.has(c.key)) seen.set(c.key, c.name);
-  return [...seen].map(([key, name]) => ({ key, name }));
+  for (const p of profiles(state)) {
+    for (const c of p.competencies) if (!seen.has(c.key)) seen.set(c.key, { key: c.key, name: c.name, profile: p, c });
+  }
+  return [...seen.values()].map(({ key, name, profile, c }) => ({ key, name, profile, competency: c }));
 }
 
 /** The latest request the learner sent for `competency`, if it still says something. */

@@ -2,7 +2,7 @@
 
 import { removeMany } from './data/idb.js';
 import { describe } from './data/sync.js';
-import { t } from './i18n.js';
+import { onLanguage, t } from './i18n.js';
 import { esc } from './ui/html.js';
 
 const bar = document.getElementById('sync-status');
@@ -12,7 +12,12 @@ function say(tone, html) {
   bar.innerHTML = html;
 }
 
-export function showStatus({ waiting, refused, online, problem, checking }) {
+let shown = null; // the last status: said again when the language changes
+onLanguage(() => shown && showStatus(shown));
+
+export function showStatus(status) {
+  shown = status;
+  const { waiting, refused, online, problem, checking } = status;
   if (checking) {
     say('ok', esc(t('status.checking')));
   } else if (refused.length) {

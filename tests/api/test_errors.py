@@ -65,16 +65,26 @@ def test_wrong_field_type_is_a_422(api):
 
 
 def test_missing_csrf_token_is_refused(client):
-    response = client.post("/api/v1/auth/login/options", json={})
+    response = client.post("/api/v1/auth/login/verify", json={"credential": {}})
     body = assert_shape(response, 400, "csrf_failed")
     assert "missing" in body["message"]
 
 
 def test_forged_csrf_token_is_refused(api):
     api.csrf()
-    response = api.client.post("/api/v1/auth/login/options", json={},
+    response = api.client.post("/api/v1/auth/login/verify", json={"credential": {}},
                                headers={"X-CSRFToken": "forged.token.value"})
     assert_shape(response, 400, "csrf_failed")
+
+
+def test_asking_for_sign_in_options_needs_no_csrf_token(client):
+    """The options change nothing: a fresh signed challenge, stored nowhere, which only
+    the browser's own authenticator can sign, for our origin. The verify that uses it
+    keeps its CSRF check (above)."""
+    for headers in ({}, {"X-CSRFToken": "forged.token.value"}):
+        response = client.post("/api/v1/auth/login/options", json={}, headers=headers)
+        assert response.status_code == 200
+        assert response.get_json()["challenge"]
 
 
 def test_csrf_is_checked_on_delete_too(app, api, org):
@@ -94,7 +104,8 @@ def test_a_change_asked_by_nobody_is_a_401_before_the_csrf_check(client):
                                headers={"X-CSRFToken": "from.another.session"})
         assert_shape(response, 401, "sign_in_required")
     # Sign-in itself needs no session, and keeps its CSRF check.
-    assert_shape(client.post("/api/v1/auth/login/options", json={}), 400, "csrf_failed")
+    assert_shape(client.post("/api/v1/auth/login/verify", json={"credential": {}}), 400,
+                 "csrf_failed")
 
 
 def test_forms_without_csrf_are_refused_with_a_page(app, client, org):

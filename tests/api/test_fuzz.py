@@ -68,6 +68,7 @@ def config(names: dict[str, list[Any]]) -> schemathesis.Config:
             "path.slug": {"dictionary": "roles", "probability": half},
             "body.role": {"dictionary": "roles", "probability": half},
             "path.key": {"dictionary": "items", "probability": half},
+            "query.items": {"dictionary": "revisions", "probability": half},
             "path.passkey_id": {"dictionary": "passkeys", "probability": half},
             "path.subscription_id": {"dictionary": "subscriptions", "probability": half},
             "query.competency": {"dictionary": "competencies", "probability": half},
@@ -204,7 +205,10 @@ def api_document(fuzzed_app):
     passkeys = list(range(first, first + 20))
     # Each session the learner signs in with gets five devices: these and those to come.
     subscriptions = list(range(first_subscription, first_subscription + 200))
+    # Lessons in one answer (/catalog/contents): each item's first revision, and all at once.
+    revisions = [f"{key}:1" for key in items] + [",".join(f"{key}:1" for key in items)]
     names = {"roles": ["store-associate", "warehouse-picker"], "items": list(items),
+             "revisions": revisions,
              "passkeys": passkeys, "versions": [1], "subscriptions": list(subscriptions),
              "competencies": ["store-associate/greet", "warehouse-picker/pick"]}
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzzed_app,

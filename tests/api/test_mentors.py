@@ -79,7 +79,8 @@ def test_a_mentor_is_suggested_for_a_gap_no_item_covers_and_the_request_runs_its
     marcus, lucia, marcus_id = mentor_and_learner(app)
     seen = mine(lucia)
     assert seen["suggested"] == [{
-        "competency": "scan", "competency_name": "Using the scanner", "mentor": marcus_id,
+        "competency": "scan", "competency_name": "Using the scanner", "competency_lang": None,
+        "mentor": marcus_id,
         "name": "Marcus Johnson", "role": "Warehouse picker", "site": None, "languages": ["en"],
         "availability": "Mornings", "offers": ["Using the scanner"]}]
     assert mine(marcus)["offer"] == {"status": "active", "capacity": 2, "load": 0,

@@ -67,9 +67,12 @@ def test_errors_refer_to_the_one_error_schema_and_bodies_to_theirs(client):
             for status, answer in op["responses"].items():
                 if int(status) >= 400:
                     assert answer == {"$ref": f"#/components/responses/Error{status}"}
-            if method in {"post", "delete"}:
+            if method in {"post", "delete"} and path != "/api/v1/auth/login/options":
                 assert any(p["name"] == "X-CSRFToken" and p["required"]
                            for p in op["parameters"]), (method, path)
+    # The sign-in options change nothing (api.http.changes_nothing): no token is asked.
+    options = operation(doc, "post", "/api/v1/auth/login/options")
+    assert "parameters" not in options and set(options["responses"]) == {"200", "429"}
     for answer in doc["components"]["responses"].values():
         assert answer["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/Error"}

@@ -245,7 +245,8 @@ def test_a_colleague_suggests_and_the_learner_accepts_or_dismisses(app, org):
     who = ids(app)
     found = grace.get("/api/v1/colleagues?q=ruiz").get_json()["colleagues"]
     assert found == [{"id": who["Ana Ruiz"], "name": "Ana Ruiz",
-                      "role": {"slug": "store-associate", "name": "Store associate"}}]
+                      "role": {"slug": "store-associate", "name": "Store associate",
+                               "in_original": []}}]
     assert grace.get("/api/v1/colleagues?q=okafor").get_json()["colleagues"] == []  # not oneself
     book = add_item(app, "Greeting book", "book_study", "store-associate/greet")
     sent = [suggestion(who["Ana Ruiz"], item=f"c:{book}"),
@@ -455,4 +456,5 @@ def test_a_dropped_lesson_gives_way_to_the_nearest_length_and_says_how_long(app,
                                           "state": "dropped"}))
     first = the_plan(api)["lines"][0]
     assert (first["title"], first["replaces"]) == ("Greeting in six", {
-        "item": f"c:{short}", "title": "Greeting in five", "longer_by": 2, "similar": True})
+        "item": f"c:{short}", "title": "Greeting in five", "title_lang": None, "longer_by": 2,
+        "similar": True})

@@ -99,7 +99,7 @@ def test_a_zone_chosen_on_the_account_page_outlives_an_older_change_synced_later
     page = api.client.get("/account/settings").get_data(as_text=True)
     saved = api.client.post("/account/settings", data={
         "csrf_token": token(page), "future_role": "", "time_zone": "Europe/Madrid",
-        "locale": "en"})
+        "language": "en"})
     assert saved.status_code == 302
     # Changed on the phone, offline, before the account page was used; synced after it.
     older = changed(at=RECENT_MORNING, time_zone="Asia/Kolkata", remind_at="07:45")

@@ -22,6 +22,10 @@ from pwa.store import people
 from tests.factories import Api, make_invite, make_person, sign_in
 from tests.softauthn import SoftAuthenticator
 
+# Redis databases are shared by the machine: under xdist (CI's PostgreSQL run) every
+# module that uses one runs on the same worker, one test at a time (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("redis")
+
 DEFAULTS = {"SKILLPATH_AUTH_RATE_LIMIT": "10 per minute",
             "SKILLPATH_AUTH_FAILURE_LIMIT": "30 per minute",
             "SKILLPATH_AUTH_ADDRESS_LIMIT": "3000 per minute"}
@@ -124,8 +128,10 @@ def test_every_try_from_one_address_has_a_ceiling(app_factory, org):
     api = from_address(app, "192.0.2.1")
     codes = [api.post("/api/v1/auth/login/options").status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
-    body = api.post("/api/v1/auth/login/options").get_json()
+    refused = api.post("/api/v1/auth/login/options")
+    body = refused.get_json()
     assert body["code"] == 429 and body["error"] == "too_many_requests"
+    assert 0 < int(refused.headers["Retry-After"]) <= 61  # when the minute's window ends
     assert from_address(app, "192.0.2.2").post("/api/v1/auth/login/options").status_code \
         == 200
 

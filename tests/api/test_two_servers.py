@@ -37,6 +37,10 @@ from tests.factories import (
 )
 from tests.softauthn import SoftAuthenticator
 
+# Redis databases are shared by the machine: under xdist (CI's PostgreSQL run) every
+# module that uses one runs on the same worker, one test at a time (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("redis")
+
 REDIS = "redis://127.0.0.1:6379/11"
 
 
@@ -62,7 +66,7 @@ def serve(app: Flask, port: int, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-             "pwa:create_app()"], env=env, stdout=out, stderr=subprocess.STDOUT)
+             "pwa.wsgi:app"], env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:

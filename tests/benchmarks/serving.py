@@ -1,13 +1,17 @@
-"""The real app under gunicorn for the HTTP benchmarks, and a signed-in session's headers."""
+"""The real app under gunicorn for the HTTP benchmarks, a signed-in session's headers, and
+this process frozen as a server process is for the benchmarks that serve the app in it."""
 
 from __future__ import annotations
 
+import gc
 import http.client
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO
 
 from flask import Flask
@@ -23,6 +27,20 @@ def session_headers(api: Api) -> dict[str, str]:
     assert cookie is not None, "sign in first"
     return {"Cookie": f"skillpath_session={cookie.value}", "X-CSRFToken": api.csrf(),
             "Content-Type": "application/json"}
+
+
+@contextmanager
+def frozen_as_served() -> Iterator[None]:
+    """Run the body with what this process made so far frozen out of the garbage
+    collector's reach, as ``pwa/wsgi.py`` freezes a server process once the app is built:
+    a benchmark that serves the app in its own process (the test client) then pays for the
+    garbage its requests make, not for walks over the test runner's heap."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def start_gunicorn(app: Flask, port: int, workers: int,
@@ -43,7 +61,7 @@ def start_gunicorn(app: Flask, port: int, workers: int,
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "pwa:create_app()"],
+         "--log-level", "warning", "pwa.wsgi:app"],
         env=env, stdout=subprocess.DEVNULL, stderr=log)
     LOGS[process.pid] = log
     for _ in range(100):

@@ -221,8 +221,8 @@ def _cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-TABLES = ("ratings", "assessment_submissions", "latest_ratings", "uncovered_gaps",
-          "plan_summaries", "events")  # children first
+TABLES = ("xapi_statements", "ratings", "assessment_submissions", "latest_ratings",
+          "uncovered_gaps", "plan_summaries", "events")  # children first
 
 
 def _empty(app: Flask) -> None:

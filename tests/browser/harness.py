@@ -9,6 +9,7 @@ virtual authenticator. A missing browser fails the test: it never skips.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -190,6 +191,30 @@ def enrol(phone: Any, server: LiveServer, name: str = "Ana Ruiz", device: str = 
     return token
 
 
+# The document as wide as the screen, and no visible element wider or sticking out.
+OVERFLOW = """() => {
+  const doc = document.scrollingElement;
+  const width = doc.clientWidth;
+  const wide = [...document.body.querySelectorAll('*')].filter((el) => {
+    if (!el.getClientRects().length || el.closest('.skip')) return false;
+    const box = el.getBoundingClientRect();
+    return box.width > width + 0.5 || box.right > width + 0.5 || box.left < -0.5;
+  }).map((el) => `${el.tagName.toLowerCase()}.${el.className}: `
+    + el.textContent.trim().slice(0, 40));
+  return { scroll: doc.scrollWidth, width, wide };
+}"""
+
+
+def go(page: Any, hash_: str) -> None:
+    """Move the app to the view at ``hash_`` (#/plan), as a tap on a link does."""
+    page.evaluate("(hash) => { location.hash = hash; }", hash_)
+
+
+SAVED_ES = "Todo guardado"  # "All saved" in Spanish
+# "All saved" in each language the app speaks: a demo person may read it in Spanish.
+SAVED = re.compile(r"^(All saved|Todo guardado)")
+
+
 def wait_for_app(page: Any) -> None:
     """The app is controlled by its service worker (the shell is cached) and all is saved.
 
@@ -207,7 +232,7 @@ def wait_for_app(page: Any) -> None:
     except PlaywrightTimeout:
         page.reload()
         page.wait_for_function(controlled, timeout=15_000)
-    page.get_by_role("status").filter(has_text="All saved").wait_for()
+    page.get_by_role("status").filter(has_text=SAVED).wait_for()
 
 
 def wait_until(page: Any, script: str, arg: Any = None, *, timeout: float = 15.0) -> Any:
@@ -228,6 +253,24 @@ def wait_until(page: Any, script: str, arg: Any = None, *, timeout: float = 15.0
         page.wait_for_timeout(100)
 
 
+def set_bundle_locale(page: Any, tag: str) -> None:
+    """The bundle on the phone says the learner's language is ``tag`` (as a sync brings it)."""
+    page.evaluate("""(tag) => new Promise((resolve, reject) => {
+      const open = indexedDB.open('skillpath');
+      open.onsuccess = () => {
+        const store = open.result.transaction('kv', 'readwrite').objectStore('kv');
+        const read = store.get('bootstrap');
+        read.onsuccess = () => {
+          const bundle = read.result;
+          bundle.person.locale = tag;
+          store.put(bundle, 'bootstrap').onsuccess = () => { open.result.close(); resolve(); };
+        };
+        read.onerror = reject;
+      };
+      open.onerror = reject;
+    })""", tag)
+
+
 def rate_first_competency(page: Any) -> None:
     """From the self-assessment page: start, choose level 3 of greeting, go on to the tills."""
     page.get_by_role("link", name="Start").click()
@@ -243,8 +286,9 @@ ITEMS = [("Greeting book", "book_study", 20, "greet"), ("Greeting well", "classr
          ("Till basics", "course", 30, "tills"), ("Shelf basics", "on_the_job", 20, "stock")]
 
 
-def seed(app: Any) -> None:
-    """Publish the store associate's profile of :data:`COMPS` and the :data:`ITEMS`."""
+def seed(app: Any, *more: dict[str, Any]) -> None:
+    """Publish the store associate's profile of :data:`COMPS`, the :data:`ITEMS` and any
+    ``more`` items (such as :data:`GREET`)."""
     publish_profile(app, comps=COMPS)
     with app.app_context():
         org_id = db.session.scalar(sa.select(Organisation.id))
@@ -253,19 +297,32 @@ def seed(app: Any) -> None:
                                     "duration_minutes": minutes,
                                     "competencies": [f"store-associate/{key}"]},
                            by=None, now=clock.now())
+        for item in more:
+            catalogue.save(org_id, item, by=None, now=clock.now())
         db.session.commit()
 
 
-def assess(page: Any) -> None:
-    """Rate every competency level 1 and submit."""
-    page.get_by_role("link", name="Start").click()
+# The self-assessment's buttons and headings in each language: start, save, review, submit,
+# results.
+ASSESS_WORDS = {
+    "en": ("Start", "Save and continue", "Review your answers", "Submit my self-assessment",
+           "Your results"),
+    "es": ("Empezar", "Guardar y continuar", "Revisa tus respuestas",
+           "Enviar mi autoevaluación", "Tus resultados"),
+}
+
+
+def assess(page: Any, language: str = "en") -> None:
+    """Rate every competency level 1 and submit, the app speaking ``language``."""
+    start, save, review, submit, results = ASSESS_WORDS[language]
+    page.get_by_role("link", name=start).click()
     for name in ("Greeting customers", "Using the tills", "Filling shelves"):
         page.get_by_role("heading", name=name).wait_for()
         page.get_by_text("Watches others greet customers").click()
-        page.get_by_role("button", name="Save and continue").click()
-    page.get_by_role("heading", name="Review your answers").wait_for()
-    page.get_by_role("button", name="Submit my self-assessment").click()
-    page.get_by_role("heading", name="Your results").wait_for()
+        page.get_by_role("button", name=save).click()
+    page.get_by_role("heading", name=review).wait_for()
+    page.get_by_role("button", name=submit).click()
+    page.get_by_role("heading", name=results).wait_for()
 
 
 def plan_page(browser: Any, live_server: LiveServer) -> tuple[Phone, Any]:
@@ -298,3 +355,22 @@ def add_own_item(page: Any) -> None:
     page.get_by_label("Minutes it takes").fill("45")
     page.get_by_role("button", name="Add to my plan").click()
     page.get_by_role("heading", name="Your plan").wait_for()
+
+
+# A micro-lesson of three minutes on greeting (Ana's biggest gap), offline.
+GREET = {**ITEM_BASE, "title": "Greeting in three minutes", "format": "micro_lesson",
+         "duration_minutes": 3, "level_from": 1, "level_to": 2, "offline": True,
+         "summary": "Look up, smile, say hello.",
+         "competencies": ["store-associate/greet"],
+         "cards": [{"text": "Look up and smile within ten seconds."},
+                   {"text": "Say hello before you ask what they need."}],
+         "questions": [
+             {"kind": "single_choice", "prompt": "What comes first?",
+              "options": ["Ask what they need", "Say hello"], "correct": [1],
+              "explanation": "Hello first: then they are glad to tell you."},
+             {"kind": "true_false", "prompt": "A smile counts as part of the greeting.",
+              "options": ["True", "False"], "correct": [0],
+              "explanation": "People see the smile before they hear you."},
+             {"kind": "multiple_choice", "prompt": "Which make a greeting?",
+              "options": ["Eye contact", "A hello", "Your back"], "correct": [0, 1],
+              "explanation": "Eye contact and a hello; never your back."}]}

@@ -7,6 +7,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask import request, request_finished
 from playwright.sync_api import expect
 
 from pwa import assets
@@ -313,6 +314,75 @@ def test_home_and_own_pages_open_offline_nobody_elses(phone, live_server, org):
     expect(page.get_by_role("heading", level=1)).to_have_text("No signal")
 
 
+@pytest.mark.parametrize("turns_fail", [False, True], ids=["one-answer", "turn-fails"])
+def test_the_lessons_kept_offline_come_in_one_answer_or_one_by_one_if_it_fails(
+        phone, live_server, org, turns_fail):
+    """The service worker asks for the lessons it lacks in one answer (api/content.py
+    catalog_contents) and keeps each at its own address; when that answer fails, it asks
+    for each alone, and still keeps every one."""
+    asked = []
+
+    def note(sender, response, **extra):
+        if request.path.startswith("/api/v1/catalog/"):
+            asked.append((request.path, response.status_code))
+
+    if turns_fail:
+        @live_server.app.before_request
+        def refuse_turns():
+            if request.path == "/api/v1/catalog/contents":
+                return {"code": 404, "error": "not_found", "message": "No such item."}, 404
+            return None
+
+    request_finished.connect(note, live_server.app)
+    page = open_app(phone, live_server)
+    keys = [add_offline_item(live_server.app, title) for title in (
+        "Greeting in ten seconds", "Greeting at the door", "Greeting by name")]
+    page.reload()  # the bundle names them from this sync on
+    wait_for_app(page)
+    kept = wait_until(page, """async (count) => {
+        const cache = await caches.open('skillpath-content');
+        const kept = await Promise.all((await cache.keys()).map(async (r) => [
+          new URL(r.url).pathname + new URL(r.url).search, await (await cache.match(r)).json()]));
+        return kept.length >= count && kept; }""", len(keys))
+    request_finished.disconnect(note, live_server.app)
+    assert sorted(url for url, _ in kept) == sorted(
+        f"/api/v1/catalog/items/{key}?revision=1" for key in keys)
+    for url, body in kept:  # each as its own address answers it
+        assert url == f"/api/v1/catalog/items/{body['key']}?revision={body['revision']}"
+        assert body["format"] == "book_study" and body["offline"] is True
+    if turns_fail:
+        assert asked.count(("/api/v1/catalog/contents", 404)) == 1
+        assert sorted(path for path, status in asked if status == 200) == sorted(
+            f"/api/v1/catalog/items/{key}" for key in keys)
+    else:
+        assert asked == [("/api/v1/catalog/contents", 200)]
+
+
+def test_the_first_page_after_enrolling_opens_offline_and_no_signal_keeps_the_bar(
+        phone, live_server, org):
+    """Ana enrols (her home came from the network, before the service worker ran) and
+    loses signal straight away: Home still opens, and a page that needs the internet
+    says so with the bar, from which her practice opens offline."""
+    publish_profile(live_server.app)
+    enrol(phone, live_server, "Ana Ruiz")
+    page = phone.page
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Ana")
+    wait_until(page, """async () => {
+        const kept = await caches.open('skillpath-pages').then((c) => c.keys());
+        return kept.some((r) => new URL(r.url).pathname === '/'); }""")
+    phone.context.set_offline(True)
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Ana")
+    page.goto(f"{live_server.url}/account/passkeys")
+    expect(page.get_by_role("heading", level=1)).to_have_text("No signal")
+    bar = page.get_by_role("navigation", name="Main")
+    expect(bar.get_by_role("link")).to_have_count(5)
+    phone.shot("38-no-signal-with-the-bar")
+    page.get_by_role("link", name="Open today's practice").click()
+    expect(page).to_have_url(re.compile(r"/app#/practice$"))
+    expect(bar.get_by_role("link", name="Practice")).to_have_attribute("aria-current", "page")
+
+
 def test_a_shared_phone_keeps_each_persons_answers_for_them(phone, live_server, org):
     """Ana signs out with an answer waiting; Ben signs in on the same phone: he neither
     sees nor sends it. When Ana signs in again, it is sent, as hers."""
@@ -343,15 +413,7 @@ def test_a_shared_phone_keeps_each_persons_answers_for_them(phone, live_server, 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server.url}/signin")
-    with live_server.app.app_context():
-        ben = db.session.scalar(sa.select(Person).where(Person.display_name == "Ben Ode"))
-        handle = base64.b64encode(ben.user_handle).decode()
-    bens = [c for c in phone.cdp.send("WebAuthn.getCredentials",
-                                      {"authenticatorId": phone.authenticator_id})["credentials"]
-            if c.get("userHandle") == handle]
-    assert len(bens) == 1
-    phone.cdp.send("WebAuthn.removeCredential", {"authenticatorId": phone.authenticator_id,
-                                                 "credentialId": bens[0]["credentialId"]})
+    _keep_only_passkey_of(phone, live_server.app, "Ana Ruiz")
     page.get_by_role("button", name="Sign in with a passkey").click()  # Ana's passkey
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/app")
@@ -361,4 +423,71 @@ def test_a_shared_phone_keeps_each_persons_answers_for_them(phone, live_server, 
                                   .select_from(Rating)
                                   .join(Person, Rating.person_id == Person.id)).all()
     assert [tuple(r) for r in rows] == [("Ana Ruiz", 3)]
+    assert phone.csp_violations() == []
+
+
+# Whose bundle the phone keeps: the person's id, or None when there is none.
+BUNDLE_OWNER = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('skillpath');
+  open.onsuccess = () => {
+    const read = open.result.transaction('kv').objectStore('kv').get('bootstrap');
+    read.onsuccess = () => { open.result.close(); resolve(read.result?.person?.id ?? null); };
+    read.onerror = reject;
+  };
+  open.onerror = reject;
+})"""
+
+
+def _person_id(app, name):
+    with app.app_context():
+        return db.session.scalar(sa.select(Person.id).where(Person.display_name == name))
+
+
+def _keep_only_passkey_of(phone, app, name):
+    """Remove every passkey on the phone's authenticator but ``name``'s: the next sign-in is
+    theirs."""
+    with app.app_context():
+        person = db.session.scalar(sa.select(Person).where(Person.display_name == name))
+        handle = base64.b64encode(person.user_handle).decode()
+    for credential in phone.credentials():
+        if credential.get("userHandle") != handle:
+            phone.cdp.send("WebAuthn.removeCredential", {
+                "authenticatorId": phone.authenticator_id,
+                "credentialId": credential["credentialId"]})
+
+
+def test_nobody_signs_in_to_someone_elses_bundle_however_the_last_session_ended(
+        phone, live_server, org):
+    """Ana's bundle goes when her session ends by the form before its script has run, and
+    when it lapses and Ben signs in: on this shared phone, nobody ever opens the app to
+    another's data. Ben's own bundle stays when he signs in again: it is his."""
+    page = open_app(phone, live_server)
+    ana = _person_id(live_server.app, "Ana Ruiz")
+    assert page.evaluate(BUNDLE_OWNER) == ana
+    page.goto(f"{live_server.url}/account")
+    page.evaluate("() => document.getElementById('sign-out').submit()")  # no script's handler
+    page.wait_for_url(f"{live_server.url}/signin")
+    assert page.evaluate(BUNDLE_OWNER) is None
+    assert page.evaluate("() => caches.keys()").count("skillpath-pages") == 0
+
+    page.get_by_role("button", name="Sign in with a passkey").click()  # Ana again
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/app")
+    expect(page.locator("#who")).to_contain_text("Ana Ruiz")
+    wait_until(page, BUNDLE_OWNER)
+    phone.context.clear_cookies()  # her session lapses; she never signed out
+
+    enrol(phone, live_server, "Ben Ode", device="Ben's phone")
+    assert page.evaluate(BUNDLE_OWNER) is None  # gone before Ben's first page
+    page.goto(f"{live_server.url}/app")
+    expect(page.locator("#who")).to_contain_text("Ben Ode")
+    ben = _person_id(live_server.app, "Ben Ode")
+    wait_until(page, f"async () => (await ({BUNDLE_OWNER})()) === {ben}")
+
+    phone.context.clear_cookies()
+    _keep_only_passkey_of(phone, live_server.app, "Ben Ode")
+    page.goto(f"{live_server.url}/signin")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.evaluate(BUNDLE_OWNER) == ben  # his own: kept, for offline
     assert phone.csp_violations() == []

@@ -46,20 +46,22 @@ def shape(url: str) -> str:
 
 def expected(url: str) -> str:
     """The destination a page belongs to: Home, Practice, Plan, Assess (the app's views), or
-    Account (the account and what is reached from it)."""
+    Account (the account and what is reached from it, the app's language view too)."""
     base, fragment = urldefrag(url)
     path = urlsplit(base).path
     if path == "/":
         return "home"
     if path == "/app" and re.match(r"/?(practice|reminders)\b", fragment):
         return "practice"
+    if path == "/app" and re.match(r"/?language\b", fragment):
+        return "account"  # the person's own setting, reached from Account
     if path == "/app":
         return "plan" if re.match(r"/?(plan|mentoring|lesson)\b", fragment) else "assess"
     return "account"
 
 
 CHECK = """() => {
-  const nav = document.querySelector('nav[aria-label="Main"]');
+  const nav = document.querySelector('nav.tabbar');
   const items = [...nav.querySelectorAll('a, button')];
   const bar = nav.getBoundingClientRect();
   const main = document.querySelector('main');
@@ -80,7 +82,7 @@ CHECK = """() => {
   };
 }"""
 
-LINKS = """() => [...document.querySelectorAll('main a[href], nav[aria-label="Main"] a[href]')]
+LINKS = """() => [...document.querySelectorAll('main a[href], nav.tabbar a[href]')]
   .filter((a) => !a.hasAttribute('download') && a.target !== '_blank')
   .map((a) => a.href)"""
 

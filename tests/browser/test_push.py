@@ -35,6 +35,7 @@ from tests.browser.harness import (
     enrol,
     free_port,
     serving,
+    set_bundle_locale,
     wait_for_app,
     wait_until,
 )
@@ -179,6 +180,11 @@ def test_a_malformed_push_still_shows_a_plain_reminder_and_never_leaves_the_app(
         {"kind": "plan", "title": "Look", "body": "Here", "url": "https://evil.example/phish"}))
     found = shown(phone, 2)
     assert {"url": "/app", "kind": "plan"} in [n["data"] for n in found]
+    # The plain reminder speaks the learner's language, as the bundle on the phone says it.
+    set_bundle_locale(phone.page, "es-MX")
+    deliver(phone, server, registration, "")
+    wait_until(phone.page, """() => navigator.serviceWorker.ready.then((r) => r.getNotifications())
+        .then((list) => list.some((n) => n.body === 'Te esperan unos minutos de aprendizaje.'))""")
     assert not [m for m in phone.console if "pageerror" in m]
 
 

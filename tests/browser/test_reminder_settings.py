@@ -55,6 +55,14 @@ def test_reminder_settings_changed_offline_are_kept_after_sync_and_reload(
     for kind in ("Plan reminder", "Practice reminder", "A colleague could mentor you"):
         expect(page.get_by_label(kind)).not_to_be_checked()
     expect(page.get_by_label("Your time zone")).to_have_value(KOLKATA)
+    # Grouped by region, each named by its place; the phone's zone first, one tap away.
+    groups = page.get_by_label("Your time zone").locator("optgroup")
+    expect(groups.first).to_have_attribute("label", "This phone and your saved zone")
+    expect(groups.first.locator("option")).to_have_text([KOLKATA.replace("_", " ")])
+    picker = page.get_by_label("Your time zone")
+    asia = picker.locator('optgroup[label="Asia"]')
+    expect(asia.locator(f'option[value="{KOLKATA}"]')).to_have_text(KOLKATA.split("/")[1])
+    expect(picker.locator('optgroup[label="Americas"]')).to_have_count(1)
     ana.shot("reminders-settings-01-first-look")
 
     ana.context.set_offline(True)

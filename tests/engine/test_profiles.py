@@ -130,3 +130,21 @@ def test_by_group_keeps_first_appearance_order():
     comps = [comp("a", group="Customers"), comp("b", group="Tills"), comp("c", group="Customers")]
     assert [(g, [c.key for c in cs]) for g, cs in profiles.by_group(comps)] == [
         ("Customers", ["a", "c"]), ("Tills", ["b"])]
+
+
+def test_a_save_is_refused_only_for_the_problems_it_brings_in():
+    imported = comp("scan", "Scanning", target=0, importance=0, levels=("",) * 5)
+    done = comp("stack", "Stacking")
+    before = [imported, comp("stack", "Stacking", target=0)]
+    profiles.validate_save(before, [imported, done])  # "scan" was left as it was
+    assert profiles.incomplete(imported) and not profiles.incomplete(done)
+    with pytest.raises(InvalidInput) as refused:  # touched, and still without a target
+        profiles.validate_save(before, [comp("scan", "Scan", target=0), done])
+    assert [(p["competency"], p["field"]) for p in refused.value.details["problems"]] == [
+        (0, "target")]
+    many = [comp(f"c{n}", f"C {n}") for n in range(41)]
+    profiles.validate_save(many, [*many[:40], comp("c40", "C forty")])  # 41 before, too
+    with pytest.raises(InvalidInput):
+        profiles.validate_save(many[:40], many)
+    with pytest.raises(InvalidInput):  # publishing checks everything
+        profiles.validate([imported, done])

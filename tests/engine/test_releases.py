@@ -273,7 +273,7 @@ def test_an_attacker_who_knows_everyone_else_learns_no_more_than_the_budget_allo
     accuracy = _attack(others, "North", 1, 5, releases_after, runs, budget)
     bound = _bound(budget.rho * releases_after)
     error = 3 * math.sqrt(0.25 / runs)  # three standard errors of a proportion
-    record_property("attacker_accuracy", accuracy)
+    record_property("attacker_accuracy", float(accuracy))
     print(f"attacker, {releases_after} release(s) after: right {accuracy:.1%} of the time; "
           f"a coin 50.0%; the guarantee allows at most {bound:.1%}")
     assert accuracy <= bound + error
@@ -297,7 +297,7 @@ def test_an_attacker_who_knows_her_old_rating_cannot_tell_her_new_one(record_pro
     accuracy = _balanced_accuracy(right)
     # Two releases, but only the second depends on what she chose: the bound of one.
     bound = _bound(budget.rho)
-    record_property("attacker_accuracy", accuracy)
+    record_property("attacker_accuracy", float(accuracy))
     print(f"re-rating: right {accuracy:.1%}; a coin 50.0%; the guarantee allows {bound:.1%}")
     assert accuracy <= bound + 3 * math.sqrt(0.25 / runs)
 
@@ -317,7 +317,7 @@ def test_guessing_her_level_among_five_is_barely_better_than_chance(record_prope
         rise = {lv: seen.count("greet", levels=[lv]).value - base[lv] for lv in range(1, 6)}
         right.append(max(rise, key=lambda lv: (rise[lv], -lv)) == level)
     accuracy = sum(right) / runs
-    record_property("attacker_accuracy", accuracy)
+    record_property("attacker_accuracy", float(accuracy))
     print(f"five levels: right {accuracy:.1%}; chance 20.0%")
     assert accuracy <= 0.35
 
@@ -419,7 +419,7 @@ def test_an_attacker_cannot_tell_whether_she_got_a_question_wrong(record_propert
         right.append(guess == wrong)
     accuracy = _balanced_accuracy(right)
     bound = _bound(budget.rho)
-    record_property("attacker_accuracy", accuracy)
+    record_property("attacker_accuracy", float(accuracy))
     print(f"a question's answer: right {accuracy:.1%}; a coin 50.0%; the guarantee allows "
           f"{bound:.1%}")
     assert accuracy <= bound + 3 * math.sqrt(0.25 / runs)

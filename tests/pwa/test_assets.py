@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 
 from pwa import assets
 
@@ -55,9 +56,24 @@ def test_app_preloads_exactly_what_app_js_imports(client):
     expected = {"/" + p.relative_to(ROOT).as_posix()
                 for p in static_imports(JS / "app.js", set())}
     assert len(preloaded) == len(set(preloaded))
-    assert set(preloaded) == expected
+    # With the words of the page's language, which i18n.js imports before anything is drawn.
+    assert set(preloaded) == expected | {"/static/js/i18n/en.js"}
     assert "/static/js/views/rate.js" not in preloaded  # loaded when first opened
     assert "/static/js/views/rate.js" in assets.shell_files()  # but ready offline
+
+
+def test_a_page_in_another_language_preloads_its_words_and_not_englishs(app):
+    english = {"/static/js/i18n/en.js"}
+    spanish = {"/static/js/catalogues.js", "/static/js/i18n/es.js"}
+    with app.test_request_context("/app"):
+        with force_locale("es_MX"):
+            preloads = set(assets.module_preloads())
+            assert preloads & (english | spanish) == spanish
+        with force_locale("de"):  # no German catalogue: English
+            assert set(assets.module_preloads()) & (english | spanish) == english
+    assert set(assets.module_preloads()) & (english | spanish) == english  # outside a request
+    for url in spanish | english:
+        assert url in assets.shell_files()
 
 
 @pytest.fixture
@@ -107,7 +123,11 @@ def test_js_and_css_are_served_minified(client):
         assert response.headers["Cache-Control"] == "no-cache" and response.headers["ETag"]
         body, source = response.get_data(as_text=True), path.read_text()
         assert response.data == assets.served(path), url
-        assert len(body) < 0.9 * len(source), f"{url} is served as written"
+        # A catalogue of words (js/i18n/) is mostly its strings, which minifying keeps: it
+        # must be smaller, and hold no line break between its entries.
+        words = path.parent.name == "i18n"
+        assert len(body) < (1 if words else 0.9) * len(source), f"{url} is served as written"
+        assert not words or "\n" not in body.strip(), f"{url} keeps its layout"
         for comment in comment_lines(source):
             assert comment not in body, f"{url} still holds the comment {comment!r}"
         response.close()

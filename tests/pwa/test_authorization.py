@@ -92,6 +92,11 @@ GET    /author/{role}/draft/preview                   302  403     403   200    
 GET    /author/{role}/questions                       302  403     403   200    403     403
 POST   /author/{role}/draft/publish                   302  403     403   302    403     403
 POST   /author/{role}/draft/discard                   302  403     403   302    403     403
+GET    /author/{role}/translations/es/1               302  403     403   200    403     403
+GET    /author/{role}/translations/es/1/{competency}  302  403     403   200    403     403
+POST   /author/{role}/translations/es/1/{competency}  302  403     403   302    403     403   es
+GET    /author/{role}/translations/es/1/role-name     302  403     403   200    403     403
+POST   /author/{role}/translations/es/1/role-name     302  403     403   302    403     403   es
 # L&D: admins only
 GET    /admin                                         302  403     403   403    403     200
 GET    /admin/invites                                 302  403     403   403    403     200
@@ -112,9 +117,16 @@ GET    /admin/catalogue/{item}                        302  403     403   403    
 POST   /admin/catalogue/{item}                        302  403     403   403    403     422
 GET    /admin/catalogue/{item}/retire                 302  403     403   403    403     200
 POST   /admin/catalogue/{item}/retire                 302  403     403   403    403     302
+GET    /admin/catalogue/{item}/translations/es        302  403     403   403    403     200
+POST   /admin/catalogue/{item}/translations/es        302  403     403   403    403     302
 GET    /admin/costs                                   302  403     403   403    403     200
 POST   /admin/costs                                   302  403     403   403    403     422
 GET    /admin/jobs                                    302  403     403   403    403     200
+GET    /admin/profiles                                302  403     403   403    403     200
+POST   /admin/profiles/import                         302  403     403   403    403     422
+POST   /admin/profiles/import/draft                   302  403     403   403    403     302
+GET    /admin/profiles/{role}/export/case             302  403     403   403    403     200
+GET    /admin/profiles/{role}/export/nothing          302  403     403   403    403     404
 POST   /admin/jobs/{failure}/retry                    302  403     403   403    403     302
 # Reports: L&D only (aggregates, never a rating)
 GET    /reports                                       302  403     403   403    403     200
@@ -159,6 +171,8 @@ GET    /api/v1/roles/{role}/profile                   401  200     200   200    
 GET    /api/v1/roles/{role}/profile/diff?from=1&to=1  401  200     200   200    200     200
 GET    /api/v1/catalog                                401  200     200   200    200     200
 GET    /api/v1/catalog/items/{item}                   401  200     200   200    200     200
+GET    /api/v1/catalog/items/{item}?revision=1&lang=es&translation=0 401 200 200 200 200 200
+GET    /api/v1/catalog/contents?items={item}:1&lang=es   401  200     200   200    200     200
 # API: reports for L&D
 GET    /api/v1/analytics/priorities?role={role}       401  403     403   403    403     200
 GET    /api/v1/analytics/priorities?role={role}&site=x 401 403     403   403    403     422
@@ -173,6 +187,7 @@ BODIES: dict[str, Any] = {
     # A push service nobody may ask the server to post to.
     "pushsub": {"endpoint": "https://evil.example/push", "keys": {"p256dh": "x", "auth": "y"}},
     "unsub": {"endpoint": "https://fcm.googleapis.com/fcm/send/x"},
+    "es": {"name": "Saludar a la clientela", "seen": ""},
 }
 
 

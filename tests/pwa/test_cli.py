@@ -28,11 +28,12 @@ def test_seed_demo_is_idempotent_and_complete(app, runner):
             assert all(a.person.role_id == role.id for a in authors)
 
 
-def test_seed_demo_prints_five_working_invite_links(app, runner):
+def test_seed_demo_prints_a_working_invite_link_for_each_demo_person(app, runner):
     result = runner.invoke(args=["seed-demo", "--print-invites"])
     links = re.findall(r"http://localhost/enrol/(\S+)", result.output)
-    assert len(links) == 5
+    assert len(links) == 7
     assert "Mentor (Marcus Johnson, warehouse picker): http" in result.output
+    assert "Learner in Spanish (Verónica Mendoza, warehouse picker): http" in result.output
     client = app.test_client()
     for token in links:
         assert client.get(f"/enrol/{token}").status_code == 200

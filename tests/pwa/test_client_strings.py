@@ -4,12 +4,24 @@ The views, widgets, status line, router and boot script build HTML as JavaScript
 strings. Text between tags, and words in aria-label, placeholder, title or alt, must
 come from ``${...}`` (a t() call), never be typed in place. Every key passed to t()
 is in the English catalogue, and every catalogue key is used somewhere.
+
+Every other catalogue (es.js, es-<part>.js) is its English file's twin: the same
+keys, no empty text, no English left where a translation belongs, the same
+placeholders, and for an entry with plural forms exactly the forms the language's
+plural rules can pick. Each language's parts are loaded from literal
+paths by catalogues.js (so the service worker keeps them), and the service worker's
+own plain reminder speaks each language there is a catalogue for.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from babel import Locale
+
+from tests.factories import CLIENT_CATALOGUES as I18N
+from tests.factories import catalogue_entries as entries
 
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "static" / "js"
@@ -158,3 +170,130 @@ def test_the_check_can_fail():
     assert bypasses("el.textContent = t('a.b');") == []
     keys, prefixes = keys_used("t(p === 'x' ? 'a.yes' : 'a.no', { n: f(1, 2) }); t(`kind.${k}`)")
     assert keys == {"a.yes", "a.no"} and prefixes == {"kind."}
+
+
+# --- the other languages' catalogues: twins of the English files ----------------------
+
+LANGUAGES = sorted({p.name.split(".")[0].split("-")[0] for p in I18N.glob("*.js")} - {"en"})
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# Text that is rightly the same in both languages: names of things and places.
+SAME_AS_ENGLISH = {
+    "device.iphone", "device.ipad", "device.mac",
+    "reminder_settings.region_Asia", "reminder_settings.region_Australia",
+    "nav.plan",
+}
+
+
+def plural_forms(language: str) -> set[str]:
+    """The forms Intl.PluralRules(language) picks from, as CLDR (through Babel) lists them.
+
+    The browser test checks that Chromium's ICU agrees.
+    """
+    return set(Locale.parse(language).plural_form.tags) | {"other"}
+
+
+def twin_problems(english: dict[str, str | dict[str, str]],
+                  other: dict[str, str | dict[str, str]], forms: set[str],
+                  same_allowed: set[str] = SAME_AS_ENGLISH) -> list[str]:
+    """What makes ``other`` not a faithful twin of ``english``."""
+    problems = [f"missing {k}" for k in english.keys() - other.keys()]
+    problems += [f"not in English {k}" for k in other.keys() - english.keys()]
+    for key in english.keys() & other.keys():
+        en, tr = english[key], other[key]
+        if isinstance(en, dict) != isinstance(tr, dict):
+            problems.append(f"{key}: plural forms in one language only")
+            continue
+        en_texts = list(en.values()) if isinstance(en, dict) else [en]
+        tr_texts = list(tr.values()) if isinstance(tr, dict) else [tr]
+        if isinstance(en, dict) and isinstance(tr, dict):
+            wanted = forms | ({"zero"} & en.keys())
+            if set(tr) != wanted:
+                problems.append(f"{key}: forms {sorted(tr)}, not {sorted(wanted)}")
+        en_names = {n for text in en_texts for n in PLACEHOLDER.findall(text)}
+        tr_names = {n for text in tr_texts for n in PLACEHOLDER.findall(text)}
+        if en_names != tr_names:
+            problems.append(f"{key}: placeholders {sorted(tr_names)}, not {sorted(en_names)}")
+        for text in tr_texts:
+            if not text.strip():
+                problems.append(f"{key}: empty")
+        words = [PLACEHOLDER.sub("", text) for text in tr_texts]
+        if (key not in same_allowed and tr_texts == en_texts
+                and any(re.search(r"[A-Za-z]{2}", w) for w in words)):
+            problems.append(f"{key}: the same as in English")
+    return sorted(problems)
+
+
+def test_every_english_catalogue_file_has_its_twin_in_each_language():
+    assert LANGUAGES, "no catalogue beside English"
+    for language in LANGUAGES:
+        twins = {p.name: p.name.replace("en", language, 1) for p in PARTS}
+        on_disk = {p.name for p in I18N.glob(f"{language}*.js")}
+        assert on_disk == set(twins.values()), language
+        for english, twin in twins.items():
+            assert twin_problems(entries(I18N / english), entries(I18N / twin),
+                                 plural_forms(language)) == [], twin
+
+
+def test_every_catalogue_line_is_read():
+    for path in sorted(I18N.glob("*.js")):
+        keys = re.findall(r"^\s*'([\w.]+)':", path.read_text(), re.MULTILINE)
+        assert len(entries(path)) == len(keys) > 0, path.name
+
+
+def test_each_language_is_loaded_part_by_part_from_literal_paths():
+    """i18n.js knows each language; catalogues.js imports each part of each with a path
+    the precache list finds; each part a script adds (addWords('<part>', ...)) has its
+    English file, which that script imports."""
+    known = re.search(r"const LANGUAGES = \[([^\]]*)\]", (JS / "i18n.js").read_text())
+    assert known and re.findall(r"'(\w+)'", known.group(1)) == ["en", *LANGUAGES]
+    source = (JS / "catalogues.js").read_text()
+    for language in LANGUAGES:
+        for path in sorted(I18N.glob(f"{language}*.js")):
+            part = path.stem[len(language) + 1:]
+            loader = (rf"""(['"]?){re.escape(part)}\1:\s*\(\)\s*=>\s*"""
+                      rf"import\('\./i18n/{path.name}'\)")
+            assert re.search(loader, source), path.name
+    for view in all_js():
+        for part in re.findall(r"\baddWords\(\s*'([\w-]+)'", view.read_text()):
+            assert (I18N / f"en-{part}.js").is_file(), (view.name, part)
+            english = rf"import \w+ from '\.\./i18n/en-{part}\.js'"
+            assert re.search(english, view.read_text()), view.name
+
+
+def test_the_service_worker_speaks_each_language():
+    source = (ROOT / "service_worker" / "sw.js").read_text()
+    block = source[source.index("const PUSH_FALLBACK"):]
+    block = block[:block.index("};")]
+    fallbacks = dict(re.findall(r"^\s*(\w+): \{ title: '[^']+', body: '([^']+)' \},$", block,
+                                re.MULTILINE))
+    assert set(fallbacks) == {"en", *LANGUAGES}
+    assert len(set(fallbacks.values())) == len(fallbacks)  # none left in English
+
+
+def test_the_twin_check_can_fail():
+    english = {"a.b": "Hello {name}", "c.d": {"one": "1 day", "other": "{count} days"},
+               "e.f": "Same", "g.h": "{role}",
+               "i.j": {"zero": "None", "one": "One", "other": "{count}"}}
+    good = {"a.b": "Hola {name}", "c.d": {"one": "1 día", "many": "{count} de días",
+                                          "other": "{count} días"},
+            "e.f": "Igual", "g.h": "{role}",
+            "i.j": {"zero": "Ninguno", "one": "Uno", "many": "{count}", "other": "{count}"}}
+    forms = {"one", "many", "other"}
+    assert twin_problems(english, good, forms) == []
+    assert twin_problems(english, {**good, "x.y": "Más"}, forms) == ["not in English x.y"]
+    assert twin_problems(english, {k: v for k, v in good.items() if k != "e.f"}, forms) \
+        == ["missing e.f"]
+    assert twin_problems(english, {**good, "a.b": "Hola {nombre}"}, forms) \
+        == ["a.b: placeholders ['nombre'], not ['name']"]
+    assert twin_problems(english, {**good, "a.b": " "}, forms) \
+        == ["a.b: empty", "a.b: placeholders [], not ['name']"]
+    assert twin_problems(english, {**good, "e.f": "Same"}, forms) == ["e.f: the same as in English"]
+    assert twin_problems(english, {**good, "e.f": "Same"}, forms, {"e.f"}) == []
+    assert twin_problems(english, {**good, "c.d": {"one": "1 día", "other": "{count} días"}},
+                         forms) == ["c.d: forms ['one', 'other'], not ['many', 'one', 'other']"]
+    assert twin_problems(english, {**good, "i.j": {"one": "Uno", "many": "{count}",
+                                                   "other": "{count}"}}, forms) \
+        == ["i.j: forms ['many', 'one', 'other'], not ['many', 'one', 'other', 'zero']"]
+    assert twin_problems(english, {**good, "c.d": "días"}, forms) \
+        == ["c.d: plural forms in one language only"]
+    assert plural_forms("es") == {"one", "many", "other"}

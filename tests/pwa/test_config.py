@@ -120,3 +120,23 @@ def test_a_desired_retention_fsrs_cannot_keep_is_refused(retention):
         create_app({"SKILLPATH_ENV": "testing", "SECRET_KEY": "x",
                     "SQLALCHEMY_DATABASE_URI": "sqlite://",
                     "SKILLPATH_DESIRED_RETENTION": retention})
+
+
+@pytest.mark.parametrize(("setting", "value"), [
+    ("SKILLPATH_XAPI_URL", "lrs.example.com/xapi"), ("SKILLPATH_XAPI_URL", "ftp://lrs.example"),
+    ("SKILLPATH_XAPI_TIMEOUT", 0.0), ("SKILLPATH_XAPI_TIMEOUT", 61.0),
+    ("SKILLPATH_XAPI_ACTOR", "email")])
+def test_an_lrs_setting_that_cannot_work_is_refused(setting, value):
+    with pytest.raises(RuntimeError, match=setting):
+        create_app({"SKILLPATH_ENV": "testing", "SECRET_KEY": "x",
+                    "SQLALCHEMY_DATABASE_URI": "sqlite://", setting: value})
+
+
+def test_the_lrs_address_from_the_environment_loses_its_trailing_slash(monkeypatch):
+    monkeypatch.setenv("SKILLPATH_XAPI_URL", "https://lrs.example.com/xapi/")
+    monkeypatch.setenv("SKILLPATH_XAPI_TIMEOUT", "4.5")
+    app = create_app({"SKILLPATH_ENV": "testing", "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SKILLPATH_XAPI_URL"] == "https://lrs.example.com/xapi"
+    assert app.config["SKILLPATH_XAPI_TIMEOUT"] == 4.5
+    assert app.config["SKILLPATH_XAPI_ACTOR"] == "opaque"

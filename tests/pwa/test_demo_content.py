@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.profiles import Competency, check_translation, field_texts, untranslated
+
 CONTENT = Path(__file__).resolve().parents[2] / "pwa" / "demo" / "content"
 
 ROLES = ("store-associate", "shift-lead", "warehouse-picker", "home-care-assistant")
@@ -98,7 +100,8 @@ def last_keys(profiles):
 @pytest.mark.parametrize("slug", ROLES)
 def test_profile_file_shape(profiles, slug):
     data = profiles[slug]
-    assert set(data) == {"role", "versions", "open_feedback"}
+    assert set(data) - {"translations", "role_translations"} == {
+        "role", "versions", "open_feedback"}
     assert data["role"] == slug
     assert isinstance(data["versions"], list) and data["versions"]
     for version in data["versions"]:
@@ -354,6 +357,41 @@ def test_a_competency_is_left_without_any_item(catalogue, last_keys):
     assert every - covered, "the curriculum-gap report needs a real gap"
 
 
+def assert_spanish_voice(words: object, key: str) -> None:
+    """Tú and Latin American Spanish, gender-neutral by rephrasing (no "o/a", "@")."""
+    text = json.dumps(words, ensure_ascii=False)
+    assert not re.search(r"\b(usted|vosotros|añadir)\b", text), key  # tú, Latin American
+    assert not re.search(r"\w+[@]\w*|\b\w+/a\b|\b\w+[oa]\(a\)", text), key  # no "o/a", "@"
+
+
+@pytest.mark.parametrize(("slug", "groups"), [
+    ("warehouse-picker", {"Picking": "Surtido", "Safety": "Seguridad", "Equipment": "Maquinaria",
+                          "Quality": "Calidad", "Team": "Equipo"}),
+    ("store-associate", {"Customers": "Clientela", "Tills": "Cajas", "Stock": "Mercancía",
+                         "Safety": "Seguridad", "Team": "Equipo"}),
+])
+def test_a_roles_current_profile_is_all_in_spanish(profiles, slug, groups):
+    """These roles' current versions are translated whole: every competency, every text, each
+    within the original's limits and not the English left in place; one English group is
+    one Spanish group, the same in both roles; tú and gender-neutral wording."""
+    data = profiles[slug]
+    current = {c["key"]: c for c in data["versions"][-1]["competencies"]}
+    assert set(data["translations"]) == {"es"}
+    spanish = data["translations"]["es"]
+    assert set(spanish) == set(current)
+    for key, words in spanish.items():
+        original = Competency.from_dict(current[key])
+        texts = {"name": words["name"], "description": words["description"],
+                 "group": words["group"],
+                 **{f"level {n}": t for n, t in enumerate(words["levels"], start=1)}}
+        checked = check_translation(original, "es", texts)
+        assert untranslated(original, checked) == {}, key
+        assert all(texts[f] != english for f, english in field_texts(original).items()), key
+        assert words["group"] == groups[current[key]["group"]], key
+        assert_spanish_voice(words, key)
+    assert {w["group"] for w in spanish.values()} == set(groups.values())
+
+
 # --- Wording --------------------------------------------------------------------------
 
 
@@ -365,3 +403,45 @@ def test_british_spelling_and_no_placeholders(name):
             continue
         assert not AMERICAN.search(text), (name, AMERICAN.search(text).group(0), text)
         assert not PLACEHOLDER.search(text), (name, text)
+
+
+def test_the_store_associates_lessons_have_spanish_for_every_part():
+    """``content/es/catalogue.json``: L&D's Spanish for each store associate micro-lesson,
+    part for part with its original (as many cards, questions and options, in order; True
+    and False are the app's words), none of it left in English."""
+    items = {i["key"]: i for i in json.loads((CONTENT / "catalogue.json").read_text("utf-8"))}
+    spanish = json.loads((CONTENT / "es" / "catalogue.json").read_text("utf-8"))
+    lessons = {key for key, i in items.items() if i["format"] == "micro_lesson"
+               and any(c.startswith("store-associate/") for c in i["competencies"])}
+    assert set(spanish) == lessons
+    for key, words in spanish.items():
+        original = items[key]
+        assert set(words) == {"title", "summary", "cards", "questions"}, key
+        assert words["title"] != original["title"] and len(words["title"]) <= 160, key
+        assert len(words["cards"]) == len(original["cards"]), key
+        assert all(text.strip() for text in words["cards"]), key
+        assert len(words["questions"]) == len(original["questions"]), key
+        for q, o in zip(words["questions"], original["questions"], strict=True):
+            assert q["prompt"].strip() and q["prompt"] != o["prompt"], key
+            assert q["explanation"].strip() or not o["explanation"], key
+            if o["kind"] == "true_false":
+                assert q["options"] == [], key
+            else:
+                assert len(q["options"]) == len(o["options"]), key
+                assert all(opt.strip() and opt != orig
+                           for opt, orig in zip(q["options"], o["options"], strict=True)), key
+        assert_spanish_voice(words, key)
+
+
+@pytest.mark.parametrize("slug", ["store-associate", "warehouse-picker"])
+def test_the_roles_whose_profile_is_in_spanish_have_a_spanish_name(profiles, slug):
+    """Both of the role's own texts, within the limits, not the English left in place, in
+    the profile's voice (tú, Latin American, gender-neutral by rephrasing)."""
+    from engine.profiles import check_role_translation
+    from pwa import demo
+
+    name, description = next((n, d) for s, n, d in demo.ROLES if s == slug)
+    words = profiles[slug]["role_translations"]["es"]
+    texts, _ = check_role_translation(name, description, "es", words)
+    assert texts == words and texts["name"] != name and texts["description"] != description
+    assert_spanish_voice(words, slug)

@@ -16,7 +16,7 @@ from pwa import clock, demo
 from pwa.demo import colleagues
 from pwa.extensions import db
 from pwa.models import Feedback, Item, ItemRevision, Person, Role
-from pwa.store import catalogue, people
+from pwa.store import catalogue, people, role_words
 from pwa.store import profiles as store
 from tests.factories import sign_in_as
 
@@ -378,3 +378,30 @@ def test_the_demo_learners_have_practice_due_new_and_a_mastery_to_look_at(app, r
         ana = db.session.scalar(sa.select(Person.id).where(Person.display_name == "Ana Ruiz"))
         assert not db.session.scalar(sa.select(sa.func.count()).select_from(
             PracticeReview).where(PracticeReview.person_id == ana))
+
+
+def test_the_spanish_demo_people_see_their_roles_named_in_spanish(app, runner):
+    """The roles whose profiles are in Spanish have Spanish names too (and descriptions);
+    a role not translated stays in the original, marked; seeding again adds nothing."""
+    from pwa.models import RoleTranslation
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        def role_of(name):
+            person = db.session.scalar(sa.select(Person).where(Person.display_name == name))
+            return people.person_summary(person)["role"]
+
+        assert role_of("Ana Ruiz") == {"slug": "store-associate", "name": "Personal de tienda",
+                                       "in_original": []}
+        assert role_of("Lucia Fernandez") == {"slug": "warehouse-picker",
+                                              "name": "Personal de surtido", "in_original": []}
+        assert role_of("Carmen Vidal") == {"slug": "shift-lead", "name": "Shift lead",
+                                           "in_original": ["name"]}
+        assert role_of("Grace Okafor") == {"slug": "store-associate", "name": "Store associate",
+                                           "in_original": []}
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RoleTranslation)) == 2
+        for slug in ("store-associate", "warehouse-picker"):
+            role = db.session.scalar(sa.select(Role).where(Role.slug == slug))
+            words = role_words.words(role, "es")
+            assert words.in_original == () and words.description != role.description, slug

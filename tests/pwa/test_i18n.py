@@ -42,18 +42,18 @@ def test_a_time_is_shown_in_the_readers_zone_and_format(app, org, monkeypatch, l
 
 
 @pytest.mark.parametrize("locale, lang, shown", [
-    # No Spanish catalogue: English words, Spain's order of day and month.
-    ("es-ES", "en-ES", "Store associate · expires 17 Mar 2026, 16:30"),
+    # No German catalogue: English words, Germany's order of day and month.
+    ("de-DE", "en-DE", "Store associate · expires 17 Mar 2026, 16:30"),
     # No English of Vietnam is known: plain English.
     ("vi-VN", "en", "Store associate · expires Mar 17, 2026, 10:30 PM"),
 ])
 def test_a_language_without_a_catalogue_keeps_the_page_in_one_language(
         app, org, monkeypatch, locale, lang, shown):
-    zone = "Europe/Madrid" if locale == "es-ES" else "Asia/Ho_Chi_Minh"
+    zone = "Europe/Berlin" if locale == "de-DE" else "Asia/Ho_Chi_Minh"
     html = pending_line(app, monkeypatch, locale, zone)
     assert shown in html, html
     assert f'<html lang="{lang}">' in html
-    assert "mar 2026" not in html  # no month name of another language
+    assert "März" not in html  # no month name of another language
 
 
 def test_the_locale_falls_back_to_the_browser_then_english(app, org):
@@ -71,12 +71,12 @@ def test_the_locale_falls_back_to_the_browser_then_english(app, org):
 
 
 def test_the_persons_region_wins_over_the_browsers(app, org):
-    """Ana chose es-ES on a phone set to American English: English words, Spain's dates."""
+    """Ana chose de-DE on a phone set to American English: English words, Germany's dates."""
     api = sign_in_as(app, "Ana Ruiz")
     with app.app_context():
         person = db.session.scalar(sa.select(Person).where(Person.display_name == "Ana Ruiz"))
-        person.locale = "es-ES"
+        person.locale = "de-DE"
         db.session.commit()
     html = api.get("/account/passkeys", headers={"Accept-Language": "en-US,en;q=0.9"}) \
         .get_data(as_text=True)
-    assert '<html lang="en-ES">' in html
+    assert '<html lang="en-DE">' in html

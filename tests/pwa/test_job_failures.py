@@ -12,8 +12,13 @@ import sqlalchemy as sa
 
 from pwa import jobs
 from pwa.extensions import db
+from pwa.jobs import schedule
 from pwa.models import JobFailure, Organisation, Person
 from tests.factories import make_person, own_rq_queue, sign_in_as, token
+
+# Redis databases are shared by the machine: under xdist (CI's PostgreSQL run) every
+# module that uses one runs on the same worker, one test at a time (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("redis")
 
 REDIS = "redis://127.0.0.1:6379/8"
 SECRET = "Ana Ruiz rated herself 2: 'my manager shouts'"
@@ -111,6 +116,87 @@ def test_in_process_the_log_of_each_failed_try_never_quotes_the_error(
                          or "after 4 tries" in r.getMessage())
     assert any("ValueError" in r.getMessage() and "in flaky" in r.getMessage() for r in tries)
     assert "Ana Ruiz" not in caplog.text and "manager" not in caplog.text
+
+
+def flaky_tick():
+    """The minute's tick, failing as ``flaky`` does."""
+    flaky("tick")
+
+
+def clock_ask(app, monkeypatch):
+    """What the app hands its own minute clock to ask with, as its first request starts it."""
+    handed = []
+    monkeypatch.setattr(schedule, "start_in_process", lambda app, ask: handed.append(ask))
+    assert app.test_client().get("/healthz").status_code == 200
+    [ask] = handed
+    return ask
+
+
+def test_in_process_a_job_the_clock_asks_for_is_tried_again_then_recorded_for_ld(
+        app_factory, org, monkeypatch):
+    """One machine: the minute's tick that fails is tried again as the page says, not run
+    once and forgotten; after its last try L&D see it, as the server's."""
+    app = app_factory(SKILLPATH_JOBS_INLINE=False, SKILLPATH_JOBS_DELAY_MS=0)
+    monkeypatch.setattr(jobs, "RETRY_SECONDS", [0.05, 0.05, 0.05])
+    monkeypatch.setitem(jobs.JOBS, "reminders.tick", f"{__name__}:flaky_tick")
+    RUNS.clear()
+    FAIL_TIMES["left"] = 99
+    schedule._ask(app, clock_ask(app, monkeypatch), schedule.EVERY_MINUTE)
+    assert jobs._runner(app).settle(10)
+    assert RUNS == ["tick"] * 4  # the first try and three more
+    [failed] = failures(app)
+    assert failed[:6] == ("reminders.tick", "[]", None, 4, "ValueError", "code")
+    assert failed[7].startswith("reminders_tick-") and failed[8] is False
+    admin = sign_in_as(app, "Priya Nair", ld_admin=True)
+    html = admin.get("/admin/jobs").get_data(as_text=True)
+    assert "Deciding which reminders are due" in html and "for everyone on this server" in html
+    assert "after 4 tries" in html and failed[7] in html
+    # The next minute's tick, succeeding, marks it resolved.
+    FAIL_TIMES["left"] = 0
+    schedule._ask(app, clock_ask(app, monkeypatch), schedule.EVERY_MINUTE)
+    assert jobs._runner(app).settle(10)
+    assert failures(app)[0][-1] is True
+
+
+def test_in_process_each_job_the_hours_routine_asks_for_is_tried_again_on_its_own(
+        app_factory, org, monkeypatch):
+    """The routine (run by the runner) hands the jobs it asks for to the runner: a release
+    that fails twice is tried again and published, and the routine itself did not fail."""
+    app = app_factory(SKILLPATH_JOBS_INLINE=False, SKILLPATH_JOBS_DELAY_MS=0)
+    monkeypatch.setattr(jobs, "RETRY_SECONDS", [0.05, 0.05, 0.05])
+    monkeypatch.setitem(jobs.JOBS, "releases.publish", f"{__name__}:flaky")
+    for other in ("practice.fit", "mentors.reassign"):
+        monkeypatch.setitem(jobs.JOBS, other, f"{__name__}:unused")
+    RUNS.clear()
+    FAIL_TIMES["left"] = 2
+    schedule._ask(app, clock_ask(app, monkeypatch), schedule.EVERY_HOUR)
+    assert jobs._runner(app).settle(10)
+    assert RUNS == [org["id"]] * 3  # failed twice, then ran
+    assert failures(app) == []
+
+
+def unused(value):
+    """A job of the routine this test does not look at."""
+
+
+def test_on_rq_a_job_the_clock_asks_for_is_tried_again_then_recorded_for_ld(
+        rq_app, org, monkeypatch):
+    """``flask jobs schedule`` asks with the same function: on RQ the tick has RQ's retries
+    and, after the last, its failure recorded, as any job queued by a request."""
+    app, queue = rq_app
+    monkeypatch.setattr(jobs, "RETRY_SECONDS", [0, 0])
+    monkeypatch.setitem(jobs.JOBS, "reminders.tick", f"{__name__}:flaky_tick")
+    RUNS.clear()
+    FAIL_TIMES["left"] = 99
+    schedule._ask(app, jobs.ask_from_clock, schedule.EVERY_MINUTE)
+    [job] = queue.jobs
+    assert job.retries_left == 2 and job.failure_callback is not None
+    with app.app_context():
+        jobs.worker(queue, simple=True).work(burst=True)
+    assert RUNS == ["tick"] * 3
+    [failed] = failures(app)
+    assert failed[:6] == ("reminders.tick", "[]", None, 3, "ValueError", "code")
+    assert failed[7] == job.id
 
 
 def test_a_failure_is_described_by_its_class_kind_and_our_line_never_its_text(app, org):

@@ -22,6 +22,10 @@ from tests.factories import own_queue, own_rq_queue, person_named, publish_profi
 from tests.factories import picker_rating as rate
 from tests.factories import picker_signed_in as picker
 
+# Redis databases are shared by the machine: under xdist (CI's PostgreSQL run) every
+# module that uses one runs on the same worker, one test at a time (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("redis")
+
 REDIS = "redis://127.0.0.1:6379/15"
 
 

@@ -14,6 +14,10 @@ from flask import Flask
 from pwa import requestlog
 from tests.factories import person_named, sign_in_as
 
+# Redis databases are shared by the machine: under xdist (CI's PostgreSQL run) every
+# module that uses one runs on the same worker, one test at a time (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("redis")
+
 REDIS = "redis://127.0.0.1:6379/15"
 
 

@@ -116,23 +116,60 @@ def test_invite_form_errors_are_shown_and_nothing_is_saved(app, api, org):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Invite)) == 1
 
 
-def test_settings_change_future_role_time_zone_and_locale(app, api, org):
+def test_settings_change_future_role_time_zone_and_language(app, api, org):
     person_id = signed_in(app, api)
-    token = form_token(api.get("/account/settings").data)
+    with app.app_context():
+        db.session.get(Person, person_id).locale = "en-MX"
+        db.session.commit()
+    page = api.get("/account/settings").get_data(as_text=True)
+    token = form_token(page.encode())
+    # The languages that have a catalogue, each named in itself; the region is kept.
+    assert '<option selected value="en">English</option>' in page
+    assert '<option value="es">Español</option>' in page
+    assert "Dates and numbers as in Mexico." in page
     bad = api.client.post("/account/settings", data={
-        "csrf_token": token, "future_role": "", "time_zone": "Mars/Base", "locale": "en-GB"})
+        "csrf_token": token, "future_role": "", "time_zone": "Mars/Base", "language": "en"})
     assert bad.status_code == 422 and b"Not a valid choice" in bad.data
-    bad_locale = api.client.post("/account/settings", data={
-        "csrf_token": token, "future_role": "", "time_zone": "Europe/Madrid", "locale": "xx_YY"})
-    assert bad_locale.status_code == 422 and b"not a language tag" in bad_locale.data
+    bad_language = api.client.post("/account/settings", data={
+        "csrf_token": token, "future_role": "", "time_zone": "Europe/Madrid", "language": "xx"})
+    assert bad_language.status_code == 422 and b"Not a valid choice" in bad_language.data
     good = api.client.post("/account/settings", data={
         "csrf_token": token, "future_role": "warehouse-picker", "time_zone": "Europe/Madrid",
-        "locale": "es-ES"}, follow_redirects=True)
-    assert b"Your details are saved" in good.data
+        "language": "es"}, follow_redirects=True)
+    assert "Tus datos se guardaron." in good.get_data(as_text=True)  # in Spanish at once
+    assert '<html lang="es-MX">' in good.get_data(as_text=True)
     with app.app_context():
         person = db.session.get(Person, person_id)
         assert (person.future_role.slug, person.time_zone, person.locale) == \
-            ("warehouse-picker", "Europe/Madrid", "es-ES")
+            ("warehouse-picker", "Europe/Madrid", "es-MX")
+
+
+def test_saving_settings_keeps_a_language_that_has_no_catalogue(app, api, org):
+    """Pages speak English to a person who chose Polish, and saving keeps Polish chosen."""
+    person_id = signed_in(app, api)
+    with app.app_context():
+        db.session.get(Person, person_id).locale = "pl-PL"
+        db.session.commit()
+    page = api.get("/account/settings").get_data(as_text=True)
+    assert '<option selected value="pl">Polski (not translated yet)</option>' in page
+    saved = api.client.post("/account/settings", data={
+        "csrf_token": form_token(page.encode()), "future_role": "", "time_zone": "Europe/Warsaw",
+        "language": "pl"}, follow_redirects=True)
+    assert b"Your details are saved" in saved.data
+    with app.app_context():
+        assert db.session.get(Person, person_id).locale == "pl-PL"
+
+
+def test_time_zones_are_grouped_by_region_and_named_by_place(app, api, org):
+    signed_in(app, api)
+    page = api.get("/account/settings").get_data(as_text=True)
+    groups = re.findall(r'<optgroup label="([^"]+)">', page)
+    assert groups[:3] == ["Universal time", "Africa", "Americas"] and "Indian Ocean" in groups
+    assert '<option value="America/Argentina/Buenos_Aires">Argentina / Buenos Aires</option>' \
+        in page
+    asia = page.split('<optgroup label="Asia">')[1].split("</optgroup>")[0]
+    assert '<option value="Asia/Kolkata">Kolkata</option>' in asia
+    assert "Europe/" not in asia
 
 
 def test_export_holds_everything_about_me_and_nothing_of_others(app, api, org):

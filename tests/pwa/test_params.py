@@ -32,7 +32,7 @@ BAD_NUMBERS = {
     "word": "abc",
 }
 CONVERTER = re.compile(r"<(\w+)(?:\([^)]*\))?:(\w+)>")
-SAMPLES = {"slug": "store-associate", "key": "greet", "token": "x"}
+SAMPLES = {"slug": "store-associate", "key": "greet", "token": "x", "language": "es"}
 
 
 def numbered_routes() -> list[tuple[str, str, str]]:

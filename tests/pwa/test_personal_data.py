@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from engine import push as push_rules
@@ -18,6 +19,13 @@ from pwa.models import MentorChange, MentorSuggestion, Person, PlanSuggestion, S
 from pwa.store import catalogue, people, push, roster, stale
 from pwa.sync.registry import registry
 from tests.factories import Api, moment, publish_profile, sign_in_as
+
+
+@pytest.fixture
+def app(app_factory):
+    """With an LRS configured, so that a lesson finished and an answer queue statements (never
+    sent here: nothing asks for the sender)."""
+    return app_factory(SKILLPATH_XAPI_URL="http://lrs.invalid/xapi")
 
 
 def person_columns() -> dict[str, list[sa.Column]]:
@@ -54,6 +62,9 @@ def test_export_holds_each_part_and_deleting_the_account_leaves_no_row(app, org)
                                    "duration_minutes": 30, "level_from": 1, "level_to": 3,
                                    "competencies": ["store-associate/greet"]},
                        by=person, now=clock.now())  # item_revisions
+        catalogue.save_translation(catalogue.revision(org["id"], "greeting-at-the-door", None),
+                                   "es", {"title": "Saludar en la puerta"}, by=person,
+                                   now=clock.now())  # item_translations
         catalogue.save(org["id"], {"title": "Greeting in ten seconds", "format": "micro_lesson",
                                    "duration_minutes": 3, "level_from": 1, "level_to": 3,
                                    "competencies": ["store-associate/greet"],

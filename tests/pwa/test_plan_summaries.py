@@ -365,7 +365,7 @@ def test_choosing_a_future_role_summarises_the_plan_again(app, org):
     def aim_for(future):
         return ana.client.post("/account/settings", data={
             "csrf_token": token(page), "future_role": future, "time_zone": "UTC",
-            "locale": "en"}).status_code
+            "language": "en"}).status_code
 
     assert aim_for("warehouse-picker") == 302
     sync(ana, rate(1, "pick", role="warehouse-picker"))

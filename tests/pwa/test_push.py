@@ -49,6 +49,10 @@ from tests.factories import (
 )
 from tests.pushservice import PushService, vapid_private_key
 
+# Redis databases are shared by the machine: under xdist (CI's PostgreSQL run) every
+# module that uses one runs on the same worker, one test at a time (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("redis")
+
 DAY = date(2026, 3, 9)
 
 
@@ -270,7 +274,7 @@ def test_a_sender_killed_after_taking_a_notification_is_replaced_after_the_lease
 
 def test_one_batch_of_mixed_answers_settles_each_notification_on_its_own(
         app: Flask, org: Any, service: PushService, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sender, "RECORD_EVERY", 3)  # the ten cross three commits
+    monkeypatch.setattr(sender, "TURN", 3)  # the ten cross three commits
     answers = {0: 410, 1: 429, 2: 500, 3: 413}  # the rest are delivered
     people = []
     for n in range(10):
@@ -297,18 +301,20 @@ def test_one_batch_of_mixed_answers_settles_each_notification_on_its_own(
 def test_a_sender_killed_mid_batch_posts_again_only_what_it_had_not_recorded(
         app: Flask, org: Any, service: PushService, monkeypatch: pytest.MonkeyPatch,
         stopped_clock: list[timedelta]) -> None:
-    monkeypatch.setattr(sender, "RECORD_EVERY", 4)
+    monkeypatch.setattr(sender, "TURN", 4)
     people = [subscribed(app, service, f"Learner {n}")[0] for n in range(10)]
     for person in people:
         claim(app, person)
     recorded = store.record
     calls = []
 
-    def dies_on_the_second(attempts: list[store.Attempt], now: datetime) -> list[str]:
+    def dies_on_the_second(attempts: list[store.Attempt], now: datetime, take: int = 0,
+                           lease: timedelta = store.LEASE
+                           ) -> tuple[list[str], list[store.Outgoing]]:
         calls.append(len(attempts))
         if len(calls) == 2:
             raise SystemExit("killed")  # posted four, recorded nothing of them
-        return recorded(attempts, now)
+        return recorded(attempts, now, take, lease)
 
     monkeypatch.setattr(store, "record", dies_on_the_second)
     with app.app_context(), pytest.raises(SystemExit):
@@ -320,21 +326,79 @@ def test_a_sender_killed_mid_batch_posts_again_only_what_it_had_not_recorded(
     later(stopped_clock, store.LEASE.total_seconds() / 60 + 1)
     assert send(app) == {"sent": 4}
     tokens = [r.token for r in service.received]
-    assert len(tokens) == 14 and len(set(tokens)) == 10  # four posted twice, at most RECORD_EVERY
+    assert len(tokens) == 14 and len(set(tokens)) == 10  # four posted twice, at most one turn
 
 
 @pytest.mark.parametrize("timeout", [1.0, 10.0, 60.0])
-def test_a_turn_of_posts_that_all_time_out_ends_within_its_lease(
-        app_factory: Any, timeout: float) -> None:
+def test_a_lease_outlasts_the_longest_turn_whatever_the_turns_size(
+        app_factory: Any, monkeypatch: pytest.MonkeyPatch, timeout: float) -> None:
+    """A turn starts no post after ``TURN_SECONDS``; the last one it started ends within
+    its timeout twice over (connecting, then the answer); then a minute to record."""
     with app_factory(SKILLPATH_PUSH_TIMEOUT=timeout).app_context():
         held = sender.lease()
+        monkeypatch.setattr(sender, "TURN", 10_000)
+        assert sender.lease() == held  # the lease does not grow with the turn
     assert held >= store.LEASE
-    assert sender.RECORD_EVERY * 2 * timedelta(seconds=timeout) <= held
+    longest = timedelta(seconds=sender.TURN_SECONDS + 2 * timeout)
+    assert longest + timedelta(minutes=1) <= held
+
+
+def test_a_turn_whose_posts_all_time_out_stops_at_its_time_and_gives_the_rest_back(
+        app: Flask, org: Any, service: PushService, monkeypatch: pytest.MonkeyPatch,
+        stopped_clock: list[timedelta]) -> None:
+    """Every post times out (10 s by a clock the test moves): a turn of 30 s posts three,
+    stops inside the third learner's two devices, and gives the rest back in the commit
+    that records the three; the next turns post those, each learner once."""
+    monkeypatch.setattr(sender, "TURN", 10)
+    monkeypatch.setattr(sender, "TURN_SECONDS", 30.0)
+    people = [subscribed(app, service, f"Learner {n}", devices=2 if n == 2 else 1)[0]
+              for n in range(6)]
+    for person in people:
+        claim(app, person)
+    seconds = [0.0]
+    turns: list[tuple[float, list[tuple[int, bool]]]] = []
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return seconds[0]
+
+    def times_out(*args: Any) -> tuple[int, None]:
+        seconds[0] += 10.0
+        return 0, None
+
+    recorded = store.record
+
+    def record(attempts: list[store.Attempt], now: datetime, take: int = 0,
+               lease: timedelta = store.LEASE) -> tuple[list[str], list[store.Outgoing]]:
+        turns.append((seconds[0], [(len(a.results), a.unposted) for a in attempts]))
+        return recorded(attempts, now, take, lease)
+
+    monkeypatch.setattr(sender, "time", Clock)
+    monkeypatch.setattr(sender, "post", times_out)
+    monkeypatch.setattr(store, "record", record)
+    with app.app_context():
+        held = sender.lease()
+        # Each tried once, to be tried again; the third, cut short, counts once settled.
+        assert send(app) == {"pending": 5}
+    first, *rest = turns
+    # Posts started at 0, 10 and 20 s; at 30 s the third learner's second device waits.
+    assert first == (30.0, [(1, False), (1, False), (1, True), (0, True), (0, True),
+                            (0, True)])
+    assert timedelta(seconds=first[0]) < held
+    # The third learner's retry is due in 30 s; the three given back went out next.
+    assert [posts for _, posts in rest] == [[(1, False), (1, False), (1, False)]]
+    found = [notification(app, p) for p in people]
+    assert [n.attempts for n in found] == [1] * 6 and {n.state for n in found} == {"pending"}
+    with app.app_context():
+        posted = db.session.scalars(sa.select(PushDelivery.person_id)
+                                    .order_by(PushDelivery.id)).all()
+    assert sorted(posted) == sorted(people)  # every learner's device once, the third's one
 
 
 def test_two_senders_racing_post_each_notification_once(
         app: Flask, org: Any, service: PushService, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sender, "RECORD_EVERY", 3)
+    monkeypatch.setattr(sender, "TURN", 3)
     people = [subscribed(app, service, f"Learner {n}")[0] for n in range(12)]
     for person in people:
         claim(app, person)

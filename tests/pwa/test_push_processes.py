@@ -30,6 +30,10 @@ from pwa.store import push as store
 from tests.factories import person_named, save_reminders, sign_in_as, with_plan
 from tests.pushservice import PushService, vapid_private_key
 
+# Redis databases are shared by the machine: under xdist (CI's PostgreSQL run) every
+# module that uses one runs on the same worker, one test at a time (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("redis")
+
 KEY = vapid_private_key()
 REDIS = "redis://127.0.0.1:6379/15"
 

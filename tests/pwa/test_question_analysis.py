@@ -24,6 +24,7 @@ from tests.factories import (
     publish,
     publish_profile,
     sign_in_as,
+    speaks_spanish,
 )
 
 T = RECENT_MORNING - timedelta(days=12)
@@ -157,3 +158,14 @@ def test_a_question_of_fewer_than_five_learners_is_shown_only_when_its_release_s
     assert chance < 0.03, chance  # about 2% at the default budget
 
 
+
+
+def test_a_spanish_reader_sees_the_lessons_words_marked_as_english(practised):
+    app, lesson = practised
+    admin = sign_in_as(app, "Priya Nair", "warehouse-picker", ld_admin=True)
+    english = admin.get("/reports/questions/store-associate").get_data(as_text=True)
+    assert f'<h2 id="lesson-{lesson}">' in english
+    speaks_spanish(app, "Priya Nair")
+    page = admin.get("/reports/questions/store-associate").get_data(as_text=True)
+    assert f'<h2 id="lesson-{lesson}" lang="en">' in page  # in the original's words
+    assert '<span lang="en">Where does the float go?</span>' in page

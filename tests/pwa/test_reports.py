@@ -23,6 +23,7 @@ from tests.factories import (
     rate,
     report_snapshot,
     sign_in_as,
+    speaks_spanish,
 )
 
 TOO_FEW = "too few people to show"
@@ -191,9 +192,25 @@ def test_demo_reports_come_from_its_first_release(app, demo_admin):
         assert abs(r["assessed"]["value"] - 204) <= 3 * r["assessed"]["margin"]
     scores = [r["priority"] for r in store["competencies"] if r["priority"] is not None]
     assert scores == sorted(scores, reverse=True)
+    # The gaps name competencies in their authors' English: marked where the page is Spanish.
+    assert '<p class="row-title" lang="en">' not in page
+    speaks_spanish(app, demo.LD_ADMIN[0])
+    spanish = demo_admin.get("/reports/gaps").get_data(as_text=True)
+    assert re.findall(r'<p class="row-title"( lang="en")?>', spanish) == re.findall(
+        r'<p class="row-title"( lang="en")>', spanish) != []
 
 
 def test_an_organisation_with_no_profile_yet_has_reports_that_say_so(app, org):
     admin = sign_in_as(app, "Priya Nair", ld_admin=True)
     for path in ("/reports", "/reports/practice"):
         assert admin.get(path).status_code == 200, path
+
+
+def test_a_spanish_reader_sees_the_competency_names_marked_as_english(crafted):
+    admin = sign_in_as(crafted, "Priya Nair", "warehouse-picker", ld_admin=True)
+    english = admin.get("/reports/priorities/store-associate").get_data(as_text=True)
+    assert '<span>Greeting customers</span>' in english
+    speaks_spanish(crafted, "Priya Nair")
+    page = admin.get("/reports/priorities/store-associate").get_data(as_text=True)
+    # The profile's names are its authors' English, in the chart, the list and the table.
+    assert page.count('lang="en">Greeting customers<') == 3

@@ -25,6 +25,10 @@ from tests.factories import (
 )
 from tests.softauthn import SoftAuthenticator
 
+# Redis databases are shared by the machine: under xdist (CI's PostgreSQL run) every
+# module that uses one runs on the same worker, one test at a time (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("redis")
+
 
 def form_token(html: bytes) -> str:
     return re.search(rb'<meta name="csrf-token" content="([^"]+)"', html).group(1).decode()
@@ -281,7 +285,7 @@ def test_a_session_used_every_month_still_ends_after_the_absolute_lifetime(
     page = api.get("/account/settings")
     saved = api.client.post("/account/settings", data={
         "csrf_token": form_token(page.data), "future_role": "", "time_zone": "UTC",
-        "locale": "en"})
+        "language": "en"})
     assert saved.status_code == 302
     time.advance(3 * DAY)  # 90 days after signing in
 

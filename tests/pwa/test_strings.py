@@ -48,7 +48,11 @@ def text_outside_trans(source: str) -> tuple[str, list[str]]:
         if kind == "data":
             out.append(value)
         elif kind == "variable_end":
-            out.append(HOLE)
+            # Inside a tag and outside a quoted value, an expression writes attributes
+            # (`<h3{{ lang_if_other() }}>`): it stands apart from the tag's name.
+            tag = "".join(out).rpartition("<")[2]
+            in_attributes = ">" not in tag and tag.count('"') % 2 == 0 and "<" in "".join(out)
+            out.append(f" {HOLE}" if in_attributes else HOLE)
         elif kind == "string" and value[1:2].isupper() and value[1:-1] not in NOT_SHOWN:
             called = len(previous) >= 2 and previous[-1] == ("operator", "(") \
                 and previous[-2][0] == "name" and previous[-2][1] in GETTEXT
@@ -95,6 +99,8 @@ def test_templates_show_no_text_outside_the_seam(path):
 
 def test_the_template_check_catches_each_bypass():
     assert template_problems("<p>Hello</p>") == ["Hello"]
+    assert template_problems("<h3{{ lang }}>Hello</h3>") == ["Hello"]
+    assert template_problems("<h3{{ lang }}>{{ name }}</h3>") == []
     assert template_problems("<title>{% block t %}Home{% endblock %}</title>") == ["Home"]
     assert template_problems('<button aria-label="Remove {{ p.name }}">{{ _("Remove") }}'
                              "</button>") == [f'aria-label="Remove {HOLE}"']
@@ -175,7 +181,8 @@ def test_the_page_check_catches_each_bypass():
 # problem's template is its last positional argument).
 RAISERS = {"DomainError": 0, "InvalidInput": 0, "NotFound": 0, "Forbidden": 0, "Conflict": 0,
            "InviteUnusable": 1, "UnknownInvite": 1, "Refused": 1, "Refusal": 1, "ApiError": 2,
-           "problem": -1, "signed_in": 0}
+           "problem": -1, "signed_in": 0,
+           "Note": 1, "add": 1}  # an import's note, as made or as gathered
 
 
 def raise_problems(source: str) -> list[str]:
@@ -189,7 +196,7 @@ def raise_problems(source: str) -> list[str]:
         if position is None or len(node.args) <= max(position, 0):
             continue
         message = node.args[position]
-        marked = isinstance(message, ast.Call) and _name(message.func) == "N_"
+        marked = isinstance(message, ast.Call) and _name(message.func) in {"N_", "N_plural"}
         if not marked and (_bypasses(message) or isinstance(message, ast.BinOp)):
             found.append(f"line {node.lineno}: {name}()")
     return found
@@ -211,15 +218,19 @@ def test_the_raise_check_catches_each_bypass():
            'raise ApiError(400, "bad", "Nope " + why)\n'
            'problem("title", f"Card {i} has no text.")\n'
            'problem(index, f"level {n}", "Describe level one.")\n'
-           'raise InviteUnusable("used", "Used.")\n')
+           'raise InviteUnusable("used", "Used.")\n'
+           'notes.add(row.label, f"Its rule ({rule}) is not kept.")\n'
+           'Note("framework", "Its description is not kept.")\n')
     assert raise_problems(bad) == [f"line {n}: {f}()" for n, f in [
         (1, "InvalidInput"), (2, "NotFound"), (3, "Refused"), (4, "ApiError"), (5, "problem"),
-        (6, "problem"), (7, "InviteUnusable")]]
+        (6, "problem"), (7, "InviteUnusable"), (8, "add"), (9, "Note")]]
     good = ('raise InvalidInput(N_("A name can be at most %(limit)s."), limit=120)\n'
             'raise Refused("invalid_data", N_("data must be an object."))\n'
             'raise Refused("invalid_feedback", exc.template, **exc.params)\n'
             'raise ValueError("engine times must be aware")\n'
-            'problem(index, f"level {n}", N_("Describe level %(n)s."), n=n)\n')
+            'problem(index, f"level {n}", N_("Describe level %(n)s."), n=n)\n'
+            'notes.add(row.label, N_("Its rule (%(rule)s) is not kept."), rule=rule)\n'
+            'notes.add(item, N_plural("%(count)s level", "%(count)s levels"), count=n)\n')
     assert raise_problems(good) == []
 
 
@@ -227,6 +238,7 @@ def extract(tmp_path: Path) -> dict[str, object]:
     out = tmp_path / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "--quiet", "extract",
                     "-F", "pwa/i18n/babel.cfg", "-k", "lazy_gettext", "-k", "lazy_ngettext:1,2",
+                    "-k", "N_plural:1,2",
                     "-o", str(out), "engine", "api", "pwa"], cwd=ROOT, check=True)
     with out.open("rb") as f:
         return {m.id if isinstance(m.id, str) else m.id[0]: m.id for m in read_po(f) if m.id}

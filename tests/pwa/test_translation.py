@@ -1,7 +1,8 @@
 """A second catalogue really changes what people read: pages, API errors, engine messages.
 
-English is the only catalogue we ship; this one is made for the test, so the
-seam is proven end to end rather than assumed.
+This catalogue is made for the test, apart from the Spanish one we ship (which
+tests/pwa/test_i18n_es.py checks), so the seam is proven end to end on words the test
+controls.
 """
 
 from __future__ import annotations

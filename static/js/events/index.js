@@ -26,6 +26,7 @@ const LOADERS = {
   'lesson.completed': () => import('./lesson.completed.js'),
   'card.reviewed': () => import('./card.reviewed.js'),
   'reminders.settings.changed': () => import('./reminders.settings.changed.js'),
+  'person.language.changed': () => import('./person.language.changed.js'),
 };
 
 /** The types this client knows. */

@@ -4,18 +4,22 @@
 export const type = 'plan.item.added';
 export const remakesPlan = true;
 
-/** The competency's name in the learner's profiles (their role's, then their future role's). */
+/**
+ * The competency's name in the learner's profiles (their role's, then their future role's),
+ * and the original's language when the name is shown in it (else null), as the server says.
+ */
 function nameOf(bundle, key) {
-  const found = [bundle?.role, bundle?.future_role].map((slug) => bundle?.profiles?.[slug])
-    .flatMap((p) => p?.competencies ?? []).find((c) => c.key === key);
-  return found?.name ?? key;
+  const [profile, found] = [bundle?.role, bundle?.future_role].map((slug) => bundle?.profiles?.[slug])
+    .flatMap((p) => (p?.competencies ?? []).map((c) => [p, c])).find(([, c]) => c.key === key) ?? [];
+  const lang = found?.in_original?.includes('name') ? profile.original_language ?? 'en' : null;
+  return { competency_name: found?.name ?? key, competency_lang: lang };
 }
 
 export function apply(shown, { data }) {
   const { plan } = shown;
   const item = `own:${data.id}`;
   if (!plan || [...plan.lines, ...plan.done, ...plan.dropped].some((l) => l.item === item)) return shown;
-  const line = { ...data, item, competency_name: nameOf(shown.bundle, data.competency), offline: false,
+  const line = { ...data, item, ...nameOf(shown.bundle, data.competency), offline: false,
     content: null, state: 'accepted', origin: 'own', reasons: [], alternatives: [], pending: true };
   return { ...shown, plan: { ...plan, lines: [...plan.lines, line] } };
 }

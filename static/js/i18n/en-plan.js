@@ -93,6 +93,7 @@ export default {
   'lesson.unavailable': 'Open it once with signal and it stays here for offline use.',
   'lesson.card': 'Card {index} of {total}',
   'lesson.practice_later': 'Its questions come to you in daily practice, a few minutes a day.',
+  'lesson.only_in': 'Only in {language}',
   'suggest.title': 'Suggest something to a colleague',
   'suggest.intro': 'It arrives in their plan as a suggestion they accept or dismiss. You never see their ratings or plan.',
   'suggest.who': 'Colleague’s name',

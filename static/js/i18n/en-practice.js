@@ -46,6 +46,7 @@ export default {
   'play.choose_all': 'Choose every answer that is right.',
   'play.choose_first': 'Choose an answer first.',
   'play.true': 'True',
+  'play.only_in': 'Only in {language}',
   'play.false': 'False',
   'play.hint': 'Show a hint',
   'play.right': 'Right',

@@ -1,6 +1,6 @@
 // Shared wiring of a button that runs a passkey ceremony and reports progress.
 
-import { t } from '../i18n.js';
+import { t } from './words.js';
 import { explain, passkeysSupported } from './webauthn.js';
 
 /** Enable `button`; on activation run `action`, then go to `next` or report. */

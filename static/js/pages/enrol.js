@@ -1,4 +1,4 @@
-import { t } from '../i18n.js';
+import { t } from './words.js';
 import { registerPasskey } from './webauthn.js';
 import { wireCeremony } from './ceremony.js';
 

@@ -1,6 +1,6 @@
 // Copy an invite link to the clipboard from the L&D invite page.
 
-import { t } from '../i18n.js';
+import { t } from './words.js';
 
 for (const button of document.querySelectorAll('[data-copy]')) {
   const input = document.getElementById(button.dataset.copy);

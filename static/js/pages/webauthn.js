@@ -1,7 +1,7 @@
 // Passkey ceremonies: options from the server, the browser's prompt, the answer back.
 
 import { send } from '../data/http.js';
-import { t } from '../i18n.js';
+import { t } from './words.js';
 
 const b64urlToBuffer = (value) => {
   const base64 = value.replace(/-/g, '+').replace(/_/g, '/');

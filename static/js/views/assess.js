@@ -4,6 +4,7 @@
 import { formatDate, formatDateTime, t } from '../i18n.js';
 import { changedSinceRated, limits, profileChange, profileFor, profiles, ratingOf, submission,
   toAsk } from '../state.js';
+import { langOf, originalMark, ROLE, withRole } from '../ui/content.js';
 import { esc } from '../ui/html.js';
 
 /** The promise in one sentence, and the way to the whole of it (views/privacy.js). */
@@ -45,7 +46,7 @@ export function changedNotice(state, profile) {
   if (!change) return '';
   const when = change.published_at ? formatDate(change.published_at) : '';
   return `<div class="notice profile-changed" role="note">
-    <p><strong>${esc(t('assess.profile_changed', { role: profile.role.name }))}</strong></p>
+    <p><strong>${withRole(t('assess.profile_changed', { role: ROLE }), profile.role)}</strong></p>
     ${when ? `<p>${esc(t('assess.profile_published', { version: change.version, when }))}</p>` : ''}
     <p>${esc(t('assess.look_again', { count: change.again.length }))}</p>
     <p><a class="button primary" href="#/rate/${esc(profile.role.slug)}/${esc(change.again[0].key)}">${esc(t('assess.look_again_link', { count: change.again.length }))}</a></p></div>`;
@@ -56,7 +57,7 @@ function row(state, profile, c) {
   const where = !mine ? t('assess.not_rated') : changedSinceRated(state, profile, c)
     ? t('assess.rate_again') : t('assess.your_level', { level: mine.level });
   return `<li><a class="row row-link" href="#/rate/${esc(profile.role.slug)}/${esc(c.key)}">
-      <span class="row-title">${esc(c.name)}</span>
+      <span class="row-title"><span${langOf(profile, c, 'name')}>${esc(c.name)}</span>${originalMark(c)}</span>
       <span class="hint">${esc(t('assess.row_state', { state: where, target: c.target }))}</span></a></li>`;
 }
 
@@ -71,13 +72,13 @@ export function render(state, params) {
     <h1 tabindex="-1">${esc(t('assess.title'))}</h1>
     ${profiles(state).map((p) => changedNotice(state, p)).join('')}
     ${privacy()}
-    <p class="meta">${esc(t('assess.meta', { role: profile.role.name, version: profile.number }))}</p>
+    <p class="meta">${withRole(t('assess.meta', { version: profile.number, role: ROLE }), profile.role)}</p>
     <p class="hint">${esc(t('assess.levels_explained', { min, max }))}</p>
     <label for="progress"><strong>${esc(t('assess.progress', { done, total }))}</strong></label>
     <progress id="progress" max="${total}" value="${done}">${esc(t('assess.progress', { done, total }))}</progress>
     ${next(state, profile, ask, done)}
     <p><a class="standalone" href="#/results">${esc(t('assess.see_results'))}</a></p>
-    ${others.map((p) => `<p><a class="standalone" href="#/assess/${esc(p.role.slug)}">${esc(t('assess.other_role', { role: p.role.name }))}</a></p>`).join('')}
+    ${others.map((p) => `<p><a class="standalone" href="#/assess/${esc(p.role.slug)}">${withRole(t('assess.other_role', { role: ROLE }), p.role)}</a></p>`).join('')}
     <h2>${esc(t('assess.competencies'))}</h2>
     <ul class="list">${profile.competencies.map((c) => row(state, profile, c)).join('')}</ul>`;
 }

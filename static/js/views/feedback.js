@@ -1,9 +1,13 @@
 // Feedback to a profile's authors: kept on this phone until it can be sent.
 
 import { record } from '../data/outbox.js';
-import { t } from '../i18n.js';
+import { addWords, t } from '../i18n.js';
+import words from '../i18n/en-assess.js';
 import { limits, profileFor } from '../state.js';
+import { ROLE, withRole } from '../ui/content.js';
 import { esc } from '../ui/html.js';
+
+addWords('assess', words);
 
 export function render(state, params) {
   const profile = profileFor(state, params.role);
@@ -12,7 +16,7 @@ export function render(state, params) {
   const choices = kinds.map((k) => `<div class="check"><input type="radio" id="kind-${esc(k)}" name="kind" value="${esc(k)}" required>
     <label for="kind-${esc(k)}">${esc(t(`feedback.kind.${k}`))}</label></div>`).join('');
   return `
-    <h1 tabindex="-1">${esc(t('feedback.title', { role: profile.role.name }))}</h1>
+    <h1 tabindex="-1">${withRole(t('feedback.title', { role: ROLE }), profile.role)}</h1>
     <p class="meta">${esc(competency ? competency.name : t('feedback.whole_profile'))}</p>
     <p>${esc(t('feedback.who_reads'))}</p>
     <form id="feedback-form" class="stack">

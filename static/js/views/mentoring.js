@@ -5,10 +5,13 @@ import { record } from '../data/outbox.js';
 import { addWords, t } from '../i18n.js';
 import words from '../i18n/en-mentors.js';
 import { esc } from '../ui/html.js';
+import { marked } from '../ui/original.js';
 
-addWords(words);
+addWords('mentors', words);
 
 const row = (inner, id) => `<li class="row" data-request="${esc(id)}"><div>${inner}</div></li>`;
+// A sentence naming a competency: the name marked when it is left in the original's words.
+const named = (text, r) => marked(text, [[r.competency_name, r.competency_lang]]);
 const button = (act, label) => `<button type="button" class="button small" data-act="${act}">${esc(label)}</button>`;
 
 function offerForm(m, person) {
@@ -16,7 +19,7 @@ function offerForm(m, person) {
   const chosen = new Set(offer?.competencies ?? []);
   const boxes = m.may_offer.map((c) => `<div class="check">
     <input type="checkbox" id="mo-${esc(c.key)}" name="competencies" value="${esc(c.key)}"${chosen.has(c.key) ? ' checked' : ''}>
-    <label for="mo-${esc(c.key)}">${esc(c.name)}</label></div>`).join('');
+    <label for="mo-${esc(c.key)}"${c.lang ? ` lang="${esc(c.lang)}"` : ''}>${esc(c.name)}</label></div>`).join('');
   if (!m.may_offer.length) return `<p>${esc(t('mentoring.cannot_offer'))}</p>`;
   const [low, high] = m.options.capacity;
   const languages = (offer?.languages ?? [person.locale?.split('-')[0] ?? 'en']).join(', ');
@@ -41,18 +44,18 @@ export function render(state) {
   if (!m) return null;
   const waiting = (r) => (r.pending ? ` <span class="hint">${esc(t('mentor.waiting_sync'))}</span>` : '');
   const asked = m.received.filter((r) => r.status === 'pending').map((r) => row(`
-    <p class="row-title">${esc(t('mentoring.asks', { name: r.learner_name, what: r.competency_name }))}${waiting(r)}</p>
+    <p class="row-title">${named(t('mentoring.asks', { name: r.learner_name, what: r.competency_name }), r)}${waiting(r)}</p>
     ${r.message ? `<p class="note">${esc(r.message)}</p>` : ''}
     ${r.shared_level ? `<p class="hint">${esc(t('mentoring.shared_level', { name: r.learner_name, level: r.shared_level }))}</p>` : ''}
     <p class="actions">${button('accepted', t('mentoring.accept'))}${button('declined', t('mentoring.decline'))}</p>`, r.id)).join('');
   const mentees = m.received.filter((r) => r.status === 'accepted').map((r) => row(`
-    <p class="row-title">${esc(t('mentoring.mentee', { name: r.learner_name, what: r.competency_name }))}${waiting(r)}</p>
+    <p class="row-title">${named(t('mentoring.mentee', { name: r.learner_name, what: r.competency_name }), r)}${waiting(r)}</p>
     ${r.contact ? `<p>${esc(t('mentoring.reach', { contact: r.contact }))}</p>` : ''}
     ${r.message ? `<p class="note">${esc(r.message)}</p>` : ''}
     ${r.shared_level ? `<p class="hint">${esc(t('mentoring.shared_level', { name: r.learner_name, level: r.shared_level }))}</p>` : ''}
     <p class="actions">${button('end', t('mentoring.end'))}</p>`, r.id)).join('');
   const sent = [...m.sent].reverse().map((r) => row(`
-    <p class="row-title">${esc(t('mentoring.asked', { name: r.mentor_name, what: r.competency_name }))}</p>
+    <p class="row-title">${named(t('mentoring.asked', { name: r.mentor_name, what: r.competency_name }), r)}</p>
     <p>${esc(t(`mentor.status.${r.status}`, { name: r.mentor_name, contact: r.contact ?? '' }))}${waiting(r)}</p>
     ${r.status === 'pending' ? `<p class="actions">${button('end', t('mentoring.withdraw'))}</p>` : ''}
     ${r.status === 'accepted' ? `<p class="actions">${button('end', t('mentoring.end'))}</p>` : ''}`, r.id)).join('');
@@ -63,7 +66,7 @@ export function render(state) {
     ${mentees ? `<h2>${esc(t('mentoring.mentees'))}</h2><ul class="list">${mentees}</ul>` : ''}
     <h2>${esc(t('mentoring.sent'))}</h2>
     ${sent ? `<ul class="list">${sent}</ul>` : `<p>${esc(t('mentoring.none_sent'))}</p>`}
-    <h2>${esc(t('mentoring.offer'))}</h2>${offerForm(m, state.bundle.person)}
+    <h2>${esc(t('mentoring.offer'))}</h2>${offerForm(m, state.person)}
     <p><a class="standalone" href="#/plan">${esc(t('mentoring.back'))}</a></p>`;
 }
 

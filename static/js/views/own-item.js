@@ -5,9 +5,10 @@ import { record } from '../data/outbox.js';
 import { addWords, t } from '../i18n.js';
 import words from '../i18n/en-plan.js';
 import { competencies } from '../state.js';
+import { langOf } from '../ui/content.js';
 import { esc } from '../ui/html.js';
 
-addWords(words);
+addWords('plan', words);
 
 /** The form's fields for an item someone writes themselves (also used to suggest one). */
 export function fields(options, prefix = 'own') {
@@ -33,7 +34,7 @@ export function described(form) {
 export function render(state) {
   const plan = state.bundle.plan;
   if (!plan) return null;
-  const choices = competencies(state).map((c) => `<option value="${esc(c.key)}">${esc(c.name)}</option>`).join('');
+  const choices = competencies(state).map((c) => `<option value="${esc(c.key)}"${langOf(c.profile, c.competency, 'name')}>${esc(c.name)}</option>`).join('');
   return `<h1 tabindex="-1">${esc(t('own.heading'))}</h1>
     <p>${esc(t('own.intro'))}</p>
     <form id="own-item" class="stack">

@@ -8,17 +8,20 @@ import { addWords, formatDuration, formatLanguages, t } from '../i18n.js';
 import mentorWords from '../i18n/en-mentors.js';
 import words from '../i18n/en-plan.js';
 import { competencies, profiles, requestFor, settingsData, suggestionFor, toAsk } from '../state.js';
+import { langOf, ROLE, withRole } from '../ui/content.js';
 import { esc } from '../ui/html.js';
+import { marked } from '../ui/original.js';
 
-addWords(words);
-addWords(mentorWords);
+addWords('plan', words);
+addWords('mentors', mentorWords);
 
 let asking = null; // the competency whose request form is open
 
 /** A gap no item covers: the colleague suggested for it, or the request already sent. */
 function uncoveredGap(state, u) {
   const m = state.mentoring;
-  const head = `<p class="row-title">${esc(u.name)}</p><p class="hint">${esc(u.reasons.join(' · '))}</p>
+  const name = [[u.name, u.name_lang]];
+  const head = `<p class="row-title"${u.name_lang ? ` lang="${esc(u.name_lang)}"` : ''}>${esc(u.name)}</p><p class="hint">${marked(u.reasons.join(' · '), name)}</p>
     <p>${esc(t('mentor.no_course'))}</p>`;
   if (!m) return `<li class="row"><div>${head}</div></li>`;
   const request = requestFor(m, u.competency);
@@ -49,6 +52,19 @@ function uncoveredGap(state, u) {
 }
 
 const percent = (share) => Math.round(share * 100);
+
+/** A line's competency name and title, each with its language when left in the original's. */
+const originals = (line) => [[line.competency_name, line.competency_lang], [line.title, line.title_lang]];
+
+/** A line's competency name, marked when it is left in the original's language (competency_lang). */
+const competencyHtml = (line) => marked(line.competency_name, [[line.competency_name, line.competency_lang]]);
+
+/** An item's title, marked when it is left in the original's language (title_lang). */
+function titleHtml(line) {
+  if (!line.title_lang) return `<p class="row-title">${esc(line.title)}</p>`;
+  return `<p class="row-title" lang="${esc(line.title_lang)}">${esc(line.title)}</p>
+    <p class="only-original">${esc(t('lesson.only_in', { language: languageName(line.title_lang) }))}</p>`;
+}
 
 function meta(line) {
   const parts = [t(`format.${line.format}`), t('plan.minutes', { count: line.minutes })];
@@ -82,18 +98,18 @@ function replaced(line) {
   const duration = formatDuration(Math.abs(r.longer_by));
   const words = r.similar || !r.longer_by ? t('plan.replaces_same', { title: r.title })
     : t(r.longer_by > 0 ? 'plan.replaces_longer' : 'plan.replaces_shorter', { title: r.title, duration });
-  return `<p class="note replaces">${esc(words)}</p>`;
+  return `<p class="note replaces">${marked(words, [[r.title, r.title_lang]])}</p>`;
 }
 
-function alternative(a, data) {
-  return `<li class="row"><div><p class="row-title">${esc(a.title)}</p>
-    <p class="meta">${esc(meta(a))}</p><p class="length">${esc(lengthWords(a))}</p><p class="hint">${esc(a.reason)}</p></div>
+function alternative(a, data, line) {
+  return `<li class="row"><div>${titleHtml(a)}
+    <p class="meta">${esc(meta(a))}</p><p class="length">${esc(lengthWords(a))}</p><p class="hint">${marked(a.reason, originals(line))}</p></div>
     <button type="button" class="button small" ${data}="${esc(a.item)}">${esc(t('plan.choose'))}</button></li>`;
 }
 
 function swap(line) {
   if (!line.alternatives?.length) return '';
-  const options = line.alternatives.map((a) => alternative(a, 'data-swap')).join('');
+  const options = line.alternatives.map((a) => alternative(a, 'data-swap', line)).join('');
   return `<details class="swap"><summary>${esc(t('plan.swap', { count: line.alternatives.length }))}</summary>
     <ul class="list">${options}</ul></details>`;
 }
@@ -113,8 +129,8 @@ function whyThere(line) {
 function instead(line, lines) {
   if (!line.alternatives?.length || lines.some((l) => l.competency === line.competency)) return '';
   return `<li class="plan-item instead" data-item="${esc(line.item)}" data-competency="${esc(line.competency)}">
-    <p>${esc(t('plan.instead', { name: line.competency_name }))}</p>
-    <ul class="list">${line.alternatives.map((a) => alternative(a, 'data-instead')).join('')}</ul></li>`;
+    <p>${marked(t('plan.instead', { name: line.competency_name }), originals(line))}</p>
+    <ul class="list">${line.alternatives.map((a) => alternative(a, 'data-instead', line)).join('')}</ul></li>`;
 }
 
 let progress = {}; // per micro-lesson begun: questions answered, gone through (from practice)
@@ -130,7 +146,7 @@ function lessonProgress(line) {
 
 function item(line, index, act = true, count = 0) {
   const actions = act && !line.item.startsWith('sug:'); // an accepted suggestion gets its id on sync
-  const reasons = whyThere(line).map((r) => `<li>${esc(r)}</li>`).join('');
+  const reasons = whyThere(line).map((r) => `<li>${marked(r, originals(line))}</li>`).join('');
   const pin = line.state === 'pinned'
     ? `<button type="button" class="button small" data-act="accepted">${esc(t('plan.unpin'))}</button>`
     : `<button type="button" class="button small" data-act="pinned" data-position="${index}">${esc(t('plan.pin'))}</button>`;
@@ -142,8 +158,8 @@ function item(line, index, act = true, count = 0) {
       ${pin}${index > 0 ? move(index - 1, t('plan.move_up')) : ''}${index < count - 1 ? move(index + 1, t('plan.move_down')) : ''}
       <button type="button" class="button small" data-act="dropped">${esc(t('plan.drop'))}</button></div>${swap(line)}` : '';
   return `<li class="plan-item" data-item="${esc(line.item)}" data-competency="${esc(line.competency)}">
-    <p class="row-title">${esc(line.title)}</p>
-    <p class="meta">${esc(line.competency_name)} · ${esc(meta(line))}</p>${lessonProgress(line)}${replaced(line)}
+    ${titleHtml(line)}
+    <p class="meta">${competencyHtml(line)} · ${esc(meta(line))}</p>${lessonProgress(line)}${replaced(line)}
     <ul class="reasons">${reasons}</ul>${buttons}</li>`;
 }
 
@@ -157,8 +173,8 @@ function later(lines) {
 function suggestions(plan) {
   if (!plan.suggestions.length) return '';
   const rows = plan.suggestions.map((s) => `<li class="plan-item suggestion" data-suggestion="${esc(s.id)}">
-    <p class="row-title">${esc(t('plan.suggests', { name: s.from, title: s.title }))}</p>
-    <p class="meta">${esc(s.competency_name)} · ${esc(meta(s))}</p>
+    <p class="row-title">${marked(t('plan.suggests', { name: s.from, title: s.title }), [[s.title, s.title_lang]])}</p>
+    <p class="meta">${competencyHtml(s)} · ${esc(meta(s))}</p>
     ${s.message ? `<p class="note">${esc(t('plan.message', { message: s.message }))}</p>` : ''}
     <div class="actions"><button type="button" class="button small" data-answer="accepted">${esc(t('plan.accept'))}</button>
     <button type="button" class="button small" data-answer="dismissed">${esc(t('plan.dismiss'))}</button></div></li>`).join('');
@@ -189,7 +205,7 @@ function learningLanguages(state, plan) {
   const said = plan.settings.languages;
   if (said?.length) return { languages: said, said: true };
   const guess = state.mentoring?.learning_languages;
-  const locale = state.bundle.person?.locale?.split('-')[0]?.toLowerCase();
+  const locale = state.person?.locale?.split('-')[0]?.toLowerCase();
   return { languages: guess?.length ? guess : [...new Set([locale ?? 'en', 'en'])], said: false };
 }
 
@@ -241,7 +257,7 @@ function settings(state, plan) {
     <label for="fmt-${esc(f)}">${esc(t(`format.${f}`))}</label></div>`).join('');
   const grow = competencies(state).map((c) => `<div class="check">
     <input type="checkbox" id="grow-${esc(c.key)}" data-goal="${esc(c.key)}"${plan.goals.has(c.key) ? ' checked' : ''}>
-    <label for="grow-${esc(c.key)}">${esc(c.name)}</label></div>`).join('');
+    <label for="grow-${esc(c.key)}"${langOf(c.profile, c.competency, 'name')}>${esc(c.name)}</label></div>`).join('');
   const [low, high] = plan.options.weekly_minutes;
   return `<details class="settings"${settingsOpen ? ' open' : ''}><summary>${esc(t('plan.settings'))}</summary>
     <form id="plan-settings" class="stack">
@@ -272,13 +288,13 @@ export function render(state) {
     uncoveredGap(state, u)).join('')}</ul>` : '';
   const done = plan.done.length ? `<h2>${esc(t('plan.done'))}</h2><ul class="list plan">${plan.done.map((l, i) => item(l, i, false)).join('')}</ul>` : '';
   const dropped = plan.dropped.length ? `<h2>${esc(t('plan.dropped'))}</h2><ul class="list">${plan.dropped.map((l) =>
-    `<li class="row plan-item" data-item="${esc(l.item)}" data-competency="${esc(l.competency)}"><div><p class="row-title">${esc(l.title)}</p>
-    <p class="meta">${esc(l.competency_name)}</p></div><button type="button" class="button small" data-act="restored">${esc(t('plan.restore'))}</button></li>${instead(l, plan.lines)}`).join('')}</ul>` : '';
+    `<li class="row plan-item" data-item="${esc(l.item)}" data-competency="${esc(l.competency)}"><div>${titleHtml(l)}
+    <p class="meta">${competencyHtml(l)}</p></div><button type="button" class="button small" data-act="restored">${esc(t('plan.restore'))}</button></li>${instead(l, plan.lines)}`).join('')}</ul>` : '';
   const notes = plan.notes.map((n) => `<p class="notice">${esc(n)}</p>`).join('');
   const future = profiles(state)[1];
   const unrated = future && rated ? toAsk(state, future).length : 0; // shared ones count as rated
-  const rateFuture = unrated ? `<p class="notice"><a href="#/assess/${esc(future.role.slug)}">${esc(t('plan.rate_future', {
-    count: unrated, role: future.role.name }))}</a></p>` : '';
+  const rateFuture = unrated ? `<p class="notice"><a href="#/assess/${esc(future.role.slug)}">${withRole(t('plan.rate_future', {
+    count: unrated, role: ROLE }), future.role)}</a></p>` : '';
   return `${title}${ready}${rateFuture}${notice}${notes}${suggestions(plan)}
     <h2>${esc(t('plan.this_week'))}</h2>
     ${thisWeek.length ? `<ol class="list plan">${thisWeek.map((l) => item(l, plan.lines.indexOf(l), true, plan.lines.length)).join('')}</ol>` : empty || `<p>${esc(t('plan.week_free'))}</p>`}

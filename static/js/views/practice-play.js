@@ -9,13 +9,14 @@
 
 import { keepPosition, readPosition } from '../data/position.js';
 import { record } from '../data/outbox.js';
-import { addWords, t } from '../i18n.js';
+import { addWords, formatLanguages, t } from '../i18n.js';
 import words from '../i18n/en-practice.js';
 import { extraRound, practiceToday } from '../practice-day.js';
 import { loadState } from '../state.js';
 import { esc } from '../ui/html.js';
+import { langOf, originalNote } from '../ui/original.js';
 
-addWords(words);
+addWords('practice', words);
 
 export const drawsItself = true;
 
@@ -74,14 +75,19 @@ function tally(state) {
   return { answered: run.answered, total: run.answered + left };
 }
 
-const cardHtml = (card) => `<div class="card-step"><p>${esc(card.text)}</p>${card.image ? `<img src="${esc(card.image)}" alt="">` : ''}</div>`;
+/** "Only in English": the note after a part the learner reads in the original's words. */
+const onlyIn = (lesson, part) => originalNote(lesson, part, t('play.only_in', { language: formatLanguages([lesson.language ?? 'en']) }));
+
+const titleHtml = (lesson) => `<h1 tabindex="-1"${langOf(lesson, 'title')}>${esc(lesson.title)}</h1>${onlyIn(lesson, 'title')}`;
+
+const cardHtml = (lesson, card, i) => `<div class="card-step"><p${langOf(lesson, `cards.${i}`)}>${esc(card.text)}</p>${onlyIn(lesson, `cards.${i}`)}${card.image ? `<img src="${esc(card.image)}" alt="">` : ''}</div>`;
 
 function cardScreen(state) {
   const lesson = lessonOf(state, run.entry);
   const card = lesson.cards[run.step];
   return `<p class="meta">${esc(t('play.card', { index: run.step + 1, total: lesson.cards.length }))}</p>
-    <h1 tabindex="-1">${esc(lesson.title)}</h1>
-    ${run.step === 0 && lesson.summary ? `<p class="hint">${esc(lesson.summary)}</p>` : ''}${cardHtml(card)}
+    ${titleHtml(lesson)}
+    ${run.step === 0 && lesson.summary ? `<p class="hint"${langOf(lesson, 'summary')}>${esc(lesson.summary)}</p>${onlyIn(lesson, 'summary')}` : ''}${cardHtml(lesson, card, run.step)}
     <div class="player-actions">
       ${run.step > 0 ? `<button type="button" class="button" data-back>${esc(t('play.back'))}</button>` : ''}
       <button type="button" class="button primary" id="play-next" data-next>${esc(t('play.next'))}</button></div>`;
@@ -92,7 +98,9 @@ function optionText(question, text, i) {
 }
 
 function questionScreen(state) {
-  const { lesson, question } = questionAt(state);
+  const { lesson, index, question } = questionAt(state);
+  const part = `questions.${index}`;
+  const lang = langOf(lesson, part);
   const { answered, total } = tally(state);
   const multiple = question.kind === 'multiple_choice';
   const fb = run.feedback;
@@ -102,15 +110,15 @@ function questionScreen(state) {
     const mark = fb && (right || chosen) ? `<span class="mark ${right ? 'mark-right' : 'mark-wrong'}">${esc(t(right ? 'play.mark_right' : 'play.mark_wrong'))}</span>` : '';
     return `<label class="descriptor option${fb && right ? ' right' : ''}${fb && chosen && !right ? ' wrong' : ''}">
       <input type="${multiple ? 'checkbox' : 'radio'}" name="answer" value="${i}"${chosen ? ' checked' : ''}${fb ? ' disabled' : ''}>
-      <span>${esc(optionText(question, text, i))}${mark}</span></label>`;
+      <span>${question.kind === 'true_false' || !lang ? esc(optionText(question, text, i)) : `<span${lang}>${esc(text)}</span>`}${mark}</span></label>`;
   }).join('');
   const hint = lesson.cards.length ? `<details class="hint-cards" id="hint"${run.hinted ? ' open' : ''}><summary>${esc(t('play.hint'))}</summary>
-      <div class="cards">${lesson.cards.map(cardHtml).join('')}</div></details>` : '';
+      <div class="cards">${lesson.cards.map((card, i) => cardHtml(lesson, card, i)).join('')}</div></details>` : '';
   return `<p class="meta">${esc(t('play.progress', { index: Math.min(answered + (fb ? 0 : 1), total), total }))}</p>
     <progress max="${total}" value="${answered}"></progress>
-    <h1 tabindex="-1">${esc(lesson.title)}</h1>
+    ${titleHtml(lesson)}
     <form id="answer" class="stack" novalidate>
-      <fieldset class="descriptors"><legend>${esc(question.prompt)}</legend>
+      <fieldset class="descriptors"><legend${lang}>${esc(question.prompt)}</legend>${onlyIn(lesson, part)}
       <p class="hint">${esc(t(multiple ? 'play.choose_all' : 'play.choose_one'))}</p>${options}</fieldset>
       ${fb ? '' : `${hint}<button type="submit" class="button primary" id="play-check">${esc(t('play.check'))}</button>`}
     </form>`;
@@ -119,11 +127,11 @@ function questionScreen(state) {
 function feedbackHtml(state) {
   const fb = run.feedback;
   if (!fb) return run.nothingChosen ? `<p class="notice notice-error">${esc(t('play.choose_first'))}</p>` : '';
-  const { question } = questionAt(state);
+  const { lesson, index, question } = questionAt(state);
   const answer = question.correct.map((i) => optionText(question, question.options[i], i)).join(', ');
   return `<p class="verdict ${fb.correct ? 'verdict-right' : 'verdict-wrong'}">${esc(t(fb.correct ? 'play.right' : 'play.not_quite'))}</p>
     ${fb.correct ? '' : `<p>${esc(t('play.the_answer', { answer }))}</p>`}
-    ${question.explanation ? `<p>${esc(question.explanation)}</p>` : ''}`;
+    ${question.explanation ? `<p${langOf(lesson, `questions.${index}`)}>${esc(question.explanation)}</p>` : ''}`;
 }
 
 function actionsHtml() {

@@ -10,7 +10,7 @@ import { extraRound, practiceToday } from '../practice-day.js';
 import { settingsData } from '../state.js';
 import { esc } from '../ui/html.js';
 
-addWords(words);
+addWords('practice', words);
 
 const SHORT_OF_SPACE = 20e6; // bytes free under which the phone may not keep the days ahead
 const PERSIST_ASKED = 'skillpath-storage-persist-asked';

@@ -7,7 +7,7 @@ import words from '../i18n/en-privacy.js';
 import { reports } from '../state.js';
 import { esc } from '../ui/html.js';
 
-addWords(words);
+addWords('privacy', words);
 
 const para = (text) => `<p>${esc(text)}</p>`;
 
@@ -41,6 +41,10 @@ export function render(state) {
       ${para(t('privacy.plan'))}
       ${para(t('privacy.mentor'))}
       ${para(t('privacy.offer'))}
+    </section>
+    <section aria-labelledby="privacy-records">
+      <h2 id="privacy-records">${esc(t('privacy.records'))}</h2>
+      ${para(t(state.bundle.learning_records ? 'privacy.records_sent' : 'privacy.records_none'))}
     </section>
     <section aria-labelledby="privacy-data">
       <h2 id="privacy-data">${esc(t('privacy.data'))}</h2>

@@ -1,10 +1,14 @@
 // One question: read the level descriptions, pick the one that sounds like you.
 
 import { record } from '../data/outbox.js';
-import { formatDate, t } from '../i18n.js';
+import { addWords, formatDate, t } from '../i18n.js';
+import words from '../i18n/en-assess.js';
 import { historyOf, limits, loadState, profileFor, ratingOf, toAsk } from '../state.js';
+import { langOf, originalMark, ROLE, withRole } from '../ui/content.js';
 import { esc } from '../ui/html.js';
 import { privacy } from './assess.js';
+
+addWords('assess', words);
 
 function earlier(history) {
   if (!history.length) return '';
@@ -23,13 +27,14 @@ export function render(state, params) {
   const options = competency.levels.map((text, i) => {
     const level = min + i;
     return `<label class="descriptor"><input type="radio" name="level" value="${level}" ${mine?.level === level ? 'checked' : ''} required>
-      <span><span class="level-n">${esc(t('rate.level', { level }))}</span>${esc(text)}</span></label>`;
+      <span><span class="level-n">${esc(t('rate.level', { level }))}</span><span${langOf(profile, competency, `level ${i + 1}`)}>${esc(text)}</span></span></label>`;
   }).join('');
   const slug = esc(profile.role.slug);
   return `
-    <p class="meta">${esc(t('rate.position', { index: index + 1, total: profile.competencies.length, role: profile.role.name }))}</p>
-    <h1 tabindex="-1">${esc(competency.name)}</h1>
-    <p>${esc(competency.description)}</p>
+    <p class="meta">${withRole(t('rate.position', { index: index + 1, total: profile.competencies.length, role: ROLE }), profile.role)}</p>
+    <h1 tabindex="-1"${langOf(profile, competency, 'name')}>${esc(competency.name)}</h1>
+    ${originalMark(competency) ? `<p>${originalMark(competency)}</p>` : ''}
+    <p${langOf(profile, competency, 'description')}>${esc(competency.description)}</p>
     ${privacy()}
     <form id="rate-form" class="stack">
       <fieldset class="descriptors"><legend>${esc(t('rate.question'))}</legend>${options}</fieldset>

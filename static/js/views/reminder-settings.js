@@ -10,7 +10,7 @@ import { addWords, formatTimeOfDay, formatWeekday, t } from '../i18n.js';
 import words from '../i18n/en-reminders-settings.js';
 import { esc } from '../ui/html.js';
 
-addWords(words);
+addWords('reminders-settings', words);
 
 // The kinds in the server's order (engine.reminders.Kind); one toggle may set several.
 const KINDS = ['plan', 'practice', 'mentor_suggestion', 'mentor_request', 'mentor_answer', 'mentor_ended', 'profile_changed'];
@@ -37,6 +37,31 @@ function zones(...also) {
   let known = [];
   try { known = Intl.supportedValuesOf('timeZone'); } catch { /* an old browser: the saved one */ }
   return [...new Set([...known, ...also.filter(Boolean)])].sort();
+}
+
+const REGIONS = ['Africa', 'America', 'Antarctica', 'Arctic', 'Asia', 'Atlantic', 'Australia',
+  'Europe', 'Indian', 'Pacific'];
+
+/** The zones as options grouped by region, each named by its place ("Argentina / Buenos
+ * Aires"): one long list is a chore on a phone. The phone's zone and the saved one come
+ * first, so the usual choice is one tap. */
+function zoneOptions(all, chosen, here) {
+  const option = (zone, label) => `<option value="${esc(zone)}"${zone === chosen ? ' selected' : ''}>${esc(label)}</option>`;
+  const place = (zone) => (zone.includes('/') ? zone.slice(zone.indexOf('/') + 1) : zone)
+    .replaceAll('_', ' ').replaceAll('/', ' / ');
+  const group = (label, items) => `<optgroup label="${esc(label)}">${items.join('')}</optgroup>`;
+  const first = [...new Set([here, chosen].filter(Boolean))];
+  const byRegion = new Map();
+  for (const zone of all) {
+    const region = zone.split('/')[0];
+    const key = REGIONS.includes(region) ? region : 'other';
+    if (!byRegion.has(key)) byRegion.set(key, []);
+    byRegion.get(key).push(option(zone, place(zone)));
+  }
+  // A zone shown in the first group is not selected again further down.
+  const top = first.map((zone) => `<option value="${esc(zone)}">${esc(zone.replaceAll('_', ' '))}</option>`);
+  const rest = [...byRegion].map(([key, items]) => group(t(`reminder_settings.region_${key}`), items));
+  return (top.length ? group(t('reminder_settings.zones_suggested'), top) : '') + rest.join('');
 }
 
 const minutes = (hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
@@ -145,7 +170,7 @@ export function render(state) {
     <label for="rs-day-${n}"><abbr title="${esc(formatWeekday(n))}">${esc(formatWeekday(n, 'short'))}</abbr></label></div>`).join('');
   const quiet = s.quiet ?? DEFAULT_QUIET;
   const here = phoneZone();
-  const options = zones(s.time_zone, here).map((z) => `<option value="${esc(z)}"${z === s.time_zone ? ' selected' : ''}>${esc(z.replaceAll('_', ' '))}</option>`).join('');
+  const options = zoneOptions(zones(s.time_zone, here), s.time_zone, here);
   return `<section class="reminder-settings" aria-labelledby="rs-title">${title}
     <form id="reminder-settings" class="stack" novalidate>
       <fieldset class="choices"><legend>${esc(t('reminder_settings.kinds'))}</legend>${toggles}

@@ -12,7 +12,7 @@ import words from '../i18n/en-reminders.js';
 import { esc } from '../ui/html.js';
 import * as settings from './reminder-settings.js';
 
-addWords(words);
+addWords('reminders', words);
 
 let said = ''; // the outcome of the last action, said once under the button
 

@@ -1,19 +1,24 @@
 // Review before submitting: every answer with its note; tap a row to change it.
 
 import { record } from '../data/outbox.js';
-import { formatDateTime, t } from '../i18n.js';
+import { addWords, formatDateTime, t } from '../i18n.js';
+import words from '../i18n/en-assess.js';
 import { limits, profileFor, ratingOf, submission } from '../state.js';
+import { langOf, originalMark, roleLang } from '../ui/content.js';
 import { esc } from '../ui/html.js';
 import { privacy } from './assess.js';
 
+addWords('assess', words);
+
 function row(state, profile, c) {
   const mine = ratingOf(state, profile, c.key);
+  const index = mine ? mine.level - limits(state).level_min : 0;
   const answer = mine
-    ? `<span class="hint">${esc(t('review.level', { level: mine.level, text: c.levels[mine.level - limits(state).level_min] }))}</span>
+    ? `<span class="hint"${langOf(profile, c, `level ${index + 1}`)}>${esc(t('review.level', { level: mine.level, text: c.levels[index] }))}</span>
        ${mine.note ? `<span class="note">${esc(t('review.note', { note: mine.note }))}</span>` : ''}`
     : `<span class="hint">${esc(t('review.not_rated'))}</span>`;
   return `<li><a class="row row-link" href="#/rate/${esc(profile.role.slug)}/${esc(c.key)}">
-      <span class="row-title">${esc(c.name)}</span>${answer}
+      <span class="row-title"><span${langOf(profile, c, 'name')}>${esc(c.name)}</span>${originalMark(c)}</span>${answer}
       <span class="row-action">${esc(t(mine ? 'review.change' : 'review.choose'))}</span></a></li>`;
 }
 
@@ -31,7 +36,7 @@ export function render(state, params) {
   const profile = profileFor(state, params.role);
   return `
     <h1 tabindex="-1">${esc(t('review.title'))}</h1>
-    <p class="meta">${esc(profile.role.name)}</p>
+    <p class="meta"${roleLang(profile.role)}>${esc(profile.role.name)}</p>
     ${privacy()}
     <ul class="list">${profile.competencies.map((c) => row(state, profile, c)).join('')}</ul>
     ${action(state, profile)}`;

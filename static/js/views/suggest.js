@@ -2,12 +2,13 @@
 // Finding the colleague needs a connection; the suggestion itself waits in the outbox.
 
 import { record } from '../data/outbox.js';
-import { addWords, t } from '../i18n.js';
+import { addWords, spoken, t } from '../i18n.js';
 import words from '../i18n/en-plan.js';
+import { langOf, roleLang } from '../ui/content.js';
 import { esc } from '../ui/html.js';
 import { described, fields } from './own-item.js';
 
-addWords(words);
+addWords('plan', words);
 
 const json = async (url) => {
   const res = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
@@ -57,10 +58,14 @@ export function mount(root) {
     try {
       items = (await json(`/api/v1/catalog?competency=${encodeURIComponent(`${colleague.role.slug}/${select.value}`)}`)).items;
     } catch { /* offline: their own words still work */ }
+    // The catalogue lists items in their own words: a title in another language than the
+    // learner's is marked with it.
+    const titled = (i) => (i.language && i.language.split('-')[0] !== spoken()
+      ? `<span lang="${esc(i.language)}">${esc(i.title)}</span>` : esc(i.title));
     const choice = (value, label, hint) => `<div class="check"><input type="radio" name="item" id="sg-i-${esc(value)}" value="${esc(value)}" required>
-      <label for="sg-i-${esc(value)}">${esc(label)}${hint ? ` <span class="hint">${esc(hint)}</span>` : ''}</label></div>`;
-    box.innerHTML = `<legend>${esc(t('suggest.what'))}</legend>${items.map((i) => choice(`c:${i.id}`, i.title,
-      `${t(`format.${i.format}`)} · ${t('plan.minutes', { count: i.duration_minutes })}`)).join('')}${choice('own', t('suggest.own'))}`;
+      <label for="sg-i-${esc(value)}">${label}${hint ? ` <span class="hint">${esc(hint)}</span>` : ''}</label></div>`;
+    box.innerHTML = `<legend>${esc(t('suggest.what'))}</legend>${items.map((i) => choice(`c:${i.id}`, titled(i),
+      `${t(`format.${i.format}`)} · ${t('plan.minutes', { count: i.duration_minutes })}`)).join('')}${choice('own', esc(t('suggest.own')))}`;
     own.hidden = true;
   };
 
@@ -78,12 +83,12 @@ export function mount(root) {
     if (!people.length) { say(t('suggest.nobody')); return; }
     found.innerHTML = `<fieldset class="choices"><legend>${esc(t('suggest.pick'))}</legend>${people.map((p, i) =>
       `<div class="check"><input type="radio" name="colleague" id="c-${i}" value="${i}">
-      <label for="c-${i}">${esc(p.name)} <span class="hint">${esc(p.role.name)}</span></label></div>`).join('')}</fieldset>`;
+      <label for="c-${i}">${esc(p.name)} <span class="hint"${roleLang(p.role)}>${esc(p.role.name)}</span></label></div>`).join('')}</fieldset>`;
     found.querySelector('fieldset').addEventListener('change', async (e) => {
       colleague = people[Number(e.target.value)];
       try {
         const profile = await json(`/api/v1/roles/${encodeURIComponent(colleague.role.slug)}/profile`);
-        select.innerHTML = profile.competencies.map((c) => `<option value="${esc(c.key)}">${esc(c.name)}</option>`).join('');
+        select.innerHTML = profile.competencies.map((c) => `<option value="${esc(c.key)}"${langOf(profile, c, 'name')}>${esc(c.name)}</option>`).join('');
       } catch {
         say(t('suggest.no_profile', { role: colleague.role.name }));
         return;
