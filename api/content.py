@@ -29,7 +29,7 @@ from engine.levels import FEEDBACK_KINDS, MAX_FEEDBACK
 from engine.profiles import ORIGINAL_LANGUAGE, reading_language
 from pwa import clock
 from pwa.extensions import db
-from pwa.store import catalogue, feedback, people
+from pwa.store import catalogue, feedback, people, role_words
 from pwa.store import profiles as store
 
 bp = Blueprint("api_content", __name__, url_prefix="/api/v1")
@@ -110,14 +110,19 @@ class ContentsQuery(Query):
 @bp.get("/roles")
 @responds(200, 401, etag=True)
 def roles() -> Response:
-    """The organisation's roles with their current version and authors."""
+    """The organisation's roles with their current version and authors, each role's name
+    and description in the reader's language where its authors translated them
+    (``in_original`` names the fields shown in the original's words)."""
     person = signed_in()
     org = person.role.organisation
+    language = reading_language(person.locale)
     out = []
     for role in org.roles:
         latest = store.current(role)
+        words = role_words.words(role, language)
         out.append({
-            "slug": role.slug, "name": role.name, "description": role.description,
+            "slug": role.slug, "name": words.name, "description": words.description,
+            "in_original": list(words.in_original),
             "current_version": latest.number if latest else None,
             "updated_at": latest.published_at.isoformat() if latest and latest.published_at
             else None,

@@ -95,6 +95,25 @@ def test_the_bundle_names_the_role_in_spanish_and_says_when_it_is_the_original(a
                                          "in_original": []}
 
 
+def test_the_list_of_roles_speaks_the_readers_language_and_marks_the_original(app, org):
+    publish_profile(app)
+    lucia, ana = _spanish(app), sign_in_as(app, "Ana Ruiz")
+
+    def role(api, slug="store-associate", **headers):
+        answer = api.get("/api/v1/roles", headers=headers)
+        found = {r["slug"]: r for r in answer.get_json()["roles"]}[slug]
+        return answer, (found["name"], found["description"], found["in_original"])
+
+    before, untranslated = role(lucia)
+    assert untranslated == ("Store associate", "", ["name"])  # no description to translate
+    _name_role(app, {"name": "Personal de tienda"})
+    again, translated = role(lucia, **{"If-None-Match": before.headers["ETag"]})
+    assert again.status_code == 200  # a new name is a new list, not a 304
+    assert translated == ("Personal de tienda", "", [])
+    assert role(ana)[1] == ("Store associate", "", [])
+    assert role(lucia, slug="warehouse-picker")[1][2] == ["name"]
+
+
 def test_a_renamed_role_shows_its_new_name_in_the_original_until_translated_again(app, org):
     publish_profile(app)
     lucia = _spanish(app)
