@@ -29,7 +29,7 @@ from engine.fitting import Log
 from engine.profiles import Competency
 from pwa import clock, create_app
 from pwa.extensions import db
-from pwa.models import Organisation, Passkey, Person, Role, Session
+from pwa.models import Organisation, Passkey, Person, ProfileVersion, Role, Session
 from pwa.store import catalogue, invites, people, releases
 from pwa.store import profiles as store
 from pwa.sync.ingest import ingest
@@ -692,3 +692,33 @@ def speaks_spanish(app, name: str) -> None:
         db.session.scalars(sa.select(Person).where(Person.display_name == name)).one() \
             .locale = "es-MX"
         db.session.commit()
+
+
+# Races a page loses (pwa.pages.forms.done_again_after_race) ----------------------------
+
+
+class Deadlocked(Exception):
+    """What psycopg raises for a deadlock: its SQLSTATE on the driver's exception."""
+
+    sqlstate = "40P01"
+
+
+def draft_to_publish(app, author_id: int) -> int:
+    """A draft of store-associate with one target changed; its revision."""
+    with app.app_context():
+        author = db.session.get(Person, author_id)
+        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
+        draft = store.open_draft(role, author, clock.now())
+        comps = store.competencies(draft)
+        comps[1] = comp("tills", "Using the tills", 1, 4, "Tills")
+        store.save_draft(draft, comps, expected_revision=draft.revision, author=author,
+                         now=clock.now())
+        db.session.commit()
+        return draft.revision
+
+
+def published_numbers(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(
+            sa.select(ProfileVersion.number).where(ProfileVersion.status == "published")
+            .order_by(ProfileVersion.number)))

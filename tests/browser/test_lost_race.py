@@ -15,8 +15,13 @@ from pwa.extensions import db
 from pwa.models import ProfileVersion
 from pwa.store import profiles as store
 from tests.browser.harness import OVERFLOW, open_phone
-from tests.factories import make_invite, publish_profile
-from tests.pwa.test_page_races import _Lost, draft_to_publish, published_numbers
+from tests.factories import (
+    Deadlocked,
+    draft_to_publish,
+    make_invite,
+    publish_profile,
+    published_numbers,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +34,7 @@ def test_a_publish_that_lost_every_race_is_sent_again_with_one_tap(
 
     def always_deadlocked(*args: Any, **kwargs: Any) -> Any:
         real(*args, **kwargs)
-        raise OperationalError("UPDATE people ...", {}, _Lost())
+        raise OperationalError("UPDATE people ...", {}, Deadlocked())
 
     author = open_phone(browser)
     page = author.page

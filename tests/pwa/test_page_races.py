@@ -18,39 +18,19 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from pwa import clock, jobs
+from pwa import jobs
 from pwa.extensions import db
-from pwa.models import Organisation, Person, ProfileVersion, Role, RosterUpload
+from pwa.models import Organisation, ProfileVersion, RosterUpload
 from pwa.store import profiles as store
 from pwa.store import roster
-from tests.factories import comp, publish_profile, sign_in_as, token
-
-
-class _Lost(Exception):
-    """What psycopg raises for a deadlock: its SQLSTATE on the driver's exception."""
-
-    sqlstate = "40P01"
-
-
-def draft_to_publish(app, author_id: int) -> int:
-    """A draft of store-associate with one target changed; its revision."""
-    with app.app_context():
-        author = db.session.get(Person, author_id)
-        role = db.session.scalar(sa.select(Role).where(Role.slug == "store-associate"))
-        draft = store.open_draft(role, author, clock.now())
-        comps = store.competencies(draft)
-        comps[1] = comp("tills", "Using the tills", 1, 4, "Tills")
-        store.save_draft(draft, comps, expected_revision=draft.revision, author=author,
-                         now=clock.now())
-        db.session.commit()
-        return draft.revision
-
-
-def published_numbers(app) -> list[int]:
-    with app.app_context():
-        return list(db.session.scalars(
-            sa.select(ProfileVersion.number).where(ProfileVersion.status == "published")
-            .order_by(ProfileVersion.number)))
+from tests.factories import (
+    Deadlocked,
+    draft_to_publish,
+    publish_profile,
+    published_numbers,
+    sign_in_as,
+    token,
+)
 
 
 def publish(grace, revision: int) -> Any:
@@ -70,7 +50,7 @@ def test_a_publish_that_lost_a_race_is_done_again_and_said_once(app, org, monkey
         db.session.flush()  # its rows are written, then the database ends the transaction
         tries.append(1)
         if len(tries) == 1:
-            raise OperationalError("UPDATE people ...", {}, _Lost())
+            raise OperationalError("UPDATE people ...", {}, Deadlocked())
         return done
 
     monkeypatch.setattr(store, "publish", deadlocked_once)
@@ -91,7 +71,7 @@ def test_a_race_lost_every_time_saves_nothing_and_keeps_what_was_typed_to_send_a
     def always_deadlocked(*args: Any, **kwargs: Any) -> Any:
         real(*args, **kwargs)
         tries.append(1)
-        raise OperationalError("UPDATE people ...", {}, _Lost())
+        raise OperationalError("UPDATE people ...", {}, Deadlocked())
 
     monkeypatch.setattr(store, "publish", always_deadlocked)
     answer = publish(grace, revision)
@@ -120,7 +100,7 @@ def test_an_hr_file_whose_upload_lost_a_race_is_read_again_whole(app, org, monke
         done = real(*args, **kwargs)
         tries.append(1)
         if len(tries) == 1:
-            raise OperationalError("INSERT INTO roster_uploads ...", {}, _Lost())
+            raise OperationalError("INSERT INTO roster_uploads ...", {}, Deadlocked())
         return done
 
     monkeypatch.setattr(roster, "save_upload", deadlocked_once)
@@ -141,7 +121,7 @@ def test_an_hr_file_that_lost_every_race_is_asked_for_again(app, org, monkeypatc
     admin = sign_in_as(app, "Priya Nair", ld_admin=True)
 
     def always_deadlocked(*args: Any, **kwargs: Any) -> Any:
-        raise OperationalError("INSERT INTO roster_uploads ...", {}, _Lost())
+        raise OperationalError("INSERT INTO roster_uploads ...", {}, Deadlocked())
 
     monkeypatch.setattr(roster, "save_upload", always_deadlocked)
     page = admin.get("/admin/people").get_data(as_text=True)
