@@ -61,22 +61,27 @@ async function networkFirst(request) {
 }
 
 /**
- * The bundle the app keeps, or null. The database is opened without a version, and an
- * open that would create it is aborted: the app alone creates it, with its stores.
+ * Run ``work(store)`` on the app's key-value store in one transaction of ``mode``; resolves
+ * with what ``work`` set as ``result`` when it completes, or ``fallback`` if it cannot run.
+ * The database is opened without a version, and an open that would create it is aborted:
+ * the app alone creates it, with its stores.
  */
-function savedBundle() {
+function inKv(mode, work, fallback) {
   return new Promise((resolve) => {
     const request = indexedDB.open('skillpath');
     request.onupgradeneeded = () => request.transaction.abort();
-    request.onerror = () => resolve(null);
+    request.onerror = () => resolve(fallback);
     request.onsuccess = () => {
       const db = request.result;
       try {
-        const read = db.transaction('kv').objectStore('kv').get('bootstrap');
-        read.onsuccess = () => resolve(read.result ?? null);
-        read.onerror = () => resolve(null);
+        const tx = db.transaction('kv', mode);
+        const outcome = { result: fallback };
+        work(tx.objectStore('kv'), outcome);
+        tx.oncomplete = () => resolve(outcome.result);
+        tx.onerror = () => resolve(fallback);
+        tx.onabort = () => resolve(fallback);
       } catch {
-        resolve(null);
+        resolve(fallback);
       } finally {
         db.close();
       }
@@ -84,32 +89,19 @@ function savedBundle() {
   });
 }
 
+/** The bundle the app keeps, or null. */
+const savedBundle = () => inKv('readonly', (kv, outcome) => {
+  kv.get('bootstrap').onsuccess = (e) => { outcome.result = e.target.result ?? null; };
+}, null);
+
 /**
  * Forget the bundle the app keeps (and its validator). Its outbox and device id stay: the
  * changes waiting there name their person and are sent when that person signs in again.
  */
-function forgetSavedBundle() {
-  return new Promise((resolve) => {
-    const request = indexedDB.open('skillpath');
-    request.onupgradeneeded = () => request.transaction.abort();
-    request.onerror = () => resolve();
-    request.onsuccess = () => {
-      const db = request.result;
-      try {
-        const tx = db.transaction('kv', 'readwrite');
-        tx.objectStore('kv').delete('bootstrap');
-        tx.objectStore('kv').delete('bootstrap_etag');
-        tx.oncomplete = () => resolve();
-        tx.onerror = () => resolve();
-        tx.onabort = () => resolve();
-      } catch {
-        resolve();
-      } finally {
-        db.close();
-      }
-    };
-  });
-}
+const forgetSavedBundle = () => inKv('readwrite', (kv) => {
+  kv.delete('bootstrap');
+  kv.delete('bootstrap_etag');
+}, undefined);
 
 /** Everything kept for the learner who was signed in: their pages, bundle and its copy. */
 async function forgetLearner() {
